@@ -1,0 +1,46 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+FLASK := $(BIN)/flask --app crm_web
+
+.PHONY: install run test bench lint format db-stop clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+		{ echo "crm_web needs Python 3.11 or newer (found: $$($(PYTHON) --version 2>&1)). Set PYTHON=python3.12 or similar."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve http://127.0.0.1:5000 on the embedded PostgreSQL (or DATABASE_URL when set).
+run: install
+	$(FLASK) db upgrade
+	CRM_ENV=$${CRM_ENV:-development} $(FLASK) run --host 127.0.0.1 --port 5000
+
+## The whole suite, on the embedded PostgreSQL unless TEST_DATABASE_URL is set.
+test: install
+	$(BIN)/pytest
+
+## Load 1,000,000 contacts (once) and measure the main pages under gunicorn.
+bench: install
+	$(BIN)/python -m crm_web.bench
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Stop the embedded PostgreSQL cluster (it keeps running between `make run`s).
+db-stop: install
+	$(FLASK) crm db-stop
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,71 @@
+"""crm_web: a self-hosted CRM. `create_app` builds the Flask application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from crm_web.config import settings_from_os
+from crm_web.core.db import db
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _import_models() -> None:
+    """Every model must be known to SQLAlchemy before the first query and to Alembic."""
+    from crm_web.accounts import models as _accounts  # noqa: F401
+    from crm_web.activities import models as _activities  # noqa: F401
+    from crm_web.audit import models as _audit  # noqa: F401
+    from crm_web.companies import models as _companies  # noqa: F401
+    from crm_web.contacts import models as _contacts  # noqa: F401
+    from crm_web.custom_fields import models as _custom_fields  # noqa: F401
+    from crm_web.deals import models as _deals  # noqa: F401
+
+
+def _database_uri(app: Flask) -> str:
+    """DATABASE_URL if set; otherwise the embedded cluster in the instance folder, started on demand."""
+    if app.config.get("SQLALCHEMY_DATABASE_URI"):
+        return app.config["SQLALCHEMY_DATABASE_URI"]
+    if app.config["DATABASE_URL"]:
+        return app.config["DATABASE_URL"]
+    from crm_web.core.embedded_db import EmbeddedPostgres
+
+    cluster = EmbeddedPostgres(Path(app.instance_path) / "pgdata")
+    cluster.start()
+    app.extensions["embedded_db"] = cluster
+    name = app.config.get("EMBEDDED_DATABASE_NAME", "crm_web")
+    cluster.ensure_database(name)
+    return cluster.url(name)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Defaults, then the environment, then `test_config` (as the Flask tutorial does)."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(settings_from_os(Path(app.instance_path)))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "pool_size": app.config["DB_POOL_SIZE"],
+        "pool_pre_ping": True,
+        "connect_args": {"options": f"-c statement_timeout={app.config['STATEMENT_TIMEOUT_MS']}"},
+    }
+    _import_models()
+    db.init_app(app)
+
+    from flask_migrate import Migrate
+
+    Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
+
+    from crm_web import cli, web
+
+    web.init_app(app)
+    cli.init_app(app)
+    return app

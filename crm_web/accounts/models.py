@@ -1,0 +1,34 @@
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_web.core.actor import ROLES, Actor
+from crm_web.core.audit import Audited
+from crm_web.core.db import TimestampedMixin, db, uuid_pk
+
+
+class User(Audited, TimestampedMixin, db.Model):
+    """Someone who signs in. `session_version` is bumped to revoke every session they hold."""
+
+    __tablename__ = "users"
+    __audit_entity__ = "user"
+    __audit_redact__ = frozenset({"password_hash"})
+    __table_args__ = (
+        sa.CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", name="role"),
+        sa.Index("uq_users_email_lower", func.lower(sa.column("email")), unique=True),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    email: Mapped[str] = mapped_column(sa.String(320), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    role: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, server_default=sa.true())
+    session_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="1")
+    last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    def as_actor(self) -> Actor:
+        return Actor(id=str(self.id), role=self.role, name=self.name)

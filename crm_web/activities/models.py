@@ -1,0 +1,51 @@
+"""Tasks and notes: attached to a contact, company or deal by (entity_type, entity_id)."""
+
+import uuid
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_web.core.audit import Audited
+from crm_web.core.db import TimestampedMixin, VersionedMixin, db, uuid_pk
+
+ENTITY_TYPES = ("contact", "company", "deal")
+TASK_STATUSES = ("open", "closed")
+_ENTITY_CHECK = "entity_type IN ('contact', 'company', 'deal')"
+
+
+class Task(Audited, TimestampedMixin, VersionedMixin, db.Model):
+    __tablename__ = "tasks"
+    __audit_entity__ = "task"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('open', 'closed')", name="status"),
+        sa.CheckConstraint(_ENTITY_CHECK, name="entity_type"),
+        sa.Index("idx_tasks_entity", "entity_type", "entity_id"),
+        sa.Index("idx_tasks_assigned_to", "assigned_to"),
+        sa.Index("idx_tasks_due_date", "due_date"),
+        sa.Index("idx_tasks_status", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    description: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    due_date: Mapped[date | None] = mapped_column(sa.Date)
+    assigned_to: Mapped[str | None] = mapped_column(sa.String(255))
+    status: Mapped[str] = mapped_column(sa.String(20), nullable=False, server_default="open")
+    entity_type: Mapped[str] = mapped_column(sa.String(50), nullable=False)
+    entity_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+
+
+class Note(Audited, TimestampedMixin, VersionedMixin, db.Model):
+    __tablename__ = "notes"
+    __audit_entity__ = "note"
+    __table_args__ = (
+        sa.CheckConstraint(_ENTITY_CHECK, name="entity_type"),
+        sa.Index("idx_notes_entity", "entity_type", "entity_id"),
+        sa.Index("idx_notes_created_at", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    content: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    entity_type: Mapped[str] = mapped_column(sa.String(50), nullable=False)
+    entity_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)

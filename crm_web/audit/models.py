@@ -1,0 +1,37 @@
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_web.core.db import db, uuid_pk
+
+AUDIT_ACTIONS = ("create", "update", "delete")
+
+
+class AuditLog(db.Model):
+    """One change to one record. Written only by the flush hook in core/audit.py."""
+
+    __tablename__ = "audit_logs"
+    __table_args__ = (
+        sa.CheckConstraint("action IN ('create', 'update', 'delete')", name="action"),
+        sa.Index("idx_audit_logs_entity", "entity_type", "entity_id", "seq"),
+        sa.Index("idx_audit_logs_user_id", "user_id", "seq"),
+        sa.Index("idx_audit_logs_timestamp", "timestamp"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    # Orders rows written in the same microsecond, so history reads in the order it happened.
+    seq: Mapped[int] = mapped_column(
+        sa.BigInteger, sa.Identity(always=True), nullable=False, unique=True
+    )
+    entity_type: Mapped[str] = mapped_column(sa.String(50), nullable=False)
+    entity_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    action: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    user_id: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    changes: Mapped[dict | None] = mapped_column(JSONB)
+    timestamp: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()
+    )

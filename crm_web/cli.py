@@ -1,0 +1,52 @@
+"""`flask --app crm_web crm …` commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from crm_web.core.actor import ROLES, SYSTEM
+from crm_web.core.errors import ValidationError
+
+crm = click.Group("crm", help="crm_web administration.")
+
+
+@crm.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--name", default="", help="Display name (defaults to the part before @).")
+def create_user_command(email: str, role: str, name: str) -> None:
+    """Create a user; the password is read from a prompt, or from stdin when piped."""
+    from crm_web.accounts.services import create_user
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    data = {"email": email, "name": name or email.split("@")[0], "role": role, "password": password}
+    try:
+        user = create_user(data, SYSTEM)
+    except ValidationError as exc:
+        for field, messages in exc.fields.items():
+            click.echo(f"{field}: {'; '.join(messages)}", err=True)
+        raise SystemExit(1) from exc
+    click.echo(f"Created {user.role} {user.email}")
+
+
+@crm.command("db-stop")
+def db_stop_command() -> None:
+    """Stop the embedded PostgreSQL cluster, if this install uses one."""
+    from crm_web.core.embedded_db import EmbeddedPostgres
+
+    if current_app.config["DATABASE_URL"]:
+        click.echo("DATABASE_URL is set: no embedded cluster to stop.")
+        return
+    EmbeddedPostgres(Path(current_app.instance_path) / "pgdata").stop()
+    click.echo("Embedded PostgreSQL stopped.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(crm)

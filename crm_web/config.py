@@ -1,0 +1,86 @@
+"""Settings read from the environment and checked once, at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import phonenumbers
+
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def _int_setting(environ, name: str, default: int, minimum: int = 1) -> int:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def database_url(raw: str) -> str:
+    """Accept the usual postgres:// spellings and pin SQLAlchemy to psycopg 3."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    if raw.startswith("postgresql+psycopg://"):
+        return raw
+    raise ConfigError("DATABASE_URL must be a PostgreSQL URL (postgresql://user:pass@host/db)")
+
+
+def _development_secret(instance_path: Path) -> str:
+    """A random key kept in the instance folder, so a local install's sessions survive restarts."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_settings(environ, instance_path: Path) -> dict:
+    """Flask config values from environment variables; raises ConfigError with a clear message."""
+    url = environ.get("DATABASE_URL", "").strip()
+    env = environ.get("CRM_ENV") or ("production" if url else "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"CRM_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
+
+    secret = environ.get("SECRET_KEY", "").strip()
+    if not secret:
+        if env == "production":
+            raise ConfigError(
+                "SECRET_KEY is required in production: set it to a long random string "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        secret = _development_secret(instance_path)
+
+    region = environ.get("CRM_DEFAULT_PHONE_REGION", "US").strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(
+            f"CRM_DEFAULT_PHONE_REGION must be a region code like US or GB, got {region!r}"
+        )
+
+    return {
+        "CRM_ENV": env,
+        "SECRET_KEY": secret,
+        "DATABASE_URL": database_url(url) if url else None,
+        "DB_POOL_SIZE": _int_setting(environ, "CRM_DB_POOL_SIZE", 5),
+        "STATEMENT_TIMEOUT_MS": _int_setting(environ, "CRM_STATEMENT_TIMEOUT_MS", 10_000),
+        "DEFAULT_PHONE_REGION": region,
+        "SESSION_COOKIE_SECURE": environ.get("CRM_SECURE_COOKIES", "").lower()
+        in ("1", "true", "yes"),
+    }
+
+
+def settings_from_os(instance_path: Path) -> dict:
+    return load_settings(os.environ, instance_path)

@@ -1,0 +1,39 @@
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_web.core.audit import Audited
+from crm_web.core.db import TimestampedMixin, VersionedMixin, db, uuid_pk
+
+
+class Contact(Audited, TimestampedMixin, VersionedMixin, db.Model):
+    __tablename__ = "contacts"
+    __audit_entity__ = "contact"
+    __table_args__ = (
+        sa.Index("idx_contacts_company_id", "company_id"),
+        sa.Index("idx_contacts_emails", "emails", postgresql_using="gin"),
+        sa.Index("idx_contacts_created_at", "created_at"),
+        sa.Index("idx_contacts_owner_id", "owner_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    first_name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    last_name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    emails: Mapped[list[str]] = mapped_column(ARRAY(sa.Text), nullable=False, server_default="{}")
+    # E.164, e.g. +14155550100
+    phones: Mapped[list[str]] = mapped_column(ARRAY(sa.Text), nullable=False, server_default="{}")
+    company_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("companies.id", ondelete="SET NULL")
+    )
+    custom_fields: Mapped[dict] = mapped_column(JSONB, nullable=False, server_default="{}")
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"

@@ -1,0 +1,116 @@
+"""The audit trail: a flush hook that records every insert, update and delete of an audited model.
+
+Nobody calls it. Whatever flushes an audited record — a service, the API, a job — writes the
+audit row in the same transaction, naming the actor the enclosing `transaction()` was given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
+
+# Bookkeeping columns that change on every write; recording them would only be noise.
+UNRECORDED = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by", "version"})
+
+
+class Audited:
+    """Mixin: instances of this model are recorded in audit_logs. Set `__audit_entity__`."""
+
+    __audit_entity__: str = ""
+    # Columns whose values must never be copied into the log (e.g. password hashes).
+    __audit_redact__: frozenset[str] = frozenset()
+
+
+class MissingActorError(RuntimeError):
+    """An audited record was written outside `transaction(actor)`."""
+
+
+def to_json(value):
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    return value
+
+
+def _recorded_columns(obj):
+    mapper = inspect(obj).mapper
+    for attr in mapper.column_attrs:
+        if attr.key not in UNRECORDED:
+            yield attr.key
+
+
+def _value(obj, key):
+    if key in obj.__audit_redact__:
+        return "[redacted]"
+    # The loaded state only: reading an expired attribute here would query mid-flush.
+    return to_json(inspect(obj).dict.get(key))
+
+
+def _snapshot(obj) -> dict:
+    return {key: _value(obj, key) for key in _recorded_columns(obj) if key in inspect(obj).dict}
+
+
+def _changes(obj) -> dict:
+    state = inspect(obj)
+    changes = {}
+    for key in _recorded_columns(obj):
+        history = state.attrs[key].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if old == new:
+            continue
+        if key in obj.__audit_redact__:
+            changes[key] = ["[redacted]", "[redacted]"]
+        else:
+            changes[key] = [to_json(old), to_json(new)]
+    return changes
+
+
+@event.listens_for(Session, "after_flush")
+def write_audit_rows(session: Session, flush_context) -> None:
+    """After the flush, before commit: new/dirty/deleted still describe what the flush did."""
+    from crm_web.audit.models import AuditLog
+
+    rows = []
+    for obj in session.new:
+        if isinstance(obj, Audited):
+            rows.append((obj, "create", _snapshot(obj)))
+    for obj in session.dirty:
+        if isinstance(obj, Audited):
+            changes = _changes(obj)
+            if changes:
+                rows.append((obj, "update", changes))
+    for obj in session.deleted:
+        if isinstance(obj, Audited):
+            rows.append((obj, "delete", _snapshot(obj)))
+    if not rows:
+        return
+    actor_id = session.info.get("actor_id")
+    if not actor_id:
+        raise MissingActorError("audited records may only be written inside transaction(actor)")
+    session.connection().execute(
+        insert(AuditLog.__table__),
+        [
+            {
+                "entity_type": obj.__audit_entity__,
+                "entity_id": obj.id,
+                "action": action,
+                "user_id": actor_id,
+                "changes": changes,
+            }
+            for obj, action, changes in rows
+        ],
+    )

@@ -1,0 +1,126 @@
+"""The SQLAlchemy handle, the model base, and the one way services open a transaction."""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData, func
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
+
+from crm_web.core.errors import ConflictError, ConstraintViolationError, DatabaseError
+
+# Stable constraint names, so migrations and error mapping can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def uuid_pk() -> Mapped[uuid.UUID]:
+    return mapped_column(
+        UUID(as_uuid=True),
+        primary_key=True,
+        default=uuid.uuid4,
+        server_default=func.gen_random_uuid(),
+    )
+
+
+class TimestampedMixin:
+    """created/updated stamps. clock_timestamp(), not now(): several writes in one transaction
+    must still get increasing times."""
+
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True),
+        nullable=False,
+        server_default=func.clock_timestamp(),
+        onupdate=func.clock_timestamp(),
+    )
+    created_by: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    updated_by: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+
+
+class VersionedMixin:
+    """Optimistic locking: SQLAlchemy adds `WHERE version = :seen` to every UPDATE."""
+
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.version}
+
+
+# Which input field a named constraint concerns, filled in by the areas' models.
+CONSTRAINT_FIELDS: dict[str, tuple[str, str]] = {}
+
+
+def constraint_error(exc: IntegrityError) -> ConstraintViolationError:
+    """Turn the database's refusal into a typed error naming the field it concerns."""
+    diag = getattr(exc.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None) or "unknown"
+    field, message = CONSTRAINT_FIELDS.get(name, (getattr(diag, "column_name", None), None))
+    if message is None:
+        detail = getattr(diag, "message_primary", None) or "The change breaks a database rule."
+        message = detail[0].upper() + detail[1:]
+    return ConstraintViolationError(name, message, field)
+
+
+@contextmanager
+def transaction(actor):
+    """One unit of work by `actor`: commit when the outermost block ends, roll back on any error.
+
+    Services nest freely (create_deal_with_tasks calls create_deal); only the outermost block
+    commits, so a failure anywhere leaves nothing behind.
+    """
+    session = db.session
+    depth = session.info.get("tx_depth", 0)
+    session.info["tx_depth"] = depth + 1
+    if depth == 0:
+        # Read by the audit hook (core/audit.py) to name who made each change.
+        session.info["actor_id"] = actor.id
+    try:
+        yield session
+        if depth == 0:
+            session.commit()
+    except IntegrityError as exc:
+        if depth == 0:
+            session.rollback()
+            raise constraint_error(exc) from exc
+        raise
+    except StaleDataError as exc:
+        if depth == 0:
+            session.rollback()
+            raise ConflictError(None) from exc
+        raise
+    except DBAPIError as exc:
+        if depth == 0:
+            session.rollback()
+            raise DatabaseError("The database could not complete the request.", exc) from exc
+        raise
+    except BaseException:
+        if depth == 0:
+            session.rollback()
+        raise
+    finally:
+        session.info["tx_depth"] = depth
+        if depth == 0:
+            session.info.pop("actor_id", None)

@@ -1,0 +1,47 @@
+"""Query helpers every area's repository shares. They never commit."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from crm_web.core.db import db
+
+
+def as_uuid(value) -> uuid.UUID | None:
+    """An id from a URL or JSON; None when it is not a UUID at all (so lookups find nothing)."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def get_by_id(model, record_id, *, for_update: bool = False):
+    key = as_uuid(record_id)
+    if key is None:
+        return None
+    if for_update:
+        return db.session.scalars(select(model).where(model.id == key).with_for_update()).first()
+    return db.session.get(model, key)
+
+
+def page(query, limit: int, offset: int = 0):
+    return list(db.session.scalars(query.limit(limit).offset(offset)))
+
+
+def check_version(record, expected_version) -> None:
+    """Optimistic locking: the caller saw `expected_version`; anything else means someone else
+    changed the record meanwhile. None skips the check (internal callers)."""
+    from crm_web.core.errors import ConflictError, ValidationError
+
+    if expected_version is None or expected_version == "":
+        return
+    try:
+        expected = int(expected_version)
+    except (TypeError, ValueError):
+        raise ValidationError({"version": ["Must be a whole number."]}) from None
+    if expected != record.version:
+        raise ConflictError(record)

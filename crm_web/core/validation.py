@@ -1,0 +1,209 @@
+"""Field checks shared by every area's services. Each returns the cleaned value or raises
+FieldError with a message a person can act on; `Checker` gathers them per field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal, InvalidOperation
+
+import email_validator
+import phonenumbers
+import pycountry
+
+from crm_web.core.errors import ValidationError
+
+
+class FieldError(ValueError):
+    """One bad value; the message is shown beside the field."""
+
+
+class Checker:
+    """Collects cleaned values and messages for one input; `done()` raises if any failed."""
+
+    def __init__(self, data: dict):
+        self.data = data or {}
+        self.errors: dict[str, list[str]] = {}
+        self.clean: dict = {}
+
+    def has(self, name: str) -> bool:
+        return name in self.data
+
+    def field(self, name: str, check, *args, required: bool = False, **kwargs):
+        """Run `check(value, …)` on data[name]; required means present and not blank."""
+        value = self.data.get(name)
+        if is_blank(value):
+            if required:
+                self.fail(name, "This field is required.")
+                return None
+            if name in self.data:
+                self.clean[name] = None if not isinstance(value, list) else []
+            return None
+        try:
+            self.clean[name] = check(value, *args, **kwargs)
+        except FieldError as exc:
+            self.fail(name, str(exc))
+        return self.clean.get(name)
+
+    def fail(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    def done(self) -> dict:
+        if self.errors:
+            raise ValidationError(self.errors)
+        return self.clean
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def text(value, max_length: int = 255) -> str:
+    if not isinstance(value, str):
+        raise FieldError("Must be text.")
+    value = value.strip()
+    if len(value) > max_length:
+        raise FieldError(f"Must be at most {max_length} characters (this is {len(value)}).")
+    if "\x00" in value:
+        raise FieldError("Must not contain NUL characters.")
+    return value
+
+
+def email(value) -> str:
+    """Syntax only (no DNS lookups: a CRM must accept addresses while offline)."""
+    if not isinstance(value, str):
+        raise FieldError("Must be an email address.")
+    try:
+        result = email_validator.validate_email(value.strip(), check_deliverability=False)
+    except email_validator.EmailNotValidError as exc:
+        raise FieldError(f"{value.strip()!r} is not a valid email address: {exc}") from None
+    return result.normalized
+
+
+def phone(value, region: str) -> str:
+    """Any common format in, E.164 out; numbers without a country code use `region`."""
+    if not isinstance(value, str):
+        raise FieldError("Must be a phone number.")
+    try:
+        number = phonenumbers.parse(value.strip(), region)
+    except phonenumbers.NumberParseException:
+        raise FieldError(f"{value.strip()!r} is not a phone number.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise FieldError(f"{value.strip()!r} is not a valid phone number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def listed(value, check, *args, max_items: int = 20) -> list:
+    """A list of values, each checked; duplicates dropped, order kept."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise FieldError("Must be a list.")
+    items = [v for v in value if not is_blank(v)]
+    if len(items) > max_items:
+        raise FieldError(f"At most {max_items} values.")
+    cleaned, messages = [], []
+    for item in items:
+        try:
+            cleaned.append(check(item, *args))
+        except FieldError as exc:
+            messages.append(str(exc))
+    if messages:
+        raise FieldError(" ".join(messages))
+    return list(dict.fromkeys(cleaned))
+
+
+def currency(value) -> str:
+    if (
+        not isinstance(value, str)
+        or pycountry.currencies.get(alpha_3=value.strip().upper()) is None
+    ):
+        raise FieldError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR).")
+    return value.strip().upper()
+
+
+def integer(value, minimum: int | None = None, maximum: int | None = None) -> int:
+    if isinstance(value, bool):
+        raise FieldError("Must be a whole number.")
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise FieldError("Must be a whole number.") from None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int):
+        raise FieldError("Must be a whole number.")
+    if minimum is not None and value < minimum or maximum is not None and value > maximum:
+        raise FieldError(f"Must be between {minimum} and {maximum}.")
+    return value
+
+
+def money(value) -> Decimal:
+    """Up to 13 digits before the point and 2 after: NUMERIC(15, 2)."""
+    if isinstance(value, bool):
+        raise FieldError("Must be an amount.")
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise FieldError(f"{value!r} is not an amount.") from None
+    if not amount.is_finite():
+        raise FieldError("Must be an amount.")
+    if amount < 0:
+        raise FieldError("Must not be negative.")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise FieldError("At most two decimal places.")
+    if amount >= Decimal("1e13"):
+        raise FieldError("Must be less than 10,000,000,000,000.")
+    return amount.quantize(Decimal("0.01"))
+
+
+def date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise FieldError(f"{value!r} is not a date (YYYY-MM-DD).")
+
+
+def choice(value, choices) -> str:
+    if value not in choices:
+        raise FieldError(f"Must be one of: {', '.join(choices)}.")
+    return value
+
+
+def boolean(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in (
+        "true",
+        "on",
+        "yes",
+        "1",
+        "false",
+        "off",
+        "no",
+        "0",
+    ):
+        return value.strip().lower() in ("true", "on", "yes", "1")
+    raise FieldError("Must be yes or no.")
+
+
+def uuid_value(value) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value).strip())
+    except ValueError:
+        raise FieldError(f"{value!r} is not a valid id.") from None
+
+
+def mapping(value) -> dict:
+    if not isinstance(value, dict):
+        raise FieldError("Must be a set of named values.")
+    return value

@@ -1,0 +1,56 @@
+from sqlalchemy import select, text
+
+from crm_web.core.db import db
+from crm_web.core.repository import get_by_id
+from crm_web.custom_fields.models import CustomFieldDefinition
+
+# The table behind each entity type that carries custom_fields.
+ENTITY_TABLES = {"contact": "contacts", "company": "companies", "deal": "deals"}
+
+
+def get_definition(definition_id):
+    return get_by_id(CustomFieldDefinition, definition_id)
+
+
+def list_definitions(entity_type: str) -> list[CustomFieldDefinition]:
+    query = (
+        select(CustomFieldDefinition)
+        .where(CustomFieldDefinition.entity_type == entity_type)
+        .order_by(CustomFieldDefinition.created_at, CustomFieldDefinition.name)
+    )
+    return list(db.session.scalars(query))
+
+
+def remove_key_everywhere(entity_type: str, name: str, actor_id: str) -> int:
+    """Drop `name` from every record's custom_fields, and audit each change, in one statement."""
+    table = ENTITY_TABLES[entity_type]
+    statement = text(
+        f"""
+        WITH old AS (
+            SELECT id, custom_fields -> :name AS removed
+              FROM {table}
+             WHERE custom_fields ? :name
+               FOR UPDATE
+        ), changed AS (
+            UPDATE {table} AS t
+               SET custom_fields = t.custom_fields - :name,
+                   updated_at = clock_timestamp(), updated_by = :actor, version = t.version + 1
+              FROM old
+             WHERE t.id = old.id
+         RETURNING t.id, old.removed
+        ), logged AS (
+            INSERT INTO audit_logs (entity_type, entity_id, action, user_id, changes)
+            SELECT :entity_type, id, 'update', :actor,
+                   jsonb_build_object(:key, jsonb_build_array(removed, NULL))
+              FROM changed
+        )
+        SELECT count(*) FROM changed
+        """  # noqa: S608 - the table name comes from ENTITY_TABLES, never from input
+    )
+    params = {
+        "name": name,
+        "key": f"custom_fields.{name}",
+        "actor": actor_id,
+        "entity_type": entity_type,
+    }
+    return db.session.execute(statement, params).scalar_one()

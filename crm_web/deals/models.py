@@ -1,0 +1,69 @@
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_web.core.audit import Audited
+from crm_web.core.db import TimestampedMixin, VersionedMixin, db, uuid_pk
+
+
+class PipelineStage(Audited, TimestampedMixin, VersionedMixin, db.Model):
+    """A column of the pipeline board. Deals refer to it by name."""
+
+    __tablename__ = "pipeline_stages"
+    __audit_entity__ = "pipeline_stage"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "default_probability >= 0 AND default_probability <= 100", name="default_probability"
+        ),
+        sa.CheckConstraint("NOT (is_won AND is_lost)", name="won_or_lost"),
+        sa.UniqueConstraint("name"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    position: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    default_probability: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    is_won: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, server_default=sa.false())
+    is_lost: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, server_default=sa.false())
+
+
+class Deal(Audited, TimestampedMixin, VersionedMixin, db.Model):
+    __tablename__ = "deals"
+    __audit_entity__ = "deal"
+    __table_args__ = (
+        sa.CheckConstraint("probability >= 0 AND probability <= 100", name="probability"),
+        sa.CheckConstraint("value >= 0", name="value"),
+        sa.Index("idx_deals_company_id", "company_id"),
+        sa.Index("idx_deals_contact_id", "contact_id"),
+        sa.Index("idx_deals_stage", "stage"),
+        sa.Index("idx_deals_close_date", "close_date"),
+        sa.Index("idx_deals_owner_id", "owner_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    title: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    company_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("companies.id", ondelete="CASCADE"), nullable=False
+    )
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("contacts.id", ondelete="SET NULL")
+    )
+    value: Mapped[Decimal] = mapped_column(sa.Numeric(15, 2), nullable=False)
+    currency: Mapped[str] = mapped_column(sa.String(3), nullable=False, server_default="USD")
+    # Renaming a stage renames it on its deals; a stage that has deals cannot be deleted.
+    stage: Mapped[str] = mapped_column(
+        sa.String(100),
+        sa.ForeignKey("pipeline_stages.name", onupdate="CASCADE", ondelete="RESTRICT"),
+        nullable=False,
+    )
+    probability: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    close_date: Mapped[date | None] = mapped_column(sa.Date)
+    custom_fields: Mapped[dict] = mapped_column(JSONB, nullable=False, server_default="{}")
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -1,0 +1,196 @@
+"""Deals and the pipeline they move through."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from crm_web.core import validation as v
+from crm_web.core.actor import Actor
+from crm_web.core.db import transaction
+from crm_web.core.errors import NotFoundError, ValidationError
+from crm_web.core.permissions import authorize, authorize_archive
+from crm_web.core.repository import check_version
+from crm_web.custom_fields.services import clean_custom_fields
+from crm_web.deals import repository as repo
+from crm_web.deals.models import Deal, PipelineStage
+
+
+def _stage(value) -> PipelineStage:
+    stage = repo.get_stage_by_name(v.text(value, 100))
+    if stage is None:
+        names = ", ".join(s.name for s in repo.list_stages())
+        raise v.FieldError(f"{value!r} is not a pipeline stage (one of: {names}).")
+    return stage
+
+
+def _clean(data: dict, existing: Deal | None = None) -> dict:
+    from crm_web.accounts.services import check_user_id
+    from crm_web.companies.services import check_company_id
+    from crm_web.contacts.services import get_contact
+
+    creating = existing is None
+    check = v.Checker(data)
+    if creating or check.has("title"):
+        check.field("title", v.text, 255, required=True)
+    if creating or check.has("company_id"):
+        check.field("company_id", check_company_id, required=True)
+    if creating or check.has("value"):
+        check.field("value", v.money, required=True)
+    check.field("currency", v.currency)
+    stage = None
+    if creating or check.has("stage"):
+        stage = check.field("stage", _stage, required=True)
+    check.field("probability", v.integer, 0, 100)
+    check.field("close_date", v.date)
+    check.field("contact_id", v.uuid_value)
+    check.field("owner_id", check_user_id)
+    clean = check.done()
+
+    if stage is not None:
+        clean["stage"] = stage.name
+        # A new deal, or one moved to another stage, takes the stage's probability unless given.
+        if "probability" not in clean and (creating or stage.name != existing.stage):
+            clean["probability"] = stage.default_probability
+    if clean.get("contact_id"):
+        company_id = clean.get("company_id") or (existing.company_id if existing else None)
+        contact = _find_contact(get_contact, clean["contact_id"])
+        if contact is None:
+            raise ValidationError({"contact_id": ["No such contact."]})
+        if contact.company_id != company_id:
+            raise ValidationError(
+                {"contact_id": ["The contact must belong to the deal's company."]}
+            )
+    if creating or "custom_fields" in data:
+        current = existing.custom_fields if existing else None
+        clean["custom_fields"] = clean_custom_fields("deal", data.get("custom_fields"), current)
+    return clean
+
+
+def _find_contact(get_contact, contact_id):
+    try:
+        return get_contact(contact_id)
+    except NotFoundError:
+        return None
+
+
+def create_deal(data: dict, actor: Actor) -> Deal:
+    """Create a deal in a pipeline stage. Editors."""
+    from crm_web.accounts.services import owner_id_for
+
+    authorize(actor, "records.create")
+    clean = _clean(data)
+    clean.setdefault("owner_id", owner_id_for(actor))
+    with transaction(actor) as session:
+        deal = Deal(**clean, created_by=actor.id, updated_by=actor.id)
+        session.add(deal)
+        session.flush()
+    return deal
+
+
+def create_deal_with_tasks(deal_data: dict, tasks: list[dict], actor: Actor) -> Deal:
+    """Create a deal and its follow-up tasks in one transaction: all of them or none.
+    Task errors come back keyed `tasks.<n>.<field>`."""
+    from crm_web.activities.services import create_task
+
+    with transaction(actor):
+        deal = create_deal(deal_data, actor)
+        errors: dict[str, list[str]] = {}
+        for index, task in enumerate(tasks):
+            try:
+                create_task({**task, "entity_type": "deal", "entity_id": deal.id}, actor)
+            except ValidationError as exc:
+                for field, messages in exc.fields.items():
+                    errors[f"tasks.{index}.{field}"] = messages
+        if errors:
+            raise ValidationError(errors, "A follow-up task is not valid; nothing was saved.")
+    return deal
+
+
+def get_deal(deal_id) -> Deal:
+    deal = repo.get_deal(deal_id)
+    if deal is None:
+        raise NotFoundError("deal", deal_id)
+    return deal
+
+
+def list_deals(filters: dict | None = None, limit: int = 50, offset: int = 0) -> list[Deal]:
+    return repo.list_deals(filters or {}, limit, offset)
+
+
+def get_deals_by_company(company_id) -> list[Deal]:
+    return repo.deals_of_company(company_id)
+
+
+def list_stages() -> list[PipelineStage]:
+    return repo.list_stages()
+
+
+def update_deal(deal_id, data: dict, actor: Actor, expected_version=None) -> Deal:
+    """Change the fields present in `data`; a stale `expected_version` raises ConflictError."""
+    authorize(actor, "records.update")
+    with transaction(actor) as session:
+        deal = _locked(deal_id)
+        check_version(deal, expected_version)
+        for name, value in _clean(data, deal).items():
+            setattr(deal, name, value)
+        deal.updated_by = actor.id
+        session.flush()
+    return deal
+
+
+def archive_deal(deal_id, actor: Actor, expected_version=None) -> Deal:
+    return _set_archived(deal_id, actor, datetime.now(UTC), expected_version)
+
+
+def restore_deal(deal_id, actor: Actor, expected_version=None) -> Deal:
+    return _set_archived(deal_id, actor, None, expected_version)
+
+
+def delete_deal(deal_id, actor: Actor) -> None:
+    """Delete for good, with its tasks and notes. Admins only."""
+    authorize(actor, "records.purge")
+    with transaction(actor) as session:
+        deal = _locked(deal_id)
+        _delete(session, [deal])
+
+
+def delete_deals_of_company(company_id, actor: Actor) -> None:
+    """Part of deleting a company (the caller holds the transaction and the permission)."""
+    with transaction(actor) as session:
+        _delete(session, repo.deals_of_company(company_id, include_archived=True))
+
+
+def unlink_contact(contact_id, actor: Actor) -> None:
+    """Part of deleting a contact: its deals stay, without the contact."""
+    with transaction(actor) as session:
+        for deal in repo.deals_of_contact(contact_id):
+            deal.contact_id = None
+            deal.updated_by = actor.id
+        session.flush()
+
+
+def _delete(session, deals: list[Deal]) -> None:
+    from crm_web.activities.services import delete_attachments
+
+    delete_attachments("deal", [deal.id for deal in deals])
+    for deal in deals:
+        session.delete(deal)
+    session.flush()
+
+
+def _set_archived(deal_id, actor: Actor, when, expected_version) -> Deal:
+    with transaction(actor) as session:
+        deal = _locked(deal_id)
+        authorize_archive(actor, deal)
+        check_version(deal, expected_version)
+        deal.archived_at = when
+        deal.updated_by = actor.id
+        session.flush()
+    return deal
+
+
+def _locked(deal_id) -> Deal:
+    deal = repo.get_deal(deal_id, for_update=True)
+    if deal is None:
+        raise NotFoundError("deal", deal_id)
+    return deal
