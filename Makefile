@@ -40,7 +40,7 @@ format: install
 
 ## Stop the embedded PostgreSQL cluster (it keeps running between `make run`s).
 db-stop: install
-	$(FLASK) crm db-stop
+	$(BIN)/python -m crm_web.core.embedded_db stop instance/pgdata
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 
 from crm_web.core.actor import ROLES, SYSTEM
 from crm_web.core.errors import ValidationError
@@ -34,18 +33,6 @@ def create_user_command(email: str, role: str, name: str) -> None:
             click.echo(f"{field}: {'; '.join(messages)}", err=True)
         raise SystemExit(1) from exc
     click.echo(f"Created {user.role} {user.email}")
-
-
-@crm.command("db-stop")
-def db_stop_command() -> None:
-    """Stop the embedded PostgreSQL cluster, if this install uses one."""
-    from crm_web.core.embedded_db import EmbeddedPostgres
-
-    if current_app.config["DATABASE_URL"]:
-        click.echo("DATABASE_URL is set: no embedded cluster to stop.")
-        return
-    EmbeddedPostgres(Path(current_app.instance_path) / "pgdata").stop()
-    click.echo("Embedded PostgreSQL stopped.")
 
 
 def init_app(app: Flask) -> None:

@@ -1,7 +1,8 @@
 """One app per test session, on a database built by running the migrations.
 
 The database is the embedded cluster (database `crm_web_test`) unless TEST_DATABASE_URL names
-another PostgreSQL. Each test gets a session whose changes are rolled back afterwards."""
+another PostgreSQL. The cluster is left running, as after `make run`; `make db-stop` stops it.
+Each test gets a session whose changes are rolled back afterwards."""
 
 from __future__ import annotations
 
@@ -31,21 +32,16 @@ def _reset_schema(app) -> None:
 def app():
     from crm_web import create_app
 
-    config = {"TESTING": True, "EMBEDDED_DATABASE_NAME": "crm_web_test"}
+    # CRM_TEST_DATABASE lets two suites share the embedded cluster without clobbering each other.
+    name = os.environ.get("CRM_TEST_DATABASE", "crm_web_test")
+    config = {"TESTING": True, "EMBEDDED_DATABASE_NAME": name}
     if os.environ.get("TEST_DATABASE_URL"):
         from crm_web.config import database_url
 
         config["SQLALCHEMY_DATABASE_URI"] = database_url(os.environ["TEST_DATABASE_URL"])
     application = create_app(config)
     _reset_schema(application)
-    yield application
-    cluster = application.extensions.get("embedded_db")
-    if cluster is not None and cluster.started_here:
-        from crm_web.core.db import db
-
-        with application.app_context():
-            db.engine.dispose()
-        cluster.stop()
+    return application
 
 
 @pytest.fixture

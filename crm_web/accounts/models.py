@@ -2,6 +2,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_login import UserMixin
 from sqlalchemy import func
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -10,7 +11,7 @@ from crm_web.core.audit import Audited
 from crm_web.core.db import TimestampedMixin, db, uuid_pk
 
 
-class User(Audited, TimestampedMixin, db.Model):
+class User(UserMixin, Audited, TimestampedMixin, db.Model):
     """Someone who signs in. `session_version` is bumped to revoke every session they hold."""
 
     __tablename__ = "users"
@@ -29,6 +30,14 @@ class User(Audited, TimestampedMixin, db.Model):
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, server_default=sa.true())
     session_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="1")
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        # The session stores id and session version: bumping the version revokes the session.
+        return f"{self.id}:{self.session_version}"
 
     def as_actor(self) -> Actor:
         return Actor(id=str(self.id), role=self.role, name=self.name)

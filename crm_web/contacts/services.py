@@ -17,7 +17,6 @@ from crm_web.core.repository import check_version
 from crm_web.custom_fields.services import clean_custom_fields
 
 
-
 def _clean(data: dict, existing: Contact | None = None) -> dict:
     """Validated values for the fields present in `data` (all required ones on create)."""
     from crm_web.accounts.services import check_user_id

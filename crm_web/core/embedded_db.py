@@ -224,3 +224,20 @@ class EmbeddedPostgres:
                 ).fetchone()
                 if not exists:
                     conn.execute(f'CREATE DATABASE "{name}"')  # noqa: S608 - name is ours
+
+
+def main(argv: list[str]) -> int:
+    """`python -m crm_web.core.embedded_db stop DATADIR`: stop without building the app."""
+    if len(argv) != 2 or argv[0] != "stop":
+        print("usage: python -m crm_web.core.embedded_db stop DATADIR")
+        return 2
+    cluster = EmbeddedPostgres(Path(argv[1]))
+    if cluster.is_initialised():
+        cluster.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

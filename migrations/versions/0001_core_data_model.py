@@ -7,8 +7,8 @@ Create Date: 2026-11-23 18:52:54.326031
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
