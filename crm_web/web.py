@@ -50,6 +50,11 @@ def init_app(app: Flask) -> None:
         """The start page."""
         return render_template("home.html")
 
+    @app.get("/favicon.ico")
+    def favicon():
+        """Browsers ask for it on every page, even JSON ones; a 404 would be a console error."""
+        return app.send_static_file("favicon.svg")
+
     @app.get("/healthz")
     def healthz():
         """200 when the database answers, 503 otherwise (for load balancers)."""

@@ -1,0 +1,133 @@
+"""Real-browser tests: the app served on 127.0.0.1 in a thread, driven by Playwright through
+Debian's Chromium. Data is committed for real (the server is another thread), so each test
+starts from empty tables.
+
+A missing Chromium is an error, never a skip: install Debian's `chromium` package."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/lib/chromium/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+TEST_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's package (apt-get install chromium) "
+            "or set CRM_CHROMIUM to its path. Browser tests are never skipped.",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def clean_db(app):
+    """Empty every table but the pipeline stages (restored to the migration's defaults)."""
+    from crm_web.core.db import db
+
+    with app.app_context():
+        tables = [t.name for t in db.metadata.sorted_tables if t.name != "pipeline_stages"]
+        with db.engine.begin() as conn:
+            stages = conn.execute(text("SELECT * FROM pipeline_stages")).mappings().all()
+            if not hasattr(app, "_default_stages"):
+                app._default_stages = [dict(s) for s in stages]
+            conn.execute(text(f"TRUNCATE {', '.join(tables)}, pipeline_stages CASCADE"))
+            for stage in app._default_stages:
+                columns = ", ".join(stage)
+                values = ", ".join(f":{c}" for c in stage)
+                conn.execute(
+                    text(f"INSERT INTO pipeline_stages ({columns}) VALUES ({values})"), stage
+                )
+        db.session.remove()
+    yield
+    with app.app_context():
+        db.session.remove()
+
+
+class PageProblems:
+    """Console errors and CSP violations seen by a page; a test fails if any appear."""
+
+    def __init__(self, page):
+        self.messages: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.messages.append(f"page error: {exc}"))
+
+    def _console(self, message):
+        if message.type == "error":
+            self.messages.append(f"console error: {message.text}")
+
+
+@pytest.fixture
+def page(chromium, live_server, clean_db):
+    """A fresh browser context per test; fails the test on any console error or CSP violation."""
+    context = chromium.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems = PageProblems(page)
+    yield page
+    context.close()
+    assert problems.messages == [], "\n".join(problems.messages)
+
+
+def screenshot(page, name: str) -> Path:
+    """Keep a full-page screenshot as a test artefact (test-artifacts/NAME.png)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def create_user(app, email="rep@example.com", role="rep", name="Robin Rep"):
+    """A committed user (the live server is another thread, so it must be committed)."""
+    from crm_web.accounts.services import create_user as create
+    from crm_web.core.actor import SYSTEM
+    from crm_web.core.db import db
+
+    with app.app_context():
+        user = create(
+            {"email": email, "name": name, "role": role, "password": TEST_PASSWORD}, SYSTEM
+        )
+        user_id = user.id
+        db.session.remove()
+    return user_id
+
+
+def login(page, email="rep@example.com", password=TEST_PASSWORD):
+    """Sign in through the real login form."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
