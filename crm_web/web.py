@@ -37,7 +37,7 @@ def _error_response(status: int, code: str, message: str, fields: dict | None = 
 
 
 def init_app(app: Flask) -> None:
-    from crm_web.accounts.auth import login_manager
+    from crm_web.accounts.auth import login_manager, public
 
     Htmx(app)
     csrf.init_app(app)
@@ -46,16 +46,19 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
     @app.get("/")
+    @public
     def home():
         """The start page."""
         return render_template("home.html")
 
     @app.get("/favicon.ico")
+    @public
     def favicon():
         """Browsers ask for it on every page, even JSON ones; a 404 would be a console error."""
         return app.send_static_file("favicon.svg")
 
     @app.get("/healthz")
+    @public
     def healthz():
         """200 when the database answers, 503 otherwise (for load balancers)."""
         try:

@@ -1,22 +1,52 @@
-"""Sign-in plumbing shared by every blueprint: the current actor and the login guard."""
+"""Sign-in plumbing shared by every blueprint: the current actor and the route guards.
+
+Every route is marked with `@requires(action)` (signed in, and the role may do `action`) or
+`@public`; a test walks the URL map and fails on a route with neither. Services check the same
+POLICY again, so the guard on a route is a first line, not the only one."""
 
 from __future__ import annotations
 
-from flask_login import LoginManager, current_user, login_required
+from functools import wraps
+
+from flask_login import LoginManager, current_user
 
 from crm_web.core.actor import Actor
+from crm_web.core.permissions import POLICY, authorize
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Please sign in to continue."
 login_manager.login_message_category = "info"
 
-__all__ = ["current_actor", "login_manager", "login_required"]
-
 
 def current_actor() -> Actor:
     """The signed-in user as an Actor, for service calls."""
     return current_user.as_actor()
+
+
+def requires(action: str):
+    """Route guard: signed in, and the user's role may do `action` (403 otherwise)."""
+    if action not in POLICY:
+        raise KeyError(f"unknown action {action!r}: add it to core/permissions.POLICY")
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            authorize(current_actor(), action)
+            return view(*args, **kwargs)
+
+        guarded.required_action = action
+        return guarded
+
+    return decorate
+
+
+def public(view):
+    """Mark a route as open to everyone (login page, health check, static files)."""
+    view.required_action = None
+    return view
 
 
 @login_manager.user_loader
