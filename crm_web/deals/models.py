@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm_web.core.audit import Audited
 from crm_web.core.db import TimestampedMixin, VersionedMixin, db, uuid_pk
@@ -67,3 +67,8 @@ class Deal(Audited, TimestampedMixin, VersionedMixin, db.Model):
         UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    # Read-only links for display (board cards, lists); writes go through the id columns.
+    company = relationship("Company", viewonly=True, lazy="select")
+    contact = relationship("Contact", viewonly=True, lazy="select")
+    owner = relationship("User", viewonly=True, lazy="select")

@@ -1,4 +1,6 @@
-from sqlalchemy import select
+import sqlalchemy as sa
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id, page
@@ -48,3 +50,103 @@ def deals_of_company(company_id, *, include_archived: bool = False) -> list[Deal
 
 def deals_of_contact(contact_id) -> list[Deal]:
     return list(db.session.scalars(select(Deal).where(Deal.contact_id == as_uuid(contact_id))))
+
+
+# Filters shared by the list, the board and the print view (already cleaned by the service):
+# owner_id, company_id, stage, close_from, close_to, status (open/won/lost), q (title search).
+def filtered(query, filters: dict):
+    if filters.get("owner_id"):
+        query = query.where(Deal.owner_id == as_uuid(filters["owner_id"]))
+    if filters.get("company_id"):
+        query = query.where(Deal.company_id == as_uuid(filters["company_id"]))
+    if filters.get("stage"):
+        query = query.where(Deal.stage == filters["stage"])
+    if filters.get("close_from"):
+        query = query.where(Deal.close_date >= filters["close_from"])
+    if filters.get("close_to"):
+        query = query.where(Deal.close_date <= filters["close_to"])
+    if filters.get("q"):
+        term = filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Deal.title.ilike(f"%{term}%", escape="\\"))
+    status = filters.get("status")
+    if status:
+        stages = select(PipelineStage.name)
+        if status == "won":
+            stages = stages.where(PipelineStage.is_won)
+        elif status == "lost":
+            stages = stages.where(PipelineStage.is_lost)
+        else:
+            stages = stages.where(~PipelineStage.is_won, ~PipelineStage.is_lost)
+        query = query.where(Deal.stage.in_(stages.scalar_subquery()))
+    return query.where(Deal.archived_at.is_(None))
+
+
+def _with_links(query):
+    return query.options(joinedload(Deal.company), joinedload(Deal.owner), joinedload(Deal.contact))
+
+
+# Board cards: soonest close date first, undated last; keyset on (sort date, id).
+_INFINITY = sa.literal_column("'infinity'::date", sa.Date)
+_CLOSE_KEY = func.coalesce(Deal.close_date, _INFINITY)
+
+
+def column_deals(stage: str, filters: dict, after: tuple | None, limit: int) -> list[Deal]:
+    """One board column's cards after the keyset cursor `after` = (close key, id)."""
+    query = filtered(select(Deal), filters).where(Deal.stage == stage)
+    if after is not None:
+        when, deal_id = after
+        key = _INFINITY if when is None else sa.literal(when, sa.Date)
+        query = query.where(sa.tuple_(_CLOSE_KEY, Deal.id) > sa.tuple_(key, deal_id))
+    query = _with_links(query).order_by(_CLOSE_KEY, Deal.id).limit(limit)
+    return list(db.session.scalars(query).unique())
+
+
+def stage_currency_totals(filters: dict) -> list:
+    """One aggregate query: (stage, currency, count, total, weighted) per stage and currency."""
+    weighted = func.sum(Deal.value * Deal.probability / 100)
+    query = filtered(
+        select(Deal.stage, Deal.currency, func.count(), func.sum(Deal.value), weighted), filters
+    )
+    query = query.group_by(Deal.stage, Deal.currency).order_by(Deal.stage, Deal.currency)
+    return list(db.session.execute(query))
+
+
+def printable_deals(filters: dict) -> list[Deal]:
+    """Every deal the filters match, ordered for the printed pipeline."""
+    query = filtered(select(Deal), filters).order_by(_CLOSE_KEY, Deal.title, Deal.id)
+    return list(db.session.scalars(_with_links(query)).unique())
+
+
+LIST_SORTS = {
+    "title": (Deal.title, Deal.id),
+    "value": (Deal.value.desc(), Deal.id),
+    "close_date": (Deal.close_date.asc().nulls_last(), Deal.id),
+    "stage": (PipelineStage.position, Deal.title, Deal.id),
+    "created": (Deal.created_at.desc(), Deal.id.desc()),
+}
+
+
+def search_deals(filters: dict, sort: str, limit: int, offset: int) -> list[Deal]:
+    """The deals list: filtered, sorted, one page (limit + 1 rows tell whether more follow)."""
+    query = filtered(select(Deal), filters)
+    if sort == "stage":
+        query = query.join(PipelineStage, PipelineStage.name == Deal.stage)
+    query = _with_links(query).order_by(*LIST_SORTS.get(sort, LIST_SORTS["created"]))
+    return list(db.session.scalars(query.limit(limit).offset(offset)).unique())
+
+
+def get_stage(stage_id, *, for_update: bool = False) -> PipelineStage | None:
+    return get_by_id(PipelineStage, stage_id, for_update=for_update)
+
+
+def count_deals_in_stage(name: str) -> int:
+    """Archived deals count too: the foreign key does not care."""
+    return db.session.scalar(select(func.count()).where(Deal.stage == name))
+
+
+def deals_in_stage(name: str) -> list[Deal]:
+    return list(db.session.scalars(select(Deal).where(Deal.stage == name).with_for_update()))
+
+
+def max_stage_position() -> int:
+    return db.session.scalar(select(func.coalesce(func.max(PipelineStage.position), 0)))

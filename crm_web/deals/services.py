@@ -194,3 +194,9 @@ def _locked(deal_id) -> Deal:
     if deal is None:
         raise NotFoundError("deal", deal_id)
     return deal
+
+
+def move_deal(deal_id, stage: str, actor: Actor, expected_version=None) -> Deal:
+    """Move a deal to another stage (the board's drag and keys); it takes the stage's default
+    probability. A stale `expected_version` raises ConflictError and changes nothing."""
+    return update_deal(deal_id, {"stage": stage}, actor, expected_version)

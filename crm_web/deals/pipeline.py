@@ -1,0 +1,191 @@
+"""Reading the pipeline: filters, the board's columns and totals, the printable pipeline, the list.
+
+Totals are kept per currency: amounts in different currencies are never added together."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from crm_web.core import validation as v
+from crm_web.core.actor import Actor
+from crm_web.core.permissions import authorize
+from crm_web.deals import repository as repo
+from crm_web.deals.models import Deal, PipelineStage
+
+CARDS_PER_PAGE = 25
+LIST_PAGE_SIZE = 50
+STATUSES = ("open", "won", "lost")
+SORTS = tuple(repo.LIST_SORTS)
+CENT = Decimal("0.01")
+
+
+@dataclass
+class Money:
+    """A count and the total and probability-weighted value of some deals in one currency."""
+
+    currency: str
+    count: int = 0
+    total: Decimal = Decimal("0")
+    weighted: Decimal = Decimal("0")
+
+    def add(self, count: int, total: Decimal, weighted: Decimal) -> None:
+        self.count += count
+        self.total += total
+        self.weighted += weighted
+
+
+@dataclass
+class Totals:
+    """Totals of a stage (or the whole pipeline): a line per currency, never summed across."""
+
+    lines: dict[str, Money] = field(default_factory=dict)
+
+    def add(self, currency: str, count: int, total: Decimal, weighted: Decimal) -> None:
+        self.lines.setdefault(currency, Money(currency)).add(count, total, weighted)
+
+    @property
+    def count(self) -> int:
+        return sum(line.count for line in self.lines.values())
+
+    @property
+    def per_currency(self) -> list[Money]:
+        return [self.lines[c] for c in sorted(self.lines)]
+
+
+@dataclass
+class Column:
+    stage: PipelineStage
+    totals: Totals
+    deals: list[Deal]
+    next_cursor: str | None
+
+
+@dataclass
+class Board:
+    columns: list[Column]
+    totals: Totals
+    filters: dict
+
+
+def clean_filters(raw) -> dict:
+    """Filters from a query string; a value that makes no sense is dropped (a GET never fails)."""
+    raw = raw or {}
+    clean: dict = {}
+    for name in ("owner_id", "company_id"):
+        value = raw.get(name)
+        if value:
+            try:
+                clean[name] = v.uuid_value(value)
+            except v.FieldError:
+                pass
+    for name in ("close_from", "close_to"):
+        value = raw.get(name)
+        if value:
+            try:
+                clean[name] = v.date(value)
+            except v.FieldError:
+                pass
+    if raw.get("stage"):
+        clean["stage"] = str(raw["stage"])[:100]
+    if raw.get("status") in STATUSES:
+        clean["status"] = raw["status"]
+    if raw.get("q") and str(raw["q"]).strip():
+        clean["q"] = str(raw["q"]).strip()[:200]
+    return clean
+
+
+def filter_args(filters: dict) -> dict:
+    """Filters back as query-string values (for links that keep them)."""
+    return {
+        k: (val.isoformat() if isinstance(val, date) else str(val)) for k, val in filters.items()
+    }
+
+
+def stage_totals(filters: dict) -> tuple[dict[str, Totals], Totals]:
+    """Per-stage and grand totals from one aggregate query (GROUP BY stage, currency)."""
+    per_stage: dict[str, Totals] = {}
+    grand = Totals()
+    for stage, currency, count, total, weighted in repo.stage_currency_totals(filters):
+        per_stage.setdefault(stage, Totals()).add(currency, count, total, weighted)
+        grand.add(currency, count, total, weighted)
+    return per_stage, grand
+
+
+def _cursor(deal: Deal) -> str:
+    return f"{deal.close_date.isoformat() if deal.close_date else 'infinity'}~{deal.id}"
+
+
+def _parse_cursor(cursor: str | None):
+    """(close date or None for undated, id), or None for the first page (or a mangled cursor)."""
+    if not cursor:
+        return None
+    when, _, ident = cursor.partition("~")
+    try:
+        return (None if when == "infinity" else date.fromisoformat(when), uuid.UUID(ident))
+    except ValueError:
+        return None
+
+
+def column_page(
+    stage: str, filters: dict, cursor: str | None = None
+) -> tuple[list[Deal], str | None]:
+    """Up to CARDS_PER_PAGE cards of a column after `cursor`, and the cursor of the next page."""
+    deals = repo.column_deals(stage, filters, _parse_cursor(cursor), CARDS_PER_PAGE + 1)
+    more = len(deals) > CARDS_PER_PAGE
+    deals = deals[:CARDS_PER_PAGE]
+    return deals, (_cursor(deals[-1]) if more else None)
+
+
+def get_board(filters: dict, actor: Actor) -> Board:
+    """The board: a column per stage with its first cards, and totals. Everyone may read."""
+    authorize(actor, "records.read")
+    per_stage, grand = stage_totals(filters)
+    columns = []
+    for stage in repo.list_stages():
+        deals, cursor = column_page(stage.name, filters)
+        columns.append(Column(stage, per_stage.get(stage.name, Totals()), deals, cursor))
+    return Board(columns, grand, filters)
+
+
+def get_column(stage_id, filters: dict, cursor: str | None, actor: Actor) -> tuple:
+    """The next page of one column's cards: (stage, deals, next cursor)."""
+    from crm_web.core.errors import NotFoundError
+
+    authorize(actor, "records.read")
+    stage = repo.get_stage(stage_id)
+    if stage is None:
+        raise NotFoundError("pipeline_stage", stage_id)
+    deals, next_cursor = column_page(stage.name, filters, cursor)
+    return stage, deals, next_cursor
+
+
+def get_printable(filters: dict, actor: Actor) -> Board:
+    """Every matching deal, grouped by stage, with per-stage and grand totals."""
+    authorize(actor, "records.read")
+    per_stage, grand = stage_totals(filters)
+    by_stage: dict[str, list[Deal]] = {}
+    for deal in repo.printable_deals(filters):
+        by_stage.setdefault(deal.stage, []).append(deal)
+    columns = [
+        Column(stage, per_stage.get(stage.name, Totals()), by_stage.get(stage.name, []), None)
+        for stage in repo.list_stages()
+    ]
+    return Board(columns, grand, filters)
+
+
+def list_page(filters: dict, sort: str, page: int, actor: Actor) -> tuple[list[Deal], bool]:
+    """One page of the deals list, and whether another follows."""
+    authorize(actor, "records.read")
+    page = max(page, 1)
+    offset = (page - 1) * LIST_PAGE_SIZE
+    deals = repo.search_deals(
+        filters, sort if sort in SORTS else "created", LIST_PAGE_SIZE + 1, offset
+    )
+    return deals[:LIST_PAGE_SIZE], len(deals) > LIST_PAGE_SIZE
+
+
+def weighted_value(deal: Deal) -> Decimal:
+    return (deal.value * deal.probability / 100).quantize(CENT)
