@@ -4,6 +4,7 @@ Totals are kept per currency: amounts in different currencies are never added to
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -77,17 +78,13 @@ def clean_filters(raw) -> dict:
     for name in ("owner_id", "company_id"):
         value = raw.get(name)
         if value:
-            try:
+            with contextlib.suppress(v.FieldError):
                 clean[name] = v.uuid_value(value)
-            except v.FieldError:
-                pass
     for name in ("close_from", "close_to"):
         value = raw.get(name)
         if value:
-            try:
+            with contextlib.suppress(v.FieldError):
                 clean[name] = v.date(value)
-            except v.FieldError:
-                pass
     if raw.get("stage"):
         clean["stage"] = str(raw["stage"])[:100]
     if raw.get("status") in STATUSES:
