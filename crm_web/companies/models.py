@@ -16,6 +16,18 @@ class Company(Audited, TimestampedMixin, VersionedMixin, db.Model):
         sa.Index("idx_companies_name", "name"),
         sa.Index("idx_companies_created_at", "created_at"),
         sa.Index("idx_companies_owner_id", "owner_id"),
+        # Migration 0003: keyset order by name, and trigram search on the name.
+        sa.Index("idx_companies_name_keyset", "name", "id"),
+        sa.Index(
+            "idx_companies_name_trgm",
+            sa.text("lower((name)::text) gin_trgm_ops"),
+            postgresql_using="gin",
+        ),
+        sa.Index(
+            "idx_companies_archived_at",
+            "archived_at",
+            postgresql_where=sa.text("archived_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -8,6 +8,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from crm_web.core.audit import Audited
 from crm_web.core.db import TimestampedMixin, VersionedMixin, db, uuid_pk
 
+# Index expressions (migration 0003); queries use the very same text so PostgreSQL matches them.
+# Sort by first email/phone, contacts without one last.
+EMAIL_SORT = ("(cardinality(emails) = 0)", "(COALESCE(emails[1], ''::text))")
+PHONE_SORT = ("(cardinality(phones) = 0)", "(COALESCE(phones[1], ''::text))")
+# Lower-cased names, emails and phone digits in one string, for trigram `LIKE '%term%'`.
+SEARCH_TEXT = "crm_contact_search_text(first_name, last_name, emails, phones)"
+
 
 class Contact(Audited, TimestampedMixin, VersionedMixin, db.Model):
     __tablename__ = "contacts"
@@ -17,6 +24,22 @@ class Contact(Audited, TimestampedMixin, VersionedMixin, db.Model):
         sa.Index("idx_contacts_emails", "emails", postgresql_using="gin"),
         sa.Index("idx_contacts_created_at", "created_at"),
         sa.Index("idx_contacts_owner_id", "owner_id"),
+        # Migration 0003: one keyset index per list sort, trigram search, duplicate checks.
+        sa.Index("idx_contacts_name_keyset", "last_name", "first_name", "id"),
+        sa.Index("idx_contacts_updated_keyset", "updated_at", "id"),
+        sa.Index("idx_contacts_email_keyset", *map(sa.text, EMAIL_SORT), "id"),
+        sa.Index("idx_contacts_phone_keyset", *map(sa.text, PHONE_SORT), "id"),
+        sa.Index("idx_contacts_phones", "phones", postgresql_using="gin"),
+        sa.Index(
+            "idx_contacts_archived_at",
+            "archived_at",
+            postgresql_where=sa.text("archived_at IS NOT NULL"),
+        ),
+        sa.Index(
+            "idx_contacts_search_trgm",
+            sa.text(f"{SEARCH_TEXT} gin_trgm_ops"),
+            postgresql_using="gin",
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

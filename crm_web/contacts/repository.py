@@ -1,28 +1,133 @@
-from sqlalchemy import or_, select
+"""Contact queries: the list (filters, search, keyset sort), record rows, duplicates. Never commits."""
 
-from crm_web.contacts.models import Contact
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from sqlalchemy import func, or_, select
+
+from crm_web.accounts.models import User
+from crm_web.companies.models import Company
+from crm_web.contacts.models import EMAIL_SORT, PHONE_SORT, SEARCH_TEXT, Contact
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id, page
+from crm_web.search.keyset import SortKey, estimate_total, fetch_page, like_pattern
+
+# Each list sort, its expressions matching an index of migration 0003 (company and owner are
+# sorted by the joined name: fine for the few thousand rows a filter leaves, not index-backed).
+SORTS = {
+    "name": SortKey((Contact.last_name, Contact.first_name, Contact.id), ("str", "str", "uuid")),
+    "email": SortKey(
+        (*map(sa.literal_column, EMAIL_SORT), Contact.id),
+        ("bool", "str", "uuid"),
+    ),
+    "phone": SortKey(
+        (*map(sa.literal_column, PHONE_SORT), Contact.id),
+        ("bool", "str", "uuid"),
+    ),
+    "updated": SortKey((Contact.updated_at, Contact.id), ("datetime", "uuid")),
+    "company": SortKey(
+        (func.coalesce(Company.name, "\uffff"), Contact.last_name, Contact.id),
+        ("str", "str", "uuid"),
+    ),
+    "owner": SortKey(
+        (func.coalesce(User.name, "\uffff"), Contact.last_name, Contact.id),
+        ("str", "str", "uuid"),
+    ),
+}
+# Matches the index expression text, so the trigram index serves the search.
+SEARCH_EXPR = sa.literal_column(SEARCH_TEXT)
+PHONE_CHARS = re.compile(r"^[\d\s()+\-.]+$")
 
 
 def get_contact(contact_id, *, for_update: bool = False) -> Contact | None:
     return get_by_id(Contact, contact_id, for_update=for_update)
 
 
-def contacts_query(filters: dict):
-    query = select(Contact)
+def _row_query():
+    """Contact columns plus company and owner names, in one query (no N+1 in lists)."""
+    return (
+        select(
+            Contact.id,
+            Contact.first_name,
+            Contact.last_name,
+            Contact.emails,
+            Contact.phones,
+            Contact.company_id,
+            Company.name.label("company_name"),
+            Contact.owner_id,
+            User.name.label("owner_name"),
+            Contact.created_at,
+            Contact.updated_at,
+            Contact.version,
+            Contact.archived_at,
+            Contact.custom_fields,
+        )
+        .outerjoin(Company, Company.id == Contact.company_id)
+        .outerjoin(User, User.id == Contact.owner_id)
+    )
+
+
+def contact_row(contact_id):
+    """One contact as the list and record templates show it."""
+    key = as_uuid(contact_id)
+    if key is None:
+        return None
+    return db.session.execute(_row_query().where(Contact.id == key)).first()
+
+
+def _search(query, term: str):
+    """Name, email, phone digits (any format typed) or company name contains `term`."""
+    term = term.strip().lower()
+    digits = re.sub(r"\D", "", term)
+    conditions = [SEARCH_EXPR.op("LIKE")(like_pattern(term))]
+    if PHONE_CHARS.match(term) and len(digits) >= 3 and digits != term:
+        conditions.append(SEARCH_EXPR.op("LIKE")(like_pattern(digits)))
+    companies = (
+        select(Company.id)
+        .where(func.lower(Company.name).like(like_pattern(term)), Company.archived_at.is_(None))
+        .limit(200)
+    )
+    conditions.append(Contact.company_id == sa.any_(func.array(companies.scalar_subquery())))
+    return query.where(or_(*conditions))
+
+
+def filtered(query, filters: dict):
     if filters.get("archived"):
         query = query.where(Contact.archived_at.is_not(None))
     else:
         query = query.where(Contact.archived_at.is_(None))
-    if "company_id" in filters:
+    if filters.get("company_id"):
         query = query.where(Contact.company_id == as_uuid(filters["company_id"]))
     if filters.get("owner_id"):
         query = query.where(Contact.owner_id == as_uuid(filters["owner_id"]))
-    if filters.get("q"):
-        term = f"%{filters['q']}%"
-        query = query.where(or_(Contact.first_name.ilike(term), Contact.last_name.ilike(term)))
+    if filters.get("has_email"):
+        query = query.where(func.cardinality(Contact.emails) > 0)
+    if filters.get("has_phone"):
+        query = query.where(func.cardinality(Contact.phones) > 0)
+    if filters.get("q") and filters["q"].strip():
+        query = _search(query, filters["q"])
     return query
+
+
+def contacts_query(filters: dict):
+    return filtered(select(Contact), filters)
+
+
+def list_page(filters: dict, sort: str, descending: bool, cursor: dict, limit: int = 50):
+    """(rows, next cursor, prev cursor) of the contact list."""
+    query = filtered(_row_query(), filters)
+    return fetch_page(query, SORTS[sort], descending=descending, limit=limit, **cursor)
+
+
+def count_contacts(filters: dict):
+    """(total, is_estimate) for the list header."""
+    narrowed = {k: v for k, v in filters.items() if v and k != "archived"}
+    query = filtered(select(Contact.id), filters)
+    return estimate_total(
+        query, "contacts", unfiltered=not narrowed and not filters.get("archived")
+    )
 
 
 def list_contacts(filters: dict, limit: int = 50, offset: int = 0) -> list[Contact]:
@@ -44,3 +149,32 @@ def contacts_with_company(company_id) -> list[Contact]:
     return list(
         db.session.scalars(select(Contact).where(Contact.company_id == as_uuid(company_id)))
     )
+
+
+def contacts_by_ids(ids, *, for_update: bool = False) -> list[Contact]:
+    keys = [k for k in (as_uuid(i) for i in ids) if k is not None]
+    query = select(Contact).where(Contact.id.in_(keys)).order_by(Contact.id)
+    if for_update:
+        query = query.with_for_update()
+    return list(db.session.scalars(query))
+
+
+def contacts_with_email_or_phone(emails: list[str], phones: list[str], exclude=None):
+    """Contacts already holding any of these emails or phones (GIN indexes on both arrays)."""
+    conditions = []
+    if emails:
+        conditions.append(Contact.emails.overlap(sa.cast(emails, Contact.emails.type)))
+    if phones:
+        conditions.append(Contact.phones.overlap(sa.cast(phones, Contact.phones.type)))
+    if not conditions:
+        return []
+    query = select(Contact).where(or_(*conditions)).order_by(Contact.last_name).limit(5)
+    if exclude is not None:
+        query = query.where(Contact.id != as_uuid(exclude))
+    return list(db.session.scalars(query))
+
+
+def owner_choices() -> list:
+    """(id, name) of active users, for owner pickers and filters."""
+    query = select(User.id, User.name).where(User.active).order_by(User.name)
+    return list(db.session.execute(query))

@@ -1,0 +1,122 @@
+"""Keyset pagination: a page is "the next 50 rows after this sort key", never an OFFSET, so the
+last page of a million rows costs what the first does (DESIGN §10: a deep OFFSET is 3.7 req/s)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import func, select, text
+
+from crm_web.core.db import db
+
+DECODERS = {
+    "str": str,
+    "bool": bool,
+    "int": int,
+    "uuid": uuid.UUID,
+    "datetime": dt.datetime.fromisoformat,
+}
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One sortable column of a list: the SQL expressions, ending with the id, that order it
+    (each matching an index), and the type of each expression's value in a cursor."""
+
+    columns: tuple
+    types: tuple[str, ...]
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: str | None
+    prev_cursor: str | None
+    total: int
+    total_is_estimate: bool
+
+
+def encode_cursor(values) -> str:
+    plain = [v.isoformat() if isinstance(v, dt.datetime) else v for v in values]
+    plain = [str(v) if isinstance(v, uuid.UUID) else v for v in plain]
+    raw = json.dumps(plain, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, key: SortKey) -> list | None:
+    """The sort values in a cursor; None for a missing or tampered one (it reads as page 1)."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != len(key.types):
+            return None
+        return [DECODERS[kind](value) for kind, value in zip(key.types, values, strict=True)]
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def fetch_page(
+    query, key: SortKey, *, descending=False, after=None, before=None, last=False, limit=50
+) -> tuple[list, str | None, str | None]:
+    """Rows of one page, and the cursors of the pages after and before it (None at the ends)."""
+    after_values = decode_cursor(after, key)
+    before_values = None if after_values else decode_cursor(before, key)
+    backwards = before_values is not None or (last and after_values is None)
+    columns = [c.label(f"_k{i}") for i, c in enumerate(key.columns)]
+    row_key = sa.tuple_(*key.columns)
+    if after_values is not None:
+        bound = sa.tuple_(*[sa.literal(v) for v in after_values])
+        query = query.where(row_key < bound if descending else row_key > bound)
+    if before_values is not None:
+        bound = sa.tuple_(*[sa.literal(v) for v in before_values])
+        query = query.where(row_key > bound if descending else row_key < bound)
+    reverse = descending != backwards
+    order = [c.desc() if reverse else c.asc() for c in key.columns]
+    rows = list(db.session.execute(query.add_columns(*columns).order_by(*order).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if backwards:
+        rows.reverse()
+        has_next, has_prev = before_values is not None, more
+    else:
+        has_next, has_prev = more, after_values is not None
+    width = len(key.columns)
+    next_cursor = encode_cursor(rows[-1][-width:]) if rows and has_next else None
+    prev_cursor = encode_cursor(rows[0][-width:]) if rows and has_prev else None
+    return rows, next_cursor, prev_cursor
+
+
+def estimate_total(query, table: str, *, unfiltered: bool, exact_up_to: int = 1000):
+    """(count, is_estimate): exact up to `exact_up_to` rows, else the planner's estimate, or for
+    an unfiltered list the table's own statistics (an exact count(*) is 18 req/s at 1M rows)."""
+    if unfiltered:
+        estimate = db.session.execute(
+            text("SELECT reltuples::bigint FROM pg_class WHERE oid = CAST(:t AS regclass)"),
+            {"t": table},
+        ).scalar()
+        if estimate is not None and estimate > exact_up_to:
+            return int(estimate), True
+    capped = select(func.count()).select_from(
+        query.with_only_columns(sa.literal(1)).order_by(None).limit(exact_up_to + 1).subquery()
+    )
+    count = db.session.execute(capped).scalar()
+    if count <= exact_up_to:
+        return count, False
+    connection = db.session.connection()
+    compiled = query.with_only_columns(sa.literal(1)).order_by(None).compile(connection)
+    plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
+    plan = plan.scalar()
+    return max(int(plan[0]["Plan"]["Plan Rows"]), exact_up_to + 1), True
+
+
+def like_pattern(term: str) -> str:
+    """`%term%` for LIKE, with the user's own % and _ taken literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
