@@ -79,6 +79,14 @@ def load_settings(environ, instance_path: Path) -> dict:
         "DEFAULT_PHONE_REGION": region,
         "SESSION_COOKIE_SECURE": environ.get("CRM_SECURE_COOKIES", "").lower()
         in ("1", "true", "yes"),
+        "SESSION_IDLE_MINUTES": _int_setting(environ, "CRM_SESSION_IDLE_MINUTES", 480),
+        # Public origins (scheme://host[:port]) accepted on unsafe requests besides the request's
+        # own, e.g. https://crm.example.com when a proxy terminates TLS.
+        "TRUSTED_ORIGINS": tuple(
+            o.strip().rstrip("/").lower()
+            for o in environ.get("CRM_TRUSTED_ORIGINS", "").split(",")
+            if o.strip()
+        ),
     }
 
 

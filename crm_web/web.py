@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
-from flask_wtf.csrf import CSRFProtect
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from crm_web.core.db import db
 from crm_web.core.errors import CRMError
+from crm_web.core.permissions import allowed
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
@@ -32,23 +34,73 @@ def _error_response(status: int, code: str, message: str, fields: dict | None = 
     if _wants_json():
         body = {"error": {"code": code, "message": message, "fields": fields or {}}}
         return jsonify(body), status
-    template = f"errors/{status}.html" if status in (403, 404, 409, 422, 429) else "errors/500.html"
+    if status in (403, 404, 409, 422, 429, 500):
+        template = f"errors/{status}.html"
+    else:
+        template = "errors/error.html"
     return render_template(template, status=status, message=message, fields=fields or {}), status
+
+
+# The top navigation: (label, endpoint, action). An item shows once its area's blueprint is
+# registered and the signed-in role may do the action, so areas appear as they land.
+NAVIGATION = [
+    ("Contacts", "contacts.index", "records.read"),
+    ("Companies", "companies.index", "records.read"),
+    ("Deals", "deals.index", "records.read"),
+    ("Pipeline", "deals.board", "records.read"),
+    ("Tasks", "tasks.index", "records.read"),
+    ("Import", "imports.index", "data.import"),
+    ("Admin", "accounts.admin_users", "users.manage"),
+]
+
+
+def navigation(app: Flask) -> list[dict]:
+    """The navigation items the signed-in user may see; the one whose URL is the longest prefix
+    of this page's path is marked current (/deals/board is Pipeline, not Deals)."""
+    if not current_user.is_authenticated:
+        return []
+    actor = current_user.as_actor()
+    items = [
+        {"label": label, "endpoint": endpoint, "url": url_for(endpoint), "current": False}
+        for label, endpoint, action in NAVIGATION
+        if endpoint in app.view_functions and allowed(actor, action)
+    ]
+    path = request.path.rstrip("/") + "/"
+    matches = [i for i in items if path.startswith(i["url"].rstrip("/") + "/")]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["current"] = True
+    return items
 
 
 def init_app(app: Flask) -> None:
     from crm_web.accounts.auth import login_manager, public
+    from crm_web.core import security
 
     Htmx(app)
+    security.init_app(app)  # before CSRFProtect: a cross-site post gets 403 before anything else
     csrf.init_app(app)
     login_manager.init_app(app)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
 
+    @app.context_processor
+    def shell_context():
+        """What base.html needs on every page: the navigation and a permission test."""
+
+        def can(action: str) -> bool:
+            return current_user.is_authenticated and allowed(current_user.as_actor(), action)
+
+        def has_endpoint(endpoint: str) -> bool:
+            return endpoint in app.view_functions
+
+        return {"navigation": navigation(app), "can": can, "has_endpoint": has_endpoint}
+
     @app.get("/")
     @public
     def home():
-        """The start page."""
+        """The start page: links to every area; signed out, the sign-in page."""
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login"))
         return render_template("home.html")
 
     @app.get("/favicon.ico")
@@ -73,6 +125,14 @@ def init_app(app: Flask) -> None:
         """A service refused: the status and message come from the error type (DESIGN §5)."""
         db.session.rollback()
         return _error_response(exc.status, exc.code, exc.message, getattr(exc, "fields", None))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        """A state-changing request without a valid token: refused, with a way forward."""
+        message = (
+            "This form has expired or did not come from this site. Reload the page and try again."
+        )
+        return _error_response(403, "csrf_failed", message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

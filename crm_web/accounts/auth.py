@@ -7,7 +7,9 @@ POLICY again, so the guard on a route is a first line, not the only one."""
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlsplit
 
+from flask import flash, redirect, request, url_for
 from flask_login import LoginManager, current_user
 
 from crm_web.core.actor import Actor
@@ -17,6 +19,18 @@ login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Please sign in to continue."
 login_manager.login_message_category = "info"
+
+
+@login_manager.unauthorized_handler
+def sign_in_first():
+    """Signed out (or the session was revoked or timed out): to the sign-in page, coming back
+    here afterwards. An HTMX request is told to load that page instead of swapping it in."""
+    if request.headers.get("HX-Request"):
+        page = urlsplit(request.headers.get("HX-Current-URL", "")).path or "/"
+        return "", 200, {"HX-Redirect": url_for("accounts.login", next=page)}
+    target = url_for("accounts.login", next=request.full_path.rstrip("?"))
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(target)
 
 
 def current_actor() -> Actor:

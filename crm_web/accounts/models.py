@@ -41,3 +41,22 @@ class User(UserMixin, Audited, TimestampedMixin, db.Model):
 
     def as_actor(self) -> Actor:
         return Actor(id=str(self.id), role=self.role, name=self.name)
+
+
+class LoginAttempt(db.Model):
+    """A failed sign-in, kept briefly so repeated failures can be throttled per account and per
+    client address. In PostgreSQL, not in process memory: every web worker sees the same count."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        sa.Index("ix_login_attempts_email_at", "email", "attempted_at"),
+        sa.Index("ix_login_attempts_address_at", "address", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(always=True), primary_key=True)
+    # Lower-cased as typed, whether or not such a user exists (so throttling reveals nothing).
+    email: Mapped[str] = mapped_column(sa.String(320), nullable=False)
+    address: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    attempted_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()
+    )

@@ -1,1 +1,48 @@
 // crm_web's own behaviour, loaded on every page (no inline scripts: the CSP forbids them).
+(function () {
+  "use strict";
+
+  // Make every CSP violation loud: Chromium already logs most, this covers the rest, and the
+  // browser tests fail on any console error.
+  document.addEventListener("securitypolicyviolation", function (event) {
+    console.error("CSP violation: " + event.violatedDirective + " blocked " + (event.blockedURI || "inline"));
+  });
+
+  // A failed HTMX request (403, 404, 500, network) swaps nothing (see htmx-config in
+  // base.html); tell the user instead of leaving them wondering.
+  function flash(message, category) {
+    var box = document.getElementById("flashes");
+    if (!box) return;
+    var p = document.createElement("p");
+    p.className = "flash flash-" + (category || "error");
+    p.setAttribute("role", "alert");
+    p.textContent = message;
+    box.replaceChildren(p);
+  }
+  var STATUS_MESSAGES = {
+    403: "You are not allowed to do that.",
+    404: "That record no longer exists.",
+    429: "Too many requests. Wait a moment and try again.",
+  };
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    flash(STATUS_MESSAGES[status] || "Something went wrong (" + status + "). Please try again.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    flash("The server could not be reached. Check your connection and try again.");
+  });
+
+  // The user menu is a <details>: close it on Escape or a click elsewhere.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.user-menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.user-menu[open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    });
+  });
+})();

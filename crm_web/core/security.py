@@ -1,0 +1,77 @@
+"""Page-wide defences: response headers, the same-origin check on unsafe methods, and the
+session cookie's settings. CSRF tokens themselves are Flask-WTF's CSRFProtect (web.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, abort, current_app, request
+
+# No 'unsafe-inline' anywhere: no inline <script>, no style="" attributes, no on*="" handlers.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "object-src 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+CROSS_SITE_MESSAGE = "This request came from another site, so it was refused."
+
+
+def own_origins() -> set[str]:
+    """The origin this request was addressed to, plus any configured public origins (behind a
+    proxy that terminates TLS, the app sees http:// while browsers send https://)."""
+    return {f"{request.scheme}://{request.host}".lower(), *current_app.config["TRUSTED_ORIGINS"]}
+
+
+def is_cross_site() -> bool:
+    """True when the browser says the request was started by a page from another origin.
+    Origin is sent on every cross-origin POST by current browsers; Sec-Fetch-Site covers the
+    rest. Clients that send neither (curl, the test client) are judged by the CSRF token alone."""
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin.rstrip("/").lower() not in own_origins()
+    return request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none")
+
+
+def refuse_cross_site():
+    if request.method not in SAFE_METHODS and is_cross_site():
+        abort(403, description=CROSS_SITE_MESSAGE)
+
+
+def add_security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    # Pages show customer data: keep them out of shared and back-button caches.
+    if request.endpoint != "static" and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Cookie flags and the hooks. Call before CSRFProtect so a cross-site post gets 403 first."""
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config.setdefault("TRUSTED_ORIGINS", ())
+    # The signed cookie carries its own timestamp; Flask rejects it once older than this and
+    # re-signs it on every request, so this is an idle timeout checked on the server.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        minutes=app.config.get("SESSION_IDLE_MINUTES", 480)
+    )
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = True
+    app.before_request(refuse_cross_site)
+    app.after_request(add_security_headers)

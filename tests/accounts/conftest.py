@@ -1,0 +1,40 @@
+"""Accounts tests drive the app through Flask's test client on an isolated session.
+
+The test client sends no CSRF token, so CSRF is switched off here; tests that prove the token
+is required switch it back on with the `csrf_on` fixture."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import TEST_PASSWORD
+
+PASSWORD = TEST_PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _no_csrf(app, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+
+
+@pytest.fixture
+def csrf_on(app, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+
+
+def make_user(email="rep@example.com", role="rep", name=None, password=PASSWORD):
+    from crm_web.accounts.services import create_user
+    from crm_web.core.actor import SYSTEM
+
+    name = name or f"{role.capitalize()} {email.split('@')[0].capitalize()}"
+    return create_user({"email": email, "name": name, "role": role, "password": password}, SYSTEM)
+
+
+def sign_in(client, email="rep@example.com", password=PASSWORD, **kwargs):
+    return client.post("/login", data={"email": email, "password": password}, **kwargs)
+
+
+def session_cookie(client) -> str:
+    cookie = client.get_cookie("session")
+    assert cookie is not None, "no session cookie was set"
+    return cookie.value
