@@ -22,8 +22,11 @@ log = logging.getLogger(__name__)
 def _blueprints():
     """Every area's blueprint. An area adds itself here."""
     from crm_web.accounts.views import bp as accounts
+    from crm_web.companies.views import bp as companies
+    from crm_web.contacts.views import bp as contacts
+    from crm_web.deals.views import bp as deals
 
-    return [accounts]
+    return [accounts, deals, contacts, companies]
 
 
 def _wants_json() -> bool:

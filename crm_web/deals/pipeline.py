@@ -186,3 +186,70 @@ def list_page(filters: dict, sort: str, page: int, actor: Actor) -> tuple[list[D
 
 def weighted_value(deal: Deal) -> Decimal:
     return (deal.value * deal.probability / 100).quantize(CENT)
+
+
+def get_board_totals(filters: dict, actor: Actor) -> Board:
+    """Only the column headers' totals (after a move), without cards."""
+    authorize(actor, "records.read")
+    per_stage, grand = stage_totals(filters)
+    columns = [
+        Column(stage, per_stage.get(stage.name, Totals()), [], None) for stage in repo.list_stages()
+    ]
+    return Board(columns, grand, filters)
+
+
+def owner_choices() -> list:
+    """The users a deal can belong to, for owner pickers and filters."""
+    from crm_web.accounts.repository import list_users
+
+    return [user for user in list_users() if user.active]
+
+
+def describe_filters(filters: dict) -> list[str]:
+    """The filters in words, for the printed header ('All open and closed deals' when none)."""
+    from crm_web.accounts.repository import get_user
+    from crm_web.companies.repository import get_company
+
+    labels = []
+    if filters.get("owner_id"):
+        user = get_user(filters["owner_id"])
+        labels.append(f"Owner: {user.name if user else 'unknown'}")
+    if filters.get("company_id"):
+        company = get_company(filters["company_id"])
+        labels.append(f"Company: {company.name if company else 'unknown'}")
+    if filters.get("close_from"):
+        labels.append(f"Closing on or after {filters['close_from']:%d %b %Y}")
+    if filters.get("close_to"):
+        labels.append(f"Closing on or before {filters['close_to']:%d %b %Y}")
+    if filters.get("stage"):
+        labels.append(f"Stage: {filters['stage']}")
+    if filters.get("status"):
+        labels.append(f"Status: {filters['status']}")
+    if filters.get("q"):
+        labels.append(f"Title contains “{filters['q']}”")
+    return labels or ["All deals"]
+
+
+BOARD_FILTERS = ("owner_id", "company_id", "close_from", "close_to")
+
+
+def board_filters(raw) -> dict:
+    """The filters the board and its print view take (a column is a stage: no stage filter)."""
+    return {k: val for k, val in clean_filters(raw).items() if k in BOARD_FILTERS}
+
+
+def company_choices(limit: int = 500) -> list:
+    """Companies a deal can belong to, by name (a picker; past `limit`, search by name)."""
+    from crm_web.companies.services import list_companies
+
+    return sorted(list_companies({}, limit=limit), key=lambda c: c.name.lower())
+
+
+def contact_choices(company_id) -> list:
+    """The contacts a deal of this company may name: that company's own."""
+    from crm_web.contacts.services import get_contacts_by_company
+    from crm_web.core.repository import as_uuid
+
+    if as_uuid(company_id) is None:
+        return []
+    return get_contacts_by_company(company_id)

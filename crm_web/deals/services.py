@@ -200,3 +200,48 @@ def move_deal(deal_id, stage: str, actor: Actor, expected_version=None) -> Deal:
     """Move a deal to another stage (the board's drag and keys); it takes the stage's default
     probability. A stale `expected_version` raises ConflictError and changes nothing."""
     return update_deal(deal_id, {"stage": stage}, actor, expected_version)
+
+
+# Fields of a deal the record page edits in place.
+EDITABLE_FIELDS = (
+    "title",
+    "company_id",
+    "contact_id",
+    "value",
+    "currency",
+    "stage",
+    "probability",
+    "close_date",
+    "owner_id",
+)
+
+
+def update_deal_field(deal_id, field: str, value, actor: Actor, expected_version=None) -> Deal:
+    """Click-to-edit: change one field, with the version the user saw. Moving a deal to another
+    company drops its contact (a deal's contact must work for the deal's company)."""
+    if field not in EDITABLE_FIELDS:
+        raise NotFoundError("deal field", field)
+    data = {field: value}
+    if field == "company_id":
+        current = get_deal(deal_id)
+        if current.contact_id and str(current.company_id) != str(value).strip():
+            data["contact_id"] = None
+    return update_deal(deal_id, data, actor, expected_version)
+
+
+def create_deal_from_form(deal_data: dict, task_rows: list[dict], actor: Actor) -> Deal:
+    """The new-deal form: blank task rows are skipped; errors keep the row numbers the user saw
+    (`tasks.<row>.<field>`). The deal and its tasks are saved together or not at all."""
+    from crm_web.core.validation import is_blank
+
+    rows = [(n, row) for n, row in enumerate(task_rows) if not all(map(is_blank, row.values()))]
+    try:
+        return create_deal_with_tasks(deal_data, [row for _, row in rows], actor)
+    except ValidationError as exc:
+        fields = {}
+        for key, messages in exc.fields.items():
+            if key.startswith("tasks."):
+                _, index, name = key.split(".", 2)
+                key = f"tasks.{rows[int(index)][0]}.{name}"
+            fields[key] = messages
+        raise ValidationError(fields, exc.message) from exc

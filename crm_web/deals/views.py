@@ -1,0 +1,162 @@
+"""Deals pages: the list, the record with click-to-edit fields, and the new-deal form.
+The board and stage administration add their routes to the same blueprint."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+
+from crm_web.accounts.auth import current_actor, requires
+from crm_web.core.errors import ConflictError, ValidationError
+from crm_web.core.htmx import render
+from crm_web.deals import board_views, pipeline, services, stage_views  # noqa: F401 (routes)
+from crm_web.deals.blueprint import bp
+
+TASK_ROWS = 3
+
+
+@bp.get("/deals")
+@requires("records.read")
+def index():
+    """The deals list; a search or filter change from HTMX gets only the `deal_rows` block."""
+    filters = pipeline.clean_filters(request.args)
+    sort = request.args.get("sort", "created")
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() else 1
+    deals, more = pipeline.list_page(filters, sort, page, current_actor())
+    return render(
+        "deals/index.html",
+        "deal_rows",
+        deals=deals,
+        more=more,
+        page=page,
+        sort=sort,
+        filter_args=pipeline.filter_args(filters),
+        owners=pipeline.owner_choices(),
+        stages=services.list_stages(),
+        companies=pipeline.company_choices(),
+    )
+
+
+def _form_page(deal_data: dict, tasks: list[dict], errors=None, message=None, status=200):
+    return render(
+        "deals/new.html",
+        None,
+        status=status,
+        deal=deal_data,
+        tasks=tasks,
+        errors=errors or {},
+        message=message,
+        companies=pipeline.company_choices(),
+        contacts=pipeline.contact_choices(deal_data.get("company_id")),
+        stages=services.list_stages(),
+    )
+
+
+def _task_rows() -> list[dict]:
+    return [
+        {
+            "description": request.form.get(f"tasks-{n}-description", ""),
+            "due_date": request.form.get(f"tasks-{n}-due_date", ""),
+        }
+        for n in range(TASK_ROWS)
+    ]
+
+
+DEAL_FORM_FIELDS = ("title", "company_id", "contact_id", "value", "currency", "stage", "close_date")
+
+
+@bp.get("/deals/new")
+@requires("records.create")
+def new():
+    """The new-deal form (a company may be preselected with ?company_id=)."""
+    deal = {"company_id": request.args.get("company_id", ""), "currency": "USD", "stage": "Lead"}
+    return _form_page(deal, [{} for _ in range(TASK_ROWS)])
+
+
+@bp.post("/deals")
+@requires("records.create")
+def create():
+    """Create the deal and its follow-up tasks together; 422 with messages beside the fields."""
+    data = {name: request.form.get(name, "") for name in DEAL_FORM_FIELDS}
+    tasks = _task_rows()
+    try:
+        deal = services.create_deal_from_form(data, tasks, current_actor())
+    except ValidationError as exc:
+        return _form_page(data, tasks, exc.fields, exc.message, status=422)
+    return redirect(url_for("deals.detail", deal_id=deal.id), 303)
+
+
+@bp.get("/deals/new/contacts")
+@requires("records.create")
+def contact_options():
+    """The contact <select> for the chosen company, swapped in when the company changes."""
+    return render_template(
+        "deals/_contact_select.html",
+        contacts=pipeline.contact_choices(request.args.get("company_id")),
+        selected="",
+        errors=[],
+    )
+
+
+@bp.get("/deals/<deal_id>")
+@requires("records.read")
+def detail(deal_id):
+    """The deal's record page; each field edits in place."""
+    from crm_web.activities.services import tasks_for
+
+    deal = services.get_deal(deal_id)
+    return render("deals/detail.html", None, deal=deal, tasks=tasks_for("deal", deal.id))
+
+
+def _field(deal, name, mode="display", **extra):
+    return render_template(
+        "deals/_field.html",
+        deal=deal,
+        name=name,
+        mode=mode,
+        stages=services.list_stages(),
+        owners=pipeline.owner_choices() if name == "owner_id" else [],
+        companies=pipeline.company_choices() if name == "company_id" else [],
+        contacts=pipeline.contact_choices(deal.company_id) if name == "contact_id" else [],
+        **extra,
+    )
+
+
+@bp.get("/deals/<deal_id>/fields/<name>")
+@requires("records.read")
+def field(deal_id, name):
+    """A field's display fragment (what Cancel and Escape go back to)."""
+    return _field(services.get_deal(deal_id), _editable(name))
+
+
+@bp.get("/deals/<deal_id>/fields/<name>/edit")
+@requires("records.update")
+def field_edit(deal_id, name):
+    """A field's editor, with the current value and version."""
+    return _field(services.get_deal(deal_id), _editable(name), "edit")
+
+
+@bp.patch("/deals/<deal_id>/fields/<name>")
+@requires("records.update")
+def field_update(deal_id, name):
+    """Save one field with the version the editor showed: display (200), editor with the
+    message (422), or both values side by side (409)."""
+    value, version = request.form.get("value", ""), request.form.get("version")
+    try:
+        deal = services.update_deal_field(deal_id, _editable(name), value, current_actor(), version)
+    except ValidationError as exc:
+        errors = exc.fields.get(name) or [m for ms in exc.fields.values() for m in ms]
+        deal = services.get_deal(deal_id)
+        return _field(deal, name, "edit", value=value, errors=errors or [exc.message]), 422
+    except ConflictError:
+        deal = services.get_deal(deal_id)
+        return _field(deal, name, "conflict", value=value), 409
+    return _field(deal, name)
+
+
+def _editable(name: str) -> str:
+    from crm_web.core.errors import NotFoundError
+
+    if name not in services.EDITABLE_FIELDS:
+        raise NotFoundError("deal field", name)
+    return name

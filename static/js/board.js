@@ -1,0 +1,142 @@
+// The deals pages' behaviour. The pipeline board: drag a card (SortableJS) or press Alt+Arrow / [ ] on a focused card to
+// move it to another stage. Every move is an htmx request, so the CSRF header from <body>
+// is sent; the server answers with the card (swapped in place) and out-of-band column totals.
+(function () {
+  "use strict";
+
+  var pendingFocus = null;
+
+  function lists() {
+    return Array.prototype.slice.call(document.querySelectorAll(".column-cards"));
+  }
+
+  function announce(text) {
+    var status = document.getElementById("board-status");
+    if (status) status.textContent = text;
+  }
+
+  function sendMove(card, stage) {
+    card.classList.add("is-saving");
+    htmx.ajax("POST", card.dataset.moveUrl + window.location.search, {
+      source: card,
+      target: card,
+      swap: "outerHTML",
+      values: { stage: stage, version: card.dataset.version },
+    });
+  }
+
+  function firstCard(list) {
+    return list.querySelector(".deal-card");
+  }
+
+  // A card whose stage is not its column's (a refused move) goes back where it belongs.
+  function settle(card) {
+    var list = card.closest(".column-cards");
+    if (!list || list.dataset.stage === card.dataset.stage) return;
+    var home = lists().filter(function (l) { return l.dataset.stage === card.dataset.stage; })[0];
+    if (home) home.insertBefore(card, firstCard(home));
+  }
+
+  function moveBy(card, step) {
+    var all = lists();
+    var index = all.indexOf(card.closest(".column-cards"));
+    var target = all[index + step];
+    if (!target) {
+      announce(step < 0 ? "Already in the first stage." : "Already in the last stage.");
+      return;
+    }
+    target.insertBefore(card, firstCard(target));
+    pendingFocus = card.id;
+    card.focus();
+    sendMove(card, target.dataset.stage);
+  }
+
+  function initSortable(list) {
+    if (list.dataset.sortable) return;
+    list.dataset.sortable = "1";
+    Sortable.create(list, {
+      group: "pipeline",
+      draggable: ".deal-card",
+      filter: ".load-more",
+      forceFallback: true, // pointer events: works the same with a mouse, a pen or a test driver
+      fallbackTolerance: 3,
+      animation: 150,
+      onEnd: function (evt) {
+        if (evt.from !== evt.to) sendMove(evt.item, evt.to.dataset.stage);
+      },
+    });
+  }
+
+  function initCollapse(button) {
+    if (button.dataset.ready) return;
+    button.dataset.ready = "1";
+    var key = "crm.board.collapsed." + button.dataset.collapseKey;
+    var column = button.closest(".column");
+    function apply(collapsed) {
+      column.classList.toggle("collapsed", collapsed);
+      button.setAttribute("aria-expanded", collapsed ? "false" : "true");
+      button.textContent = collapsed ? "Expand" : "Collapse";
+    }
+    apply(window.localStorage.getItem(key) === "1");
+    button.addEventListener("click", function () {
+      var collapsed = !column.classList.contains("collapsed");
+      window.localStorage.setItem(key, collapsed ? "1" : "0");
+      apply(collapsed);
+    });
+  }
+
+  function init(root) {
+    root.querySelectorAll(".column-cards").forEach(initSortable);
+    root.querySelectorAll(".collapse-toggle").forEach(initCollapse);
+  }
+
+  // Click-to-edit on the record page: Escape puts the display back (the editor's Cancel button).
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape" || !evt.target.closest) return;
+    var editor = evt.target.closest(".inline-editor");
+    var cancel = editor && editor.querySelector(".inline-cancel");
+    if (cancel) {
+      evt.preventDefault();
+      cancel.click();
+    }
+  });
+
+  document.addEventListener("keydown", function (evt) {
+    var card = evt.target;
+    if (!card.classList || !card.classList.contains("deal-card")) return;
+    if ((evt.altKey && evt.key === "ArrowRight") || evt.key === "]") {
+      evt.preventDefault();
+      moveBy(card, 1);
+    } else if ((evt.altKey && evt.key === "ArrowLeft") || evt.key === "[") {
+      evt.preventDefault();
+      moveBy(card, -1);
+    } else if (evt.key === "Enter") {
+      var link = card.querySelector(".card-title");
+      if (link) link.click();
+    }
+  });
+
+  // A refused move (409 conflict, 422 bad stage) still carries the card to show: swap it.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var status = evt.detail.xhr.status;
+    if ((status === 409 || status === 422) && evt.detail.target.closest(".deal-card, [data-swap-errors]")) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll(".deal-card").forEach(function (card) {
+      var list = card.closest(".column-cards");
+      if (list && card.dataset.stage !== list.dataset.stage) settle(card);
+    });
+    if (pendingFocus) {
+      var card = document.getElementById(pendingFocus);
+      pendingFocus = null;
+      if (card) card.focus();
+    }
+  });
+
+  document.addEventListener("htmx:load", function (evt) { init(evt.detail.elt); });
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+})();

@@ -1,0 +1,105 @@
+"""The board and print pages through the test client: fragments, moves, conflicts, totals."""
+
+import re
+
+from crm_web.audit.services import history_of_entity
+from crm_web.deals.services import get_deal, update_deal
+from tests.support import ADMIN, make_company, make_deal
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_board_shows_a_column_per_stage_with_per_currency_totals(client, sign_in):
+    sign_in("rep")
+    company = make_company(name="Globex")
+    make_deal(company_id=company.id, title="Big one", value="1000", stage="Proposal")
+    make_deal(
+        company_id=company.id, title="Euro one", value="500", stage="Proposal", currency="EUR"
+    )
+    page = client.get("/deals/board")
+    assert page.status_code == 200
+    html = page.text
+    assert html.count('class="column-cards"') == 6
+    assert "Big one" in html and "Globex" in html
+    assert "USD 1,000.00" in html and "weighted USD 500.00" in html
+    assert "EUR 500.00" in html and "weighted EUR 250.00" in html
+    assert "USD 1,500.00" not in html  # currencies are never added together
+
+
+def test_a_full_column_loads_more_cards_on_demand(client, sign_in):
+    sign_in("rep")
+    company = make_company()
+    for n in range(30):
+        make_deal(company_id=company.id, title=f"Card {n:02d}", stage="Lead")
+    html = client.get("/deals/board").text
+    assert html.count('class="deal-card') == 25
+    more = re.search(r'hx-get="([^"]*/deals/board/columns/[^"]+)"', html).group(1)
+    rest = client.get(more.replace("&amp;", "&"), headers=HTMX)
+    assert rest.text.count('class="deal-card') == 5
+    assert "load-more" not in rest.text
+
+
+def test_moving_a_card_returns_it_with_the_totals_out_of_band(client, sign_in):
+    sign_in("rep")
+    deal = make_deal(title="Mover", value="200", stage="Lead")
+    response = client.post(
+        f"/deals/{deal.id}/stage", data={"stage": "Won", "version": deal.version}, headers=HTMX
+    )
+    assert response.status_code == 200
+    assert 'data-stage="Won"' in response.text
+    assert response.text.count('hx-swap-oob="true"') == 6 + 2  # heads, grand totals, status
+    assert "Moved Mover to Won." in response.text
+    assert get_deal(deal.id).stage == "Won"
+    assert history_of_entity("deal", deal.id)[-1].changes["stage"] == ["Lead", "Won"]
+
+
+def test_a_stale_move_is_refused_with_a_message_and_nothing_changes(client, sign_in):
+    sign_in("rep")
+    deal = make_deal(title="Contested", stage="Lead")
+    seen = deal.version
+    update_deal(deal.id, {"stage": "Qualified"}, ADMIN, expected_version=seen)
+    response = client.post(
+        f"/deals/{deal.id}/stage", data={"stage": "Lost", "version": seen}, headers=HTMX
+    )
+    assert response.status_code == 409
+    assert 'data-stage="Qualified"' in response.text
+    assert "someone changed this deal" in response.text
+    assert get_deal(deal.id).stage == "Qualified"
+
+
+def test_viewers_cannot_move_cards(client, sign_in):
+    sign_in("viewer")
+    deal = make_deal(stage="Lead")
+    response = client.post(f"/deals/{deal.id}/stage", data={"stage": "Won", "version": 1})
+    assert response.status_code == 403
+    assert get_deal(deal.id).stage == "Lead"
+
+
+def test_moves_need_the_csrf_token(app, client, sign_in, monkeypatch):
+    sign_in("rep")
+    deal = make_deal(stage="Lead")
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = client.post(f"/deals/{deal.id}/stage", data={"stage": "Won", "version": 1})
+    assert response.status_code in (400, 403)
+    assert get_deal(deal.id).stage == "Lead"
+
+
+def test_print_view_lists_every_deal_by_stage_with_totals(client, sign_in):
+    sign_in("rep")
+    company = make_company()
+    for n in range(40):
+        make_deal(company_id=company.id, title=f"Row {n:02d}", value="100", stage="Lead")
+    html = client.get("/deals/board/print").text
+    assert all(f"Row {n:02d}" in html for n in range(40))
+    assert "Lead total USD (40)" in html
+    assert "USD 4,000.00" in html and "USD 400.00" in html
+
+
+def test_board_filters_narrow_cards_and_totals(client, sign_in):
+    rep = sign_in("rep")
+    company = make_company()
+    make_deal(company_id=company.id, title="Mine", value="10", stage="Lead", owner_id=rep.id)
+    make_deal(company_id=company.id, title="Theirs", value="20", stage="Lead")
+    html = client.get(f"/deals/board?owner_id={rep.id}").text
+    assert "Mine" in html and "Theirs" not in html
+    assert "USD 10.00" in html and "USD 30.00" not in html
