@@ -1,26 +1,106 @@
-from sqlalchemy import select
+"""Company queries: the list (filters, search, keyset sort), record rows, the picker. Never commits."""
 
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from crm_web.accounts.models import User
 from crm_web.companies.models import Company
+from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id, page
+from crm_web.search.keyset import SortKey, estimate_total, fetch_page, like_pattern
+
+CITY = func.coalesce(Company.address["city"].astext, "\uffff")
+COUNTRY = func.coalesce(Company.address["country"].astext, "\uffff")
+SORTS = {
+    "name": SortKey((Company.name, Company.id), ("str", "uuid")),
+    "city": SortKey((CITY, Company.name, Company.id), ("str", "str", "uuid")),
+    "country": SortKey((COUNTRY, Company.name, Company.id), ("str", "str", "uuid")),
+    "owner": SortKey(
+        (func.coalesce(User.name, "\uffff"), Company.name, Company.id), ("str", "str", "uuid")
+    ),
+    "updated": SortKey((Company.updated_at, Company.id), ("datetime", "uuid")),
+}
 
 
 def get_company(company_id, *, for_update: bool = False) -> Company | None:
     return get_by_id(Company, company_id, for_update=for_update)
 
 
-def companies_query(filters: dict):
-    query = select(Company)
+def _row_query():
+    """Company columns, owner name and the number of live contacts, in one query."""
+    from crm_web.contacts.models import Contact
+
+    contacts = (
+        select(func.count())
+        .where(Contact.company_id == Company.id, Contact.archived_at.is_(None))
+        .correlate(Company)
+        .scalar_subquery()
+    )
+    return select(
+        Company.id,
+        Company.name,
+        Company.address,
+        Company.owner_id,
+        User.name.label("owner_name"),
+        contacts.label("contact_count"),
+        Company.created_at,
+        Company.updated_at,
+        Company.version,
+        Company.archived_at,
+    ).outerjoin(User, User.id == Company.owner_id)
+
+
+def company_row(company_id):
+    key = as_uuid(company_id)
+    if key is None:
+        return None
+    return db.session.execute(_row_query().where(Company.id == key)).first()
+
+
+def filtered(query, filters: dict):
     if filters.get("archived"):
         query = query.where(Company.archived_at.is_not(None))
     else:
         query = query.where(Company.archived_at.is_(None))
     if filters.get("owner_id"):
         query = query.where(Company.owner_id == as_uuid(filters["owner_id"]))
-    if filters.get("q"):
-        query = query.where(Company.name.ilike(f"%{filters['q']}%"))
+    if filters.get("q") and filters["q"].strip():
+        query = query.where(func.lower(Company.name).like(like_pattern(filters["q"].lower())))
     return query
+
+
+def companies_query(filters: dict):
+    return filtered(select(Company), filters)
+
+
+def list_page(filters: dict, sort: str, descending: bool, cursor: dict, limit: int = 50):
+    query = filtered(_row_query(), filters)
+    return fetch_page(query, SORTS[sort], descending=descending, limit=limit, **cursor)
+
+
+def count_companies(filters: dict):
+    narrowed = filters.get("q") or filters.get("owner_id") or filters.get("archived")
+    query = filtered(select(Company.id), filters)
+    return estimate_total(query, "companies", unfiltered=not narrowed)
 
 
 def list_companies(filters: dict, limit: int = 50, offset: int = 0) -> list[Company]:
     query = companies_query(filters).order_by(Company.created_at.desc(), Company.id.desc())
     return page(query, limit, offset)
+
+
+def picker_options(term: str, limit: int = 8) -> list:
+    """(id, name) of live companies whose name contains `term`, by name."""
+    query = select(Company.id, Company.name).where(Company.archived_at.is_(None))
+    if term.strip():
+        query = query.where(func.lower(Company.name).like(like_pattern(term.strip().lower())))
+    return list(db.session.execute(query.order_by(Company.name, Company.id).limit(limit)))
+
+
+def companies_by_ids(ids, *, for_update: bool = False) -> list[Company]:
+    keys = [k for k in (as_uuid(i) for i in ids) if k is not None]
+    query = select(Company).where(Company.id.in_(keys)).order_by(Company.id)
+    if for_update:
+        query = query.with_for_update()
+    return list(db.session.scalars(query))

@@ -9,7 +9,7 @@ from crm_web.companies.models import Company
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
-from crm_web.core.errors import NotFoundError
+from crm_web.core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from crm_web.core.permissions import authorize, authorize_archive
 from crm_web.core.repository import check_version
 from crm_web.custom_fields.services import clean_custom_fields
@@ -136,3 +136,112 @@ def check_company_id(value):
     if company is None:
         raise v.FieldError("No such company.")
     return company.id
+
+
+# The list, the record page and inline editing.
+
+# Inline-editable fields: name -> (label, kind); address parts edit one part of `address`.
+FIELDS = {
+    "name": ("Name", "text"),
+    "street": ("Street", "address"),
+    "city": ("City", "address"),
+    "state": ("State", "address"),
+    "postal_code": ("Postal code", "address"),
+    "country": ("Country", "address"),
+    "owner_id": ("Owner", "owner"),
+}
+
+
+def list_page(params: dict, actor: Actor) -> dict:
+    """One page of the company list for `params` (see contacts.forms.list_params). Everyone."""
+    authorize(actor, "records.read")
+    cursor = {k: params[k] for k in ("after", "before", "last")}
+    rows, next_cursor, prev_cursor = repo.list_page(
+        params["filters"], params["sort"], params["descending"], cursor
+    )
+    total, estimated = repo.count_companies(params["filters"])
+    return {
+        "rows": rows,
+        "next_cursor": next_cursor,
+        "prev_cursor": prev_cursor,
+        "total": total,
+        "total_is_estimate": estimated,
+    }
+
+
+def company_view(company_id, actor: Actor):
+    """The company as its page and fragments show it (owner name, number of contacts)."""
+    authorize(actor, "records.read")
+    row = repo.company_row(company_id)
+    if row is None:
+        raise NotFoundError("company", company_id)
+    return row
+
+
+def company_page(company_id, actor: Actor) -> dict:
+    """The record page: the company, its contacts, its history."""
+    from crm_web.audit.services import history_of_entity
+    from crm_web.contacts.services import get_contacts_by_company, list_choices
+
+    row = company_view(company_id, actor)
+    choices = list_choices()
+    return {
+        "company": row,
+        "contacts": get_contacts_by_company(row.id),
+        "history": history_of_entity("company", row.id),
+        "user_names": {str(user_id): name for user_id, name in choices["owners"]},
+        **choices,
+    }
+
+
+def picker_options(term: str, actor: Actor) -> list:
+    """Companies whose name contains `term`, for the company pickers."""
+    authorize(actor, "records.read")
+    return repo.picker_options(term or "")
+
+
+def update_company_field(company_id, field: str, value, expected_version, actor: Actor):
+    """Inline edit of one field (an address part changes only that part); returns the company
+    as shown. A stale version raises ConflictError carrying the company as it is now."""
+    if field not in FIELDS:
+        raise NotFoundError("field", field)
+    if FIELDS[field][1] == "address":
+        current = get_company(company_id)
+        check_version(current, expected_version)
+        data = {"address": {**(current.address or {}), field: value}}
+    else:
+        data = {field: value}
+    try:
+        update_company(company_id, data, actor, expected_version=expected_version)
+    except ValidationError as exc:
+        if "address" in exc.fields:
+            raise ValidationError({field: exc.fields["address"]}) from exc
+        raise
+    except ConflictError as exc:
+        raise ConflictError(repo.company_row(company_id)) from exc
+    return repo.company_row(company_id)
+
+
+def bulk_archive(ids: list, actor: Actor, restore: bool = False) -> dict:
+    """Archive (or restore) the selected companies the actor may, all or nothing."""
+    when = None if restore else datetime.now(UTC)
+    if not ids:
+        return {"message": "Select at least one company first.", "kind": "error"}
+    try:
+        with transaction(actor) as session:
+            companies = repo.companies_by_ids(ids, for_update=True)
+            for company in companies:
+                authorize_archive(actor, company)
+                company.archived_at = when
+                company.updated_by = actor.id
+            session.flush()
+    except PermissionDenied as exc:
+        return {"message": f"{exc.message} Nothing was changed.", "kind": "error"}
+    n = len(companies)
+    verb = "Restored" if restore else "Archived"
+    return {
+        "message": f"{verb} {n} compan{'ies' if n != 1 else 'y'}.",
+        "kind": "success",
+        "undo": None if restore else "restore",
+        "ids": [str(c.id) for c in companies],
+    }

@@ -178,3 +178,13 @@ def owner_choices() -> list:
     """(id, name) of active users, for owner pickers and filters."""
     query = select(User.id, User.name).where(User.active).order_by(User.name)
     return list(db.session.execute(query))
+
+
+def baseline_rows(limit: int = 50) -> list:
+    query = (
+        select(Contact.id, Contact.first_name, Contact.last_name, Contact.emails)
+        .where(Contact.archived_at.is_(None))
+        .order_by(Contact.last_name, Contact.first_name, Contact.id)
+        .limit(limit)
+    )
+    return list(db.session.execute(query))

@@ -11,7 +11,7 @@ from crm_web.contacts.models import Contact
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
-from crm_web.core.errors import NotFoundError
+from crm_web.core.errors import ConflictError, NotFoundError, PermissionDenied
 from crm_web.core.permissions import authorize, authorize_archive
 from crm_web.core.repository import check_version
 from crm_web.custom_fields.services import clean_custom_fields
@@ -132,3 +132,152 @@ def check_contact_id(value):
     if contact is None:
         raise v.FieldError("No such contact.")
     return contact.id
+
+
+# The list, the record page and inline editing.
+
+# Inline-editable fields: name -> (label, kind). Kinds pick the editor in _macros/fields.html.
+FIELDS = {
+    "first_name": ("First name", "text"),
+    "last_name": ("Last name", "text"),
+    "emails": ("Emails", "emails"),
+    "phones": ("Phones", "phones"),
+    "company_id": ("Company", "company"),
+    "owner_id": ("Owner", "owner"),
+}
+
+
+def list_page(params: dict, actor: Actor) -> dict:
+    """One page of the contact list for `params` (see forms.list_params). Everyone."""
+    authorize(actor, "records.read")
+    cursor = {k: params[k] for k in ("after", "before", "last")}
+    rows, next_cursor, prev_cursor = repo.list_page(
+        params["filters"], params["sort"], params["descending"], cursor
+    )
+    total, estimated = repo.count_contacts(params["filters"])
+    return {
+        "rows": rows,
+        "next_cursor": next_cursor,
+        "prev_cursor": prev_cursor,
+        "total": total,
+        "total_is_estimate": estimated,
+    }
+
+
+def list_choices() -> dict:
+    """Owners (for pickers and filters)."""
+    return {"owners": repo.owner_choices()}
+
+
+def contact_view(contact_id, actor: Actor):
+    """The contact as its page and fragments show it (with company and owner names)."""
+    authorize(actor, "records.read")
+    row = repo.contact_row(contact_id)
+    if row is None:
+        raise NotFoundError("contact", contact_id)
+    return row
+
+
+def contact_page(contact_id, actor: Actor) -> dict:
+    """Everything the record page shows: the contact, its company, its history."""
+    from crm_web.audit.services import history_of_entity
+
+    row = contact_view(contact_id, actor)
+    choices = list_choices()
+    names = {str(user_id): name for user_id, name in choices["owners"]}
+    history = history_of_entity("contact", row.id)
+    return {"contact": row, "history": history, "user_names": names, **choices}
+
+
+def update_contact_field(contact_id, field: str, value, expected_version, actor: Actor):
+    """Inline edit of one field; returns the contact as shown. A stale version raises
+    ConflictError carrying the contact as it is now. Editors."""
+    if field not in FIELDS:
+        raise NotFoundError("field", field)
+    try:
+        update_contact(contact_id, {field: value}, actor, expected_version=expected_version)
+    except ConflictError as exc:
+        raise ConflictError(repo.contact_row(contact_id)) from exc
+    return repo.contact_row(contact_id)
+
+
+def bulk_assign_owner(ids: list, owner_id, actor: Actor) -> int:
+    """Give every selected contact `owner_id`, all or nothing. Editors."""
+    from crm_web.accounts.services import check_user_id
+
+    authorize(actor, "records.update")
+    check = v.Checker({"owner_id": owner_id})
+    owner = check.field("owner_id", check_user_id, required=True)
+    check.done()
+    with transaction(actor) as session:
+        contacts = repo.contacts_by_ids(ids, for_update=True)
+        for contact in contacts:
+            contact.owner_id = owner
+            contact.updated_by = actor.id
+        session.flush()
+    return len(contacts)
+
+
+def bulk_archive(ids: list, actor: Actor, restore: bool = False) -> list[str]:
+    """Archive (or restore) every selected contact the actor may, all or nothing: one refusal
+    refuses the whole batch. Returns the ids changed (for the undo)."""
+    when = None if restore else datetime.now(UTC)
+    with transaction(actor) as session:
+        contacts = repo.contacts_by_ids(ids, for_update=True)
+        for contact in contacts:
+            authorize_archive(actor, contact)
+            contact.archived_at = when
+            contact.updated_by = actor.id
+        session.flush()
+    return [str(c.id) for c in contacts]
+
+
+def find_duplicates(emails, phones, exclude=None) -> list[Contact]:
+    """Contacts that already have one of these emails or phones; unparseable input is ignored."""
+    region = current_app.config.get("DEFAULT_PHONE_REGION", "US")
+    clean_emails = _lenient(v.email, emails)
+    clean_phones = _lenient(lambda value: v.phone(value, region), phones)
+    return repo.contacts_with_email_or_phone(clean_emails, clean_phones, exclude)
+
+
+def _lenient(check, values) -> list[str]:
+    cleaned = []
+    for value in values or []:
+        try:
+            cleaned.append(check(value))
+        except v.FieldError:
+            continue
+    return cleaned
+
+
+BULK_MESSAGES = {"archive": "Archived {n} contact{s}.", "restore": "Restored {n} contact{s}."}
+
+
+def bulk_action(action: str, ids: list, owner_id, actor: Actor) -> dict:
+    """One of the list's bulk actions; returns the notice to show (with what would undo it)."""
+    if not ids:
+        return {"message": "Select at least one contact first.", "kind": "error"}
+    if action == "assign":
+        count = bulk_assign_owner(ids, owner_id, actor)
+        return {"message": f"Assigned {count} contact{'s' * (count != 1)}.", "kind": "success"}
+    if action not in BULK_MESSAGES:
+        raise v_error("action", "Choose an action.")
+    try:
+        changed = bulk_archive(ids, actor, restore=action == "restore")
+    except PermissionDenied as exc:
+        return {"message": f"{exc.message} Nothing was changed.", "kind": "error"}
+    message = BULK_MESSAGES[action].format(n=len(changed), s="s" * (len(changed) != 1))
+    undo = "restore" if action == "archive" else None
+    return {"message": message, "kind": "success", "undo": undo, "ids": changed}
+
+
+def v_error(field: str, message: str):
+    from crm_web.core.errors import ValidationError
+
+    return ValidationError({field: [message]}, message)
+
+
+def baseline_rows(actor: Actor) -> list:
+    """The bench's yardstick: the first 50 contacts by name, one indexed query."""
+    authorize(actor, "records.read")
+    return repo.baseline_rows()

@@ -1,0 +1,157 @@
+"""Company pages: the list, the record, inline field editing, create, archive, the picker."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
+
+from crm_web.accounts.auth import current_actor, requires
+from crm_web.companies import services
+from crm_web.contacts.forms import list_params, list_query_args
+from crm_web.contacts.services import list_choices
+from crm_web.core.errors import ConflictError, ValidationError
+from crm_web.core.htmx import render
+
+bp = Blueprint("companies", __name__, url_prefix="/companies")
+SORTABLE = ("name", "city", "country", "owner", "updated")
+
+
+def _list_context(params):
+    return {
+        **services.list_page(params, current_actor()),
+        **list_choices(),
+        "params": params,
+        "notice": session.pop("companies_notice", None),
+        "state": list_query_args(params),
+        "list_url": lambda **changes: url_for(".index", **list_query_args(params, **changes)),
+    }
+
+
+@bp.get("/")
+@requires("records.read")
+def index():
+    """The company list; HTMX requests get only #company_list."""
+    params = list_params(request.args, SORTABLE)
+    return render("companies/index.html", "company_list", **_list_context(params))
+
+
+@bp.get("/picker")
+@requires("records.read")
+def picker():
+    """Options for a company picker (search as you type), swapped into its .picker-options."""
+    options = services.picker_options(request.args.get("company_q", ""), current_actor())
+    return render("companies/_picker.html", options=options)
+
+
+@bp.get("/<company_id>")
+@requires("records.read")
+def detail(company_id):
+    """The record page: fields editable in place, its contacts, sections, history."""
+    return render("companies/detail.html", **services.company_page(company_id, current_actor()))
+
+
+def _field_context(company, field, **extra):
+    if field not in services.FIELDS:
+        abort(404)
+    label, kind = services.FIELDS[field]
+    compact = request.values.get("compact") == "1"
+    return {"company": company, "field": field, "compact": compact, **list_choices(), **extra}
+
+
+@bp.get("/<company_id>/fields/<field>")
+@requires("records.read")
+def field(company_id, field):
+    """A field's display (Escape and "keep theirs")."""
+    company = services.company_view(company_id, current_actor())
+    return render("companies/_field.html", **_field_context(company, field))
+
+
+@bp.get("/<company_id>/fields/<field>/edit")
+@requires("records.update")
+def field_edit(company_id, field):
+    """A field's editor, swapped over its display."""
+    company = services.company_view(company_id, current_actor())
+    return render("companies/_field.html", **_field_context(company, field, editing=True))
+
+
+@bp.route("/<company_id>/fields/<field>", methods=["PATCH", "PUT"])
+@requires("records.update")
+def field_update(company_id, field):
+    """Save one field: display (200), editor with the message (422), conflict (409)."""
+    value, version = request.form.get("value", ""), request.form.get("version")
+    try:
+        company = services.update_company_field(company_id, field, value, version, current_actor())
+    except ValidationError as exc:
+        company = services.company_view(company_id, current_actor())
+        errors = exc.fields.get(field) or [exc.message]
+        context = _field_context(company, field, editing=True, value=value, errors=errors)
+        return render("companies/_field.html", status=422, version=version, **context)
+    except ConflictError as exc:
+        context = _field_context(exc.current, field, conflict=True, yours=value)
+        return render("companies/_field.html", status=409, **context)
+    return render("companies/_field.html", **_field_context(company, field))
+
+
+@bp.get("/new")
+@requires("records.create")
+def new():
+    """The create form."""
+    return render("companies/new.html", data={}, errors={}, **list_choices())
+
+
+@bp.post("/")
+@requires("records.create")
+def create():
+    """Create, then show the record (303); the form again with messages (422)."""
+    data = {"name": request.form.get("name", ""), "owner_id": request.form.get("owner_id") or None}
+    data["address"] = {part: request.form.get(part, "") for part in services.ADDRESS_PARTS}
+    try:
+        company = services.create_company(
+            {k: v for k, v in data.items() if v is not None}, current_actor()
+        )
+    except ValidationError as exc:
+        context = {"data": data, "errors": exc.fields, **list_choices()}
+        return render("companies/new.html", status=422, **context)
+    flash(f"Created {company.name}.", "success")
+    return redirect(url_for(".detail", company_id=company.id), 303)
+
+
+@bp.post("/bulk")
+@requires("records.read")
+def bulk():
+    """Archive or restore the selected companies in one transaction (service checks each)."""
+    params = list_params(request.form, SORTABLE)
+    one = request.form.get("one")
+    restore = bool(one) or request.form.get("action") == "restore"
+    ids = [one] if one else request.form.getlist("ids")
+    notice = services.bulk_archive(ids, current_actor(), restore=restore)
+    if request.headers.get("HX-Request"):
+        context = _list_context(params)
+        return render("companies/index.html", "company_list", **{**context, "notice": notice})
+    session["companies_notice"] = notice
+    return redirect(url_for(".index", **list_query_args(params)), 303)
+
+
+@bp.post("/<company_id>/archive")
+@requires("records.read")
+def archive(company_id):
+    """Archive from the record page; the list then offers an undo."""
+    session["companies_notice"] = services.bulk_archive([company_id], current_actor())
+    return redirect(url_for(".index"), 303)
+
+
+@bp.post("/<company_id>/restore")
+@requires("records.read")
+def restore(company_id):
+    """Bring an archived company back."""
+    notice = services.bulk_archive([company_id], current_actor(), restore=True)
+    flash(notice["message"], notice["kind"])
+    return redirect(url_for(".detail", company_id=company_id), 303)
+
+
+@bp.post("/<company_id>/purge")
+@requires("records.purge")
+def purge(company_id):
+    """Delete for good (admins)."""
+    services.delete_company(company_id, current_actor())
+    flash("Company deleted for good.", "success")
+    return redirect(url_for(".index", archived="1"), 303)

@@ -1,0 +1,201 @@
+"""Contact pages: the list, the record, inline field editing, create, archive, bulk actions."""
+
+from __future__ import annotations
+
+import phonenumbers
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
+
+from crm_web.accounts.auth import current_actor, requires
+from crm_web.contacts import services
+from crm_web.contacts.forms import contact_data, list_params, list_query_args
+from crm_web.core.errors import ConflictError, ValidationError
+from crm_web.core.htmx import render
+
+bp = Blueprint("contacts", __name__, url_prefix="/contacts")
+
+
+@bp.app_template_filter("phone")
+def phone_filter(value: str | None) -> str:
+    """+14155550100 -> +1 415-555-0100 (readable, still unambiguous across countries)."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _list_context(params):
+    page = services.list_page(params, current_actor())
+    notice = session.pop("contacts_notice", None)
+    return {
+        **page,
+        **services.list_choices(),
+        "params": params,
+        "notice": notice,
+        "state": list_query_args(params),
+        "list_url": lambda **changes: url_for(".index", **list_query_args(params, **changes)),
+    }
+
+
+@bp.get("/")
+@requires("records.read")
+def index():
+    """The contact list; HTMX requests (search, filters, sort, pages) get only #contact_list."""
+    params = list_params(request.args)
+    return render("contacts/index.html", "contact_list", **_list_context(params))
+
+
+@bp.get("/_baseline")
+@requires("records.read")
+def baseline():
+    """The benchmark's yardstick: one indexed query, the same 50 rows, a minimal template."""
+    return render("contacts/_baseline.html", rows=services.baseline_rows(current_actor()))
+
+
+@bp.get("/<contact_id>")
+@requires("records.read")
+def detail(contact_id):
+    """The record page: every field editable in place, the company, sections, history."""
+    return render("contacts/detail.html", **services.contact_page(contact_id, current_actor()))
+
+
+def _field_context(contact, field, **extra):
+    if field not in services.FIELDS:
+        abort(404)
+    label, kind = services.FIELDS[field]
+    compact = request.values.get("compact") == "1"
+    return {
+        "contact": contact,
+        "field": field,
+        "label": label,
+        "kind": kind,
+        "compact": compact,
+        **services.list_choices(),
+        **extra,
+    }
+
+
+@bp.get("/<contact_id>/fields/<field>")
+@requires("records.read")
+def field(contact_id, field):
+    """A field's display (Escape and "keep theirs" swap it back over the editor)."""
+    contact = services.contact_view(contact_id, current_actor())
+    return render("contacts/_field.html", **_field_context(contact, field))
+
+
+@bp.get("/<contact_id>/fields/<field>/edit")
+@requires("records.update")
+def field_edit(contact_id, field):
+    """A field's editor, swapped over its display."""
+    contact = services.contact_view(contact_id, current_actor())
+    return render("contacts/_field.html", **_field_context(contact, field, editing=True))
+
+
+@bp.route("/<contact_id>/fields/<field>", methods=["PATCH", "PUT"])
+@requires("records.update")
+def field_update(contact_id, field):
+    """Save one field: its display (200), the editor with the message (422), or both values
+    side by side when someone else saved first (409)."""
+    value = _submitted(field)
+    version = request.form.get("version")
+    try:
+        contact = services.update_contact_field(contact_id, field, value, version, current_actor())
+    except ValidationError as exc:
+        contact = services.contact_view(contact_id, current_actor())
+        context = _field_context(
+            contact,
+            field,
+            editing=True,
+            value=value,
+            version=version,
+            errors=exc.fields.get(field) or [exc.message],
+        )
+        return render("contacts/_field.html", status=422, **context)
+    except ConflictError as exc:
+        context = _field_context(exc.current, field, conflict=True, yours=value)
+        return render("contacts/_field.html", status=409, **context)
+    return render("contacts/_field.html", **_field_context(contact, field))
+
+
+def _submitted(field):
+    values = [v for v in request.form.getlist("value")]
+    if field in ("emails", "phones"):
+        return [v for v in values if v.strip()]
+    return values[0] if values else ""
+
+
+@bp.get("/new")
+@requires("records.create")
+def new():
+    """The create form."""
+    return render("contacts/new.html", data={}, errors={}, **services.list_choices())
+
+
+@bp.post("/")
+@requires("records.create")
+def create():
+    """Create, then show the record (303); the form again with messages (422)."""
+    data = contact_data(request.form)
+    try:
+        contact = services.create_contact(data, current_actor())
+    except ValidationError as exc:
+        context = {"data": data, "errors": exc.fields, **services.list_choices()}
+        return render("contacts/new.html", status=422, **context)
+    flash(f"Created {contact.full_name}.", "success")
+    return redirect(url_for(".detail", contact_id=contact.id), 303)
+
+
+@bp.get("/duplicates")
+@requires("records.read")
+def duplicates():
+    """Who already has the typed emails or phones (the warning under the create form)."""
+    found = services.find_duplicates(request.args.getlist("emails"), request.args.getlist("phones"))
+    return render("contacts/new.html", "duplicates", duplicates=found)
+
+
+@bp.post("/bulk")
+@requires("records.read")
+def bulk():
+    """Assign, archive or restore the selected rows in one transaction, then the list again
+    (with an undo) in #contact_list; each record's permission is checked by the service."""
+    params = list_params(request.form)
+    # A row's own Restore button sends "one"; the bulk bar sends the ticked "ids".
+    one = request.form.get("one")
+    action = "restore" if one else request.form.get("action", "")
+    ids = [one] if one else request.form.getlist("ids")
+    notice = services.bulk_action(action, ids, request.form.get("owner_id"), current_actor())
+    if request.headers.get("HX-Request"):
+        context = _list_context(params)
+        return render("contacts/index.html", "contact_list", **{**context, "notice": notice})
+    session["contacts_notice"] = notice
+    return redirect(url_for(".index", **list_query_args(params)), 303)
+
+
+@bp.post("/<contact_id>/archive")
+@requires("records.read")
+def archive(contact_id):
+    """Archive from the record page; the list then offers an undo."""
+    session["contacts_notice"] = services.bulk_action(
+        "archive", [contact_id], None, current_actor()
+    )
+    return redirect(url_for(".index"), 303)
+
+
+@bp.post("/<contact_id>/restore")
+@requires("records.read")
+def restore(contact_id):
+    """Bring an archived contact back."""
+    services.bulk_action("restore", [contact_id], None, current_actor())
+    flash("Contact restored.", "success")
+    return redirect(url_for(".detail", contact_id=contact_id), 303)
+
+
+@bp.post("/<contact_id>/purge")
+@requires("records.purge")
+def purge(contact_id):
+    """Delete for good (admins)."""
+    services.delete_contact(contact_id, current_actor())
+    flash("Contact deleted for good.", "success")
+    return redirect(url_for(".index", archived="1"), 303)

@@ -1,0 +1,58 @@
+// Record lists: row selection for bulk actions, company pickers, confirmations, and keeping
+// the filter form's sort in step with the list (whose state lives in the URL).
+(function () {
+  "use strict";
+
+  function updateBulkBar(root) {
+    var form = root.querySelector("#bulk");
+    if (!form) return;
+    var ticked = form.querySelectorAll("input[name=ids]:checked").length;
+    var bar = form.querySelector("[data-bulk-bar]");
+    if (!bar) return;
+    bar.classList.toggle("has-selection", ticked > 0);
+    bar.querySelector("[data-selected-count]").textContent = ticked + " selected";
+  }
+
+  document.addEventListener("change", function (event) {
+    var all = event.target.closest("[data-select-all]");
+    if (all) {
+      var form = all.closest("form");
+      form.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = all.checked; });
+    }
+    if (event.target.matches("input[name=ids], [data-select-all]")) updateBulkBar(document);
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var list = document.querySelector(".record-list[data-sort]");
+    var filters = document.getElementById("list-filters");
+    if (list && filters) {
+      filters.querySelector("[name=sort]").value = list.dataset.sort;
+      filters.querySelector("[name=dir]").value = list.dataset.dir;
+    }
+    updateBulkBar(document);
+  });
+
+  // Company pickers (contacts/_macros.html): choosing an option fills the hidden id.
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest(".picker-option");
+    if (!option) return;
+    var picker = option.closest("[data-picker]");
+    picker.querySelector("[data-picker-value]").value = option.dataset.value;
+    var search = picker.querySelector(".picker-search");
+    search.value = option.dataset.label;
+    picker.querySelector(".picker-options").innerHTML = "";
+    var editor = picker.closest("form.ie-editor");
+    if (picker.hasAttribute("data-picker-submit") && editor && !editor.dataset.done) {
+      editor.dataset.done = "1";
+      htmx.trigger(editor, "submit");
+    } else {
+      search.focus();
+    }
+  });
+
+  // Forms that destroy data ask first.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  }, true);
+})();

@@ -1,0 +1,199 @@
+import re
+
+from crm_web.contacts.services import get_contact, list_contacts
+from tests.support import ADMIN, make_company, make_contact
+
+HX = {"HX-Request": "true"}
+
+
+def test_list_shows_columns_and_phones_readably(client, signed_in):
+    signed_in()
+    company = make_company(name="Initech")
+    make_contact(
+        first_name="Ada",
+        emails=["ada@example.com", "a2@example.com"],
+        phones=["(415) 555-0100"],
+        company_id=company.id,
+    )
+    page = client.get("/contacts/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<html" in html
+    assert "+1 415-555-0100" in html and 'href="mailto:ada@example.com"' in html
+    assert "Initech" in html and "+1" in html
+
+
+def test_search_fragment_is_only_the_list_block(client, signed_in):
+    signed_in()
+    make_contact(last_name="Smith")
+    make_contact(last_name="Jones")
+    page = client.get("/contacts/?q=smi", headers=HX)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<html" not in html
+    assert html.lstrip().startswith('<div id="contact_list"')
+    assert "Smith" in html and "Jones" not in html
+    assert "HX-Request" in page.headers["Vary"]
+
+
+def test_create_stores_e164_and_two_emails(client, signed_in):
+    signed_in()
+    response = client.post(
+        "/contacts/",
+        data={
+            "first_name": "Grace",
+            "last_name": "Hopper",
+            "emails": ["grace@example.com", "gh@navy.example"],
+            "phones": ["(415) 555-0100", ""],
+        },
+    )
+    assert response.status_code == 303
+    contact = list_contacts()[0]
+    assert contact.phones == ["+14155550100"]
+    assert contact.emails == ["grace@example.com", "gh@navy.example"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "+1 415-555-0100" in page
+
+
+def test_bad_email_is_refused_beside_the_field_and_nothing_saved(client, signed_in):
+    signed_in()
+    response = client.post(
+        "/contacts/",
+        data={
+            "first_name": "Grace",
+            "last_name": "Hopper",
+            "emails": ["not-an-email"],
+        },
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert re.search(r'id="err-emails"[^>]*>[^<]*not a valid email', html)
+    assert list_contacts() == []
+
+
+def test_inline_edit_round_trip(client, signed_in):
+    signed_in()
+    contact = make_contact()
+    editor = client.get(f"/contacts/{contact.id}/fields/last_name/edit", headers=HX)
+    assert 'name="value"' in editor.get_data(as_text=True)
+    saved = client.patch(
+        f"/contacts/{contact.id}/fields/last_name",
+        data={"value": "Byron", "version": "1"},
+        headers=HX,
+    )
+    assert saved.status_code == 200 and "Byron" in saved.get_data(as_text=True)
+    assert 'name="value"' not in saved.get_data(as_text=True)
+    assert get_contact(contact.id).last_name == "Byron"
+
+
+def test_inline_bad_value_is_422_with_the_editor_and_saves_nothing(client, signed_in):
+    signed_in()
+    contact = make_contact(emails=["ada@example.com"])
+    response = client.patch(
+        f"/contacts/{contact.id}/fields/emails",
+        data={"value": ["ada@example.com", "nope"], "version": "1"},
+        headers=HX,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "not a valid email" in html and 'value="nope"' in html
+    assert get_contact(contact.id).emails == ["ada@example.com"]
+
+
+def test_stale_version_shows_both_values_and_overwrite_works(client, signed_in):
+    signed_in()
+    contact = make_contact()
+    from crm_web.contacts.services import update_contact
+
+    update_contact(contact.id, {"last_name": "Theirs"}, ADMIN, expected_version=1)
+    response = client.patch(
+        f"/contacts/{contact.id}/fields/last_name",
+        data={"value": "Mine", "version": "1"},
+        headers=HX,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Theirs" in html and "Mine" in html and "Overwrite with mine" in html
+    assert get_contact(contact.id).last_name == "Theirs"
+    current_version = re.search(r'name="version" value="(\d+)"', html).group(1)
+    again = client.patch(
+        f"/contacts/{contact.id}/fields/last_name",
+        data={"value": "Mine", "version": current_version},
+        headers=HX,
+    )
+    assert again.status_code == 200 and get_contact(contact.id).last_name == "Mine"
+
+
+def test_bulk_archive_is_undoable_and_archived_leave_the_list(client, signed_in):
+    user = signed_in("manager")
+    a = make_contact(last_name="Alpha")
+    b = make_contact(last_name="Beta")
+    response = client.post(
+        "/contacts/bulk", data={"action": "archive", "ids": [str(a.id), str(b.id)]}, headers=HX
+    )
+    html = response.get_data(as_text=True)
+    assert "Archived 2 contacts." in html and "Undo" in html and "Alpha" not in html
+    archived = client.get("/contacts/?archived=1").get_data(as_text=True)
+    assert "Alpha" in archived and "Beta" in archived and "Restore" in archived
+    assert (
+        "Alpha"
+        not in client.get("/contacts/?q=alpha").get_data(as_text=True).split("contact_list")[1]
+    )
+    client.post("/contacts/bulk", data={"action": "restore", "ids": [str(a.id)]}, headers=HX)
+    assert get_contact(a.id).archived_at is None and get_contact(b.id).archived_at is not None
+    assert user
+
+
+def test_rep_cannot_archive_someone_elses_contact_and_nothing_changes(client, signed_in):
+    signed_in("rep")
+    mine = make_contact(last_name="Mine")  # owned by nobody (ADMIN actor is not a user)
+    response = client.post(
+        "/contacts/bulk", data={"action": "archive", "ids": [str(mine.id)]}, headers=HX
+    )
+    assert "Nothing was changed" in response.get_data(as_text=True)
+    assert get_contact(mine.id).archived_at is None
+
+
+def test_bulk_assign_owner(client, signed_in, make_user):
+    signed_in("manager")
+    owner = make_user("rep", name="Olive Owner")
+    a = make_contact()
+    response = client.post(
+        "/contacts/bulk",
+        data={"action": "assign", "ids": [str(a.id)], "owner_id": str(owner.id)},
+        headers=HX,
+    )
+    assert "Assigned 1 contact." in response.get_data(as_text=True)
+    assert get_contact(a.id).owner_id == owner.id
+
+
+def test_duplicate_warning_links_the_other_contact(client, signed_in):
+    signed_in()
+    other = make_contact(first_name="Dup", last_name="Licate", phones=["+14155550100"])
+    html = client.get("/contacts/duplicates?emails=&phones=(415) 555-0100", headers=HX).get_data(
+        as_text=True
+    )
+    assert f"/contacts/{other.id}" in html and "Dup Licate" in html
+
+
+def test_record_page_shows_company_sections_and_history(client, signed_in):
+    signed_in()
+    company = make_company(name="Initech")
+    contact = make_contact(company_id=company.id)
+    client.patch(
+        f"/contacts/{contact.id}/fields/last_name", data={"value": "Byron", "version": "1"}
+    )
+    html = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    for section in ('id="deals"', 'id="tasks"', 'id="notes"', 'id="history"', "Initech"):
+        assert section in html
+    assert "Lovelace" in html and "Byron" in html
+
+
+def test_unknown_contact_is_404(client, signed_in):
+    signed_in()
+    assert client.get("/contacts/not-a-uuid").status_code == 404
+    assert client.get("/contacts/00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+def test_viewer_cannot_open_an_editor(client, signed_in):
+    signed_in("viewer")
+    contact = make_contact()
+    assert client.get(f"/contacts/{contact.id}/fields/last_name/edit").status_code == 403
