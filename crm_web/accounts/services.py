@@ -75,8 +75,8 @@ def _password(value) -> str:
     return value
 
 
-def _same_password(check: v.Checker, password, field: str, confirm_field: str) -> None:
-    if password and check.data.get(confirm_field) != check.data.get(field):
+def _same_password(check: v.Checker, field: str, confirm_field: str) -> None:
+    if check.data.get(field) and check.data.get(confirm_field) != check.data.get(field):
         check.fail(confirm_field, "The two passwords differ.")
 
 
@@ -89,7 +89,7 @@ def create_user(data: dict, actor: Actor) -> User:
     check.field("role", v.choice, ROLES, required=True)
     password = check.field("password", _password, required=True)
     if "password_confirm" in data:
-        _same_password(check, password, "password", "password_confirm")
+        _same_password(check, "password", "password_confirm")
     if email and repo.get_user_by_email(email) is not None:
         check.fail("email", "A user with this email already exists.")
     clean = check.done()
@@ -173,7 +173,7 @@ def change_own_password(data: dict, actor: Actor) -> User:
     check = v.Checker(data)
     current = check.field("current_password", str, required=True)
     password = check.field("new_password", _password, required=True)
-    _same_password(check, password, "new_password", "confirm_password")
+    _same_password(check, "new_password", "confirm_password")
     if current and not password_matches(user, current):
         check.fail("current_password", "That is not your current password.")
     check.done()

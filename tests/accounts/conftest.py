@@ -6,7 +6,10 @@ is required switch it back on with the `csrf_on` fixture."""
 from __future__ import annotations
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 
+from crm_web.core.db import db
 from tests.browser.conftest import TEST_PASSWORD
 
 PASSWORD = TEST_PASSWORD
@@ -15,6 +18,25 @@ PASSWORD = TEST_PASSWORD
 @pytest.fixture(autouse=True)
 def _no_csrf(app, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+
+
+class FreshRequestClient(FlaskClient):
+    """The `session` fixture keeps one app context open for the whole test, so Flask reuses it
+    (and its `g`) for every request: Flask-Login would keep the user it loaded for the first
+    request, Flask-WTF the first CSRF token. Start each request with an empty `g`, as in
+    production."""
+
+    def open(self, *args, **kwargs):
+        for name in list(g):
+            g.pop(name)
+        db.session.expire_all()
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app, session):
+    """Like the shared client, but each request loads the signed-in user afresh."""
+    return FreshRequestClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture

@@ -1,0 +1,181 @@
+"""CSRF tokens, the same-origin check, response headers, cookie flags, error pages, /healthz."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.accounts.conftest import PASSWORD, make_user, sign_in
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_a_post_without_a_csrf_token_is_refused(client, session, csrf_on):
+    make_user()
+    response = sign_in(client)
+    assert response.status_code == 403
+    assert "did not come from this site" in response.text
+    token = _token(client.get("/login").text)
+    data = {"email": "rep@example.com", "password": PASSWORD, "csrf_token": token}
+    assert client.post("/login", data=data).status_code == 303
+
+
+def test_htmx_requests_carry_the_token_in_a_header(client, session, csrf_on):
+    make_user()
+    token = _token(client.get("/login").text)
+    sign_in_data = {"email": "rep@example.com", "password": PASSWORD, "csrf_token": token}
+    client.post("/login", data=sign_in_data)
+    page = client.get("/profile").text
+    header_token = re.search(r"hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\"\}'", page).group(1)
+    form = {"current_password": "wrong", "new_password": "x" * 12, "confirm_password": "x" * 12}
+    without = client.post("/profile/password", data=form, headers={"HX-Request": "true"})
+    assert without.status_code == 403
+    with_token = client.post(
+        "/profile/password",
+        data=form,
+        headers={"HX-Request": "true", "X-CSRFToken": header_token},
+    )
+    assert with_token.status_code == 422  # past CSRF; the wrong current password is reported
+    assert "That is not your current password." in with_token.text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://evil.example"},
+        {"Origin": "http://localhost.evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+    ],
+)
+def test_unsafe_requests_from_another_site_are_refused(client, session, headers):
+    make_user()
+    response = sign_in(client, headers=headers)
+    assert response.status_code == 403
+    assert "came from another site" in response.text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Origin": "http://localhost"}, {"Sec-Fetch-Site": "same-origin"}, {}],
+)
+def test_unsafe_requests_from_this_site_pass(client, session, headers):
+    make_user()
+    assert sign_in(client, headers=headers).status_code == 303
+
+
+def test_a_configured_public_origin_is_accepted(client, session, app, monkeypatch):
+    make_user()
+    monkeypatch.setitem(app.config, "TRUSTED_ORIGINS", ("https://crm.example.com",))
+    assert sign_in(client, headers={"Origin": "https://crm.example.com"}).status_code == 303
+
+
+def test_safe_methods_are_not_origin_checked(client, session):
+    make_user()
+    assert client.get("/login", headers={"Origin": "http://evil.example"}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/login", "/nowhere", "/static/css/app.css", "/healthz"])
+def test_security_headers_are_on_every_response(client, session, path):
+    make_user()
+    response = client.get(path)
+    assert response.headers["Content-Security-Policy"].startswith(CSP)
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_pages_are_not_cached(client, session):
+    make_user()
+    sign_in(client)
+    assert client.get("/profile").headers["Cache-Control"] == "no-store"
+
+
+def test_the_session_cookie_is_httponly_and_samesite_lax(client, session):
+    make_user()
+    cookie = sign_in(client).headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie
+
+
+def test_the_session_cookie_is_secure_when_configured(client, session, app, monkeypatch):
+    make_user()
+    monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
+    assert "Secure" in sign_in(client).headers["Set-Cookie"]
+
+
+def test_crm_secure_cookies_turns_on_the_secure_flag(tmp_path):
+    from crm_web.config import load_settings
+
+    environ = {"CRM_ENV": "test", "CRM_SECURE_COOKIES": "1", "SECRET_KEY": "x" * 40}
+    assert load_settings(environ, tmp_path)["SESSION_COOKIE_SECURE"] is True
+    environ["CRM_SECURE_COOKIES"] = ""
+    assert load_settings(environ, tmp_path)["SESSION_COOKIE_SECURE"] is False
+
+
+def test_the_htmx_config_forbids_eval_and_swaps_422_and_409(client, session):
+    import json
+
+    make_user()
+    page = client.get("/login").text
+    config = json.loads(re.search(r"<meta name=\"htmx-config\" content='([^']+)'>", page).group(1))
+    assert config["allowEval"] is False
+    assert config["includeIndicatorStyles"] is False
+    swapping = {rule["code"]: rule["swap"] for rule in config["responseHandling"]}
+    assert swapping["422"] is True and swapping["409"] is True
+    assert "<script>" not in page and "style=" not in page
+
+
+def test_healthz_answers_200_when_the_database_answers(client, session):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_does_not():
+    from crm_web import create_app
+
+    closed = "postgresql+psycopg://crm@127.0.0.1:1/nothing?connect_timeout=2"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": closed})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable"}
+
+
+def test_an_unexpected_error_shows_a_page_that_leaks_nothing(app):
+    from crm_web import create_app
+    from crm_web.accounts.auth import public
+
+    other = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
+    )
+
+    @other.get("/boom")
+    @public
+    def boom():
+        raise RuntimeError("secret detail: password=hunter2")
+
+    response = other.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
+    assert "hunter2" not in response.text and "Traceback" not in response.text
+    assert response.headers["Content-Security-Policy"].startswith(CSP)
+
+
+def test_a_missing_page_gets_the_apps_404_page(client, session):
+    make_user()
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Not found" in response.text
+    assert 'href="/static/css/app.css"' in response.text

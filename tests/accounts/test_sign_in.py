@@ -1,0 +1,271 @@
+"""First-run set-up, sign-in, sign-out, throttling and revocable sessions, through the test client."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.accounts.conftest import PASSWORD, make_user, session_cookie, sign_in
+
+SETUP = {
+    "name": "Ada Admin",
+    "email": "ada@example.com",
+    "password": PASSWORD,
+    "password_confirm": PASSWORD,
+}
+
+
+def test_setup_creates_the_admin_once_then_disappears(client, session):
+    assert client.get("/login").headers["Location"] == "/setup"
+    response = client.post("/setup", data=SETUP)
+    assert response.status_code == 303
+    home = client.get("/")
+    assert "Good to see you, Ada" in home.text
+    assert "Admin" in home.text  # the admin's navigation
+
+    from crm_web.accounts.repository import get_user_by_email
+
+    assert get_user_by_email("ada@example.com").role == "admin"
+    assert client.get("/setup").status_code == 404
+    again = client.post("/setup", data={**SETUP, "email": "eve@example.com"})
+    assert again.status_code == 404
+    assert get_user_by_email("eve@example.com") is None
+
+
+def test_setup_shows_messages_beside_the_fields(client, session):
+    response = client.post("/setup", data={**SETUP, "password": "short", "password_confirm": "x"})
+    assert response.status_code == 422
+    assert 'id="field-password-error"' in response.text
+    assert "Use at least 10 characters." in response.text
+    assert 'aria-describedby="field-password-hint field-password-error"' in response.text
+
+
+def test_setup_is_gone_once_any_user_exists(client, session):
+    make_user()
+    assert client.get("/setup").status_code == 404
+
+
+def test_home_sends_a_signed_out_visitor_to_sign_in(client, session):
+    make_user()
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_sign_in_and_out(client, session):
+    make_user()
+    response = sign_in(client)
+    assert response.status_code == 303
+    assert client.get("/profile").status_code == 200
+    assert client.post("/logout").status_code == 303
+    response = client.get("/profile")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=/profile")
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(client, session):
+    make_user()
+    wrong = sign_in(client, password="not the password")
+    unknown = sign_in(client, email="nobody@example.com", password="not the password")
+    assert wrong.status_code == unknown.status_code == 422
+    assert "Email or password is incorrect." in wrong.text
+    assert "Email or password is incorrect." in unknown.text
+
+    def page(response, email):
+        # The whole page is the same but for the email typed and the CSRF token's timestamp.
+        return re.sub(
+            r'(csrf_token" value="|X-CSRFToken": ")[^"]+', "TOKEN", response.text
+        ).replace(email, "EMAIL")
+
+    assert page(wrong, "rep@example.com") == page(unknown, "nobody@example.com")
+
+
+@pytest.mark.parametrize("email", ["rep@example.com", "nobody@example.com"])
+def test_the_sixth_wrong_password_within_a_minute_is_throttled(client, session, email):
+    make_user()
+    for _ in range(5):
+        assert sign_in(client, email=email, password="wrong password").status_code == 422
+    sixth = sign_in(client, email=email, password="wrong password")
+    assert sixth.status_code == 429
+    assert "Too many failed sign-in attempts" in sixth.text
+    assert "incorrect" not in sixth.text
+    # Even the right password waits: otherwise guessing would simply go on.
+    assert sign_in(client, email=email, password=PASSWORD).status_code == 429
+
+
+def test_throttling_is_per_account(client, session):
+    make_user()
+    make_user("other@example.com")
+    for _ in range(6):
+        sign_in(client, password="wrong password")
+    assert sign_in(client, email="other@example.com").status_code == 303
+
+
+def test_one_address_guessing_many_accounts_is_throttled(client, session):
+    make_user()
+    for n in range(20):
+        sign_in(client, email=f"guess{n}@example.com", password="wrong password")
+    response = sign_in(client)
+    assert response.status_code == 429
+    # Another address is not affected.
+    other = sign_in(client, environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert other.status_code == 303
+
+
+def test_throttling_counts_only_the_last_minute(client, session):
+    from sqlalchemy import text
+
+    make_user()
+    for _ in range(6):
+        sign_in(client, password="wrong password")
+    session.execute(
+        text("UPDATE login_attempts SET attempted_at = attempted_at - interval '61 seconds'")
+    )
+    assert sign_in(client).status_code == 303
+
+
+def test_a_deactivated_user_cannot_sign_in_and_learns_nothing(client, session):
+    from crm_web.accounts.services import set_active
+    from crm_web.core.actor import SYSTEM
+
+    user = make_user()
+    make_user("boss@example.com", role="admin")
+    set_active(user.id, False, SYSTEM)
+    response = sign_in(client)
+    assert response.status_code == 422
+    assert "Email or password is incorrect." in response.text
+
+
+def test_replaying_the_cookie_after_logout_gets_the_sign_in_page(client, session):
+    make_user()
+    sign_in(client)
+    old = session_cookie(client)
+    client.post("/logout")
+    client.set_cookie("session", old)
+    response = client.get("/profile")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_changing_the_password_needs_the_current_one_and_revokes_old_cookies(client, session):
+    make_user()
+    sign_in(client)
+    old = session_cookie(client)
+    new = "a brand new passphrase"
+    response = client.post(
+        "/profile/password",
+        data={"current_password": "wrong", "new_password": new, "confirm_password": new},
+    )
+    assert response.status_code == 422
+    assert "That is not your current password." in response.text
+    response = client.post(
+        "/profile/password",
+        data={"current_password": PASSWORD, "new_password": new, "confirm_password": new},
+    )
+    assert response.status_code == 303
+    assert client.get("/profile").status_code == 200  # this browser stays signed in
+    client.set_cookie("session", old)
+    assert client.get("/profile").status_code == 302  # the copied cookie does not
+    client.post("/logout")
+    assert sign_in(client, password=PASSWORD).status_code == 422
+    assert sign_in(client, password=new).status_code == 303
+
+
+def test_an_htmx_password_change_error_returns_only_the_form(client, session):
+    make_user()
+    sign_in(client)
+    response = client.post(
+        "/profile/password",
+        data={"current_password": PASSWORD, "new_password": "short", "confirm_password": "x"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert response.text.lstrip().startswith('<section class="panel" id="password_form"')
+    assert "The two passwords differ." in response.text
+    assert "Vary" in response.headers and "HX-Request" in response.headers["Vary"]
+
+
+def test_a_role_change_revokes_that_users_sessions(client, session, app):
+    from crm_web.accounts.services import change_role
+    from crm_web.core.actor import SYSTEM
+
+    user = make_user()
+    sign_in(client)
+    change_role(user.id, {"role": "viewer"}, SYSTEM)
+    assert client.get("/profile").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("target", "landing"),
+    [
+        ("/profile", "/profile"),
+        ("//evil.example/", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
+def test_next_only_goes_to_local_paths(client, session, target, landing):
+    make_user()
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": "rep@example.com", "password": PASSWORD},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == landing
+
+
+def test_the_session_id_rotates_at_sign_in(client, session):
+    make_user()
+    with client.session_transaction() as planted:
+        planted["planted"] = "by an attacker"
+    sign_in(client)
+    with client.session_transaction() as current:
+        assert "planted" not in current
+        assert current.permanent
+
+
+def test_an_idle_session_expires(client, session, app, monkeypatch):
+    import time
+
+    from itsdangerous.timed import TimestampSigner
+
+    make_user()
+    sign_in(client)
+    serializer = app.session_interface.get_signing_serializer(app)
+    data = serializer.loads(session_cookie(client))
+    idle = app.permanent_session_lifetime.total_seconds() + 60
+    # A cookie last re-signed longer ago than the idle timeout (Flask re-signs on each request).
+    with monkeypatch.context() as m:
+        m.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time() - idle))
+        stale = serializer.dumps(data)
+    client.set_cookie("session", serializer.dumps(data))
+    assert client.get("/profile").status_code == 200
+    client.set_cookie("session", stale)
+    response = client.get("/profile")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_unauthenticated_htmx_requests_are_redirected_by_header(client, session):
+    make_user()
+    response = client.get(
+        "/profile",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/profile"},
+    )
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == "/login?next=/profile"
+
+
+def test_the_cli_still_creates_users(app, session):
+    from crm_web.accounts.repository import get_user_by_email
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["crm", "create-user", "cli@example.com", "--role", "manager"],
+        input=PASSWORD + "\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert get_user_by_email("cli@example.com").role == "manager"
