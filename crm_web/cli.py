@@ -36,4 +36,7 @@ def create_user_command(email: str, role: str, name: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from crm_web.demo import seed_demo_command
+
+    crm.add_command(seed_demo_command)
     app.cli.add_command(crm)

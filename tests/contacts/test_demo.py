@@ -1,0 +1,29 @@
+import phonenumbers
+from sqlalchemy import text
+
+from crm_web.core.db import db
+
+
+def test_seed_demo_loads_realistic_contacts_with_many_smiths(app):
+    """Seeding commits (COPY), so it runs in its own scratch schema-free way: truncate after."""
+    from crm_web.demo import seed_demo
+
+    with app.app_context():
+        try:
+            seed_demo(contacts=2000, companies=50, echo=lambda *_: None)
+            rows = db.session.execute(
+                text("SELECT last_name, emails, phones, company_id FROM contacts")
+            ).all()
+            assert len(rows) == 2000
+            smiths = [r for r in rows if r.last_name == "Smith"]
+            assert 40 < len(smiths) < 250
+            phones = [p for r in rows for p in r.phones][:200]
+            assert phones and all(
+                phonenumbers.is_valid_number(phonenumbers.parse(p)) for p in phones
+            )
+            assert sum(1 for r in rows if r.company_id) > 1500
+            assert db.session.execute(text("SELECT count(*) FROM companies")).scalar() == 50
+        finally:
+            db.session.execute(text("TRUNCATE contacts, companies, users CASCADE"))
+            db.session.commit()
+            db.session.remove()
