@@ -22,26 +22,30 @@ def list_definitions(entity_type: str) -> list[CustomFieldDefinition]:
 
 
 def remove_key_everywhere(entity_type: str, name: str, actor_id: str) -> int:
-    """Drop `name` from every record's custom_fields, and audit each change, in one statement."""
+    """Drop `name` from every record's custom_fields, and audit each change, in one statement.
+
+    Every parameter is cast: psycopg sends str as `unknown`, and `jsonb -> unknown`, `jsonb - unknown`
+    and jsonb_build_object("any") cannot pick a type for it."""
     table = ENTITY_TABLES[entity_type]
     statement = text(
         f"""
         WITH old AS (
-            SELECT id, custom_fields -> :name AS removed
+            SELECT id, custom_fields -> CAST(:name AS text) AS removed
               FROM {table}
-             WHERE custom_fields ? :name
+             WHERE custom_fields ? CAST(:name AS text)
                FOR UPDATE
         ), changed AS (
             UPDATE {table} AS t
-               SET custom_fields = t.custom_fields - :name,
-                   updated_at = clock_timestamp(), updated_by = :actor, version = t.version + 1
+               SET custom_fields = t.custom_fields - CAST(:name AS text),
+                   updated_at = clock_timestamp(), updated_by = CAST(:actor AS text),
+                   version = t.version + 1
               FROM old
              WHERE t.id = old.id
          RETURNING t.id, old.removed
         ), logged AS (
             INSERT INTO audit_logs (entity_type, entity_id, action, user_id, changes)
-            SELECT :entity_type, id, 'update', :actor,
-                   jsonb_build_object(:key, jsonb_build_array(removed, NULL))
+            SELECT CAST(:entity_type AS text), id, 'update', CAST(:actor AS text),
+                   jsonb_build_object(CAST(:key AS text), jsonb_build_array(removed, NULL))
               FROM changed
         )
         SELECT count(*) FROM changed
