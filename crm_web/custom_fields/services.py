@@ -67,17 +67,18 @@ def _check_value(definition: CustomFieldDefinition, value):
     if definition.field_type == "number":
         if isinstance(value, bool):
             raise v.FieldError("Must be a number.")
-        if isinstance(value, int | float):
-            if value != value or value in (float("inf"), float("-inf")):
-                raise v.FieldError("Must be a finite number.")
+        if isinstance(value, int):
             return value
-        try:
-            number = float(str(value).strip())
-        except ValueError:
-            raise v.FieldError(f"{value!r} is not a number.") from None
-        if number != number or number in (float("inf"), float("-inf")):
+        if not isinstance(value, float):
+            try:
+                value = float(str(value).strip())
+            except ValueError:
+                raise v.FieldError(f"{value!r} is not a number.") from None
+        if value != value or value in (float("inf"), float("-inf")):
             raise v.FieldError("Must be a finite number.")
-        return int(number) if number.is_integer() and "." not in str(value) else number
+        # A whole number is stored as an int: JSONB keeps numbers as exact decimals and gives
+        # 1e16 back as the integer 10000000000000000, so a float would not survive the trip.
+        return int(value) if value.is_integer() else value
     if definition.field_type == "date":
         return v.date(value).isoformat()
     if definition.field_type == "enum":
