@@ -260,7 +260,10 @@ def valid_custom_values(definition: dict) -> st.SearchStrategy:
         return texts(1, 100).map(lambda s: (s, s))
     if kind == "number":
         return st.one_of(
-            finite_numbers.map(lambda n: (n, n)),
+            # Whole numbers are stored as int, whatever type they came in as.
+            finite_numbers.map(
+                lambda n: (n, int(n) if isinstance(n, float) and n.is_integer() else n)
+            ),
             st.integers(-(10**9), 10**9).map(lambda n: (str(n), n)),
         )
     if kind == "date":
