@@ -85,9 +85,18 @@ class PageProblems:
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self.messages.append(f"page error: {exc}"))
 
+    # Chromium logs every 4xx response; 422 (invalid input, shown beside the field) and 409
+    # (the conflict view) are answers the design asks for (DESIGN §5, §6), not problems.
+    EXPECTED = ("status of 422 ", "status of 409 ")
+
     def _console(self, message):
         if message.type == "error":
-            self.messages.append(f"console error: {message.text}")
+            text = message.text
+            if text.startswith("Failed to load resource") and any(
+                code in text for code in self.EXPECTED
+            ):
+                return
+            self.messages.append(f"console error: {text}")
 
 
 @pytest.fixture
