@@ -12,6 +12,7 @@ import uuid
 
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 # Bookkeeping columns that change on every write; recording them would only be noise.
 UNRECORDED = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by", "version"})
@@ -77,6 +78,19 @@ def _changes(obj) -> dict:
         else:
             changes[key] = [to_json(old), to_json(new)]
     return changes
+
+
+@event.listens_for(Session, "before_flush")
+def drop_stamp_only_updates(session: Session, flush_context, instances) -> None:
+    """A write that changes nothing but the `updated_by` stamp (restoring a record that is not
+    archived, saving a form unchanged) is no change: without this it would bump the version and
+    updated_at — making other people's forms stale — and leave no audit row."""
+    for obj in session.dirty:
+        if not isinstance(obj, Audited) or _changes(obj):
+            continue
+        history = inspect(obj).attrs.updated_by.history if hasattr(obj, "updated_by") else None
+        if history is not None and history.has_changes() and history.deleted:
+            set_committed_value(obj, "updated_by", history.deleted[0])
 
 
 @event.listens_for(Session, "after_flush")
