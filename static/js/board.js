@@ -5,6 +5,9 @@
   "use strict";
 
   var pendingFocus = null;
+  // Settling copies `style` (a CSP violation) and `class` (a stale "is-saving", which would
+  // hold back the next key press) from the old card to its replacement for a moment. Not here.
+  htmx.config.attributesToSettle = ["width", "height"];
 
   function lists() {
     return Array.prototype.slice.call(document.querySelectorAll(".column-cards"));
@@ -16,6 +19,9 @@
   }
 
   function sendMove(card, stage) {
+    // SortableJS leaves a (now empty) style attribute; htmx would copy it onto the swapped-in
+    // card, which the CSP forbids.
+    card.removeAttribute("style");
     card.classList.add("is-saving");
     htmx.ajax("POST", card.dataset.moveUrl + window.location.search, {
       source: card,
@@ -37,7 +43,14 @@
     if (home) home.insertBefore(card, firstCard(home));
   }
 
+  // Steps pressed while a card's previous move is still saving: sent once it has its new version.
+  var queued = {};
+
   function moveBy(card, step) {
+    if (card.classList.contains("is-saving")) {
+      queued[card.id] = (queued[card.id] || 0) + step;
+      return;
+    }
     var all = lists();
     var index = all.indexOf(card.closest(".column-cards"));
     var target = all[index + step];
@@ -125,16 +138,27 @@
     }
   });
 
-  document.addEventListener("htmx:afterSettle", function () {
-    document.querySelectorAll(".deal-card").forEach(function (card) {
-      var list = card.closest(".column-cards");
-      if (list && card.dataset.stage !== list.dataset.stage) settle(card);
-    });
-    if (pendingFocus) {
-      var card = document.getElementById(pendingFocus);
-      pendingFocus = null;
-      if (card) card.focus();
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    var swapped = evt.detail.elt;
+    if (swapped.classList.contains("deal-card") && !swapped.classList.contains("is-saving")) {
+      settle(swapped);
     }
+    // Keep the keyboard user's place: the swapped-in card takes the focus back.
+    var moved = pendingFocus && document.getElementById(pendingFocus);
+    if (moved && !moved.classList.contains("is-saving")) {
+      pendingFocus = null;
+      moved.focus();
+    }
+    Object.keys(queued).forEach(function (id) {
+      var waiting = document.getElementById(id);
+      if (!waiting || waiting.classList.contains("is-saving")) return;
+      var steps = queued[id];
+      delete queued[id];
+      var all = lists();
+      var index = all.indexOf(waiting.closest(".column-cards"));
+      var target = Math.max(0, Math.min(all.length - 1, index + steps));
+      if (target !== index) moveBy(waiting, target - index);
+    });
   });
 
   document.addEventListener("htmx:load", function (evt) { init(evt.detail.elt); });

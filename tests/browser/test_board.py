@@ -1,0 +1,165 @@
+"""The pipeline board in Chromium: drag and keyboard moves, conflicts, totals, collapsing."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import create_user, login, screenshot
+from tests.deals.browser import page  # noqa: F401 (409/422 answers are expected here)
+
+pytestmark = pytest.mark.browser
+
+
+def _deals(app, *specs):
+    """Commit a company and deals (title, stage, value[, currency]); returns {title: id}."""
+    from crm_web.core.db import db
+    from tests.support import ADMIN, make_company, make_deal
+
+    with app.app_context():
+        company = make_company(name="Initech")
+        ids = {}
+        for title, stage, value, *currency in specs:
+            extra = {"currency": currency[0]} if currency else {}
+            deal = make_deal(
+                title=title, stage=stage, value=value, company_id=company.id, by=ADMIN, **extra
+            )
+            ids[title] = str(deal.id)
+        db.session.remove()
+    return ids
+
+
+def _deal(app, deal_id):
+    from crm_web.audit.services import history_of_entity
+    from crm_web.core.db import db
+    from crm_web.deals.services import get_deal
+
+    with app.app_context():
+        deal = get_deal(deal_id)
+        found = (deal.stage, deal.version, [h.changes for h in history_of_entity("deal", deal_id)])
+        db.session.remove()
+    return found
+
+
+def _column(page, stage):
+    return page.locator(f'.column-cards[data-stage="{stage}"]')
+
+
+def _head(page, stage):
+    return page.locator(f'section.column[data-stage="{stage}"] .column-head')
+
+
+def _drag(page, card, target):
+    """A real pointer drag: press, move in steps (SortableJS needs movement), release."""
+    start, end = card.bounding_box(), target.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(start["x"] + start["width"] / 2 + 10, start["y"] + 20, steps=5)
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 30, steps=15)
+    page.mouse.up()
+
+
+@pytest.fixture
+def rep(app, page):
+    create_user(app, "rep@example.com", "rep", "Robin Rep")
+    login(page, "rep@example.com")
+
+
+def test_dragging_a_card_saves_the_stage_and_updates_both_columns_in_place(app, page, rep):
+    ids = _deals(
+        app,
+        ("Widget rollout", "Lead", "1000.00"),
+        ("Gadget pilot", "Lead", "500.00"),
+        ("Euro deal", "Qualified", "300.00", "EUR"),
+    )
+    page.goto("/deals/board")
+    page.evaluate("window.__boardMarker = 'still here'")
+    expect(_head(page, "Lead")).to_contain_text("USD 1,500.00")
+    screenshot(page, "board")
+
+    card = page.locator(f"#deal-{ids['Widget rollout']}")
+    _drag(page, card, _column(page, "Qualified"))
+
+    moved = _column(page, "Qualified").locator(f"#deal-{ids['Widget rollout']}")
+    expect(moved).to_have_attribute("data-stage", "Qualified")
+    expect(moved).to_have_attribute("data-version", "2")
+    expect(_head(page, "Lead").locator(".count")).to_have_text("1")
+    expect(_head(page, "Lead")).to_contain_text("USD 500.00")
+    expect(_head(page, "Qualified").locator(".count")).to_have_text("2")
+    # One line per currency: the dollar deal joins the euro one without being added to it.
+    expect(_head(page, "Qualified")).to_contain_text("USD 1,000.00")
+    expect(_head(page, "Qualified")).to_contain_text("weighted USD 250.00")
+    expect(_head(page, "Qualified")).to_contain_text("EUR 300.00")
+    expect(page.locator("#board-status")).to_have_text("Moved Widget rollout to Qualified.")
+    assert page.evaluate("window.__boardMarker") == "still here"  # no reload happened
+
+    stage, version, history = _deal(app, ids["Widget rollout"])
+    assert (stage, version) == ("Qualified", 2)
+    assert history[-1]["stage"] == ["Lead", "Qualified"]
+    assert history[-1]["probability"] == [10, 25]
+    screenshot(page, "board-after-drag")
+
+
+def test_a_drag_on_a_stale_board_is_refused_and_nothing_is_overwritten(app, page, rep):
+    from crm_web.core.db import db
+    from crm_web.deals.services import update_deal
+    from tests.support import ADMIN
+
+    ids = _deals(app, ("Contested", "Lead", "800.00"))
+    page.goto("/deals/board")
+    card = page.locator(f"#deal-{ids['Contested']}")
+    expect(card).to_have_attribute("data-version", "1")
+
+    with app.app_context():  # someone else moves it after the board loaded
+        update_deal(ids["Contested"], {"stage": "Proposal"}, ADMIN, expected_version=1)
+        db.session.remove()
+
+    _drag(page, card, _column(page, "Won"))
+
+    back = _column(page, "Proposal").locator(f"#deal-{ids['Contested']}")
+    expect(back).to_have_attribute("data-version", "2")
+    expect(back.locator(".card-message")).to_contain_text("someone changed this deal")
+    expect(_column(page, "Won").locator(".deal-card")).to_have_count(0)
+    expect(_head(page, "Proposal").locator(".count")).to_have_text("1")
+    expect(_head(page, "Won").locator(".count")).to_have_text("0")
+    stage, version, history = _deal(app, ids["Contested"])
+    assert (stage, version) == ("Proposal", 2)
+    assert [h.get("stage") for h in history[1:]] == [["Lead", "Proposal"]]
+    screenshot(page, "board-conflict")
+
+
+def test_keys_move_a_focused_card_and_announce_it(app, page, rep):
+    ids = _deals(app, ("Keyboard deal", "Qualified", "120.00"))
+    page.goto("/deals/board")
+    card = page.locator(f"#deal-{ids['Keyboard deal']}")
+    card.focus()
+    page.keyboard.press("Alt+ArrowRight")
+    expect(_column(page, "Proposal").locator(f"#deal-{ids['Keyboard deal']}")).to_have_attribute(
+        "data-version", "2"
+    )
+    expect(page.locator("#board-status")).to_have_text("Moved Keyboard deal to Proposal.")
+    expect(page.locator(f"#deal-{ids['Keyboard deal']}")).to_be_focused()
+    page.keyboard.press("[")
+    page.keyboard.press("[")  # pressed while the first is saving: both steps are kept
+    expect(_column(page, "Lead").locator(f"#deal-{ids['Keyboard deal']}")).to_have_attribute(
+        "data-stage", "Lead"
+    )
+    expect(page.locator(f"#deal-{ids['Keyboard deal']}")).to_be_focused()
+    expect(page.locator("#board-status")).to_have_text("Moved Keyboard deal to Lead.")
+    page.keyboard.press("Alt+ArrowLeft")
+    expect(page.locator("#board-status")).to_have_text("Already in the first stage.")
+    assert _deal(app, ids["Keyboard deal"])[0] == "Lead"
+
+
+def test_won_and_lost_columns_collapse_and_stay_collapsed(app, page, rep):
+    _deals(app, ("Closed one", "Won", "50.00"))
+    page.goto("/deals/board")
+    won = page.locator('section.column[data-stage="Won"]')
+    toggle = won.get_by_role("button", name="Collapse")
+    toggle.click()
+    expect(won.locator(".deal-card")).to_be_hidden()
+    expect(won.get_by_role("button", name="Expand")).to_have_attribute("aria-expanded", "false")
+    expect(won.locator(".count")).to_have_text("1")
+    page.reload()
+    expect(page.locator('section.column[data-stage="Won"] .deal-card')).to_be_hidden()
+    screenshot(page, "board-collapsed")

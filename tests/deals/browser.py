@@ -1,0 +1,30 @@
+"""Browser fixtures for the deals journeys (imported by tests/browser/test_board*.py and friends).
+
+`page` is the harness's page with one difference: Chromium logs every 4xx response as a console
+error, and the deals pages answer a refused move or edit with 409 (conflict) or 422 (invalid
+input) on purpose (DESIGN §5-6). Those two are expected; any other console error, page error or
+CSP violation still fails the test."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import PageProblems
+
+EXPECTED = re.compile(
+    r"^console error: Failed to load resource: the server responded with a status of "
+    r"(409 \(CONFLICT\)|422 \(UNPROCESSABLE ENTITY\))$"
+)
+
+
+@pytest.fixture
+def page(chromium, live_server, clean_db):
+    context = chromium.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems = PageProblems(page)
+    yield page
+    context.close()
+    unexpected = [m for m in problems.messages if not EXPECTED.match(m)]
+    assert unexpected == [], "\n".join(unexpected)
