@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from contextlib import contextmanager
 from datetime import datetime
@@ -69,18 +70,62 @@ class VersionedMixin:
         return {"version_id_col": cls.version}
 
 
-# Which input field a named constraint concerns, filled in by the areas' models.
-CONSTRAINT_FIELDS: dict[str, tuple[str, str]] = {}
+# Which input field a named constraint concerns, and what to tell the person, when the
+# derivation in `_describe` is not good enough. Areas may add entries.
+CONSTRAINT_FIELDS: dict[str, tuple[str, str]] = {
+    "uq_users_email_lower": ("email", "A user with this email already exists."),
+    "uq_custom_field_definitions_entity_name": (
+        "name",
+        "A custom field with this name already exists for these records.",
+    ),
+}
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'")
+_WORD = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def _constraint(name: str):
+    for table in db.metadata.tables.values():
+        for constraint in table.constraints:
+            if constraint.name == name:
+                return table, constraint
+    return None, None
+
+
+def _describe(name: str, sqlstate: str | None, detail: str | None) -> tuple[str | None, str]:
+    """(field, message) for a constraint of the models: the column it covers, and what it wants.
+
+    Checks name no column, so the field is the one column their condition mentions."""
+    table, constraint = _constraint(name)
+    if constraint is None:
+        return None, detail or "The change breaks a database rule."
+    columns = [c.name for c in constraint.columns]
+    if isinstance(constraint, sa.CheckConstraint):
+        condition = str(constraint.sqltext)
+        mentioned = set(_WORD.findall(_QUOTED.sub("", condition))) & set(table.columns.keys())
+        field = mentioned.pop() if len(mentioned) == 1 else None
+        return field, f"Must satisfy: {condition}."
+    field = columns[-1] if columns else None
+    if isinstance(constraint, sa.ForeignKeyConstraint):
+        if sqlstate == "23503" and detail and "still referenced" in detail:
+            return field, "It is still in use by other records, so it cannot be removed."
+        return field, f"No such record in {constraint.referred_table.name}."
+    if isinstance(constraint, sa.UniqueConstraint):
+        return field, "This value is already taken."
+    return field, detail or "The change breaks a database rule."
 
 
 def constraint_error(exc: IntegrityError) -> ConstraintViolationError:
     """Turn the database's refusal into a typed error naming the field it concerns."""
     diag = getattr(exc.orig, "diag", None)
     name = getattr(diag, "constraint_name", None) or "unknown"
-    field, message = CONSTRAINT_FIELDS.get(name, (getattr(diag, "column_name", None), None))
-    if message is None:
-        detail = getattr(diag, "message_primary", None) or "The change breaks a database rule."
-        message = detail[0].upper() + detail[1:]
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if name in CONSTRAINT_FIELDS:
+        field, message = CONSTRAINT_FIELDS[name]
+    elif sqlstate == "23502":  # not null: no constraint name, but the column is known
+        field, message = getattr(diag, "column_name", None), "This field is required."
+    else:
+        field, message = _describe(name, sqlstate, getattr(diag, "message_detail", None))
     return ConstraintViolationError(name, message, field)
 
 
