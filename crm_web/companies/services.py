@@ -39,10 +39,14 @@ def _clean(data: dict, existing: Company | None = None) -> dict:
         check.field("name", v.text, 255, required=True)
     check.field("address", _address)
     check.field("owner_id", check_user_id)
-    clean = check.done()
+    # Custom field messages come back together with the others, not after they are fixed.
+    custom = None
     if creating or "custom_fields" in data:
         current = existing.custom_fields if existing else None
-        clean["custom_fields"] = clean_custom_fields("company", data.get("custom_fields"), current)
+        custom = check.collect(clean_custom_fields, "company", data.get("custom_fields"), current)
+    clean = check.done()
+    if custom is not None:
+        clean["custom_fields"] = custom
     return clean
 
 

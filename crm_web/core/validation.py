@@ -45,6 +45,16 @@ class Checker:
             self.fail(name, str(exc))
         return self.clean.get(name)
 
+    def collect(self, check, *args, **kwargs):
+        """Run a check that may raise ValidationError for several fields (custom fields), so
+        its messages come back together with this input's own."""
+        try:
+            return check(*args, **kwargs)
+        except ValidationError as exc:
+            for name, messages in exc.fields.items():
+                self.errors.setdefault(name, []).extend(messages)
+            return None
+
     def fail(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
 

@@ -44,6 +44,11 @@ def _clean(data: dict, existing: Deal | None = None) -> dict:
     check.field("close_date", v.date)
     check.field("contact_id", v.uuid_value)
     check.field("owner_id", check_user_id)
+    # Custom field messages come back together with the others, not after they are fixed.
+    custom = None
+    if creating or "custom_fields" in data:
+        current = existing.custom_fields if existing else None
+        custom = check.collect(clean_custom_fields, "deal", data.get("custom_fields"), current)
     clean = check.done()
 
     if stage is not None:
@@ -60,9 +65,8 @@ def _clean(data: dict, existing: Deal | None = None) -> dict:
             raise ValidationError(
                 {"contact_id": ["The contact must belong to the deal's company."]}
             )
-    if creating or "custom_fields" in data:
-        current = existing.custom_fields if existing else None
-        clean["custom_fields"] = clean_custom_fields("deal", data.get("custom_fields"), current)
+    if custom is not None:
+        clean["custom_fields"] = custom
     return clean
 
 
