@@ -1,0 +1,198 @@
+"""Journeys through the contact pages in a real Chromium."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import text
+
+from tests.browser.conftest import create_user, login, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _contact(app, **fields):
+    from crm_web.contacts.services import create_contact
+    from crm_web.core.actor import SYSTEM
+    from crm_web.core.db import db
+
+    with app.app_context():
+        data = {"first_name": "Ada", "last_name": "Lovelace", **fields}
+        contact_id = create_contact(data, SYSTEM).id
+        db.session.remove()
+    return contact_id
+
+
+def _stored(app, contact_id):
+    from crm_web.contacts.services import get_contact
+    from crm_web.core.db import db
+
+    with app.app_context():
+        contact = get_contact(contact_id)
+        values = {
+            "last_name": contact.last_name,
+            "emails": contact.emails,
+            "phones": contact.phones,
+            "archived": contact.archived_at is not None,
+        }
+        db.session.remove()
+    return values
+
+
+def test_create_contact_with_two_emails_and_a_us_phone(app, page):
+    create_user(app)
+    login(page)
+    page.goto("/contacts/new")
+    page.get_by_label("First name").fill("Grace")
+    page.get_by_label("Last name").fill("Hopper")
+    page.get_by_label("Email 1", exact=True).fill("not-an-email")
+    page.get_by_role("button", name="Create contact").click()
+    expect(page.locator("#err-emails")).to_contain_text("not a valid email")
+    screenshot(page, "contact-new-invalid")
+    page.get_by_label("Email 1", exact=True).fill("grace@example.com")
+    page.get_by_label("Email 2", exact=True).fill("hopper@navy.example")
+    page.get_by_label("Phone 1", exact=True).fill("(415) 555-0100")
+    page.get_by_role("button", name="Create contact").click()
+    expect(page.get_by_role("heading", name="Grace Hopper")).to_be_visible()
+    expect(page.get_by_role("link", name="+1 415-555-0100")).to_have_attribute(
+        "href", "tel:+14155550100"
+    )
+    expect(page.get_by_role("link", name="hopper@navy.example")).to_have_attribute(
+        "href", "mailto:hopper@navy.example"
+    )
+    screenshot(page, "contact-record")
+    with app.app_context():
+        from crm_web.core.db import db
+
+        rows = db.session.execute(text("SELECT phones FROM contacts")).all()
+        db.session.remove()
+    assert [r.phones for r in rows] == [["+14155550100"]]
+
+
+def test_edit_last_name_in_a_list_cell_and_on_the_record_escape_cancels(app, page):
+    create_user(app)
+    contact_id = _contact(app)
+    login(page)
+    page.goto("/contacts/")
+    cell = page.locator(f"#contact-{contact_id}-last_name-c")
+    cell.click()
+    editor = page.get_by_role("textbox", name="Last name")
+    editor.fill("Typo")
+    editor.press("Escape")
+    expect(cell).to_have_text("Lovelace")
+    assert _stored(app, contact_id)["last_name"] == "Lovelace"
+    cell.focus()
+    cell.press("Enter")
+    editor.fill("Byron")
+    editor.press("Enter")
+    expect(cell).to_have_text("Byron")
+    assert page.url.endswith("/contacts/")
+    assert _stored(app, contact_id)["last_name"] == "Byron"
+    screenshot(page, "contacts-list")
+
+    page.goto(f"/contacts/{contact_id}")
+    field = page.locator(f"#contact-{contact_id}-last_name")
+    field.click()
+    page.get_by_role("textbox", name="Last name").fill("King")
+    page.get_by_role("heading", name="Details").click()  # leaving the editor saves
+    expect(field).to_have_text("King")
+    assert _stored(app, contact_id)["last_name"] == "King"
+
+
+def test_emails_are_added_and_removed_inline_and_a_bad_one_is_refused(app, page):
+    create_user(app)
+    contact_id = _contact(app, emails=["ada@example.com"])
+    login(page)
+    page.goto(f"/contacts/{contact_id}")
+    emails = page.locator(f"#contact-{contact_id}-emails")
+    box = emails.bounding_box()
+    emails.click(position={"x": box["width"] - 6, "y": box["height"] / 2})  # the pencil
+    page.get_by_role("button", name="+ Add").click()
+    page.get_by_label("Emails 2", exact=True).fill("broken@")
+    page.get_by_label("Emails 2", exact=True).press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("not a valid email")
+    assert _stored(app, contact_id)["emails"] == ["ada@example.com"]
+    screenshot(page, "contact-inline-invalid")
+    page.get_by_label("Emails 2", exact=True).fill("ada@work.example")
+    page.get_by_role("button", name="Remove emails 1").click()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(f"#contact-{contact_id}-emails")).to_have_text("ada@work.example")
+    assert _stored(app, contact_id)["emails"] == ["ada@work.example"]
+
+
+def test_two_sessions_editing_the_same_field_get_a_conflict_and_lose_nothing(
+    app, page, chromium, live_server
+):
+    create_user(app)
+    contact_id = _contact(app)
+    login(page)
+    other = chromium.new_context(base_url=live_server).new_page()
+    login(other)
+    for tab in (page, other):
+        tab.goto(f"/contacts/{contact_id}")
+        tab.locator(f"#contact-{contact_id}-last_name").click()
+    other.get_by_role("textbox", name="Last name").fill("Theirs")
+    other.get_by_role("textbox", name="Last name").press("Enter")
+    expect(other.locator(f"#contact-{contact_id}-last_name")).to_have_text("Theirs")
+
+    page.get_by_role("textbox", name="Last name").fill("Mine")
+    page.get_by_role("textbox", name="Last name").press("Enter")
+    conflict = page.locator(".ie-conflict")
+    expect(conflict).to_contain_text("Theirs")
+    expect(conflict).to_contain_text("Mine")
+    assert _stored(app, contact_id)["last_name"] == "Theirs"
+    screenshot(page, "contact-conflict")
+    page.get_by_role("button", name="Overwrite with mine").click()
+    expect(page.locator(f"#contact-{contact_id}-last_name")).to_have_text("Mine")
+    assert _stored(app, contact_id)["last_name"] == "Mine"
+    other.context.close()
+
+
+def test_archived_contacts_leave_list_and_search_and_come_back_on_restore(app, page):
+    create_user(app, role="manager", name="Mia Manager", email="rep@example.com")
+    keep = _contact(app, last_name="Keeper")
+    gone = _contact(app, last_name="Goner")
+    login(page)
+    page.goto("/contacts/")
+    page.get_by_label("Select Ada Goner").check()
+    page.get_by_role("button", name="Archive").click()
+    expect(page.get_by_role("status").filter(has_text="Archived 1 contact.")).to_be_visible()
+    expect(page.locator("#contact_list")).not_to_contain_text("Goner")
+    page.get_by_role("button", name="Undo").click()
+    expect(page.locator("#contact_list")).to_contain_text("Goner")
+
+    page.get_by_label("Select Ada Goner").check()
+    page.get_by_role("button", name="Archive").click()
+    expect(page.locator("#contact_list")).not_to_contain_text("Goner")
+    page.get_by_role("searchbox", name="Search contacts").fill("goner")
+    expect(page.locator("#list-count")).to_contain_text("0 contacts")
+    page.get_by_role("searchbox", name="Search contacts").fill("")
+    page.get_by_label("Archived").check()
+    expect(page).to_have_url(re.compile(r"archived=1"))
+    expect(page.locator("#contact_list")).to_contain_text("Goner")
+    screenshot(page, "contacts-archived")
+    page.get_by_role("button", name="Restore Ada Goner").click()
+    expect(page.locator("#contact_list")).to_contain_text("Restored 1 contact.")
+    assert not _stored(app, gone)["archived"] and not _stored(app, keep)["archived"]
+    page.goto("/contacts/?q=goner")
+    expect(page.locator("#contact_list")).to_contain_text("Goner")
+
+
+def test_typing_smi_in_a_seeded_database_shows_the_smiths(app, page):
+    from crm_web.demo import seed_demo
+
+    create_user(app)
+    with app.app_context():
+        seed_demo(contacts=3000, companies=60, echo=lambda *_: None)
+    login(page)
+    page.goto("/contacts/")
+    page.get_by_role("searchbox", name="Search contacts").press_sequentially("smi")
+    expect(page).to_have_url(re.compile(r"q=smi"))
+    rows = page.locator("#contact_list tbody tr")
+    expect(rows.first).to_contain_text(re.compile("smi", re.I))
+    texts = rows.all_inner_texts()
+    assert len(texts) == 50 and all("smi" in t.lower() for t in texts)
+    assert sum("Smith" in t for t in texts) > 25
+    screenshot(page, "contacts-search-smi")
+    page.reload()
+    expect(page.get_by_role("searchbox", name="Search contacts")).to_have_value("smi")
