@@ -6,9 +6,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import create_user, login, screenshot
-from tests.deals.browser import page  # noqa: F401 (409/422 answers are expected here)
+from tests.deals.browser import tolerant_page
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page(chromium, live_server, clean_db):
+    """The harness's page, except that the 409/422 answers of refused moves are expected."""
+    yield from tolerant_page(chromium, live_server)
 
 
 def _deals(app, *specs):

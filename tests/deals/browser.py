@@ -1,15 +1,13 @@
-"""Browser fixtures for the deals journeys (imported by tests/browser/test_board*.py and friends).
+"""Browser helpers for the deals journeys (tests/browser/test_board*.py and friends).
 
-`page` is the harness's page with one difference: Chromium logs every 4xx response as a console
-error, and the deals pages answer a refused move or edit with 409 (conflict) or 422 (invalid
-input) on purpose (DESIGN §5-6). Those two are expected; any other console error, page error or
-CSP violation still fails the test."""
+`tolerant_page` is the harness's page with one difference: Chromium logs every 4xx response as
+a console error, and the deals pages answer a refused move or edit with 409 (conflict) or 422
+(invalid input) on purpose (DESIGN §5-6). Those two are expected; any other console error, page
+error or CSP violation still fails the test."""
 
 from __future__ import annotations
 
 import re
-
-import pytest
 
 from tests.browser.conftest import PageProblems
 
@@ -19,8 +17,8 @@ EXPECTED = re.compile(
 )
 
 
-@pytest.fixture
-def page(chromium, live_server, clean_db):
+def tolerant_page(chromium, live_server):
+    """Generator for a `page` fixture: yields a fresh page, then checks its console."""
     context = chromium.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     problems = PageProblems(page)
