@@ -1,0 +1,73 @@
+"""No N+1: the number of SQL statements a list page runs does not grow with its rows."""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from crm_web.core.db import db
+from tests.support import make_company, make_contact
+
+
+@contextmanager
+def counted():
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = db.session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _fill(n, start):
+    for i in range(start, n):
+        company = make_company(name=f"Company {i}", address={"city": "Paris"})
+        make_contact(
+            last_name=f"Person {i:03d}",
+            company_id=company.id,
+            emails=[f"p{i}@x.example"],
+            phones=["+14155550100"],
+        )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/contacts/",
+        "/contacts/?q=person",
+        "/companies/",
+        "/contacts/?sort=company",
+        "/companies/?sort=owner",
+    ],
+)
+def test_list_pages_run_the_same_number_of_queries_for_3_and_40_rows(client, signed_in, url):
+    signed_in()
+    _fill(3, 0)
+    with counted() as few:
+        assert client.get(url).status_code == 200
+    _fill(40, 3)
+    with counted() as many:
+        page = client.get(url)
+    expected = "Company 39" if "companies" in url else "Person 039"
+    assert page.status_code == 200 and expected in page.get_data(as_text=True)
+    assert len(many) == len(few), many
+
+
+def test_record_page_query_count_does_not_grow_with_history(client, signed_in):
+    from crm_web.contacts.services import update_contact
+    from tests.support import ADMIN
+
+    signed_in()
+    contact = make_contact()
+    with counted() as before:
+        client.get(f"/contacts/{contact.id}")
+    for i in range(10):
+        update_contact(contact.id, {"last_name": f"Name {i}"}, ADMIN)
+    with counted() as after:
+        client.get(f"/contacts/{contact.id}")
+    assert len(after) == len(before)
