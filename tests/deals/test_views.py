@@ -1,0 +1,180 @@
+"""Deals list, record (click-to-edit), new-deal form and stage admin, through the test client."""
+
+from crm_web.activities.models import Task
+from crm_web.core.db import db
+from crm_web.deals.models import Deal
+from crm_web.deals.services import get_deal, update_deal
+from crm_web.deals.stages import list_stages
+from tests.support import ADMIN, make_company, make_contact, make_deal
+
+HTMX = {"HX-Request": "true"}
+
+
+def _count(model):
+    return db.session.query(model).count()
+
+
+def test_list_filters_and_searches_with_a_fragment_for_htmx(client, sign_in):
+    sign_in("rep")
+    company = make_company()
+    make_deal(company_id=company.id, title="Alpha renewal", stage="Won")
+    make_deal(company_id=company.id, title="Beta upsell", stage="Lead")
+    full = client.get("/deals?status=open")
+    assert "Beta upsell" in full.text and "Alpha renewal" not in full.text
+    assert "<html" in full.text
+    fragment = client.get("/deals?q=alpha", headers=HTMX)
+    assert "<html" not in fragment.text and 'id="deal_rows"' in fragment.text
+    assert "Alpha renewal" in fragment.text and "Beta upsell" not in fragment.text
+    assert fragment.headers["Vary"] == "HX-Request" or "HX-Request" in fragment.headers["Vary"]
+
+
+def test_new_deal_with_tasks_is_created_in_one_go(client, sign_in):
+    sign_in("rep")
+    company = make_company(name="Hooli")
+    contact = make_contact(company_id=company.id)
+    response = client.post(
+        "/deals",
+        data={
+            "title": "Hooli XYZ",
+            "company_id": str(company.id),
+            "contact_id": str(contact.id),
+            "value": "2500",
+            "currency": "EUR",
+            "stage": "Qualified",
+            "tasks-0-description": "Send proposal",
+            "tasks-0-due_date": "2027-01-05",
+            "tasks-2-description": "Book demo",
+        },
+    )
+    assert response.status_code == 303
+    deal = db.session.query(Deal).one()
+    assert (deal.title, deal.currency, deal.probability) == ("Hooli XYZ", "EUR", 25)
+    tasks = db.session.query(Task).filter_by(entity_id=deal.id).all()
+    assert sorted(t.description for t in tasks) == ["Book demo", "Send proposal"]
+    page = client.get(response.headers["Location"])
+    assert "Hooli XYZ" in page.text and "Send proposal" in page.text
+
+
+def test_an_invalid_task_leaves_nothing_behind_and_is_reported_beside_its_field(client, sign_in):
+    sign_in("rep")
+    company = make_company()
+    response = client.post(
+        "/deals",
+        data={
+            "title": "Doomed",
+            "company_id": str(company.id),
+            "value": "10",
+            "stage": "Lead",
+            "tasks-0-description": "Fine task",
+            "tasks-1-due_date": "2027-02-01",  # a due date without a description
+        },
+    )
+    assert response.status_code == 422
+    assert 'id="tasks-1-description-error"' in response.text
+    assert "This field is required." in response.text
+    assert 'value="Fine task"' in response.text and 'value="Doomed"' in response.text
+    assert _count(Deal) == 0 and _count(Task) == 0
+
+
+def test_company_is_required_and_contact_must_work_there(client, sign_in):
+    sign_in("rep")
+    company, other = make_company(name="One"), make_company(name="Two")
+    stranger = make_contact(company_id=other.id, first_name="Sam")
+    response = client.post("/deals", data={"title": "X", "value": "1", "stage": "Lead"})
+    assert response.status_code == 422 and 'id="company_id-error"' in response.text
+    response = client.post(
+        "/deals",
+        data={
+            "title": "X",
+            "value": "1",
+            "stage": "Lead",
+            "company_id": str(company.id),
+            "contact_id": str(stranger.id),
+        },
+    )
+    assert response.status_code == 422 and 'id="contact_id-error"' in response.text
+    assert _count(Deal) == 0
+
+
+def test_the_contact_picker_offers_only_the_chosen_company_s_contacts(client, sign_in):
+    sign_in("rep")
+    company, other = make_company(name="One"), make_company(name="Two")
+    make_contact(company_id=company.id, first_name="Ada", last_name="Here")
+    make_contact(company_id=other.id, first_name="Bob", last_name="Elsewhere")
+    options = client.get(f"/deals/new/contacts?company_id={company.id}", headers=HTMX).text
+    assert "Ada Here" in options and "Bob Elsewhere" not in options
+
+
+def test_click_to_edit_saves_with_the_version_seen(client, sign_in):
+    sign_in("rep")
+    deal = make_deal(title="Old title")
+    editor = client.get(f"/deals/{deal.id}/fields/title/edit", headers=HTMX)
+    assert 'name="value"' in editor.text and 'value="Old title"' in editor.text
+    saved = client.patch(
+        f"/deals/{deal.id}/fields/title", data={"value": "New title", "version": "1"}, headers=HTMX
+    )
+    assert saved.status_code == 200
+    assert "New title" in saved.text and "inline-value" in saved.text
+    assert get_deal(deal.id).title == "New title"
+
+
+def test_bad_value_re_renders_the_editor_with_the_message(client, sign_in):
+    sign_in("rep")
+    deal = make_deal(value="100")
+    response = client.patch(
+        f"/deals/{deal.id}/fields/value", data={"value": "lots", "version": "1"}, headers=HTMX
+    )
+    assert response.status_code == 422
+    assert "'lots' is not an amount." in response.text.replace("&#39;", "'")
+    assert 'value="lots"' in response.text
+    assert get_deal(deal.id).value == 100
+
+
+def test_a_stale_edit_shows_both_values_and_overwrites_nothing(client, sign_in):
+    sign_in("rep")
+    deal = make_deal(title="Original")
+    update_deal(deal.id, {"title": "Theirs"}, ADMIN, expected_version=1)
+    response = client.patch(
+        f"/deals/{deal.id}/fields/title", data={"value": "Mine", "version": "1"}, headers=HTMX
+    )
+    assert response.status_code == 409
+    assert "Theirs" in response.text and "Mine" in response.text
+    assert get_deal(deal.id).title == "Theirs"
+
+
+def test_unknown_fields_are_not_editable(client, sign_in):
+    sign_in("rep")
+    deal = make_deal()
+    response = client.patch(f"/deals/{deal.id}/fields/created_by", data={"value": "me"})
+    assert response.status_code == 404
+
+
+def test_stage_admin_is_for_admins_only(client, sign_in):
+    sign_in("manager")
+    assert client.get("/deals/stages").status_code == 403
+
+
+def test_deleting_a_stage_with_deals_asks_where_they_go(client, sign_in):
+    sign_in("admin")
+    make_deal(stage="Negotiation")
+    stage = next(s for s in list_stages() if s.name == "Negotiation")
+    response = client.post(f"/deals/stages/{stage.id}/delete", data={})
+    assert response.status_code == 422
+    assert "Negotiation has 1 deal: choose a stage to move them to." in response.text
+    response = client.post(f"/deals/stages/{stage.id}/delete", data={"move_to": "Proposal"})
+    assert response.status_code == 303
+    assert "Negotiation" not in [s.name for s in list_stages()]
+
+
+def test_admin_adds_and_reorders_stages(client, sign_in):
+    sign_in("admin")
+    response = client.post("/deals/stages", data={"name": "Demo", "default_probability": "40"})
+    assert response.status_code == 303
+    bad = client.post("/deals/stages", data={"name": "Demo", "default_probability": "400"})
+    assert bad.status_code == 422
+    assert (
+        "There is already a stage called" in bad.text and "Must be between 0 and 100." in bad.text
+    )
+    demo = next(s for s in list_stages() if s.name == "Demo")
+    client.post(f"/deals/stages/{demo.id}/move", data={"direction": "up"})
+    assert [s.name for s in list_stages()][-2:] == ["Demo", "Lost"]
