@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 
 # No 'unsafe-inline' anywhere: no inline <script>, no style="" attributes, no on*="" handlers.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -50,7 +51,19 @@ def is_cross_site() -> bool:
 
 def refuse_cross_site():
     if request.method not in SAFE_METHODS and is_cross_site():
+        g.refused_cross_site = True
         abort(403, description=CROSS_SITE_MESSAGE)
+
+
+class GuardedSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that the answer to a refused cross-site request
+    never sets or deletes the cookie: the SameSite=Lax cookie was not sent with it, so the
+    session seen there is a fresh empty one, and saving it would sign the victim out."""
+
+    def save_session(self, app, session, response):
+        if g.get("refused_cross_site"):
+            return
+        super().save_session(app, session, response)
 
 
 def add_security_headers(response):
@@ -73,5 +86,6 @@ def init_app(app: Flask) -> None:
         minutes=app.config.get("SESSION_IDLE_MINUTES", 480)
     )
     app.config["SESSION_REFRESH_EACH_REQUEST"] = True
+    app.session_interface = GuardedSessionInterface()
     app.before_request(refuse_cross_site)
     app.after_request(add_security_headers)

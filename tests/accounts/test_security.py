@@ -62,6 +62,8 @@ def test_unsafe_requests_from_another_site_are_refused(client, session, headers)
     response = sign_in(client, headers=headers)
     assert response.status_code == 403
     assert "came from another site" in response.text
+    # The answer must not replace the victim's cookie (that would sign them out).
+    assert "Set-Cookie" not in response.headers
 
 
 @pytest.mark.parametrize(
