@@ -12,6 +12,11 @@ from crm_web.deals import board_views, pipeline, services, stage_views  # noqa: 
 from crm_web.deals.blueprint import bp
 
 TASK_ROWS = 3
+DEPENDENT_FIELDS = {
+    "stage": ("probability",),
+    "currency": ("value",),
+    "company_id": ("contact_id",),
+}
 
 
 @bp.get("/deals")
@@ -151,7 +156,10 @@ def field_update(deal_id, name):
     except ConflictError:
         deal = services.get_deal(deal_id)
         return _field(deal, name, "conflict", value=value), 409
-    return _field(deal, name)
+    # Fields that follow the one saved (a stage sets the probability, …) are swapped out of band.
+    related = [_field(deal, other, oob=True) for other in DEPENDENT_FIELDS.get(name, ())]
+    heading = render_template("deals/_heading.html", deal=deal) if name == "title" else ""
+    return "".join([_field(deal, name), *related, heading])
 
 
 def _editable(name: str) -> str:

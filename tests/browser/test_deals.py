@@ -1,0 +1,168 @@
+"""Deals in Chromium: the new-deal form with follow-up tasks, the record's click-to-edit fields,
+the list and the stage admin page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import create_user, login, screenshot
+from tests.deals.browser import tolerant_page
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page(chromium, live_server, clean_db):
+    """The harness's page, except that 409/422 answers (refused edits) are expected."""
+    yield from tolerant_page(chromium, live_server)
+
+
+def _committed(app, make):
+    from crm_web.core.db import db
+
+    with app.app_context():
+        result = make()
+        db.session.remove()
+    return result
+
+
+def _companies(app):
+    from tests.support import make_company, make_contact
+
+    def make():
+        hooli = make_company(name="Hooli")
+        pied = make_company(name="Pied Piper")
+        make_contact(company_id=hooli.id, first_name="Gavin", last_name="Belson")
+        make_contact(company_id=pied.id, first_name="Richard", last_name="Hendricks")
+        return str(hooli.id), str(pied.id)
+
+    return _committed(app, make)
+
+
+def _rows(app):
+    from crm_web.activities.models import Task
+    from crm_web.deals.models import Deal
+
+    return _committed(app, lambda: (Deal.query.count(), Task.query.count()))
+
+
+def test_an_invalid_follow_up_task_saves_nothing_and_says_why(app, page):
+    _companies(app)
+    create_user(app, "rep@example.com", "rep", "Robin Rep")
+    login(page, "rep@example.com")
+    page.goto("/deals/new")
+    page.get_by_label("Title").fill("Pied Piper platform")
+    page.get_by_label("Company").select_option(label="Pied Piper")
+    # The contact list follows the company: only Pied Piper's people.
+    contact = page.get_by_label("Contact")
+    expect(contact.locator("option")).to_have_text(["No contact", "Richard Hendricks"])
+    contact.select_option(label="Richard Hendricks")
+    page.get_by_label("Value").fill("12000")
+    page.get_by_label("Task 1").fill("Send the proposal")
+    page.locator("#tasks-0-due_date").fill("2027-03-01")
+    page.locator("#tasks-1-due_date").fill("2027-03-08")  # a second task, but no description
+    page.get_by_role("button", name="Create deal").click()
+
+    error = page.locator("#tasks-1-description-error")
+    expect(error).to_have_text("This field is required.")
+    expect(page.get_by_label("Task 2")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("alert").first).to_contain_text("nothing was saved")
+    expect(page.get_by_label("Title")).to_have_value("Pied Piper platform")
+    expect(page.get_by_label("Contact")).to_have_value(page.get_by_label("Contact").input_value())
+    assert _rows(app) == (0, 0)
+    screenshot(page, "deal-new-invalid-task")
+
+    page.get_by_label("Task 2").fill("Call Richard")
+    page.get_by_role("button", name="Create deal").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pied Piper platform")
+    expect(page.get_by_text("Call Richard")).to_be_visible()
+    assert _rows(app) == (1, 2)
+
+
+def test_click_to_edit_fields_on_the_record(app, page):
+    from crm_web.deals.services import update_deal
+    from tests.support import ADMIN, make_deal
+
+    hooli, _ = _companies(app)
+    deal_id = _committed(app, lambda: str(make_deal(title="Hooli box", company_id=hooli).id))
+    create_user(app, "rep@example.com", "rep", "Robin Rep")
+    login(page, "rep@example.com")
+    page.goto(f"/deals/{deal_id}")
+    screenshot(page, "deal-record")
+
+    # Edit, then Escape puts the value back untouched.
+    page.locator("#field-title .inline-value").click()
+    editor = page.locator("#field-title input[name=value]")
+    expect(editor).to_be_focused()
+    editor.fill("Something else")
+    editor.press("Escape")
+    expect(page.locator("#field-title .inline-value")).to_have_text("Hooli box")
+
+    # A bad amount: the editor stays, with the message beside it.
+    page.locator("#field-value .inline-value").click()
+    page.locator("#field-value input[name=value]").fill("a lot")
+    page.locator("#field-value input[name=value]").press("Enter")
+    expect(page.locator("#field-value .field-error")).to_contain_text("is not an amount")
+    page.locator("#field-value input[name=value]").fill("4500.50")
+    page.locator("#field-value input[name=value]").press("Enter")
+    expect(page.locator("#field-value .inline-value")).to_have_text("USD 4,500.50")
+
+    # Someone else saves the title while our editor is open: both values are shown.
+    page.locator("#field-title .inline-value").click()
+    _committed(app, lambda: update_deal(deal_id, {"title": "Hooli server"}, ADMIN))
+    page.locator("#field-title input[name=value]").fill("Hooli appliance")
+    page.locator("#field-title input[name=value]").press("Enter")
+    conflict = page.locator("#field-title .conflict")
+    expect(conflict.locator(".theirs")).to_have_text("Hooli server")
+    expect(conflict.locator(".yours")).to_have_text("Hooli appliance")
+    screenshot(page, "deal-record-conflict")
+    conflict.get_by_role("button", name="Keep theirs").click()
+    expect(page.locator("#field-title .inline-value")).to_have_text("Hooli server")
+
+
+def test_list_and_stage_admin_pages(app, page):
+    from tests.support import make_deal
+
+    hooli, pied = _companies(app)
+
+    def make():
+        for n in range(3):
+            make_deal(title=f"Hooli {n}", company_id=hooli, stage="Lead")
+        make_deal(title="Pied deal", company_id=pied, stage="Won")
+
+    _committed(app, make)
+    create_user(app, "admin@example.com", "admin", "Ada Admin")
+    login(page, "admin@example.com")
+    page.goto("/deals")
+    page.get_by_label("Search deals").fill("pied")
+    expect(page.locator("#deal_rows tbody tr")).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"q=pied"))  # the search is a shareable link
+    screenshot(page, "deals-list")
+
+    page.goto("/deals/stages")
+    row = page.locator("tr", has=page.locator("input[value='Lead']"))
+    row.get_by_role("button", name="Delete").click()
+    expect(page.locator(".error").first).to_contain_text("Lead has 3 deals")
+    screenshot(page, "deal-stages")
+
+
+def test_changing_the_stage_on_the_record_updates_the_probability_shown(app, page):
+    from tests.support import make_deal
+
+    hooli, _ = _companies(app)
+    deal_id = _committed(app, lambda: str(make_deal(title="Box", company_id=hooli).id))
+    create_user(app, "rep@example.com", "rep", "Robin Rep")
+    login(page, "rep@example.com")
+    page.goto(f"/deals/{deal_id}")
+    page.locator("#field-stage .inline-value").click()
+    page.locator("#field-stage select").select_option("Negotiation")
+    page.locator("#field-stage").get_by_role("button", name="Save").click()
+    expect(page.locator("#field-stage .inline-value")).to_have_text("Negotiation")
+    expect(page.locator("#field-probability .inline-value")).to_have_text("75%")
+    page.locator("#field-title .inline-value").click()
+    page.locator("#field-title input[name=value]").fill("Bigger box")
+    page.locator("#field-title input[name=value]").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bigger box")
