@@ -460,6 +460,7 @@ def seed_demo(contacts: int, companies: int, seed: int = 7, echo=print) -> None:
     try:
         cursor = raw.driver_connection.cursor()
         cursor.execute("SET maintenance_work_mem = '256MB'")
+        cursor.execute("SET statement_timeout = 0")  # a big COPY outlasts the web's timeout
         dropped = []
         if contacts + companies >= BIG_LOAD:
             for table in ("contacts", "companies"):

@@ -163,7 +163,10 @@ def list_page(params: dict, actor: Actor) -> dict:
     rows, next_cursor, prev_cursor = repo.list_page(
         params["filters"], params["sort"], params["descending"], cursor
     )
-    total, estimated = repo.count_companies(params["filters"])
+    if next_cursor is None and prev_cursor is None:
+        total, estimated = len(rows), False  # the whole list is on this page
+    else:
+        total, estimated = repo.count_companies(params["filters"])
     return {
         "rows": rows,
         "next_cursor": next_cursor,

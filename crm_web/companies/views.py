@@ -116,7 +116,7 @@ def create():
 
 
 @bp.post("/bulk")
-@requires("records.read")
+@requires("records.update")
 def bulk():
     """Archive or restore the selected companies in one transaction (service checks each)."""
     params = list_params(request.form, SORTABLE)
@@ -132,7 +132,7 @@ def bulk():
 
 
 @bp.post("/<company_id>/archive")
-@requires("records.read")
+@requires("records.archive_own")
 def archive(company_id):
     """Archive from the record page; the list then offers an undo."""
     session["companies_notice"] = services.bulk_archive([company_id], current_actor())
@@ -140,7 +140,7 @@ def archive(company_id):
 
 
 @bp.post("/<company_id>/restore")
-@requires("records.read")
+@requires("records.archive_own")
 def restore(company_id):
     """Bring an archived company back."""
     notice = services.bulk_archive([company_id], current_actor(), restore=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
 
@@ -15,8 +17,10 @@ bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
 
 @bp.app_template_filter("phone")
+@lru_cache(maxsize=65536)
 def phone_filter(value: str | None) -> str:
-    """+14155550100 -> +1 415-555-0100 (readable, still unambiguous across countries)."""
+    """+14155550100 -> +1 415-555-0100 (readable, still unambiguous across countries).
+    Cached: parsing is the costliest step of rendering a list page."""
     if not value:
         return ""
     try:
@@ -152,11 +156,13 @@ def create():
 def duplicates():
     """Who already has the typed emails or phones (the warning under the create form)."""
     found = services.find_duplicates(request.args.getlist("emails"), request.args.getlist("phones"))
-    return render("contacts/new.html", "duplicates", duplicates=found)
+    # A plain GET (no HTMX) gets the whole create form, not a 500 for missing context.
+    choices = services.list_choices()
+    return render("contacts/new.html", "duplicates", duplicates=found, data={}, errors={}, **choices)
 
 
 @bp.post("/bulk")
-@requires("records.read")
+@requires("records.update")
 def bulk():
     """Assign, archive or restore the selected rows in one transaction, then the list again
     (with an undo) in #contact_list; each record's permission is checked by the service."""
@@ -174,7 +180,7 @@ def bulk():
 
 
 @bp.post("/<contact_id>/archive")
-@requires("records.read")
+@requires("records.archive_own")
 def archive(contact_id):
     """Archive from the record page; the list then offers an undo."""
     session["contacts_notice"] = services.bulk_action(
@@ -184,7 +190,7 @@ def archive(contact_id):
 
 
 @bp.post("/<contact_id>/restore")
-@requires("records.read")
+@requires("records.archive_own")
 def restore(contact_id):
     """Bring an archived contact back."""
     services.bulk_action("restore", [contact_id], None, current_actor())

@@ -33,7 +33,7 @@
     var display = event.target.closest && event.target.closest(".ie-display[hx-get]");
     if (display && event.key === "Enter" && event.target === display) {
       event.preventDefault();
-      htmx.trigger(display, "open-editor");
+      display.click();
     }
   });
 
