@@ -18,7 +18,8 @@
     if (status) status.textContent = text;
   }
 
-  function sendMove(card, stage) {
+  function sendMove(card, stage, from) {
+    card.dataset.from = from;
     // SortableJS leaves a (now empty) style attribute; htmx would copy it onto the swapped-in
     // card, which the CSP forbids.
     card.removeAttribute("style");
@@ -58,10 +59,11 @@
       announce(step < 0 ? "Already in the first stage." : "Already in the last stage.");
       return;
     }
+    var from = card.closest(".column-cards").dataset.stage;
     target.insertBefore(card, firstCard(target));
     pendingFocus = card.id;
     card.focus();
-    sendMove(card, target.dataset.stage);
+    sendMove(card, target.dataset.stage, from);
   }
 
   function initSortable(list) {
@@ -75,7 +77,7 @@
       fallbackTolerance: 3,
       animation: 150,
       onEnd: function (evt) {
-        if (evt.from !== evt.to) sendMove(evt.item, evt.to.dataset.stage);
+        if (evt.from !== evt.to) sendMove(evt.item, evt.to.dataset.stage, evt.from.dataset.stage);
       },
     });
   }
@@ -160,6 +162,18 @@
       if (target !== index) moveBy(waiting, target - index);
     });
   });
+
+  // No answer to show (deal deleted meanwhile, server or network down): put the card back.
+  function moveFailed(evt) {
+    var card = evt.detail.elt;
+    if (!card.classList || !card.classList.contains("deal-card")) return;
+    card.classList.remove("is-saving");
+    card.dataset.stage = card.dataset.from || card.dataset.stage;
+    settle(card);
+    announce("The move could not be saved; the card is back where it was. Reload the board.");
+  }
+  document.addEventListener("htmx:responseError", moveFailed);
+  document.addEventListener("htmx:sendError", moveFailed);
 
   document.addEventListener("htmx:load", function (evt) { init(evt.detail.elt); });
   document.addEventListener("DOMContentLoaded", function () { init(document); });

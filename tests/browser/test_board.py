@@ -169,3 +169,36 @@ def test_won_and_lost_columns_collapse_and_stay_collapsed(app, page, rep):
     page.reload()
     expect(page.locator('section.column[data-stage="Won"] .deal-card')).to_be_hidden()
     screenshot(page, "board-collapsed")
+
+
+def test_a_long_column_loads_more_cards_as_it_is_scrolled(app, page, rep):
+    _deals(app, *[(f"Bulk {n:02d}", "Lead", "10.00") for n in range(60)])
+    page.goto("/deals/board")
+    lead = _column(page, "Lead")
+    expect(lead.locator(".deal-card")).to_have_count(25)
+    expect(_head(page, "Lead").locator(".count")).to_have_text("60")  # totals cover every deal
+    expect(_head(page, "Lead")).to_contain_text("USD 600.00")
+    lead.locator(".load-more").scroll_into_view_if_needed()
+    expect(lead.locator(".deal-card")).to_have_count(50)
+    lead.locator(".load-more").scroll_into_view_if_needed()
+    expect(lead.locator(".deal-card")).to_have_count(60)
+    expect(lead.locator(".load-more")).to_have_count(0)
+    titles = lead.locator(".card-title").all_inner_texts()
+    assert sorted(titles) == [f"Bulk {n:02d}" for n in range(60)]
+
+
+def test_a_move_of_a_deal_deleted_meanwhile_puts_the_card_back(app, page, rep):
+    from crm_web.core.db import db
+    from crm_web.deals.services import delete_deal
+    from tests.support import ADMIN
+
+    ids = _deals(app, ("Ghost", "Lead", "5.00"))
+    page.goto("/deals/board")
+    with app.app_context():
+        delete_deal(ids["Ghost"], ADMIN)
+        db.session.remove()
+    page.also_expected = [r"status of 404", r"Response Status Error Code 404"]
+    page.locator(f"#deal-{ids['Ghost']}").focus()
+    page.keyboard.press("]")
+    expect(page.locator("#board-status")).to_contain_text("could not be saved")
+    expect(_column(page, "Lead").locator(f"#deal-{ids['Ghost']}")).to_be_visible()
