@@ -1,0 +1,128 @@
+"""The app factory and its configuration: clear errors for bad settings, never a literal secret."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from crm_web.config import ConfigError, database_url, load_settings
+
+
+def _settings(tmp_path, **environ):
+    return load_settings(environ, tmp_path)
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    with pytest.raises(ConfigError, match="SECRET_KEY is required in production"):
+        _settings(tmp_path, CRM_ENV="production")
+    with pytest.raises(ConfigError, match="SECRET_KEY is required in production"):
+        _settings(tmp_path, CRM_ENV="production", SECRET_KEY="   ")
+
+
+def test_setting_a_database_url_means_production(tmp_path):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        _settings(tmp_path, DATABASE_URL="postgresql://u:p@db/crm")
+    settings = _settings(tmp_path, DATABASE_URL="postgresql://u:p@db/crm", SECRET_KEY="k" * 40)
+    assert settings["CRM_ENV"] == "production" and settings["SECRET_KEY"] == "k" * 40
+
+
+def test_create_app_reports_a_missing_production_secret_before_touching_the_database(
+    monkeypatch,
+):
+    from crm_web import create_app
+
+    monkeypatch.setenv("CRM_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    with pytest.raises(ConfigError) as caught:
+        create_app()
+    assert "SECRET_KEY" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_outside_production_the_secret_is_random_per_install_and_kept(tmp_path):
+    first = _settings(tmp_path / "a", CRM_ENV="development")["SECRET_KEY"]
+    again = _settings(tmp_path / "a", CRM_ENV="development")["SECRET_KEY"]
+    other = _settings(tmp_path / "b", CRM_ENV="development")["SECRET_KEY"]
+    assert first == again != other
+    assert len(first) >= 40
+    assert stat.S_IMODE((tmp_path / "a" / "secret_key").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("region", ["XX", "USA", "12"])
+def test_a_bad_default_phone_region_is_refused(tmp_path, region):
+    with pytest.raises(ConfigError, match="CRM_DEFAULT_PHONE_REGION must be a region code"):
+        _settings(tmp_path, CRM_ENV="test", CRM_DEFAULT_PHONE_REGION=region)
+
+
+def test_the_default_phone_region_is_read_case_insensitively(tmp_path):
+    assert _settings(tmp_path, CRM_ENV="test")["DEFAULT_PHONE_REGION"] == "US"
+    settings = _settings(tmp_path, CRM_ENV="test", CRM_DEFAULT_PHONE_REGION=" gb ")
+    assert settings["DEFAULT_PHONE_REGION"] == "GB"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("five", "CRM_DB_POOL_SIZE must be a whole number, got 'five'"),
+        ("0", "CRM_DB_POOL_SIZE must be at least 1, got 0"),
+        ("-3", "CRM_DB_POOL_SIZE must be at least 1, got -3"),
+    ],
+)
+def test_a_bad_pool_size_is_refused(tmp_path, raw, message):
+    with pytest.raises(ConfigError) as caught:
+        _settings(tmp_path, CRM_ENV="test", CRM_DB_POOL_SIZE=raw)
+    assert str(caught.value) == message
+
+
+def test_an_unknown_environment_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="CRM_ENV must be one of development, test, production"):
+        _settings(tmp_path, CRM_ENV="staging")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "postgres://u:p@db:5432/crm",
+        "postgresql://u:p@db:5432/crm",
+        "postgresql+psycopg2://u:p@db:5432/crm",
+        "postgresql+psycopg://u:p@db:5432/crm",
+    ],
+)
+def test_database_url_spellings_are_normalised_to_psycopg3(raw):
+    assert database_url(raw) == "postgresql+psycopg://u:p@db:5432/crm"
+
+
+@pytest.mark.parametrize("raw", ["mysql://u:p@db/crm", "sqlite:///crm.db", "db:5432/crm"])
+def test_a_database_url_that_is_not_postgresql_is_refused(raw):
+    with pytest.raises(ConfigError, match="DATABASE_URL must be a PostgreSQL URL"):
+        database_url(raw)
+
+
+def test_healthz_answers_ok_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_does_not(app):
+    from sqlalchemy.engine import make_url
+
+    from crm_web import create_app
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(database="crm_no_such_database")
+    broken = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False)}
+    )
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable"}
+
+
+def test_the_app_uses_the_configured_pool_and_statement_timeout(app):
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_size"] == app.config["DB_POOL_SIZE"]
+    assert (
+        f"statement_timeout={app.config['STATEMENT_TIMEOUT_MS']}"
+        in (options["connect_args"]["options"])
+    )
