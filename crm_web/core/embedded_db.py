@@ -22,6 +22,8 @@ SUPERUSER = "crm"
 PORT = 5432
 # Unix socket paths are limited to 107 bytes; leave room for "/.s.PGSQL.5432".
 MAX_SOCKET_DIR_LEN = 90
+# Where Debian and Ubuntu install each major version's server binaries.
+DISTRO_BINDIR_GLOB = "/usr/lib/postgresql/*/bin/initdb"
 
 
 class EmbeddedDatabaseError(RuntimeError):
@@ -40,7 +42,7 @@ def find_bindir() -> Path:
         if out and (Path(out) / "initdb").exists():
             return Path(out)
     candidates = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        glob.glob(DISTRO_BINDIR_GLOB),
         key=lambda p: (
             int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0
         ),
@@ -172,18 +174,32 @@ class EmbeddedPostgres:
         with open(conf, "a") as handle:
             handle.write(settings)
 
-    def _remove_stale_pidfile(self) -> None:
-        """A killed run can leave postmaster.pid naming a pid now used by another program."""
-        pidfile = self.datadir / "postmaster.pid"
-        if not pidfile.exists():
-            return
+    def _pidfile_is_stale(self) -> bool:
+        """Does postmaster.pid name a process that is not this cluster's server?
+
+        A killed run leaves the file behind, and after a reboot its pid may belong to any
+        program — even one of the server's own user, which `pg_ctl status` takes for a live
+        server (and `pg_ctl stop` would signal). The server runs from its data directory."""
         try:
-            pid = int(pidfile.read_text().splitlines()[0])
+            pid = int((self.datadir / "postmaster.pid").read_text().splitlines()[0])
+        except (ValueError, IndexError):
+            return True
+        except OSError:
+            return False
+        try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except (ValueError, IndexError, OSError):
-            cmdline = b""
+        except OSError:
+            return True
         if b"postgres" not in cmdline:
-            pidfile.unlink(missing_ok=True)
+            return True
+        try:
+            return Path(os.readlink(f"/proc/{pid}/cwd")).resolve() != self.datadir
+        except OSError:
+            return False  # cannot tell; a postgres it may be, so leave its file alone
+
+    def _remove_stale_pidfile(self) -> None:
+        if self._pidfile_is_stale():
+            (self.datadir / "postmaster.pid").unlink(missing_ok=True)
 
     def start(self) -> bool:
         """Initialise and start the cluster unless it runs already; True if this call started it."""
@@ -191,9 +207,9 @@ class EmbeddedPostgres:
             self._check_server_user_can_reach()
             if not self.is_initialised():
                 self.initialise()
+            self._remove_stale_pidfile()
             if self.is_running():
                 return False
-            self._remove_stale_pidfile()
             if self.socket_dir != self.datadir:
                 self.socket_dir.mkdir(exist_ok=True)
                 self._give_to_server_user(self.socket_dir)
@@ -209,7 +225,10 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         with self._lock():
-            if self.is_initialised() and self.is_running():
+            if not self.is_initialised():
+                return
+            self._remove_stale_pidfile()  # never signal a process that is not our server
+            if self.is_running():
                 self._run("pg_ctl", "stop", "-D", str(self.datadir), "-m", "fast", "-w")
 
     def ensure_database(self, name: str) -> None:
