@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import phonenumbers
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.contacts import services
+from crm_web.contacts.display import contact_display, readable_phone
 from crm_web.contacts.forms import contact_data, list_params, list_query_args
 from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.htmx import render
@@ -16,18 +14,9 @@ from crm_web.core.htmx import render
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
 
-@bp.app_template_filter("phone")
-@lru_cache(maxsize=65536)
-def phone_filter(value: str | None) -> str:
-    """+14155550100 -> +1 415-555-0100 (readable, still unambiguous across countries).
-    Cached: parsing is the costliest step of rendering a list page."""
-    if not value:
-        return ""
-    try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        return value
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+# Jinja helpers for every template: `{{ "+14155550100" | phone }}`, `contact_display(...)`.
+bp.add_app_template_filter(readable_phone, "phone")
+bp.add_app_template_global(contact_display, "contact_display")
 
 
 def _list_context(params):
@@ -158,7 +147,9 @@ def duplicates():
     found = services.find_duplicates(request.args.getlist("emails"), request.args.getlist("phones"))
     # A plain GET (no HTMX) gets the whole create form, not a 500 for missing context.
     choices = services.list_choices()
-    return render("contacts/new.html", "duplicates", duplicates=found, data={}, errors={}, **choices)
+    return render(
+        "contacts/new.html", "duplicates", duplicates=found, data={}, errors={}, **choices
+    )
 
 
 @bp.post("/bulk")

@@ -1,0 +1,80 @@
+"""A contact field's click-to-edit display, as HTML. A list page shows 300 of them; built here
+with f-strings it costs a tenth of the same markup from a Jinja macro, and the record page and
+HTMX fragments use the very same function, so there is one source of this markup."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import phonenumbers
+from flask import url_for
+from markupsafe import Markup, escape
+
+MUTED = '<span class="muted">{}</span>'
+
+
+@lru_cache(maxsize=65536)
+def readable_phone(value: str | None) -> str:
+    """+14155550100 -> +1 415-555-0100 (phonenumbers' INTERNATIONAL format). Cached: parsing is
+    the costliest step of rendering a list page."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _items(values, compact, render, empty) -> str:
+    if not values:
+        return MUTED.format(empty)
+    shown = values[:1] if compact else values
+    html = "<br>".join(render(v) for v in shown)
+    if compact and len(values) > 1:
+        html += f' <span class="more">+{len(values) - 1}</span>'
+    return html
+
+
+def _inner(contact, name, compact, company_root) -> str:
+    if name == "emails":
+        return _items(
+            contact.emails,
+            compact,
+            lambda e: f'<a href="mailto:{escape(e)}">{escape(e)}</a>',
+            "No email",
+        )
+    if name == "phones":
+        return _items(
+            contact.phones,
+            compact,
+            lambda p: f'<a href="tel:{escape(p)}">{escape(readable_phone(p))}</a>',
+            "No phone",
+        )
+    if name == "company_id":
+        if not contact.company_id:
+            return MUTED.format("No company")
+        href = (
+            f"{company_root}{contact.company_id}"
+            if company_root
+            else url_for("companies.detail", company_id=contact.company_id)
+        )
+        return f'<a href="{escape(href)}">{escape(contact.company_name)}</a>'
+    if name == "owner_id":
+        return str(escape(contact.owner_name or "Unassigned"))
+    value = getattr(contact, name)
+    return str(escape(value)) if value else MUTED.format("Empty")
+
+
+def contact_display(contact, name, compact=False, base=None, company_root=None) -> Markup:
+    """The <span> showing one field; click or Enter (static/js/inline-edit.js) opens its editor.
+    A list passes `base` (the contact's URL) and `company_root` ("/companies/") to skip url_for."""
+    base = base or url_for("contacts.detail", contact_id=contact.id)
+    suffix, query = ("-c", "?compact=1") if compact else ("", "")
+    inner = _inner(contact, name, compact, company_root)
+    name = escape(name)
+    return Markup(  # noqa: S704 - every value inside is escaped
+        f'<span class="ie-display" id="contact-{contact.id}-{name}{suffix}" tabindex="0" '
+        f'role="button" hx-get="{escape(base)}/fields/{name}/edit{query}" hx-swap="outerHTML">'
+        f"{inner}</span>"
+    )
