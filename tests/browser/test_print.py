@@ -10,6 +10,7 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.browser.conftest import ARTIFACTS, create_user, login, screenshot
@@ -122,3 +123,26 @@ def test_printed_pipeline_of_200_deals_has_right_totals_and_whole_rows(app, page
             check=True,
         )
         assert (ARTIFACTS / "print-pdf-page-1.png").stat().st_size > 0
+
+
+def test_the_board_printed_from_the_browser_drops_the_controls(app, page):
+    from crm_web.core.db import db
+    from tests.support import make_company, make_deal
+
+    with app.app_context():
+        company = make_company(name="Umbrella")
+        for n, stage in enumerate(["Lead", "Lead", "Proposal", "Won"]):
+            make_deal(title=f"Printed {n}", stage=stage, value="100", company_id=company.id)
+        db.session.remove()
+    create_user(app, "rep@example.com", "rep", "Robin Rep")
+    login(page, "rep@example.com")
+    page.goto("/deals/board")
+    page.emulate_media(media="print")
+    for hidden in (".board-filters", ".topbar", ".board-help", ".page-actions", ".collapse-toggle"):
+        expect(page.locator(hidden).first).to_be_hidden()
+    expect(page.locator(".deal-card")).to_have_count(4)
+    for card in page.locator(".deal-card").all():
+        expect(card).to_be_visible()
+        assert card.evaluate("el => getComputedStyle(el).display") == "table-row"
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    screenshot(page, "board-print-media")
