@@ -86,5 +86,6 @@ def board_print():
         "deals/print.html",
         board=pipeline.get_printable(filters, current_actor()),
         filter_labels=pipeline.describe_filters(filters),
+        filter_args=pipeline.filter_args(filters),
         today=date.today(),
     )

@@ -103,3 +103,16 @@ def test_board_filters_narrow_cards_and_totals(client, sign_in):
     html = client.get(f"/deals/board?owner_id={rep.id}").text
     assert "Mine" in html and "Theirs" not in html
     assert "USD 10.00" in html and "USD 30.00" not in html
+
+
+def test_odd_query_strings_never_break_the_pages(client, sign_in):
+    sign_in("rep")
+    make_deal()
+    for url in (
+        "/deals/board/print?_scheme=javascript&_external=1&owner_id=nope",
+        "/deals/board?close_from=yesterday&owner_id=%00",
+        "/deals?page=99999999999999999999999&sort=drop+table",
+        "/deals/board/columns/not-a-stage",
+    ):
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
