@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crm_web.core.repository import as_uuid
 
-SORTABLE = ("name", "company", "email", "phone", "owner", "updated")
+SORTABLE = ("name", "company", "email", "phone", "owner", "updated", "relevance")
 FLAGS = ("has_email", "has_phone", "archived")
 
 
@@ -17,6 +17,8 @@ def list_params(args, sortable=SORTABLE, default_sort="name") -> dict:
     }
     for flag in FLAGS:
         filters[flag] = args.get(flag) in ("1", "on", "true")
+    if filters["q"] and "relevance" in sortable:
+        default_sort = "relevance"  # a search lists the best matches first
     sort = args.get("sort") if args.get("sort") in sortable else default_sort
     default_dir = "desc" if sort == "updated" else "asc"
     direction = args.get("dir") if args.get("dir") in ("asc", "desc") else default_dir

@@ -115,10 +115,36 @@ def contacts_query(filters: dict):
     return filtered(select(Contact), filters)
 
 
+# A search pages through (and sorts) at most this many matches: sorting every match of a
+# 3-letter term at a million contacts takes seconds (DESIGN §10); typing more narrows it.
+SEARCH_CAP = 1000
+
+
 def list_page(filters: dict, sort: str, descending: bool, cursor: dict, limit: int = 50):
     """(rows, next cursor, prev cursor) of the contact list."""
-    query = filtered(_row_query(), filters)
-    return fetch_page(query, SORTS[sort], descending=descending, limit=limit, **cursor)
+    term = filters.get("q", "").strip()
+    if term:
+        # The first SEARCH_CAP matches, found through the trigram index, then sorted and paged.
+        matches = filtered(select(Contact.id), filters).limit(SEARCH_CAP).cte("matches")
+        matches = matches.prefix_with("MATERIALIZED")
+        query = _row_query().join(matches, matches.c.id == Contact.id)
+    else:
+        query = filtered(_row_query(), filters)
+    key = _relevance(term) if sort == "relevance" else SORTS[sort]
+    return fetch_page(query, key, descending=descending, limit=limit, **cursor)
+
+
+def _relevance(term: str) -> SortKey:
+    """Names that start with the term first (typing `smi` puts the Smiths on top), then by name."""
+    if not term:
+        return SORTS["name"]
+    prefix = like_pattern(term.lower())[1:]
+    full_name = func.lower(Contact.first_name + " " + Contact.last_name)
+    elsewhere = ~or_(func.lower(Contact.last_name).like(prefix), full_name.like(prefix))
+    return SortKey(
+        (elsewhere, Contact.last_name, Contact.first_name, Contact.id),
+        ("bool", "str", "str", "uuid"),
+    )
 
 
 def count_contacts(filters: dict):

@@ -21,7 +21,8 @@ def test_search_matches_name_email_phone_in_any_format_and_company(session):
     make_contact(first_name="Bob", last_name="Jones", phones=["(415) 555-0100"])
     make_contact(first_name="Carl", last_name="Wu", company_id=acme.id)
     make_contact(first_name="Dora", last_name="Lee", emails=["dora@smi.example"])
-    assert _names(_page(q="smi")) == ["Dora Lee", "Jane Smith"]
+    assert _names(_page(q="smi")) == ["Jane Smith", "Dora Lee"]  # name matches first
+    assert _names(_page(q="smi", sort="name")) == ["Dora Lee", "Jane Smith"]
     assert _names(_page(q="Jane Smith")) == ["Jane Smith"]
     assert _names(_page(q="415-555-0100")) == ["Bob Jones"]
     assert _names(_page(q="+1 415 555 0100")) == ["Bob Jones"]
@@ -116,3 +117,13 @@ def test_past_the_threshold_a_filtered_total_is_the_planners_estimate(session):
     total, estimated = estimate_total(query, "contacts", unfiltered=False, exact_up_to=1)
     assert estimated and total >= 2
     assert estimate_total(query, "contacts", unfiltered=False, exact_up_to=1000) == (3, False)
+
+
+def test_a_broad_search_pages_through_at_most_the_first_cap_matches(session, monkeypatch):
+    from crm_web.contacts import repository as repo
+
+    monkeypatch.setattr(repo, "SEARCH_CAP", 3)
+    for i in range(5):
+        make_contact(last_name=f"Smith{i}")
+    assert len(_page(q="smith")["rows"]) == 3
+    assert len(_page()["rows"]) == 5
