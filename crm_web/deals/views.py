@@ -3,7 +3,7 @@ The board and stage administration add their routes to the same blueprint."""
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.core.errors import ConflictError, ValidationError
@@ -168,3 +168,21 @@ def _editable(name: str) -> str:
     if name not in services.EDITABLE_FIELDS:
         raise NotFoundError("deal field", name)
     return name
+
+
+@bp.post("/deals/<deal_id>/archive")
+@requires("records.archive_own")
+def archive(deal_id):
+    """Archive ("delete") a deal: it leaves the board, lists and totals, and can come back."""
+    deal = services.archive_deal(deal_id, current_actor(), request.form.get("version"))
+    flash(f"Archived {deal.title}. It can be restored from its page.", "success")
+    return redirect(url_for("deals.detail", deal_id=deal.id), 303)
+
+
+@bp.post("/deals/<deal_id>/restore")
+@requires("records.archive_own")
+def restore(deal_id):
+    """Bring an archived deal back to the board."""
+    deal = services.restore_deal(deal_id, current_actor(), request.form.get("version"))
+    flash(f"Restored {deal.title}.", "success")
+    return redirect(url_for("deals.detail", deal_id=deal.id), 303)

@@ -178,3 +178,23 @@ def test_admin_adds_and_reorders_stages(client, sign_in):
     demo = next(s for s in list_stages() if s.name == "Demo")
     client.post(f"/deals/stages/{demo.id}/move", data={"direction": "up"})
     assert [s.name for s in list_stages()][-2:] == ["Demo", "Lost"]
+
+
+def test_archiving_takes_a_deal_off_the_board_and_restore_brings_it_back(client, sign_in):
+    rep = sign_in("rep")
+    deal = make_deal(title="Shelved", owner_id=rep.id)
+    response = client.post(f"/deals/{deal.id}/archive", data={"version": "1"})
+    assert response.status_code == 303
+    assert f'id="deal-{deal.id}"' not in client.get("/deals/board").text
+    page = client.get(f"/deals/{deal.id}").text
+    assert "This deal is archived" in page and "Restore" in page
+    assert client.post(f"/deals/{deal.id}/restore", data={"version": "1"}).status_code == 409
+    assert client.post(f"/deals/{deal.id}/restore", data={"version": "2"}).status_code == 303
+    assert f'id="deal-{deal.id}"' in client.get("/deals/board").text
+
+
+def test_reps_archive_only_their_own_deals(client, sign_in):
+    sign_in("rep")
+    deal = make_deal(title="Someone else's")
+    assert client.post(f"/deals/{deal.id}/archive", data={"version": "1"}).status_code == 403
+    assert get_deal(deal.id).archived_at is None
