@@ -168,6 +168,10 @@ def list_page(params: dict, actor: Actor) -> dict:
         "prev_cursor": prev_cursor,
         "total": total,
         "total_is_estimate": estimated,
+        # A broad search lists only its best SEARCH_CAP matches; the page says so.
+        "search_cap": repo.SEARCH_CAP
+        if params["filters"]["q"] and total > repo.SEARCH_CAP
+        else None,
     }
 
 

@@ -1,0 +1,41 @@
+"""Journeys through the company pages in a real Chromium."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import create_user, login, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_create_a_company_edit_its_city_inline_and_pick_it_for_a_contact(app, page):
+    create_user(app)
+    login(page)
+    page.goto("/companies/new")
+    page.get_by_label("Name").fill("Initech")
+    page.get_by_label("City").fill("Austin")
+    page.get_by_label("Country").fill("US")
+    page.get_by_role("button", name="Create company").click()
+    expect(page.get_by_role("heading", name="Initech")).to_be_visible()
+
+    city = page.locator("[id$='-city']")
+    city.click()
+    page.get_by_role("textbox", name="City").fill("Dallas")
+    page.get_by_role("textbox", name="City").press("Enter")
+    expect(city).to_have_text("Dallas")
+    expect(page.locator("[id$='-country']")).to_have_text("US")
+    screenshot(page, "company-record")
+
+    page.goto("/contacts/new")
+    page.get_by_label("First name").fill("Peter")
+    page.get_by_label("Last name").fill("Gibbons")
+    page.get_by_role("searchbox", name="Company").fill("inite")
+    page.get_by_role("option", name="Initech").click()
+    page.get_by_role("button", name="Create contact").click()
+    expect(page.get_by_role("heading", name="Peter Gibbons")).to_be_visible()
+    page.locator("#company").get_by_role("link", name="Initech").click()
+    expect(page.locator("#contacts")).to_contain_text("Peter Gibbons")
+
+    page.goto("/companies/")
+    expect(page.locator("#company_list")).to_contain_text("Dallas")
+    screenshot(page, "companies-list")
