@@ -41,7 +41,20 @@ def _error_response(status: int, code: str, message: str, fields: dict | None = 
         template = f"errors/{status}.html"
     else:
         template = "errors/error.html"
-    return render_template(template, status=status, message=message, fields=fields or {}), status
+    try:
+        body = render_template(template, status=status, message=message, fields=fields or {})
+    except Exception:  # noqa: BLE001 - e.g. the database is down and the shell needs the user
+        log.exception("error page %s could not be rendered", status)
+        body = FALLBACK_ERROR_PAGE
+    return body, status
+
+
+# Served when even the error page fails (the shell reads the signed-in user from the database).
+FALLBACK_ERROR_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Unavailable · crm_web</title><link rel="stylesheet" href="/static/css/app.css"></head>
+<body><main><section class="error-page"><h1>Something went wrong</h1>
+<p>The CRM cannot answer right now. Please try again in a moment.</p>
+<p><a class="button" href="/">Try again</a></p></section></main></body></html>"""
 
 
 # The top navigation: (label, endpoint, action). An item shows once its area's blueprint is

@@ -87,5 +87,8 @@ def init_app(app: Flask) -> None:
     )
     app.config["SESSION_REFRESH_EACH_REQUEST"] = True
     app.session_interface = GuardedSessionInterface()
+    # The token is bound to the session, which has its own idle timeout; Flask-WTF's default
+    # one-hour limit would refuse forms and HTMX edits in a tab left open over lunch.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.before_request(refuse_cross_site)
     app.after_request(add_security_headers)

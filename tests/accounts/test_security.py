@@ -181,3 +181,17 @@ def test_a_missing_page_gets_the_apps_404_page(client, session):
     assert response.status_code == 404
     assert "Not found" in response.text
     assert 'href="/static/css/app.css"' in response.text
+
+
+def test_a_signed_in_user_gets_a_plain_error_page_when_the_database_is_down():
+    from crm_web import create_app
+
+    closed = "postgresql+psycopg://crm@127.0.0.1:1/nothing?connect_timeout=2"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": closed})
+    client = app.test_client()
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = "0b5a1e9c-34b6-4a8e-9b36-3b2f1c3d4e5f:1"
+    response = client.get("/profile")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
+    assert "127.0.0.1:1" not in response.text and "Traceback" not in response.text
