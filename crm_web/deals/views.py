@@ -38,7 +38,7 @@ def index():
         filter_args=pipeline.filter_args(filters),
         owners=pipeline.owner_choices(),
         stages=services.list_stages(),
-        companies=pipeline.company_choices(),
+        companies=pipeline.company_choices(request.args.get("company_id")),
     )
 
 
@@ -51,7 +51,7 @@ def _form_page(deal_data: dict, tasks: list[dict], errors=None, message=None, st
         tasks=tasks,
         errors=errors or {},
         message=message,
-        companies=pipeline.company_choices(),
+        companies=pipeline.company_choices(deal_data.get("company_id")),
         contacts=pipeline.contact_choices(deal_data.get("company_id")),
         stages=services.list_stages(),
     )
@@ -121,7 +121,7 @@ def _field(deal, name, mode="display", **extra):
         mode=mode,
         stages=services.list_stages(),
         owners=pipeline.owner_choices() if name == "owner_id" else [],
-        companies=pipeline.company_choices() if name == "company_id" else [],
+        companies=pipeline.company_choices(deal.company_id) if name == "company_id" else [],
         contacts=pipeline.contact_choices(deal.company_id) if name == "contact_id" else [],
         **extra,
     )

@@ -111,3 +111,13 @@ def test_list_filters_by_status_search_and_sorts(session):
         "Alpha 100% off",
         "Beta",
     ]
+
+
+def test_the_company_picker_always_offers_the_deal_s_own_company(session):
+    old = make_company(name="Oldest Co")
+    for n in range(3):
+        make_company(name=f"Newer {n}")
+    names = [c.name for c in pipeline.company_choices(limit=2)]
+    assert "Oldest Co" not in names
+    names = [c.name for c in pipeline.company_choices(old.id, limit=2)]
+    assert "Oldest Co" in names and names == sorted(names, key=str.lower)
