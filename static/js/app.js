@@ -32,6 +32,32 @@
     flash("The server could not be reached. Check your connection and try again.");
   });
 
+  // After a refused form (422), put the cursor on the first field that needs attention:
+  // on page load, and in whatever HTMX just swapped in.
+  function focusFirstInvalid(root) {
+    var field = root.querySelector("[aria-invalid='true']");
+    if (field && typeof field.focus === "function") field.focus();
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    focusFirstInvalid(document);
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    focusFirstInvalid(event.detail.target.isConnected ? event.detail.target : document);
+  });
+
+  // "/" jumps to the search box from anywhere but a text field (as on GitHub and Gmail).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var active = document.activeElement;
+    if (active && (active.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName))) return;
+    var search = document.getElementById("global-search");
+    if (search && !search.disabled) {
+      event.preventDefault();
+      search.focus();
+      search.select();
+    }
+  });
+
   // The user menu is a <details>: close it on Escape or a click elsewhere.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.user-menu[open]").forEach(function (menu) {

@@ -142,3 +142,15 @@ def test_the_shell_fits_a_phone(app, chromium, live_server, clean_db):
         screenshot(page, f"phone-{name}")
     context.close()
     assert problems.messages == []
+
+
+def test_slash_jumps_to_search_and_errors_get_the_cursor(app, page):
+    create_user(app)
+    login(page)
+    page.keyboard.press("/")
+    expect(page.get_by_role("searchbox", name="Search")).to_be_focused()
+    page.goto("/profile")
+    page.get_by_label("Current password").fill("wrong password")
+    page.get_by_label("New password", exact=True).fill("short")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_label("Current password")).to_be_focused()
