@@ -195,3 +195,40 @@ def test_a_signed_in_user_gets_a_plain_error_page_when_the_database_is_down():
     assert response.status_code == 500
     assert "Something went wrong" in response.text
     assert "127.0.0.1:1" not in response.text and "Traceback" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("status", "title"),
+    [
+        (403, "Not allowed"),
+        (404, "Not found"),
+        (409, "Changed meanwhile"),
+        (422, "Please check the input"),
+        (429, "Slow down"),
+        (500, "Something went wrong"),
+        (400, "That did not work"),
+    ],
+)
+def test_error_pages_match_the_app_and_leak_nothing(app, session, status, title):
+    from crm_web.web import _error_response
+
+    with app.test_request_context("/somewhere"):
+        body, code = _error_response(status, "code", "A plain sentence.", {"email": ["Bad."]})
+    assert code == status
+    assert f'<p class="error-code">{status}</p>' in body
+    assert f'<h1 id="error-title">{title}</h1>' in body
+    assert 'href="/static/css/app.css"' in body and "Traceback" not in body
+    # A 404 or 500 says nothing about what was asked for or what broke.
+    if status in (404, 500):
+        assert "A plain sentence." not in body
+
+
+def test_api_errors_are_json(app, session):
+    from crm_web.web import _error_response
+
+    with app.test_request_context("/api/v1/contacts"):
+        response, code = _error_response(404, "not_found", "No such contact.")
+    assert code == 404
+    assert response.json == {
+        "error": {"code": "not_found", "message": "No such contact.", "fields": {}}
+    }

@@ -285,3 +285,28 @@ def test_an_admin_manages_users(app, page, chromium, live_server):
     own.get_by_role("button", name="Save role").click()
     expect(own.locator(".error")).to_contain_text("only active admin")
     screenshot(page, "admin-users")
+
+
+def test_an_htmx_action_after_the_session_ended_leads_to_sign_in(app, page, chromium, live_server):
+    create_user(app, email="ada@example.com", role="admin", name="Ada Admin")
+    create_user(app)
+    login(page, email="ada@example.com")
+    page.goto("/admin/users")
+    # Ada signs out on another device: this tab's session is over too.
+    other = chromium.new_context(base_url=live_server)
+    other_page = other.new_page()
+    login(other_page, email="ada@example.com")
+    other_page.locator("summary", has_text="Ada Admin").click()
+    other_page.get_by_role("button", name="Sign out").click()
+    expect(other_page.get_by_role("heading", name="Sign in")).to_be_visible()
+    other.close()
+
+    row = page.locator("tr", has_text="rep@example.com")
+    row.get_by_label("Role").select_option("viewer")
+    row.get_by_role("button", name="Save role").click()
+    expect(page).to_have_url(re.compile(r"/login\?next=/admin/users$"))
+    assert _user(app, "rep@example.com") == {"role": "rep", "active": True}
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()  # back there
