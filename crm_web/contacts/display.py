@@ -66,15 +66,32 @@ def _inner(contact, name, compact, company_root) -> str:
     return str(escape(value)) if value else MUTED.format("Empty")
 
 
+DISPLAYED = frozenset({"first_name", "last_name", "emails", "phones", "company_id", "owner_id"})
+
+
 def contact_display(contact, name, compact=False, base=None, company_root=None) -> Markup:
     """The <span> showing one field; click or Enter (static/js/inline-edit.js) opens its editor.
-    A list passes `base` (the contact's URL) and `company_root` ("/companies/") to skip url_for."""
+    A list passes `base` (the contact's URL) and `company_root` ("/companies/") to skip url_for.
+    `name` is one of DISPLAYED and `base` is built from a UUID: neither needs escaping."""
+    if name not in DISPLAYED:
+        raise ValueError(f"no display for {name!r}")
     base = base or url_for("contacts.detail", contact_id=contact.id)
     suffix, query = ("-c", "?compact=1") if compact else ("", "")
-    inner = _inner(contact, name, compact, company_root)
-    name = escape(name)
-    return Markup(  # noqa: S704 - every value inside is escaped
+    return Markup(  # noqa: S704 - every user-supplied value inside is escaped by _inner
         f'<span class="ie-display" id="contact-{contact.id}-{name}{suffix}" tabindex="0" '
-        f'role="button" hx-get="{escape(base)}/fields/{name}/edit{query}" hx-swap="outerHTML">'
-        f"{inner}</span>"
+        f'role="button" hx-get="{base}/fields/{name}/edit{query}" hx-swap="outerHTML">'
+        f"{_inner(contact, name, compact, company_root)}</span>"
+    )
+
+
+LIST_FIELDS = ("first_name", "last_name", "company_id", "emails", "phones", "owner_id")
+
+
+def contact_cells(contact, base, company_root) -> Markup:
+    """The list row's editable cells, one <td> per field of LIST_FIELDS."""
+    return Markup(  # noqa: S704 - contact_display escapes every value
+        "".join(
+            f"<td>{contact_display(contact, name, True, base, company_root)}</td>"
+            for name in LIST_FIELDS
+        )
     )

@@ -168,11 +168,19 @@ def list_page(params: dict, actor: Actor) -> dict:
         "prev_cursor": prev_cursor,
         "total": total,
         "total_is_estimate": estimated,
+        "company_filter": _company_name(params["filters"]["company_id"]),
         # A broad search lists only its best SEARCH_CAP matches; the page says so.
         "search_cap": repo.SEARCH_CAP
         if params["filters"]["q"] and total > repo.SEARCH_CAP
         else None,
     }
+
+
+def _company_name(company_id) -> str | None:
+    from crm_web.companies.repository import get_company
+
+    company = get_company(company_id) if company_id else None
+    return company.name if company else None
 
 
 def list_choices() -> dict:

@@ -197,3 +197,12 @@ def test_viewer_cannot_open_an_editor(client, signed_in):
     signed_in("viewer")
     contact = make_contact()
     assert client.get(f"/contacts/{contact.id}/fields/last_name/edit").status_code == 403
+
+
+def test_company_filter_shows_a_removable_chip(client, signed_in):
+    signed_in()
+    acme = make_company(name="Initech")
+    make_contact(last_name="Inside", company_id=acme.id)
+    make_contact(last_name="Outside")
+    html = client.get(f"/contacts/?company={acme.id}").get_data(as_text=True)
+    assert "Company: Initech" in html and "Inside" in html and "Outside" not in html
