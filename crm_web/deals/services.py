@@ -65,6 +65,13 @@ def _clean(data: dict, existing: Deal | None = None) -> dict:
             raise ValidationError(
                 {"contact_id": ["The contact must belong to the deal's company."]}
             )
+    elif "contact_id" not in clean and existing is not None and existing.contact_id:
+        # Moving a deal to another company must not keep a contact of the old one.
+        contact = _find_contact(get_contact, existing.contact_id)
+        if clean.get("company_id") and contact and contact.company_id != clean["company_id"]:
+            raise ValidationError(
+                {"company_id": ["The deal's contact works elsewhere: change or clear it too."]}
+            )
     if custom is not None:
         clean["custom_fields"] = custom
     return clean
