@@ -308,3 +308,14 @@ def test_text_is_trimmed_limited_and_free_of_nul():
         v.text("x" * 256)
     with pytest.raises(v.FieldError, match="NUL"):
         v.text("a\x00b")
+
+
+def test_moving_a_deal_to_another_company_cannot_keep_the_old_companys_contact(session):
+    company, other = make_company(), make_company(name="Other")
+    contact = make_contact(company_id=company.id)
+    deal = make_deal(company_id=company.id, contact_id=contact.id)
+    assert _fields(update_deal, deal.id, {"company_id": other.id}, ADMIN) == {
+        "company_id": ["The deal's contact works elsewhere: change or clear it too."]
+    }
+    moved = update_deal(deal.id, {"company_id": other.id, "contact_id": None}, ADMIN)
+    assert (moved.company_id, moved.contact_id) == (other.id, None)
