@@ -206,3 +206,31 @@ def test_company_filter_shows_a_removable_chip(client, signed_in):
     make_contact(last_name="Outside")
     html = client.get(f"/contacts/?company={acme.id}").get_data(as_text=True)
     assert "Company: Initech" in html and "Inside" in html and "Outside" not in html
+
+
+def test_managers_cannot_purge(client, signed_in):
+    from crm_web.contacts.repository import get_contact as find
+
+    signed_in("manager")
+    contact = make_contact()
+    assert client.post(f"/contacts/{contact.id}/purge").status_code == 403
+    assert find(contact.id) is not None
+
+
+def test_admins_purge_and_the_contact_is_gone(client, signed_in):
+    from crm_web.contacts.repository import get_contact as find
+
+    signed_in("admin")
+    contact = make_contact()
+    response = client.post(f"/contacts/{contact.id}/purge")
+    assert response.status_code == 303 and find(contact.id) is None
+
+
+def test_archive_from_the_record_page_offers_an_undo_on_the_list(client, signed_in):
+    signed_in("manager")
+    contact = make_contact(last_name="Gone")
+    response = client.post(f"/contacts/{contact.id}/archive")
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Archived 1 contact." in html and 'value="restore"' in html
+    assert get_contact(contact.id).archived_at is not None
