@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from contextlib import contextmanager
@@ -9,8 +10,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, func
+from sqlalchemy import MetaData, event, func
 from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
@@ -129,6 +131,23 @@ def constraint_error(exc: IntegrityError) -> ConstraintViolationError:
     return ConstraintViolationError(name, message, field)
 
 
+_log = logging.getLogger(__name__)
+DATABASE_FAILED = "The database could not complete the request."
+
+
+@event.listens_for(Engine, "handle_error")
+def _typed_database_error(context):
+    """Whatever statement the database fails — a read as much as a write — surfaces as a
+    DatabaseError, logged with its cause. Not a broken rule (IntegrityError: transaction() turns
+    it into a ConstraintViolationError naming the field), nor a failed pre-ping (the pool needs
+    it to replace a dead connection)."""
+    error = context.sqlalchemy_exception
+    if context.is_pre_ping or error is None or isinstance(error, IntegrityError):
+        return None
+    _log.error("database error: %s", error.orig, exc_info=error)
+    return DatabaseError(DATABASE_FAILED, error)
+
+
 @contextmanager
 def transaction(actor):
     """One unit of work by `actor`: commit when the outermost block ends, roll back on any error.
@@ -159,7 +178,7 @@ def transaction(actor):
     except DBAPIError as exc:
         if depth == 0:
             session.rollback()
-            raise DatabaseError("The database could not complete the request.", exc) from exc
+            raise DatabaseError(DATABASE_FAILED, exc) from exc
         raise
     except BaseException:
         if depth == 0:
