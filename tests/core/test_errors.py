@@ -148,3 +148,25 @@ def test_a_statement_timeout_is_a_database_error_and_the_session_recovers(sessio
     # The failed transaction was rolled back; the next one works.
     update_deal(deal.id, {"title": "Still works"}, ADMIN)
     assert make_deal(title="After").title == "After"
+
+
+def test_a_read_the_database_cannot_answer_is_a_database_error_too(session):
+    from crm_web.contacts.services import list_contacts
+
+    # Another connection holds the table; the read gives up after lock_timeout.
+    with db.engine.connect() as other:
+        other.execute(text("LOCK TABLE contacts IN ACCESS EXCLUSIVE MODE"))
+        session.execute(text("SET LOCAL lock_timeout = '50ms'"))
+        with pytest.raises(DatabaseError) as caught:
+            list_contacts()
+        other.rollback()
+    assert "lock timeout" in str(caught.value.original)
+    assert caught.value.message == "The database could not complete the request."
+
+
+def test_a_database_error_is_logged_with_its_cause(session, caplog):
+    with pytest.raises(DatabaseError), transaction(ADMIN) as tx:
+        tx.execute(text("SELECT no_such_column FROM contacts"))
+    assert any(
+        "no_such_column" in record.getMessage() and record.exc_info for record in caplog.records
+    )

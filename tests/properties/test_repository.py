@@ -176,7 +176,15 @@ def test_a_deleted_record_is_not_found_any_more(app_ctx, kind_and_data):
 
 
 _failures = st.sampled_from(
-    ["missing-update", "missing-delete", "stale", "check", "foreign-key", "lock-timeout"]
+    [
+        "missing-update",
+        "missing-delete",
+        "stale",
+        "check",
+        "foreign-key",
+        "lock-timeout",
+        "lock-timeout-read",
+    ]
 )
 
 
@@ -193,12 +201,14 @@ def test_failed_operations_raise_typed_errors_that_say_what_failed(app_ctx, kind
         "note": "notes",
     }[kind]
     with isolated_session() as session:
-        if failure == "lock-timeout":
+        if failure.startswith("lock-timeout"):
             # Another connection holds the table (before this session touches it); our write
             # gives up after lock_timeout.
             other = db.engine.connect()
             other.execute(text(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
-        company = make_company() if kind != "company" or failure != "lock-timeout" else None
+        company = (
+            make_company() if kind != "company" or not failure.startswith("lock-timeout") else None
+        )
         base = (
             {
                 "contact": {"first_name": "A", "last_name": "B"},
@@ -210,11 +220,14 @@ def test_failed_operations_raise_typed_errors_that_say_what_failed(app_ctx, kind
             if company
             else {"name": "C"}
         )
-        if failure == "lock-timeout":
+        if failure.startswith("lock-timeout"):
             try:
                 session.execute(text("SET LOCAL lock_timeout = '50ms'"))
                 with pytest.raises(DatabaseError) as caught:
-                    create(base, ADMIN)
+                    if failure == "lock-timeout-read":
+                        get(uuid.uuid4())
+                    else:
+                        create(base, ADMIN)
             finally:
                 other.rollback()
                 other.close()
