@@ -59,6 +59,9 @@
       announce(step < 0 ? "Already in the first stage." : "Already in the last stage.");
       return;
     }
+    // A card moved into a collapsed column would vanish with the keyboard focus: open it.
+    var column = target.closest(".column");
+    if (column.classList.contains("collapsed")) column.querySelector(".collapse-toggle").click();
     var from = card.closest(".column-cards").dataset.stage;
     target.insertBefore(card, firstCard(target));
     pendingFocus = card.id;

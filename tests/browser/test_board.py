@@ -155,6 +155,22 @@ def test_keys_move_a_focused_card_and_announce_it(app, page, rep):
     page.keyboard.press("Alt+ArrowLeft")
     expect(page.locator("#board-status")).to_have_text("Already in the first stage.")
     assert _deal(app, ids["Keyboard deal"])[0] == "Lead"
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Keyboard deal")
+
+
+def test_a_card_moved_by_keys_into_a_collapsed_column_stays_in_sight(app, page, rep):
+    ids = _deals(app, ("Closing", "Negotiation", "90.00"))
+    page.goto("/deals/board")
+    page.locator('section.column[data-stage="Won"]').get_by_role("button", name="Collapse").click()
+    card = page.locator(f"#deal-{ids['Closing']}")
+    card.focus()
+    page.keyboard.press("]")
+    expect(_column(page, "Won").locator(f"#deal-{ids['Closing']}")).to_have_attribute(
+        "data-stage", "Won"
+    )
+    expect(page.locator(f"#deal-{ids['Closing']}")).to_be_focused()
+    expect(page.locator(f"#deal-{ids['Closing']}")).to_be_visible()
 
 
 def test_won_and_lost_columns_collapse_and_stay_collapsed(app, page, rep):
