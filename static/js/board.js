@@ -76,6 +76,7 @@
       group: "pipeline",
       draggable: ".deal-card",
       filter: ".load-more",
+      sort: false, // a column is ordered by close date, not by hand: only moves between columns
       forceFallback: true, // pointer events: works the same with a mouse, a pen or a test driver
       fallbackTolerance: 3,
       animation: 150,
