@@ -20,8 +20,9 @@ class Company(Audited, TimestampedMixin, VersionedMixin, db.Model):
         sa.Index("idx_companies_name_keyset", "name", "id"),
         sa.Index(
             "idx_companies_name_trgm",
-            sa.text("lower((name)::text) gin_trgm_ops"),
+            sa.func.lower(sa.column("name")).label("name_lower"),
             postgresql_using="gin",
+            postgresql_ops={"name_lower": "gin_trgm_ops"},
         ),
         sa.Index(
             "idx_companies_archived_at",

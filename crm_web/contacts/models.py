@@ -37,8 +37,11 @@ class Contact(Audited, TimestampedMixin, VersionedMixin, db.Model):
         ),
         sa.Index(
             "idx_contacts_search_trgm",
-            sa.text(f"{SEARCH_TEXT} gin_trgm_ops"),
+            sa.func.crm_contact_search_text(
+                *map(sa.column, ("first_name", "last_name", "emails", "phones"))
+            ).label("search_text"),
             postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
         ),
     )
 
