@@ -179,6 +179,15 @@
   document.addEventListener("htmx:responseError", moveFailed);
   document.addEventListener("htmx:sendError", moveFailed);
 
-  document.addEventListener("htmx:load", function (evt) { init(evt.detail.elt); });
+  document.addEventListener("htmx:load", function (evt) {
+    var elt = evt.detail.elt;
+    // A card moved into this column earlier may come again with the column's next page.
+    if (elt.classList && elt.classList.contains("deal-card")) {
+      var twins = document.querySelectorAll("#" + CSS.escape(elt.id));
+      if (twins.length > 1 && twins[0] !== elt) elt.remove();
+      return;
+    }
+    init(elt);
+  });
   document.addEventListener("DOMContentLoaded", function () { init(document); });
 })();

@@ -18,15 +18,16 @@ def page(chromium, live_server, clean_db):
 
 
 def _deals(app, *specs):
-    """Commit a company and deals (title, stage, value[, currency]); returns {title: id}."""
+    """Commit a company and deals (title, stage, value[, currency[, close_date]]);
+    returns {title: id}."""
     from crm_web.core.db import db
     from tests.support import ADMIN, make_company, make_deal
 
     with app.app_context():
         company = make_company(name="Initech")
         ids = {}
-        for title, stage, value, *currency in specs:
-            extra = {"currency": currency[0]} if currency else {}
+        for title, stage, value, *rest in specs:
+            extra = dict(zip(("currency", "close_date"), rest, strict=False))
             deal = make_deal(
                 title=title, stage=stage, value=value, company_id=company.id, by=ADMIN, **extra
             )
@@ -218,3 +219,17 @@ def test_a_move_of_a_deal_deleted_meanwhile_puts_the_card_back(app, page, rep):
     page.keyboard.press("]")
     expect(page.locator("#board-status")).to_contain_text("could not be saved")
     expect(_column(page, "Lead").locator(f"#deal-{ids['Ghost']}")).to_be_visible()
+
+
+def test_a_card_moved_into_a_long_column_is_not_shown_twice_when_more_load(app, page, rep):
+    specs = [(f"Bulk {n:02d}", "Lead", "10.00", "USD", "2027-01-01") for n in range(30)]
+    ids = _deals(app, *specs, ("Zed mover", "Qualified", "10.00"))
+    page.goto("/deals/board")
+    page.locator(f"#deal-{ids['Zed mover']}").focus()
+    page.keyboard.press("[")  # undated, so it sorts last in Lead: on the column's second page
+    lead = _column(page, "Lead")
+    expect(lead.locator(f"#deal-{ids['Zed mover']}")).to_have_attribute("data-version", "2")
+    lead.locator(".load-more").scroll_into_view_if_needed()
+    expect(lead.locator(".load-more")).to_have_count(0)
+    expect(lead.locator(".deal-card")).to_have_count(31)
+    expect(page.locator(f"#deal-{ids['Zed mover']}")).to_have_count(1)
