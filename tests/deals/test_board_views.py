@@ -40,7 +40,7 @@ def test_a_full_column_loads_more_cards_on_demand(client, sign_in):
 
 
 def test_moving_a_card_returns_it_with_the_totals_out_of_band(client, sign_in):
-    sign_in("rep")
+    rep = sign_in("rep")
     deal = make_deal(title="Mover", value="200", stage="Lead")
     response = client.post(
         f"/deals/{deal.id}/stage", data={"stage": "Won", "version": deal.version}, headers=HTMX
@@ -50,7 +50,9 @@ def test_moving_a_card_returns_it_with_the_totals_out_of_band(client, sign_in):
     assert response.text.count('hx-swap-oob="true"') == 6 + 2  # heads, grand totals, status
     assert "Moved Mover to Won." in response.text
     assert get_deal(deal.id).stage == "Won"
-    assert history_of_entity("deal", deal.id)[-1].changes["stage"] == ["Lead", "Won"]
+    audit = history_of_entity("deal", deal.id)[-1]
+    assert audit.changes["stage"] == ["Lead", "Won"]
+    assert audit.user_id == str(rep.id)  # the person who dragged it
 
 
 def test_a_stale_move_is_refused_with_a_message_and_nothing_changes(client, sign_in):
