@@ -5,10 +5,10 @@ from crm_web.audit.models import AuditLog
 
 
 def history_of_entity(entity_type: str, entity_id, limit: int = 500) -> list[AuditLog]:
-    """Every recorded change to one record, oldest first."""
+    """Every recorded change to one record (the latest `limit`), oldest first."""
     return repo.history_of_entity(entity_type, entity_id, limit)
 
 
 def history_of_user(user_id: str, limit: int = 500) -> list[AuditLog]:
-    """Every change one user made, oldest first."""
+    """Every change one user made (the latest `limit`), oldest first."""
     return repo.history_of_user(user_id, limit)
