@@ -191,3 +191,13 @@ def test_deleting_a_custom_field_is_audited_on_the_definition_and_each_record(se
     assert get_contact(holder.id).custom_fields == {}
     assert get_contact(holder.id).version == 2
     assert [r.action for r in history_of_entity("contact", bystander.id)] == ["create"]
+
+
+def test_a_long_history_shows_its_latest_changes_oldest_first(session):
+    contact = make_contact(REP)
+    for name in ("B", "C", "D"):
+        update_contact(contact.id, {"last_name": name}, REP)
+    rows = history_of_entity("contact", contact.id, limit=2)
+    assert [r.changes["last_name"][1] for r in rows] == ["C", "D"]
+    assert [r.action for r in history_of_user(REP.id, limit=2)] == ["update", "update"]
+    assert [r.action for r in history_of_user(REP.id)] == ["create", "update", "update", "update"]
