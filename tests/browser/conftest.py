@@ -98,6 +98,11 @@ class PageProblems:
                 for code in (*self.EXPECTED, *(f"status of {s} " for s in self.allowed_statuses))
             ):
                 return
+            # htmx's own report of the same refused request (htmx:responseError).
+            if any(
+                text.startswith(f"Response Status Error Code {s} ") for s in self.allowed_statuses
+            ):
+                return
             self.messages.append(f"console error: {text}")
 
 

@@ -154,3 +154,15 @@ def test_slash_jumps_to_search_and_errors_get_the_cursor(app, page):
     page.get_by_label("New password", exact=True).fill("short")
     page.get_by_role("button", name="Change password").click()
     expect(page.get_by_label("Current password")).to_be_focused()
+
+
+def test_a_refused_htmx_request_is_explained_not_swapped(app, page):
+    create_user(app, email="vic@example.com", role="viewer", name="Vic Viewer")
+    login(page, email="vic@example.com")
+    expect_error_status(page, 403)
+    heading = page.locator("main h1").first.text_content()
+    # As if a stale page offered a viewer an admin action: the server refuses with 403.
+    page.evaluate("htmx.ajax('POST', '/admin/users', {target: '#main', swap: 'innerHTML'})")
+    expect(page.get_by_role("alert")).to_have_text("You are not allowed to do that.")
+    expect(page.locator("main h1").first).to_have_text(heading)  # nothing was swapped in
+    screenshot(page, "htmx-403-flash")
