@@ -13,8 +13,9 @@ import hashlib
 import os
 import pwd
 import shutil
+import stat
 import subprocess
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,6 +125,22 @@ class EmbeddedPostgres:
             os.chown(path, user.pw_uid, user.pw_gid)
         os.chmod(path, 0o700)
 
+    def _make_private_socket_dir(self) -> None:
+        """The socket goes to /tmp when the data directory's path is too long. Anyone can create
+        names there, so refuse a planted symlink or someone else's directory rather than chown
+        or use it."""
+        path = self.socket_dir
+        with suppress(FileExistsError):
+            path.mkdir(mode=0o700)
+        info = os.lstat(path)
+        user = self._server_user()
+        owners = {os.geteuid()} | ({user.pw_uid} if user else set())
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid not in owners:
+            raise EmbeddedDatabaseError(
+                f"{path} is not a private directory of this user; remove it and start again"
+            )
+        self._give_to_server_user(path)
+
     # -- lifecycle ---------------------------------------------------------------------------
 
     @contextmanager
@@ -211,8 +228,7 @@ class EmbeddedPostgres:
             if self.is_running():
                 return False
             if self.socket_dir != self.datadir:
-                self.socket_dir.mkdir(exist_ok=True)
-                self._give_to_server_user(self.socket_dir)
+                self._make_private_socket_dir()
             log = self.datadir / "server.log"
             result = self._run(
                 "pg_ctl", "start", "-D", str(self.datadir), "-l", str(log), "-w", "-t", "60"
