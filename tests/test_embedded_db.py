@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 import threading
@@ -187,3 +188,37 @@ def test_stop_never_signals_a_process_that_is_not_the_server(datadir, server_use
     state = Path(f"/proc/{server_user_process}/stat").read_text().split(") ")[1].split()[0]
     assert state != "Z", "stop() killed an unrelated process named by a stale postmaster.pid"
     assert not (datadir / "postmaster.pid").exists()
+
+
+def test_a_deep_data_directory_gets_its_socket_in_a_private_tmp_directory():
+    """Unix socket paths are limited to ~107 bytes; a deep checkout must still work."""
+    base = Path(tempfile.mkdtemp(prefix="crm-edb-deep-", dir="/tmp"))  # noqa: S108
+    base.chmod(0o711)
+    deep = base
+    for part in ("a-rather-long-directory-name", "projects", "customer-relations", "instance"):
+        deep = deep / part
+        deep.mkdir()
+        deep.chmod(0o711)
+    cluster = EmbeddedPostgres(deep / "pgdata")
+    try:
+        assert len(str(cluster.datadir)) > embedded_db.MAX_SOCKET_DIR_LEN
+        assert cluster.socket_dir != cluster.datadir
+        assert str(cluster.socket_dir).startswith("/tmp/crm_web-")  # noqa: S108
+        assert cluster.start() is True
+        assert stat.S_IMODE(cluster.socket_dir.stat().st_mode) == 0o700
+        with _connect(cluster, "postgres") as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        cluster.stop()
+        # A symlink planted where the socket directory goes is refused, never chowned.
+        shutil.rmtree(cluster.socket_dir)
+        target = base / "target"
+        target.mkdir()
+        cluster.socket_dir.symlink_to(target)
+        with pytest.raises(EmbeddedDatabaseError, match="not a private directory"):
+            cluster.start()
+        assert target.stat().st_uid == os.getuid()
+        cluster.socket_dir.unlink()
+    finally:
+        cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(cluster.socket_dir, ignore_errors=True)
