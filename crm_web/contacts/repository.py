@@ -117,7 +117,7 @@ def contacts_query(filters: dict):
 
 # A search pages through (and sorts) at most this many matches: sorting every match of a
 # 3-letter term at a million contacts takes seconds (DESIGN §10); typing more narrows it.
-SEARCH_CAP = 1000
+SEARCH_CAP = 300
 
 
 def list_page(filters: dict, sort: str, descending: bool, cursor: dict, limit: int = 50):
