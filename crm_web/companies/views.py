@@ -6,12 +6,15 @@ from flask import Blueprint, abort, flash, redirect, request, session, url_for
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies import services
+from crm_web.companies.display import company_cells, company_display
 from crm_web.contacts.forms import list_params, list_query_args
 from crm_web.contacts.services import list_choices
 from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.htmx import render
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
+bp.add_app_template_global(company_display, "company_display")
+bp.add_app_template_global(company_cells, "company_cells")
 SORTABLE = ("name", "city", "country", "owner", "updated")
 
 
