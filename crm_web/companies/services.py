@@ -212,6 +212,11 @@ def update_company_field(company_id, field: str, value, expected_version, actor:
     as shown. A stale version raises ConflictError carrying the company as it is now."""
     if field not in FIELDS:
         raise NotFoundError("field", field)
+    if expected_version in (None, ""):
+        # Never a blind write: an edit must say which version of the record it changes.
+        raise ValidationError(
+            {field: ["This edit is missing the version it changes; reload the page."]}
+        )
     if FIELDS[field][1] == "address":
         current = get_company(company_id)
         check_version(current, expected_version)

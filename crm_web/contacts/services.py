@@ -11,7 +11,12 @@ from crm_web.contacts.models import Contact
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
-from crm_web.core.errors import ConflictError, NotFoundError, PermissionDenied
+from crm_web.core.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    ValidationError,
+)
 from crm_web.core.permissions import authorize, authorize_archive
 from crm_web.core.repository import check_version
 from crm_web.custom_fields.services import clean_custom_fields
@@ -213,6 +218,11 @@ def update_contact_field(contact_id, field: str, value, expected_version, actor:
     ConflictError carrying the contact as it is now. Editors."""
     if field not in FIELDS:
         raise NotFoundError("field", field)
+    if expected_version in (None, ""):
+        # Never a blind write: an edit must say which version of the record it changes.
+        raise ValidationError(
+            {field: ["This edit is missing the version it changes; reload the page."]}
+        )
     try:
         update_contact(contact_id, {field: value}, actor, expected_version=expected_version)
     except ConflictError as exc:

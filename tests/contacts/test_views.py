@@ -234,3 +234,13 @@ def test_archive_from_the_record_page_offers_an_undo_on_the_list(client, signed_
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Archived 1 contact." in html and 'value="restore"' in html
     assert get_contact(contact.id).archived_at is not None
+
+
+def test_an_edit_without_a_version_is_refused_and_saves_nothing(client, signed_in):
+    signed_in()
+    contact = make_contact()
+    response = client.patch(
+        f"/contacts/{contact.id}/fields/last_name", data={"value": "Blind"}, headers=HX
+    )
+    assert response.status_code == 422 and "version" in response.get_data(as_text=True)
+    assert get_contact(contact.id).last_name == "Lovelace"
