@@ -43,9 +43,22 @@ def _development_secret(instance_path: Path) -> str:
     path = instance_path / "secret_key"
     if not path.exists():
         instance_path.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+        # Written 0600 to a private file, then linked into place: never readable by others,
+        # never seen half-written, and two processes starting at once share one key.
+        draft = instance_path / f".secret_key.{secrets.token_hex(8)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    secret = path.read_text().strip()
+    if not secret:
+        raise ConfigError(f"{path} is empty: delete it and start again, or set SECRET_KEY")
+    return secret
 
 
 def load_settings(environ, instance_path: Path) -> dict:
