@@ -126,3 +126,27 @@ def test_the_app_uses_the_configured_pool_and_statement_timeout(app):
         f"statement_timeout={app.config['STATEMENT_TIMEOUT_MS']}"
         in (options["connect_args"]["options"])
     )
+
+
+def test_processes_starting_at_once_share_one_development_secret(tmp_path):
+    import threading
+
+    keys = []
+
+    def start():
+        keys.append(_settings(tmp_path, CRM_ENV="development")["SECRET_KEY"])
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(keys) == 8 and len(set(keys)) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key"]
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+
+
+def test_an_emptied_secret_key_file_is_reported_not_used(tmp_path):
+    (tmp_path / "secret_key").write_text("\n")
+    with pytest.raises(ConfigError, match="secret_key is empty"):
+        _settings(tmp_path, CRM_ENV="development")
