@@ -33,7 +33,8 @@
     var display = event.target.closest && event.target.closest(".ie-display[hx-get]");
     if (display && event.key === "Enter" && event.target === display) {
       event.preventDefault();
-      display.click();
+      // htmx.ajax, not a click: a display swapped in a moment ago may not be wired up yet.
+      htmx.ajax("GET", display.getAttribute("hx-get"), { target: display, swap: "outerHTML" });
     }
   });
 

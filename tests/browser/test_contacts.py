@@ -167,6 +167,7 @@ def test_archived_contacts_leave_list_and_search_and_come_back_on_restore(app, p
     page.get_by_role("searchbox", name="Search contacts").fill("goner")
     expect(page.locator("#list-count")).to_contain_text("0 contacts")
     page.get_by_role("searchbox", name="Search contacts").fill("")
+    expect(page).not_to_have_url(re.compile(r"q=goner"))  # the debounced search has run
     page.get_by_label("Archived").check()
     expect(page).to_have_url(re.compile(r"archived=1"))
     expect(page.locator("#contact_list")).to_contain_text("Goner")
