@@ -53,8 +53,7 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def clean_db(app):
+def _empty_tables(app) -> None:
     """Empty every table but the pipeline stages (restored to the migration's defaults)."""
     from crm_web.core.db import db
 
@@ -72,9 +71,15 @@ def clean_db(app):
                     text(f"INSERT INTO pipeline_stages ({columns}) VALUES ({values})"), stage
                 )
         db.session.remove()
+
+
+@pytest.fixture
+def clean_db(app):
+    """Empty tables before the test, and again after it, so the committed data of a browser
+    test never leaks into the rolled-back tests that may run next."""
+    _empty_tables(app)
     yield
-    with app.app_context():
-        db.session.remove()
+    _empty_tables(app)
 
 
 class PageProblems:
