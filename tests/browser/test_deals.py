@@ -123,6 +123,33 @@ def test_click_to_edit_fields_on_the_record(app, page):
     expect(page.locator("#field-title .inline-value")).to_have_text("Hooli server")
 
 
+def test_an_editor_returned_with_an_error_accepts_enter_at_once(app, page):
+    """A fast typist presses Enter the moment the refused editor comes back. htmx used to wire up
+    swapped-in content 20 ms later, so that Enter submitted the bare form: a GET that navigated
+    away and lost the edit."""
+    from tests.support import make_deal
+
+    hooli, _ = _companies(app)
+    deal_id = _committed(app, lambda: str(make_deal(title="Hooli box", company_id=hooli).id))
+    create_user(app, "rep@example.com", "rep", "Robin Rep")
+    login(page, "rep@example.com")
+    page.goto(f"/deals/{deal_id}")
+
+    page.locator("#field-value .inline-value").click()
+    page.locator("#field-value input[name=value]").fill("a lot")
+    # On the first task after the swap, correct the amount and submit, as Enter would.
+    page.evaluate(
+        """() => document.body.addEventListener("htmx:afterSwap", () => setTimeout(() => {
+            const form = document.getElementById("field-value");
+            form.querySelector("input[name=value]").value = "4500.50";
+            form.requestSubmit();
+        }, 0), {once: true})"""
+    )
+    page.locator("#field-value input[name=value]").press("Enter")
+    expect(page.locator("#field-value .inline-value")).to_have_text("USD 4,500.50")
+    assert page.url.endswith(f"/deals/{deal_id}")
+
+
 def test_list_and_stage_admin_pages(app, page):
     from tests.support import make_deal
 
