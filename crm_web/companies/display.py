@@ -17,22 +17,49 @@ def _inner(company, name) -> str:
     return str(escape(value)) if value else '<span class="muted">Empty</span>'
 
 
+def _display(company_id: str, company, name, compact, base) -> str:
+    suffix, query = ("-c", "?compact=1") if compact else ("", "")
+    return (
+        f'<span class="ie-display" id="company-{company_id}-{name}{suffix}" tabindex="0" '
+        f'role="button" hx-get="{base}/fields/{name}/edit{query}" hx-swap="outerHTML">'
+        f"{_inner(company, name)}</span>"
+    )
+
+
 def company_display(company, name, compact=False, base=None) -> Markup:
     """The <span> showing one field; click or Enter (static/js/inline-edit.js) opens its editor.
     `name` is one of DISPLAYED and `base` is built from a UUID: neither needs escaping."""
     if name not in DISPLAYED:
         raise ValueError(f"no display for {name!r}")
     base = base or url_for("companies.detail", company_id=company.id)
-    suffix, query = ("-c", "?compact=1") if compact else ("", "")
-    return Markup(  # noqa: S704 - every user-supplied value inside is escaped by _inner
-        f'<span class="ie-display" id="company-{company.id}-{name}{suffix}" tabindex="0" '
-        f'role="button" hx-get="{base}/fields/{name}/edit{query}" hx-swap="outerHTML">'
-        f"{_inner(company, name)}</span>"
-    )
+    # every user-supplied value inside is escaped by _inner
+    return Markup(_display(str(company.id), company, name, compact, base))  # noqa: S704
 
 
-def company_cells(company, base) -> Markup:
-    """The list row's name, city and country cells."""
-    return Markup(  # noqa: S704 - company_display escapes every value
-        "".join(f"<td>{company_display(company, name, True, base)}</td>" for name in LIST_FIELDS)
-    )
+def company_rows(rows, companies_root: str, contacts_root: str, archived: bool) -> Markup:
+    """The list's <tr>s: a checkbox, editable name, city and country, the number of contacts
+    (a link to them), the owner, the last update and the links (one Python loop, as contacts')."""
+    html = []
+    for row in rows:
+        company_id = str(row.id)
+        base = companies_root + company_id
+        name = escape(row.name)
+        cells = "".join(
+            f"<td>{_display(company_id, row, field, True, base)}</td>" for field in LIST_FIELDS
+        )
+        restore = (
+            f'<button type="submit" name="one" value="{company_id}" class="button button-small" '
+            f'aria-label="Restore {name}">Restore</button>'
+            if archived
+            else ""
+        )
+        html.append(
+            f'<tr id="row-{company_id}"><td class="select"><input type="checkbox" name="ids" '
+            f'value="{company_id}" aria-label="Select {name}"></td>{cells}'
+            f'<td class="num"><a href="{contacts_root}?company={company_id}">{row.contact_count}</a></td>'
+            f"<td>{_display(company_id, row, 'owner_id', True, base)}</td>"
+            f'<td class="nowrap"><time datetime="{row.updated_at.isoformat()}">'
+            f'{row.updated_at:%Y-%m-%d}</time></td><td class="nowrap">{restore} '
+            f'<a href="{base}" class="open-link">Open</a></td></tr>'
+        )
+    return Markup("".join(html))  # noqa: S704 - names escaped here, values by _inner

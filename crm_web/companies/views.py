@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, request, session, url_for
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies import services
-from crm_web.companies.display import company_cells, company_display
+from crm_web.companies.display import company_display, company_rows
 from crm_web.contacts.forms import list_params, list_query_args
 from crm_web.contacts.services import list_choices
 from crm_web.core.errors import ConflictError, ValidationError
@@ -14,7 +14,7 @@ from crm_web.core.htmx import render
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 bp.add_app_template_global(company_display, "company_display")
-bp.add_app_template_global(company_cells, "company_cells")
+bp.add_app_template_global(company_rows, "company_rows")
 SORTABLE = ("name", "city", "country", "owner", "updated")
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, request, session, url_for
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.contacts import services
-from crm_web.contacts.display import contact_cells, contact_display, readable_phone
+from crm_web.contacts.display import contact_display, contact_rows, readable_phone
 from crm_web.contacts.forms import contact_data, list_params, list_query_args
 from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.htmx import render
@@ -17,7 +17,7 @@ bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 # Jinja helpers for every template: `{{ "+14155550100" | phone }}`, `contact_display(...)`.
 bp.add_app_template_filter(readable_phone, "phone")
 bp.add_app_template_global(contact_display, "contact_display")
-bp.add_app_template_global(contact_cells, "contact_cells")
+bp.add_app_template_global(contact_rows, "contact_rows")
 
 
 def _list_context(params):

@@ -101,3 +101,18 @@ def test_archive_requires_owner_or_manager_and_restore_brings_it_back(app, clien
         assert get_company(acme.id).archived_at is None
     finally:
         app.config["WTF_CSRF_ENABLED"] = previous
+
+
+def test_list_rows_escape_what_users_typed_live_and_archived(app, client):
+    from crm_web.companies.services import archive_company
+
+    _sign_in(app, client, role="admin")
+    make_company(name="<b>Bold</b> & Sons", address={"city": "<i>Paris</i>"})
+    gone = make_company(name='"><script>x()</script>')
+    archive_company(gone.id, ADMIN)
+    live = client.get("/companies/").get_data(as_text=True)
+    archived = client.get("/companies/?archived=1").get_data(as_text=True)
+    assert "<b>Bold" not in live and "<i>Paris" not in live
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Sons" in live and "&lt;i&gt;Paris&lt;/i&gt;" in live
+    assert "<script>x()" not in archived
+    assert 'aria-label="Restore &#34;&gt;&lt;script&gt;x()&lt;/script&gt;"' in archived

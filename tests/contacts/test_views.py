@@ -244,3 +244,19 @@ def test_an_edit_without_a_version_is_refused_and_saves_nothing(client, signed_i
     )
     assert response.status_code == 422 and "version" in response.get_data(as_text=True)
     assert get_contact(contact.id).last_name == "Lovelace"
+
+
+def test_list_rows_escape_what_users_typed_live_and_archived(client, signed_in):
+    from crm_web.contacts.services import archive_contact
+
+    signed_in()
+    company = make_company(name="<i>Evil</i> & Co")
+    make_contact(first_name='"><script>x()</script>', last_name="<b>Bold</b>", company_id=company.id)
+    gone = make_contact(first_name="<u>Gone</u>", last_name="O'Neil")
+    archive_contact(gone.id, ADMIN)
+    live = client.get("/contacts/").get_data(as_text=True)
+    archived = client.get("/contacts/?archived=1").get_data(as_text=True)
+    assert "<script>x()" not in live and "<b>Bold" not in live and "<i>Evil" not in live
+    assert "&lt;b&gt;Bold&lt;/b&gt;" in live and "&lt;i&gt;Evil&lt;/i&gt; &amp; Co" in live
+    assert 'aria-label="Select &#34;&gt;&lt;script&gt;' in live
+    assert "<u>Gone" not in archived and 'aria-label="Restore &lt;u&gt;Gone&lt;/u&gt; O&#39;Neil"' in archived
