@@ -13,6 +13,7 @@ from crm_web.core.errors import ConflictError, NotFoundError, PermissionDenied, 
 from crm_web.core.permissions import authorize, authorize_archive
 from crm_web.core.repository import check_version
 from crm_web.custom_fields.services import clean_custom_fields
+from crm_web.search import keyset
 
 ADDRESS_PARTS = ("street", "city", "state", "postal_code", "country")
 
@@ -159,21 +160,7 @@ FIELDS = {
 def list_page(params: dict, actor: Actor) -> dict:
     """One page of the company list for `params` (see contacts.forms.list_params). Everyone."""
     authorize(actor, "records.read")
-    cursor = {k: params[k] for k in ("after", "before", "last")}
-    rows, next_cursor, prev_cursor = repo.list_page(
-        params["filters"], params["sort"], params["descending"], cursor
-    )
-    if next_cursor is None and prev_cursor is None:
-        total, estimated = len(rows), False  # the whole list is on this page
-    else:
-        total, estimated = repo.count_companies(params["filters"])
-    return {
-        "rows": rows,
-        "next_cursor": next_cursor,
-        "prev_cursor": prev_cursor,
-        "total": total,
-        "total_is_estimate": estimated,
-    }
+    return keyset.list_page(params, repo.list_page, repo.count_companies)
 
 
 def company_view(company_id, actor: Actor):

@@ -20,6 +20,7 @@ from crm_web.core.errors import (
 from crm_web.core.permissions import authorize, authorize_archive
 from crm_web.core.repository import check_version
 from crm_web.custom_fields.services import clean_custom_fields
+from crm_web.search import keyset
 
 
 def _clean(data: dict, existing: Contact | None = None) -> dict:
@@ -159,20 +160,10 @@ FIELDS = {
 def list_page(params: dict, actor: Actor) -> dict:
     """One page of the contact list for `params` (see forms.list_params). Everyone."""
     authorize(actor, "records.read")
-    cursor = {k: params[k] for k in ("after", "before", "last")}
-    rows, next_cursor, prev_cursor = repo.list_page(
-        params["filters"], params["sort"], params["descending"], cursor
-    )
-    if next_cursor is None and prev_cursor is None:
-        total, estimated = len(rows), False  # the whole list is on this page
-    else:
-        total, estimated = repo.count_contacts(params["filters"])
+    page = keyset.list_page(params, repo.list_page, repo.count_contacts)
+    total = page["total"]
     return {
-        "rows": rows,
-        "next_cursor": next_cursor,
-        "prev_cursor": prev_cursor,
-        "total": total,
-        "total_is_estimate": estimated,
+        **page,
         "company_filter": _company_name(params["filters"]["company_id"]),
         # A broad search lists only its best SEARCH_CAP matches; the page says so.
         "search_cap": repo.SEARCH_CAP

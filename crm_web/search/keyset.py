@@ -93,6 +93,27 @@ def fetch_page(
     return rows, next_cursor, prev_cursor
 
 
+def list_page(params: dict, fetch, count) -> dict:
+    """One page of a list for `params` (contacts.forms.list_params): its rows, cursors and total.
+    `fetch(filters, sort, descending, cursor)` is the area's repository list query and
+    `count(filters)` its (total, is_estimate); a list that fits on one page is not counted."""
+    cursor = {k: params[k] for k in ("after", "before", "last")}
+    rows, next_cursor, prev_cursor = fetch(
+        params["filters"], params["sort"], params["descending"], cursor
+    )
+    if next_cursor is None and prev_cursor is None:
+        total, estimated = len(rows), False
+    else:
+        total, estimated = count(params["filters"])
+    return {
+        "rows": rows,
+        "next_cursor": next_cursor,
+        "prev_cursor": prev_cursor,
+        "total": total,
+        "total_is_estimate": estimated,
+    }
+
+
 def estimate_total(query, table: str, *, unfiltered: bool, exact_up_to: int = 1000):
     """(count, is_estimate). An unfiltered list reads the table's statistics; a filtered one asks
     the planner first (planning only, no rows read) and counts exactly only when that promises
