@@ -25,6 +25,8 @@ def list_params(args, sortable=SORTABLE, default_sort="name") -> dict:
     return {
         "filters": filters,
         "sort": sort,
+        # Only a sort the user picked sticks when the search changes (else: best matches first).
+        "sort_chosen": args.get("sort") in sortable,
         "dir": direction,
         "descending": direction == "desc",
         "after": args.get("after") or None,

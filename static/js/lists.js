@@ -26,8 +26,12 @@
     var list = document.querySelector(".record-list[data-sort]");
     var filters = document.getElementById("list-filters");
     if (list && filters) {
-      filters.querySelector("[name=sort]").value = list.dataset.sort;
-      filters.querySelector("[name=dir]").value = list.dataset.dir;
+      // An empty data-sort: no sort picked yet, so none is sent (a search sorts by relevance).
+      ["sort", "dir"].forEach(function (name) {
+        var input = filters.querySelector("[name=" + name + "]");
+        input.value = list.dataset[name];
+        input.disabled = !list.dataset[name];
+      });
     }
     updateBulkBar(document);
   });

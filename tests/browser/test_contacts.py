@@ -194,6 +194,8 @@ def test_typing_smi_in_a_seeded_database_shows_the_smiths(app, page):
     texts = rows.all_inner_texts()
     assert len(texts) == 50 and all("smi" in t.lower() for t in texts)
     assert sum("Smith" in t for t in texts) > 25
+    # Best matches first: the Smiths lead, not the staff of a company called "Smith …".
+    expect(rows.first.locator("td").nth(2)).to_have_text(re.compile("^Smi"))
     screenshot(page, "contacts-search-smi")
     page.reload()
     expect(page.get_by_role("searchbox", name="Search contacts")).to_have_value("smi")

@@ -260,3 +260,13 @@ def test_list_rows_escape_what_users_typed_live_and_archived(client, signed_in):
     assert "&lt;b&gt;Bold&lt;/b&gt;" in live and "&lt;i&gt;Evil&lt;/i&gt; &amp; Co" in live
     assert 'aria-label="Select &#34;&gt;&lt;script&gt;' in live
     assert "<u>Gone" not in archived and 'aria-label="Restore &lt;u&gt;Gone&lt;/u&gt; O&#39;Neil"' in archived
+
+
+def test_the_filter_form_sends_a_sort_only_once_the_user_picked_one(client, signed_in):
+    signed_in()
+    make_contact(last_name="Smith")
+    unpicked = client.get("/contacts/?q=smi").get_data(as_text=True)
+    picked = client.get("/contacts/?q=smi&sort=updated&dir=desc").get_data(as_text=True)
+    assert '<input type="hidden" name="sort" value="" disabled>' in unpicked
+    assert '<input type="hidden" name="sort" value="updated">' in picked
+    assert '<input type="hidden" name="dir" value="desc">' in picked
