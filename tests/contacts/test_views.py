@@ -251,7 +251,9 @@ def test_list_rows_escape_what_users_typed_live_and_archived(client, signed_in):
 
     signed_in()
     company = make_company(name="<i>Evil</i> & Co")
-    make_contact(first_name='"><script>x()</script>', last_name="<b>Bold</b>", company_id=company.id)
+    make_contact(
+        first_name='"><script>x()</script>', last_name="<b>Bold</b>", company_id=company.id
+    )
     gone = make_contact(first_name="<u>Gone</u>", last_name="O'Neil")
     archive_contact(gone.id, ADMIN)
     live = client.get("/contacts/").get_data(as_text=True)
@@ -259,7 +261,10 @@ def test_list_rows_escape_what_users_typed_live_and_archived(client, signed_in):
     assert "<script>x()" not in live and "<b>Bold" not in live and "<i>Evil" not in live
     assert "&lt;b&gt;Bold&lt;/b&gt;" in live and "&lt;i&gt;Evil&lt;/i&gt; &amp; Co" in live
     assert 'aria-label="Select &#34;&gt;&lt;script&gt;' in live
-    assert "<u>Gone" not in archived and 'aria-label="Restore &lt;u&gt;Gone&lt;/u&gt; O&#39;Neil"' in archived
+    assert (
+        "<u>Gone" not in archived
+        and 'aria-label="Restore &lt;u&gt;Gone&lt;/u&gt; O&#39;Neil"' in archived
+    )
 
 
 def test_the_filter_form_sends_a_sort_only_once_the_user_picked_one(client, signed_in):
