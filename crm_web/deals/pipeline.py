@@ -18,7 +18,6 @@ from crm_web.deals.models import Deal, PipelineStage
 
 CARDS_PER_PAGE = 25
 LIST_PAGE_SIZE = 50
-MAX_PAGE = 10_000  # past that, filters find a deal faster than paging does
 STATUSES = ("open", "won", "lost")
 SORTS = tuple(repo.LIST_SORTS)
 CENT = Decimal("0.01")
@@ -174,15 +173,18 @@ def get_printable(filters: dict, actor: Actor) -> Board:
     return Board(columns, grand, filters)
 
 
-def list_page(filters: dict, sort: str, page: int, actor: Actor) -> tuple[list[Deal], bool]:
-    """One page of the deals list, and whether another follows."""
+def list_page(
+    filters: dict, sort: str, cursor: dict, actor: Actor
+) -> tuple[list[Deal], str | None, str | None]:
+    """One page of the deals list and the cursors of the pages after and before it (None at
+    the ends). `cursor` takes fetch_page's after/before/last; a tampered one reads as page 1."""
     authorize(actor, "records.read")
-    page = min(max(page, 1), MAX_PAGE)
-    offset = (page - 1) * LIST_PAGE_SIZE
-    deals = repo.search_deals(
-        filters, sort if sort in SORTS else "created", LIST_PAGE_SIZE + 1, offset
-    )
-    return deals[:LIST_PAGE_SIZE], len(deals) > LIST_PAGE_SIZE
+    cursor = {
+        "after": cursor.get("after"),
+        "before": cursor.get("before"),
+        "last": bool(cursor.get("last")),
+    }
+    return repo.search_deals(filters, sort if sort in SORTS else "created", cursor, LIST_PAGE_SIZE)
 
 
 def weighted_value(deal: Deal) -> Decimal:

@@ -1,3 +1,5 @@
+from datetime import date
+
 import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -5,6 +7,7 @@ from sqlalchemy.orm import joinedload
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id, page
 from crm_web.deals.models import Deal, PipelineStage
+from crm_web.search.keyset import SortKey, fetch_page
 
 
 def get_deal(deal_id, *, for_update: bool = False) -> Deal | None:
@@ -117,22 +120,37 @@ def printable_deals(filters: dict) -> list[Deal]:
     return list(db.session.scalars(_with_links(query)).unique())
 
 
+# The deals list: each sort a keyset in one direction (fetch_page orders every key column the
+# same way). Undated deals close the close-date order; the key says so with an IS NULL column
+# rather than _CLOSE_KEY, as psycopg cannot read PostgreSQL's 'infinity' date into a cursor.
+_UNDATED = Deal.close_date.is_(None)
+_CLOSE_OR_ANY = func.coalesce(Deal.close_date, sa.literal(date(1, 1, 1), sa.Date))
 LIST_SORTS = {
-    "title": (Deal.title, Deal.id),
-    "value": (Deal.value.desc(), Deal.id),
-    "close_date": (Deal.close_date.asc().nulls_last(), Deal.id),
-    "stage": (PipelineStage.position, Deal.title, Deal.id),
-    "created": (Deal.created_at.desc(), Deal.id.desc()),
+    "title": (SortKey((Deal.title, Deal.id), ("str", "uuid")), False),
+    "value": (SortKey((Deal.value, Deal.id), ("decimal", "uuid")), True),
+    "close_date": (SortKey((_UNDATED, _CLOSE_OR_ANY, Deal.id), ("bool", "date", "uuid")), False),
+    "stage": (
+        SortKey((PipelineStage.position, Deal.title, Deal.id), ("int", "str", "uuid")),
+        False,
+    ),
+    "created": (SortKey((Deal.created_at, Deal.id), ("datetime", "uuid")), True),
 }
 
 
-def search_deals(filters: dict, sort: str, limit: int, offset: int) -> list[Deal]:
-    """The deals list: filtered, sorted, one page (limit + 1 rows tell whether more follow)."""
+def search_deals(
+    filters: dict, sort: str, cursor: dict, limit: int
+) -> tuple[list[Deal], str | None, str | None]:
+    """One page of the deals list, filtered and sorted: (deals, next cursor, prev cursor).
+    `cursor` holds fetch_page's after/before/last; an unknown sort reads as "created"."""
+    key, descending = LIST_SORTS.get(sort, LIST_SORTS["created"])
     query = filtered(select(Deal), filters)
     if sort == "stage":
         query = query.join(PipelineStage, PipelineStage.name == Deal.stage)
-    query = _with_links(query).order_by(*LIST_SORTS.get(sort, LIST_SORTS["created"]))
-    return list(db.session.scalars(query.limit(limit).offset(offset)).unique())
+    rows, next_cursor, prev_cursor = fetch_page(
+        _with_links(query), key, descending=descending, limit=limit, **cursor
+    )
+    # Each row is the deal followed by its key values (for the cursors).
+    return [row[0] for row in rows], next_cursor, prev_cursor
 
 
 def get_stage(stage_id, *, for_update: bool = False) -> PipelineStage | None:

@@ -22,18 +22,23 @@ DEPENDENT_FIELDS = {
 @bp.get("/deals")
 @requires("records.read")
 def index():
-    """The deals list; a search or filter change from HTMX gets only the `deal_rows` block."""
+    """The deals list, paged by keyset cursors in the URL; a search, filter change or page turn
+    from HTMX gets only the `deal_rows` block."""
     filters = pipeline.clean_filters(request.args)
-    sort = request.args.get("sort", "created")
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() else 1
-    deals, more = pipeline.list_page(filters, sort, page, current_actor())
+    sort = request.args.get("sort")
+    sort = sort if sort in pipeline.SORTS else "created"
+    cursor = {
+        "after": request.args.get("after") or None,
+        "before": request.args.get("before") or None,
+        "last": request.args.get("last") == "1",
+    }
+    deals, next_cursor, prev_cursor = pipeline.list_page(filters, sort, cursor, current_actor())
     return render(
         "deals/index.html",
         "deal_rows",
         deals=deals,
-        more=more,
-        page=page,
+        next_cursor=next_cursor,
+        prev_cursor=prev_cursor,
         sort=sort,
         filter_args=pipeline.filter_args(filters),
         owners=pipeline.owner_choices(),

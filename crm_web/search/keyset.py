@@ -8,17 +8,44 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import func, select, text
 
 from crm_web.core.db import db
 
+
+def _text(value) -> str:
+    string = str(value)
+    if "\x00" in string:
+        raise ValueError("PostgreSQL text cannot hold NUL")
+    return string
+
+
+def _integer(value) -> int:
+    number = int(value)
+    if not -(2**31) <= number < 2**31:
+        raise ValueError("out of the integer column's range")
+    return number
+
+
+def _decimal(value) -> Decimal:
+    number = Decimal(str(value))
+    if not number.is_finite() or abs(number.adjusted()) > 100:
+        raise ValueError("no numeric column holds that")
+    return number
+
+
+# Each decoder refuses what PostgreSQL would refuse as a parameter (a NUL, an int past int4,
+# a numeric overflow), so a tampered cursor reads as page 1 instead of a database error.
 DECODERS = {
-    "str": str,
+    "str": _text,
     "bool": bool,
-    "int": int,
+    "int": _integer,
+    "decimal": _decimal,
     "uuid": uuid.UUID,
+    "date": dt.date.fromisoformat,
     "datetime": dt.datetime.fromisoformat,
 }
 
@@ -42,8 +69,8 @@ class Page:
 
 
 def encode_cursor(values) -> str:
-    plain = [v.isoformat() if isinstance(v, dt.datetime) else v for v in values]
-    plain = [str(v) if isinstance(v, uuid.UUID) else v for v in plain]
+    plain = [v.isoformat() if isinstance(v, dt.date) else v for v in values]  # and datetimes
+    plain = [str(v) if isinstance(v, (uuid.UUID, Decimal)) else v for v in plain]
     raw = json.dumps(plain, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -58,7 +85,7 @@ def decode_cursor(cursor: str | None, key: SortKey) -> list | None:
         if not isinstance(values, list) or len(values) != len(key.types):
             return None
         return [DECODERS[kind](value) for kind, value in zip(key.types, values, strict=True)]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError, RecursionError):
         return None
 
 
@@ -68,7 +95,7 @@ def fetch_page(
     """Rows of one page, and the cursors of the pages after and before it (None at the ends)."""
     after_values = decode_cursor(after, key)
     before_values = None if after_values else decode_cursor(before, key)
-    backwards = before_values is not None or (last and after_values is None)
+    backwards = before_values is not None or (bool(last) and after_values is None)
     columns = [c.label(f"_k{i}") for i, c in enumerate(key.columns)]
     row_key = sa.tuple_(*key.columns)
     if after_values is not None:

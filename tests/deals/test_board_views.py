@@ -113,7 +113,8 @@ def test_odd_query_strings_never_break_the_pages(client, sign_in):
     for url in (
         "/deals/board/print?_scheme=javascript&_external=1&owner_id=nope",
         "/deals/board?close_from=yesterday&owner_id=%00",
-        "/deals?page=99999999999999999999999&sort=drop+table",
+        "/deals?after=99999999999999999999999&sort=drop+table",
+        "/deals?before=W1tbWw&last=1&sort=stage",
         "/deals/board/columns/not-a-stage",
     ):
         response = client.get(url)

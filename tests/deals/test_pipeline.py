@@ -96,17 +96,19 @@ def test_list_filters_by_status_search_and_sorts(session):
     make_deal(company_id=company.id, title="Beta", stage="Lost", value="7")
     make_deal(company_id=company.id, title="Gamma", stage="Lead", value="9")
     titles = lambda deals: [d.title for d in deals]  # noqa: E731
-    deals, more = pipeline.list_page({"status": "open"}, "title", 1, ADMIN)
-    assert (titles(deals), more) == (["Gamma"], False)
-    assert titles(pipeline.list_page({"status": "won"}, "title", 1, ADMIN)[0]) == ["Alpha 100% off"]
-    assert titles(pipeline.list_page({"q": "100%"}, "title", 1, ADMIN)[0]) == ["Alpha 100% off"]
-    assert titles(pipeline.list_page({"q": "a%"}, "title", 1, ADMIN)[0]) == []
-    assert titles(pipeline.list_page({}, "value", 1, ADMIN)[0]) == [
+    deals, next_cursor, prev_cursor = pipeline.list_page({"status": "open"}, "title", {}, ADMIN)
+    assert (titles(deals), next_cursor, prev_cursor) == (["Gamma"], None, None)
+    assert titles(pipeline.list_page({"status": "won"}, "title", {}, ADMIN)[0]) == [
+        "Alpha 100% off"
+    ]
+    assert titles(pipeline.list_page({"q": "100%"}, "title", {}, ADMIN)[0]) == ["Alpha 100% off"]
+    assert titles(pipeline.list_page({"q": "a%"}, "title", {}, ADMIN)[0]) == []
+    assert titles(pipeline.list_page({}, "value", {}, ADMIN)[0]) == [
         "Gamma",
         "Beta",
         "Alpha 100% off",
     ]
-    assert titles(pipeline.list_page({}, "stage", 1, ADMIN)[0]) == [
+    assert titles(pipeline.list_page({}, "stage", {}, ADMIN)[0]) == [
         "Gamma",
         "Alpha 100% off",
         "Beta",
@@ -121,3 +123,86 @@ def test_the_company_picker_always_offers_the_deal_s_own_company(session):
     assert "Oldest Co" not in names
     names = [c.name for c in pipeline.company_choices(old.id, limit=2)]
     assert "Oldest Co" in names and names == sorted(names, key=str.lower)
+
+
+# The deals list pages by keyset cursors: each sort, in the order the page shows it.
+LIST_ORDERS = {
+    "title": (lambda deal, position: (deal.title, deal.id), False),
+    "value": (lambda deal, position: (deal.value, deal.id), True),
+    "close_date": (
+        lambda deal, position: (deal.close_date is None, deal.close_date or date.min, deal.id),
+        False,
+    ),
+    "stage": (lambda deal, position: (position[deal.stage], deal.title, deal.id), False),
+    "created": (lambda deal, position: (deal.created_at, deal.id), True),
+}
+
+
+def _many_deals(count=120):
+    """`count` deals with repeated titles, values, close dates (some none) and stages."""
+    position = {stage.name: stage.position for stage in pipeline.repo.list_stages()}
+    names = sorted(position)
+    company = make_company()
+    deals = [
+        make_deal(
+            company_id=company.id,
+            title=f"Deal {n % 40:03d}",
+            value=f"{n % 13 * 100}.00",
+            stage=names[n % len(names)],
+            close_date=None if n % 7 == 0 else f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}",
+        )
+        for n in range(count)
+    ]
+    return deals, position
+
+
+def _expected(sort, deals, position):
+    order, descending = LIST_ORDERS[sort]
+    return [d.id for d in sorted(deals, key=lambda d: order(d, position), reverse=descending)]
+
+
+@pytest.mark.parametrize("sort", sorted(LIST_ORDERS))
+def test_the_list_walks_every_deal_once_in_order_and_back(session, sort):
+    deals, position = _many_deals()
+    expected = _expected(sort, deals, position)
+    pages, cursor = [], {}
+    while True:
+        rows, next_cursor, prev_cursor = pipeline.list_page({}, sort, cursor, ADMIN)
+        assert (prev_cursor is None) == (not pages)
+        pages.append([d.id for d in rows])
+        if next_cursor is None:
+            break
+        cursor = {"after": next_cursor}
+    assert [len(p) for p in pages] == [50, 50, 20]
+    assert [i for p in pages for i in p] == expected
+
+    back = []
+    while prev_cursor is not None:
+        rows, next_cursor, prev_cursor = pipeline.list_page(
+            {}, sort, {"before": prev_cursor}, ADMIN
+        )
+        assert next_cursor is not None
+        back.append([d.id for d in rows])
+    assert back == pages[-2::-1]
+
+    rows, next_cursor, prev_cursor = pipeline.list_page({}, sort, {"last": True}, ADMIN)
+    assert [d.id for d in rows] == expected[-50:]
+    assert next_cursor is None and prev_cursor is not None
+
+
+def test_the_list_keeps_its_filters_while_paging(session):
+    deals, position = _many_deals()
+    filters = {"status": "open", "q": "Deal 0"}
+    expected = [
+        i
+        for i in _expected("value", deals, position)
+        if next(d for d in deals if d.id == i).stage not in ("Won", "Lost")
+    ]
+    seen, cursor = [], {}
+    while True:
+        rows, next_cursor, _ = pipeline.list_page(filters, "value", cursor, ADMIN)
+        seen += [d.id for d in rows]
+        if next_cursor is None:
+            break
+        cursor = {"after": next_cursor}
+    assert seen == expected and len(seen) > 50

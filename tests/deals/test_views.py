@@ -1,5 +1,10 @@
 """Deals list, record (click-to-edit), new-deal form and stage admin, through the test client."""
 
+import base64
+import re
+from html import unescape
+from urllib.parse import quote
+
 from crm_web.activities.models import Task
 from crm_web.core.db import db
 from crm_web.deals.models import Deal
@@ -198,3 +203,76 @@ def test_reps_archive_only_their_own_deals(client, sign_in):
     deal = make_deal(title="Someone else's")
     assert client.post(f"/deals/{deal.id}/archive", data={"version": "1"}).status_code == 403
     assert get_deal(deal.id).archived_at is None
+
+
+DEAL_LINK = re.compile(r'href="/deals/([0-9a-f-]{36})"')
+
+
+def _pager_link(html, rel):
+    found = re.search(rf'<a href="([^"]*)"[^>]*rel="{rel}"', html)
+    return unescape(found.group(1)) if found else None
+
+
+def test_the_list_pages_by_cursor_links_that_keep_the_sort_and_filters(client, sign_in):
+    sign_in("rep")
+    company = make_company()
+    for n in range(120):
+        make_deal(company_id=company.id, title=f"Deal {n:03d}", stage="Lead")
+    make_deal(company_id=company.id, title="Won deal", stage="Won")
+    expected = [f"Deal {n:03d}" for n in range(120)]
+    titles = {str(d.id): d.title for d in db.session.query(Deal)}
+
+    pages, url = [], "/deals?sort=title&status=open"
+    while url:
+        html = client.get(url, headers=HTMX if pages else {}).text
+        pages.append([titles[i] for i in DEAL_LINK.findall(html)])
+        url = _pager_link(html, "next")
+        if url:
+            assert "after=" in url and "sort=title" in url and "status=open" in url
+            assert "page=" not in url
+    assert [t for p in pages for t in p] == expected
+    assert [len(p) for p in pages] == [50, 50, 20]
+    assert "« First" in html and "Last »" not in html
+
+    back, url = [], _pager_link(html, "prev")
+    while url:
+        assert "before=" in url
+        html = client.get(url, headers=HTMX).text
+        assert "<html" not in html and 'id="deal_rows"' in html  # the block swap
+        back.append([titles[i] for i in DEAL_LINK.findall(html)])
+        url = _pager_link(html, "prev")
+    assert back == pages[-2::-1]
+
+    last = client.get("/deals?sort=title&status=open&last=1").text
+    assert [titles[i] for i in DEAL_LINK.findall(last)] == expected[-50:]
+    assert _pager_link(last, "next") is None and _pager_link(last, "prev")
+
+
+def test_a_tampered_cursor_or_sort_shows_the_first_page(client, sign_in):
+    from crm_web.search.keyset import encode_cursor
+
+    sign_in("rep")
+    company = make_company()
+    for n in range(60):
+        make_deal(company_id=company.id, title=f"Deal {n:03d}", close_date="2026-05-01")
+    some_id = DEAL_LINK.findall(client.get("/deals").text)[3]
+    garbage = ["garbage", "%00", "W1tbWw", base64.urlsafe_b64encode(b"[" * 3000).decode()]
+    # Cursors of the right shape whose values PostgreSQL (or the decoder) would refuse.
+    tampered = {
+        "title": [["Deal 010\x00", some_id], ["Deal 010", 42]],
+        "value": [["1e999999", some_id], ["NaN", some_id], ["100", [some_id]]],
+        "close_date": [[False, "10000-01-01", some_id], [False, "2026-05-01", None]],
+        "stage": [[2**40, "Deal 010", some_id], [1, "Deal 010", "not-an-id"]],
+        "created": [["2026-01-01T00:00:00+25:00", some_id], [1e300, some_id]],
+    }
+    for sort, values in tampered.items():
+        expected = DEAL_LINK.findall(client.get(f"/deals?sort={sort}").text)
+        assert len(expected) == 50
+        for cursor in garbage + [encode_cursor(v) for v in values]:
+            for param in ("after", "before"):
+                response = client.get(f"/deals?sort={sort}&{param}={quote(cursor)}")
+                assert response.status_code == 200, (sort, param, cursor)
+                assert DEAL_LINK.findall(response.text) == expected, (sort, param, cursor)
+    response = client.get("/deals?sort=drop+table&after=garbage&before=junk")
+    assert response.status_code == 200
+    assert DEAL_LINK.findall(response.text) == DEAL_LINK.findall(client.get("/deals").text)
