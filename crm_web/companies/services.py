@@ -173,9 +173,10 @@ def company_view(company_id, actor: Actor):
 
 
 def company_page(company_id, actor: Actor) -> dict:
-    """The record page: the company, its contacts, its history."""
+    """The record page: the company, its contacts, deals, tasks, notes and history."""
     from crm_web.audit.services import history_of_entity
     from crm_web.contacts.services import get_contacts_by_company, list_choices
+    from crm_web.deals.services import related_to
 
     row = company_view(company_id, actor)
     choices = list_choices()
@@ -183,6 +184,7 @@ def company_page(company_id, actor: Actor) -> dict:
         "company": row,
         "contacts": get_contacts_by_company(row.id),
         "history": history_of_entity("company", row.id),
+        **related_to("company", row.id),
         "user_names": {str(user_id): name for user_id, name in choices["owners"]},
         **choices,
     }

@@ -194,14 +194,21 @@ def contact_view(contact_id, actor: Actor):
 
 
 def contact_page(contact_id, actor: Actor) -> dict:
-    """Everything the record page shows: the contact, its company, its history."""
+    """Everything the record page shows: the contact, its company, deals, tasks, notes, history."""
     from crm_web.audit.services import history_of_entity
+    from crm_web.deals.services import related_to
 
     row = contact_view(contact_id, actor)
     choices = list_choices()
     names = {str(user_id): name for user_id, name in choices["owners"]}
     history = history_of_entity("contact", row.id)
-    return {"contact": row, "history": history, "user_names": names, **choices}
+    return {
+        "contact": row,
+        "history": history,
+        "user_names": names,
+        **related_to("contact", row.id),
+        **choices,
+    }
 
 
 def update_contact_field(contact_id, field: str, value, expected_version, actor: Actor):

@@ -51,6 +51,19 @@ def deals_of_company(company_id, *, include_archived: bool = False) -> list[Deal
     return list(db.session.scalars(query.order_by(Deal.created_at, Deal.id)))
 
 
+def related_deals(entity_type: str, entity_id, limit: int) -> list[Deal]:
+    """Live deals of a company or contact for its record page: soonest close date first."""
+    column = Deal.company_id if entity_type == "company" else Deal.contact_id
+    query = (
+        select(Deal)
+        .where(column == as_uuid(entity_id), Deal.archived_at.is_(None))
+        .options(joinedload(Deal.company), joinedload(Deal.owner))
+        .order_by(Deal.close_date.asc().nulls_last(), Deal.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
 def deals_of_contact(contact_id) -> list[Deal]:
     return list(db.session.scalars(select(Deal).where(Deal.contact_id == as_uuid(contact_id))))
 

@@ -132,6 +132,28 @@ def get_deals_by_company(company_id) -> list[Deal]:
     return repo.deals_of_company(company_id)
 
 
+RELATED_LIMIT = 20
+
+
+def related_deals(entity_type: str, entity_id) -> tuple[list[Deal], bool]:
+    """The live deals a company or contact page lists, and whether there are more."""
+    deals = repo.related_deals(entity_type, entity_id, RELATED_LIMIT + 1)
+    return deals[:RELATED_LIMIT], len(deals) > RELATED_LIMIT
+
+
+def related_to(entity_type: str, entity_id) -> dict:
+    """What a company or contact page lists beside its fields: deals, tasks and notes."""
+    from crm_web.activities.services import notes_for, tasks_for
+
+    deals, more_deals = related_deals(entity_type, entity_id)
+    return {
+        "deals": deals,
+        "more_deals": more_deals,
+        "tasks": tasks_for(entity_type, entity_id),
+        "notes": notes_for(entity_type, entity_id),
+    }
+
+
 def list_stages() -> list[PipelineStage]:
     return repo.list_stages()
 

@@ -199,3 +199,32 @@ def test_typing_smi_in_a_seeded_database_shows_the_smiths(app, page):
     screenshot(page, "contacts-search-smi")
     page.reload()
     expect(page.get_by_role("searchbox", name="Search contacts")).to_have_value("smi")
+
+
+def test_a_contact_page_lists_its_deals_tasks_and_notes_and_leads_to_the_deal(app, page):
+    from crm_web.activities.services import create_note, create_task
+    from crm_web.core.db import db
+    from tests.support import ADMIN, make_company, make_deal
+
+    with app.app_context():
+        initech = make_company(name="Initech")
+        contact_id = _contact(app, first_name="Peter", last_name="Gibbons", company_id=initech.id)
+        make_deal(title="TPS reports", company_id=initech.id, contact_id=contact_id, value="4500")
+        task = {"description": "Call Peter about the cover sheets", "due_date": "2026-12-10"}
+        create_task({**task, "entity_type": "contact", "entity_id": contact_id}, ADMIN)
+        note = {"content": "Prefers calls after ten.\nHates Mondays."}
+        create_note({**note, "entity_type": "contact", "entity_id": contact_id}, ADMIN)
+        db.session.commit()
+        db.session.remove()
+    create_user(app)
+    login(page)
+    page.goto(f"/contacts/{contact_id}")
+    deals = page.locator("#deals")
+    expect(deals.get_by_role("link", name="TPS reports")).to_be_visible()
+    expect(deals).to_contain_text("Lead · USD 4,500.00")
+    expect(page.locator("#tasks")).to_contain_text("Call Peter about the cover sheets")
+    expect(page.locator("#tasks")).to_contain_text("due 10 Dec 2026")
+    expect(page.locator("#notes")).to_contain_text("Hates Mondays.")
+    screenshot(page, "contact-record-related")
+    deals.get_by_role("link", name="TPS reports").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("TPS reports")

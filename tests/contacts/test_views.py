@@ -1,7 +1,7 @@
 import re
 
 from crm_web.contacts.services import get_contact, list_contacts
-from tests.support import ADMIN, make_company, make_contact
+from tests.support import ADMIN, make_company, make_contact, make_deal
 
 HX = {"HX-Request": "true"}
 
@@ -275,3 +275,51 @@ def test_the_filter_form_sends_a_sort_only_once_the_user_picked_one(client, sign
     assert '<input type="hidden" name="sort" value="" disabled>' in unpicked
     assert '<input type="hidden" name="sort" value="updated">' in picked
     assert '<input type="hidden" name="dir" value="desc">' in picked
+
+
+def test_record_pages_list_the_deals_tasks_and_notes_of_the_record(client, signed_in):
+    from crm_web.activities.services import create_note, create_task
+    from crm_web.deals.services import archive_deal
+
+    signed_in()
+    initech = make_company(name="Initech")
+    peter = make_contact(first_name="Peter", last_name="Gibbons", company_id=initech.id)
+    deal = make_deal(
+        title="TPS <reports>",
+        company_id=initech.id,
+        contact_id=peter.id,
+        value="4500",
+        currency="EUR",
+    )
+    gone = make_deal(title="Dropped deal", company_id=initech.id, contact_id=peter.id)
+    archive_deal(gone.id, ADMIN)
+    make_deal(title="Other company deal")
+    create_task(
+        {"description": "Call Peter", "entity_type": "contact", "entity_id": peter.id}, ADMIN
+    )
+    create_note(
+        {"content": "Prefers mornings", "entity_type": "contact", "entity_id": peter.id}, ADMIN
+    )
+    create_note(
+        {"content": "Renewal in May", "entity_type": "company", "entity_id": initech.id}, ADMIN
+    )
+
+    contact_page = client.get(f"/contacts/{peter.id}").get_data(as_text=True)
+    company_page = client.get(f"/companies/{initech.id}").get_data(as_text=True)
+    for page in (contact_page, company_page):
+        assert f'href="/deals/{deal.id}">TPS &lt;reports&gt;</a>' in page
+        assert "Lead · EUR 4,500.00" in page
+        assert "Dropped deal" not in page and "Other company deal" not in page
+    assert "Call Peter" in contact_page and "Prefers mornings" in contact_page
+    assert "Renewal in May" in company_page and "Prefers mornings" not in company_page
+    assert "No tasks." in company_page
+
+
+def test_a_company_with_many_deals_links_to_all_of_them(client, signed_in):
+    signed_in()
+    initech = make_company(name="Initech")
+    for n in range(21):
+        make_deal(title=f"Deal {n:02}", company_id=initech.id)
+    page = client.get(f"/companies/{initech.id}").get_data(as_text=True)
+    assert len(re.findall(r'href="/deals/[0-9a-f-]{36}"', page)) == 20
+    assert f'href="/deals?company_id={initech.id}">All deals</a>' in page
