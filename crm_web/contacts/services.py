@@ -164,7 +164,7 @@ def list_page(params: dict, actor: Actor) -> dict:
     total = page["total"]
     return {
         **page,
-        "company_filter": _company_name(params["filters"]["company_id"]),
+        "company_filter": company_name(params["filters"]["company_id"]),
         # A broad search lists only its best SEARCH_CAP matches; the page says so.
         "search_cap": repo.SEARCH_CAP
         if params["filters"]["q"] and total > repo.SEARCH_CAP
@@ -172,7 +172,8 @@ def list_page(params: dict, actor: Actor) -> dict:
     }
 
 
-def _company_name(company_id) -> str | None:
+def company_name(company_id) -> str | None:
+    """The name of a company id (for showing a chosen company); None when there is none."""
     from crm_web.companies.repository import get_company
 
     company = get_company(company_id) if company_id else None

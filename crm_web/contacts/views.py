@@ -108,7 +108,9 @@ def field_update(contact_id, field):
         )
         return render("contacts/_field.html", status=422, **context)
     except ConflictError as exc:
-        context = _field_context(exc.current, field, conflict=True, yours=value)
+        # "Yours" shows the chosen company's name, not its id.
+        label = services.company_name(value) if field == "company_id" and value else None
+        context = _field_context(exc.current, field, conflict=True, yours=value, yours_label=label)
         return render("contacts/_field.html", status=409, **context)
     return render("contacts/_field.html", **_field_context(contact, field))
 

@@ -323,3 +323,22 @@ def test_a_company_with_many_deals_links_to_all_of_them(client, signed_in):
     page = client.get(f"/companies/{initech.id}").get_data(as_text=True)
     assert len(re.findall(r'href="/deals/[0-9a-f-]{36}"', page)) == 20
     assert f'href="/deals?company_id={initech.id}">All deals</a>' in page
+
+
+def test_a_company_conflict_names_both_companies(client, signed_in):
+    from crm_web.contacts.services import update_contact
+
+    signed_in()
+    initech, hooli, globex = (make_company(name=n) for n in ("Initech", "Hooli", "Globex"))
+    contact = make_contact(company_id=initech.id)
+    update_contact(contact.id, {"company_id": hooli.id}, ADMIN, expected_version=1)
+    response = client.patch(
+        f"/contacts/{contact.id}/fields/company_id",
+        data={"value": str(globex.id), "version": "1"},
+        headers=HX,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    theirs, yours = re.findall(r"<dd>(.*?)</dd>", html, re.S)
+    assert "Hooli" in theirs and yours.strip() == "Globex"
+    assert f'name="value" value="{globex.id}"' in html
