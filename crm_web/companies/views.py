@@ -42,7 +42,9 @@ def index():
 def picker():
     """Options for a company picker (search as you type), swapped into its .picker-options."""
     options = services.picker_options(request.args.get("company_q", ""), current_actor())
-    return render("companies/_picker.html", options=options)
+    return render(
+        "companies/_picker.html", options=options, required=request.args.get("required") == "1"
+    )
 
 
 @bp.get("/<company_id>")

@@ -1,4 +1,4 @@
-// Record lists: row selection for bulk actions, company pickers, confirmations, and keeping
+// Record lists: row selection for bulk actions, confirmations, and keeping
 // the filter form's sort in step with the list (whose state lives in the URL).
 (function () {
   "use strict";
@@ -34,24 +34,6 @@
       });
     }
     updateBulkBar(document);
-  });
-
-  // Company pickers (contacts/_macros.html): choosing an option fills the hidden id.
-  document.addEventListener("click", function (event) {
-    var option = event.target.closest(".picker-option");
-    if (!option) return;
-    var picker = option.closest("[data-picker]");
-    picker.querySelector("[data-picker-value]").value = option.dataset.value;
-    var search = picker.querySelector(".picker-search");
-    search.value = option.dataset.label;
-    picker.querySelector(".picker-options").innerHTML = "";
-    var editor = picker.closest("form.ie-editor");
-    if (picker.hasAttribute("data-picker-submit") && editor && !editor.dataset.done) {
-      editor.dataset.done = "1";
-      htmx.trigger(editor, "submit");
-    } else {
-      search.focus();
-    }
   });
 
   // Forms that destroy data ask first.
