@@ -190,6 +190,12 @@ def company_page(company_id, actor: Actor) -> dict:
     }
 
 
+def company_name(company_id) -> str | None:
+    """The name of a company id (for showing a chosen company); None when there is none."""
+    company = repo.get_company(company_id) if company_id else None
+    return company.name if company else None
+
+
 def picker_options(term: str, actor: Actor) -> list:
     """Companies whose name contains `term`, for the company pickers."""
     authorize(actor, "records.read")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
+from crm_web.companies.services import company_name
 from crm_web.contacts import repository as repo
 from crm_web.contacts.models import Contact
 from crm_web.core import validation as v
@@ -170,14 +171,6 @@ def list_page(params: dict, actor: Actor) -> dict:
         if params["filters"]["q"] and total > repo.SEARCH_CAP
         else None,
     }
-
-
-def company_name(company_id) -> str | None:
-    """The name of a company id (for showing a chosen company); None when there is none."""
-    from crm_web.companies.repository import get_company
-
-    company = get_company(company_id) if company_id else None
-    return company.name if company else None
 
 
 def list_choices() -> dict:

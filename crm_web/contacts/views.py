@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
 
 from crm_web.accounts.auth import current_actor, requires
+from crm_web.companies.services import company_name
 from crm_web.contacts import services
 from crm_web.contacts.display import contact_display, contact_rows, readable_phone
 from crm_web.contacts.forms import contact_data, list_params, list_query_args
@@ -109,7 +110,7 @@ def field_update(contact_id, field):
         return render("contacts/_field.html", status=422, **context)
     except ConflictError as exc:
         # "Yours" shows the chosen company's name, not its id.
-        label = services.company_name(value) if field == "company_id" and value else None
+        label = company_name(value) if field == "company_id" and value else None
         context = _field_context(exc.current, field, conflict=True, yours=value, yours_label=label)
         return render("contacts/_field.html", status=409, **context)
     return render("contacts/_field.html", **_field_context(contact, field))

@@ -241,20 +241,6 @@ def board_filters(raw) -> dict:
     return {k: val for k, val in clean_filters(raw).items() if k in BOARD_FILTERS}
 
 
-def company_choices(selected=None, limit: int = 500) -> list:
-    """Companies for a picker, by name: the newest `limit`, plus the `selected` one always
-    (so an editor never silently shows, and saves, another company)."""
-    from crm_web.companies.repository import get_company
-    from crm_web.companies.services import list_companies
-
-    companies = list_companies({}, limit=limit)
-    if selected and all(str(c.id) != str(selected) for c in companies):
-        current = get_company(selected)
-        if current is not None:
-            companies.append(current)
-    return sorted(companies, key=lambda c: c.name.lower())
-
-
 def contact_choices(company_id) -> list:
     """The contacts a deal of this company may name: that company's own."""
     from crm_web.contacts.services import get_contacts_by_company

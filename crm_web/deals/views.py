@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from crm_web.accounts.auth import current_actor, requires
+from crm_web.companies.services import company_name
 from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.htmx import render
 from crm_web.deals import board_views, pipeline, services, stage_views  # noqa: F401 (routes)
@@ -43,7 +44,7 @@ def index():
         filter_args=pipeline.filter_args(filters),
         owners=pipeline.owner_choices(),
         stages=services.list_stages(),
-        companies=pipeline.company_choices(request.args.get("company_id")),
+        company_name=company_name(filters.get("company_id")),
     )
 
 
@@ -56,7 +57,7 @@ def _form_page(deal_data: dict, tasks: list[dict], errors=None, message=None, st
         tasks=tasks,
         errors=errors or {},
         message=message,
-        companies=pipeline.company_choices(deal_data.get("company_id")),
+        company_name=company_name(deal_data.get("company_id")),
         contacts=pipeline.contact_choices(deal_data.get("company_id")),
         stages=services.list_stages(),
     )
@@ -126,8 +127,11 @@ def _field(deal, name, mode="display", **extra):
         mode=mode,
         stages=services.list_stages(),
         owners=pipeline.owner_choices() if name == "owner_id" else [],
-        companies=pipeline.company_choices(deal.company_id) if name == "company_id" else [],
         contacts=pipeline.contact_choices(deal.company_id) if name == "contact_id" else [],
+        # The company editor shows the name of the company it holds (a refused choice included).
+        company_name=company_name(extra.get("value") or deal.company_id)
+        if name == "company_id"
+        else None,
         **extra,
     )
 

@@ -55,7 +55,9 @@ def test_an_invalid_follow_up_task_saves_nothing_and_says_why(app, page):
     login(page, "rep@example.com")
     page.goto("/deals/new")
     page.get_by_label("Title").fill("Pied Piper platform")
-    page.get_by_label("Company").select_option(label="Pied Piper")
+    # The company is searched as you type (a list of every company would not scale).
+    page.get_by_label("Company").press_sequentially("pied")
+    page.get_by_role("option", name="Pied Piper").click()
     # The contact list follows the company: only Pied Piper's people.
     contact = page.get_by_label("Contact")
     expect(contact.locator("option")).to_have_text(["No contact", "Richard Hendricks"])
@@ -109,6 +111,14 @@ def test_click_to_edit_fields_on_the_record(app, page):
     page.locator("#field-value input[name=value]").fill("4500.50")
     page.locator("#field-value input[name=value]").press("Enter")
     expect(page.locator("#field-value .inline-value")).to_have_text("USD 4,500.50")
+
+    # The company is picked by searching, and the record shows the new one.
+    page.locator("#field-company_id .inline-value").click()
+    page.locator("#field-company_id .picker-search").fill("")
+    page.locator("#field-company_id .picker-search").press_sequentially("pied")
+    page.get_by_role("option", name="Pied Piper").click()
+    page.locator("#field-company_id").get_by_role("button", name="Save").click()
+    expect(page.locator("#field-company_id .inline-value")).to_have_text("Pied Piper")
 
     # Someone else saves the title while our editor is open: both values are shown.
     page.locator("#field-title .inline-value").click()
@@ -168,6 +178,13 @@ def test_list_and_stage_admin_pages(app, page):
     expect(page.locator("#deal_rows tbody tr")).to_have_count(1)
     expect(page).to_have_url(re.compile(r"q=pied"))  # the search is a shareable link
     screenshot(page, "deals-list")
+
+    # Filtering by company: search it, pick it, and the list follows.
+    page.goto("/deals")
+    page.get_by_label("Company").press_sequentially("hoo")
+    page.get_by_role("option", name="Hooli").click()
+    expect(page.locator("#deal_rows tbody tr")).to_have_count(3)
+    expect(page).to_have_url(re.compile(r"company_id=" + hooli))
 
     page.goto("/deals/stages")
     row = page.locator("tr", has=page.locator("input[value='Lead']"))

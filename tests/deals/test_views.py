@@ -276,3 +276,28 @@ def test_a_tampered_cursor_or_sort_shows_the_first_page(client, sign_in):
     response = client.get("/deals?sort=drop+table&after=garbage&before=junk")
     assert response.status_code == 200
     assert DEAL_LINK.findall(response.text) == DEAL_LINK.findall(client.get("/deals").text)
+
+
+def test_company_fields_search_every_company_and_show_the_chosen_one_by_name(client, sign_in):
+    """A picker, not a list of the newest 500: any company can be chosen, at any scale."""
+    sign_in("rep")
+    oldest = make_company(name="Aardvark Oldest Ltd")
+    hooli = make_company(name="Hooli")
+    deal = make_deal(company_id=hooli.id, title="Hooli box")
+
+    found = client.get("/companies/picker?company_q=aardvark&required=1").text
+    assert f'data-value="{oldest.id}"' in found and "No company" not in found
+
+    editor = client.get(f"/deals/{deal.id}/fields/company_id/edit").text
+    assert f'name="value" value="{hooli.id}"' in editor and 'value="Hooli"' in editor
+    assert "<option" not in editor
+
+    refused = client.post(
+        "/deals", data={"title": "New", "company_id": str(oldest.id), "value": "x"}
+    )
+    assert refused.status_code == 422
+    assert f'name="company_id" value="{oldest.id}"' in refused.text
+    assert 'value="Aardvark Oldest Ltd"' in refused.text
+
+    listed = client.get(f"/deals?company_id={hooli.id}").text
+    assert 'value="Hooli"' in listed and "Hooli box" in listed
