@@ -1,5 +1,3 @@
-from datetime import date
-
 import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -121,10 +119,12 @@ def printable_deals(filters: dict) -> list[Deal]:
 
 
 # The deals list: each sort a keyset in one direction (fetch_page orders every key column the
-# same way). Undated deals close the close-date order; the key says so with an IS NULL column
-# rather than _CLOSE_KEY, as psycopg cannot read PostgreSQL's 'infinity' date into a cursor.
+# same way), each served by an index of migration 0004. Undated deals close the close-date
+# order; the key says so with an IS NULL column rather than _CLOSE_KEY, as psycopg cannot read
+# PostgreSQL's 'infinity' date into a cursor. The date is a constant in the SQL, not a bound
+# parameter, so that even a generic (prepared) plan matches idx_deals_close_keyset.
 _UNDATED = Deal.close_date.is_(None)
-_CLOSE_OR_ANY = func.coalesce(Deal.close_date, sa.literal(date(1, 1, 1), sa.Date))
+_CLOSE_OR_ANY = func.coalesce(Deal.close_date, sa.literal_column("'0001-01-01'::date", sa.Date))
 LIST_SORTS = {
     "title": (SortKey((Deal.title, Deal.id), ("str", "uuid")), False),
     "value": (SortKey((Deal.value, Deal.id), ("decimal", "uuid")), True),
