@@ -9,6 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crm_web.core.audit import Audited
 from crm_web.core.db import TimestampedMixin, VersionedMixin, db, uuid_pk
 
+# Index expressions (migration 0004), the same as the queries' (repository.LIST_SORTS, _CLOSE_KEY).
+UNARCHIVED = sa.text("archived_at IS NULL")
+# The list's close-date sort: dated deals by date, then the undated.
+CLOSE_SORT = ("(close_date IS NULL)", "(COALESCE(close_date, '0001-01-01'::date))")
+# A board column's cards: soonest close date first, undated last.
+BOARD_CLOSE_KEY = "(COALESCE(close_date, 'infinity'::date))"
+
 
 class PipelineStage(Audited, TimestampedMixin, VersionedMixin, db.Model):
     """A column of the pipeline board. Deals refer to it by name."""
@@ -42,6 +49,22 @@ class Deal(Audited, TimestampedMixin, VersionedMixin, db.Model):
         sa.Index("idx_deals_stage", "stage"),
         sa.Index("idx_deals_close_date", "close_date"),
         sa.Index("idx_deals_owner_id", "owner_id"),
+        # Migration 0004: a keyset index per list sort and for a board column, over the deals
+        # those read (unarchived), each in its sort key's column order.
+        sa.Index("idx_deals_title_keyset", "title", "id", postgresql_where=UNARCHIVED),
+        sa.Index("idx_deals_value_keyset", "value", "id", postgresql_where=UNARCHIVED),
+        sa.Index(
+            "idx_deals_close_keyset", *map(sa.text, CLOSE_SORT), "id", postgresql_where=UNARCHIVED
+        ),
+        sa.Index("idx_deals_created_keyset", "created_at", "id", postgresql_where=UNARCHIVED),
+        sa.Index("idx_deals_stage_keyset", "stage", "title", "id", postgresql_where=UNARCHIVED),
+        sa.Index(
+            "idx_deals_board_keyset",
+            "stage",
+            sa.text(BOARD_CLOSE_KEY),
+            "id",
+            postgresql_where=UNARCHIVED,
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

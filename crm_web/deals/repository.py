@@ -1,13 +1,11 @@
-from datetime import date
-
 import sqlalchemy as sa
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id, page
 from crm_web.deals.models import Deal, PipelineStage
-from crm_web.search.keyset import SortKey, fetch_page
+from crm_web.search.keyset import SortKey, decode_cursor, fetch_page
 
 
 def get_deal(deal_id, *, for_update: bool = False) -> Deal | None:
@@ -84,17 +82,19 @@ def filtered(query, filters: dict):
     if filters.get("q"):
         term = filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Deal.title.ilike(f"%{term}%", escape="\\"))
-    status = filters.get("status")
-    if status:
-        stages = select(PipelineStage.name)
-        if status == "won":
-            stages = stages.where(PipelineStage.is_won)
-        elif status == "lost":
-            stages = stages.where(PipelineStage.is_lost)
-        else:
-            stages = stages.where(~PipelineStage.is_won, ~PipelineStage.is_lost)
+    if filters.get("status"):
+        stages = select(PipelineStage.name).where(_of_status(PipelineStage, filters["status"]))
         query = query.where(Deal.stage.in_(stages.scalar_subquery()))
     return query.where(Deal.archived_at.is_(None))
+
+
+def _of_status(stage, status: str):
+    """The condition on a pipeline stage (or an alias of it) for its deals to have `status`."""
+    if status == "won":
+        return stage.is_won
+    if status == "lost":
+        return stage.is_lost
+    return sa.and_(~stage.is_won, ~stage.is_lost)
 
 
 def _with_links(query):
@@ -134,10 +134,12 @@ def printable_deals(filters: dict) -> list[Deal]:
 
 
 # The deals list: each sort a keyset in one direction (fetch_page orders every key column the
-# same way). Undated deals close the close-date order; the key says so with an IS NULL column
-# rather than _CLOSE_KEY, as psycopg cannot read PostgreSQL's 'infinity' date into a cursor.
+# same way), each served by an index of migration 0004. Undated deals close the close-date
+# order; the key says so with an IS NULL column rather than _CLOSE_KEY, as psycopg cannot read
+# PostgreSQL's 'infinity' date into a cursor. The date is a constant in the SQL, not a bound
+# parameter, so that even a generic (prepared) plan matches idx_deals_close_keyset.
 _UNDATED = Deal.close_date.is_(None)
-_CLOSE_OR_ANY = func.coalesce(Deal.close_date, sa.literal(date(1, 1, 1), sa.Date))
+_CLOSE_OR_ANY = func.coalesce(Deal.close_date, sa.literal_column("'0001-01-01'::date", sa.Date))
 LIST_SORTS = {
     "title": (SortKey((Deal.title, Deal.id), ("str", "uuid")), False),
     "value": (SortKey((Deal.value, Deal.id), ("decimal", "uuid")), True),
@@ -150,6 +152,47 @@ LIST_SORTS = {
 }
 
 
+def _stage_sort_candidates(filters: dict, cursor: dict, limit: int):
+    """The ids the stage sort's page is among. Its leading key is the stage's position, a column
+    of pipeline_stages that no index of deals holds, but within a stage the order is (title, id):
+    idx_deals_stage_keyset's. So the page fetch_page reads is among the first `limit` deals of
+    each stage past the cursor, read by one short index scan per stage (LATERAL): the page
+    sorts those few rows, never every deal the filters match."""
+    key = LIST_SORTS["stage"][0]
+    # Which way and from where fetch_page will read (the same rules as fetch_page's).
+    after = decode_cursor(cursor.get("after"), key)
+    before = None if after is not None else decode_cursor(cursor.get("before"), key)
+    backwards = before is not None or (bool(cursor.get("last")) and after is None)
+    bound = after if after is not None else before
+    stage = aliased(PipelineStage)
+    # The stage and status filters pick stages: applied to the stages, not to each deal read.
+    of_stage = {k: v for k, v in filters.items() if k not in ("stage", "status")}
+    stages = []
+    if filters.get("stage"):
+        stages.append(stage.name == filters["stage"])
+    if filters.get("status"):
+        stages.append(_of_status(stage, filters["status"]))
+
+    def per_stage(which_stages, title_bound):
+        deals = filtered(select(Deal.id), of_stage).where(Deal.stage == stage.name)
+        if title_bound is not None:
+            row, past = sa.tuple_(Deal.title, Deal.id), sa.tuple_(*map(sa.literal, title_bound))
+            deals = deals.where(row < past if backwards else row > past)
+        order = (Deal.title.desc(), Deal.id.desc()) if backwards else (Deal.title, Deal.id)
+        deals = deals.order_by(*order).limit(limit).correlate(stage).lateral()
+        return select(deals.c.id).select_from(stage).join(deals, sa.true()).where(*which_stages)
+
+    if bound is None:
+        return per_stage(stages, None)
+    # Past (position, title, id): the rest of the cursor's stage, then the stages beyond it.
+    position, title, deal_id = bound
+    beyond = stage.position < position if backwards else stage.position > position
+    return sa.union_all(
+        per_stage([*stages, stage.position == position], (title, deal_id)),
+        per_stage([*stages, beyond], None),
+    )
+
+
 def search_deals(
     filters: dict, sort: str, cursor: dict, limit: int
 ) -> tuple[list[Deal], str | None, str | None]:
@@ -159,6 +202,7 @@ def search_deals(
     query = filtered(select(Deal), filters)
     if sort == "stage":
         query = query.join(PipelineStage, PipelineStage.name == Deal.stage)
+        query = query.where(Deal.id.in_(_stage_sort_candidates(filters, cursor, limit + 1)))
     rows, next_cursor, prev_cursor = fetch_page(
         _with_links(query), key, descending=descending, limit=limit, **cursor
     )
