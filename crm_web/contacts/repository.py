@@ -6,13 +6,20 @@ import re
 
 import sqlalchemy as sa
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects import postgresql
 
 from crm_web.accounts.models import User
 from crm_web.companies.models import Company
-from crm_web.contacts.models import EMAIL_SORT, PHONE_SORT, SEARCH_TEXT, Contact
+from crm_web.contacts.models import EMAIL_SORT, PHONE_SORT, SEARCH_TEXT, Contact, name_key
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id, page
-from crm_web.search.keyset import SortKey, estimate_total, fetch_page, like_pattern
+from crm_web.search.keyset import (
+    SortKey,
+    estimate_total,
+    fetch_page,
+    fetch_tiered_page,
+    like_pattern,
+)
 
 # Each list sort, its expressions matching an index of migration 0003 (company and owner are
 # sorted by the joined name: fine for the few thousand rows a filter leaves, not index-backed).
@@ -86,9 +93,11 @@ def _search(query, term: str):
     """Name, email, phone digits (any format typed) or company name contains `term`."""
     term = term.strip().lower()
     digits = re.sub(r"\D", "", term)
-    conditions = [SEARCH_EXPR.op("LIKE")(like_pattern(term))]
+    patterns = [like_pattern(term)]
     if PHONE_CHARS.match(term) and len(digits) >= 3 and digits != term:
-        conditions.append(SEARCH_EXPR.op("LIKE")(like_pattern(digits)))
+        patterns.append(like_pattern(digits))
+    # One LIKE ANY, so a row the trigram index can't rule out computes its search text once.
+    conditions = [SEARCH_EXPR.op("LIKE")(sa.any_(postgresql.array(patterns)))]
     companies = (
         select(Company.id)
         .where(func.lower(Company.name).like(like_pattern(term)), Company.archived_at.is_(None))
@@ -120,14 +129,43 @@ def contacts_query(filters: dict):
     return filtered(select(Contact), filters)
 
 
-# A search pages through (and sorts) at most this many matches: sorting every match of a
-# 3-letter term at a million contacts takes seconds (DESIGN §10); typing more narrows it.
+# A search pages through (and sorts) at most this many matches, found in no particular order:
+# sorting every match of a 3-letter term at a million contacts takes seconds (DESIGN §10);
+# typing more narrows it. Best matches first (a search's default) lists every name that starts
+# with the term, in order, before up to this many other matches (see list_page).
 SEARCH_CAP = 300
+
+# Best matches first: lower-cased last name, first name, id, compared byte by byte, so that
+# `LIKE 'smi%'` is a range of idx_contacts_last_first_lower (migration 0005) and a page of Smiths
+# is read in order straight from it; idx_contacts_first_last_lower serves the names whose first
+# name starts with the term.
+LAST_LOWER = name_key(Contact.last_name)
+FIRST_LOWER = name_key(Contact.first_name)
+RELEVANCE = SortKey((LAST_LOWER, FIRST_LOWER, Contact.id), ("str", "str", "uuid"))
+# "First last" prefixes tried for a term with spaces ("mary ann smi": first name "mary" or
+# "mary ann"); a name past that many spaces is still found, among the other matches.
+FULL_NAME_SPLITS = 3
 
 
 def list_page(filters: dict, sort: str, descending: bool, cursor: dict, limit: int = 50):
     """(rows, next cursor, prev cursor) of the contact list."""
     term = filters.get("q", "").strip()
+    if term and sort == "relevance":
+        # Every name starting with the term (index ranges, read in list order: `smi` costs
+        # under a millisecond, and the alphabetically first Smiths are on page 1), then the
+        # other matches: the first SEARCH_CAP found through the trigram index, in name order.
+        # Those are only looked for once the names starting with the term run out.
+        unsearched = filtered(select(Contact.id), {**filters, "q": ""})
+        starts = _starts_with(term)
+        others = _search(unsearched, term).where(~or_(*starts)).limit(SEARCH_CAP)
+        others = others.cte("others").prefix_with("MATERIALIZED")
+        tiers = [
+            [unsearched.where(condition) for condition in starts],
+            [select(Contact.id).join(others, others.c.id == Contact.id)],
+        ]
+        return fetch_tiered_page(
+            tiers, RELEVANCE, _rows_of, descending=descending, limit=limit, **cursor
+        )
     if term:
         # The first SEARCH_CAP matches, found through the trigram index, then sorted and paged.
         matches = filtered(select(Contact.id), filters).limit(SEARCH_CAP).cte("matches")
@@ -135,21 +173,27 @@ def list_page(filters: dict, sort: str, descending: bool, cursor: dict, limit: i
         query = _row_query(full=False).join(matches, matches.c.id == Contact.id)
     else:
         query = filtered(_row_query(full=False), filters)
-    key = _relevance(term) if sort == "relevance" else SORTS[sort]
+    key = SORTS["name"] if sort == "relevance" else SORTS[sort]
     return fetch_page(query, key, descending=descending, limit=limit, **cursor)
 
 
-def _relevance(term: str) -> SortKey:
-    """Names that start with the term first (typing `smi` puts the Smiths on top), then by name."""
-    if not term:
-        return SORTS["name"]
-    prefix = like_pattern(term.lower())[1:]
-    full_name = func.lower(Contact.first_name + " " + Contact.last_name)
-    elsewhere = ~or_(func.lower(Contact.last_name).like(prefix), full_name.like(prefix))
-    return SortKey(
-        (elsewhere, Contact.last_name, Contact.first_name, Contact.id),
-        ("bool", "str", "str", "uuid"),
-    )
+def _rows_of(page):
+    return _row_query(full=False).join(page, page.c.id == Contact.id)
+
+
+def _starts_with(term: str) -> list:
+    """Disjoint conditions, together "the last name, or first name + ' ' + last name, starts
+    with the term", each an index range in RELEVANCE order (so LIMIT stops early): the last
+    name starts with it; else the first name does; else the first name is the term up to a
+    space and the last name starts with the rest ("ada tur")."""
+    term = term.strip().lower()
+    last = LAST_LOWER.like(like_pattern(term)[1:])
+    conditions = [last, FIRST_LOWER.like(like_pattern(term)[1:]) & ~last]
+    splits = [i for i, char in enumerate(term) if char == " "][:FULL_NAME_SPLITS]
+    for i in splits:
+        rest = LAST_LOWER.like(like_pattern(term[i + 1 :])[1:])
+        conditions.append((term[:i] == FIRST_LOWER) & rest & ~last)
+    return conditions
 
 
 def count_contacts(filters: dict):

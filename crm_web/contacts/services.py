@@ -166,9 +166,10 @@ def list_page(params: dict, actor: Actor) -> dict:
     return {
         **page,
         "company_filter": company_name(params["filters"]["company_id"]),
-        # A broad search lists only its best SEARCH_CAP matches; the page says so.
+        # A broad search sorted by a column lists only SEARCH_CAP matches; the page says so.
+        # (Best matches first lists every name starting with the term, then other matches.)
         "search_cap": repo.SEARCH_CAP
-        if params["filters"]["q"] and total > repo.SEARCH_CAP
+        if params["filters"]["q"] and params["sort"] != "relevance" and total > repo.SEARCH_CAP
         else None,
     }
 

@@ -107,6 +107,11 @@ def fetch_page(
     reverse = descending != backwards
     order = [c.desc() if reverse else c.asc() for c in key.columns]
     rows = list(db.session.execute(query.add_columns(*columns).order_by(*order).limit(limit + 1)))
+    return _page(rows, len(key.columns), limit, backwards, after_values, before_values)
+
+
+def _page(rows, width, limit, backwards, after_values, before_values):
+    """(rows, next cursor, prev cursor) from up to limit + 1 rows fetched in walking order."""
     more = len(rows) > limit
     rows = rows[:limit]
     if backwards:
@@ -114,10 +119,65 @@ def fetch_page(
         has_next, has_prev = before_values is not None, more
     else:
         has_next, has_prev = more, after_values is not None
-    width = len(key.columns)
     next_cursor = encode_cursor(rows[-1][-width:]) if rows and has_next else None
     prev_cursor = encode_cursor(rows[0][-width:]) if rows and has_prev else None
     return rows, next_cursor, prev_cursor
+
+
+def fetch_tiered_page(
+    tiers, key: SortKey, rows, *, descending=False, after=None, before=None, last=False, limit=50
+) -> tuple[list, str | None, str | None]:
+    """fetch_page over tiers of rows listed one after the other: every row of tier 0 in `key`
+    order, then tier 1's, and so on. A tier is a list of disjoint queries of one table's `id`
+    (best each served in `key` order by an index, so its LIMIT stops early), and is only
+    queried when the tiers before it don't fill the page: a page of best matches never pays
+    for finding the others.
+    `rows(page)` selects the row columns for the ids of `page`, a subquery to join on `id`.
+    A cursor holds the tier number, then the key values."""
+    cursor_key = SortKey((None, *key.columns), ("int", *key.types))
+    after_values = _in_tiers(decode_cursor(after, cursor_key), tiers)
+    before_values = None if after_values else _in_tiers(decode_cursor(before, cursor_key), tiers)
+    backwards = before_values is not None or (bool(last) and after_values is None)
+    reverse = descending != backwards  # walking from the end of the last tier
+    bound = after_values or before_values
+    found = []
+    for tier in reversed(range(len(tiers))) if reverse else range(len(tiers)):
+        if bound and (tier > bound[0] if reverse else tier < bound[0]):
+            continue
+        values = bound[1:] if bound and tier == bound[0] else None
+        found += _fetch_tier(tiers[tier], tier, key, rows, reverse, values, limit + 1 - len(found))
+        if len(found) > limit:
+            break
+    return _page(found, 1 + len(key.columns), limit, backwards, after_values, before_values)
+
+
+def _in_tiers(values, tiers):
+    return values if values is not None and 0 <= values[0] < len(tiers) else None
+
+
+def _fetch_tier(queries, tier: int, key: SortKey, rows, reverse: bool, bound, limit: int) -> list:
+    """Up to `limit` rows of one tier past `bound` (key values) in walking order: each query
+    stops at `limit` ids, the union of them is cut to `limit`, and only then are rows joined."""
+    labels = [f"_k{i}" for i in range(1 + len(key.columns))]
+    columns = [sa.literal(tier).label(labels[0])]
+    columns += [c.label(name) for c, name in zip(key.columns, labels[1:], strict=True)]
+    row_key = sa.tuple_(*key.columns)
+    parts = []
+    for query in queries:
+        if bound is not None:
+            values = sa.tuple_(*[sa.literal(v) for v in bound])
+            query = query.where(row_key < values if reverse else row_key > values)
+        order = [c.desc() if reverse else c.asc() for c in key.columns]
+        parts.append(query.add_columns(*columns).order_by(*order).limit(limit))
+    if len(parts) > 1:
+        union = sa.union_all(*[select(*part.subquery().c) for part in parts]).subquery()
+        keys = [union.c[name] for name in labels[1:]]
+        order = [k.desc() if reverse else k.asc() for k in keys]
+        parts = [select(*union.c).order_by(*order).limit(limit)]
+    page = parts[0].subquery("page")
+    keys = [page.c[name] for name in labels]
+    order = [k.desc() if reverse else k.asc() for k in keys[1:]]
+    return list(db.session.execute(rows(page).add_columns(*keys).order_by(*order)))
 
 
 def list_page(params: dict, fetch, count) -> dict:

@@ -4,14 +4,14 @@ Every list, board and print query reads only unarchived deals (`archived_at IS N
 indexes are partial: smaller, and each one's column order is its sort key exactly, so a page
 is an index range scan of 51 entries instead of reading and sorting every matching deal.
 
-Revision ID: 0004_deals
+Revision ID: 0004
 Revises: 0003
 """
 
 import sqlalchemy as sa  # noqa: F401
 from alembic import op
 
-revision = "0004_deals"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None

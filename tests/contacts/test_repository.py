@@ -119,11 +119,119 @@ def test_past_the_threshold_a_filtered_total_is_the_planners_estimate(session):
     assert estimate_total(query, "contacts", unfiltered=False, exact_up_to=1000) == (3, False)
 
 
-def test_a_broad_search_pages_through_at_most_the_first_cap_matches(session, monkeypatch):
+def test_a_search_sorted_by_a_column_pages_through_at_most_the_first_cap_matches(
+    session, monkeypatch
+):
     from crm_web.contacts import repository as repo
 
     monkeypatch.setattr(repo, "SEARCH_CAP", 3)
     for i in range(5):
         make_contact(last_name=f"Smith{i}")
-    assert len(_page(q="smith")["rows"]) == 3
-    assert len(_page()["rows"]) == 5
+        make_contact(last_name=f"Jones{i}", emails=[f"j{i}@smith.example"])
+    assert len(_page(q="smith", sort="name")["rows"]) == 3
+    # Best matches first: every name starting with the term, then at most 3 other matches.
+    names = [r.last_name for r in _page(q="smith")["rows"]]
+    assert names[:5] == [f"Smith{i}" for i in range(5)] and len(names) == 8
+    assert len(_page()["rows"]) == 10
+
+
+def _insert(people):
+    """Contacts stored in this order (one INSERT, past the services: hundreds in a test)."""
+    from sqlalchemy import insert
+
+    from crm_web.contacts.models import Contact
+
+    rows = [
+        {"created_by": "test", "updated_by": "test", "emails": [], **person} for person in people
+    ]
+    db.session.execute(insert(Contact), rows)
+
+
+def _walk(q, **args):
+    """Every page of a search, following Next; checks that Previous walks the same pages back
+    and that the last page is the last rows."""
+    pages, cursor = [], None
+    while True:
+        page = _page(q=q, after=cursor, **args)
+        pages.append(_names(page))
+        if not (cursor := page["next_cursor"]):
+            break
+    back, cursor = [pages[-1]], page["prev_cursor"]
+    while cursor:
+        page = _page(q=q, before=cursor, **args)
+        back.insert(0, _names(page))
+        cursor = page["prev_cursor"]
+    assert back == pages
+    assert _names(_page(q=q, last="1", **args)) == sum(pages, [])[-50:]
+    return pages
+
+
+def test_a_common_prefix_lists_the_first_matching_names_then_pages_into_the_other_matches(
+    session,
+):
+    farm = make_company(name="Smithfield Farms")
+    smiths = [{"first_name": f"P{i:03d}", "last_name": "Smith"} for i in range(400)]
+    starting = [
+        *reversed(smiths),  # the alphabetically first Smiths stored last
+        {"first_name": "Smita", "last_name": "Adams"},  # the first name starts with it
+        {"first_name": "Ann", "last_name": "SMITHERS"},
+        {"first_name": "bob", "last_name": "smithson"},
+    ]
+    elsewhere = [
+        *[
+            {"first_name": "Cara", "last_name": f"Jones{i:02d}", "emails": [f"c{i}@smithy.example"]}
+            for i in range(20)
+        ],
+        *[{"first_name": "Dan", "last_name": f"Field{i}", "company_id": farm.id} for i in range(5)],
+    ]
+    _insert([*elsewhere[:7], *starting, *elsewhere[7:], {"first_name": "Eve", "last_name": "Bo"}])
+
+    def in_order(people):
+        people = sorted(people, key=lambda p: (p["last_name"].lower(), p["first_name"].lower()))
+        return [f"{p['first_name']} {p['last_name']}" for p in people]
+
+    pages = _walk("smi")
+    assert pages[0] == in_order(starting)[:50]
+    assert pages[0][:3] == ["Smita Adams", "P000 Smith", "P001 Smith"]
+    assert all(len(page) == 50 for page in pages[:-1])
+    assert sum(pages, []) == in_order(starting) + in_order(elsewhere)
+
+
+def test_a_full_name_lists_first_last_prefixes_first(session):
+    _insert(
+        [
+            {"first_name": "Bada", "last_name": "Turner"},  # contains "ada tur"
+            {"first_name": "Ada", "last_name": "Turner"},
+            {"first_name": "ADA", "last_name": "Turing"},
+            {"first_name": "Ada", "last_name": "Tyler"},
+            {"first_name": "Mary Ann", "last_name": "Smith"},
+            {"first_name": "Mary", "last_name": "Ann Smithers"},
+            {"first_name": "Mary", "last_name": "Annsmith"},  # no "mary ann s" in it
+        ]
+    )
+    assert _walk("ada tur") == [["ADA Turing", "Ada Turner", "Bada Turner"]]
+    assert _walk("Mary Ann S") == [["Mary Ann Smithers", "Mary Ann Smith"]]
+
+
+def test_the_prefix_tier_of_a_search_is_read_in_order_from_the_indexes_of_migration_0004(
+    session,
+):
+    from sqlalchemy import event
+
+    _insert([{"first_name": f"P{i}", "last_name": "Smith"} for i in range(20)])
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    connection = db.session.connection()
+    event.listen(connection, "before_cursor_execute", capture)
+    try:
+        _page(q="ada tur")
+    finally:
+        event.remove(connection, "before_cursor_execute", capture)
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    statement, parameters = statements[0]  # the names starting with the term
+    plan = "\n".join(r[0] for r in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+    assert "Index Scan using idx_contacts_last_first_lower" in plan
+    assert "idx_contacts_first_last_lower" in plan
