@@ -213,7 +213,7 @@ def test_a_full_name_lists_first_last_prefixes_first(session):
     assert _walk("Mary Ann S") == [["Mary Ann Smithers", "Mary Ann Smith"]]
 
 
-def test_the_prefix_tier_of_a_search_is_read_in_order_from_the_indexes_of_migration_0004(
+def test_the_prefix_tier_of_a_search_is_read_in_order_from_the_indexes_of_migration_0005(
     session,
 ):
     from sqlalchemy import event
