@@ -52,17 +52,11 @@ class Contact(Audited, TimestampedMixin, VersionedMixin, db.Model):
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ),
-        # Migration 0004: names starting with a search term, in list order (name_key).
+        # Migration 0005: names starting with a search term, in list order (name_key).
         sa.Index(
             "idx_contacts_last_first_lower",
             name_key(sa.column("last_name")),
             name_key(sa.column("first_name")),
-            "id",
-        ),
-        sa.Index(
-            "idx_contacts_first_last_lower",
-            name_key(sa.column("first_name")),
-            name_key(sa.column("last_name")),
             "id",
         ),
     )

@@ -168,6 +168,8 @@ def list_page(params: dict, actor: Actor) -> dict:
         "company_filter": company_name(params["filters"]["company_id"]),
         # A broad search sorted by a column lists only SEARCH_CAP matches; the page says so.
         # (Best matches first lists every name starting with the term, then other matches.)
+        # A term too short for a contains-search matches last names only; the page says so.
+        "short_search": 0 < len(params["filters"]["q"]) < repo.MIN_CONTAINS_SEARCH,
         "search_cap": repo.SEARCH_CAP
         if params["filters"]["q"] and params["sort"] != "relevance" and total > repo.SEARCH_CAP
         else None,

@@ -15,12 +15,10 @@ branch_labels = None
 depends_on = None
 
 INDEXES = [
-    # Last name starts with the term ("smi"), in list order.
+    # Last name starts with the term ("smi"), or the first name is the term up to a space and
+    # the last name starts with the rest ("ada tur"), in list order.
     "CREATE INDEX idx_contacts_last_first_lower ON contacts "
     '(lower(lower(last_name) COLLATE "C"), lower(lower(first_name) COLLATE "C"), id)',
-    # First name starts with the term, or is the term up to a space ("ada tur").
-    "CREATE INDEX idx_contacts_first_last_lower ON contacts "
-    '(lower(lower(first_name) COLLATE "C"), lower(lower(last_name) COLLATE "C"), id)',
 ]
 
 

@@ -342,3 +342,12 @@ def test_a_company_conflict_names_both_companies(client, signed_in):
     theirs, yours = re.findall(r"<dd>(.*?)</dd>", html, re.S)
     assert "Hooli" in theirs and yours.strip() == "Globex"
     assert f'name="value" value="{globex.id}"' in html
+
+
+def test_a_short_search_says_what_it_matched(client, signed_in):
+    signed_in()
+    make_contact(last_name="Jones")
+    short = client.get("/contacts/?q=jo", headers=HX).get_data(as_text=True)
+    longer = client.get("/contacts/?q=jon", headers=HX).get_data(as_text=True)
+    assert "type 3 characters or more" in short and "Jones" in short
+    assert "type 3 characters or more" not in longer and "Jones" in longer
