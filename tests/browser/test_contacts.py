@@ -131,6 +131,8 @@ def test_two_sessions_editing_the_same_field_get_a_conflict_and_lose_nothing(
     for tab in (page, other):
         tab.goto(f"/contacts/{contact_id}")
         tab.locator(f"#contact-{contact_id}-last_name").click()
+        # The editor is open, so it holds the version read before the other tab saves.
+        expect(tab.get_by_role("textbox", name="Last name")).to_have_value("Lovelace")
     other.get_by_role("textbox", name="Last name").fill("Theirs")
     other.get_by_role("textbox", name="Last name").press("Enter")
     expect(other.locator(f"#contact-{contact_id}-last_name")).to_have_text("Theirs")
