@@ -57,12 +57,16 @@ def _head(page, stage):
 
 
 def _drag(page, card, target):
-    """A real pointer drag: press, move in steps (SortableJS needs movement), release."""
+    """A real pointer drag: press, move in steps (SortableJS needs movement), and release once
+    the card shows in the target column, as a user would. SortableJS (forceFallback) looks at
+    where the pointer is every 50 ms, not on each move: released sooner, the card stays put."""
+    card_id = card.get_attribute("id")
     start, end = card.bounding_box(), target.bounding_box()
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
     page.mouse.down()
     page.mouse.move(start["x"] + start["width"] / 2 + 10, start["y"] + 20, steps=5)
     page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 30, steps=15)
+    expect(target.locator(f"#{card_id}")).to_be_attached()
     page.mouse.up()
 
 

@@ -131,6 +131,8 @@ def test_two_sessions_editing_the_same_field_get_a_conflict_and_lose_nothing(
     for tab in (page, other):
         tab.goto(f"/contacts/{contact_id}")
         tab.locator(f"#contact-{contact_id}-last_name").click()
+        # The editor is open, so it holds the version read before the other tab saves.
+        expect(tab.get_by_role("textbox", name="Last name")).to_have_value("Lovelace")
     other.get_by_role("textbox", name="Last name").fill("Theirs")
     other.get_by_role("textbox", name="Last name").press("Enter")
     expect(other.locator(f"#contact-{contact_id}-last_name")).to_have_text("Theirs")
@@ -177,6 +179,38 @@ def test_archived_contacts_leave_list_and_search_and_come_back_on_restore(app, p
     assert not _stored(app, gone)["archived"] and not _stored(app, keep)["archived"]
     page.goto("/contacts/?q=goner")
     expect(page.locator("#contact_list")).to_contain_text("Goner")
+
+
+def test_a_slow_search_answer_never_lands_over_a_later_filter_change(app, page):
+    """The search box and the filters are two htmx elements: without hx-sync on the form, a
+    search still running when a filter is ticked answered last and pushed its URL (without the
+    filter) over the filtered list, so a reload showed another list than the one on screen."""
+    create_user(app, role="manager", name="Mia Manager", email="rep@example.com")
+    _contact(app, last_name="Goner")
+    _contact(app, last_name="Gonzo")
+    login(page)
+    page.goto("/contacts/")
+    page.get_by_label("Select Ada Goner").check()
+    page.get_by_role("button", name="Archive").click()
+    expect(page.locator("#contact_list")).not_to_contain_text("Goner")
+    # The search for "gon" is slow: its answer is held until the filter change is done with.
+    held = []
+    page.route(
+        re.compile(r"/contacts/\?.*q=gon"), lambda r: r.continue_() if held else held.append(r)
+    )
+    search = page.get_by_role("searchbox", name="Search contacts")
+    filters = page.locator("#list-filters")
+    in_flight = re.compile(r"\bhtmx-request\b")
+    search.fill("gon")
+    expect(search).to_have_class(in_flight)  # the debounced search has been sent, and is held
+    page.get_by_label("Archived").check()
+    # What the filter change sent has come back (or waits its turn): now the search answers.
+    expect(filters).not_to_have_class(in_flight)
+    held[0].continue_()
+    expect(search).not_to_have_class(in_flight)
+    expect(filters).not_to_have_class(in_flight)
+    expect(page.locator("#list-count")).to_contain_text("1 archived contact")
+    expect(page).to_have_url(re.compile(r"q=gon.*archived=1"))
 
 
 def test_typing_smi_in_a_seeded_database_shows_the_smiths(app, page):

@@ -122,6 +122,9 @@ def test_click_to_edit_fields_on_the_record(app, page):
 
     # Someone else saves the title while our editor is open: both values are shown.
     page.locator("#field-title .inline-value").click()
+    # The click only sends the request: the editor must have read the version before the other
+    # save commits, or it opens on the new version and there is nothing to conflict with.
+    expect(page.locator("#field-title input[name=value]")).to_have_value("Hooli box")
     _committed(app, lambda: update_deal(deal_id, {"title": "Hooli server"}, ADMIN))
     page.locator("#field-title input[name=value]").fill("Hooli appliance")
     page.locator("#field-title input[name=value]").press("Enter")
