@@ -55,7 +55,6 @@ def related_deals(entity_type: str, entity_id, limit: int) -> list[Deal]:
     query = (
         select(Deal)
         .where(column == as_uuid(entity_id), Deal.archived_at.is_(None))
-        .options(joinedload(Deal.company), joinedload(Deal.owner))
         .order_by(Deal.close_date.asc().nulls_last(), Deal.id)
         .limit(limit)
     )
