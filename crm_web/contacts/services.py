@@ -24,6 +24,19 @@ from crm_web.custom_fields.services import clean_custom_fields
 from crm_web.search import keyset
 
 
+def invalid_items(field: str, values) -> list[str]:
+    """The refused values of a list field (emails, phones), so a form marks just their inputs."""
+    region = current_app.config.get("DEFAULT_PHONE_REGION", "US")
+    checks = {"emails": v.email, "phones": lambda item: v.phone(item, region)}
+    refused = []
+    for item in values or []:
+        try:
+            checks[field](item)
+        except v.FieldError:
+            refused.append(item)
+    return refused
+
+
 def _clean(data: dict, existing: Contact | None = None) -> dict:
     """Validated values for the fields present in `data` (all required ones on create)."""
     from crm_web.accounts.services import check_user_id

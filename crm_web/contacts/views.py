@@ -106,6 +106,7 @@ def field_update(contact_id, field):
             value=value,
             version=version,
             errors=exc.fields.get(field) or [exc.message],
+            invalid=services.invalid_items(field, value) if field in ("emails", "phones") else None,
         )
         return render("contacts/_field.html", status=422, **context)
     except ConflictError as exc:
@@ -127,7 +128,7 @@ def _submitted(field):
 @requires("records.create")
 def new():
     """The create form."""
-    return render("contacts/new.html", data={}, errors={}, **services.list_choices())
+    return render("contacts/new.html", data={}, errors={}, invalid={}, **services.list_choices())
 
 
 @bp.post("/")
@@ -138,7 +139,8 @@ def create():
     try:
         contact = services.create_contact(data, current_actor())
     except ValidationError as exc:
-        context = {"data": data, "errors": exc.fields, **services.list_choices()}
+        invalid = {k: services.invalid_items(k, data.get(k)) for k in ("emails", "phones")}
+        context = {"data": data, "errors": exc.fields, "invalid": invalid, **services.list_choices()}
         return render("contacts/new.html", status=422, **context)
     flash(f"Created {contact.full_name}.", "success")
     return redirect(url_for(".detail", contact_id=contact.id), 303)

@@ -351,3 +351,32 @@ def test_a_short_search_says_what_it_matched(client, signed_in):
     longer = client.get("/contacts/?q=jon", headers=HX).get_data(as_text=True)
     assert "type 3 characters or more" in short and "Jones" in short
     assert "type 3 characters or more" not in longer and "Jones" in longer
+
+
+def test_only_the_refused_email_is_marked_invalid(client, signed_in):
+    signed_in()
+    contact = make_contact(emails=["ada@example.com"])
+
+    def marked(html):
+        inputs = re.findall(r"<input[^>]*>", html)
+        return {
+            re.search(r'value="([^"]*)"', tag).group(1)
+            for tag in inputs
+            if 'aria-invalid="true"' in tag
+        }
+
+    edited = client.patch(
+        f"/contacts/{contact.id}/fields/emails",
+        data={"value": ["ada@example.com", "not-an-email"], "version": "1"},
+        headers=HX,
+    )
+    assert edited.status_code == 422
+    assert marked(edited.get_data(as_text=True)) == {"not-an-email"}
+
+    created = client.post(
+        "/contacts/",
+        data={"first_name": "Grace", "last_name": "Hopper", "emails": ["gh@navy.example", "oops@"]},
+    )
+    assert created.status_code == 422
+    assert marked(created.get_data(as_text=True)) == {"oops@"}
+    assert list_contacts() == [contact]
