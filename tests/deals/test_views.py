@@ -301,3 +301,13 @@ def test_company_fields_search_every_company_and_show_the_chosen_one_by_name(cli
 
     listed = client.get(f"/deals?company_id={hooli.id}").text
     assert 'value="Hooli"' in listed and "Hooli box" in listed
+
+
+def test_the_record_links_to_its_company_and_contact(client, sign_in):
+    sign_in("rep")
+    hooli = make_company(name="Hooli")
+    gavin = make_contact(company_id=hooli.id, first_name="Gavin", last_name="Belson")
+    deal = make_deal(company_id=hooli.id, contact_id=gavin.id)
+    page = client.get(f"/deals/{deal.id}").text
+    assert f'href="/companies/{hooli.id}" aria-label="Open Hooli"' in page
+    assert f'href="/contacts/{gavin.id}" aria-label="Open Gavin Belson"' in page
