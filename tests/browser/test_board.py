@@ -5,16 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import create_user, login, screenshot
-from tests.deals.browser import tolerant_page
+from tests.browser.conftest import create_user, expect_error_status, login, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(chromium, live_server, clean_db):
-    """The harness's page, except that the 409/422 answers of refused moves are expected."""
-    yield from tolerant_page(chromium, live_server)
 
 
 def _deals(app, *specs):
@@ -218,7 +211,7 @@ def test_a_move_of_a_deal_deleted_meanwhile_puts_the_card_back(app, page, rep):
     with app.app_context():
         delete_deal(ids["Ghost"], ADMIN)
         db.session.remove()
-    page.also_expected = [r"status of 404", r"Response Status Error Code 404"]
+    expect_error_status(page, 404)
     page.locator(f"#deal-{ids['Ghost']}").focus()
     page.keyboard.press("]")
     expect(page.locator("#board-status")).to_contain_text("could not be saved")

@@ -9,15 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import create_user, login, screenshot
-from tests.deals.browser import tolerant_page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(chromium, live_server, clean_db):
-    """The harness's page, except that 409/422 answers (refused edits) are expected."""
-    yield from tolerant_page(chromium, live_server)
 
 
 def _committed(app, make):
