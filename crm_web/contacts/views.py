@@ -140,7 +140,12 @@ def create():
         contact = services.create_contact(data, current_actor())
     except ValidationError as exc:
         invalid = {k: services.invalid_items(k, data.get(k)) for k in ("emails", "phones")}
-        context = {"data": data, "errors": exc.fields, "invalid": invalid, **services.list_choices()}
+        context = {
+            "data": data,
+            "errors": exc.fields,
+            "invalid": invalid,
+            **services.list_choices(),
+        }
         return render("contacts/new.html", status=422, **context)
     flash(f"Created {contact.full_name}.", "success")
     return redirect(url_for(".detail", contact_id=contact.id), 303)
