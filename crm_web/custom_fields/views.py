@@ -1,4 +1,5 @@
-"""Custom fields: the admin's definitions page (/admin/custom-fields)."""
+"""Custom fields: the admin's definitions page (/admin/custom-fields), and each record page's
+"Custom fields" card, edited in place like the built-in fields."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from flask import Blueprint, flash, redirect, request, url_for
 
 from crm_web.accounts.auth import current_actor, requires
-from crm_web.core.errors import ConstraintViolationError, ValidationError
+from crm_web.core.errors import ConflictError, ConstraintViolationError, ValidationError
 from crm_web.core.htmx import render
 from crm_web.custom_fields import services
 from crm_web.custom_fields.models import CUSTOMISABLE_ENTITIES, FIELD_TYPES
@@ -86,3 +87,58 @@ def delete(definition_id):
     cleared = services.delete_definition(definition_id, current_actor())
     flash(f"Field deleted; its value was removed from {cleared} record(s).", "success")
     return redirect(url_for(".admin"), 303)
+
+
+# Inline editing: /contacts/<id>/custom-fields/<name> and /companies/<id>/custom-fields/<name>,
+# beside each area's /fields/<field> routes, with the same display / editor / save contract.
+
+
+def _context(entity, record, definition, **extra):
+    return {"entity": entity, "record": record, "definition": definition, **extra}
+
+
+def field(entity, record_id, name):
+    """A custom field's display (Escape and "keep theirs")."""
+    record, definition = services.record_field(entity, record_id, name, current_actor())
+    return render("custom_fields/_field.html", **_context(entity, record, definition))
+
+
+def field_edit(entity, record_id, name):
+    """A custom field's editor, swapped over its display."""
+    record, definition = services.record_field(entity, record_id, name, current_actor())
+    return render("custom_fields/_field.html", **_context(entity, record, definition, editing=True))
+
+
+def field_update(entity, record_id, name):
+    """Save one custom field: display (200), editor with the message (422), conflict (409)."""
+    actor = current_actor()
+    value, version = request.form.get("value", ""), request.form.get("version")
+    try:
+        record = services.update_record_field(entity, record_id, name, value, version, actor)
+    except ValidationError as exc:
+        record, definition = services.record_field(entity, record_id, name, actor)
+        errors = exc.fields.get(f"custom_fields.{name}") or [exc.message]
+        context = _context(entity, record, definition, editing=True, value=value, errors=errors)
+        return render("custom_fields/_field.html", status=422, version=version, **context)
+    except ConflictError as exc:
+        _, definition = services.record_field(entity, record_id, name, actor)
+        context = _context(entity, exc.current, definition, conflict=True, yours=value)
+        return render("custom_fields/_field.html", status=409, **context)
+    _, definition = services.record_field(entity, record_id, name, actor)
+    return render("custom_fields/_field.html", **_context(entity, record, definition))
+
+
+_VIEWS = (
+    ("", "field", requires("records.read")(field), ["GET"]),
+    ("/edit", "field_edit", requires("records.update")(field_edit), ["GET"]),
+    ("", "field_update", requires("records.update")(field_update), ["PATCH", "PUT"]),
+)
+for _entity, _root in (("contact", "/contacts"), ("company", "/companies")):
+    for _suffix, _endpoint, _view, _methods in _VIEWS:
+        bp.add_url_rule(
+            f"{_root}/<record_id>/custom-fields/<name>{_suffix}",
+            _endpoint,
+            _view,
+            defaults={"entity": _entity},
+            methods=_methods,
+        )
