@@ -24,9 +24,10 @@ def _blueprints():
     from crm_web.accounts.views import bp as accounts
     from crm_web.companies.views import bp as companies
     from crm_web.contacts.views import bp as contacts
+    from crm_web.custom_fields.views import bp as custom_fields
     from crm_web.deals.views import bp as deals
 
-    return [accounts, deals, contacts, companies]
+    return [accounts, deals, contacts, companies, custom_fields]
 
 
 def _wants_json() -> bool:
@@ -69,6 +70,9 @@ NAVIGATION = [
     ("Admin", "accounts.admin_users", "users.manage"),
 ]
 
+# Items that stand for a whole section: Admin is current on every /admin/ page.
+SECTIONS = {"accounts.admin_users": "/admin/"}
+
 
 def navigation(app: Flask) -> list[dict]:
     """The navigation items the signed-in user may see; the one whose URL is the longest prefix
@@ -82,9 +86,13 @@ def navigation(app: Flask) -> list[dict]:
         if endpoint in app.view_functions and allowed(actor, action)
     ]
     path = request.path.rstrip("/") + "/"
-    matches = [i for i in items if path.startswith(i["url"].rstrip("/") + "/")]
+
+    def prefix(item):
+        return SECTIONS.get(item["endpoint"]) or item["url"].rstrip("/") + "/"
+
+    matches = [i for i in items if path.startswith(prefix(i))]
     if matches:
-        max(matches, key=lambda i: len(i["url"]))["current"] = True
+        max(matches, key=lambda i: len(prefix(i)))["current"] = True
     return items
 
 

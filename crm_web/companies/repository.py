@@ -48,6 +48,7 @@ def _row_query():
         Company.updated_at,
         Company.version,
         Company.archived_at,
+        Company.custom_fields,
     ).outerjoin(User, User.id == Company.owner_id)
 
 

@@ -12,7 +12,7 @@ from crm_web.core.db import transaction
 from crm_web.core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from crm_web.core.permissions import authorize, authorize_archive
 from crm_web.core.repository import check_version
-from crm_web.custom_fields.services import clean_custom_fields
+from crm_web.custom_fields.services import clean_custom_fields, record_fields
 from crm_web.search import keyset
 
 ADDRESS_PARTS = ("street", "city", "state", "postal_code", "country")
@@ -184,6 +184,7 @@ def company_page(company_id, actor: Actor) -> dict:
         "company": row,
         "contacts": get_contacts_by_company(row.id),
         "history": history_of_entity("company", row.id),
+        "custom_fields": record_fields("company", row),
         **related_to("company", row.id),
         "user_names": {str(user_id): name for user_id, name in choices["owners"]},
         **choices,

@@ -20,7 +20,7 @@ from crm_web.core.errors import (
 )
 from crm_web.core.permissions import authorize, authorize_archive
 from crm_web.core.repository import check_version
-from crm_web.custom_fields.services import clean_custom_fields
+from crm_web.custom_fields.services import clean_custom_fields, record_fields
 from crm_web.search import keyset
 
 
@@ -215,6 +215,7 @@ def contact_page(contact_id, actor: Actor) -> dict:
     return {
         "contact": row,
         "history": history,
+        "custom_fields": record_fields("contact", row),
         "user_names": names,
         **related_to("contact", row.id),
         **choices,

@@ -1,0 +1,59 @@
+"""An admin defines custom fields; a company's record page edits them in place."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import create_user, login, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_admin_defines_fields_and_sets_them_on_a_company(app, page):
+    create_user(app, email="admin@example.com", role="admin", name="Ada Admin")
+    login(page, email="admin@example.com")
+
+    page.goto("/admin/custom-fields")
+    expect(
+        page.get_by_role("navigation", name="Admin").get_by_role("link", name="Custom fields")
+    ).to_have_attribute("aria-current", "page")
+    form = page.locator("#new_field")
+    form.get_by_label("Record type").select_option("company")
+    form.get_by_label("Label", exact=True).fill("Industry")
+    form.get_by_label("Type", exact=True).select_option("enum")
+    form.get_by_label("Options").fill("Retail, Energy, Software")
+    form.get_by_role("button", name="Add field").click()
+    expect(page.locator("#cf-company")).to_contain_text("industry")
+
+    form.get_by_label("Record type").select_option("company")
+    form.get_by_label("Label", exact=True).fill("Employees")
+    form.get_by_label("Type", exact=True).select_option("number")
+    form.get_by_role("button", name="Add field").click()
+    expect(page.locator("#cf-company")).to_contain_text("employees")
+    screenshot(page, "custom-fields-admin")
+
+    page.goto("/companies/new")
+    page.get_by_label("Name").fill("Initech")
+    page.get_by_role("button", name="Create company").click()
+    expect(page.get_by_role("heading", name="Initech")).to_be_visible()
+
+    card = page.locator("#custom-fields")
+    industry = card.locator("[id$='-cf-industry']")
+    expect(industry).to_have_text("Empty")
+    industry.click()
+    card.get_by_role("combobox", name="Industry").select_option("Energy")
+    expect(industry).to_have_text("Energy")
+
+    employees = card.locator("[id$='-cf-employees']")
+    employees.click()
+    card.get_by_role("textbox", name="Employees").fill("abc")
+    card.get_by_role("textbox", name="Employees").press("Enter")
+    expect(card.get_by_role("alert")).to_contain_text("is not a number")
+    screenshot(page, "company-custom-field-refused")
+    card.get_by_role("textbox", name="Employees").fill("250")
+    card.get_by_role("textbox", name="Employees").press("Enter")
+    expect(employees).to_have_text("250")
+
+    page.reload()
+    expect(card.locator("[id$='-cf-industry']")).to_have_text("Energy")
+    expect(card.locator("[id$='-cf-employees']")).to_have_text("250")
+    screenshot(page, "company-custom-fields")
