@@ -170,10 +170,10 @@ def list_page(filters: dict, sort: str, descending: bool, cursor: dict, limit: i
         # Those are only looked for once the names starting with the term run out.
         unsearched = filtered(select(Contact.id), {**filters, "q": ""})
         starts = _starts_with(term)
-        others = _search(unsearched, term).where(~or_(*starts)).limit(SEARCH_CAP)
-        others = others.cte("others").prefix_with("MATERIALIZED")
         tiers = [[unsearched.where(condition) for condition in starts]]
         if _contains_search(term):
+            others = _search(unsearched, term).where(~or_(*starts)).limit(SEARCH_CAP)
+            others = others.cte("others").prefix_with("MATERIALIZED")
             tiers.append([select(Contact.id).join(others, others.c.id == Contact.id)])
         return fetch_tiered_page(
             tiers, RELEVANCE, _rows_of, descending=descending, limit=limit, **cursor

@@ -7,7 +7,7 @@ import re
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
 from crm_web.core.db import db, transaction
-from crm_web.core.errors import NotFoundError, ValidationError
+from crm_web.core.errors import ConflictError, NotFoundError, ValidationError
 from crm_web.core.permissions import authorize
 from crm_web.custom_fields import repository as repo
 from crm_web.custom_fields.models import CUSTOMISABLE_ENTITIES, FIELD_TYPES, CustomFieldDefinition
@@ -124,7 +124,6 @@ def clean_custom_fields(entity_type: str, values, existing: dict | None = None) 
 
 
 # Inline editing of one custom field on a record page (contacts and companies).
-EDITABLE_ENTITIES = ("contact", "company")
 
 
 def _record_services(entity_type: str):
@@ -158,18 +157,19 @@ def record_fields(entity_type: str, record) -> list[tuple[CustomFieldDefinition,
 
 
 def update_record_field(entity_type: str, record_id, name: str, value, expected_version, actor):
-    """Inline edit of one custom field (blank removes the value); returns the record. Errors are
-    keyed `custom_fields.<name>`; a stale version raises ConflictError carrying the record now."""
-    from crm_web.core.errors import ConflictError
-
-    record, _ = record_field(entity_type, record_id, name, actor)
+    """Inline edit of one custom field (blank removes the value); returns the record and the
+    field's definition. Errors are keyed `custom_fields.<name>`; a stale version raises
+    ConflictError carrying the record now."""
+    record, definition = record_field(entity_type, record_id, name, actor)
     _, update = _record_services(entity_type)
     if expected_version in (None, ""):
         # Never a blind write: an edit must say which version of the record it changes.
         message = "This edit is missing the version it changes; reload the page."
         raise ValidationError({f"custom_fields.{name}": [message]})
     try:
-        return update(record.id, {"custom_fields": {name: value}}, actor, expected_version)
+        return update(
+            record.id, {"custom_fields": {name: value}}, actor, expected_version
+        ), definition
     except ConflictError as exc:
         db.session.expire_all()
         raise ConflictError(_record_services(entity_type)[0](record_id)) from exc

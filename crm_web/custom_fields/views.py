@@ -114,7 +114,9 @@ def field_update(entity, record_id, name):
     actor = current_actor()
     value, version = request.form.get("value", ""), request.form.get("version")
     try:
-        record = services.update_record_field(entity, record_id, name, value, version, actor)
+        record, definition = services.update_record_field(
+            entity, record_id, name, value, version, actor
+        )
     except ValidationError as exc:
         record, definition = services.record_field(entity, record_id, name, actor)
         errors = exc.fields.get(f"custom_fields.{name}") or [exc.message]
@@ -124,7 +126,6 @@ def field_update(entity, record_id, name):
         _, definition = services.record_field(entity, record_id, name, actor)
         context = _context(entity, exc.current, definition, conflict=True, yours=value)
         return render("custom_fields/_field.html", status=409, **context)
-    _, definition = services.record_field(entity, record_id, name, actor)
     return render("custom_fields/_field.html", **_context(entity, record, definition))
 
 
