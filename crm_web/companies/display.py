@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from flask import url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 ADDRESS_PARTS = frozenset({"street", "city", "state", "postal_code", "country"})
 DISPLAYED = ADDRESS_PARTS | {"name", "owner_id"}
@@ -12,9 +14,9 @@ LIST_FIELDS = ("name", "city", "country")
 
 def _inner(company, name) -> str:
     if name == "owner_id":
-        return str(escape(company.owner_name or "Unassigned"))
+        return escape(company.owner_name or "Unassigned")
     value = company.name if name == "name" else (company.address or {}).get(name)
-    return str(escape(value)) if value else '<span class="muted">Empty</span>'
+    return escape(value) if value else '<span class="muted">Empty</span>'
 
 
 def _display(company_id: str, company, name, compact, base) -> str:
@@ -44,6 +46,7 @@ def company_rows(rows, companies_root: str, contacts_root: str, archived: bool) 
         company_id = str(row.id)
         base = companies_root + company_id
         name = escape(row.name)
+        updated = row.updated_at.isoformat()
         cells = "".join(
             f"<td>{_display(company_id, row, field, True, base)}</td>" for field in LIST_FIELDS
         )
@@ -58,8 +61,8 @@ def company_rows(rows, companies_root: str, contacts_root: str, archived: bool) 
             f'value="{company_id}" aria-label="Select {name}"></td>{cells}'
             f'<td class="num"><a href="{contacts_root}?company={company_id}">{row.contact_count}</a></td>'
             f"<td>{_display(company_id, row, 'owner_id', True, base)}</td>"
-            f'<td class="nowrap"><time datetime="{row.updated_at.isoformat()}">'
-            f'{row.updated_at:%Y-%m-%d}</time></td><td class="nowrap">{restore} '
+            f'<td class="nowrap"><time datetime="{updated}">{updated[:10]}</time></td>'
+            f'<td class="nowrap">{restore} '
             f'<a href="{base}" class="open-link">Open</a></td></tr>'
         )
     return Markup("".join(html))  # noqa: S704 - names escaped here, values by _inner

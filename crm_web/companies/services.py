@@ -174,20 +174,19 @@ def company_view(company_id, actor: Actor):
 
 def company_page(company_id, actor: Actor) -> dict:
     """The record page: the company, its contacts, deals, tasks, notes and history."""
-    from crm_web.audit.services import history_of_entity
-    from crm_web.contacts.services import get_contacts_by_company, list_choices
+    from crm_web.audit.services import history_with_names
+    from crm_web.contacts.services import get_contacts_by_company
     from crm_web.deals.services import related_to
 
     row = company_view(company_id, actor)
-    choices = list_choices()
     return {
         "company": row,
         "contacts": get_contacts_by_company(row.id),
-        "history": history_of_entity("company", row.id),
+        "history": history_with_names("company", row.id),
         "custom_fields": record_fields("company", row),
         **related_to("company", row.id),
-        "user_names": {str(user_id): name for user_id, name in choices["owners"]},
-        **choices,
+        # Fields are displayed, not edited: an editor brings its own owner choices.
+        "owners": (),
     }
 
 

@@ -10,7 +10,7 @@ from crm_web.companies.display import company_display, company_rows
 from crm_web.contacts.forms import list_params, list_query_args
 from crm_web.contacts.services import list_choices
 from crm_web.core.errors import ConflictError, ValidationError
-from crm_web.core.htmx import render
+from crm_web.core.htmx import render, wants_fragment
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 bp.add_app_template_global(company_display, "company_display")
@@ -21,7 +21,8 @@ SORTABLE = ("name", "city", "country", "owner", "updated")
 def _list_context(params):
     return {
         **services.list_page(params, current_actor()),
-        **list_choices(),
+        # The owner filter is outside the list: a list swap has no use for the owners.
+        "owners": [] if wants_fragment() else list_choices()["owners"],
         "params": params,
         "notice": session.pop("companies_notice", None),
         "state": list_query_args(params),

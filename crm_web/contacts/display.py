@@ -1,14 +1,17 @@
 """A contact field's click-to-edit display, as HTML. A list page shows 300 of them; built here
 with f-strings it costs a tenth of the same markup from a Jinja macro, and the record page and
-HTMX fragments use the very same function, so there is one source of this markup."""
+HTMX fragments use the very same function, so there is one source of this markup.
+Values are escaped with the standard library's html.escape (quotes included): it returns a str,
+where markupsafe's escape builds a Markup object per value at twice the cost."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from html import escape
 
 import phonenumbers
 from flask import url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 MUTED = '<span class="muted">{}</span>'
 
@@ -61,9 +64,9 @@ def _inner(contact, name, compact, company_root) -> str:
         )
         return f'<a href="{href}">{escape(contact.company_name)}</a>'  # href: from a UUID
     if name == "owner_id":
-        return str(escape(contact.owner_name or "Unassigned"))
+        return escape(contact.owner_name or "Unassigned")
     value = getattr(contact, name)
-    return str(escape(value)) if value else MUTED.format("Empty")
+    return escape(value) if value else MUTED.format("Empty")
 
 
 DISPLAYED = frozenset({"first_name", "last_name", "emails", "phones", "company_id", "owner_id"})
@@ -100,6 +103,7 @@ def contact_rows(rows, contacts_root: str, company_root: str, archived: bool) ->
         contact_id = str(row.id)
         base = contacts_root + contact_id
         name = escape(f"{row.first_name} {row.last_name}")
+        updated = row.updated_at.isoformat()
         cells = "".join(
             f"<td>{_display(contact_id, row, field, True, base, company_root)}</td>"
             for field in LIST_FIELDS
@@ -113,8 +117,8 @@ def contact_rows(rows, contacts_root: str, company_root: str, archived: bool) ->
         html.append(
             f'<tr id="row-{contact_id}"><td class="select"><input type="checkbox" name="ids" '
             f'value="{contact_id}" aria-label="Select {name}"></td>{cells}'
-            f'<td class="nowrap"><time datetime="{row.updated_at.isoformat()}">'
-            f'{row.updated_at:%Y-%m-%d}</time></td><td class="nowrap">{restore} '
+            f'<td class="nowrap"><time datetime="{updated}">{updated[:10]}</time></td>'
+            f'<td class="nowrap">{restore} '
             f'<a href="{base}" class="open-link">Open</a></td></tr>'
         )
     return Markup("".join(html))  # noqa: S704 - names escaped here, values by _inner

@@ -12,7 +12,7 @@ from crm_web.accounts.models import User
 from crm_web.companies.models import Company
 from crm_web.contacts.models import EMAIL_SORT, PHONE_SORT, SEARCH_TEXT, Contact, name_key
 from crm_web.core.db import db
-from crm_web.core.repository import as_uuid, get_by_id, page
+from crm_web.core.repository import as_uuid, get_by_id, literal_limit, page
 from crm_web.search.keyset import (
     SortKey,
     estimate_total,
@@ -274,6 +274,6 @@ def baseline_rows(limit: int = 50) -> list:
         select(Contact.id, Contact.first_name, Contact.last_name, Contact.emails)
         .where(Contact.archived_at.is_(None))
         .order_by(Contact.last_name, Contact.first_name, Contact.id)
-        .limit(limit)
+        .limit(literal_limit(limit))  # as the list's own query: a fair yardstick
     )
     return list(db.session.execute(query))

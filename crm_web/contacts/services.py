@@ -205,20 +205,17 @@ def contact_view(contact_id, actor: Actor):
 
 def contact_page(contact_id, actor: Actor) -> dict:
     """Everything the record page shows: the contact, its company, deals, tasks, notes, history."""
-    from crm_web.audit.services import history_of_entity
+    from crm_web.audit.services import history_with_names
     from crm_web.deals.services import related_to
 
     row = contact_view(contact_id, actor)
-    choices = list_choices()
-    names = {str(user_id): name for user_id, name in choices["owners"]}
-    history = history_of_entity("contact", row.id)
     return {
         "contact": row,
-        "history": history,
+        "history": history_with_names("contact", row.id),
         "custom_fields": record_fields("contact", row),
-        "user_names": names,
         **related_to("contact", row.id),
-        **choices,
+        # Fields are displayed, not edited: an editor brings its own owner choices.
+        "owners": (),
     }
 
 

@@ -10,7 +10,7 @@ from crm_web.contacts import services
 from crm_web.contacts.display import contact_display, contact_rows, readable_phone
 from crm_web.contacts.forms import contact_data, list_params, list_query_args
 from crm_web.core.errors import ConflictError, ValidationError
-from crm_web.core.htmx import render
+from crm_web.core.htmx import render, wants_fragment
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
@@ -26,7 +26,8 @@ def _list_context(params):
     notice = session.pop("contacts_notice", None)
     return {
         **page,
-        **services.list_choices(),
+        # Owner pickers are drawn with the page only (a list swap keeps them: hx-preserve).
+        "owners": [] if wants_fragment() else services.list_choices()["owners"],
         "params": params,
         "notice": notice,
         "state": list_query_args(params),

@@ -12,8 +12,13 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import func, select, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from crm_web.core.db import db
+from crm_web.core.repository import literal_limit
 
 
 def _text(value) -> str:
@@ -106,7 +111,11 @@ def fetch_page(
         query = query.where(row_key > bound if descending else row_key < bound)
     reverse = descending != backwards
     order = [c.desc() if reverse else c.asc() for c in key.columns]
-    rows = list(db.session.execute(query.add_columns(*columns).order_by(*order).limit(limit + 1)))
+    rows = list(
+        db.session.execute(
+            query.add_columns(*columns).order_by(*order).limit(literal_limit(limit + 1))
+        )
+    )
     return _page(rows, len(key.columns), limit, backwards, after_values, before_values)
 
 
@@ -168,16 +177,37 @@ def _fetch_tier(queries, tier: int, key: SortKey, rows, reverse: bool, bound, li
             values = sa.tuple_(*[sa.literal(v) for v in bound])
             query = query.where(row_key < values if reverse else row_key > values)
         order = [c.desc() if reverse else c.asc() for c in key.columns]
-        parts.append(query.add_columns(*columns).order_by(*order).limit(limit))
+        parts.append(query.add_columns(*columns).order_by(*order).limit(literal_limit(limit)))
     if len(parts) > 1:
         union = sa.union_all(*[select(*part.subquery().c) for part in parts]).subquery()
         keys = [union.c[name] for name in labels[1:]]
         order = [k.desc() if reverse else k.asc() for k in keys]
-        parts = [select(*union.c).order_by(*order).limit(limit)]
+        parts = [select(*union.c).order_by(*order).limit(literal_limit(limit))]
     page = parts[0].subquery("page")
     keys = [page.c[name] for name in labels]
     order = [k.desc() if reverse else k.asc() for k in keys[1:]]
     return list(db.session.execute(rows(page).add_columns(*keys).order_by(*order)))
+
+
+class Explain(Executable, ClauseElement):
+    """`EXPLAIN (FORMAT JSON) <statement>` as a statement SQLAlchemy compiles once per shape and
+    caches, like any query (compiling the statement by hand on every count cost 0.6 ms)."""
+
+    _traverse_internals = [("statement", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, statement):
+        self.statement = statement
+
+    @property
+    def _all_selected_columns(self):
+        # A cached compilation matches its result columns (the statement's, compiled inside)
+        # to the statement run; the plan comes back as one column where the statement has one.
+        return self.statement.selected_columns
+
+
+@compiles(Explain, "postgresql")
+def _compile_explain(element, compiler, **kw):
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
 
 
 def list_page(params: dict, fetch, count) -> dict:
@@ -214,10 +244,8 @@ def estimate_total(query, table: str, *, unfiltered: bool, exact_up_to: int = 10
         if estimate is not None and estimate > exact_up_to:
             return int(estimate), True
     bare = query.with_only_columns(sa.literal(1)).order_by(None)
-    connection = db.session.connection()
-    compiled = bare.compile(connection)
-    plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
-    estimate = int(plan.scalar()[0]["Plan"]["Plan Rows"])
+    plan = db.session.execute(Explain(bare)).scalar()
+    estimate = int(plan[0]["Plan"]["Plan Rows"])
     if estimate > exact_up_to:
         return estimate, True
     capped = select(func.count()).select_from(bare.limit(exact_up_to + 1).subquery())

@@ -34,6 +34,7 @@ def _stored(app, contact_id):
             "emails": contact.emails,
             "phones": contact.phones,
             "archived": contact.archived_at is not None,
+            "owner_id": contact.owner_id,
         }
         db.session.remove()
     return values
@@ -179,6 +180,28 @@ def test_archived_contacts_leave_list_and_search_and_come_back_on_restore(app, p
     assert not _stored(app, gone)["archived"] and not _stored(app, keep)["archived"]
     page.goto("/contacts/?q=goner")
     expect(page.locator("#contact_list")).to_contain_text("Goner")
+
+
+def test_bulk_assign_still_offers_every_owner_after_the_list_is_swapped(app, page):
+    """List swaps (search, the archived view and back) send the owner picker empty and
+    hx-preserve keeps the one drawn with the page: it must still list every owner."""
+    create_user(app, role="manager", name="Mia Manager", email="rep@example.com")
+    olive = create_user(app, name="Olive Owner", email="olive@example.com")
+    contact = _contact(app, last_name="Assignee")
+    login(page)
+    page.goto("/contacts/")
+    page.get_by_role("searchbox", name="Search contacts").fill("assignee")
+    expect(page).to_have_url(re.compile(r"q=assignee"))
+    page.get_by_label("Archived").check()
+    expect(page.locator("#list-count")).to_contain_text("0 archived contacts")
+    expect(page.locator("#bulk").get_by_label("Owner")).to_be_hidden()
+    page.get_by_label("Archived").uncheck()
+    expect(page.locator("#list-count")).to_contain_text("1 contact")
+    page.get_by_label("Select Ada Assignee").check()
+    page.locator("#bulk").get_by_label("Owner").select_option(label="Olive Owner")
+    page.get_by_role("button", name="Assign", exact=True).click()
+    expect(page.locator("#contact_list")).to_contain_text("Olive Owner")
+    assert _stored(app, contact)["owner_id"] == olive
 
 
 def test_a_slow_search_answer_never_lands_over_a_later_filter_change(app, page):

@@ -115,4 +115,4 @@ def test_list_rows_escape_what_users_typed_live_and_archived(app, client):
     assert "<b>Bold" not in live and "<i>Paris" not in live
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Sons" in live and "&lt;i&gt;Paris&lt;/i&gt;" in live
     assert "<script>x()" not in archived
-    assert 'aria-label="Restore &#34;&gt;&lt;script&gt;x()&lt;/script&gt;"' in archived
+    assert 'aria-label="Restore &quot;&gt;&lt;script&gt;x()&lt;/script&gt;"' in archived

@@ -187,6 +187,21 @@ def test_record_page_shows_company_sections_and_history(client, signed_in):
     assert "Lovelace" in html and "Byron" in html
 
 
+def test_history_names_who_made_each_change_even_once_they_are_deactivated(client, signed_in):
+    from crm_web.accounts.services import set_active
+    from crm_web.contacts.services import update_contact
+
+    former = signed_in(name="Fran Former")
+    contact = make_contact()
+    update_contact(contact.id, {"last_name": "Byron"}, former.as_actor())
+    set_active(former.id, False, ADMIN)
+    signed_in(name="Mia Manager")
+    html = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    history = html[html.index('id="history"') :]
+    assert '<span class="history-who">Fran Former</span>' in history
+    assert str(former.id) not in history
+
+
 def test_unknown_contact_is_404(client, signed_in):
     signed_in()
     assert client.get("/contacts/not-a-uuid").status_code == 404
@@ -260,10 +275,10 @@ def test_list_rows_escape_what_users_typed_live_and_archived(client, signed_in):
     archived = client.get("/contacts/?archived=1").get_data(as_text=True)
     assert "<script>x()" not in live and "<b>Bold" not in live and "<i>Evil" not in live
     assert "&lt;b&gt;Bold&lt;/b&gt;" in live and "&lt;i&gt;Evil&lt;/i&gt; &amp; Co" in live
-    assert 'aria-label="Select &#34;&gt;&lt;script&gt;' in live
+    assert 'aria-label="Select &quot;&gt;&lt;script&gt;' in live
     assert (
         "<u>Gone" not in archived
-        and 'aria-label="Restore &lt;u&gt;Gone&lt;/u&gt; O&#39;Neil"' in archived
+        and 'aria-label="Restore &lt;u&gt;Gone&lt;/u&gt; O&#x27;Neil"' in archived
     )
 
 
