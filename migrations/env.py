@@ -97,6 +97,9 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
+            # The web's statement timeout is for requests: a migration may rewrite a table of a
+            # million rows (0006 takes minutes there).
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             context.run_migrations()
 
 

@@ -4,13 +4,13 @@ from sqlalchemy import select
 from crm_web.accounts.models import User
 from crm_web.audit.models import AuditLog
 from crm_web.core.db import db
-from crm_web.core.repository import as_uuid
+from crm_web.core.repository import as_uuid, literal_limit
 
 
 def _latest_in_order(condition, limit: int) -> list[AuditLog]:
     """The newest `limit` rows, oldest first: a long history shows its recent end, in order."""
     rows = db.session.scalars(
-        select(AuditLog).where(condition).order_by(AuditLog.seq.desc()).limit(limit)
+        select(AuditLog).where(condition).order_by(AuditLog.seq.desc()).limit(literal_limit(limit))
     )
     return list(reversed(rows.all()))
 
@@ -27,7 +27,7 @@ def history_with_names(entity_type: str, entity_id, limit: int = 500) -> list[tu
         .outerjoin(User, sa.cast(User.id, sa.String) == AuditLog.user_id)
         .where(_of_entity(entity_type, entity_id))
         .order_by(AuditLog.seq.desc())
-        .limit(limit)
+        .limit(literal_limit(limit))
     )
     return [tuple(row) for row in reversed(rows.all())]
 

@@ -3,10 +3,21 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Unmapped, mapped_column, unmapped_column
 
 from crm_web.core.audit import Audited
 from crm_web.core.db import TimestampedMixin, VersionedMixin, db, uuid_pk
+
+# List sorts (migration 0006): companies without a city, country or owner last.
+CITY_SORT = (
+    "((address ->> 'city'::text) IS NULL)",
+    "COALESCE(address ->> 'city'::text, ''::text)",
+)
+COUNTRY_SORT = (
+    "((address ->> 'country'::text) IS NULL)",
+    "COALESCE(address ->> 'country'::text, ''::text)",
+)
+OWNER_SORT = ("(owner_sort_name IS NULL)", "(COALESCE(owner_sort_name, ''::text))")
 
 
 class Company(Audited, TimestampedMixin, VersionedMixin, db.Model):
@@ -29,6 +40,11 @@ class Company(Audited, TimestampedMixin, VersionedMixin, db.Model):
             "archived_at",
             postgresql_where=sa.text("archived_at IS NOT NULL"),
         ),
+        # Migration 0006: the list's other sorts.
+        sa.Index("idx_companies_city_keyset", *map(sa.text, CITY_SORT), "name", "id"),
+        sa.Index("idx_companies_country_keyset", *map(sa.text, COUNTRY_SORT), "name", "id"),
+        sa.Index("idx_companies_owner_keyset", *map(sa.text, OWNER_SORT), "name", "id"),
+        sa.Index("idx_companies_updated_keyset", "updated_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -40,6 +56,8 @@ class Company(Audited, TimestampedMixin, VersionedMixin, db.Model):
         UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The owner's name, kept by triggers (migration 0006) for the list's owner sort only.
+    owner_sort_name: Unmapped[str | None] = unmapped_column(sa.Text)
 
     @property
     def status(self) -> str:

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from crm_web.accounts.models import User
-from crm_web.companies.models import Company
+from crm_web.companies.models import CITY_SORT, COUNTRY_SORT, OWNER_SORT, Company
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id, page
 from crm_web.search.keyset import SortKey, estimate_total, fetch_page, like_pattern
 
-CITY = func.coalesce(Company.address["city"].astext, "\uffff")
-COUNTRY = func.coalesce(Company.address["country"].astext, "\uffff")
+
+def _sort(expressions) -> SortKey:
+    """A sort by (missing, value) expressions of an index of migration 0006, then name."""
+    columns = (*map(sa.literal_column, expressions), Company.name, Company.id)
+    return SortKey(columns, ("bool", "str", "str", "uuid"))
+
+
 SORTS = {
     "name": SortKey((Company.name, Company.id), ("str", "uuid")),
-    "city": SortKey((CITY, Company.name, Company.id), ("str", "str", "uuid")),
-    "country": SortKey((COUNTRY, Company.name, Company.id), ("str", "str", "uuid")),
-    "owner": SortKey(
-        (func.coalesce(User.name, "\uffff"), Company.name, Company.id), ("str", "str", "uuid")
-    ),
+    "city": _sort(CITY_SORT),
+    "country": _sort(COUNTRY_SORT),
+    "owner": _sort(OWNER_SORT),
     "updated": SortKey((Company.updated_at, Company.id), ("datetime", "uuid")),
 }
 

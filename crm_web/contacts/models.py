@@ -3,7 +3,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Unmapped, mapped_column, unmapped_column
 
 from crm_web.core.audit import Audited
 from crm_web.core.db import TimestampedMixin, VersionedMixin, db, uuid_pk
@@ -14,6 +14,9 @@ EMAIL_SORT = ("(cardinality(emails) = 0)", "(COALESCE(emails[1], ''::text))")
 PHONE_SORT = ("(cardinality(phones) = 0)", "(COALESCE(phones[1], ''::text))")
 # Lower-cased names, emails and phone digits in one string, for trigram `LIKE '%term%'`.
 SEARCH_TEXT = "crm_contact_search_text(first_name, last_name, emails, phones)"
+# Sort by company or owner name (migration 0006), contacts without one last.
+COMPANY_SORT = ("(company_sort_name IS NULL)", "(COALESCE(company_sort_name, ''::text))")
+OWNER_SORT = ("(owner_sort_name IS NULL)", "(COALESCE(owner_sort_name, ''::text))")
 
 
 def name_key(column):
@@ -59,6 +62,9 @@ class Contact(Audited, TimestampedMixin, VersionedMixin, db.Model):
             name_key(sa.column("first_name")),
             "id",
         ),
+        # Migration 0006: sorts by company and by owner name.
+        sa.Index("idx_contacts_company_keyset", *map(sa.text, COMPANY_SORT), "last_name", "id"),
+        sa.Index("idx_contacts_owner_keyset", *map(sa.text, OWNER_SORT), "last_name", "id"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -75,6 +81,10 @@ class Contact(Audited, TimestampedMixin, VersionedMixin, db.Model):
         UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Copies of the company's and owner's names, kept by triggers (migration 0006) for the
+    # list's sorts only: in the table, not in the entity (nor in its audit trail).
+    company_sort_name: Unmapped[str | None] = unmapped_column(sa.Text)
+    owner_sort_name: Unmapped[str | None] = unmapped_column(sa.Text)
 
     @property
     def full_name(self) -> str:

@@ -10,7 +10,15 @@ from sqlalchemy.dialects import postgresql
 
 from crm_web.accounts.models import User
 from crm_web.companies.models import Company
-from crm_web.contacts.models import EMAIL_SORT, PHONE_SORT, SEARCH_TEXT, Contact, name_key
+from crm_web.contacts.models import (
+    COMPANY_SORT,
+    EMAIL_SORT,
+    OWNER_SORT,
+    PHONE_SORT,
+    SEARCH_TEXT,
+    Contact,
+    name_key,
+)
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id, literal_limit, page
 from crm_web.search.keyset import (
@@ -21,8 +29,7 @@ from crm_web.search.keyset import (
     like_pattern,
 )
 
-# Each list sort, its expressions matching an index of migration 0003 (company and owner are
-# sorted by the joined name: fine for the few thousand rows a filter leaves, not index-backed).
+# Each list sort, its expressions matching an index of migration 0003 (company and owner: 0006).
 SORTS = {
     "name": SortKey((Contact.last_name, Contact.first_name, Contact.id), ("str", "str", "uuid")),
     "email": SortKey(
@@ -35,12 +42,17 @@ SORTS = {
     ),
     "updated": SortKey((Contact.updated_at, Contact.id), ("datetime", "uuid")),
     "company": SortKey(
-        (func.coalesce(Company.name, "\uffff"), Contact.last_name, Contact.id),
-        ("str", "str", "uuid"),
+        (*map(sa.literal_column, COMPANY_SORT), Contact.last_name, Contact.id),
+        ("bool", "str", "str", "uuid"),
     ),
     "owner": SortKey(
-        (func.coalesce(User.name, "\uffff"), Contact.last_name, Contact.id),
-        ("str", "str", "uuid"),
+        # Qualified: the list joins companies, which have an owner_sort_name too.
+        (
+            *(sa.literal_column(e.replace("owner_", "contacts.owner_")) for e in OWNER_SORT),
+            Contact.last_name,
+            Contact.id,
+        ),
+        ("bool", "str", "str", "uuid"),
     ),
 }
 # Matches the index expression text, so the trigram index serves the search.

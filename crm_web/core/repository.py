@@ -38,7 +38,7 @@ def literal_limit(n: int):
 
 
 def page(query, limit: int, offset: int = 0):
-    return list(db.session.scalars(query.limit(limit).offset(offset)))
+    return list(db.session.scalars(query.limit(literal_limit(limit)).offset(offset)))
 
 
 def check_version(record, expected_version) -> None:

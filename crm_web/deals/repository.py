@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from crm_web.core.db import db
-from crm_web.core.repository import as_uuid, get_by_id, page
+from crm_web.core.repository import as_uuid, get_by_id, literal_limit, page
 from crm_web.deals.models import Deal, PipelineStage
 from crm_web.search.keyset import SortKey, decode_cursor, fetch_page
 
@@ -56,7 +56,7 @@ def related_deals(entity_type: str, entity_id, limit: int) -> list[Deal]:
         select(Deal)
         .where(column == as_uuid(entity_id), Deal.archived_at.is_(None))
         .order_by(Deal.close_date.asc().nulls_last(), Deal.id)
-        .limit(limit)
+        .limit(literal_limit(limit))
     )
     return list(db.session.scalars(query))
 
@@ -112,7 +112,7 @@ def column_deals(stage: str, filters: dict, after: tuple | None, limit: int) -> 
         when, deal_id = after
         key = _INFINITY if when is None else sa.literal(when, sa.Date)
         query = query.where(sa.tuple_(_CLOSE_KEY, Deal.id) > sa.tuple_(key, deal_id))
-    query = _with_links(query).order_by(_CLOSE_KEY, Deal.id).limit(limit)
+    query = _with_links(query).order_by(_CLOSE_KEY, Deal.id).limit(literal_limit(limit))
     return list(db.session.scalars(query).unique())
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import event, text
 
 from crm_web.core.db import db
 from crm_web.deals import repository as repo
+from tests.plans import plan_of, read_in_order, sorts, tree
 from tests.support import make_company, make_deal
 
 
@@ -58,56 +59,6 @@ def test_pages_do_not_query_per_deal(client, sign_in):
         assert len(_statements(client, url)) == len(statements), url
     board = _statements(client, "/deals/board")
     assert sum("GROUP BY deals.stage, deals.currency" in s for s in board) == 1
-
-
-def _plan(run) -> dict:
-    """The JSON plan of the one statement `run()` executes, with its parameters."""
-    captured = []
-
-    def keep(conn, cursor, statement, parameters, *args):
-        captured.append((statement, parameters))
-
-    engine = db.session.get_bind().engine
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-    assert len(captured) == 1
-    explain = db.session.connection().exec_driver_sql(
-        f"EXPLAIN (FORMAT JSON) {captured[0][0]}", captured[0][1]
-    )
-    return explain.scalar()[0]["Plan"]
-
-
-def _paths_to(node: dict, index: str, above=()):
-    """For each scan of `index`, the node types above it (outermost first)."""
-    if node.get("Index Name") == index:
-        yield above
-    for child in node.get("Plans", ()):
-        yield from _paths_to(child, index, (*above, node["Node Type"]))
-
-
-def _tree(node: dict, depth=0) -> str:
-    """The plan as indented lines, for a failure's message."""
-    line = " ".join(str(node.get(k, "")) for k in ("Node Type", "Index Name", "Index Cond"))
-    children = "".join(_tree(child, depth + 1) for child in node.get("Plans", ()))
-    return f"\n{'  ' * depth}{line} rows={node['Plan Rows']}{children}"
-
-
-def _sorts(node: dict) -> int:
-    return ("Sort" in node["Node Type"]) + sum(map(_sorts, node.get("Plans", ())))
-
-
-def _read_in_order(plan: dict, index: str) -> bool:
-    """Some scan of `index` feeds a Limit with no Sort in between: it reads about a page of
-    index entries, in key order, never every matching deal."""
-    for above in _paths_to(plan, index):
-        if "Limit" in above:
-            below_limit = above[len(above) - above[::-1].index("Limit") :]
-            if not any("Sort" in node for node in below_limit):
-                return True
-    return False
 
 
 LIST_INDEXES = {
@@ -167,16 +118,16 @@ def test_list_queries_use_the_indexes_of_migration_0004(many_deals, sort, filter
         {**first, "before": before},
         {**first, "last": True},
     ):
-        plan = _plan(lambda c=cursor: repo.search_deals(filters, sort, c, 50))
+        plan = plan_of(lambda c=cursor: repo.search_deals(filters, sort, c, 50))
         # One stage's deals by title: (stage, title, id) serves that better than (title, id).
         by_stage = filters.get("stage") and sort == "title"
-        assert _read_in_order(plan, LIST_INDEXES["stage" if by_stage else sort]), _tree(plan)
+        assert read_in_order(plan, LIST_INDEXES["stage" if by_stage else sort]), tree(plan)
         # The stage sort orders by a column of pipeline_stages: it sorts the first page-full
         # of each stage (read in order from its index), not every deal.
-        assert _sorts(plan) == (sort == "stage"), _tree(plan)
+        assert sorts(plan) == (sort == "stage"), tree(plan)
 
 
 @pytest.mark.parametrize("after", [None, (None, uuid.UUID(int=1))])
 def test_a_board_column_reads_its_cards_from_the_index_of_migration_0004(many_deals, after):
-    plan = _plan(lambda: repo.column_deals("Lead", {}, after, 26))
-    assert _read_in_order(plan, "idx_deals_board_keyset") and not _sorts(plan), _tree(plan)
+    plan = plan_of(lambda: repo.column_deals("Lead", {}, after, 26))
+    assert read_in_order(plan, "idx_deals_board_keyset") and not sorts(plan), tree(plan)
