@@ -190,6 +190,13 @@ def company_page(company_id, actor: Actor) -> dict:
     }
 
 
+def history(company_id, actor: Actor) -> list[tuple]:
+    """The company's history as its page shows it (see company_page). Everyone."""
+    from crm_web.audit.services import history_with_names
+
+    return history_with_names("company", company_view(company_id, actor).id)
+
+
 def company_name(company_id) -> str | None:
     """The name of a company id (for showing a chosen company); None when there is none."""
     company = repo.get_company(company_id) if company_id else None

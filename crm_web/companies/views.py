@@ -10,7 +10,7 @@ from crm_web.companies.display import company_display, company_rows
 from crm_web.contacts.forms import list_params, list_query_args
 from crm_web.contacts.services import list_choices
 from crm_web.core.errors import ConflictError, ValidationError
-from crm_web.core.htmx import render, wants_fragment
+from crm_web.core.htmx import render, saved, wants_fragment
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 bp.add_app_template_global(company_display, "company_display")
@@ -55,6 +55,13 @@ def detail(company_id):
     return render("companies/detail.html", **services.company_page(company_id, current_actor()))
 
 
+@bp.get("/<company_id>/history")
+@requires("records.read")
+def history(company_id):
+    """The History card's entries, fetched again after a save on the record page."""
+    return render("contacts/history.html", history=services.history(company_id, current_actor()))
+
+
 def _field_context(company, field, **extra):
     if field not in services.FIELDS:
         abort(404)
@@ -94,7 +101,7 @@ def field_update(company_id, field):
     except ConflictError as exc:
         context = _field_context(exc.current, field, conflict=True, yours=value)
         return render("companies/_field.html", status=409, **context)
-    return render("companies/_field.html", **_field_context(company, field))
+    return saved(render("companies/_field.html", **_field_context(company, field)))
 
 
 @bp.get("/new")

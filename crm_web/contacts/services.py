@@ -219,6 +219,13 @@ def contact_page(contact_id, actor: Actor) -> dict:
     }
 
 
+def history(contact_id, actor: Actor) -> list[tuple]:
+    """The contact's history as its page shows it (see contact_page). Everyone."""
+    from crm_web.audit.services import history_with_names
+
+    return history_with_names("contact", contact_view(contact_id, actor).id)
+
+
 def update_contact_field(contact_id, field: str, value, expected_version, actor: Actor):
     """Inline edit of one field; returns the contact as shown. A stale version raises
     ConflictError carrying the contact as it is now. Editors."""

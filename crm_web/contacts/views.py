@@ -10,7 +10,7 @@ from crm_web.contacts import services
 from crm_web.contacts.display import contact_display, contact_rows, readable_phone
 from crm_web.contacts.forms import contact_data, list_params, list_query_args
 from crm_web.core.errors import ConflictError, ValidationError
-from crm_web.core.htmx import render, wants_fragment
+from crm_web.core.htmx import render, saved, wants_fragment
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
@@ -55,6 +55,13 @@ def baseline():
 def detail(contact_id):
     """The record page: every field editable in place, the company, sections, history."""
     return render("contacts/detail.html", **services.contact_page(contact_id, current_actor()))
+
+
+@bp.get("/<contact_id>/history")
+@requires("records.read")
+def history(contact_id):
+    """The History card's entries, fetched again after a save on the record page."""
+    return render("contacts/history.html", history=services.history(contact_id, current_actor()))
 
 
 def _field_context(contact, field, **extra):
@@ -115,7 +122,7 @@ def field_update(contact_id, field):
         label = company_name(value) if field == "company_id" and value else None
         context = _field_context(exc.current, field, conflict=True, yours=value, yours_label=label)
         return render("contacts/_field.html", status=409, **context)
-    return render("contacts/_field.html", **_field_context(contact, field))
+    return saved(render("contacts/_field.html", **_field_context(contact, field)))
 
 
 def _submitted(field):

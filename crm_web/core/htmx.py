@@ -13,6 +13,13 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
+def saved(response):
+    """Mark `response` to a save that changed a record: its HX-Trigger tells the page, whose
+    History card then fetches itself again (it showed the change only after a reload)."""
+    response.headers["HX-Trigger"] = "record-saved"
+    return response
+
+
 def render(template: str, block: str | None = None, *, status: int = 200, **context):
     """Render `template`, or only its `block` when HTMX asked for a fragment.
     Responses vary on HX-Request so caches never serve a fragment as a page."""

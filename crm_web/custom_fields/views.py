@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.core.errors import ConflictError, ConstraintViolationError, ValidationError
-from crm_web.core.htmx import render
+from crm_web.core.htmx import render, saved
 from crm_web.custom_fields import services
 from crm_web.custom_fields.models import CUSTOMISABLE_ENTITIES, FIELD_TYPES
 
@@ -126,7 +126,7 @@ def field_update(entity, record_id, name):
         _, definition = services.record_field(entity, record_id, name, actor)
         context = _context(entity, exc.current, definition, conflict=True, yours=value)
         return render("custom_fields/_field.html", status=409, **context)
-    return render("custom_fields/_field.html", **_context(entity, record, definition))
+    return saved(render("custom_fields/_field.html", **_context(entity, record, definition)))
 
 
 _VIEWS = (

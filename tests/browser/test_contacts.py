@@ -98,6 +98,8 @@ def test_edit_last_name_in_a_list_cell_and_on_the_record_escape_cancels(app, pag
     page.get_by_role("heading", name="Details").click()  # leaving the editor saves
     expect(field).to_have_text("King")
     assert _stored(app, contact_id)["last_name"] == "King"
+    # The History card catches up without a reload.
+    expect(page.locator("#history")).to_contain_text("from Byron to King")
 
 
 def test_emails_are_added_and_removed_inline_and_a_bad_one_is_refused(app, page):

@@ -52,6 +52,7 @@ def test_admin_defines_fields_and_sets_them_on_a_company(app, page):
     card.get_by_role("textbox", name="Employees").fill("250")
     card.get_by_role("textbox", name="Employees").press("Enter")
     expect(employees).to_have_text("250")
+    expect(page.locator("#history")).to_contain_text("employees from — to 250")  # no reload
 
     page.reload()
     expect(card.locator("[id$='-cf-industry']")).to_have_text("Energy")

@@ -57,10 +57,15 @@ def test_address_part_edited_inline_keeps_the_other_parts(app, client):
         )
         assert response.status_code == 200 and "Lyon" in response.get_data(as_text=True)
         assert get_company(acme.id).address == {"city": "Lyon", "country": "FR"}
+        # A save tells the record page to fetch its History card again, which has the change.
+        assert response.headers["HX-Trigger"] == "record-saved"
+        history = client.get(f"/companies/{acme.id}/history", headers=HX).get_data(as_text=True)
+        assert re.search(r"<strong>city</strong>\s*from <q>Paris</q> to <q>Lyon</q>", history)
         stale = client.patch(
             f"/companies/{acme.id}/fields/name", data={"value": "Mine", "version": "1"}, headers=HX
         )
         assert stale.status_code == 409 and "Acme" in stale.get_data(as_text=True)
+        assert "HX-Trigger" not in stale.headers
         blank = client.patch(
             f"/companies/{acme.id}/fields/name", data={"value": " ", "version": "2"}, headers=HX
         )
