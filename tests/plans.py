@@ -53,3 +53,13 @@ def read_in_order(plan: dict, index: str) -> bool:
             if not any("Sort" in node for node in below_limit):
                 return True
     return False
+
+
+def cursors_to_check(fetch, depth: int) -> list[dict]:
+    """Cursors of the first page, a page `depth` rows in, the page before that and the last
+    page; `fetch(cursor, limit)` returns a list's (rows, next cursor, previous cursor)."""
+    first = {"after": None, "before": None, "last": False}
+    _, deep, _ = fetch(first, depth)
+    _, _, before = fetch({**first, "after": deep}, 1)
+    assert deep and before
+    return [first, {**first, "after": deep}, {**first, "before": before}, {**first, "last": True}]
