@@ -137,6 +137,10 @@ def _record_services(entity_type: str):
         from crm_web.companies import services as records
 
         return records.get_company, records.update_company
+    if entity_type == "deal":
+        from crm_web.deals import services as records
+
+        return records.get_deal, records.update_deal
     raise NotFoundError("entity_type", entity_type)
 
 

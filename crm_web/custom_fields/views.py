@@ -134,7 +134,7 @@ _VIEWS = (
     ("/edit", "field_edit", requires("records.update")(field_edit), ["GET"]),
     ("", "field_update", requires("records.update")(field_update), ["PATCH", "PUT"]),
 )
-for _entity, _root in (("contact", "/contacts"), ("company", "/companies")):
+for _entity, _root in (("contact", "/contacts"), ("company", "/companies"), ("deal", "/deals")):
     for _suffix, _endpoint, _view, _methods in _VIEWS:
         bp.add_url_rule(
             f"{_root}/<record_id>/custom-fields/<name>{_suffix}",

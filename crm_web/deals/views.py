@@ -114,9 +114,16 @@ def contact_options():
 def detail(deal_id):
     """The deal's record page; each field edits in place."""
     from crm_web.activities.services import tasks_for
+    from crm_web.custom_fields.services import record_fields
 
     deal = services.get_deal(deal_id)
-    return render("deals/detail.html", None, deal=deal, tasks=tasks_for("deal", deal.id))
+    return render(
+        "deals/detail.html",
+        None,
+        deal=deal,
+        tasks=tasks_for("deal", deal.id),
+        custom_fields=record_fields("deal", deal),
+    )
 
 
 def _field(deal, name, mode="display", **extra):

@@ -58,3 +58,28 @@ def test_admin_defines_fields_and_sets_them_on_a_company(app, page):
     expect(card.locator("[id$='-cf-industry']")).to_have_text("Energy")
     expect(card.locator("[id$='-cf-employees']")).to_have_text("250")
     screenshot(page, "company-custom-fields")
+
+
+def test_a_deal_field_defined_by_the_admin_is_set_on_the_deal_page(app, page):
+    """The admin page offers deals as a record type: the deal's page must show and edit it."""
+    from crm_web.core.db import db
+    from tests.custom_fields.support import define
+    from tests.support import make_deal
+
+    with app.app_context():
+        define("deal", "Region", "text")
+        deal_id = make_deal(title="Hooli box").id
+        db.session.remove()
+    create_user(app, name="Robin Rep")
+    login(page)
+    page.goto(f"/deals/{deal_id}")
+    card = page.locator("#custom-fields")
+    region = card.locator("[id$='-cf-region']")
+    expect(region).to_have_text("Empty")
+    region.click()
+    card.get_by_role("textbox", name="Region").fill("EMEA")
+    card.get_by_role("textbox", name="Region").press("Enter")
+    expect(region).to_have_text("EMEA")
+    screenshot(page, "deal-custom-fields")
+    page.reload()
+    expect(card.locator("[id$='-cf-region']")).to_have_text("EMEA")
