@@ -59,7 +59,7 @@ def detail(company_id):
 @requires("records.read")
 def history(company_id):
     """The History card's entries, fetched again after a save on the record page."""
-    return render("contacts/history.html", history=services.history(company_id, current_actor()))
+    return render("audit/history.html", history=services.history(company_id, current_actor()))
 
 
 def _field_context(company, field, **extra):

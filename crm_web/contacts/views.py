@@ -61,7 +61,7 @@ def detail(contact_id):
 @requires("records.read")
 def history(contact_id):
     """The History card's entries, fetched again after a save on the record page."""
-    return render("contacts/history.html", history=services.history(contact_id, current_actor()))
+    return render("audit/history.html", history=services.history(contact_id, current_actor()))
 
 
 def _field_context(contact, field, **extra):

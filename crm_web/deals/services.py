@@ -124,6 +124,14 @@ def get_deal(deal_id) -> Deal:
     return deal
 
 
+def history(deal_id, actor: Actor) -> list[tuple]:
+    """The deal's history as its page shows it: (entry, name of who made it). Everyone."""
+    from crm_web.audit.services import history_with_names
+
+    authorize(actor, "records.read")
+    return history_with_names("deal", get_deal(deal_id).id)
+
+
 def list_deals(filters: dict | None = None, limit: int = 50, offset: int = 0) -> list[Deal]:
     return repo.list_deals(filters or {}, limit, offset)
 

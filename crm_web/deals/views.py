@@ -3,12 +3,12 @@ The board and stage administration add their routes to the same blueprint."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies.services import company_name
 from crm_web.core.errors import ConflictError, ValidationError
-from crm_web.core.htmx import render
+from crm_web.core.htmx import render, saved
 from crm_web.deals import board_views, pipeline, services, stage_views  # noqa: F401 (routes)
 from crm_web.deals.blueprint import bp
 
@@ -123,7 +123,15 @@ def detail(deal_id):
         deal=deal,
         tasks=tasks_for("deal", deal.id),
         custom_fields=record_fields("deal", deal),
+        history=services.history(deal.id, current_actor()),
     )
+
+
+@bp.get("/deals/<deal_id>/history")
+@requires("records.read")
+def history(deal_id):
+    """The History card's entries, fetched again after a save on the record page."""
+    return render("audit/history.html", history=services.history(deal_id, current_actor()))
 
 
 def _field(deal, name, mode="display", **extra):
@@ -175,7 +183,7 @@ def field_update(deal_id, name):
     # Fields that follow the one saved (a stage sets the probability, …) are swapped out of band.
     related = [_field(deal, other, oob=True) for other in DEPENDENT_FIELDS.get(name, ())]
     heading = render_template("deals/_heading.html", deal=deal) if name == "title" else ""
-    return "".join([_field(deal, name), *related, heading])
+    return saved(make_response("".join([_field(deal, name), *related, heading])))
 
 
 def _editable(name: str) -> str:

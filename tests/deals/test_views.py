@@ -121,6 +121,12 @@ def test_click_to_edit_saves_with_the_version_seen(client, sign_in):
     assert saved.status_code == 200
     assert "New title" in saved.text and "inline-value" in saved.text
     assert get_deal(deal.id).title == "New title"
+    # The page's History card is told to fetch itself again, and then has the change.
+    assert saved.headers["HX-Trigger"] == "record-saved"
+    history = client.get(f"/deals/{deal.id}/history", headers=HTMX).text
+    assert re.search(r"<strong>title</strong>\s*from <q>Old title</q> to <q>New title</q>", history)
+    page = client.get(f"/deals/{deal.id}").text
+    assert 'id="history"' in page and "New title" in page.split('id="history"')[1]
 
 
 def test_bad_value_re_renders_the_editor_with_the_message(client, sign_in):
