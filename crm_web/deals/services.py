@@ -124,6 +124,22 @@ def get_deal(deal_id) -> Deal:
     return deal
 
 
+def deal_page(deal_id, actor: Actor) -> dict:
+    """Everything the record page shows: the deal, its tasks, custom fields and history."""
+    from crm_web.activities.services import tasks_for
+    from crm_web.audit.services import history_with_names
+    from crm_web.custom_fields.services import record_fields
+
+    authorize(actor, "records.read")
+    deal = get_deal(deal_id)
+    return {
+        "deal": deal,
+        "tasks": tasks_for("deal", deal.id),
+        "custom_fields": record_fields("deal", deal),
+        "history": history_with_names("deal", deal.id),
+    }
+
+
 def history(deal_id, actor: Actor) -> list[tuple]:
     """The deal's history as its page shows it: (entry, name of who made it). Everyone."""
     from crm_web.audit.services import history_with_names

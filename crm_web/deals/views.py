@@ -113,18 +113,7 @@ def contact_options():
 @requires("records.read")
 def detail(deal_id):
     """The deal's record page; each field edits in place."""
-    from crm_web.activities.services import tasks_for
-    from crm_web.custom_fields.services import record_fields
-
-    deal = services.get_deal(deal_id)
-    return render(
-        "deals/detail.html",
-        None,
-        deal=deal,
-        tasks=tasks_for("deal", deal.id),
-        custom_fields=record_fields("deal", deal),
-        history=services.history(deal.id, current_actor()),
-    )
+    return render("deals/detail.html", None, **services.deal_page(deal_id, current_actor()))
 
 
 @bp.get("/deals/<deal_id>/history")
