@@ -21,9 +21,12 @@ def _inner(company, name) -> str:
 
 def _display(company_id: str, company, name, compact, base) -> str:
     suffix, query = ("-c", "?compact=1") if compact else ("", "")
+    # hx-target="this": a list cell is inside the bulk form, whose target (the whole list) it
+    # would inherit, and the editor would replace the list.
     return (
         f'<span class="ie-display" id="company-{company_id}-{name}{suffix}" tabindex="0" '
-        f'role="button" hx-get="{base}/fields/{name}/edit{query}" hx-swap="outerHTML">'
+        f'role="button" hx-get="{base}/fields/{name}/edit{query}" hx-target="this" '
+        f'hx-swap="outerHTML">'
         f"{_inner(company, name)}</span>"
     )
 

@@ -74,9 +74,12 @@ DISPLAYED = frozenset({"first_name", "last_name", "emails", "phones", "company_i
 
 def _display(contact_id: str, contact, name, compact, base, company_root) -> str:
     suffix, query = ("-c", "?compact=1") if compact else ("", "")
+    # hx-target="this": a list cell is inside the bulk form, whose target (the whole list) it
+    # would inherit, and the editor would replace the list.
     return (
         f'<span class="ie-display" id="contact-{contact_id}-{name}{suffix}" tabindex="0" '
-        f'role="button" hx-get="{base}/fields/{name}/edit{query}" hx-swap="outerHTML">'
+        f'role="button" hx-get="{base}/fields/{name}/edit{query}" hx-target="this" '
+        f'hx-swap="outerHTML">'
         f"{_inner(contact, name, compact, company_root)}</span>"
     )
 

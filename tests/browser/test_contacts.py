@@ -76,8 +76,12 @@ def test_edit_last_name_in_a_list_cell_and_on_the_record_escape_cancels(app, pag
     login(page)
     page.goto("/contacts/")
     cell = page.locator(f"#contact-{contact_id}-last_name-c")
+    row = page.locator(f"#row-{contact_id}")
     cell.click()
     editor = page.get_by_role("textbox", name="Last name")
+    # The editor opens in its cell: the row, the rest of the list and the bulk bar stay.
+    expect(row.get_by_role("textbox", name="Last name")).to_be_visible()
+    expect(page.locator("[data-bulk-bar]")).to_be_visible()
     editor.fill("Typo")
     editor.press("Escape")
     expect(cell).to_have_text("Lovelace")
@@ -87,6 +91,7 @@ def test_edit_last_name_in_a_list_cell_and_on_the_record_escape_cancels(app, pag
     editor.fill("Byron")
     editor.press("Enter")
     expect(cell).to_have_text("Byron")
+    expect(row).to_contain_text("Ada")  # still a row of the list, not the list replaced
     assert page.url.endswith("/contacts/")
     assert _stored(app, contact_id)["last_name"] == "Byron"
     screenshot(page, "contacts-list")
