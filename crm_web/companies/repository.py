@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from crm_web.accounts.models import User
 from crm_web.companies.models import CITY_SORT, COUNTRY_SORT, OWNER_SORT, Company
@@ -56,11 +56,14 @@ def _row_query(*, full: bool = True):
     return select(*columns).outerjoin(User, User.id == Company.owner_id)
 
 
+_COMPANY_ROW = _row_query().where(Company.id == bindparam("id"))  # built once (core.repository)
+
+
 def company_row(company_id):
     key = as_uuid(company_id)
     if key is None:
         return None
-    return db.session.execute(_row_query().where(Company.id == key)).first()
+    return db.session.execute(_COMPANY_ROW, {"id": key}).first()
 
 
 def filtered(query, filters: dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql
 
 from crm_web.accounts.models import User
@@ -93,12 +93,16 @@ def _row_query(*, full: bool = True):
     )
 
 
+# Built once, at import, as the other statements a record page runs (see core.repository).
+_CONTACT_ROW = _row_query().where(Contact.id == bindparam("id"))
+
+
 def contact_row(contact_id):
     """One contact as the list and record templates show it."""
     key = as_uuid(contact_id)
     if key is None:
         return None
-    return db.session.execute(_row_query().where(Contact.id == key)).first()
+    return db.session.execute(_CONTACT_ROW, {"id": key}).first()
 
 
 def _search(query, term: str):
@@ -236,13 +240,15 @@ def list_contacts(filters: dict, limit: int = 50, offset: int = 0) -> list[Conta
     return page(query, limit, offset)
 
 
+_CONTACTS_OF_COMPANY = (  # built once (core.repository)
+    select(Contact)
+    .where(Contact.company_id == bindparam("id"), Contact.archived_at.is_(None))
+    .order_by(Contact.last_name, Contact.first_name, Contact.id)
+)
+
+
 def contacts_of_company(company_id) -> list[Contact]:
-    query = (
-        select(Contact)
-        .where(Contact.company_id == as_uuid(company_id), Contact.archived_at.is_(None))
-        .order_by(Contact.last_name, Contact.first_name, Contact.id)
-    )
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_CONTACTS_OF_COMPANY, {"id": as_uuid(company_id)}))
 
 
 def contacts_with_company(company_id) -> list[Contact]:
@@ -275,10 +281,12 @@ def contacts_with_email_or_phone(emails: list[str], phones: list[str], exclude=N
     return list(db.session.scalars(query))
 
 
+_OWNER_CHOICES = select(User.id, User.name).where(User.active).order_by(User.name)
+
+
 def owner_choices() -> list:
     """(id, name) of active users, for owner pickers and filters."""
-    query = select(User.id, User.name).where(User.active).order_by(User.name)
-    return list(db.session.execute(query))
+    return list(db.session.execute(_OWNER_CHOICES))
 
 
 def baseline_rows(limit: int = 50) -> list:

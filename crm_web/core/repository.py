@@ -1,4 +1,9 @@
-"""Query helpers every area's repository shares. They never commit."""
+"""Query helpers every area's repository shares. They never commit.
+
+The fixed statements a page runs on every view (a record, its history, its tasks) are built
+once, at import, with `bindparam`s for the values: building a statement costs ~250 µs of
+Python, more than PostgreSQL takes to run one of these, and a reused statement's cache key is
+computed once too. Lists, whose shape follows the filters, still build theirs per request."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 
 from crm_web.core.db import db
 from crm_web.core.repository import get_by_id
@@ -12,13 +12,15 @@ def get_definition(definition_id):
     return get_by_id(CustomFieldDefinition, definition_id)
 
 
+_DEFINITIONS = (  # built once (core.repository)
+    select(CustomFieldDefinition)
+    .where(CustomFieldDefinition.entity_type == bindparam("type"))
+    .order_by(CustomFieldDefinition.created_at, CustomFieldDefinition.name)
+)
+
+
 def list_definitions(entity_type: str) -> list[CustomFieldDefinition]:
-    query = (
-        select(CustomFieldDefinition)
-        .where(CustomFieldDefinition.entity_type == entity_type)
-        .order_by(CustomFieldDefinition.created_at, CustomFieldDefinition.name)
-    )
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_DEFINITIONS, {"type": entity_type}))
 
 
 def remove_key_everywhere(entity_type: str, name: str, actor_id: str) -> int:

@@ -1,5 +1,7 @@
+from functools import cache
+
 import sqlalchemy as sa
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from crm_web.core.db import db
@@ -49,16 +51,20 @@ def deals_of_company(company_id, *, include_archived: bool = False) -> list[Deal
     return list(db.session.scalars(query.order_by(Deal.created_at, Deal.id)))
 
 
-def related_deals(entity_type: str, entity_id, limit: int) -> list[Deal]:
-    """Live deals of a company or contact for its record page: soonest close date first."""
+@cache
+def _related_deals(entity_type: str, limit: int):
     column = Deal.company_id if entity_type == "company" else Deal.contact_id
-    query = (
+    return (
         select(Deal)
-        .where(column == as_uuid(entity_id), Deal.archived_at.is_(None))
+        .where(column == bindparam("id"), Deal.archived_at.is_(None))
         .order_by(Deal.close_date.asc().nulls_last(), Deal.id)
         .limit(literal_limit(limit))
     )
-    return list(db.session.scalars(query))
+
+
+def related_deals(entity_type: str, entity_id, limit: int) -> list[Deal]:
+    """Live deals of a company or contact for its record page: soonest close date first."""
+    return list(db.session.scalars(_related_deals(entity_type, limit), {"id": as_uuid(entity_id)}))
 
 
 def deals_of_contact(contact_id) -> list[Deal]:
