@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies import services
 from crm_web.companies.display import company_display, company_rows
-from crm_web.contacts.forms import list_params, list_query_args
+from crm_web.contacts.forms import list_params, list_query_args, list_url
 from crm_web.contacts.services import list_choices
 from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.htmx import render, saved, wants_fragment
@@ -26,7 +26,7 @@ def _list_context(params):
         "params": params,
         "notice": session.pop("companies_notice", None),
         "state": list_query_args(params),
-        "list_url": lambda **changes: url_for(".index", **list_query_args(params, **changes)),
+        "list_url": list_url(url_for(".index"), params),
     }
 
 

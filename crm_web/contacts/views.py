@@ -8,7 +8,7 @@ from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies.services import company_name
 from crm_web.contacts import services
 from crm_web.contacts.display import contact_display, contact_rows, readable_phone
-from crm_web.contacts.forms import contact_data, list_params, list_query_args
+from crm_web.contacts.forms import contact_data, list_params, list_query_args, list_url
 from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.htmx import render, saved, wants_fragment
 
@@ -31,7 +31,7 @@ def _list_context(params):
         "params": params,
         "notice": notice,
         "state": list_query_args(params),
-        "list_url": lambda **changes: url_for(".index", **list_query_args(params, **changes)),
+        "list_url": list_url(url_for(".index"), params),
     }
 
 
