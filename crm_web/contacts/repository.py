@@ -186,11 +186,15 @@ def list_page(filters: dict, sort: str, descending: bool, cursor: dict, limit: i
         # Those are only looked for once the names starting with the term run out.
         unsearched = filtered(select(Contact.id), {**filters, "q": ""})
         starts = _starts_with(term)
-        tiers = [[unsearched.where(condition) for condition in starts]]
+
+        def others():
+            found = _search(unsearched, term).where(~or_(*starts)).limit(SEARCH_CAP)
+            found = found.cte("others").prefix_with("MATERIALIZED")
+            return [select(Contact.id).join(found, found.c.id == Contact.id)]
+
+        tiers = [lambda: [unsearched.where(condition) for condition in starts]]
         if _contains_search(term):
-            others = _search(unsearched, term).where(~or_(*starts)).limit(SEARCH_CAP)
-            others = others.cte("others").prefix_with("MATERIALIZED")
-            tiers.append([select(Contact.id).join(others, others.c.id == Contact.id)])
+            tiers.append(others)
         return fetch_tiered_page(
             tiers, RELEVANCE, _rows_of, descending=descending, limit=limit, **cursor
         )
