@@ -6,11 +6,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import threading
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
+from cachetools import TTLCache
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.base import Executable
@@ -212,6 +214,27 @@ def _compile_explain(element, compiler, **kw):
     return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
 
 
+# Estimated totals ("About 200,000 contacts"), per list and filters, for a minute, per process.
+# An estimate comes from the planner's statistics, which only ANALYZE refreshes, so it is no
+# staler for being kept; asking again cost ~1.7 ms of a filtered page and ~2.5 ms of a search
+# (a tenth of either). Exact counts (up to estimate_total's exact_up_to) are never kept.
+ESTIMATES: TTLCache = TTLCache(maxsize=4096, ttl=60)
+_ESTIMATES_LOCK = threading.Lock()  # TTLCache is not thread-safe; `flask run` serves in threads
+
+
+def _total(count, filters: dict) -> tuple[int, bool]:
+    key = (count.__module__, count.__qualname__, tuple(sorted(filters.items())))
+    with _ESTIMATES_LOCK:
+        kept = ESTIMATES.get(key)
+    if kept is not None:
+        return kept, True
+    total, estimated = count(filters)
+    if estimated:
+        with _ESTIMATES_LOCK:
+            ESTIMATES[key] = total
+    return total, estimated
+
+
 def list_page(params: dict, fetch, count) -> dict:
     """One page of a list for `params` (contacts.forms.list_params): its rows, cursors and total.
     `fetch(filters, sort, descending, cursor)` is the area's repository list query and
@@ -223,7 +246,7 @@ def list_page(params: dict, fetch, count) -> dict:
     if next_cursor is None and prev_cursor is None:
         total, estimated = len(rows), False
     else:
-        total, estimated = count(params["filters"])
+        total, estimated = _total(count, params["filters"])
     return {
         "rows": rows,
         "next_cursor": next_cursor,

@@ -119,6 +119,48 @@ def test_past_the_threshold_a_filtered_total_is_the_planners_estimate(session):
     assert estimate_total(query, "contacts", unfiltered=False, exact_up_to=1000) == (3, False)
 
 
+def _insert_contacts(n: int, last_name: str) -> None:
+    """n contacts with an email and a phone, in one statement (the service would take seconds)."""
+    db.session.execute(
+        text(
+            "INSERT INTO contacts (id, first_name, last_name, emails, phones, created_by, "
+            "updated_by) SELECT gen_random_uuid(), 'Bulk', :last || i, ARRAY['b' || i || '@x.test'], "
+            "ARRAY['+14155550100'], 'system', 'system' "
+            "FROM generate_series(1, :n) AS i"
+        ),
+        {"n": n, "last": last_name},
+    )
+    db.session.execute(text("ANALYZE contacts"))  # counts this transaction's own rows
+
+
+def _explains(statements) -> int:
+    return sum(1 for s in statements if s.startswith("EXPLAIN"))
+
+
+def test_an_estimated_total_is_asked_of_the_planner_once_a_minute(session):
+    from tests.contacts.test_queries import counted
+
+    _insert_contacts(1200, "Bulk")
+    with counted() as statements:
+        first = _page(has_phone="1")
+    assert first["total_is_estimate"] and first["total"] > 1000
+    assert _explains(statements) == 1
+    with counted() as statements:
+        again = _page(has_phone="1", after=first["next_cursor"])
+    assert (again["total"], again["total_is_estimate"]) == (first["total"], True)
+    assert _explains(statements) == 0
+    with counted() as statements:
+        _page(has_phone="1", has_email="1")  # other filters: asked anew
+    assert _explains(statements) == 1
+
+
+def test_an_exact_total_is_counted_on_every_page_view(session):
+    _insert_contacts(60, "Smith")
+    assert (_page(q="smith")["total"], _page(q="smith")["total_is_estimate"]) == (60, False)
+    _insert_contacts(1, "Smith")
+    assert (_page(q="smith")["total"], _page(q="smith")["total_is_estimate"]) == (61, False)
+
+
 def test_a_search_sorted_by_a_column_pages_through_at_most_the_first_cap_matches(
     session, monkeypatch
 ):
