@@ -58,8 +58,7 @@ URL_SAFE = "!$'()*,/:;?@"  # what werkzeug's url_for leaves unquoted in a query
 def list_url(base: str, params: dict):
     """`url(**changes)`: the list's URL for this state with `changes` applied (list_query_args).
     `base` is the list's path, from one url_for: a list page draws a dozen of these links (sort
-    headers, pager), and url_for for each cost more than the rest of the list's header. Encoded
-    as werkzeug's url_for encodes a query."""
+    headers, pager), and a url_for each cost ~0.2 ms a page. Encoded as url_for encodes a query."""
 
     def url(**changes) -> str:
         args = list_query_args(params, **changes)
