@@ -46,9 +46,9 @@ def app():
 
 @pytest.fixture(autouse=True)
 def _no_kept_estimates():
-    """Estimated totals are kept a minute (search.keyset.ESTIMATES): not from one test's rows
+    """Estimated totals are kept a minute (lists.keyset.ESTIMATES): not from one test's rows
     to the next's."""
-    from crm_web.search.keyset import ESTIMATES
+    from crm_web.lists.keyset import ESTIMATES
 
     ESTIMATES.clear()
 

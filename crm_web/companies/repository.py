@@ -9,7 +9,7 @@ from crm_web.accounts.models import User
 from crm_web.companies.models import CITY_SORT, COUNTRY_SORT, OWNER_SORT, Company
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id, page
-from crm_web.search.keyset import SortKey, estimate_total, fetch_page, like_pattern
+from crm_web.lists.keyset import SortKey, estimate_total, fetch_page, like_pattern
 
 
 def _sort(expressions) -> SortKey:

@@ -13,7 +13,7 @@ from crm_web.core.errors import ConflictError, NotFoundError, PermissionDenied, 
 from crm_web.core.permissions import authorize, authorize_archive
 from crm_web.core.repository import check_version
 from crm_web.custom_fields.services import clean_custom_fields, record_fields
-from crm_web.search import keyset
+from crm_web.lists import keyset
 
 ADDRESS_PARTS = ("street", "city", "state", "postal_code", "country")
 
@@ -157,10 +157,10 @@ FIELDS = {
 }
 
 
-def list_page(params: dict, actor: Actor) -> dict:
-    """One page of the company list for `params` (see contacts.forms.list_params). Everyone."""
+def list_page(state, actor: Actor) -> dict:
+    """One page of the company list in `state` (a lists.state.ListState). Everyone."""
     authorize(actor, "records.read")
-    return keyset.list_page(params, repo.list_page, repo.count_companies)
+    return keyset.list_page(state, repo.list_page, repo.count_companies)
 
 
 def company_view(company_id, actor: Actor):

@@ -7,10 +7,10 @@ from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies import services
 from crm_web.companies.display import company_display, company_rows
-from crm_web.contacts.forms import list_params, list_query_args, list_url
 from crm_web.contacts.services import list_choices
 from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.htmx import render, saved, wants_fragment
+from crm_web.lists.state import record_list_state
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 bp.add_app_template_global(company_display, "company_display")
@@ -18,15 +18,17 @@ bp.add_app_template_global(company_rows, "company_rows")
 SORTABLE = ("name", "city", "country", "owner", "updated")
 
 
-def _list_context(params):
+def _list_state(args):
+    return record_list_state(args, SORTABLE, path=url_for(".index"))
+
+
+def _list_context(state):
     return {
-        **services.list_page(params, current_actor()),
+        **services.list_page(state, current_actor()),
         # The owner filter is outside the list: a list swap has no use for the owners.
         "owners": [] if wants_fragment() else list_choices()["owners"],
-        "params": params,
+        "state": state,
         "notice": session.pop("companies_notice", None),
-        "state": list_query_args(params),
-        "list_url": list_url(url_for(".index"), params),
     }
 
 
@@ -34,8 +36,8 @@ def _list_context(params):
 @requires("records.read")
 def index():
     """The company list; HTMX requests get only #company_list."""
-    params = list_params(request.args, SORTABLE)
-    return render("companies/index.html", "company_list", **_list_context(params))
+    state = _list_state(request.args)
+    return render("companies/index.html", "company_list", **_list_context(state))
 
 
 @bp.get("/picker")
@@ -132,16 +134,16 @@ def create():
 @requires("records.update")
 def bulk():
     """Archive or restore the selected companies in one transaction (service checks each)."""
-    params = list_params(request.form, SORTABLE)
+    state = _list_state(request.form)
     one = request.form.get("one")
     restore = bool(one) or request.form.get("action") == "restore"
     ids = [one] if one else request.form.getlist("ids")
     notice = services.bulk_archive(ids, current_actor(), restore=restore)
     if request.headers.get("HX-Request"):
-        context = _list_context(params)
+        context = _list_context(state)
         return render("companies/index.html", "company_list", **{**context, "notice": notice})
     session["companies_notice"] = notice
-    return redirect(url_for(".index", **list_query_args(params)), 303)
+    return redirect(state.url(), 303)
 
 
 @bp.post("/<company_id>/archive")

@@ -21,7 +21,7 @@ from crm_web.contacts.models import (
 )
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id, literal_limit, page
-from crm_web.search.keyset import (
+from crm_web.lists.keyset import (
     SortKey,
     estimate_total,
     fetch_page,

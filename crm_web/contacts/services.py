@@ -21,7 +21,7 @@ from crm_web.core.errors import (
 from crm_web.core.permissions import authorize, authorize_archive
 from crm_web.core.repository import check_version
 from crm_web.custom_fields.services import clean_custom_fields, record_fields
-from crm_web.search import keyset
+from crm_web.lists import keyset
 
 
 def invalid_items(field: str, values) -> list[str]:
@@ -171,20 +171,20 @@ FIELDS = {
 }
 
 
-def list_page(params: dict, actor: Actor) -> dict:
-    """One page of the contact list for `params` (see forms.list_params). Everyone."""
+def list_page(state, actor: Actor) -> dict:
+    """One page of the contact list in `state` (a lists.state.ListState). Everyone."""
     authorize(actor, "records.read")
-    page = keyset.list_page(params, repo.list_page, repo.count_contacts)
+    page = keyset.list_page(state, repo.list_page, repo.count_contacts)
     total = page["total"]
     return {
         **page,
-        "company_filter": company_name(params["filters"]["company_id"]),
+        "company_filter": company_name(state.filters["company_id"]),
         # A broad search sorted by a column lists only SEARCH_CAP matches; the page says so.
         # (Best matches first lists every name starting with the term, then other matches.)
         # A term too short for a contains-search matches last names only; the page says so.
-        "short_search": 0 < len(params["filters"]["q"]) < repo.MIN_CONTAINS_SEARCH,
+        "short_search": 0 < len(state.filters["q"]) < repo.MIN_CONTAINS_SEARCH,
         "search_cap": repo.SEARCH_CAP
-        if params["filters"]["q"] and params["sort"] != "relevance" and total > repo.SEARCH_CAP
+        if state.filters["q"] and state.sort != "relevance" and total > repo.SEARCH_CAP
         else None,
     }
 

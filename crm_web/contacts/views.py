@@ -8,9 +8,10 @@ from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies.services import company_name
 from crm_web.contacts import services
 from crm_web.contacts.display import contact_display, contact_rows, readable_phone
-from crm_web.contacts.forms import contact_data, list_params, list_query_args, list_url
+from crm_web.contacts.forms import contact_data
 from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.htmx import render, saved, wants_fragment
+from crm_web.lists.state import record_list_state
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
@@ -21,17 +22,22 @@ bp.add_app_template_global(contact_display, "contact_display")
 bp.add_app_template_global(contact_rows, "contact_rows")
 
 
-def _list_context(params):
-    page = services.list_page(params, current_actor())
+SORTABLE = ("name", "company", "email", "phone", "owner", "updated", "relevance")
+
+
+def _list_state(args):
+    return record_list_state(args, SORTABLE, path=url_for(".index"))
+
+
+def _list_context(state):
+    page = services.list_page(state, current_actor())
     notice = session.pop("contacts_notice", None)
     return {
         **page,
         # Owner pickers are drawn with the page only (a list swap keeps them: hx-preserve).
         "owners": [] if wants_fragment() else services.list_choices()["owners"],
-        "params": params,
+        "state": state,
         "notice": notice,
-        "state": list_query_args(params),
-        "list_url": list_url(url_for(".index"), params),
     }
 
 
@@ -39,8 +45,8 @@ def _list_context(params):
 @requires("records.read")
 def index():
     """The contact list; HTMX requests (search, filters, sort, pages) get only #contact_list."""
-    params = list_params(request.args)
-    return render("contacts/index.html", "contact_list", **_list_context(params))
+    state = _list_state(request.args)
+    return render("contacts/index.html", "contact_list", **_list_context(state))
 
 
 @bp.get("/_baseline")
@@ -176,17 +182,17 @@ def duplicates():
 def bulk():
     """Assign, archive or restore the selected rows in one transaction, then the list again
     (with an undo) in #contact_list; each record's permission is checked by the service."""
-    params = list_params(request.form)
+    state = _list_state(request.form)
     # A row's own Restore button sends "one"; the bulk bar sends the ticked "ids".
     one = request.form.get("one")
     action = "restore" if one else request.form.get("action", "")
     ids = [one] if one else request.form.getlist("ids")
     notice = services.bulk_action(action, ids, request.form.get("owner_id"), current_actor())
     if request.headers.get("HX-Request"):
-        context = _list_context(params)
+        context = _list_context(state)
         return render("contacts/index.html", "contact_list", **{**context, "notice": notice})
     session["contacts_notice"] = notice
-    return redirect(url_for(".index", **list_query_args(params)), 303)
+    return redirect(state.url(), 303)
 
 
 @bp.post("/<contact_id>/archive")

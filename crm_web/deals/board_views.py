@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template, request
+from flask import request
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.core.errors import ConflictError, ValidationError
@@ -39,7 +39,7 @@ def column(stage_id):
     stage, deals, cursor = pipeline.get_column(
         stage_id, filters, request.args.get("after"), current_actor()
     )
-    return render_template(
+    return render(
         "deals/_cards.html",
         stage=stage,
         deals=deals,
@@ -65,10 +65,14 @@ def move(deal_id):
         message = f"Not moved: {_why(exc)} It is in {deal.stage}."
         announcement = f"{deal.title} was not moved. {message}"
     totals = pipeline.get_board_totals(_filters(), current_actor())
-    body = render_template(
-        "deals/_moved.html", deal=deal, message=message, announcement=announcement, board=totals
+    return render(
+        "deals/_moved.html",
+        status=status,
+        deal=deal,
+        message=message,
+        announcement=announcement,
+        board=totals,
     )
-    return body, status
 
 
 def _why(exc) -> str:
@@ -82,10 +86,10 @@ def _why(exc) -> str:
 def board_print():
     """Every matching deal by stage, laid out for A4 landscape paper."""
     filters = _filters()
-    return render_template(
+    return render(
         "deals/print.html",
         board=pipeline.get_printable(filters, current_actor()),
-        filter_labels=pipeline.describe_filters(filters),
+        described=pipeline.describe_filters(filters),
         filter_args=pipeline.filter_args(filters),
         today=date.today(),
     )

@@ -5,7 +5,6 @@ Totals are kept per currency: amounts in different currencies are never added to
 from __future__ import annotations
 
 import contextlib
-import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -15,11 +14,13 @@ from crm_web.core.actor import Actor
 from crm_web.core.permissions import authorize
 from crm_web.deals import repository as repo
 from crm_web.deals.models import Deal, PipelineStage
+from crm_web.lists import keyset
 
 CARDS_PER_PAGE = 25
 LIST_PAGE_SIZE = 50
 STATUSES = ("open", "won", "lost")
 SORTS = tuple(repo.LIST_SORTS)
+DESCENDING = repo.DESCENDING_SORTS  # sorts that list downwards unless the user flips them
 CENT = Decimal("0.01")
 
 
@@ -91,6 +92,8 @@ def clean_filters(raw) -> dict:
         clean["status"] = raw["status"]
     if raw.get("q") and str(raw["q"]).strip():
         clean["q"] = str(raw["q"]).strip()[:200]
+    if raw.get("archived") in ("1", "on", "true"):
+        clean["archived"] = True  # archived deals only (the list's "Archived" filter)
     return clean
 
 
@@ -111,29 +114,17 @@ def stage_totals(filters: dict) -> tuple[dict[str, Totals], Totals]:
     return per_stage, grand
 
 
-def _cursor(deal: Deal) -> str:
-    return f"{deal.close_date.isoformat() if deal.close_date else 'infinity'}~{deal.id}"
-
-
-def _parse_cursor(cursor: str | None):
-    """(close date or None for undated, id), or None for the first page (or a mangled cursor)."""
-    if not cursor:
-        return None
-    when, _, ident = cursor.partition("~")
-    try:
-        return (None if when == "infinity" else date.fromisoformat(when), uuid.UUID(ident))
-    except ValueError:
-        return None
-
-
 def column_page(
     stage: str, filters: dict, cursor: str | None = None
 ) -> tuple[list[Deal], str | None]:
     """Up to CARDS_PER_PAGE cards of a column after `cursor`, and the cursor of the next page."""
-    deals = repo.column_deals(stage, filters, _parse_cursor(cursor), CARDS_PER_PAGE + 1)
+    # The lists' cursor format: (close date or null for undated, id); a tampered one is page 1.
+    after = keyset.decode_cursor(cursor, repo.BOARD_KEY)
+    deals = repo.column_deals(stage, filters, after, CARDS_PER_PAGE + 1)
     more = len(deals) > CARDS_PER_PAGE
     deals = deals[:CARDS_PER_PAGE]
-    return deals, (_cursor(deals[-1]) if more else None)
+    last = deals[-1] if more else None
+    return deals, (keyset.encode_cursor([last.close_date, last.id]) if last else None)
 
 
 def get_board(filters: dict, actor: Actor) -> Board:
@@ -173,18 +164,16 @@ def get_printable(filters: dict, actor: Actor) -> Board:
     return Board(columns, grand, filters)
 
 
-def list_page(
-    filters: dict, sort: str, cursor: dict, actor: Actor
-) -> tuple[list[Deal], str | None, str | None]:
-    """One page of the deals list and the cursors of the pages after and before it (None at
-    the ends). `cursor` takes fetch_page's after/before/last; a tampered one reads as page 1."""
+def list_page(state, actor: Actor) -> dict:
+    """One page of the deals list in `state` (a lists.state.ListState): rows, the cursors of
+    the pages after and before it (None at the ends) and the total. Everyone."""
     authorize(actor, "records.read")
-    cursor = {
-        "after": cursor.get("after"),
-        "before": cursor.get("before"),
-        "last": bool(cursor.get("last")),
-    }
-    return repo.search_deals(filters, sort if sort in SORTS else "created", cursor, LIST_PAGE_SIZE)
+
+    def fetch(filters, sort, descending, cursor):
+        sort = sort if sort in SORTS else "created"
+        return repo.search_deals(filters, sort, cursor, LIST_PAGE_SIZE, descending=descending)
+
+    return keyset.list_page(state, fetch, repo.count_deals)
 
 
 def weighted_value(deal: Deal) -> Decimal:
@@ -208,29 +197,19 @@ def owner_choices() -> list:
     return [user for user in list_users() if user.active]
 
 
-def describe_filters(filters: dict) -> list[str]:
-    """The filters in words, for the printed header ('All open and closed deals' when none)."""
+def describe_filters(filters: dict) -> dict:
+    """The filters with names for ids (owner, company; None when not found): the page words them."""
     from crm_web.accounts.repository import get_user
     from crm_web.companies.repository import get_company
 
-    labels = []
+    described = dict(filters)
     if filters.get("owner_id"):
         user = get_user(filters["owner_id"])
-        labels.append(f"Owner: {user.name if user else 'unknown'}")
+        described["owner"] = user.name if user else None
     if filters.get("company_id"):
         company = get_company(filters["company_id"])
-        labels.append(f"Company: {company.name if company else 'unknown'}")
-    if filters.get("close_from"):
-        labels.append(f"Closing on or after {filters['close_from']:%d %b %Y}")
-    if filters.get("close_to"):
-        labels.append(f"Closing on or before {filters['close_to']:%d %b %Y}")
-    if filters.get("stage"):
-        labels.append(f"Stage: {filters['stage']}")
-    if filters.get("status"):
-        labels.append(f"Status: {filters['status']}")
-    if filters.get("q"):
-        labels.append(f"Title contains “{filters['q']}”")
-    return labels or ["All deals"]
+        described["company"] = company.name if company else None
+    return described
 
 
 BOARD_FILTERS = ("owner_id", "company_id", "close_from", "close_to")

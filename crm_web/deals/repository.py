@@ -7,7 +7,7 @@ from sqlalchemy.orm import aliased, joinedload
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id, literal_limit, page
 from crm_web.deals.models import Deal, PipelineStage
-from crm_web.search.keyset import SortKey, decode_cursor, fetch_page
+from crm_web.lists.keyset import SortKey, decode_cursor, estimate_total, fetch_page
 
 
 def get_deal(deal_id, *, for_update: bool = False) -> Deal | None:
@@ -90,6 +90,8 @@ def filtered(query, filters: dict):
     if filters.get("status"):
         stages = select(PipelineStage.name).where(_of_status(PipelineStage, filters["status"]))
         query = query.where(Deal.stage.in_(stages.scalar_subquery()))
+    if filters.get("archived"):  # only the list asks for these: never the board or totals
+        return query.where(Deal.archived_at.is_not(None))
     return query.where(Deal.archived_at.is_(None))
 
 
@@ -109,6 +111,8 @@ def _with_links(query):
 # Board cards: soonest close date first, undated last; keyset on (sort date, id).
 _INFINITY = sa.literal_column("'infinity'::date", sa.Date)
 _CLOSE_KEY = func.coalesce(Deal.close_date, _INFINITY)
+# A column's cursor (the lists' format): the card's close date (null when undated) and id.
+BOARD_KEY = SortKey((_CLOSE_KEY, Deal.id), ("date_or_none", "uuid"))
 
 
 def column_deals(stage: str, filters: dict, after: tuple | None, limit: int) -> list[Deal]:
@@ -138,7 +142,7 @@ def printable_deals(filters: dict) -> list[Deal]:
     return list(db.session.scalars(_with_links(query)).unique())
 
 
-# The deals list: each sort a keyset in one direction (fetch_page orders every key column the
+# The deals list: each sort a keyset, read either way (fetch_page orders every key column the
 # same way), each served by an index of migration 0004. Undated deals close the close-date
 # order; the key says so with an IS NULL column rather than _CLOSE_KEY, as psycopg cannot read
 # PostgreSQL's 'infinity' date into a cursor. The date is a constant in the SQL, not a bound
@@ -146,28 +150,28 @@ def printable_deals(filters: dict) -> list[Deal]:
 _UNDATED = Deal.close_date.is_(None)
 _CLOSE_OR_ANY = func.coalesce(Deal.close_date, sa.literal_column("'0001-01-01'::date", sa.Date))
 LIST_SORTS = {
-    "title": (SortKey((Deal.title, Deal.id), ("str", "uuid")), False),
-    "value": (SortKey((Deal.value, Deal.id), ("decimal", "uuid")), True),
-    "close_date": (SortKey((_UNDATED, _CLOSE_OR_ANY, Deal.id), ("bool", "date", "uuid")), False),
-    "stage": (
-        SortKey((PipelineStage.position, Deal.title, Deal.id), ("int", "str", "uuid")),
-        False,
-    ),
-    "created": (SortKey((Deal.created_at, Deal.id), ("datetime", "uuid")), True),
+    "title": SortKey((Deal.title, Deal.id), ("str", "uuid")),
+    "value": SortKey((Deal.value, Deal.id), ("decimal", "uuid")),
+    "close_date": SortKey((_UNDATED, _CLOSE_OR_ANY, Deal.id), ("bool", "date", "uuid")),
+    "stage": SortKey((PipelineStage.position, Deal.title, Deal.id), ("int", "str", "uuid")),
+    "created": SortKey((Deal.created_at, Deal.id), ("datetime", "uuid")),
 }
+# Each sort's direction when the URL does not say: the newest and the largest deals first.
+DESCENDING_SORTS = ("value", "created")
 
 
-def _stage_sort_candidates(filters: dict, cursor: dict, limit: int):
+def _stage_sort_candidates(filters: dict, cursor: dict, limit: int, descending: bool):
     """The ids the stage sort's page is among. Its leading key is the stage's position, a column
     of pipeline_stages that no index of deals holds, but within a stage the order is (title, id):
     idx_deals_stage_keyset's. So the page fetch_page reads is among the first `limit` deals of
     each stage past the cursor, read by one short index scan per stage (LATERAL): the page
     sorts those few rows, never every deal the filters match."""
-    key = LIST_SORTS["stage"][0]
+    key = LIST_SORTS["stage"]
     # Which way and from where fetch_page will read (the same rules as fetch_page's).
     after = decode_cursor(cursor.get("after"), key)
     before = None if after is not None else decode_cursor(cursor.get("before"), key)
     backwards = before is not None or (bool(cursor.get("last")) and after is None)
+    reverse = descending != backwards  # reading from the end of the order
     bound = after if after is not None else before
     stage = aliased(PipelineStage)
     # The stage and status filters pick stages: applied to the stages, not to each deal read.
@@ -182,8 +186,8 @@ def _stage_sort_candidates(filters: dict, cursor: dict, limit: int):
         deals = filtered(select(Deal.id), of_stage).where(Deal.stage == stage.name)
         if title_bound is not None:
             row, past = sa.tuple_(Deal.title, Deal.id), sa.tuple_(*map(sa.literal, title_bound))
-            deals = deals.where(row < past if backwards else row > past)
-        order = (Deal.title.desc(), Deal.id.desc()) if backwards else (Deal.title, Deal.id)
+            deals = deals.where(row < past if reverse else row > past)
+        order = (Deal.title.desc(), Deal.id.desc()) if reverse else (Deal.title, Deal.id)
         deals = deals.order_by(*order).limit(limit).correlate(stage).lateral()
         return select(deals.c.id).select_from(stage).join(deals, sa.true()).where(*which_stages)
 
@@ -191,7 +195,7 @@ def _stage_sort_candidates(filters: dict, cursor: dict, limit: int):
         return per_stage(stages, None)
     # Past (position, title, id): the rest of the cursor's stage, then the stages beyond it.
     position, title, deal_id = bound
-    beyond = stage.position < position if backwards else stage.position > position
+    beyond = stage.position < position if reverse else stage.position > position
     return sa.union_all(
         per_stage([*stages, stage.position == position], (title, deal_id)),
         per_stage([*stages, beyond], None),
@@ -199,20 +203,31 @@ def _stage_sort_candidates(filters: dict, cursor: dict, limit: int):
 
 
 def search_deals(
-    filters: dict, sort: str, cursor: dict, limit: int
+    filters: dict, sort: str, cursor: dict, limit: int, descending: bool | None = None
 ) -> tuple[list[Deal], str | None, str | None]:
     """One page of the deals list, filtered and sorted: (deals, next cursor, prev cursor).
-    `cursor` holds fetch_page's after/before/last; an unknown sort reads as "created"."""
-    key, descending = LIST_SORTS.get(sort, LIST_SORTS["created"])
+    `cursor` holds fetch_page's after/before/last; an unknown sort reads as "created";
+    `descending` None lists in the sort's own direction (DESCENDING_SORTS)."""
+    sort = sort if sort in LIST_SORTS else "created"
+    key = LIST_SORTS[sort]
+    if descending is None:
+        descending = sort in DESCENDING_SORTS
     query = filtered(select(Deal), filters)
     if sort == "stage":
+        candidates = _stage_sort_candidates(filters, cursor, limit + 1, descending)
         query = query.join(PipelineStage, PipelineStage.name == Deal.stage)
-        query = query.where(Deal.id.in_(_stage_sort_candidates(filters, cursor, limit + 1)))
+        query = query.where(Deal.id.in_(candidates))
     rows, next_cursor, prev_cursor = fetch_page(
         _with_links(query), key, descending=descending, limit=limit, **cursor
     )
     # Each row is the deal followed by its key values (for the cursors).
     return [row[0] for row in rows], next_cursor, prev_cursor
+
+
+def count_deals(filters: dict):
+    """(total, is_estimate) for the list header (see lists.keyset.estimate_total)."""
+    query = filtered(select(Deal.id), filters)
+    return estimate_total(query, "deals", unfiltered=not any(filters.values()))
 
 
 def get_stage(stage_id, *, for_update: bool = False) -> PipelineStage | None:

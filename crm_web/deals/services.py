@@ -195,11 +195,27 @@ def update_deal(deal_id, data: dict, actor: Actor, expected_version=None) -> Dea
     return deal
 
 
-def archive_deal(deal_id, actor: Actor, expected_version=None) -> Deal:
+MISSING_VERSION = "This edit is missing the version it changes; reload the page."
+
+
+def _require_version(expected_version, field: str = "version") -> None:
+    """Never a blind write from a page: an edit must say which version of the deal it changes."""
+    if expected_version is None or str(expected_version).strip() == "":
+        raise ValidationError({field: [MISSING_VERSION]})
+
+
+def archive_deal(deal_id, actor: Actor, expected_version=None, *, version_required=False) -> Deal:
+    """Archive a deal (off the board, lists and totals). Its owner, managers and admins.
+    A form says `version_required`: without the version it saw, nothing changes (422)."""
+    if version_required:
+        _require_version(expected_version)
     return _set_archived(deal_id, actor, datetime.now(UTC), expected_version)
 
 
-def restore_deal(deal_id, actor: Actor, expected_version=None) -> Deal:
+def restore_deal(deal_id, actor: Actor, expected_version=None, *, version_required=False) -> Deal:
+    """Bring an archived deal back (see archive_deal)."""
+    if version_required:
+        _require_version(expected_version)
     return _set_archived(deal_id, actor, None, expected_version)
 
 
@@ -253,9 +269,11 @@ def _locked(deal_id) -> Deal:
     return deal
 
 
-def move_deal(deal_id, stage: str, actor: Actor, expected_version=None) -> Deal:
+def move_deal(deal_id, stage: str, actor: Actor, expected_version) -> Deal:
     """Move a deal to another stage (the board's drag and keys); it takes the stage's default
-    probability. A stale `expected_version` raises ConflictError and changes nothing."""
+    probability. A stale `expected_version` raises ConflictError, a missing one ValidationError;
+    either changes nothing."""
+    _require_version(expected_version, "stage")
     return update_deal(deal_id, {"stage": stage}, actor, expected_version)
 
 
@@ -273,11 +291,13 @@ EDITABLE_FIELDS = (
 )
 
 
-def update_deal_field(deal_id, field: str, value, actor: Actor, expected_version=None) -> Deal:
-    """Click-to-edit: change one field, with the version the user saw. Moving a deal to another
-    company drops its contact (a deal's contact must work for the deal's company)."""
+def update_deal_field(deal_id, field: str, value, actor: Actor, expected_version) -> Deal:
+    """Click-to-edit: change one field, with the version the user saw (without it: 422, nothing
+    changes). Moving a deal to another company drops its contact (a deal's contact must work
+    for the deal's company). Editors."""
     if field not in EDITABLE_FIELDS:
         raise NotFoundError("deal field", field)
+    _require_version(expected_version, field)
     data = {field: value}
     if field == "company_id":
         current = get_deal(deal_id)

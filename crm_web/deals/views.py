@@ -3,14 +3,15 @@ The board and stage administration add their routes to the same blueprint."""
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import flash, redirect, request, session, url_for
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies.services import company_name
-from crm_web.core.errors import ConflictError, ValidationError
+from crm_web.core.errors import ConflictError, NotFoundError, ValidationError
 from crm_web.core.htmx import render, saved
 from crm_web.deals import board_views, pipeline, services, stage_views  # noqa: F401 (routes)
 from crm_web.deals.blueprint import bp
+from crm_web.lists.state import list_state
 
 TASK_ROWS = 3
 DEPENDENT_FIELDS = {
@@ -20,32 +21,36 @@ DEPENDENT_FIELDS = {
 }
 
 
+def _list_state(args):
+    filters = pipeline.clean_filters(args)
+    return list_state(
+        args,
+        filters,
+        sortable=pipeline.SORTS,
+        default_sort="created",
+        descending=pipeline.DESCENDING,
+        path=url_for("deals.index"),
+    )
+
+
+def _list_context(state, notice=None):
+    return {
+        **pipeline.list_page(state, current_actor()),
+        "state": state,
+        "notice": notice or session.pop("deals_notice", None),
+        "owners": pipeline.owner_choices(),
+        "stages": services.list_stages(),
+        "company_name": company_name(state.filters.get("company_id")),
+    }
+
+
 @bp.get("/deals")
 @requires("records.read")
 def index():
-    """The deals list, paged by keyset cursors in the URL; a search, filter change or page turn
-    from HTMX gets only the `deal_rows` block."""
-    filters = pipeline.clean_filters(request.args)
-    sort = request.args.get("sort")
-    sort = sort if sort in pipeline.SORTS else "created"
-    cursor = {
-        "after": request.args.get("after") or None,
-        "before": request.args.get("before") or None,
-        "last": request.args.get("last") == "1",
-    }
-    deals, next_cursor, prev_cursor = pipeline.list_page(filters, sort, cursor, current_actor())
-    return render(
-        "deals/index.html",
-        "deal_rows",
-        deals=deals,
-        next_cursor=next_cursor,
-        prev_cursor=prev_cursor,
-        sort=sort,
-        filter_args=pipeline.filter_args(filters),
-        owners=pipeline.owner_choices(),
-        stages=services.list_stages(),
-        company_name=company_name(filters.get("company_id")),
-    )
+    """The deals list, paged by keyset cursors in the URL; a search, filter change, sort or page
+    turn from HTMX gets only #deal_list."""
+    state = _list_state(request.args)
+    return render("deals/index.html", "deal_list", **_list_context(state))
 
 
 def _form_page(deal_data: dict, tasks: list[dict], errors=None, message=None, status=200):
@@ -101,7 +106,7 @@ def create():
 @requires("records.create")
 def contact_options():
     """The contact <select> for the chosen company, swapped in when the company changes."""
-    return render_template(
+    return render(
         "deals/_contact_select.html",
         contacts=pipeline.contact_choices(request.args.get("company_id")),
         selected="",
@@ -123,19 +128,31 @@ def history(deal_id):
     return render("audit/history.html", history=services.history(deal_id, current_actor()))
 
 
-def _field(deal, name, mode="display", **extra):
-    return render_template(
+def _options(deal, name):
+    """A select editor's (value, label) pairs; the contacts are the deal's company's only."""
+    if name == "stage":
+        return [(stage.name, stage.name) for stage in services.list_stages()]
+    if name == "owner_id":
+        return [("", "Unassigned")] + [(str(u.id), u.name) for u in pipeline.owner_choices()]
+    if name == "contact_id":
+        contacts = pipeline.contact_choices(deal.company_id)
+        none = ("", "No contact" if contacts else "No contacts at this company")
+        return [none] + [(str(c.id), f"{c.first_name} {c.last_name}") for c in contacts]
+    return None
+
+
+def _field(deal, name, status=200, **extra):
+    """The field's fragment (templates/deals/_field.html): display, editor or conflict."""
+    choosing = extra.get("editing") or extra.get("conflict")
+    value = extra.get("value")
+    return render(
         "deals/_field.html",
+        status=status,
         deal=deal,
         name=name,
-        mode=mode,
-        stages=services.list_stages(),
-        owners=pipeline.owner_choices() if name == "owner_id" else [],
-        contacts=pipeline.contact_choices(deal.company_id) if name == "contact_id" else [],
-        # The company editor shows the name of the company it holds (a refused choice included).
-        company_name=company_name(extra.get("value") or deal.company_id)
-        if name == "company_id"
-        else None,
+        options=_options(deal, name) if choosing else None,
+        # The company editor and a conflict show company names (a refused choice's included).
+        company_name=company_name(value or deal.company_id) if name == "company_id" else None,
         **extra,
     )
 
@@ -143,41 +160,40 @@ def _field(deal, name, mode="display", **extra):
 @bp.get("/deals/<deal_id>/fields/<name>")
 @requires("records.read")
 def field(deal_id, name):
-    """A field's display fragment (what Cancel and Escape go back to)."""
+    """A field's display (Escape and "keep theirs" swap it back over the editor)."""
     return _field(services.get_deal(deal_id), _editable(name))
 
 
 @bp.get("/deals/<deal_id>/fields/<name>/edit")
 @requires("records.update")
 def field_edit(deal_id, name):
-    """A field's editor, with the current value and version."""
-    return _field(services.get_deal(deal_id), _editable(name), "edit")
+    """A field's editor, with the current value and version, swapped over its display."""
+    return _field(services.get_deal(deal_id), _editable(name), editing=True)
 
 
-@bp.patch("/deals/<deal_id>/fields/<name>")
+@bp.route("/deals/<deal_id>/fields/<name>", methods=["PATCH", "PUT"])
 @requires("records.update")
 def field_update(deal_id, name):
-    """Save one field with the version the editor showed: display (200), editor with the
-    message (422), or both values side by side (409)."""
+    """Save one field with the version the editor showed: its display (200), the editor with
+    the message (422), or both values side by side when someone else saved first (409)."""
     value, version = request.form.get("value", ""), request.form.get("version")
     try:
         deal = services.update_deal_field(deal_id, _editable(name), value, current_actor(), version)
     except ValidationError as exc:
         errors = exc.fields.get(name) or [m for ms in exc.fields.values() for m in ms]
         deal = services.get_deal(deal_id)
-        return _field(deal, name, "edit", value=value, errors=errors or [exc.message]), 422
+        extra = {"value": value, "version": version, "errors": errors or [exc.message]}
+        return _field(deal, name, 422, editing=True, **extra)
     except ConflictError:
-        deal = services.get_deal(deal_id)
-        return _field(deal, name, "conflict", value=value), 409
-    # Fields that follow the one saved (a stage sets the probability, …) are swapped out of band.
-    related = [_field(deal, other, oob=True) for other in DEPENDENT_FIELDS.get(name, ())]
-    heading = render_template("deals/_heading.html", deal=deal) if name == "title" else ""
-    return saved(make_response("".join([_field(deal, name), *related, heading])))
+        return _field(services.get_deal(deal_id), name, 409, conflict=True, value=value)
+    # Fields that follow the one saved (a stage sets the probability, …) are swapped out of
+    # band, and so is the page's heading after a new title.
+    return saved(
+        _field(deal, name, related=DEPENDENT_FIELDS.get(name, ()), heading=name == "title")
+    )
 
 
 def _editable(name: str) -> str:
-    from crm_web.core.errors import NotFoundError
-
     if name not in services.EDITABLE_FIELDS:
         raise NotFoundError("deal field", name)
     return name
@@ -187,7 +203,8 @@ def _editable(name: str) -> str:
 @requires("records.archive_own")
 def archive(deal_id):
     """Archive ("delete") a deal: it leaves the board, lists and totals, and can come back."""
-    deal = services.archive_deal(deal_id, current_actor(), request.form.get("version"))
+    version = request.form.get("version")
+    deal = services.archive_deal(deal_id, current_actor(), version, version_required=True)
     flash(f"Archived {deal.title}. It can be restored from its page.", "success")
     return redirect(url_for("deals.detail", deal_id=deal.id), 303)
 
@@ -195,7 +212,25 @@ def archive(deal_id):
 @bp.post("/deals/<deal_id>/restore")
 @requires("records.archive_own")
 def restore(deal_id):
-    """Bring an archived deal back to the board."""
-    deal = services.restore_deal(deal_id, current_actor(), request.form.get("version"))
-    flash(f"Restored {deal.title}.", "success")
-    return redirect(url_for("deals.detail", deal_id=deal.id), 303)
+    """Bring an archived deal back to the board: from its page (back to it, 303), or from a
+    row of the archived list (the list again, in #deal_list for HTMX)."""
+    version = request.form.get("version")
+    deal = services.restore_deal(deal_id, current_actor(), version, version_required=True)
+    notice = {"kind": "success", "message": f"Restored {deal.title}."}
+    if request.form.get("from") != "list":
+        flash(notice["message"], notice["kind"])
+        return redirect(url_for("deals.detail", deal_id=deal.id), 303)
+    state = _list_state(request.form)
+    if request.headers.get("HX-Request"):
+        return render("deals/index.html", "deal_list", **_list_context(state, notice))
+    session["deals_notice"] = notice
+    return redirect(state.url(), 303)
+
+
+@bp.post("/deals/<deal_id>/purge")
+@requires("records.purge")
+def purge(deal_id):
+    """Delete for good, with its tasks and notes (admins)."""
+    services.delete_deal(deal_id, current_actor())
+    flash("Deal deleted for good.", "success")
+    return redirect(url_for("deals.index", archived="1"), 303)

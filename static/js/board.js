@@ -1,4 +1,4 @@
-// The deals pages' behaviour. The pipeline board: drag a card (SortableJS) or press Alt+Arrow / [ ] on a focused card to
+// The pipeline board: drag a card (SortableJS) or press Alt+Arrow / [ ] on a focused card to
 // move it to another stage. Every move is an htmx request, so the CSRF header from <body>
 // is sent; the server answers with the card (swapped in place) and out-of-band column totals.
 (function () {
@@ -109,17 +109,6 @@
     root.querySelectorAll(".collapse-toggle").forEach(initCollapse);
   }
 
-  // Click-to-edit on the record page: Escape puts the display back (the editor's Cancel button).
-  document.addEventListener("keydown", function (evt) {
-    if (evt.key !== "Escape" || !evt.target.closest) return;
-    var editor = evt.target.closest(".inline-editor");
-    var cancel = editor && editor.querySelector(".inline-cancel");
-    if (cancel) {
-      evt.preventDefault();
-      cancel.click();
-    }
-  });
-
   document.addEventListener("keydown", function (evt) {
     var card = evt.target;
     if (!card.classList || !card.classList.contains("deal-card")) return;
@@ -138,7 +127,7 @@
   // A refused move (409 conflict, 422 bad stage) still carries the card to show: swap it.
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var status = evt.detail.xhr.status;
-    if ((status === 409 || status === 422) && evt.detail.target.closest(".deal-card, [data-swap-errors]")) {
+    if ((status === 409 || status === 422) && evt.detail.target.closest(".deal-card")) {
       evt.detail.shouldSwap = true;
       evt.detail.isError = false;
     }

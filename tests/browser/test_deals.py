@@ -77,6 +77,11 @@ def test_an_invalid_follow_up_task_saves_nothing_and_says_why(app, page):
     assert _rows(app) == (1, 2)
 
 
+def _field(page, deal_id, name):
+    """A deal field on its record page: the display, its editor or the conflict (one id)."""
+    return page.locator(f"#deal-{deal_id}-{name}")
+
+
 def test_click_to_edit_fields_on_the_record(app, page):
     from crm_web.deals.services import update_deal
     from tests.support import ADMIN, make_deal
@@ -87,46 +92,54 @@ def test_click_to_edit_fields_on_the_record(app, page):
     login(page, "rep@example.com")
     page.goto(f"/deals/{deal_id}")
     screenshot(page, "deal-record")
+    title, value = _field(page, deal_id, "title"), _field(page, deal_id, "value")
 
-    # Edit, then Escape puts the value back untouched.
-    page.locator("#field-title .inline-value").click()
-    editor = page.locator("#field-title input[name=value]")
+    # Enter on the focused value opens its editor; Escape puts the value back untouched.
+    title.focus()
+    title.press("Enter")
+    editor = title.locator("input[name=value]")
     expect(editor).to_be_focused()
     editor.fill("Something else")
     editor.press("Escape")
-    expect(page.locator("#field-title .inline-value")).to_have_text("Hooli box")
+    expect(title).to_have_class(re.compile("ie-display"))
+    expect(title).to_have_text("Hooli box")
 
-    # A bad amount: the editor stays, with the message beside it.
-    page.locator("#field-value .inline-value").click()
-    page.locator("#field-value input[name=value]").fill("a lot")
-    page.locator("#field-value input[name=value]").press("Enter")
-    expect(page.locator("#field-value .field-error")).to_contain_text("is not an amount")
-    page.locator("#field-value input[name=value]").fill("4500.50")
-    page.locator("#field-value input[name=value]").press("Enter")
-    expect(page.locator("#field-value .inline-value")).to_have_text("USD 4,500.50")
+    # A bad amount: the editor stays, with the message beside it; Enter saves.
+    value.click()
+    value.locator("input[name=value]").fill("a lot")
+    value.locator("input[name=value]").press("Enter")
+    expect(value.locator(".ie-error")).to_contain_text("is not an amount")
+    screenshot(page, "deal-record-invalid")
+    value.locator("input[name=value]").fill("4500.50")
+    value.locator("input[name=value]").press("Enter")
+    expect(value).to_have_text("USD 4,500.50")
 
-    # The company is picked by searching, and the record shows the new one.
-    page.locator("#field-company_id .inline-value").click()
-    page.locator("#field-company_id .picker-search").fill("")
-    page.locator("#field-company_id .picker-search").press_sequentially("pied")
+    # The company is picked by searching, and choosing it saves.
+    company = _field(page, deal_id, "company_id")
+    company.focus()  # (a click on its name would do too; its "Open" link opens the company)
+    company.press("Enter")
+    company.locator(".picker-search").fill("")
+    company.locator(".picker-search").press_sequentially("pied")
     page.get_by_role("option", name="Pied Piper").click()
-    page.locator("#field-company_id").get_by_role("button", name="Save").click()
-    expect(page.locator("#field-company_id .inline-value")).to_have_text("Pied Piper")
+    expect(company).to_have_class(re.compile("ie-display"))
+    expect(company).to_contain_text("Pied Piper")
 
     # Someone else saves the title while our editor is open: both values are shown.
-    page.locator("#field-title .inline-value").click()
+    title.click()
     # The click only sends the request: the editor must have read the version before the other
     # save commits, or it opens on the new version and there is nothing to conflict with.
-    expect(page.locator("#field-title input[name=value]")).to_have_value("Hooli box")
+    expect(title.locator("input[name=value]")).to_have_value("Hooli box")
     _committed(app, lambda: update_deal(deal_id, {"title": "Hooli server"}, ADMIN))
-    page.locator("#field-title input[name=value]").fill("Hooli appliance")
-    page.locator("#field-title input[name=value]").press("Enter")
-    conflict = page.locator("#field-title .conflict")
-    expect(conflict.locator(".theirs")).to_have_text("Hooli server")
-    expect(conflict.locator(".yours")).to_have_text("Hooli appliance")
+    title.locator("input[name=value]").fill("Hooli appliance")
+    title.locator("input[name=value]").press("Enter")
+    expect(title).to_have_class(re.compile("ie-conflict"))
+    expect(title.locator(".ie-conflict-values dd")).to_have_text(
+        ["Hooli server", "Hooli appliance"]
+    )
     screenshot(page, "deal-record-conflict")
-    conflict.get_by_role("button", name="Keep theirs").click()
-    expect(page.locator("#field-title .inline-value")).to_have_text("Hooli server")
+    title.get_by_role("button", name="Keep theirs").click()
+    expect(title).to_have_text("Hooli server")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hooli box")  # not reloaded yet
 
 
 def test_an_editor_returned_with_an_error_accepts_enter_at_once(app, page):
@@ -141,18 +154,20 @@ def test_an_editor_returned_with_an_error_accepts_enter_at_once(app, page):
     login(page, "rep@example.com")
     page.goto(f"/deals/{deal_id}")
 
-    page.locator("#field-value .inline-value").click()
-    page.locator("#field-value input[name=value]").fill("a lot")
+    value = _field(page, deal_id, "value")
+    value.click()
+    value.locator("input[name=value]").fill("a lot")
     # On the first task after the swap, correct the amount and submit, as Enter would.
     page.evaluate(
-        """() => document.body.addEventListener("htmx:afterSwap", () => setTimeout(() => {
-            const form = document.getElementById("field-value");
+        """(id) => document.body.addEventListener("htmx:afterSwap", () => setTimeout(() => {
+            const form = document.getElementById(id);
             form.querySelector("input[name=value]").value = "4500.50";
             form.requestSubmit();
-        }, 0), {once: true})"""
+        }, 0), {once: true})""",
+        f"deal-{deal_id}-value",
     )
-    page.locator("#field-value input[name=value]").press("Enter")
-    expect(page.locator("#field-value .inline-value")).to_have_text("USD 4,500.50")
+    value.locator("input[name=value]").press("Enter")
+    expect(value).to_have_text("USD 4,500.50")
     assert page.url.endswith(f"/deals/{deal_id}")
 
 
@@ -171,7 +186,7 @@ def test_list_and_stage_admin_pages(app, page):
     login(page, "admin@example.com")
     page.goto("/deals")
     page.get_by_label("Search deals").fill("pied")
-    expect(page.locator("#deal_rows tbody tr")).to_have_count(1)
+    expect(page.locator("#deal_list tbody tr")).to_have_count(1)
     expect(page).to_have_url(re.compile(r"q=pied"))  # the search is a shareable link
     screenshot(page, "deals-list")
 
@@ -179,7 +194,7 @@ def test_list_and_stage_admin_pages(app, page):
     page.goto("/deals")
     page.get_by_label("Company").press_sequentially("hoo")
     page.get_by_role("option", name="Hooli").click()
-    expect(page.locator("#deal_rows tbody tr")).to_have_count(3)
+    expect(page.locator("#deal_list tbody tr")).to_have_count(3)
     expect(page).to_have_url(re.compile(r"company_id=" + hooli))
 
     page.goto("/deals/stages")
@@ -197,12 +212,49 @@ def test_changing_the_stage_on_the_record_updates_the_probability_shown(app, pag
     create_user(app, "rep@example.com", "rep", "Robin Rep")
     login(page, "rep@example.com")
     page.goto(f"/deals/{deal_id}")
-    page.locator("#field-stage .inline-value").click()
-    page.locator("#field-stage select").select_option("Negotiation")
-    page.locator("#field-stage").get_by_role("button", name="Save").click()
-    expect(page.locator("#field-stage .inline-value")).to_have_text("Negotiation")
-    expect(page.locator("#field-probability .inline-value")).to_have_text("75%")
-    page.locator("#field-title .inline-value").click()
-    page.locator("#field-title input[name=value]").fill("Bigger box")
-    page.locator("#field-title input[name=value]").press("Enter")
+    stage = _field(page, deal_id, "stage")
+    stage.click()
+    stage.locator("select").select_option("Negotiation")  # a choice saves at once
+    expect(stage).to_have_text("Negotiation")
+    expect(_field(page, deal_id, "probability")).to_have_text("75%")
+    title = _field(page, deal_id, "title")
+    title.click()
+    title.locator("input[name=value]").fill("Bigger box")
+    title.locator("input[name=value]").press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Bigger box")
+
+
+def test_an_archived_deal_is_found_with_the_archived_filter_and_restored(app, page):
+    from tests.support import make_deal
+
+    hooli, _ = _companies(app)
+    create_user(app, "rep@example.com", "rep", "Robin Rep")
+
+    def make():
+        from crm_web.accounts.repository import get_user_by_email
+
+        owner = get_user_by_email("rep@example.com").id
+        make_deal(title="Other deal", company_id=hooli, owner_id=owner)
+        return str(make_deal(title="Shelved box", company_id=hooli, owner_id=owner).id)
+
+    deal_id = _committed(app, make)
+    login(page, "rep@example.com")
+    page.goto(f"/deals/{deal_id}")
+    page.get_by_role("button", name="Archive").click()
+    expect(page.get_by_text("This deal is archived")).to_be_visible()
+    page.goto("/deals/board")
+    expect(page.locator(f"#deal-{deal_id}")).to_have_count(0)
+
+    page.goto("/deals")
+    expect(page.get_by_role("link", name="Shelved box")).to_have_count(0)
+    page.get_by_label("Archived").check()
+    expect(page).to_have_url(re.compile(r"archived=1"))
+    expect(page.locator("#deal_list tbody tr")).to_have_count(1)
+    expect(page.get_by_role("link", name="Shelved box")).to_be_visible()
+    screenshot(page, "deals-archived")
+    page.get_by_role("button", name="Restore Shelved box").click()
+    expect(page.get_by_role("status")).to_contain_text("Restored Shelved box.")
+    expect(page.get_by_role("link", name="Shelved box")).to_have_count(0)
+
+    page.goto("/deals/board")
+    expect(page.locator(f"#deal-{deal_id}")).to_be_visible()

@@ -2,13 +2,14 @@ import pytest
 from sqlalchemy import text
 
 from crm_web.contacts import services
-from crm_web.contacts.forms import list_params
+from crm_web.contacts.views import SORTABLE
 from crm_web.core.db import db
+from crm_web.lists.state import record_list_state
 from tests.support import ADMIN, make_company, make_contact
 
 
 def _page(**args):
-    return services.list_page(list_params(args), ADMIN)
+    return services.list_page(record_list_state(args, SORTABLE), ADMIN)
 
 
 def _names(page):
@@ -35,25 +36,25 @@ def test_keyset_pages_walk_forward_backward_and_to_the_last_page(session):
         make_contact(first_name=f"P{i}", last_name=f"Name{i:02d}")
     from crm_web.contacts import repository as repo
 
-    params = list_params({})
+    filters = record_list_state({}, SORTABLE).filters
     rows, nxt, prev = repo.list_page(
-        params["filters"], "name", False, {"after": None, "before": None, "last": False}, limit=3
+        filters, "name", False, {"after": None, "before": None, "last": False}, limit=3
     )
     assert [r.last_name for r in rows] == ["Name00", "Name01", "Name02"] and prev is None
     rows, nxt2, prev2 = repo.list_page(
-        params["filters"], "name", False, {"after": nxt, "before": None, "last": False}, limit=3
+        filters, "name", False, {"after": nxt, "before": None, "last": False}, limit=3
     )
     assert [r.last_name for r in rows] == ["Name03", "Name04", "Name05"]
     rows, _, _ = repo.list_page(
-        params["filters"], "name", False, {"after": None, "before": prev2, "last": False}, limit=3
+        filters, "name", False, {"after": None, "before": prev2, "last": False}, limit=3
     )
     assert [r.last_name for r in rows] == ["Name00", "Name01", "Name02"]
     rows, nxt3, prev3 = repo.list_page(
-        params["filters"], "name", False, {"after": None, "before": None, "last": True}, limit=3
+        filters, "name", False, {"after": None, "before": None, "last": True}, limit=3
     )
     assert [r.last_name for r in rows] == ["Name04", "Name05", "Name06"] and nxt3 is None and prev3
     rows, _, _ = repo.list_page(
-        params["filters"], "name", True, {"after": None, "before": None, "last": False}, limit=3
+        filters, "name", True, {"after": None, "before": None, "last": False}, limit=3
     )
     assert [r.last_name for r in rows] == ["Name06", "Name05", "Name04"]
 
@@ -68,11 +69,11 @@ def test_every_sort_pages_through_all_rows_exactly_once(session, sort):
         make_contact(first_name="P", last_name=f"N{i}", **extra)
     from crm_web.contacts import repository as repo
 
-    params = list_params({})
+    filters = record_list_state({}, SORTABLE).filters
     seen, cursor = [], None
     while True:
         rows, cursor, _ = repo.list_page(
-            params["filters"],
+            filters,
             sort,
             False,
             {"after": cursor, "before": None, "last": False},
@@ -109,7 +110,7 @@ def test_past_the_threshold_a_filtered_total_is_the_planners_estimate(session):
     from sqlalchemy import select
 
     from crm_web.contacts.models import Contact
-    from crm_web.search.keyset import estimate_total
+    from crm_web.lists.keyset import estimate_total
 
     for i in range(3):
         make_contact(last_name=f"Smith{i}")

@@ -398,19 +398,21 @@ def test_only_the_refused_email_is_marked_invalid(client, signed_in):
 
 
 def test_sort_and_pager_links_keep_a_search_with_any_characters(app):
-    """The links are built with urlencode, not url_for (see forms.list_url): same URLs."""
+    """The links are built with urlencode, not url_for (see ListState.url): same URLs."""
     from urllib.parse import parse_qsl, urlsplit
 
     from flask import url_for
     from werkzeug.datastructures import MultiDict
 
-    from crm_web.contacts.forms import list_params, list_query_args, list_url
+    from crm_web.contacts.views import SORTABLE
+    from crm_web.lists.state import record_list_state
 
     term = "Zoë & Smith/+1 (415) é%"
-    params = list_params({"q": term, "has_phone": "1", "sort": "updated"})
+    args = {"q": term, "has_phone": "1", "sort": "updated"}
     with app.test_request_context():
-        url = list_url(url_for("contacts.index"), params)
+        state = record_list_state(args, SORTABLE, path=url_for("contacts.index"))
         for changes in ({}, {"sort": "name", "dir": "desc"}, {"after": "abc"}, {"q": ""}):
-            expected = url_for("contacts.index", **list_query_args(params, **changes))
-            assert url(**changes) == expected
-        assert list_params(MultiDict(parse_qsl(urlsplit(url()).query)))["filters"]["q"] == term
+            expected = url_for("contacts.index", **state.query_args(**changes))
+            assert state.url(**changes) == expected
+        back = record_list_state(MultiDict(parse_qsl(urlsplit(state.url()).query)), SORTABLE)
+        assert back.filters["q"] == term

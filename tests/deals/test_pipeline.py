@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from types import MappingProxyType
 
 import pytest
 
@@ -9,7 +10,16 @@ from crm_web.audit.services import history_of_entity
 from crm_web.core.errors import ConflictError
 from crm_web.deals import pipeline
 from crm_web.deals.services import get_deal, move_deal, update_deal
+from crm_web.lists.state import ListState
 from tests.support import ADMIN, make_company, make_deal
+
+
+def _list_page(filters, sort, cursor, actor):
+    """(rows, next cursor, prev cursor) of the deals list, as its URL state would ask."""
+    direction = "desc" if sort in pipeline.DESCENDING else "asc"
+    state = ListState(MappingProxyType(filters), sort, direction, **cursor)
+    page = pipeline.list_page(state, actor)
+    return page["rows"], page["next_cursor"], page["prev_cursor"]
 
 
 def _line(totals, currency):
@@ -96,19 +106,17 @@ def test_list_filters_by_status_search_and_sorts(session):
     make_deal(company_id=company.id, title="Beta", stage="Lost", value="7")
     make_deal(company_id=company.id, title="Gamma", stage="Lead", value="9")
     titles = lambda deals: [d.title for d in deals]  # noqa: E731
-    deals, next_cursor, prev_cursor = pipeline.list_page({"status": "open"}, "title", {}, ADMIN)
+    deals, next_cursor, prev_cursor = _list_page({"status": "open"}, "title", {}, ADMIN)
     assert (titles(deals), next_cursor, prev_cursor) == (["Gamma"], None, None)
-    assert titles(pipeline.list_page({"status": "won"}, "title", {}, ADMIN)[0]) == [
-        "Alpha 100% off"
-    ]
-    assert titles(pipeline.list_page({"q": "100%"}, "title", {}, ADMIN)[0]) == ["Alpha 100% off"]
-    assert titles(pipeline.list_page({"q": "a%"}, "title", {}, ADMIN)[0]) == []
-    assert titles(pipeline.list_page({}, "value", {}, ADMIN)[0]) == [
+    assert titles(_list_page({"status": "won"}, "title", {}, ADMIN)[0]) == ["Alpha 100% off"]
+    assert titles(_list_page({"q": "100%"}, "title", {}, ADMIN)[0]) == ["Alpha 100% off"]
+    assert titles(_list_page({"q": "a%"}, "title", {}, ADMIN)[0]) == []
+    assert titles(_list_page({}, "value", {}, ADMIN)[0]) == [
         "Gamma",
         "Beta",
         "Alpha 100% off",
     ]
-    assert titles(pipeline.list_page({}, "stage", {}, ADMIN)[0]) == [
+    assert titles(_list_page({}, "stage", {}, ADMIN)[0]) == [
         "Gamma",
         "Alpha 100% off",
         "Beta",
@@ -157,7 +165,7 @@ def test_the_list_walks_every_deal_once_in_order_and_back(session, sort):
     expected = _expected(sort, deals, position)
     pages, cursor = [], {}
     while True:
-        rows, next_cursor, prev_cursor = pipeline.list_page({}, sort, cursor, ADMIN)
+        rows, next_cursor, prev_cursor = _list_page({}, sort, cursor, ADMIN)
         assert (prev_cursor is None) == (not pages)
         pages.append([d.id for d in rows])
         if next_cursor is None:
@@ -168,14 +176,12 @@ def test_the_list_walks_every_deal_once_in_order_and_back(session, sort):
 
     back = []
     while prev_cursor is not None:
-        rows, next_cursor, prev_cursor = pipeline.list_page(
-            {}, sort, {"before": prev_cursor}, ADMIN
-        )
+        rows, next_cursor, prev_cursor = _list_page({}, sort, {"before": prev_cursor}, ADMIN)
         assert next_cursor is not None
         back.append([d.id for d in rows])
     assert back == pages[-2::-1]
 
-    rows, next_cursor, prev_cursor = pipeline.list_page({}, sort, {"last": True}, ADMIN)
+    rows, next_cursor, prev_cursor = _list_page({}, sort, {"last": True}, ADMIN)
     assert [d.id for d in rows] == expected[-50:]
     assert next_cursor is None and prev_cursor is not None
 
@@ -190,7 +196,7 @@ def test_the_list_keeps_its_filters_while_paging(session):
     ]
     seen, cursor = [], {}
     while True:
-        rows, next_cursor, _ = pipeline.list_page(filters, "value", cursor, ADMIN)
+        rows, next_cursor, _ = _list_page(filters, "value", cursor, ADMIN)
         seen += [d.id for d in rows]
         if next_cursor is None:
             break
@@ -202,14 +208,14 @@ def _walk(filters, sort):
     """Every page forwards, then back from the last: (ids forwards, ids backwards)."""
     forwards, cursor = [], {}
     while True:
-        rows, next_cursor, prev_cursor = pipeline.list_page(filters, sort, cursor, ADMIN)
+        rows, next_cursor, prev_cursor = _list_page(filters, sort, cursor, ADMIN)
         forwards += [d.id for d in rows]
         if next_cursor is None:
             break
         cursor = {"after": next_cursor}
     backwards = [d.id for d in rows]
     while prev_cursor is not None:
-        rows, _, prev_cursor = pipeline.list_page(filters, sort, {"before": prev_cursor}, ADMIN)
+        rows, _, prev_cursor = _list_page(filters, sort, {"before": prev_cursor}, ADMIN)
         backwards = [d.id for d in rows] + backwards
     return forwards, backwards
 
@@ -256,7 +262,7 @@ def test_the_stage_sort_pages_through_filters_and_stages_sharing_a_position(sess
     deals = list(db.session.scalars(select(Deal)))
     expected = [i for i in _expected("stage", deals, position) if keep(_by_id(deals, i))]
     assert _walk(filters, "stage") == (expected, expected)
-    rows, _, _ = pipeline.list_page(filters, "stage", {"last": True}, ADMIN)
+    rows, _, _ = _list_page(filters, "stage", {"last": True}, ADMIN)
     assert [d.id for d in rows] == expected[-50:]
 
 

@@ -28,7 +28,7 @@ def test_list_filters_and_searches_with_a_fragment_for_htmx(client, sign_in):
     assert "Beta upsell" in full.text and "Alpha renewal" not in full.text
     assert "<html" in full.text
     fragment = client.get("/deals?q=alpha", headers=HTMX)
-    assert "<html" not in fragment.text and 'id="deal_rows"' in fragment.text
+    assert "<html" not in fragment.text and 'id="deal_list"' in fragment.text
     assert "Alpha renewal" in fragment.text and "Beta upsell" not in fragment.text
     assert fragment.headers["Vary"] == "HX-Request" or "HX-Request" in fragment.headers["Vary"]
 
@@ -119,7 +119,7 @@ def test_click_to_edit_saves_with_the_version_seen(client, sign_in):
         f"/deals/{deal.id}/fields/title", data={"value": "New title", "version": "1"}, headers=HTMX
     )
     assert saved.status_code == 200
-    assert "New title" in saved.text and "inline-value" in saved.text
+    assert "New title" in saved.text and "ie-display" in saved.text
     assert get_deal(deal.id).title == "New title"
     # The page's History card is told to fetch itself again, and then has the change.
     assert saved.headers["HX-Trigger"] == "record-saved"
@@ -244,7 +244,7 @@ def test_the_list_pages_by_cursor_links_that_keep_the_sort_and_filters(client, s
     while url:
         assert "before=" in url
         html = client.get(url, headers=HTMX).text
-        assert "<html" not in html and 'id="deal_rows"' in html  # the block swap
+        assert "<html" not in html and 'id="deal_list"' in html  # the block swap
         back.append([titles[i] for i in DEAL_LINK.findall(html)])
         url = _pager_link(html, "prev")
     assert back == pages[-2::-1]
@@ -255,7 +255,7 @@ def test_the_list_pages_by_cursor_links_that_keep_the_sort_and_filters(client, s
 
 
 def test_a_tampered_cursor_or_sort_shows_the_first_page(client, sign_in):
-    from crm_web.search.keyset import encode_cursor
+    from crm_web.lists.keyset import encode_cursor
 
     sign_in("rep")
     company = make_company()
@@ -317,3 +317,119 @@ def test_the_record_links_to_its_company_and_contact(client, sign_in):
     page = client.get(f"/deals/{deal.id}").text
     assert f'href="/companies/{hooli.id}" aria-label="Open Hooli"' in page
     assert f'href="/contacts/{gavin.id}" aria-label="Open Gavin Belson"' in page
+
+
+MISSING_VERSION = "This edit is missing the version it changes; reload the page."
+
+
+def test_a_field_edit_without_its_version_is_refused_and_changes_nothing(client, sign_in):
+    sign_in("rep")
+    deal = make_deal(title="Kept")
+    for data in ({"value": "Blind"}, {"value": "Blind", "version": ""}):
+        response = client.patch(f"/deals/{deal.id}/fields/title", data=data, headers=HTMX)
+        assert response.status_code == 422
+        assert MISSING_VERSION in unescape(response.text)
+        assert 'value="Blind"' in response.text  # the editor again, with what was typed
+    db.session.expire_all()
+    assert (get_deal(deal.id).title, get_deal(deal.id).version) == ("Kept", 1)
+
+
+def test_a_board_move_or_archive_without_the_version_is_refused(client, sign_in):
+    rep = sign_in("rep")
+    deal = make_deal(title="Mover", stage="Lead", owner_id=rep.id)
+    moved = client.post(f"/deals/{deal.id}/stage", data={"stage": "Won"}, headers=HTMX)
+    assert moved.status_code == 422 and MISSING_VERSION in unescape(moved.text)
+    assert client.post(f"/deals/{deal.id}/archive", data={}).status_code == 422
+    db.session.expire_all()
+    assert get_deal(deal.id).stage == "Lead" and get_deal(deal.id).archived_at is None
+
+
+def test_archived_deals_are_listed_with_the_archived_filter_and_restored_from_it(client, sign_in):
+    rep = sign_in("rep")
+    company = make_company()
+    deal = make_deal(company_id=company.id, title="Shelved", owner_id=rep.id, value="700")
+    make_deal(company_id=company.id, title="Live one")
+    assert client.post(f"/deals/{deal.id}/archive", data={"version": "1"}).status_code == 303
+    assert ">Shelved</a>" not in client.get("/deals").text
+    board = client.get("/deals/board").text
+    assert "Shelved" not in board and "USD 700.00" not in board  # nor in the totals
+
+    archived = client.get("/deals?archived=1").text
+    assert "Shelved" in archived and "Live one" not in archived
+    assert "1 archived deal" in archived and 'aria-label="Restore Shelved"' in archived
+
+    response = client.post(
+        f"/deals/{deal.id}/restore",
+        data={"version": "2", "from": "list", "archived": "1"},
+        headers=HTMX,
+    )
+    assert response.status_code == 200 and "<html" not in response.text
+    assert "Restored Shelved." in response.text and 'id="deal_list"' in response.text
+    assert ">Shelved</a>" not in response.text  # the archived list, without it
+    assert get_deal(deal.id).archived_at is None
+    assert "Shelved" in client.get("/deals/board").text
+
+    # Without HTMX: back to the same list (303), which says what happened.
+    client.post(f"/deals/{deal.id}/archive", data={"version": "3"})
+    plain = client.post(
+        f"/deals/{deal.id}/restore", data={"version": "4", "from": "list", "archived": "1"}
+    )
+    assert plain.status_code == 303 and "/deals?archived=1" in plain.headers["Location"]
+    assert "Restored Shelved." in client.get(plain.headers["Location"]).text
+
+
+def test_admins_purge_a_deal_for_good_and_others_are_refused(client, sign_in):
+    deal = make_deal(title="Doomed")
+    sign_in("manager", email="manager@example.com")
+    assert client.post(f"/deals/{deal.id}/purge").status_code == 403
+    assert get_deal(deal.id).title == "Doomed"
+    sign_in("admin", email="admin@example.com")
+    page = client.get(f"/deals/{deal.id}").text
+    assert "Delete for good" not in page  # only an archived deal offers it
+    client.post(f"/deals/{deal.id}/archive", data={"version": "1"})
+    assert "Delete for good" in client.get(f"/deals/{deal.id}").text
+    response = client.post(f"/deals/{deal.id}/purge")
+    assert response.status_code == 303 and response.headers["Location"].endswith("archived=1")
+    db.session.expire_all()
+    assert db.session.get(Deal, deal.id) is None
+
+
+def test_every_deals_page_and_fragment_varies_on_hx_request(client, sign_in):
+    sign_in("rep")
+    company = make_company()
+    deal = make_deal(company_id=company.id, stage="Lead")
+    for n in range(30):
+        make_deal(company_id=company.id, title=f"Card {n:02d}", stage="Lead")
+    lead = next(s for s in list_stages() if s.name == "Lead")
+    column = re.search(
+        r'hx-get="([^"]*/deals/board/columns/[^"]+)"', client.get("/deals/board").text
+    )
+    responses = {
+        "list": client.get("/deals?q=card", headers=HTMX),
+        "column": client.get(unescape(column.group(1)), headers=HTMX),
+        "editor": client.get(f"/deals/{deal.id}/fields/title/edit", headers=HTMX),
+        "display": client.get(f"/deals/{deal.id}/fields/title", headers=HTMX),
+        "move": client.post(
+            f"/deals/{deal.id}/stage", data={"stage": "Won", "version": "1"}, headers=HTMX
+        ),
+        "contacts": client.get(f"/deals/new/contacts?company_id={company.id}", headers=HTMX),
+        "print": client.get("/deals/board/print"),
+        "empty column": client.get(f"/deals/board/columns/{lead.id}", headers=HTMX),
+    }
+    for name, response in responses.items():
+        assert response.status_code == 200, name
+        assert "HX-Request" in response.headers.get("Vary", ""), name
+
+
+def test_the_list_sorts_by_its_headers_either_way(client, sign_in):
+    sign_in("rep")
+    company = make_company()
+    for title, value in (("Small", "10"), ("Big", "900"), ("Middle", "300")):
+        make_deal(company_id=company.id, title=title, value=value)
+    titles = {str(d.id): d.title for d in db.session.query(Deal)}
+    html = client.get("/deals?sort=value").text  # largest first unless the user flips it
+    assert [titles[i] for i in DEAL_LINK.findall(html)] == ["Big", "Middle", "Small"]
+    assert 'aria-sort="descending"' in html
+    flipped = unescape(re.search(r'href="([^"]*sort=value[^"]*dir=asc[^"]*)"', html).group(1))
+    html = client.get(flipped, headers=HTMX).text
+    assert [titles[i] for i in DEAL_LINK.findall(html)] == ["Small", "Middle", "Big"]

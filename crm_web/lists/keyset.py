@@ -27,6 +27,7 @@ def _text(value) -> str:
     string = str(value)
     if "\x00" in string:
         raise ValueError("PostgreSQL text cannot hold NUL")
+    string.encode()  # a lone surrogate ("\ud800" in the JSON) is no UTF-8: UnicodeEncodeError
     return string
 
 
@@ -53,6 +54,8 @@ DECODERS = {
     "decimal": _decimal,
     "uuid": uuid.UUID,
     "date": dt.date.fromisoformat,
+    # A date that may be missing (JSON null), e.g. a board card without a close date.
+    "date_or_none": lambda value: None if value is None else dt.date.fromisoformat(value),
     "datetime": dt.datetime.fromisoformat,
 }
 
@@ -235,18 +238,17 @@ def _total(count, filters: dict) -> tuple[int, bool]:
     return total, estimated
 
 
-def list_page(params: dict, fetch, count) -> dict:
-    """One page of a list for `params` (contacts.forms.list_params): its rows, cursors and total.
+def list_page(state, fetch, count) -> dict:
+    """One page of a list for `state` (a lists.state.ListState): its rows, cursors and total.
     `fetch(filters, sort, descending, cursor)` is the area's repository list query and
     `count(filters)` its (total, is_estimate); a list that fits on one page is not counted."""
-    cursor = {k: params[k] for k in ("after", "before", "last")}
     rows, next_cursor, prev_cursor = fetch(
-        params["filters"], params["sort"], params["descending"], cursor
+        state.filters, state.sort, state.descending, state.cursor
     )
     if next_cursor is None and prev_cursor is None:
         total, estimated = len(rows), False
     else:
-        total, estimated = _total(count, params["filters"])
+        total, estimated = _total(count, state.filters)
     return {
         "rows": rows,
         "next_cursor": next_cursor,
