@@ -1,5 +1,5 @@
 """Areas depend one way (DESIGN §3): the import graph of crm_web, read from each module's
-top-level imports, has no cycle; an area's modules import only lower areas; only an area itself
+imports with `ast`, has no cycle; an area's modules import only lower areas; only an area itself
 touches its repository; every module imports on its own; imports sit at the top of modules."""
 
 from __future__ import annotations
@@ -73,15 +73,10 @@ def layer(module: str) -> int:
     return ORDER.index(name)
 
 
-def _top_level_imports(tree: ast.Module):
-    """Import statements that run when the module is imported (not those in function bodies)."""
-    stack = list(tree.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            yield node
-        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))
+def _imports(tree: ast.Module):
+    """Every import statement of a module: those at its top, and the few a function body may
+    hold (see LAZY_IMPORTS): a dependency hidden in a function is a dependency all the same."""
+    return [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
 
 
 def _targets(module: str, node) -> set[str]:
@@ -105,7 +100,7 @@ def import_graph() -> dict[str, set[str]]:
     graph = {}
     for module, path in MODULES.items():
         tree = ast.parse(path.read_text(), str(path))
-        graph[module] = set().union(*(_targets(module, n) for n in _top_level_imports(tree)))
+        graph[module] = set().union(*(_targets(module, n) for n in _imports(tree)))
         graph[module].discard(module)
     return graph
 
