@@ -14,6 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def _import_models() -> None:
     """Every model must be known to SQLAlchemy before the first query and to Alembic."""
+    # Model registration: imported for their side effect, once the app is being built.
     from crm_web.accounts import models as _accounts  # noqa: F401
     from crm_web.activities import models as _activities  # noqa: F401
     from crm_web.audit import models as _audit  # noqa: F401
@@ -29,6 +30,7 @@ def _database_uri(app: Flask) -> str:
         return app.config["SQLALCHEMY_DATABASE_URI"]
     if app.config["DATABASE_URL"]:
         return app.config["DATABASE_URL"]
+    # Only without DATABASE_URL: a deployment never loads the embedded cluster's code.
     from crm_web.core.embedded_db import EmbeddedPostgres
 
     cluster = EmbeddedPostgres(Path(app.instance_path) / "pgdata")
@@ -60,10 +62,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     _import_models()
     db.init_app(app)
 
+    # App-factory wiring below is imported here, not at the top: `import crm_web` (Alembic,
+    # tools, the models) stays light, and web pulls in every area's views.
     from flask_migrate import Migrate
 
     Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
 
+    # See above: the views and CLI commands are loaded only by the app factory.
     from crm_web import cli, web
 
     web.init_app(app)

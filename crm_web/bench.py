@@ -37,6 +37,7 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1))
 def bench_config() -> dict:
     url = os.environ.get("CRM_BENCH_DATABASE_URL")
     if url:
+        # Tool: the load generator imports the app's code only where it builds the app.
         from crm_web.config import database_url
 
         return {"SQLALCHEMY_DATABASE_URI": database_url(url)}
@@ -45,6 +46,7 @@ def bench_config() -> dict:
 
 def serve_app():
     """The app gunicorn serves for the bench (`crm_web.bench:serve_app()`)."""
+    # Tool: the load generator imports the app's code only where it builds the app.
     from crm_web import create_app
 
     return create_app(bench_config())
@@ -52,11 +54,11 @@ def serve_app():
 
 def prepare(contacts: int, companies: int) -> dict:
     """Migrate, seed up to the sizes asked for, create the bench user; return sample ids."""
+    # Tool: the load generator imports the app's code only where it builds the app.
     from flask_migrate import upgrade
 
     from crm_web import create_app
-    from crm_web.accounts.repository import get_user_by_email
-    from crm_web.accounts.services import create_user
+    from crm_web.accounts.services import create_user, get_user_by_email
     from crm_web.core.actor import SYSTEM
     from crm_web.core.db import db
     from crm_web.demo import seed_demo

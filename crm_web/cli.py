@@ -7,8 +7,10 @@ import sys
 import click
 from flask import Flask
 
+from crm_web.accounts.services import create_user
 from crm_web.core.actor import ROLES, SYSTEM
 from crm_web.core.errors import ValidationError
+from crm_web.demo import seed_demo_command
 
 crm = click.Group("crm", help="crm_web administration.")
 
@@ -19,8 +21,6 @@ crm = click.Group("crm", help="crm_web administration.")
 @click.option("--name", default="", help="Display name (defaults to the part before @).")
 def create_user_command(email: str, role: str, name: str) -> None:
     """Create a user; the password is read from a prompt, or from stdin when piped."""
-    from crm_web.accounts.services import create_user
-
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
@@ -36,7 +36,5 @@ def create_user_command(email: str, role: str, name: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from crm_web.demo import seed_demo_command
-
     crm.add_command(seed_demo_command)
     app.cli.add_command(crm)

@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 import click
 from sqlalchemy import text
 
+from crm_web.accounts.services import create_user, get_user_by_email
+from crm_web.core.actor import SYSTEM
 from crm_web.core.db import db
 
 FIRST_NAMES = (  # noqa: SIM905 - a word list reads best as words
@@ -148,10 +150,6 @@ def _array(items) -> str:
 
 
 def _owners() -> list[str]:
-    from crm_web.accounts.repository import get_user_by_email
-    from crm_web.accounts.services import create_user
-    from crm_web.core.actor import SYSTEM
-
     owners = []
     for name in ("Riley Rep", "Sam Seller", "Morgan Manager", "Casey Closer", "Jordan Junior"):
         email = name.lower().replace(" ", ".") + "@demo.example"

@@ -11,9 +11,16 @@ from htmx_flask import Htmx
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from crm_web.accounts.auth import login_manager, public
+from crm_web.accounts.views import bp as accounts
+from crm_web.companies.views import bp as companies
+from crm_web.contacts.views import bp as contacts
+from crm_web.core import security
 from crm_web.core.db import db
 from crm_web.core.errors import CRMError
 from crm_web.core.permissions import allowed
+from crm_web.custom_fields.views import bp as custom_fields
+from crm_web.deals.views import bp as deals
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
@@ -21,12 +28,6 @@ log = logging.getLogger(__name__)
 
 def _blueprints():
     """Every area's blueprint. An area adds itself here."""
-    from crm_web.accounts.views import bp as accounts
-    from crm_web.companies.views import bp as companies
-    from crm_web.contacts.views import bp as contacts
-    from crm_web.custom_fields.views import bp as custom_fields
-    from crm_web.deals.views import bp as deals
-
     return [accounts, deals, contacts, companies, custom_fields]
 
 
@@ -97,9 +98,6 @@ def navigation(app: Flask) -> list[dict]:
 
 
 def init_app(app: Flask) -> None:
-    from crm_web.accounts.auth import login_manager, public
-    from crm_web.core import security
-
     Htmx(app)
     security.init_app(app)  # before CSRFProtect: a cross-site post gets 403 before anything else
     csrf.init_app(app)

@@ -6,7 +6,7 @@ from flask import flash, redirect, request, url_for
 
 from crm_web.accounts import services
 from crm_web.accounts.auth import current_actor, requires
-from crm_web.accounts.views import bp
+from crm_web.accounts.blueprint import bp
 from crm_web.core.actor import ROLES
 from crm_web.core.errors import ValidationError
 from crm_web.core.htmx import render, wants_fragment

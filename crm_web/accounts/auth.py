@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, request, url_for
 from flask_login import LoginManager, current_user
 
+from crm_web.accounts.repository import get_user
 from crm_web.core.actor import Actor
 from crm_web.core.permissions import POLICY, authorize
 
@@ -66,8 +67,6 @@ def public(view):
 @login_manager.user_loader
 def load_user(session_token: str):
     """Accept the session only while the user is active and its session version still matches."""
-    from crm_web.accounts.repository import get_user
-
     user_id, _, version = session_token.partition(":")
     user = get_user(user_id)
     if user is None or not user.active or str(user.session_version) != version:

@@ -254,6 +254,15 @@ def get_user(user_id) -> User | None:
     return repo.get_user(user_id)
 
 
+def get_user_by_email(email: str) -> User | None:
+    return repo.get_user_by_email(email)
+
+
+def active_users() -> list[User]:
+    """The users who can sign in, for owner pickers and filters."""
+    return [user for user in repo.list_users() if user.active]
+
+
 def check_user_id(value):
     """Field check for references to a user (a record's owner)."""
     user = repo.get_user(value)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from crm_web.accounts import services
+from crm_web.accounts import (
+    admin_views,  # noqa: F401 (its routes, on the same blueprint)
+    services,
+)
 from crm_web.accounts.auth import current_actor, public, requires
+from crm_web.accounts.blueprint import bp
 from crm_web.core.errors import ValidationError
 from crm_web.core.htmx import render, wants_fragment
-
-bp = Blueprint("accounts", __name__)
 
 
 def _safe_next(target: str | None) -> str:
@@ -116,7 +118,3 @@ def change_password():
     _start_session(user)  # this browser stays signed in with the new session version
     flash("Your password is changed. Other devices have been signed out.", "success")
     return see_other(url_for("accounts.profile"))
-
-
-# The /admin/users routes live on this blueprint too (endpoint names accounts.admin_*).
-from crm_web.accounts import admin_views  # noqa: E402,F401

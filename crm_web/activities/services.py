@@ -6,20 +6,30 @@ from dataclasses import dataclass
 
 from crm_web.activities import repository as repo
 from crm_web.activities.models import ENTITY_TYPES, TASK_STATUSES, Note, Task
+from crm_web.companies.services import get_company
+from crm_web.contacts.services import get_contact
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
-from crm_web.core.db import transaction
+from crm_web.core.db import db, transaction
 from crm_web.core.errors import NotFoundError, ValidationError
 from crm_web.core.permissions import authorize
 from crm_web.core.repository import check_version
+from crm_web.deals.services import get_deal
+
+_GETTERS = {"contact": get_contact, "company": get_company, "deal": get_deal}
 
 
 def _entity_lookup(entity_type: str):
-    from crm_web.companies.repository import get_company
-    from crm_web.contacts.repository import get_contact
-    from crm_web.deals.repository import get_deal
+    """A function finding a record of `entity_type` by id, or None when there is none."""
+    get = _GETTERS[entity_type]
 
-    return {"contact": get_contact, "company": get_company, "deal": get_deal}[entity_type]
+    def find(entity_id):
+        try:
+            return get(entity_id)
+        except NotFoundError:
+            return None
+
+    return find
 
 
 def _check_attachment(check: v.Checker, creating: bool) -> None:
@@ -170,8 +180,6 @@ def get_with_attachments(entity_type: str, entity_id) -> RecordWithAttachments:
 
 def delete_attachments(entity_type: str, entity_ids: list) -> None:
     """Part of deleting records: their tasks and notes go too (the caller holds the transaction)."""
-    from crm_web.core.db import db
-
     if not entity_ids:
         return
     for item in [

@@ -7,6 +7,13 @@ from crm_web.accounts.models import User
 from crm_web.audit.models import AuditLog
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, literal_limit
+from crm_web.lists.keyset import SortKey
+
+# A record's history is read newest first, a page at a time, by keyset on (timestamp, seq):
+# when the change was written, then the identity that orders changes of the same microsecond.
+# seq is a bigint: its cursor value is decoded as a decimal (keyset's "int" stops at int4).
+HISTORY_KEY = SortKey((AuditLog.timestamp, AuditLog.seq), ("datetime", "decimal"))
+BIGINT = range(-(2**63), 2**63)
 
 
 def _latest_in_order(condition, limit: int) -> list[AuditLog]:
@@ -22,23 +29,33 @@ def history_of_entity(entity_type: str, entity_id, limit: int = 500) -> list[Aud
 
 
 @cache
-def _history_with_names(limit: int):
-    return (
+def _history_page(limit: int, older: bool):
+    """Built once per shape (see core.repository): the first page, or the page older than a
+    (timestamp, seq) bound."""
+    query = (
         select(AuditLog, User.name)
         .outerjoin(User, sa.cast(User.id, sa.String) == AuditLog.user_id)
         .where(AuditLog.entity_type == bindparam("type"), AuditLog.entity_id == bindparam("id"))
-        .order_by(AuditLog.seq.desc())
-        .limit(literal_limit(limit))
     )
+    if older:
+        bound = sa.tuple_(
+            bindparam("timestamp", type_=sa.DateTime(timezone=True)),
+            bindparam("seq", type_=sa.BigInteger),
+        )
+        query = query.where(sa.tuple_(AuditLog.timestamp, AuditLog.seq) < bound)
+    order = (AuditLog.timestamp.desc(), AuditLog.seq.desc())
+    return query.order_by(*order).limit(literal_limit(limit))
 
 
-def history_with_names(entity_type: str, entity_id, limit: int = 500) -> list[tuple]:
-    """(entry, name of the user who made it) pairs, oldest first. The names come in the same
+def history_page(entity_type: str, entity_id, before: list | None, limit: int) -> list[tuple]:
+    """Up to `limit` (entry, name of the user who made it) pairs, newest first, older than
+    `before` (HISTORY_KEY values; None or out of range: the newest). The names come in the same
     query, deactivated users' included (user ids are text: "system" and the like have none)."""
-    rows = db.session.execute(
-        _history_with_names(limit), {"type": entity_type, "id": as_uuid(entity_id)}
-    )
-    return [tuple(row) for row in reversed(rows.all())]
+    params = {"type": entity_type, "id": as_uuid(entity_id)}
+    if before is not None and int(before[1]) in BIGINT:
+        params.update(timestamp=before[0], seq=int(before[1]))
+    rows = db.session.execute(_history_page(limit, "seq" in params), params)
+    return [tuple(row) for row in rows]
 
 
 def _of_entity(entity_type: str, entity_id):

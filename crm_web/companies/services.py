@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from crm_web.accounts.services import check_user_id, owner_id_for
 from crm_web.companies import repository as repo
 from crm_web.companies.models import Company
 from crm_web.core import validation as v
@@ -12,7 +13,7 @@ from crm_web.core.db import transaction
 from crm_web.core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from crm_web.core.permissions import authorize, authorize_archive
 from crm_web.core.repository import check_version
-from crm_web.custom_fields.services import clean_custom_fields, record_fields
+from crm_web.custom_fields.services import clean_custom_fields
 from crm_web.lists import keyset
 
 ADDRESS_PARTS = ("street", "city", "state", "postal_code", "country")
@@ -32,8 +33,6 @@ def _address(value) -> dict | None:
 
 
 def _clean(data: dict, existing: Company | None = None) -> dict:
-    from crm_web.accounts.services import check_user_id
-
     creating = existing is None
     check = v.Checker(data)
     if creating or check.has("name"):
@@ -53,8 +52,6 @@ def _clean(data: dict, existing: Company | None = None) -> dict:
 
 def create_company(data: dict, actor: Actor) -> Company:
     """Create a company. Editors."""
-    from crm_web.accounts.services import owner_id_for
-
     authorize(actor, "records.create")
     clean = _clean(data)
     clean.setdefault("owner_id", owner_id_for(actor))
@@ -97,23 +94,17 @@ def restore_company(company_id, actor: Actor, expected_version=None) -> Company:
     return _set_archived(company_id, actor, None, expected_version)
 
 
-def delete_company(company_id, actor: Actor) -> None:
-    """Delete for good: its deals (and their tasks and notes) go with it, its contacts stay
-    without a company. Every change is audited. Admins only."""
-    from crm_web.activities.services import delete_attachments
-    from crm_web.contacts.repository import contacts_with_company
-    from crm_web.deals.services import delete_deals_of_company
+def lock_company(company_id) -> Company:
+    """The company, locked (FOR UPDATE) until the transaction ends; NotFoundError if none."""
+    return _locked(company_id)
 
+
+def remove_company(company_id, actor: Actor) -> None:
+    """Delete the company row alone. Only records.operations.delete_company calls it, after
+    removing what hangs on the company (deals, tasks, notes, links from contacts). Admins only."""
     authorize(actor, "records.purge")
     with transaction(actor) as session:
-        company = _locked(company_id)
-        delete_deals_of_company(company.id, actor)
-        for contact in contacts_with_company(company.id):
-            contact.company_id = None
-            contact.updated_by = actor.id
-        delete_attachments("company", [company.id])
-        session.flush()
-        session.delete(company)
+        session.delete(_locked(company_id))
         session.flush()
 
 
@@ -170,31 +161,6 @@ def company_view(company_id, actor: Actor):
     if row is None:
         raise NotFoundError("company", company_id)
     return row
-
-
-def company_page(company_id, actor: Actor) -> dict:
-    """The record page: the company, its contacts, deals, tasks, notes and history."""
-    from crm_web.audit.services import history_with_names
-    from crm_web.contacts.services import get_contacts_by_company
-    from crm_web.deals.services import related_to
-
-    row = company_view(company_id, actor)
-    return {
-        "company": row,
-        "contacts": get_contacts_by_company(row.id),
-        "history": history_with_names("company", row.id),
-        "custom_fields": record_fields("company", row),
-        **related_to("company", row.id),
-        # Fields are displayed, not edited: an editor brings its own owner choices.
-        "owners": (),
-    }
-
-
-def history(company_id, actor: Actor) -> list[tuple]:
-    """The company's history as its page shows it (see company_page). Everyone."""
-    from crm_web.audit.services import history_with_names
-
-    return history_with_names("company", company_view(company_id, actor).id)
 
 
 def company_name(company_id) -> str | None:

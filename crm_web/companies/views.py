@@ -11,6 +11,7 @@ from crm_web.contacts.services import list_choices
 from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.htmx import render, saved, wants_fragment
 from crm_web.lists.state import record_list_state
+from crm_web.records import operations, pages
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 bp.add_app_template_global(company_display, "company_display")
@@ -54,14 +55,18 @@ def picker():
 @requires("records.read")
 def detail(company_id):
     """The record page: fields editable in place, its contacts, sections, history."""
-    return render("companies/detail.html", **services.company_page(company_id, current_actor()))
+    return render("companies/detail.html", **pages.company_page(company_id, current_actor()))
 
 
 @bp.get("/<company_id>/history")
-@requires("records.read")
+@requires("audit.read")
 def history(company_id):
-    """The History card's entries, fetched again after a save on the record page."""
-    return render("audit/history.html", history=services.history(company_id, current_actor()))
+    """The History card's entries, fetched again after a save on the record page; with
+    ?before=<cursor>, the older page that "Show older" appends."""
+    before = request.args.get("before")
+    page = pages.history("company", company_id, current_actor(), before=before)
+    url = url_for(".history", company_id=company_id)
+    return render("audit/history.html", history=page, url=url, older_page=before is not None)
 
 
 def _field_context(company, field, **extra):
@@ -167,6 +172,6 @@ def restore(company_id):
 @requires("records.purge")
 def purge(company_id):
     """Delete for good (admins)."""
-    services.delete_company(company_id, current_actor())
+    operations.delete_company(company_id, current_actor())
     flash("Company deleted for good.", "success")
     return redirect(url_for(".index", archived="1"), 303)

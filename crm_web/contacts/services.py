@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
-from crm_web.companies.services import company_name
+from crm_web.accounts.services import check_user_id, owner_id_for
+from crm_web.companies.services import check_company_id, company_name
 from crm_web.contacts import repository as repo
 from crm_web.contacts.models import Contact
 from crm_web.core import validation as v
@@ -20,7 +21,7 @@ from crm_web.core.errors import (
 )
 from crm_web.core.permissions import authorize, authorize_archive
 from crm_web.core.repository import check_version
-from crm_web.custom_fields.services import clean_custom_fields, record_fields
+from crm_web.custom_fields.services import clean_custom_fields
 from crm_web.lists import keyset
 
 
@@ -39,9 +40,6 @@ def invalid_items(field: str, values) -> list[str]:
 
 def _clean(data: dict, existing: Contact | None = None) -> dict:
     """Validated values for the fields present in `data` (all required ones on create)."""
-    from crm_web.accounts.services import check_user_id
-    from crm_web.companies.services import check_company_id
-
     creating = existing is None
     check = v.Checker(data)
     for name in ("first_name", "last_name"):
@@ -67,7 +65,7 @@ def create_contact(data: dict, actor: Actor) -> Contact:
     """Create a contact. Editors (admin, manager, rep)."""
     authorize(actor, "records.create")
     clean = _clean(data)
-    clean.setdefault("owner_id", _actor_user_id(actor))
+    clean.setdefault("owner_id", owner_id_for(actor))
     with transaction(actor) as session:
         contact = Contact(**clean, created_by=actor.id, updated_by=actor.id)
         session.add(contact)
@@ -112,17 +110,27 @@ def restore_contact(contact_id, actor: Actor, expected_version=None) -> Contact:
     return _set_archived(contact_id, actor, None, expected_version)
 
 
-def delete_contact(contact_id, actor: Actor) -> None:
-    """Delete for good: its tasks and notes go, its deals lose the link. Admins only."""
-    from crm_web.activities.services import delete_attachments
-    from crm_web.deals.services import unlink_contact
+def unlink_company(company_id, actor: Actor) -> None:
+    """Part of deleting a company for good: its contacts stay, without the company. The caller
+    (records.operations) holds the transaction and has checked the permission."""
+    with transaction(actor) as session:
+        for contact in repo.contacts_with_company(company_id):
+            contact.company_id = None
+            contact.updated_by = actor.id
+        session.flush()
 
+
+def lock_contact(contact_id) -> Contact:
+    """The contact, locked (FOR UPDATE) until the transaction ends; NotFoundError if none."""
+    return _locked(contact_id)
+
+
+def remove_contact(contact_id, actor: Actor) -> None:
+    """Delete the contact row alone. Only records.operations.delete_contact calls it, after
+    removing what hangs on the contact (tasks, notes, links from deals). Admins only."""
     authorize(actor, "records.purge")
     with transaction(actor) as session:
-        contact = _locked(contact_id)
-        delete_attachments("contact", [contact.id])
-        unlink_contact(contact.id, actor)
-        session.delete(contact)
+        session.delete(_locked(contact_id))
         session.flush()
 
 
@@ -142,12 +150,6 @@ def _locked(contact_id) -> Contact:
     if contact is None:
         raise NotFoundError("contact", contact_id)
     return contact
-
-
-def _actor_user_id(actor: Actor):
-    from crm_web.accounts.services import owner_id_for
-
-    return owner_id_for(actor)
 
 
 def check_contact_id(value):
@@ -203,29 +205,6 @@ def contact_view(contact_id, actor: Actor):
     return row
 
 
-def contact_page(contact_id, actor: Actor) -> dict:
-    """Everything the record page shows: the contact, its company, deals, tasks, notes, history."""
-    from crm_web.audit.services import history_with_names
-    from crm_web.deals.services import related_to
-
-    row = contact_view(contact_id, actor)
-    return {
-        "contact": row,
-        "history": history_with_names("contact", row.id),
-        "custom_fields": record_fields("contact", row),
-        **related_to("contact", row.id),
-        # Fields are displayed, not edited: an editor brings its own owner choices.
-        "owners": (),
-    }
-
-
-def history(contact_id, actor: Actor) -> list[tuple]:
-    """The contact's history as its page shows it (see contact_page). Everyone."""
-    from crm_web.audit.services import history_with_names
-
-    return history_with_names("contact", contact_view(contact_id, actor).id)
-
-
 def update_contact_field(contact_id, field: str, value, expected_version, actor: Actor):
     """Inline edit of one field; returns the contact as shown. A stale version raises
     ConflictError carrying the contact as it is now. Editors."""
@@ -245,8 +224,6 @@ def update_contact_field(contact_id, field: str, value, expected_version, actor:
 
 def bulk_assign_owner(ids: list, owner_id, actor: Actor) -> int:
     """Give every selected contact `owner_id`, all or nothing. Editors."""
-    from crm_web.accounts.services import check_user_id
-
     authorize(actor, "records.update")
     check = v.Checker({"owner_id": owner_id})
     owner = check.field("owner_id", check_user_id, required=True)
@@ -314,8 +291,6 @@ def bulk_action(action: str, ids: list, owner_id, actor: Actor) -> dict:
 
 
 def v_error(field: str, message: str):
-    from crm_web.core.errors import ValidationError
-
     return ValidationError({field: [message]}, message)
 
 

@@ -12,6 +12,7 @@ from crm_web.contacts.forms import contact_data
 from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.htmx import render, saved, wants_fragment
 from crm_web.lists.state import record_list_state
+from crm_web.records import operations, pages
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
@@ -60,14 +61,18 @@ def baseline():
 @requires("records.read")
 def detail(contact_id):
     """The record page: every field editable in place, the company, sections, history."""
-    return render("contacts/detail.html", **services.contact_page(contact_id, current_actor()))
+    return render("contacts/detail.html", **pages.contact_page(contact_id, current_actor()))
 
 
 @bp.get("/<contact_id>/history")
-@requires("records.read")
+@requires("audit.read")
 def history(contact_id):
-    """The History card's entries, fetched again after a save on the record page."""
-    return render("audit/history.html", history=services.history(contact_id, current_actor()))
+    """The History card's entries, fetched again after a save on the record page; with
+    ?before=<cursor>, the older page that "Show older" appends."""
+    before = request.args.get("before")
+    page = pages.history("contact", contact_id, current_actor(), before=before)
+    url = url_for(".history", contact_id=contact_id)
+    return render("audit/history.html", history=page, url=url, older_page=before is not None)
 
 
 def _field_context(contact, field, **extra):
@@ -218,6 +223,6 @@ def restore(contact_id):
 @requires("records.purge")
 def purge(contact_id):
     """Delete for good (admins)."""
-    services.delete_contact(contact_id, current_actor())
+    operations.delete_contact(contact_id, current_actor())
     flash("Contact deleted for good.", "success")
     return redirect(url_for(".index", archived="1"), 303)

@@ -19,6 +19,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
 SUPERUSER = "crm"
 PORT = 5432
 # Unix socket paths are limited to 107 bytes; leave room for "/.s.PGSQL.5432".
@@ -249,8 +251,6 @@ class EmbeddedPostgres:
 
     def ensure_database(self, name: str) -> None:
         """Create the database on first use (under the lock, so two starters don't collide)."""
-        import psycopg
-
         with self._lock():
             conninfo = f"host={self.socket_dir} port={PORT} user={SUPERUSER} dbname=postgres"
             with psycopg.connect(conninfo, autocommit=True) as conn:

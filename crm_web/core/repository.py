@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from crm_web.core.db import db
+from crm_web.core.errors import ConflictError, ValidationError
 
 
 def as_uuid(value) -> uuid.UUID | None:
@@ -49,8 +50,6 @@ def page(query, limit: int, offset: int = 0):
 def check_version(record, expected_version) -> None:
     """Optimistic locking: the caller saw `expected_version`; anything else means someone else
     changed the record meanwhile. None skips the check (internal callers)."""
-    from crm_web.core.errors import ConflictError, ValidationError
-
     if expected_version is None or expected_version == "":
         return
     try:

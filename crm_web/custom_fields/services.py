@@ -7,7 +7,7 @@ import re
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
 from crm_web.core.db import db, transaction
-from crm_web.core.errors import ConflictError, NotFoundError, ValidationError
+from crm_web.core.errors import NotFoundError, ValidationError
 from crm_web.core.permissions import authorize
 from crm_web.custom_fields import repository as repo
 from crm_web.custom_fields.models import CUSTOMISABLE_ENTITIES, FIELD_TYPES, CustomFieldDefinition
@@ -123,57 +123,15 @@ def clean_custom_fields(entity_type: str, values, existing: dict | None = None) 
     return result
 
 
-# Inline editing of one custom field on a record page (contacts and companies).
-
-
-def _record_services(entity_type: str):
-    """(get, update) for the records of `entity_type`; imported here, as those services import
-    this module."""
-    if entity_type == "contact":
-        from crm_web.contacts import services as records
-
-        return records.get_contact, records.update_contact
-    if entity_type == "company":
-        from crm_web.companies import services as records
-
-        return records.get_company, records.update_company
-    if entity_type == "deal":
-        from crm_web.deals import services as records
-
-        return records.get_deal, records.update_deal
-    raise NotFoundError("entity_type", entity_type)
-
-
-def record_field(entity_type: str, record_id, name: str, actor: Actor):
-    """The record and the definition of its custom field `name`, to show or edit it."""
-    authorize(actor, "records.read")
-    get, _ = _record_services(entity_type)
+def field_definition(entity_type: str, name: str) -> CustomFieldDefinition:
+    """The definition of the custom field `name` of `entity_type` records; NotFoundError if none."""
     definition = next((d for d in repo.list_definitions(entity_type) if d.name == name), None)
     if definition is None:
         raise NotFoundError("custom_field", name)
-    return get(record_id), definition
+    return definition
 
 
 def record_fields(entity_type: str, record) -> list[tuple[CustomFieldDefinition, object]]:
     """Each definition for `entity_type` with `record`'s value for it (None when unset)."""
     values = record.custom_fields or {}
     return [(d, values.get(d.name)) for d in repo.list_definitions(entity_type)]
-
-
-def update_record_field(entity_type: str, record_id, name: str, value, expected_version, actor):
-    """Inline edit of one custom field (blank removes the value); returns the record and the
-    field's definition. Errors are keyed `custom_fields.<name>`; a stale version raises
-    ConflictError carrying the record now."""
-    record, definition = record_field(entity_type, record_id, name, actor)
-    _, update = _record_services(entity_type)
-    if expected_version in (None, ""):
-        # Never a blind write: an edit must say which version of the record it changes.
-        message = "This edit is missing the version it changes; reload the page."
-        raise ValidationError({f"custom_fields.{name}": [message]})
-    try:
-        return update(
-            record.id, {"custom_fields": {name: value}}, actor, expected_version
-        ), definition
-    except ConflictError as exc:
-        db.session.expire_all()
-        raise ConflictError(_record_services(entity_type)[0](record_id)) from exc

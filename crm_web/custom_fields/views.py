@@ -12,6 +12,7 @@ from crm_web.core.errors import ConflictError, ConstraintViolationError, Validat
 from crm_web.core.htmx import render, saved
 from crm_web.custom_fields import services
 from crm_web.custom_fields.models import CUSTOMISABLE_ENTITIES, FIELD_TYPES
+from crm_web.records import fields as record_fields
 
 bp = Blueprint("custom_fields", __name__)
 
@@ -99,13 +100,13 @@ def _context(entity, record, definition, **extra):
 
 def field(entity, record_id, name):
     """A custom field's display (Escape and "keep theirs")."""
-    record, definition = services.record_field(entity, record_id, name, current_actor())
+    record, definition = record_fields.record_field(entity, record_id, name, current_actor())
     return render("custom_fields/_field.html", **_context(entity, record, definition))
 
 
 def field_edit(entity, record_id, name):
     """A custom field's editor, swapped over its display."""
-    record, definition = services.record_field(entity, record_id, name, current_actor())
+    record, definition = record_fields.record_field(entity, record_id, name, current_actor())
     return render("custom_fields/_field.html", **_context(entity, record, definition, editing=True))
 
 
@@ -114,16 +115,16 @@ def field_update(entity, record_id, name):
     actor = current_actor()
     value, version = request.form.get("value", ""), request.form.get("version")
     try:
-        record, definition = services.update_record_field(
+        record, definition = record_fields.update_record_field(
             entity, record_id, name, value, version, actor
         )
     except ValidationError as exc:
-        record, definition = services.record_field(entity, record_id, name, actor)
+        record, definition = record_fields.record_field(entity, record_id, name, actor)
         errors = exc.fields.get(f"custom_fields.{name}") or [exc.message]
         context = _context(entity, record, definition, editing=True, value=value, errors=errors)
         return render("custom_fields/_field.html", status=422, version=version, **context)
     except ConflictError as exc:
-        _, definition = services.record_field(entity, record_id, name, actor)
+        _, definition = record_fields.record_field(entity, record_id, name, actor)
         context = _context(entity, exc.current, definition, conflict=True, yours=value)
         return render("custom_fields/_field.html", status=409, **context)
     return saved(render("custom_fields/_field.html", **_context(entity, record, definition)))

@@ -9,9 +9,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from crm_web.accounts.services import active_users, get_user
+from crm_web.companies.services import company_name
+from crm_web.contacts.services import get_contacts_by_company
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
+from crm_web.core.errors import NotFoundError
 from crm_web.core.permissions import authorize
+from crm_web.core.repository import as_uuid
 from crm_web.deals import repository as repo
 from crm_web.deals.models import Deal, PipelineStage
 from crm_web.lists import keyset
@@ -140,8 +145,6 @@ def get_board(filters: dict, actor: Actor) -> Board:
 
 def get_column(stage_id, filters: dict, cursor: str | None, actor: Actor) -> tuple:
     """The next page of one column's cards: (stage, deals, next cursor)."""
-    from crm_web.core.errors import NotFoundError
-
     authorize(actor, "records.read")
     stage = repo.get_stage(stage_id)
     if stage is None:
@@ -192,23 +195,17 @@ def get_board_totals(filters: dict, actor: Actor) -> Board:
 
 def owner_choices() -> list:
     """The users a deal can belong to, for owner pickers and filters."""
-    from crm_web.accounts.repository import list_users
-
-    return [user for user in list_users() if user.active]
+    return active_users()
 
 
 def describe_filters(filters: dict) -> dict:
     """The filters with names for ids (owner, company; None when not found): the page words them."""
-    from crm_web.accounts.repository import get_user
-    from crm_web.companies.repository import get_company
-
     described = dict(filters)
     if filters.get("owner_id"):
         user = get_user(filters["owner_id"])
         described["owner"] = user.name if user else None
     if filters.get("company_id"):
-        company = get_company(filters["company_id"])
-        described["company"] = company.name if company else None
+        described["company"] = company_name(filters["company_id"])
     return described
 
 
@@ -222,9 +219,6 @@ def board_filters(raw) -> dict:
 
 def contact_choices(company_id) -> list:
     """The contacts a deal of this company may name: that company's own."""
-    from crm_web.contacts.services import get_contacts_by_company
-    from crm_web.core.repository import as_uuid
-
     if as_uuid(company_id) is None:
         return []
     return get_contacts_by_company(company_id)

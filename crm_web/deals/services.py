@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from crm_web.accounts.services import check_user_id, owner_id_for
+from crm_web.companies.services import check_company_id
+from crm_web.contacts.services import get_contact
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
@@ -24,10 +27,6 @@ def _stage(value) -> PipelineStage:
 
 
 def _clean(data: dict, existing: Deal | None = None) -> dict:
-    from crm_web.accounts.services import check_user_id
-    from crm_web.companies.services import check_company_id
-    from crm_web.contacts.services import get_contact
-
     creating = existing is None
     check = v.Checker(data)
     if creating or check.has("title"):
@@ -86,8 +85,6 @@ def _find_contact(get_contact, contact_id):
 
 def create_deal(data: dict, actor: Actor) -> Deal:
     """Create a deal in a pipeline stage. Editors."""
-    from crm_web.accounts.services import owner_id_for
-
     authorize(actor, "records.create")
     clean = _clean(data)
     clean.setdefault("owner_id", owner_id_for(actor))
@@ -98,25 +95,6 @@ def create_deal(data: dict, actor: Actor) -> Deal:
     return deal
 
 
-def create_deal_with_tasks(deal_data: dict, tasks: list[dict], actor: Actor) -> Deal:
-    """Create a deal and its follow-up tasks in one transaction: all of them or none.
-    Task errors come back keyed `tasks.<n>.<field>`."""
-    from crm_web.activities.services import create_task
-
-    with transaction(actor):
-        deal = create_deal(deal_data, actor)
-        errors: dict[str, list[str]] = {}
-        for index, task in enumerate(tasks):
-            try:
-                create_task({**task, "entity_type": "deal", "entity_id": deal.id}, actor)
-            except ValidationError as exc:
-                for field, messages in exc.fields.items():
-                    errors[f"tasks.{index}.{field}"] = messages
-        if errors:
-            raise ValidationError(errors, "A follow-up task is not valid; nothing was saved.")
-    return deal
-
-
 def get_deal(deal_id) -> Deal:
     deal = repo.get_deal(deal_id)
     if deal is None:
@@ -124,36 +102,12 @@ def get_deal(deal_id) -> Deal:
     return deal
 
 
-def deal_page(deal_id, actor: Actor) -> dict:
-    """Everything the record page shows: the deal, its tasks, custom fields and history."""
-    from crm_web.activities.services import tasks_for
-    from crm_web.audit.services import history_with_names
-    from crm_web.custom_fields.services import record_fields
-
-    authorize(actor, "records.read")
-    deal = get_deal(deal_id)
-    return {
-        "deal": deal,
-        "tasks": tasks_for("deal", deal.id),
-        "custom_fields": record_fields("deal", deal),
-        "history": history_with_names("deal", deal.id),
-    }
-
-
-def history(deal_id, actor: Actor) -> list[tuple]:
-    """The deal's history as its page shows it: (entry, name of who made it). Everyone."""
-    from crm_web.audit.services import history_with_names
-
-    authorize(actor, "records.read")
-    return history_with_names("deal", get_deal(deal_id).id)
-
-
 def list_deals(filters: dict | None = None, limit: int = 50, offset: int = 0) -> list[Deal]:
     return repo.list_deals(filters or {}, limit, offset)
 
 
-def get_deals_by_company(company_id) -> list[Deal]:
-    return repo.deals_of_company(company_id)
+def get_deals_by_company(company_id, *, include_archived: bool = False) -> list[Deal]:
+    return repo.deals_of_company(company_id, include_archived=include_archived)
 
 
 RELATED_LIMIT = 20
@@ -163,19 +117,6 @@ def related_deals(entity_type: str, entity_id) -> tuple[list[Deal], bool]:
     """The live deals a company or contact page lists, and whether there are more."""
     deals = repo.related_deals(entity_type, entity_id, RELATED_LIMIT + 1)
     return deals[:RELATED_LIMIT], len(deals) > RELATED_LIMIT
-
-
-def related_to(entity_type: str, entity_id) -> dict:
-    """What a company or contact page lists beside its fields: deals, tasks and notes."""
-    from crm_web.activities.services import notes_for, tasks_for
-
-    deals, more_deals = related_deals(entity_type, entity_id)
-    return {
-        "deals": deals,
-        "more_deals": more_deals,
-        "tasks": tasks_for(entity_type, entity_id),
-        "notes": notes_for(entity_type, entity_id),
-    }
 
 
 def list_stages() -> list[PipelineStage]:
@@ -219,18 +160,19 @@ def restore_deal(deal_id, actor: Actor, expected_version=None, *, version_requir
     return _set_archived(deal_id, actor, None, expected_version)
 
 
-def delete_deal(deal_id, actor: Actor) -> None:
-    """Delete for good, with its tasks and notes. Admins only."""
+def lock_deal(deal_id) -> Deal:
+    """The deal, locked (FOR UPDATE) until the transaction ends; NotFoundError if none."""
+    return _locked(deal_id)
+
+
+def remove_deals(deals: list[Deal], actor: Actor) -> None:
+    """Delete these deal rows alone. Only records.operations calls it, after removing their
+    tasks and notes. Admins only."""
     authorize(actor, "records.purge")
     with transaction(actor) as session:
-        deal = _locked(deal_id)
-        _delete(session, [deal])
-
-
-def delete_deals_of_company(company_id, actor: Actor) -> None:
-    """Part of deleting a company (the caller holds the transaction and the permission)."""
-    with transaction(actor) as session:
-        _delete(session, repo.deals_of_company(company_id, include_archived=True))
+        for deal in deals:
+            session.delete(deal)
+        session.flush()
 
 
 def unlink_contact(contact_id, actor: Actor) -> None:
@@ -240,15 +182,6 @@ def unlink_contact(contact_id, actor: Actor) -> None:
             deal.contact_id = None
             deal.updated_by = actor.id
         session.flush()
-
-
-def _delete(session, deals: list[Deal]) -> None:
-    from crm_web.activities.services import delete_attachments
-
-    delete_attachments("deal", [deal.id for deal in deals])
-    for deal in deals:
-        session.delete(deal)
-    session.flush()
 
 
 def _set_archived(deal_id, actor: Actor, when, expected_version) -> Deal:
@@ -304,21 +237,3 @@ def update_deal_field(deal_id, field: str, value, actor: Actor, expected_version
         if current.contact_id and str(current.company_id) != str(value).strip():
             data["contact_id"] = None
     return update_deal(deal_id, data, actor, expected_version)
-
-
-def create_deal_from_form(deal_data: dict, task_rows: list[dict], actor: Actor) -> Deal:
-    """The new-deal form: blank task rows are skipped; errors keep the row numbers the user saw
-    (`tasks.<row>.<field>`). The deal and its tasks are saved together or not at all."""
-    from crm_web.core.validation import is_blank
-
-    rows = [(n, row) for n, row in enumerate(task_rows) if not all(map(is_blank, row.values()))]
-    try:
-        return create_deal_with_tasks(deal_data, [row for _, row in rows], actor)
-    except ValidationError as exc:
-        fields = {}
-        for key, messages in exc.fields.items():
-            if key.startswith("tasks."):
-                _, index, name = key.split(".", 2)
-                key = f"tasks.{rows[int(index)][0]}.{name}"
-            fields[key] = messages
-        raise ValidationError(fields, exc.message) from exc

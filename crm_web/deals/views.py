@@ -12,6 +12,7 @@ from crm_web.core.htmx import render, saved
 from crm_web.deals import board_views, pipeline, services, stage_views  # noqa: F401 (routes)
 from crm_web.deals.blueprint import bp
 from crm_web.lists.state import list_state
+from crm_web.records import operations, pages
 
 TASK_ROWS = 3
 DEPENDENT_FIELDS = {
@@ -96,7 +97,7 @@ def create():
     data = {name: request.form.get(name, "") for name in DEAL_FORM_FIELDS}
     tasks = _task_rows()
     try:
-        deal = services.create_deal_from_form(data, tasks, current_actor())
+        deal = operations.create_deal_from_form(data, tasks, current_actor())
     except ValidationError as exc:
         return _form_page(data, tasks, exc.fields, exc.message, status=422)
     return redirect(url_for("deals.detail", deal_id=deal.id), 303)
@@ -118,14 +119,18 @@ def contact_options():
 @requires("records.read")
 def detail(deal_id):
     """The deal's record page; each field edits in place."""
-    return render("deals/detail.html", None, **services.deal_page(deal_id, current_actor()))
+    return render("deals/detail.html", None, **pages.deal_page(deal_id, current_actor()))
 
 
 @bp.get("/deals/<deal_id>/history")
-@requires("records.read")
+@requires("audit.read")
 def history(deal_id):
-    """The History card's entries, fetched again after a save on the record page."""
-    return render("audit/history.html", history=services.history(deal_id, current_actor()))
+    """The History card's entries, fetched again after a save on the record page; with
+    ?before=<cursor>, the older page that "Show older" appends."""
+    before = request.args.get("before")
+    page = pages.history("deal", deal_id, current_actor(), before=before)
+    url = url_for("deals.history", deal_id=deal_id)
+    return render("audit/history.html", history=page, url=url, older_page=before is not None)
 
 
 def _options(deal, name):
@@ -231,6 +236,6 @@ def restore(deal_id):
 @requires("records.purge")
 def purge(deal_id):
     """Delete for good, with its tasks and notes (admins)."""
-    services.delete_deal(deal_id, current_actor())
+    operations.delete_deal(deal_id, current_actor())
     flash("Deal deleted for good.", "success")
     return redirect(url_for("deals.index", archived="1"), 303)

@@ -203,7 +203,7 @@ def test_a_long_column_loads_more_cards_as_it_is_scrolled(app, page, rep):
 
 def test_a_move_of_a_deal_deleted_meanwhile_puts_the_card_back(app, page, rep):
     from crm_web.core.db import db
-    from crm_web.deals.services import delete_deal
+    from crm_web.records.operations import delete_deal
     from tests.support import ADMIN
 
     ids = _deals(app, ("Ghost", "Lead", "5.00"))

@@ -50,7 +50,7 @@ def test_address_part_edited_inline_keeps_the_other_parts(app, client):
     previous = app.config.get("WTF_CSRF_ENABLED", True)
     app.config["WTF_CSRF_ENABLED"] = False
     try:
-        _sign_in(app, client)
+        _sign_in(app, client, "manager")  # who may read the History card (audit.read)
         acme = make_company(name="Acme", address={"city": "Paris", "country": "FR"})
         response = client.patch(
             f"/companies/{acme.id}/fields/city", data={"value": "Lyon", "version": "1"}, headers=HX
@@ -76,7 +76,7 @@ def test_address_part_edited_inline_keeps_the_other_parts(app, client):
 
 
 def test_record_page_lists_its_contacts_and_history(app, client):
-    _sign_in(app, client)
+    _sign_in(app, client, "manager")
     acme = make_company(name="Acme")
     make_contact(first_name="Zoe", last_name="Zed", company_id=acme.id)
     html = client.get(f"/companies/{acme.id}").get_data(as_text=True)

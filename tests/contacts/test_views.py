@@ -175,7 +175,7 @@ def test_duplicate_warning_links_the_other_contact(client, signed_in):
 
 
 def test_record_page_shows_company_sections_and_history(client, signed_in):
-    signed_in()
+    signed_in("manager")
     company = make_company(name="Initech")
     contact = make_contact(company_id=company.id)
     client.patch(
@@ -195,7 +195,7 @@ def test_history_names_who_made_each_change_even_once_they_are_deactivated(clien
     contact = make_contact()
     update_contact(contact.id, {"last_name": "Byron"}, former.as_actor())
     set_active(former.id, False, ADMIN)
-    signed_in(name="Mia Manager")
+    signed_in("manager", name="Mia Manager")
     html = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
     history = html[html.index('id="history"') :]
     assert '<span class="history-who">Fran Former</span>' in history

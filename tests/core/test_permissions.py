@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 
 from crm_web.activities.services import create_note, create_task, delete_task, update_task
-from crm_web.companies.services import archive_company, delete_company, update_company
+from crm_web.companies.services import archive_company, update_company
 from crm_web.contacts.services import (
     archive_contact,
     create_contact,
-    delete_contact,
     get_contact,
     restore_contact,
     update_contact,
@@ -18,7 +17,8 @@ from crm_web.contacts.services import (
 from crm_web.core.actor import SYSTEM, Actor
 from crm_web.core.errors import PermissionDenied
 from crm_web.core.permissions import POLICY, allowed
-from crm_web.deals.services import archive_deal, create_deal, delete_deal, update_deal
+from crm_web.deals.services import archive_deal, create_deal, update_deal
+from crm_web.records.operations import delete_company, delete_contact, delete_deal
 from tests.support import ADMIN, make_company, make_contact, make_deal, make_task
 
 VIEWER = Actor(id="user-viewer", role="viewer")

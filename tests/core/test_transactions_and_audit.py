@@ -10,13 +10,13 @@ from crm_web.activities.models import Task
 from crm_web.audit.models import AuditLog
 from crm_web.audit.services import history_of_entity, history_of_user
 from crm_web.contacts.models import Contact
-from crm_web.contacts.services import delete_contact, get_contact, update_contact
+from crm_web.contacts.services import get_contact, update_contact
 from crm_web.core.actor import SYSTEM, Actor
 from crm_web.core.audit import MissingActorError
 from crm_web.core.db import db, transaction
 from crm_web.core.errors import ValidationError
 from crm_web.deals.models import Deal
-from crm_web.deals.services import create_deal_with_tasks
+from crm_web.records.operations import create_deal_with_tasks, delete_contact
 from tests.support import ADMIN, make_company, make_contact
 
 REP = Actor(id="user-rep-1", role="rep", name="Rita Rep")

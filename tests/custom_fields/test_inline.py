@@ -30,7 +30,7 @@ def test_no_card_when_the_record_type_has_no_custom_fields(client):
     ],
 )
 def test_a_custom_field_is_edited_in_place(client, entity, make, get):
-    _sign_in(client, "rep")
+    _sign_in(client, "manager")  # who may read the History card (audit.read)
     _define(entity, "Industry", "enum", enum_values=["Retail", "Energy"])
     _define(entity, "Employees", "number")
     record = make(custom_fields={"industry": "Retail"})

@@ -44,9 +44,7 @@ def update_entity(entity_type: str, entity_id, data: dict, by=ADMIN):
 
 
 def delete_entity(entity_type: str, entity_id, by=ADMIN):
-    from crm_web.companies.services import delete_company
-    from crm_web.contacts.services import delete_contact
-    from crm_web.deals.services import delete_deal
+    from crm_web.records.operations import delete_company, delete_contact, delete_deal
 
     delete = {"contact": delete_contact, "company": delete_company, "deal": delete_deal}
     return delete[entity_type](entity_id, by)

@@ -9,15 +9,15 @@ from hypothesis import strategies as st
 
 from crm_web.activities.services import notes_for, tasks_for
 from crm_web.companies import repository as company_repo
-from crm_web.companies.services import create_company, delete_company, update_company
+from crm_web.companies.services import create_company, update_company
 from crm_web.contacts import repository as contact_repo
 from crm_web.contacts.services import (
     create_contact,
-    delete_contact,
     get_contacts_by_company,
     update_contact,
 )
 from crm_web.deals import repository as deal_repo
+from crm_web.records.operations import delete_company, delete_contact
 from tests import strategies as s
 from tests.properties.helpers import columns
 from tests.support import (

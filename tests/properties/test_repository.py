@@ -39,25 +39,26 @@ def _service(kind: str):
     from crm_web.contacts import services as contact_services
     from crm_web.deals import repository as deals
     from crm_web.deals import services as deal_services
+    from crm_web.records import operations
 
     return {
         "contact": (
             contact_services.create_contact,
             contacts.get_contact,
             contact_services.update_contact,
-            contact_services.delete_contact,
+            operations.delete_contact,
         ),
         "company": (
             company_services.create_company,
             companies.get_company,
             company_services.update_company,
-            company_services.delete_company,
+            operations.delete_company,
         ),
         "deal": (
             deal_services.create_deal,
             deals.get_deal,
             deal_services.update_deal,
-            deal_services.delete_deal,
+            operations.delete_deal,
         ),
         "task": (
             activity_services.create_task,

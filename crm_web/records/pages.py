@@ -1,0 +1,88 @@
+"""Read models of the record pages: what a contact's, company's or deal's page gathers from
+several areas (its deals, tasks, notes, custom fields and history). They sit above the areas'
+services they combine, so no service has to call a higher area."""
+
+from __future__ import annotations
+
+from crm_web.activities.services import notes_for, tasks_for
+from crm_web.audit.services import history_page
+from crm_web.companies.services import company_view
+from crm_web.contacts.services import contact_view, get_contacts_by_company
+from crm_web.core.actor import Actor
+from crm_web.core.permissions import allowed, authorize
+from crm_web.custom_fields.services import record_fields
+from crm_web.deals.services import get_deal, related_deals
+
+
+def contact_page(contact_id, actor: Actor) -> dict:
+    """Everything the record page shows: the contact, its company, deals, tasks, notes, history."""
+    row = contact_view(contact_id, actor)
+    return {
+        "contact": row,
+        "history": _history_card("contact", row.id, actor),
+        "custom_fields": record_fields("contact", row),
+        **_related("contact", row.id),
+        # Fields are displayed, not edited: an editor brings its own owner choices.
+        "owners": (),
+    }
+
+
+def company_page(company_id, actor: Actor) -> dict:
+    """The record page: the company, its contacts, deals, tasks, notes and history."""
+    row = company_view(company_id, actor)
+    return {
+        "company": row,
+        "contacts": get_contacts_by_company(row.id),
+        "history": _history_card("company", row.id, actor),
+        "custom_fields": record_fields("company", row),
+        **_related("company", row.id),
+        # Fields are displayed, not edited: an editor brings its own owner choices.
+        "owners": (),
+    }
+
+
+def deal_page(deal_id, actor: Actor) -> dict:
+    """Everything the record page shows: the deal, its tasks, notes, custom fields and history."""
+    deal = _deal_view(deal_id, actor)
+    return {
+        "deal": deal,
+        "tasks": tasks_for("deal", deal.id),
+        "notes": notes_for("deal", deal.id),
+        "custom_fields": record_fields("deal", deal),
+        "history": _history_card("deal", deal.id, actor),
+    }
+
+
+def history(entity_type: str, record_id, actor: Actor, before: str | None = None) -> dict:
+    """One page of a record's history (see audit.services.history_page), newest first, for the
+    History card and its "Show older" button. Managers and admins (audit.read)."""
+    authorize(actor, "audit.read")
+    record = _VIEWS[entity_type](record_id, actor)
+    return history_page(entity_type, record.id, actor, before=before)
+
+
+def _history_card(entity_type: str, record_id, actor: Actor) -> dict | None:
+    """The History card's first page; None for roles that may not read the audit trail (the
+    page then has no History card)."""
+    if not allowed(actor, "audit.read"):
+        return None
+    return history_page(entity_type, record_id, actor)
+
+
+def _related(entity_type: str, entity_id) -> dict:
+    """What a company or contact page lists beside its fields: deals, tasks and notes."""
+    deals, more_deals = related_deals(entity_type, entity_id)
+    return {
+        "deals": deals,
+        "more_deals": more_deals,
+        "tasks": tasks_for(entity_type, entity_id),
+        "notes": notes_for(entity_type, entity_id),
+    }
+
+
+def _deal_view(deal_id, actor: Actor):
+    authorize(actor, "records.read")
+    return get_deal(deal_id)
+
+
+_VIEWS = {"contact": contact_view, "company": company_view, "deal": _deal_view}

@@ -1,0 +1,128 @@
+"""Record pages as the records layer reads them: a deal's notes, and the History card, which
+follows the permission table (audit.read: managers and admins) and pages back 50 at a time."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from crm_web.accounts.services import create_user
+from crm_web.audit.services import history_page
+from crm_web.contacts.services import update_contact
+from crm_web.core.actor import SYSTEM, Actor
+from crm_web.core.errors import PermissionDenied
+from crm_web.lists.keyset import encode_cursor
+from crm_web.records import pages
+from tests.support import ADMIN, make_company, make_contact, make_deal, make_note, make_task
+
+HX = {"HX-Request": "true"}
+ENTRY = re.compile(r'<span class="history-who">')
+OLDER = re.compile(r'hx-get="([^"]*\?before=[^"]*)"')
+
+
+def _sign_in(client, role: str):
+    data = {"email": f"{role}@example.com", "name": f"{role} user", "role": role}
+    user = create_user({**data, "password": "long enough pw"}, SYSTEM)
+    with client.session_transaction() as s:
+        s["_user_id"] = user.get_id()
+        s["_fresh"] = True
+    return user
+
+
+def _records():
+    company = make_company(name="Initech")
+    contact = make_contact(company_id=company.id)
+    deal = make_deal(company_id=company.id, title="Renewal")
+    return {
+        f"/contacts/{contact.id}": contact,
+        f"/companies/{company.id}": company,
+        f"/deals/{deal.id}": deal,
+    }
+
+
+def test_a_deal_page_lists_the_deal_s_notes_beside_its_tasks(client):
+    _sign_in(client, "rep")
+    deal = make_deal(title="Renewal")
+    make_task("deal", deal.id, description="Send the quote")
+    make_note("deal", deal.id, content="Asked for a 10% discount")
+    make_note("contact", make_contact().id, content="Not this one")
+    html = client.get(f"/deals/{deal.id}").get_data(as_text=True)
+    notes = html[html.index('id="notes"') :]
+    assert "Asked for a 10% discount" in notes and "Not this one" not in html
+    assert "Send the quote" in html
+    assert [n.content for n in pages.deal_page(deal.id, ADMIN)["notes"]] == [
+        "Asked for a 10% discount"
+    ]
+
+
+# (A test signs in once: its requests share the test's app context, and with it the user.)
+@pytest.mark.parametrize(
+    ("role", "sees_history"),
+    [("rep", False), ("viewer", False), ("manager", True), ("admin", True)],
+)
+def test_history_is_for_managers_and_admins_only(client, role, sees_history):
+    """audit.read (crm_web/core/permissions.py): others see no History card and get 403."""
+    _sign_in(client, role)
+    records = _records()
+    for url in records:
+        page = client.get(url).get_data(as_text=True)
+        assert ('id="history"' in page) is sees_history
+        assert ("created this record" in page) is sees_history
+        entries = client.get(f"{url}/history", headers=HX)
+        assert entries.status_code == (200 if sees_history else 403)
+    someone = Actor(id=f"user-{role}", role=role)
+    contact = next(iter(records.values()))
+    assert (pages.contact_page(contact.id, someone)["history"] is not None) is sees_history
+    if not sees_history:
+        with pytest.raises(PermissionDenied):
+            pages.history("contact", contact.id, someone)
+        with pytest.raises(PermissionDenied):
+            history_page("contact", contact.id, someone)
+    else:
+        deal = next(r for url, r in records.items() if url.startswith("/deals/"))
+        assert pages.history("deal", deal.id, someone)["entries"]
+
+
+def test_history_pages_back_fifty_at_a_time_newest_first(client):
+    _sign_in(client, "manager")
+    contact = make_contact(last_name="Name 00")
+    for n in range(1, 61):
+        update_contact(contact.id, {"last_name": f"Name {n:02}"}, ADMIN)
+    html = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    card = html[html.index('id="history"') :]
+    assert len(ENTRY.findall(card)) == 50
+    # Newest first: the last change leads, the 11 oldest entries are not on the first page.
+    assert card.index("to <q>Name 60</q>") < card.index("to <q>Name 59</q>")
+    assert "to <q>Name 10</q>" not in card and "created this record" not in card
+    older_url = OLDER.search(card).group(1)
+    assert older_url.startswith(f"/contacts/{contact.id}/history?before=")
+
+    older = client.get(older_url, headers=HX).get_data(as_text=True)
+    assert len(ENTRY.findall(older)) == 11
+    assert "<ol" not in older  # the <li>s that replace the "Show older" button
+    assert older.index("to <q>Name 10</q>") < older.index("created this record")
+    assert "to <q>Name 11</q>" not in older and "Show older" not in older
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage",
+        "!!",
+        encode_cursor(["not a time", 1]),
+        encode_cursor(["2020-01-01T00:00:00+00:00", 10**40]),
+        encode_cursor(["2020-01-01T00:00:00+00:00"]),
+        encode_cursor([1, 2, 3]),
+    ],
+)
+def test_a_forged_history_cursor_reads_as_the_first_page(client, cursor):
+    _sign_in(client, "manager")
+    contact = make_contact(last_name="Name 00")
+    for n in range(1, 52):
+        update_contact(contact.id, {"last_name": f"Name {n:02}"}, ADMIN)
+    response = client.get(f"/contacts/{contact.id}/history?before={cursor}", headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert len(ENTRY.findall(html)) == 50 and "Show older" in html
+    assert html.index("to <q>Name 51</q>") < html.index("to <q>Name 50</q>")
