@@ -244,7 +244,7 @@ def test_a_slow_search_answer_never_lands_over_a_later_filter_change(app, page):
 
 
 def test_typing_smi_in_a_seeded_database_shows_the_smiths(app, page):
-    from crm_web.demo import seed_demo
+    from crm_web.tools.demo import seed_demo
 
     create_user(app)
     with app.app_context():
