@@ -1,7 +1,7 @@
 import re
 
 from crm_web.contacts.services import get_contact, list_contacts
-from tests.support import ADMIN, make_company, make_contact, make_deal
+from tests.support import ADMIN, make_company, make_contact, make_deal, make_task
 
 HX = {"HX-Request": "true"}
 
@@ -328,6 +328,22 @@ def test_record_pages_list_the_deals_tasks_and_notes_of_the_record(client, signe
     assert "Call Peter" in contact_page and "Prefers mornings" in contact_page
     assert "Renewal in May" in company_page and "Prefers mornings" not in company_page
     assert "No tasks." in company_page
+
+
+def test_a_closed_task_is_shown_done_and_an_open_one_is_not(client, signed_in):
+    signed_in()
+    peter = make_contact(first_name="Peter", last_name="Gibbons")
+    make_task("contact", peter.id, description="Send the TPS report", status="closed")
+    make_task("contact", peter.id, description="Call Peter")
+    html = client.get(f"/contacts/{peter.id}").get_data(as_text=True)
+    tasks = {
+        re.search(r'<span class="related-main">([^<]*)</span>', item).group(1): item
+        for item in re.findall(r"<li(?: [^>]*)?>.*?</li>", html, re.S)
+        if "related-main" in item
+    }
+    done, still_open = tasks["Send the TPS report"], tasks["Call Peter"]
+    assert done.startswith('<li class="done">') and "Done" in done
+    assert 'class="done"' not in still_open and "Done" not in still_open
 
 
 def test_a_company_with_many_deals_links_to_all_of_them(client, signed_in):
