@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
+from tests.support import TEST_PASSWORD, make_user
+
 CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/lib/chromium/chromium")
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -25,7 +27,6 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-TEST_PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="session")
@@ -137,25 +138,22 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def create_user(app, email="rep@example.com", role="rep", name="Robin Rep"):
-    """A committed user (the live server is another thread, so it must be committed)."""
-    from crm_web.accounts.services import create_user as create
-    from crm_web.core.actor import SYSTEM
+def committed_user(app, role="rep", **fields):
+    """tests.support.make_user, committed: the live server is another thread. The user comes
+    back detached, its columns loaded (email, name, id)."""
     from crm_web.core.db import db
 
     with app.app_context():
-        user = create(
-            {"email": email, "name": name, "role": role, "password": TEST_PASSWORD}, SYSTEM
-        )
-        user_id = user.id
+        user = make_user(role, **fields)
+        user.email  # noqa: B018 - load the columns the commit expired, while the session is open
         db.session.remove()
-    return user_id
+    return user
 
 
-def login(page, email="rep@example.com", password=TEST_PASSWORD):
-    """Sign in through the real login form."""
+def login(page, user, password=TEST_PASSWORD):
+    """Sign in through the real login form as `user` (a user or an email address)."""
     page.goto("/login")
-    page.get_by_label("Email").fill(email)
+    page.get_by_label("Email").fill(getattr(user, "email", user))
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/login" not in url)
