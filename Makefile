@@ -28,7 +28,7 @@ test: install
 
 ## Load 1,000,000 contacts (once) and measure the main pages under gunicorn.
 bench: install
-	$(BIN)/python -m crm_web.bench
+	$(BIN)/python -m crm_web.tools.bench
 
 lint: install
 	$(BIN)/ruff check .

@@ -54,6 +54,13 @@ def _no_kept_estimates():
 
 
 @pytest.fixture
+def no_csrf(app, monkeypatch):
+    """CSRF off for one test: the test client sends no token (tests/accounts/test_security.py
+    proves one is required)."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+
+
+@pytest.fixture
 def app_ctx(app):
     with app.app_context():
         yield app

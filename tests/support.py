@@ -1,17 +1,21 @@
-"""Test helpers: an isolated database session per test (or per Hypothesis example), and
-plain factory functions that build records through the services."""
+"""Test helpers: an isolated database session per test (or per Hypothesis example), plain
+factory functions that build records through the services, and the one way to make a user and
+sign the test client in."""
 
 from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
 
+from flask import g, has_app_context
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-from crm_web.core.actor import Actor
+from crm_web.core.actor import SYSTEM, Actor
 from crm_web.core.db import db
 
 ADMIN = Actor(id="user-admin", role="admin", name="Test Admin")
+TEST_PASSWORD = "correct horse battery"
+NAMES = {"admin": "Ada Admin", "manager": "Mia Manager", "rep": "Robin Rep", "viewer": "Vic Viewer"}
 
 
 @contextmanager
@@ -35,6 +39,41 @@ def isolated_session():
 
 def actor(role: str = "admin") -> Actor:
     return Actor(id=f"user-{uuid.uuid4().hex[:8]}", role=role, name=f"Test {role}")
+
+
+def new_email(role: str = "user") -> str:
+    """An address no other test user has. From uuid4: id(object()) repeats as soon as the object
+    is freed, so two users of one test could get the same address."""
+    return f"{role}-{uuid.uuid4().hex}@example.com"
+
+
+def make_user(role: str = "rep", *, email=None, name=None, password=TEST_PASSWORD):
+    """A user of `role` made by the accounts service (a fresh email unless given). The service
+    commits: under the `session` fixture that is a savepoint, rolled back after the test."""
+    from crm_web.accounts.services import create_user
+
+    name = name or NAMES.get(role, role.title())
+    data = {"email": email or new_email(role), "name": name, "role": role, "password": password}
+    return create_user(data, SYSTEM)
+
+
+def sign_in(client, user_or_role="rep", **fields):
+    """Sign the test client in as `user_or_role`: a user, or a role to make a fresh user of
+    (`fields` go to make_user). Returns the user.
+
+    Stores what the login view's _start_session stores, without posting the form (so CSRF and
+    throttling stay out of it; tests/accounts test the form itself)."""
+    user = make_user(user_or_role, **fields) if isinstance(user_or_role, str) else user_or_role
+    with client.session_transaction() as cookie_session:
+        cookie_session.clear()
+        cookie_session.permanent = True
+        cookie_session["_user_id"] = user.get_id()
+        cookie_session["_fresh"] = True
+    if has_app_context():
+        # The `session` fixture keeps one app context for the whole test, and requests reuse its
+        # `g`: forget the user Flask-Login loaded for an earlier request.
+        g.pop("_login_user", None)
+    return user
 
 
 def make_company(by: Actor = ADMIN, **overrides):

@@ -150,3 +150,30 @@ def test_an_emptied_secret_key_file_is_reported_not_used(tmp_path):
     (tmp_path / "secret_key").write_text("\n")
     with pytest.raises(ConfigError, match="secret_key is empty"):
         _settings(tmp_path, CRM_ENV="development")
+
+
+def test_the_app_and_its_web_modules_never_load_the_operator_tools():
+    """crm_web.tools (demo data, the bench) is for the command line: building the app and
+    importing every other module leaves it unloaded (a fresh interpreter, so no test has)."""
+    import subprocess
+    import sys
+
+    script = """
+import pkgutil, sys
+import crm_web
+from crm_web import create_app
+create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+def walk(package):
+    for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        if module.name != "crm_web.tools":
+            __import__(module.name)
+            if module.ispkg:
+                walk(sys.modules[module.name])
+walk(crm_web)
+loaded = sorted(name for name in sys.modules if name.startswith("crm_web.tools"))
+assert not loaded, loaded
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env={"CRM_ENV": "test"}
+    )
+    assert result.returncode == 0, result.stderr

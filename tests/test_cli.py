@@ -46,3 +46,8 @@ def test_an_unknown_role_is_a_usage_error(app, session):
     result = _create_user(app, "x@example.com", "--role", "owner")
     assert result.exit_code == 2
     assert "'owner' is not one of" in result.stderr
+
+
+def test_seed_demo_is_a_crm_command(app):
+    result = app.test_cli_runner().invoke(args=["crm", "seed-demo", "--help"])
+    assert result.exit_code == 0 and "--contacts" in result.output

@@ -1,7 +1,8 @@
 """Accounts tests drive the app through Flask's test client on an isolated session.
 
 The test client sends no CSRF token, so CSRF is switched off here; tests that prove the token
-is required switch it back on with the `csrf_on` fixture."""
+is required switch it back on with the `csrf_on` fixture. Users come from tests.support.make_user;
+these tests sign in by posting the login form (`submit_login`), which is what they test."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from flask import g
 from flask.testing import FlaskClient
 
 from crm_web.core.db import db
-from tests.browser.conftest import TEST_PASSWORD
+from tests.support import TEST_PASSWORD
 
 PASSWORD = TEST_PASSWORD
 
 
 @pytest.fixture(autouse=True)
-def _no_csrf(app, monkeypatch):
-    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+def _csrf_off(no_csrf):
+    pass
 
 
 class FreshRequestClient(FlaskClient):
@@ -44,15 +45,8 @@ def csrf_on(app, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
 
 
-def make_user(email="rep@example.com", role="rep", name=None, password=PASSWORD):
-    from crm_web.accounts.services import create_user
-    from crm_web.core.actor import SYSTEM
-
-    name = name or f"{role.capitalize()} {email.split('@')[0].capitalize()}"
-    return create_user({"email": email, "name": name, "role": role, "password": password}, SYSTEM)
-
-
-def sign_in(client, email="rep@example.com", password=PASSWORD, **kwargs):
+def submit_login(client, email="rep@example.com", password=PASSWORD, **kwargs):
+    """Post the login form; the response."""
     return client.post("/login", data={"email": email, "password": password}, **kwargs)
 
 

@@ -9,7 +9,8 @@ import pytest
 from crm_web.core.actor import ROLES, Actor
 from crm_web.core.errors import PermissionDenied
 from crm_web.core.permissions import POLICY, allowed
-from tests.accounts.conftest import make_user, sign_in
+from tests.accounts.conftest import submit_login
+from tests.support import make_user
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Routes anyone may post to: signing in, first-run set-up, signing out.
@@ -60,8 +61,8 @@ def test_the_policy_table_matches_the_roles(app):
 
 
 def test_a_viewer_gets_403_on_every_write(app, client, session):
-    make_user("viewer@example.com", role="viewer")
-    sign_in(client, email="viewer@example.com")
+    make_user("viewer", email="viewer@example.com")
+    submit_login(client, email="viewer@example.com")
     statuses = {}
     for rule, view in _routes(app):
         if rule.endpoint in PUBLIC_WRITES or view.required_action == OWN_ACCOUNT:
@@ -74,8 +75,8 @@ def test_a_viewer_gets_403_on_every_write(app, client, session):
 
 
 def test_a_viewer_can_read_every_page(app, client, session):
-    make_user("viewer@example.com", role="viewer")
-    sign_in(client, email="viewer@example.com")
+    make_user("viewer", email="viewer@example.com")
+    submit_login(client, email="viewer@example.com")
     for rule, view in _routes(app):
         if rule.arguments or "GET" not in rule.methods or rule.endpoint == "accounts.setup":
             continue
@@ -88,8 +89,8 @@ def test_a_viewer_can_read_every_page(app, client, session):
 
 
 def test_the_admin_page_is_for_admins_only(client, session):
-    make_user("manager@example.com", role="manager")
-    sign_in(client, email="manager@example.com")
+    make_user("manager", email="manager@example.com")
+    submit_login(client, email="manager@example.com")
     assert client.get("/admin/users").status_code == 403
     assert 'href="/admin/users"' not in client.get("/").text
 
@@ -97,9 +98,9 @@ def test_the_admin_page_is_for_admins_only(client, session):
 def test_services_enforce_the_table_too(session):
     from crm_web.accounts import services
 
-    rep = make_user()
-    viewer = Actor(id=str(make_user("v@example.com", role="viewer").id), role="viewer")
-    manager = Actor(id=str(make_user("m@example.com", role="manager").id), role="manager")
+    rep = make_user(email="rep@example.com")
+    viewer = Actor(id=str(make_user("viewer", email="v@example.com").id), role="viewer")
+    manager = Actor(id=str(make_user("manager", email="m@example.com").id), role="manager")
     data = {"email": "x@example.com", "name": "X", "role": "admin", "password": "x" * 12}
     for actor in (viewer, manager, rep.as_actor()):
         with pytest.raises(PermissionDenied):

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tests.accounts.conftest import PASSWORD, make_user, sign_in
+from tests.accounts.conftest import PASSWORD, submit_login
+from tests.support import make_user
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -19,8 +20,8 @@ def _token(html: str) -> str:
 
 
 def test_a_post_without_a_csrf_token_is_refused(client, session, csrf_on):
-    make_user()
-    response = sign_in(client)
+    make_user(email="rep@example.com")
+    response = submit_login(client)
     assert response.status_code == 403
     assert "did not come from this site" in response.text
     token = _token(client.get("/login").text)
@@ -29,7 +30,7 @@ def test_a_post_without_a_csrf_token_is_refused(client, session, csrf_on):
 
 
 def test_htmx_requests_carry_the_token_in_a_header(client, session, csrf_on):
-    make_user()
+    make_user(email="rep@example.com")
     token = _token(client.get("/login").text)
     sign_in_data = {"email": "rep@example.com", "password": PASSWORD, "csrf_token": token}
     client.post("/login", data=sign_in_data)
@@ -58,8 +59,8 @@ def test_htmx_requests_carry_the_token_in_a_header(client, session, csrf_on):
     ],
 )
 def test_unsafe_requests_from_another_site_are_refused(client, session, headers):
-    make_user()
-    response = sign_in(client, headers=headers)
+    make_user(email="rep@example.com")
+    response = submit_login(client, headers=headers)
     assert response.status_code == 403
     assert "came from another site" in response.text
     # The answer must not replace the victim's cookie (that would sign them out).
@@ -71,24 +72,24 @@ def test_unsafe_requests_from_another_site_are_refused(client, session, headers)
     [{"Origin": "http://localhost"}, {"Sec-Fetch-Site": "same-origin"}, {}],
 )
 def test_unsafe_requests_from_this_site_pass(client, session, headers):
-    make_user()
-    assert sign_in(client, headers=headers).status_code == 303
+    make_user(email="rep@example.com")
+    assert submit_login(client, headers=headers).status_code == 303
 
 
 def test_a_configured_public_origin_is_accepted(client, session, app, monkeypatch):
-    make_user()
+    make_user(email="rep@example.com")
     monkeypatch.setitem(app.config, "TRUSTED_ORIGINS", ("https://crm.example.com",))
-    assert sign_in(client, headers={"Origin": "https://crm.example.com"}).status_code == 303
+    assert submit_login(client, headers={"Origin": "https://crm.example.com"}).status_code == 303
 
 
 def test_safe_methods_are_not_origin_checked(client, session):
-    make_user()
+    make_user(email="rep@example.com")
     assert client.get("/login", headers={"Origin": "http://evil.example"}).status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/login", "/nowhere", "/static/css/app.css", "/healthz"])
 def test_security_headers_are_on_every_response(client, session, path):
-    make_user()
+    make_user(email="rep@example.com")
     response = client.get(path)
     assert response.headers["Content-Security-Policy"].startswith(CSP)
     assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
@@ -98,23 +99,23 @@ def test_security_headers_are_on_every_response(client, session, path):
 
 
 def test_pages_are_not_cached(client, session):
-    make_user()
-    sign_in(client)
+    make_user(email="rep@example.com")
+    submit_login(client)
     assert client.get("/profile").headers["Cache-Control"] == "no-store"
 
 
 def test_the_session_cookie_is_httponly_and_samesite_lax(client, session):
-    make_user()
-    cookie = sign_in(client).headers["Set-Cookie"]
+    make_user(email="rep@example.com")
+    cookie = submit_login(client).headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
     assert "Secure" not in cookie
 
 
 def test_the_session_cookie_is_secure_when_configured(client, session, app, monkeypatch):
-    make_user()
+    make_user(email="rep@example.com")
     monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
-    assert "Secure" in sign_in(client).headers["Set-Cookie"]
+    assert "Secure" in submit_login(client).headers["Set-Cookie"]
 
 
 def test_crm_secure_cookies_turns_on_the_secure_flag(tmp_path):
@@ -129,7 +130,7 @@ def test_crm_secure_cookies_turns_on_the_secure_flag(tmp_path):
 def test_the_htmx_config_forbids_eval_and_swaps_422_and_409(client, session):
     import json
 
-    make_user()
+    make_user(email="rep@example.com")
     page = client.get("/login").text
     config = json.loads(re.search(r"<meta name=\"htmx-config\" content='([^']+)'>", page).group(1))
     assert config["allowEval"] is False
@@ -176,7 +177,7 @@ def test_an_unexpected_error_shows_a_page_that_leaks_nothing(app):
 
 
 def test_a_missing_page_gets_the_apps_404_page(client, session):
-    make_user()
+    make_user(email="rep@example.com")
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "Not found" in response.text

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tests.accounts.conftest import PASSWORD, make_user, session_cookie, sign_in
+from tests.accounts.conftest import PASSWORD, session_cookie, submit_login
+from tests.support import make_user
 
 SETUP = {
     "name": "Ada Admin",
@@ -42,20 +43,20 @@ def test_setup_shows_messages_beside_the_fields(client, session):
 
 
 def test_setup_is_gone_once_any_user_exists(client, session):
-    make_user()
+    make_user(email="rep@example.com")
     assert client.get("/setup").status_code == 404
 
 
 def test_home_sends_a_signed_out_visitor_to_sign_in(client, session):
-    make_user()
+    make_user(email="rep@example.com")
     response = client.get("/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
 
 
 def test_sign_in_and_out(client, session):
-    make_user()
-    response = sign_in(client)
+    make_user(email="rep@example.com")
+    response = submit_login(client)
     assert response.status_code == 303
     assert client.get("/profile").status_code == 200
     assert client.post("/logout").status_code == 303
@@ -65,9 +66,9 @@ def test_sign_in_and_out(client, session):
 
 
 def test_wrong_password_and_unknown_email_get_the_same_answer(client, session):
-    make_user()
-    wrong = sign_in(client, password="not the password")
-    unknown = sign_in(client, email="nobody@example.com", password="not the password")
+    make_user(email="rep@example.com")
+    wrong = submit_login(client, password="not the password")
+    unknown = submit_login(client, email="nobody@example.com", password="not the password")
     assert wrong.status_code == unknown.status_code == 422
     assert "Email or password is incorrect." in wrong.text
     assert "Email or password is incorrect." in unknown.text
@@ -83,63 +84,63 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, session):
 
 @pytest.mark.parametrize("email", ["rep@example.com", "nobody@example.com"])
 def test_the_sixth_wrong_password_within_a_minute_is_throttled(client, session, email):
-    make_user()
+    make_user(email="rep@example.com")
     for _ in range(5):
-        assert sign_in(client, email=email, password="wrong password").status_code == 422
-    sixth = sign_in(client, email=email, password="wrong password")
+        assert submit_login(client, email=email, password="wrong password").status_code == 422
+    sixth = submit_login(client, email=email, password="wrong password")
     assert sixth.status_code == 429
     assert "Too many failed sign-in attempts" in sixth.text
     assert "incorrect" not in sixth.text
     # Even the right password waits: otherwise guessing would simply go on.
-    assert sign_in(client, email=email, password=PASSWORD).status_code == 429
+    assert submit_login(client, email=email, password=PASSWORD).status_code == 429
 
 
 def test_throttling_is_per_account(client, session):
-    make_user()
-    make_user("other@example.com")
+    make_user(email="rep@example.com")
+    make_user(email="other@example.com")
     for _ in range(6):
-        sign_in(client, password="wrong password")
-    assert sign_in(client, email="other@example.com").status_code == 303
+        submit_login(client, password="wrong password")
+    assert submit_login(client, email="other@example.com").status_code == 303
 
 
 def test_one_address_guessing_many_accounts_is_throttled(client, session):
-    make_user()
+    make_user(email="rep@example.com")
     for n in range(20):
-        sign_in(client, email=f"guess{n}@example.com", password="wrong password")
-    response = sign_in(client)
+        submit_login(client, email=f"guess{n}@example.com", password="wrong password")
+    response = submit_login(client)
     assert response.status_code == 429
     # Another address is not affected.
-    other = sign_in(client, environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    other = submit_login(client, environ_base={"REMOTE_ADDR": "10.9.8.7"})
     assert other.status_code == 303
 
 
 def test_throttling_counts_only_the_last_minute(client, session):
     from sqlalchemy import text
 
-    make_user()
+    make_user(email="rep@example.com")
     for _ in range(6):
-        sign_in(client, password="wrong password")
+        submit_login(client, password="wrong password")
     session.execute(
         text("UPDATE login_attempts SET attempted_at = attempted_at - interval '61 seconds'")
     )
-    assert sign_in(client).status_code == 303
+    assert submit_login(client).status_code == 303
 
 
 def test_a_deactivated_user_cannot_sign_in_and_learns_nothing(client, session):
     from crm_web.accounts.services import set_active
     from crm_web.core.actor import SYSTEM
 
-    user = make_user()
-    make_user("boss@example.com", role="admin")
+    user = make_user(email="rep@example.com")
+    make_user("admin", email="boss@example.com")
     set_active(user.id, False, SYSTEM)
-    response = sign_in(client)
+    response = submit_login(client)
     assert response.status_code == 422
     assert "Email or password is incorrect." in response.text
 
 
 def test_replaying_the_cookie_after_logout_gets_the_sign_in_page(client, session):
-    make_user()
-    sign_in(client)
+    make_user(email="rep@example.com")
+    submit_login(client)
     old = session_cookie(client)
     client.post("/logout")
     client.set_cookie("session", old)
@@ -149,8 +150,8 @@ def test_replaying_the_cookie_after_logout_gets_the_sign_in_page(client, session
 
 
 def test_changing_the_password_needs_the_current_one_and_revokes_old_cookies(client, session):
-    make_user()
-    sign_in(client)
+    make_user(email="rep@example.com")
+    submit_login(client)
     old = session_cookie(client)
     new = "a brand new passphrase"
     response = client.post(
@@ -168,13 +169,13 @@ def test_changing_the_password_needs_the_current_one_and_revokes_old_cookies(cli
     client.set_cookie("session", old)
     assert client.get("/profile").status_code == 302  # the copied cookie does not
     client.post("/logout")
-    assert sign_in(client, password=PASSWORD).status_code == 422
-    assert sign_in(client, password=new).status_code == 303
+    assert submit_login(client, password=PASSWORD).status_code == 422
+    assert submit_login(client, password=new).status_code == 303
 
 
 def test_an_htmx_password_change_error_returns_only_the_form(client, session):
-    make_user()
-    sign_in(client)
+    make_user(email="rep@example.com")
+    submit_login(client)
     response = client.post(
         "/profile/password",
         data={"current_password": PASSWORD, "new_password": "short", "confirm_password": "x"},
@@ -190,8 +191,8 @@ def test_a_role_change_revokes_that_users_sessions(client, session, app):
     from crm_web.accounts.services import change_role
     from crm_web.core.actor import SYSTEM
 
-    user = make_user()
-    sign_in(client)
+    user = make_user(email="rep@example.com")
+    submit_login(client)
     change_role(user.id, {"role": "viewer"}, SYSTEM)
     assert client.get("/profile").status_code == 302
 
@@ -207,7 +208,7 @@ def test_a_role_change_revokes_that_users_sessions(client, session, app):
     ],
 )
 def test_next_only_goes_to_local_paths(client, session, target, landing):
-    make_user()
+    make_user(email="rep@example.com")
     response = client.post(
         "/login",
         query_string={"next": target},
@@ -218,10 +219,10 @@ def test_next_only_goes_to_local_paths(client, session, target, landing):
 
 
 def test_the_session_id_rotates_at_sign_in(client, session):
-    make_user()
+    make_user(email="rep@example.com")
     with client.session_transaction() as planted:
         planted["planted"] = "by an attacker"
-    sign_in(client)
+    submit_login(client)
     with client.session_transaction() as current:
         assert "planted" not in current
         assert current.permanent
@@ -232,8 +233,8 @@ def test_an_idle_session_expires(client, session, app, monkeypatch):
 
     from itsdangerous.timed import TimestampSigner
 
-    make_user()
-    sign_in(client)
+    make_user(email="rep@example.com")
+    submit_login(client)
     serializer = app.session_interface.get_signing_serializer(app)
     data = serializer.loads(session_cookie(client))
     idle = app.permanent_session_lifetime.total_seconds() + 60
@@ -250,7 +251,7 @@ def test_an_idle_session_expires(client, session, app, monkeypatch):
 
 
 def test_unauthenticated_htmx_requests_are_redirected_by_header(client, session):
-    make_user()
+    make_user(email="rep@example.com")
     response = client.get(
         "/profile",
         headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/profile"},

@@ -1,6 +1,7 @@
 """Real-browser tests: the app served on 127.0.0.1 in a thread, driven by Playwright through
 Debian's Chromium. Data is committed for real (the server is another thread), so each test
-starts from empty tables.
+starts from empty tables. Emptying them waits until the server handles no request, and holds new
+ones back meanwhile (ServerRequests): a TRUNCATE beside a request still reading could deadlock.
 
 A missing Chromium is an error, never a skip: install Debian's `chromium` package."""
 
@@ -8,11 +9,16 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from psycopg import errors as pg_errors
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
+
+from tests.support import TEST_PASSWORD, make_user
 
 CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/lib/chromium/chromium")
 CHROMIUM_FLAGS = [
@@ -25,12 +31,93 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-TEST_PASSWORD = "correct horse battery"
+# How long clean-up waits for the server to finish a request, and TRUNCATE for its locks
+# (under the app's 10 s statement timeout): a test that leaves either stuck fails, never hangs.
+IDLE_TIMEOUT_S = 30
+LOCK_TIMEOUT = "5s"
+
+
+class _Response:
+    """A response body that reports once when the server is done with it: used up, closed, or
+    dropped. Not only on close(): werkzeug skips close() when reading the rest of a dropped
+    connection fails, and a count that never came down would stall every clean-up after."""
+
+    def __init__(self, body, done):
+        self.body, self.done, self.finished = body, done, False
+
+    def __iter__(self):
+        try:
+            yield from self.body
+        finally:
+            self.close()
+
+    def close(self):
+        if self.finished:
+            return
+        self.finished = True
+        try:
+            if hasattr(self.body, "close"):
+                self.body.close()
+        finally:
+            self.done()
+
+    def __del__(self):
+        self.close()
+
+
+class ServerRequests:
+    """WSGI middleware around the live server's app: knows which requests are being handled
+    (until the server is done with the response) and can hold new ones back while the tables
+    are emptied."""
+
+    def __init__(self, app):
+        self.app = app
+        self.handling: list[str] = []
+        self.held = False
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        path = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}"
+        with self.changed:
+            self.changed.wait_for(lambda: not self.held)
+            self.handling.append(path)
+        try:
+            body = self.app(environ, start_response)
+        except BaseException:
+            self._done(path)
+            raise
+        return _Response(body, lambda: self._done(path))
+
+    def _done(self, path):
+        with self.changed:
+            self.handling.remove(path)
+            self.changed.notify_all()
+
+    @contextmanager
+    def held_back(self):
+        """Wait until no request is being handled, then hold new ones until the block ends."""
+        with self.changed:
+            if not self.changed.wait_for(lambda: not self.handling, IDLE_TIMEOUT_S):
+                raise RuntimeError(
+                    f"the live server still handles {self.handling} after {IDLE_TIMEOUT_S}s"
+                )
+            self.held = True
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.held = False
+                self.changed.notify_all()
 
 
 @pytest.fixture(scope="session")
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def server_requests(app):
+    return ServerRequests(app)
+
+
+@pytest.fixture(scope="session")
+def live_server(server_requests):
+    server = make_server("127.0.0.1", 0, server_requests, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -53,33 +140,70 @@ def chromium():
         browser.close()
 
 
-def _empty_tables(app) -> None:
-    """Empty every table but the pipeline stages (restored to the migration's defaults)."""
+def _empty_tables(app, server_requests) -> None:
+    """Empty every table but the pipeline stages (restored to the migration's defaults), while
+    the live server handles no request. Whoever else still holds a lock (a test's own session
+    left open) makes TRUNCATE give up after LOCK_TIMEOUT: it is tried once more, then the test
+    fails naming the sessions in the way."""
+    for attempt in (1, 2):
+        try:
+            with server_requests.held_back():
+                _truncate(app)
+            return
+        except OperationalError as exc:
+            if not isinstance(exc.orig, pg_errors.LockNotAvailable | pg_errors.DeadlockDetected):
+                raise
+            if attempt == 2:
+                raise RuntimeError(f"emptying the tables is blocked by {_others(app)}") from exc
+
+
+def _truncate(app) -> None:
     from crm_web.core.db import db
 
     with app.app_context():
         tables = [t.name for t in db.metadata.sorted_tables if t.name != "pipeline_stages"]
-        with db.engine.begin() as conn:
-            stages = conn.execute(text("SELECT * FROM pipeline_stages")).mappings().all()
-            if not hasattr(app, "_default_stages"):
-                app._default_stages = [dict(s) for s in stages]
-            conn.execute(text(f"TRUNCATE {', '.join(tables)}, pipeline_stages CASCADE"))
-            for stage in app._default_stages:
-                columns = ", ".join(stage)
-                values = ", ".join(f":{c}" for c in stage)
-                conn.execute(
-                    text(f"INSERT INTO pipeline_stages ({columns}) VALUES ({values})"), stage
-                )
-        db.session.remove()
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+                stages = conn.execute(text("SELECT * FROM pipeline_stages")).mappings().all()
+                if not hasattr(app, "_default_stages"):
+                    app._default_stages = [dict(s) for s in stages]
+                conn.execute(text(f"TRUNCATE {', '.join(tables)}, pipeline_stages CASCADE"))
+                for stage in app._default_stages:
+                    columns = ", ".join(stage)
+                    values = ", ".join(f":{c}" for c in stage)
+                    conn.execute(
+                        text(f"INSERT INTO pipeline_stages ({columns}) VALUES ({values})"), stage
+                    )
+        finally:
+            db.session.remove()
+
+
+def _others(app) -> list[tuple]:
+    """The other sessions on the database that are inside a transaction: what TRUNCATE waited on."""
+    from crm_web.core.db import db
+
+    with app.app_context(), db.engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT pid, state, left(query, 120) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND xact_start IS NOT NULL"
+            )
+        ).all()
 
 
 @pytest.fixture
-def clean_db(app):
+def clean_db(app, chromium, server_requests):
     """Empty tables before the test, and again after it, so the committed data of a browser
-    test never leaks into the rolled-back tests that may run next."""
-    _empty_tables(app)
+    test never leaks into the rolled-back tests that may run next. Afterwards, every browser
+    context still open (a test that failed before closing its own) is closed first, so no page
+    sends requests while the tables are emptied."""
+    _empty_tables(app, server_requests)
     yield
-    _empty_tables(app)
+    for context in list(chromium.contexts):
+        context.close()
+    _empty_tables(app, server_requests)
 
 
 class PageProblems:
@@ -137,25 +261,22 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def create_user(app, email="rep@example.com", role="rep", name="Robin Rep"):
-    """A committed user (the live server is another thread, so it must be committed)."""
-    from crm_web.accounts.services import create_user as create
-    from crm_web.core.actor import SYSTEM
+def committed_user(app, role="rep", **fields):
+    """tests.support.make_user, committed: the live server is another thread. The user comes
+    back detached, its columns loaded (email, name, id)."""
     from crm_web.core.db import db
 
     with app.app_context():
-        user = create(
-            {"email": email, "name": name, "role": role, "password": TEST_PASSWORD}, SYSTEM
-        )
-        user_id = user.id
+        user = make_user(role, **fields)
+        user.email  # noqa: B018 - load the columns the commit expired, while the session is open
         db.session.remove()
-    return user_id
+    return user
 
 
-def login(page, email="rep@example.com", password=TEST_PASSWORD):
-    """Sign in through the real login form."""
+def login(page, user, password=TEST_PASSWORD):
+    """Sign in through the real login form as `user` (a user or an email address)."""
     page.goto("/login")
-    page.get_by_label("Email").fill(email)
+    page.get_by_label("Email").fill(getattr(user, "email", user))
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/login" not in url)

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     TEST_PASSWORD,
-    create_user,
+    committed_user,
     expect_error_status,
     login,
     screenshot,
@@ -74,7 +74,7 @@ def test_setup_creates_the_admin_exactly_once(app, page):
 
 
 def test_login_profile_password_change_and_logout(app, page):
-    create_user(app)
+    committed_user(app, email="rep@example.com")
     page.goto("/profile")
     expect(page).to_have_url(re.compile(r"/login\?next=/profile$"))
     expect(page.get_by_role("status")).to_have_text("Please sign in to continue.")
@@ -110,7 +110,7 @@ def test_login_profile_password_change_and_logout(app, page):
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_have_text("Email or password is incorrect.")
-    login(page, password=NEW_PASSWORD)
+    login(page, "rep@example.com", password=NEW_PASSWORD)
     expect(page.get_by_role("heading", name="Good to see you, Robin")).to_be_visible()
 
 
@@ -126,8 +126,8 @@ def _replay(chromium, live_server, cookies):
 
 
 def test_a_copied_cookie_stops_working_after_logout(app, page, chromium, live_server):
-    create_user(app)
-    login(page)
+    committed_user(app, email="rep@example.com")
+    login(page, "rep@example.com")
     copied = page.context.cookies()
     assert _replay(chromium, live_server, copied).endswith("/profile")  # it works while valid
     _sign_out(page)
@@ -135,8 +135,8 @@ def test_a_copied_cookie_stops_working_after_logout(app, page, chromium, live_se
 
 
 def test_a_copied_cookie_stops_working_after_a_password_change(app, page, chromium, live_server):
-    create_user(app)
-    login(page)
+    committed_user(app, email="rep@example.com")
+    login(page, "rep@example.com")
     copied = page.context.cookies()
     page.goto("/profile")
     page.get_by_label("Current password").fill(TEST_PASSWORD)
@@ -150,7 +150,7 @@ def test_a_copied_cookie_stops_working_after_a_password_change(app, page, chromi
 
 
 def test_the_sixth_wrong_password_is_throttled_without_revealing_the_account(app, page):
-    create_user(app)
+    committed_user(app, email="rep@example.com")
     expect_error_status(page, 429)
     page.goto("/login")
     for email in ["rep@example.com"] * 5 + ["nobody@example.com"] * 5:
@@ -196,8 +196,8 @@ def evil_site():
 
 
 def test_a_form_posted_from_another_origin_is_refused(app, page, live_server, evil_site):
-    create_user(app, email="ada@example.com", role="admin", name="Ada Admin")
-    login(page, email="ada@example.com")
+    committed_user(app, "admin", email="ada@example.com", name="Ada Admin")
+    login(page, "ada@example.com")
     page.goto("/admin/users")
     # Even with a valid token (say it leaked), a post started by another site is refused.
     token = page.locator("#new_user input[name=csrf_token]").get_attribute("value")
@@ -232,9 +232,9 @@ def test_a_form_posted_from_another_origin_is_refused(app, page, live_server, ev
 
 
 def test_an_admin_manages_users(app, page, chromium, live_server):
-    create_user(app, email="ada@example.com", role="admin", name="Ada Admin")
-    create_user(app)
-    login(page, email="ada@example.com")
+    committed_user(app, "admin", email="ada@example.com", name="Ada Admin")
+    committed_user(app, email="rep@example.com")
+    login(page, "ada@example.com")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
     expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
 
@@ -253,7 +253,7 @@ def test_an_admin_manages_users(app, page, chromium, live_server):
     # The rep is signed in elsewhere; each change below signs them out there.
     rep = chromium.new_context(base_url=live_server)
     rep_page = rep.new_page()
-    login(rep_page)
+    login(rep_page, "rep@example.com")
 
     row = page.locator("tr", has_text="rep@example.com")
     row.get_by_label("Role").select_option("manager")
@@ -269,7 +269,7 @@ def test_an_admin_manages_users(app, page, chromium, live_server):
     row.get_by_label("New password").fill(NEW_PASSWORD)
     row.get_by_role("button", name="Reset").click()
     expect(row.get_by_role("status")).to_have_text("Password reset; signed out everywhere.")
-    login(rep_page, password=NEW_PASSWORD)
+    login(rep_page, "rep@example.com", password=NEW_PASSWORD)
 
     page.once("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button", name="Deactivate").click()
@@ -288,14 +288,14 @@ def test_an_admin_manages_users(app, page, chromium, live_server):
 
 
 def test_an_htmx_action_after_the_session_ended_leads_to_sign_in(app, page, chromium, live_server):
-    create_user(app, email="ada@example.com", role="admin", name="Ada Admin")
-    create_user(app)
-    login(page, email="ada@example.com")
+    committed_user(app, "admin", email="ada@example.com", name="Ada Admin")
+    committed_user(app, email="rep@example.com")
+    login(page, "ada@example.com")
     page.goto("/admin/users")
     # Ada signs out on another device: this tab's session is over too.
     other = chromium.new_context(base_url=live_server)
     other_page = other.new_page()
-    login(other_page, email="ada@example.com")
+    login(other_page, "ada@example.com")
     other_page.locator("summary", has_text="Ada Admin").click()
     other_page.get_by_role("button", name="Sign out").click()
     expect(other_page.get_by_role("heading", name="Sign in")).to_be_visible()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import create_user, expect_error_status, login, screenshot
+from tests.browser.conftest import committed_user, expect_error_status, login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +65,7 @@ def _drag(page, card, target):
 
 @pytest.fixture
 def rep(app, page):
-    create_user(app, "rep@example.com", "rep", "Robin Rep")
+    committed_user(app, email="rep@example.com", name="Robin Rep")
     login(page, "rep@example.com")
 
 

@@ -3,14 +3,14 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import create_user, login, screenshot
+from tests.browser.conftest import committed_user, login, screenshot
 
 pytestmark = pytest.mark.browser
 
 
 def test_create_a_company_edit_its_city_inline_and_pick_it_for_a_contact(app, page):
-    create_user(app)
-    login(page)
+    committed_user(app, email="rep@example.com")
+    login(page, "rep@example.com")
     page.goto("/companies/new")
     page.get_by_label("Name").fill("Initech")
     page.get_by_label("City").fill("Austin")

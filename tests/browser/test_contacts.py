@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
-from tests.browser.conftest import create_user, login, screenshot
+from tests.browser.conftest import committed_user, login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -41,8 +41,8 @@ def _stored(app, contact_id):
 
 
 def test_create_contact_with_two_emails_and_a_us_phone(app, page):
-    create_user(app)
-    login(page)
+    committed_user(app, email="rep@example.com")
+    login(page, "rep@example.com")
     page.goto("/contacts/new")
     page.get_by_label("First name").fill("Grace")
     page.get_by_label("Last name").fill("Hopper")
@@ -72,9 +72,9 @@ def test_create_contact_with_two_emails_and_a_us_phone(app, page):
 
 def test_edit_last_name_in_a_list_cell_and_on_the_record_escape_cancels(app, page):
     # A manager: the record page's History card is for those who may read the audit trail.
-    create_user(app, email="manager@example.com", role="manager", name="Mia Manager")
+    committed_user(app, "manager", email="manager@example.com", name="Mia Manager")
     contact_id = _contact(app)
-    login(page, email="manager@example.com")
+    login(page, "manager@example.com")
     page.goto("/contacts/")
     cell = page.locator(f"#contact-{contact_id}-last_name-c")
     row = page.locator(f"#row-{contact_id}")
@@ -109,9 +109,9 @@ def test_edit_last_name_in_a_list_cell_and_on_the_record_escape_cancels(app, pag
 
 
 def test_emails_are_added_and_removed_inline_and_a_bad_one_is_refused(app, page):
-    create_user(app)
+    committed_user(app, email="rep@example.com")
     contact_id = _contact(app, emails=["ada@example.com"])
-    login(page)
+    login(page, "rep@example.com")
     page.goto(f"/contacts/{contact_id}")
     emails = page.locator(f"#contact-{contact_id}-emails")
     box = emails.bounding_box()
@@ -132,11 +132,11 @@ def test_emails_are_added_and_removed_inline_and_a_bad_one_is_refused(app, page)
 def test_two_sessions_editing_the_same_field_get_a_conflict_and_lose_nothing(
     app, page, chromium, live_server
 ):
-    create_user(app)
+    committed_user(app, email="rep@example.com")
     contact_id = _contact(app)
-    login(page)
+    login(page, "rep@example.com")
     other = chromium.new_context(base_url=live_server).new_page()
-    login(other)
+    login(other, "rep@example.com")
     for tab in (page, other):
         tab.goto(f"/contacts/{contact_id}")
         tab.locator(f"#contact-{contact_id}-last_name").click()
@@ -160,10 +160,10 @@ def test_two_sessions_editing_the_same_field_get_a_conflict_and_lose_nothing(
 
 
 def test_archived_contacts_leave_list_and_search_and_come_back_on_restore(app, page):
-    create_user(app, role="manager", name="Mia Manager", email="rep@example.com")
+    committed_user(app, "manager", email="rep@example.com", name="Mia Manager")
     keep = _contact(app, last_name="Keeper")
     gone = _contact(app, last_name="Goner")
-    login(page)
+    login(page, "rep@example.com")
     page.goto("/contacts/")
     page.get_by_label("Select Ada Goner").check()
     page.get_by_role("button", name="Archive").click()
@@ -193,10 +193,10 @@ def test_archived_contacts_leave_list_and_search_and_come_back_on_restore(app, p
 def test_bulk_assign_still_offers_every_owner_after_the_list_is_swapped(app, page):
     """List swaps (search, the archived view and back) send the owner picker empty and
     hx-preserve keeps the one drawn with the page: it must still list every owner."""
-    create_user(app, role="manager", name="Mia Manager", email="rep@example.com")
-    olive = create_user(app, name="Olive Owner", email="olive@example.com")
+    committed_user(app, "manager", email="rep@example.com", name="Mia Manager")
+    olive = committed_user(app, email="olive@example.com", name="Olive Owner").id
     contact = _contact(app, last_name="Assignee")
-    login(page)
+    login(page, "rep@example.com")
     page.goto("/contacts/")
     page.get_by_role("searchbox", name="Search contacts").fill("assignee")
     expect(page).to_have_url(re.compile(r"q=assignee"))
@@ -216,10 +216,10 @@ def test_a_slow_search_answer_never_lands_over_a_later_filter_change(app, page):
     """The search box and the filters are two htmx elements: without hx-sync on the form, a
     search still running when a filter is ticked answered last and pushed its URL (without the
     filter) over the filtered list, so a reload showed another list than the one on screen."""
-    create_user(app, role="manager", name="Mia Manager", email="rep@example.com")
+    committed_user(app, "manager", email="rep@example.com", name="Mia Manager")
     _contact(app, last_name="Goner")
     _contact(app, last_name="Gonzo")
-    login(page)
+    login(page, "rep@example.com")
     page.goto("/contacts/")
     page.get_by_label("Select Ada Goner").check()
     page.get_by_role("button", name="Archive").click()
@@ -245,12 +245,12 @@ def test_a_slow_search_answer_never_lands_over_a_later_filter_change(app, page):
 
 
 def test_typing_smi_in_a_seeded_database_shows_the_smiths(app, page):
-    from crm_web.demo import seed_demo
+    from crm_web.tools.demo import seed_demo
 
-    create_user(app)
+    committed_user(app, email="rep@example.com")
     with app.app_context():
         seed_demo(contacts=3000, companies=60, echo=lambda *_: None)
-    login(page)
+    login(page, "rep@example.com")
     page.goto("/contacts/")
     page.get_by_role("searchbox", name="Search contacts").press_sequentially("smi")
     expect(page).to_have_url(re.compile(r"q=smi"))
@@ -281,8 +281,8 @@ def test_a_contact_page_lists_its_deals_tasks_and_notes_and_leads_to_the_deal(ap
         create_note({**note, "entity_type": "contact", "entity_id": contact_id}, ADMIN)
         db.session.commit()
         db.session.remove()
-    create_user(app)
-    login(page)
+    committed_user(app, email="rep@example.com")
+    login(page, "rep@example.com")
     page.goto(f"/contacts/{contact_id}")
     deals = page.locator("#deals")
     expect(deals.get_by_role("link", name="TPS reports")).to_be_visible()

@@ -3,14 +3,14 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import create_user, login, screenshot
+from tests.browser.conftest import committed_user, login, screenshot
 
 pytestmark = pytest.mark.browser
 
 
 def test_admin_defines_fields_and_sets_them_on_a_company(app, page):
-    create_user(app, email="admin@example.com", role="admin", name="Ada Admin")
-    login(page, email="admin@example.com")
+    committed_user(app, "admin", email="admin@example.com", name="Ada Admin")
+    login(page, "admin@example.com")
 
     page.goto("/admin/custom-fields")
     expect(
@@ -70,8 +70,8 @@ def test_a_deal_field_defined_by_the_admin_is_set_on_the_deal_page(app, page):
         define("deal", "Region", "text")
         deal_id = make_deal(title="Hooli box").id
         db.session.remove()
-    create_user(app, name="Robin Rep")
-    login(page)
+    committed_user(app, email="rep@example.com", name="Robin Rep")
+    login(page, "rep@example.com")
     page.goto(f"/deals/{deal_id}")
     card = page.locator("#custom-fields")
     region = card.locator("[id$='-cf-region']")

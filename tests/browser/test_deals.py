@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import create_user, login, screenshot
+from tests.browser.conftest import committed_user, login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,7 @@ def _rows(app):
 
 def test_an_invalid_follow_up_task_saves_nothing_and_says_why(app, page):
     _companies(app)
-    create_user(app, "rep@example.com", "rep", "Robin Rep")
+    committed_user(app, email="rep@example.com", name="Robin Rep")
     login(page, "rep@example.com")
     page.goto("/deals/new")
     page.get_by_label("Title").fill("Pied Piper platform")
@@ -88,7 +88,7 @@ def test_click_to_edit_fields_on_the_record(app, page):
 
     hooli, _ = _companies(app)
     deal_id = _committed(app, lambda: str(make_deal(title="Hooli box", company_id=hooli).id))
-    create_user(app, "rep@example.com", "rep", "Robin Rep")
+    committed_user(app, email="rep@example.com", name="Robin Rep")
     login(page, "rep@example.com")
     page.goto(f"/deals/{deal_id}")
     screenshot(page, "deal-record")
@@ -150,7 +150,7 @@ def test_an_editor_returned_with_an_error_accepts_enter_at_once(app, page):
 
     hooli, _ = _companies(app)
     deal_id = _committed(app, lambda: str(make_deal(title="Hooli box", company_id=hooli).id))
-    create_user(app, "rep@example.com", "rep", "Robin Rep")
+    committed_user(app, email="rep@example.com", name="Robin Rep")
     login(page, "rep@example.com")
     page.goto(f"/deals/{deal_id}")
 
@@ -182,7 +182,7 @@ def test_list_and_stage_admin_pages(app, page):
         make_deal(title="Pied deal", company_id=pied, stage="Won")
 
     _committed(app, make)
-    create_user(app, "admin@example.com", "admin", "Ada Admin")
+    committed_user(app, "admin", email="admin@example.com", name="Ada Admin")
     login(page, "admin@example.com")
     page.goto("/deals")
     page.get_by_label("Search deals").fill("pied")
@@ -209,7 +209,7 @@ def test_changing_the_stage_on_the_record_updates_the_probability_shown(app, pag
 
     hooli, _ = _companies(app)
     deal_id = _committed(app, lambda: str(make_deal(title="Box", company_id=hooli).id))
-    create_user(app, "rep@example.com", "rep", "Robin Rep")
+    committed_user(app, email="rep@example.com", name="Robin Rep")
     login(page, "rep@example.com")
     page.goto(f"/deals/{deal_id}")
     stage = _field(page, deal_id, "stage")
@@ -228,12 +228,9 @@ def test_an_archived_deal_is_found_with_the_archived_filter_and_restored(app, pa
     from tests.support import make_deal
 
     hooli, _ = _companies(app)
-    create_user(app, "rep@example.com", "rep", "Robin Rep")
+    owner = committed_user(app, email="rep@example.com").id
 
     def make():
-        from crm_web.accounts.repository import get_user_by_email
-
-        owner = get_user_by_email("rep@example.com").id
         make_deal(title="Other deal", company_id=hooli, owner_id=owner)
         return str(make_deal(title="Shelved box", company_id=hooli, owner_id=owner).id)
 

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import ARTIFACTS, create_user, login, screenshot
+from tests.browser.conftest import ARTIFACTS, committed_user, login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,7 @@ def _totals(deals):
 
 def test_printed_pipeline_of_200_deals_has_right_totals_and_whole_rows(app, page):
     deals = _pipeline(app)
-    create_user(app, "rep@example.com", "rep", "Robin Rep")
+    committed_user(app, email="rep@example.com", name="Robin Rep")
     login(page, "rep@example.com")
     page.goto("/deals/board/print")
     page.emulate_media(media="print")
@@ -134,7 +134,7 @@ def test_the_board_printed_from_the_browser_drops_the_controls(app, page):
         for n, stage in enumerate(["Lead", "Lead", "Proposal", "Won"]):
             make_deal(title=f"Printed {n}", stage=stage, value="100", company_id=company.id)
         db.session.remove()
-    create_user(app, "rep@example.com", "rep", "Robin Rep")
+    committed_user(app, email="rep@example.com", name="Robin Rep")
     login(page, "rep@example.com")
     page.goto("/deals/board")
     page.emulate_media(media="print")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     PageProblems,
-    create_user,
+    committed_user,
     expect_error_status,
     login,
     screenshot,
@@ -49,9 +49,9 @@ def _seed_records(app):
 
 @pytest.mark.parametrize("role", ["admin", "viewer"])
 def test_every_page_renders_without_console_errors_or_csp_violations(app, page, role):
-    create_user(app, email=f"{role}@example.com", role=role, name=f"Sam {role.capitalize()}")
+    committed_user(app, role, email=f"{role}@example.com", name=f"Sam {role.capitalize()}")
     records = _seed_records(app)
-    login(page, email=f"{role}@example.com")
+    login(page, f"{role}@example.com")
     expect_error_status(page, 403)  # a viewer meets "Not allowed" on admin pages, on purpose
     visited = []
     for endpoint, path in _pages(app):
@@ -78,7 +78,7 @@ def test_signed_out_pages_render_cleanly(app, page):
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/setup$"))
     screenshot(page, "setup")
-    create_user(app)
+    committed_user(app, email="rep@example.com")
     page.goto("/login")
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     expect_error_status(page, 404)
@@ -91,7 +91,7 @@ def test_signed_out_pages_render_cleanly(app, page):
 def test_a_csp_violation_fails_the_page_check(app, chromium, live_server, clean_db):
     """The harness must notice an inline script: take a real page from the app, with the app's
     own headers, and slip an inline <script> into it."""
-    create_user(app)
+    committed_user(app, email="rep@example.com")
     context = chromium.new_context(base_url=live_server)
     page = context.new_page()
     problems = PageProblems(page)
@@ -114,8 +114,8 @@ def test_a_csp_violation_fails_the_page_check(app, chromium, live_server, clean_
 
 
 def test_navigation_follows_the_role(app, page):
-    create_user(app)
-    login(page)
+    committed_user(app, email="rep@example.com")
+    login(page, "rep@example.com")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Admin")).to_have_count(0)
     page.goto("/profile")
@@ -130,11 +130,11 @@ def test_navigation_follows_the_role(app, page):
 
 
 def test_the_shell_fits_a_phone(app, chromium, live_server, clean_db):
-    create_user(app, email="ada@example.com", role="admin", name="Ada Admin")
+    committed_user(app, "admin", email="ada@example.com", name="Ada Admin")
     context = chromium.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
     page = context.new_page()
     problems = PageProblems(page)
-    login(page, email="ada@example.com")
+    login(page, "ada@example.com")
     for path, name in (("/", "home"), ("/admin/users", "admin-users"), ("/profile", "profile")):
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -145,8 +145,8 @@ def test_the_shell_fits_a_phone(app, chromium, live_server, clean_db):
 
 
 def test_slash_jumps_to_search_and_errors_get_the_cursor(app, page):
-    create_user(app)
-    login(page)
+    committed_user(app, email="rep@example.com")
+    login(page, "rep@example.com")
     page.keyboard.press("/")
     expect(page.get_by_role("searchbox", name="Search")).to_be_focused()
     page.goto("/profile")
@@ -157,8 +157,8 @@ def test_slash_jumps_to_search_and_errors_get_the_cursor(app, page):
 
 
 def test_a_refused_htmx_request_is_explained_not_swapped(app, page):
-    create_user(app, email="vic@example.com", role="viewer", name="Vic Viewer")
-    login(page, email="vic@example.com")
+    committed_user(app, "viewer", email="vic@example.com", name="Vic Viewer")
+    login(page, "vic@example.com")
     expect_error_status(page, 403)
     heading = page.locator("main h1").first.text_content()
     # As if a stale page offered a viewer an admin action: the server refuses with 403.

@@ -1,32 +1,13 @@
 import re
 
 from crm_web.companies.services import get_company
-from tests.support import ADMIN, make_company, make_contact
+from tests.support import ADMIN, make_company, make_contact, sign_in
 
 HX = {"HX-Request": "true"}
 
 
-def _sign_in(app, client, role="rep"):
-    from crm_web.accounts.services import create_user
-    from crm_web.core.actor import SYSTEM
-
-    user = create_user(
-        {
-            "email": f"{role}@example.com",
-            "name": f"{role} user",
-            "role": role,
-            "password": "long enough pw",
-        },
-        SYSTEM,
-    )
-    with client.session_transaction() as s:
-        s["_user_id"] = user.get_id()
-        s["_fresh"] = True
-    return user
-
-
 def test_list_shows_city_country_and_number_of_contacts(app, client):
-    _sign_in(app, client)
+    sign_in(client)
     acme = make_company(name="Acme", address={"city": "Paris", "country": "FR"})
     make_contact(company_id=acme.id)
     make_contact(company_id=acme.id)
@@ -36,7 +17,7 @@ def test_list_shows_city_country_and_number_of_contacts(app, client):
 
 
 def test_search_and_sort_by_city(app, client):
-    _sign_in(app, client)
+    sign_in(client)
     make_company(name="Zed", address={"city": "Amsterdam"})
     make_company(name="Alpha", address={"city": "Zurich"})
     make_company(name="Other")
@@ -46,37 +27,32 @@ def test_search_and_sort_by_city(app, client):
     assert "Alpha" in html and "Zed" not in html
 
 
-def test_address_part_edited_inline_keeps_the_other_parts(app, client):
-    previous = app.config.get("WTF_CSRF_ENABLED", True)
-    app.config["WTF_CSRF_ENABLED"] = False
-    try:
-        _sign_in(app, client, "manager")  # who may read the History card (audit.read)
-        acme = make_company(name="Acme", address={"city": "Paris", "country": "FR"})
-        response = client.patch(
-            f"/companies/{acme.id}/fields/city", data={"value": "Lyon", "version": "1"}, headers=HX
-        )
-        assert response.status_code == 200 and "Lyon" in response.get_data(as_text=True)
-        assert get_company(acme.id).address == {"city": "Lyon", "country": "FR"}
-        # A save tells the record page to fetch its History card again, which has the change.
-        assert response.headers["HX-Trigger"] == "record-saved"
-        history = client.get(f"/companies/{acme.id}/history", headers=HX).get_data(as_text=True)
-        assert re.search(r"<strong>city</strong>\s*from <q>Paris</q> to <q>Lyon</q>", history)
-        stale = client.patch(
-            f"/companies/{acme.id}/fields/name", data={"value": "Mine", "version": "1"}, headers=HX
-        )
-        assert stale.status_code == 409 and "Acme" in stale.get_data(as_text=True)
-        assert "HX-Trigger" not in stale.headers
-        blank = client.patch(
-            f"/companies/{acme.id}/fields/name", data={"value": " ", "version": "2"}, headers=HX
-        )
-        assert blank.status_code == 422 and "required" in blank.get_data(as_text=True)
-        assert get_company(acme.id).name == "Acme"
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = previous
+def test_address_part_edited_inline_keeps_the_other_parts(app, client, no_csrf):
+    sign_in(client, "manager")  # who may read the History card (audit.read)
+    acme = make_company(name="Acme", address={"city": "Paris", "country": "FR"})
+    response = client.patch(
+        f"/companies/{acme.id}/fields/city", data={"value": "Lyon", "version": "1"}, headers=HX
+    )
+    assert response.status_code == 200 and "Lyon" in response.get_data(as_text=True)
+    assert get_company(acme.id).address == {"city": "Lyon", "country": "FR"}
+    # A save tells the record page to fetch its History card again, which has the change.
+    assert response.headers["HX-Trigger"] == "record-saved"
+    history = client.get(f"/companies/{acme.id}/history", headers=HX).get_data(as_text=True)
+    assert re.search(r"<strong>city</strong>\s*from <q>Paris</q> to <q>Lyon</q>", history)
+    stale = client.patch(
+        f"/companies/{acme.id}/fields/name", data={"value": "Mine", "version": "1"}, headers=HX
+    )
+    assert stale.status_code == 409 and "Acme" in stale.get_data(as_text=True)
+    assert "HX-Trigger" not in stale.headers
+    blank = client.patch(
+        f"/companies/{acme.id}/fields/name", data={"value": " ", "version": "2"}, headers=HX
+    )
+    assert blank.status_code == 422 and "required" in blank.get_data(as_text=True)
+    assert get_company(acme.id).name == "Acme"
 
 
 def test_record_page_lists_its_contacts_and_history(app, client):
-    _sign_in(app, client, "manager")
+    sign_in(client, "manager")
     acme = make_company(name="Acme")
     make_contact(first_name="Zoe", last_name="Zed", company_id=acme.id)
     html = client.get(f"/companies/{acme.id}").get_data(as_text=True)
@@ -84,34 +60,29 @@ def test_record_page_lists_its_contacts_and_history(app, client):
 
 
 def test_picker_finds_companies_by_part_of_the_name(app, client):
-    _sign_in(app, client)
+    sign_in(client)
     make_company(name="Initech")
     make_company(name="Globex")
     html = client.get("/companies/picker?company_q=tech", headers=HX).get_data(as_text=True)
     assert "Initech" in html and "Globex" not in html
 
 
-def test_archive_requires_owner_or_manager_and_restore_brings_it_back(app, client):
-    previous = app.config.get("WTF_CSRF_ENABLED", True)
-    app.config["WTF_CSRF_ENABLED"] = False
-    try:
-        _sign_in(app, client, "manager")
-        acme = make_company(name="Acme", by=ADMIN)
-        client.post(f"/companies/{acme.id}/archive")
-        assert get_company(acme.id).archived_at is not None
-        html = client.get("/companies/").get_data(as_text=True)
-        assert "Archived 1 company." in html and "Undo" in html
-        assert "Acme" in client.get("/companies/?archived=1").get_data(as_text=True)
-        client.post("/companies/bulk", data={"one": str(acme.id)})
-        assert get_company(acme.id).archived_at is None
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = previous
+def test_archive_requires_owner_or_manager_and_restore_brings_it_back(app, client, no_csrf):
+    sign_in(client, "manager")
+    acme = make_company(name="Acme", by=ADMIN)
+    client.post(f"/companies/{acme.id}/archive")
+    assert get_company(acme.id).archived_at is not None
+    html = client.get("/companies/").get_data(as_text=True)
+    assert "Archived 1 company." in html and "Undo" in html
+    assert "Acme" in client.get("/companies/?archived=1").get_data(as_text=True)
+    client.post("/companies/bulk", data={"one": str(acme.id)})
+    assert get_company(acme.id).archived_at is None
 
 
 def test_list_rows_escape_what_users_typed_live_and_archived(app, client):
     from crm_web.companies.services import archive_company
 
-    _sign_in(app, client, role="admin")
+    sign_in(client, "admin")
     make_company(name="<b>Bold</b> & Sons", address={"city": "<i>Paris</i>"})
     gone = make_company(name='"><script>x()</script>')
     archive_company(gone.id, ADMIN)

@@ -6,7 +6,7 @@ from crm_web.core.db import db
 
 def test_seed_demo_loads_realistic_contacts_with_many_smiths(app):
     """Seeding commits (COPY), so it runs in its own scratch schema-free way: truncate after."""
-    from crm_web.demo import seed_demo
+    from crm_web.tools.demo import seed_demo
 
     with app.app_context():
         try:

@@ -9,21 +9,12 @@ from crm_web.companies import repository as company_repo
 from crm_web.companies.services import update_company
 from crm_web.contacts import repository as contact_repo
 from crm_web.contacts.services import update_contact
-from crm_web.core.actor import SYSTEM
 from crm_web.core.db import db
 from tests.plans import cursors_to_check, plan_of, read_in_order, sorts, tree
-from tests.support import ADMIN, make_company, make_contact
+from tests.support import ADMIN, make_company, make_contact, make_user
 
 FIRST = {"after": None, "before": None, "last": False}
 LIVE = {"q": "", "owner_id": "", "company_id": "", "archived": False}
-
-
-def _user(name):
-    from crm_web.accounts.services import create_user
-
-    email = f"{name.lower()}@example.com"
-    data = {"email": email, "name": name, "role": "rep", "password": "long enough pw"}
-    return create_user(data, SYSTEM)
 
 
 def _contacts(sort, descending=False):
@@ -52,7 +43,7 @@ def test_contacts_sorted_by_company_follow_renames_and_moves(session):
 
 
 def test_contacts_and_companies_sorted_by_owner_follow_reassignment_and_renames(session):
-    bea, al = _user("Bea"), _user("Al")
+    bea, al = make_user(name="Bea"), make_user(name="Al")
     make_contact(last_name="OfBea", owner_id=bea.id)
     reassigned = make_contact(last_name="OfAl", owner_id=al.id)
     make_contact(last_name="Unowned")
@@ -98,7 +89,7 @@ ANALYZE contacts, companies, users;
 
 @pytest.fixture
 def many(session):
-    owners = [str(_user(name).id) for name in ("Ann", "Bo", "Cy")]
+    owners = [str(make_user(name=name).id) for name in ("Ann", "Bo", "Cy")]
     for statement in MANY.split(";")[:-1]:
         db.session.execute(text(statement), {"owners": owners})
     db.session.execute(text("SET LOCAL enable_seqscan = off"))  # as migration 0003's test

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event
 
 from crm_web.core.db import db
-from tests.support import make_company, make_contact
+from tests.support import make_company, make_contact, sign_in
 
 
 @contextmanager
@@ -45,8 +45,8 @@ def _fill(n, start):
         "/companies/?sort=owner",
     ],
 )
-def test_list_pages_run_the_same_number_of_queries_for_3_and_40_rows(client, signed_in, url):
-    signed_in()
+def test_list_pages_run_the_same_number_of_queries_for_3_and_40_rows(client, no_csrf, url):
+    sign_in(client)
     _fill(3, 0)
     with counted() as few:
         assert client.get(url).status_code == 200
@@ -58,11 +58,11 @@ def test_list_pages_run_the_same_number_of_queries_for_3_and_40_rows(client, sig
     assert len(many) == len(few), many
 
 
-def test_record_page_query_count_does_not_grow_with_history(client, signed_in):
+def test_record_page_query_count_does_not_grow_with_history(client, no_csrf):
     from crm_web.contacts.services import update_contact
     from tests.support import ADMIN
 
-    signed_in("manager")  # who sees the History card
+    sign_in(client, "manager")  # who sees the History card
     contact = make_contact()
     with counted() as before:
         client.get(f"/contacts/{contact.id}")

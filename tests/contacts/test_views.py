@@ -1,13 +1,21 @@
 import re
 
 from crm_web.contacts.services import get_contact, list_contacts
-from tests.support import ADMIN, make_company, make_contact, make_deal
+from tests.support import (
+    ADMIN,
+    make_company,
+    make_contact,
+    make_deal,
+    make_task,
+    make_user,
+    sign_in,
+)
 
 HX = {"HX-Request": "true"}
 
 
-def test_list_shows_columns_and_phones_readably(client, signed_in):
-    signed_in()
+def test_list_shows_columns_and_phones_readably(client, no_csrf):
+    sign_in(client)
     company = make_company(name="Initech")
     make_contact(
         first_name="Ada",
@@ -22,8 +30,8 @@ def test_list_shows_columns_and_phones_readably(client, signed_in):
     assert "Initech" in html and "+1" in html
 
 
-def test_search_fragment_is_only_the_list_block(client, signed_in):
-    signed_in()
+def test_search_fragment_is_only_the_list_block(client, no_csrf):
+    sign_in(client)
     make_contact(last_name="Smith")
     make_contact(last_name="Jones")
     page = client.get("/contacts/?q=smi", headers=HX)
@@ -34,8 +42,8 @@ def test_search_fragment_is_only_the_list_block(client, signed_in):
     assert "HX-Request" in page.headers["Vary"]
 
 
-def test_create_stores_e164_and_two_emails(client, signed_in):
-    signed_in()
+def test_create_stores_e164_and_two_emails(client, no_csrf):
+    sign_in(client)
     response = client.post(
         "/contacts/",
         data={
@@ -53,8 +61,8 @@ def test_create_stores_e164_and_two_emails(client, signed_in):
     assert "+1 415-555-0100" in page
 
 
-def test_bad_email_is_refused_beside_the_field_and_nothing_saved(client, signed_in):
-    signed_in()
+def test_bad_email_is_refused_beside_the_field_and_nothing_saved(client, no_csrf):
+    sign_in(client)
     response = client.post(
         "/contacts/",
         data={
@@ -69,8 +77,8 @@ def test_bad_email_is_refused_beside_the_field_and_nothing_saved(client, signed_
     assert list_contacts() == []
 
 
-def test_inline_edit_round_trip(client, signed_in):
-    signed_in()
+def test_inline_edit_round_trip(client, no_csrf):
+    sign_in(client)
     contact = make_contact()
     editor = client.get(f"/contacts/{contact.id}/fields/last_name/edit", headers=HX)
     assert 'name="value"' in editor.get_data(as_text=True)
@@ -84,8 +92,8 @@ def test_inline_edit_round_trip(client, signed_in):
     assert get_contact(contact.id).last_name == "Byron"
 
 
-def test_inline_bad_value_is_422_with_the_editor_and_saves_nothing(client, signed_in):
-    signed_in()
+def test_inline_bad_value_is_422_with_the_editor_and_saves_nothing(client, no_csrf):
+    sign_in(client)
     contact = make_contact(emails=["ada@example.com"])
     response = client.patch(
         f"/contacts/{contact.id}/fields/emails",
@@ -98,8 +106,8 @@ def test_inline_bad_value_is_422_with_the_editor_and_saves_nothing(client, signe
     assert get_contact(contact.id).emails == ["ada@example.com"]
 
 
-def test_stale_version_shows_both_values_and_overwrite_works(client, signed_in):
-    signed_in()
+def test_stale_version_shows_both_values_and_overwrite_works(client, no_csrf):
+    sign_in(client)
     contact = make_contact()
     from crm_web.contacts.services import update_contact
 
@@ -122,8 +130,8 @@ def test_stale_version_shows_both_values_and_overwrite_works(client, signed_in):
     assert again.status_code == 200 and get_contact(contact.id).last_name == "Mine"
 
 
-def test_bulk_archive_is_undoable_and_archived_leave_the_list(client, signed_in):
-    user = signed_in("manager")
+def test_bulk_archive_is_undoable_and_archived_leave_the_list(client, no_csrf):
+    user = sign_in(client, "manager")
     a = make_contact(last_name="Alpha")
     b = make_contact(last_name="Beta")
     response = client.post(
@@ -142,8 +150,8 @@ def test_bulk_archive_is_undoable_and_archived_leave_the_list(client, signed_in)
     assert user
 
 
-def test_rep_cannot_archive_someone_elses_contact_and_nothing_changes(client, signed_in):
-    signed_in("rep")
+def test_rep_cannot_archive_someone_elses_contact_and_nothing_changes(client, no_csrf):
+    sign_in(client, "rep")
     mine = make_contact(last_name="Mine")  # owned by nobody (ADMIN actor is not a user)
     response = client.post(
         "/contacts/bulk", data={"action": "archive", "ids": [str(mine.id)]}, headers=HX
@@ -152,8 +160,8 @@ def test_rep_cannot_archive_someone_elses_contact_and_nothing_changes(client, si
     assert get_contact(mine.id).archived_at is None
 
 
-def test_bulk_assign_owner(client, signed_in, make_user):
-    signed_in("manager")
+def test_bulk_assign_owner(client, no_csrf):
+    sign_in(client, "manager")
     owner = make_user("rep", name="Olive Owner")
     a = make_contact()
     response = client.post(
@@ -165,8 +173,8 @@ def test_bulk_assign_owner(client, signed_in, make_user):
     assert get_contact(a.id).owner_id == owner.id
 
 
-def test_duplicate_warning_links_the_other_contact(client, signed_in):
-    signed_in()
+def test_duplicate_warning_links_the_other_contact(client, no_csrf):
+    sign_in(client)
     other = make_contact(first_name="Dup", last_name="Licate", phones=["+14155550100"])
     html = client.get("/contacts/duplicates?emails=&phones=(415) 555-0100", headers=HX).get_data(
         as_text=True
@@ -174,8 +182,8 @@ def test_duplicate_warning_links_the_other_contact(client, signed_in):
     assert f"/contacts/{other.id}" in html and "Dup Licate" in html
 
 
-def test_record_page_shows_company_sections_and_history(client, signed_in):
-    signed_in("manager")
+def test_record_page_shows_company_sections_and_history(client, no_csrf):
+    sign_in(client, "manager")
     company = make_company(name="Initech")
     contact = make_contact(company_id=company.id)
     client.patch(
@@ -187,35 +195,35 @@ def test_record_page_shows_company_sections_and_history(client, signed_in):
     assert "Lovelace" in html and "Byron" in html
 
 
-def test_history_names_who_made_each_change_even_once_they_are_deactivated(client, signed_in):
+def test_history_names_who_made_each_change_even_once_they_are_deactivated(client, no_csrf):
     from crm_web.accounts.services import set_active
     from crm_web.contacts.services import update_contact
 
-    former = signed_in(name="Fran Former")
+    former = sign_in(client, name="Fran Former")
     contact = make_contact()
     update_contact(contact.id, {"last_name": "Byron"}, former.as_actor())
     set_active(former.id, False, ADMIN)
-    signed_in("manager", name="Mia Manager")
+    sign_in(client, "manager", name="Mia Manager")
     html = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
     history = html[html.index('id="history"') :]
     assert '<span class="history-who">Fran Former</span>' in history
     assert str(former.id) not in history
 
 
-def test_unknown_contact_is_404(client, signed_in):
-    signed_in()
+def test_unknown_contact_is_404(client, no_csrf):
+    sign_in(client)
     assert client.get("/contacts/not-a-uuid").status_code == 404
     assert client.get("/contacts/00000000-0000-0000-0000-000000000000").status_code == 404
 
 
-def test_viewer_cannot_open_an_editor(client, signed_in):
-    signed_in("viewer")
+def test_viewer_cannot_open_an_editor(client, no_csrf):
+    sign_in(client, "viewer")
     contact = make_contact()
     assert client.get(f"/contacts/{contact.id}/fields/last_name/edit").status_code == 403
 
 
-def test_company_filter_shows_a_removable_chip(client, signed_in):
-    signed_in()
+def test_company_filter_shows_a_removable_chip(client, no_csrf):
+    sign_in(client)
     acme = make_company(name="Initech")
     make_contact(last_name="Inside", company_id=acme.id)
     make_contact(last_name="Outside")
@@ -223,26 +231,26 @@ def test_company_filter_shows_a_removable_chip(client, signed_in):
     assert "Company: Initech" in html and "Inside" in html and "Outside" not in html
 
 
-def test_managers_cannot_purge(client, signed_in):
+def test_managers_cannot_purge(client, no_csrf):
     from crm_web.contacts.repository import get_contact as find
 
-    signed_in("manager")
+    sign_in(client, "manager")
     contact = make_contact()
     assert client.post(f"/contacts/{contact.id}/purge").status_code == 403
     assert find(contact.id) is not None
 
 
-def test_admins_purge_and_the_contact_is_gone(client, signed_in):
+def test_admins_purge_and_the_contact_is_gone(client, no_csrf):
     from crm_web.contacts.repository import get_contact as find
 
-    signed_in("admin")
+    sign_in(client, "admin")
     contact = make_contact()
     response = client.post(f"/contacts/{contact.id}/purge")
     assert response.status_code == 303 and find(contact.id) is None
 
 
-def test_archive_from_the_record_page_offers_an_undo_on_the_list(client, signed_in):
-    signed_in("manager")
+def test_archive_from_the_record_page_offers_an_undo_on_the_list(client, no_csrf):
+    sign_in(client, "manager")
     contact = make_contact(last_name="Gone")
     response = client.post(f"/contacts/{contact.id}/archive")
     assert response.status_code == 303
@@ -251,8 +259,8 @@ def test_archive_from_the_record_page_offers_an_undo_on_the_list(client, signed_
     assert get_contact(contact.id).archived_at is not None
 
 
-def test_an_edit_without_a_version_is_refused_and_saves_nothing(client, signed_in):
-    signed_in()
+def test_an_edit_without_a_version_is_refused_and_saves_nothing(client, no_csrf):
+    sign_in(client)
     contact = make_contact()
     response = client.patch(
         f"/contacts/{contact.id}/fields/last_name", data={"value": "Blind"}, headers=HX
@@ -261,10 +269,10 @@ def test_an_edit_without_a_version_is_refused_and_saves_nothing(client, signed_i
     assert get_contact(contact.id).last_name == "Lovelace"
 
 
-def test_list_rows_escape_what_users_typed_live_and_archived(client, signed_in):
+def test_list_rows_escape_what_users_typed_live_and_archived(client, no_csrf):
     from crm_web.contacts.services import archive_contact
 
-    signed_in()
+    sign_in(client)
     company = make_company(name="<i>Evil</i> & Co")
     make_contact(
         first_name='"><script>x()</script>', last_name="<b>Bold</b>", company_id=company.id
@@ -282,8 +290,8 @@ def test_list_rows_escape_what_users_typed_live_and_archived(client, signed_in):
     )
 
 
-def test_the_filter_form_sends_a_sort_only_once_the_user_picked_one(client, signed_in):
-    signed_in()
+def test_the_filter_form_sends_a_sort_only_once_the_user_picked_one(client, no_csrf):
+    sign_in(client)
     make_contact(last_name="Smith")
     unpicked = client.get("/contacts/?q=smi").get_data(as_text=True)
     picked = client.get("/contacts/?q=smi&sort=updated&dir=desc").get_data(as_text=True)
@@ -292,11 +300,11 @@ def test_the_filter_form_sends_a_sort_only_once_the_user_picked_one(client, sign
     assert '<input type="hidden" name="dir" value="desc">' in picked
 
 
-def test_record_pages_list_the_deals_tasks_and_notes_of_the_record(client, signed_in):
+def test_record_pages_list_the_deals_tasks_and_notes_of_the_record(client, no_csrf):
     from crm_web.activities.services import create_note, create_task
     from crm_web.deals.services import archive_deal
 
-    signed_in()
+    sign_in(client)
     initech = make_company(name="Initech")
     peter = make_contact(first_name="Peter", last_name="Gibbons", company_id=initech.id)
     deal = make_deal(
@@ -330,8 +338,24 @@ def test_record_pages_list_the_deals_tasks_and_notes_of_the_record(client, signe
     assert "No tasks." in company_page
 
 
-def test_a_company_with_many_deals_links_to_all_of_them(client, signed_in):
-    signed_in()
+def test_a_closed_task_is_shown_done_and_an_open_one_is_not(client):
+    sign_in(client)
+    peter = make_contact(first_name="Peter", last_name="Gibbons")
+    make_task("contact", peter.id, description="Send the TPS report", status="closed")
+    make_task("contact", peter.id, description="Call Peter")
+    html = client.get(f"/contacts/{peter.id}").get_data(as_text=True)
+    tasks = {
+        re.search(r'<span class="related-main">([^<]*)</span>', item).group(1): item
+        for item in re.findall(r"<li(?: [^>]*)?>.*?</li>", html, re.S)
+        if "related-main" in item
+    }
+    done, still_open = tasks["Send the TPS report"], tasks["Call Peter"]
+    assert done.startswith('<li class="done">') and "Done" in done
+    assert 'class="done"' not in still_open and "Done" not in still_open
+
+
+def test_a_company_with_many_deals_links_to_all_of_them(client, no_csrf):
+    sign_in(client)
     initech = make_company(name="Initech")
     for n in range(21):
         make_deal(title=f"Deal {n:02}", company_id=initech.id)
@@ -340,10 +364,10 @@ def test_a_company_with_many_deals_links_to_all_of_them(client, signed_in):
     assert f'href="/deals?company_id={initech.id}">All deals</a>' in page
 
 
-def test_a_company_conflict_names_both_companies(client, signed_in):
+def test_a_company_conflict_names_both_companies(client, no_csrf):
     from crm_web.contacts.services import update_contact
 
-    signed_in()
+    sign_in(client)
     initech, hooli, globex = (make_company(name=n) for n in ("Initech", "Hooli", "Globex"))
     contact = make_contact(company_id=initech.id)
     update_contact(contact.id, {"company_id": hooli.id}, ADMIN, expected_version=1)
@@ -359,8 +383,8 @@ def test_a_company_conflict_names_both_companies(client, signed_in):
     assert f'name="value" value="{globex.id}"' in html
 
 
-def test_a_short_search_says_what_it_matched(client, signed_in):
-    signed_in()
+def test_a_short_search_says_what_it_matched(client, no_csrf):
+    sign_in(client)
     make_contact(last_name="Jones")
     short = client.get("/contacts/?q=jo", headers=HX).get_data(as_text=True)
     longer = client.get("/contacts/?q=jon", headers=HX).get_data(as_text=True)
@@ -368,8 +392,8 @@ def test_a_short_search_says_what_it_matched(client, signed_in):
     assert "type 3 characters or more" not in longer and "Jones" in longer
 
 
-def test_only_the_refused_email_is_marked_invalid(client, signed_in):
-    signed_in()
+def test_only_the_refused_email_is_marked_invalid(client, no_csrf):
+    sign_in(client)
     contact = make_contact(emails=["ada@example.com"])
 
     def marked(html):

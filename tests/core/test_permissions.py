@@ -14,24 +14,15 @@ from crm_web.contacts.services import (
     restore_contact,
     update_contact,
 )
-from crm_web.core.actor import SYSTEM, Actor
+from crm_web.core.actor import Actor
 from crm_web.core.errors import PermissionDenied
 from crm_web.core.permissions import POLICY, allowed
 from crm_web.deals.services import archive_deal, create_deal, update_deal
 from crm_web.records.operations import delete_company, delete_contact, delete_deal
-from tests.support import ADMIN, make_company, make_contact, make_deal, make_task
+from tests.support import ADMIN, make_company, make_contact, make_deal, make_task, make_user
 
 VIEWER = Actor(id="user-viewer", role="viewer")
 MANAGER = Actor(id="user-manager", role="manager")
-
-
-def _user(role: str, email: str) -> Actor:
-    from crm_web.accounts.services import create_user
-
-    user = create_user(
-        {"email": email, "name": role.title(), "role": role, "password": "long enough pw"}, SYSTEM
-    )
-    return user.as_actor()
 
 
 def test_a_viewer_cannot_create_anything(session):
@@ -73,8 +64,8 @@ def test_a_viewer_cannot_update_or_archive_and_nothing_changes(session):
 
 
 def test_a_rep_archives_and_restores_their_own_records_only(session):
-    rep = _user("rep", "rep@example.com")
-    other_rep = _user("rep", "other@example.com")
+    rep = make_user("rep").as_actor()
+    other_rep = make_user("rep").as_actor()
     mine = make_contact(rep)
     theirs = make_contact(other_rep)
     nobodys = make_contact(ADMIN)
@@ -90,7 +81,7 @@ def test_a_rep_archives_and_restores_their_own_records_only(session):
 
 
 def test_a_rep_may_edit_but_not_archive_a_deal_someone_else_owns(session):
-    rep = _user("rep", "rep2@example.com")
+    rep = make_user("rep").as_actor()
     deal = make_deal()
     assert update_deal(deal.id, {"title": "Edited by rep"}, rep).title == "Edited by rep"
     with pytest.raises(PermissionDenied):
@@ -98,7 +89,7 @@ def test_a_rep_may_edit_but_not_archive_a_deal_someone_else_owns(session):
 
 
 def test_a_manager_archives_any_record(session):
-    rep = _user("rep", "rep3@example.com")
+    rep = make_user("rep").as_actor()
     contact = make_contact(rep)
     company, deal = make_company(rep), make_deal(rep)
     assert archive_contact(contact.id, MANAGER).archived_at is not None

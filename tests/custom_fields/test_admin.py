@@ -7,12 +7,11 @@ import pytest
 from crm_web.companies.services import get_company
 from crm_web.custom_fields.services import list_definitions
 from tests.custom_fields.support import define as _define
-from tests.custom_fields.support import sign_in as _sign_in
-from tests.support import make_company
+from tests.support import make_company, sign_in
 
 
 def test_admin_defines_a_field_with_a_key_made_from_the_label(client):
-    _sign_in(client)
+    sign_in(client, "admin")
     form = {
         "entity_type": "company",
         "label": "Industry Sector",
@@ -35,7 +34,7 @@ def test_admin_defines_a_field_with_a_key_made_from_the_label(client):
 
 
 def test_refused_definitions_show_the_messages_beside_the_fields(client):
-    _sign_in(client)
+    sign_in(client, "admin")
     form = {"entity_type": "contact", "label": "Tier", "name": "Bad Key", "field_type": "enum"}
     response = client.post("/admin/custom-fields", data=form)
     html = response.get_data(as_text=True)
@@ -50,7 +49,7 @@ def test_refused_definitions_show_the_messages_beside_the_fields(client):
 
 
 def test_deleting_a_field_removes_its_value_from_every_record(client):
-    _sign_in(client)
+    sign_in(client, "admin")
     tier = _define("company", "Tier", "text")
     acme = make_company(name="Acme", custom_fields={"tier": "Gold"})
     other = make_company(name="Other", custom_fields={"tier": "Silver"})
@@ -64,7 +63,7 @@ def test_deleting_a_field_removes_its_value_from_every_record(client):
 
 @pytest.mark.parametrize("role", ["rep", "manager"])
 def test_only_admins_manage_custom_fields(client, role):
-    _sign_in(client, role)
+    sign_in(client, role)
     tier = _define("company", "Tier", "text")
     form = {"entity_type": "company", "label": "X", "field_type": "text"}
     assert client.get("/admin/custom-fields").status_code == 403

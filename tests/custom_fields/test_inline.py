@@ -8,14 +8,13 @@ from crm_web.companies.services import get_company
 from crm_web.contacts.services import get_contact
 from crm_web.deals.services import get_deal
 from tests.custom_fields.support import define as _define
-from tests.custom_fields.support import sign_in as _sign_in
-from tests.support import make_company, make_contact, make_deal
+from tests.support import make_company, make_contact, make_deal, sign_in
 
 HX = {"HX-Request": "true"}
 
 
 def test_no_card_when_the_record_type_has_no_custom_fields(client):
-    _sign_in(client, "rep")
+    sign_in(client, "rep")
     _define("contact", "Tier", "text")
     acme = make_company(name="Acme")
     assert 'id="custom-fields"' not in client.get(f"/companies/{acme.id}").get_data(as_text=True)
@@ -30,7 +29,7 @@ def test_no_card_when_the_record_type_has_no_custom_fields(client):
     ],
 )
 def test_a_custom_field_is_edited_in_place(client, entity, make, get):
-    _sign_in(client, "manager")  # who may read the History card (audit.read)
+    sign_in(client, "manager")  # who may read the History card (audit.read)
     _define(entity, "Industry", "enum", enum_values=["Retail", "Energy"])
     _define(entity, "Employees", "number")
     record = make(custom_fields={"industry": "Retail"})
@@ -68,7 +67,7 @@ def test_a_custom_field_is_edited_in_place(client, entity, make, get):
 
 
 def test_boolean_and_date_editors(client):
-    _sign_in(client, "rep")
+    sign_in(client, "rep")
     _define("company", "Partner", "boolean")
     _define("company", "Renewal", "date")
     acme = make_company(custom_fields={"partner": True})
@@ -84,7 +83,7 @@ def test_boolean_and_date_editors(client):
 
 
 def test_a_viewer_sees_custom_fields_but_cannot_edit_them(client):
-    _sign_in(client, "viewer")
+    sign_in(client, "viewer")
     _define("company", "Tier", "text")
     acme = make_company(custom_fields={"tier": "Gold"})
     assert "Gold" in client.get(f"/companies/{acme.id}").get_data(as_text=True)

@@ -4,13 +4,13 @@ import re
 
 from crm_web.audit.services import history_of_entity
 from crm_web.deals.services import get_deal, update_deal
-from tests.support import ADMIN, make_company, make_deal
+from tests.support import ADMIN, make_company, make_deal, sign_in
 
 HTMX = {"HX-Request": "true"}
 
 
-def test_board_shows_a_column_per_stage_with_per_currency_totals(client, sign_in):
-    sign_in("rep")
+def test_board_shows_a_column_per_stage_with_per_currency_totals(client):
+    sign_in(client, "rep")
     company = make_company(name="Globex")
     make_deal(company_id=company.id, title="Big one", value="1000", stage="Proposal")
     make_deal(
@@ -26,8 +26,8 @@ def test_board_shows_a_column_per_stage_with_per_currency_totals(client, sign_in
     assert "USD 1,500.00" not in html  # currencies are never added together
 
 
-def test_a_full_column_loads_more_cards_on_demand(client, sign_in):
-    sign_in("rep")
+def test_a_full_column_loads_more_cards_on_demand(client):
+    sign_in(client, "rep")
     company = make_company()
     for n in range(30):
         make_deal(company_id=company.id, title=f"Card {n:02d}", stage="Lead")
@@ -39,8 +39,8 @@ def test_a_full_column_loads_more_cards_on_demand(client, sign_in):
     assert "load-more" not in rest.text
 
 
-def test_moving_a_card_returns_it_with_the_totals_out_of_band(client, sign_in):
-    rep = sign_in("rep")
+def test_moving_a_card_returns_it_with_the_totals_out_of_band(client):
+    rep = sign_in(client, "rep")
     deal = make_deal(title="Mover", value="200", stage="Lead")
     response = client.post(
         f"/deals/{deal.id}/stage", data={"stage": "Won", "version": deal.version}, headers=HTMX
@@ -55,8 +55,8 @@ def test_moving_a_card_returns_it_with_the_totals_out_of_band(client, sign_in):
     assert audit.user_id == str(rep.id)  # the person who dragged it
 
 
-def test_a_stale_move_is_refused_with_a_message_and_nothing_changes(client, sign_in):
-    sign_in("rep")
+def test_a_stale_move_is_refused_with_a_message_and_nothing_changes(client):
+    sign_in(client, "rep")
     deal = make_deal(title="Contested", stage="Lead")
     seen = deal.version
     update_deal(deal.id, {"stage": "Qualified"}, ADMIN, expected_version=seen)
@@ -69,16 +69,16 @@ def test_a_stale_move_is_refused_with_a_message_and_nothing_changes(client, sign
     assert get_deal(deal.id).stage == "Qualified"
 
 
-def test_viewers_cannot_move_cards(client, sign_in):
-    sign_in("viewer")
+def test_viewers_cannot_move_cards(client):
+    sign_in(client, "viewer")
     deal = make_deal(stage="Lead")
     response = client.post(f"/deals/{deal.id}/stage", data={"stage": "Won", "version": 1})
     assert response.status_code == 403
     assert get_deal(deal.id).stage == "Lead"
 
 
-def test_moves_need_the_csrf_token(app, client, sign_in, monkeypatch):
-    sign_in("rep")
+def test_moves_need_the_csrf_token(app, client, monkeypatch):
+    sign_in(client, "rep")
     deal = make_deal(stage="Lead")
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     response = client.post(f"/deals/{deal.id}/stage", data={"stage": "Won", "version": 1})
@@ -86,8 +86,8 @@ def test_moves_need_the_csrf_token(app, client, sign_in, monkeypatch):
     assert get_deal(deal.id).stage == "Lead"
 
 
-def test_print_view_lists_every_deal_by_stage_with_totals(client, sign_in):
-    sign_in("rep")
+def test_print_view_lists_every_deal_by_stage_with_totals(client):
+    sign_in(client, "rep")
     company = make_company()
     for n in range(40):
         make_deal(company_id=company.id, title=f"Row {n:02d}", value="100", stage="Lead")
@@ -97,8 +97,8 @@ def test_print_view_lists_every_deal_by_stage_with_totals(client, sign_in):
     assert "USD 4,000.00" in html and "USD 400.00" in html
 
 
-def test_board_filters_narrow_cards_and_totals(client, sign_in):
-    rep = sign_in("rep")
+def test_board_filters_narrow_cards_and_totals(client):
+    rep = sign_in(client, "rep")
     company = make_company()
     make_deal(company_id=company.id, title="Mine", value="10", stage="Lead", owner_id=rep.id)
     make_deal(company_id=company.id, title="Theirs", value="20", stage="Lead")
@@ -107,8 +107,8 @@ def test_board_filters_narrow_cards_and_totals(client, sign_in):
     assert "USD 10.00" in html and "USD 30.00" not in html
 
 
-def test_odd_query_strings_never_break_the_pages(client, sign_in):
-    sign_in("rep")
+def test_odd_query_strings_never_break_the_pages(client):
+    sign_in(client, "rep")
     make_deal()
     for url in (
         "/deals/board/print?_scheme=javascript&_external=1&owner_id=nope",

@@ -10,7 +10,7 @@ from sqlalchemy import event, text
 from crm_web.core.db import db
 from crm_web.deals import repository as repo
 from tests.plans import cursors_to_check, plan_of, read_in_order, sorts, tree
-from tests.support import make_company, make_deal
+from tests.support import make_company, make_deal, sign_in
 
 
 @contextmanager
@@ -48,8 +48,8 @@ def _statements(client, url):
     return statements
 
 
-def test_pages_do_not_query_per_deal(client, sign_in):
-    rep = sign_in("rep")
+def test_pages_do_not_query_per_deal(client):
+    rep = sign_in(client, "rep")
     _fill(0, 4, rep.id)
     few = {
         url: _statements(client, url) for url in ("/deals/board", "/deals", "/deals/board/print")

@@ -10,7 +10,7 @@ from crm_web.core.db import db
 from crm_web.deals.models import Deal
 from crm_web.deals.services import get_deal, update_deal
 from crm_web.deals.stages import list_stages
-from tests.support import ADMIN, make_company, make_contact, make_deal
+from tests.support import ADMIN, make_company, make_contact, make_deal, sign_in
 
 HTMX = {"HX-Request": "true"}
 
@@ -19,8 +19,8 @@ def _count(model):
     return db.session.query(model).count()
 
 
-def test_list_filters_and_searches_with_a_fragment_for_htmx(client, sign_in):
-    sign_in("rep")
+def test_list_filters_and_searches_with_a_fragment_for_htmx(client):
+    sign_in(client, "rep")
     company = make_company()
     make_deal(company_id=company.id, title="Alpha renewal", stage="Won")
     make_deal(company_id=company.id, title="Beta upsell", stage="Lead")
@@ -33,8 +33,8 @@ def test_list_filters_and_searches_with_a_fragment_for_htmx(client, sign_in):
     assert fragment.headers["Vary"] == "HX-Request" or "HX-Request" in fragment.headers["Vary"]
 
 
-def test_new_deal_with_tasks_is_created_in_one_go(client, sign_in):
-    sign_in("rep")
+def test_new_deal_with_tasks_is_created_in_one_go(client):
+    sign_in(client, "rep")
     company = make_company(name="Hooli")
     contact = make_contact(company_id=company.id)
     response = client.post(
@@ -60,8 +60,8 @@ def test_new_deal_with_tasks_is_created_in_one_go(client, sign_in):
     assert "Hooli XYZ" in page.text and "Send proposal" in page.text
 
 
-def test_an_invalid_task_leaves_nothing_behind_and_is_reported_beside_its_field(client, sign_in):
-    sign_in("rep")
+def test_an_invalid_task_leaves_nothing_behind_and_is_reported_beside_its_field(client):
+    sign_in(client, "rep")
     company = make_company()
     response = client.post(
         "/deals",
@@ -81,8 +81,8 @@ def test_an_invalid_task_leaves_nothing_behind_and_is_reported_beside_its_field(
     assert _count(Deal) == 0 and _count(Task) == 0
 
 
-def test_company_is_required_and_contact_must_work_there(client, sign_in):
-    sign_in("rep")
+def test_company_is_required_and_contact_must_work_there(client):
+    sign_in(client, "rep")
     company, other = make_company(name="One"), make_company(name="Two")
     stranger = make_contact(company_id=other.id, first_name="Sam")
     response = client.post("/deals", data={"title": "X", "value": "1", "stage": "Lead"})
@@ -101,8 +101,8 @@ def test_company_is_required_and_contact_must_work_there(client, sign_in):
     assert _count(Deal) == 0
 
 
-def test_the_contact_picker_offers_only_the_chosen_company_s_contacts(client, sign_in):
-    sign_in("rep")
+def test_the_contact_picker_offers_only_the_chosen_company_s_contacts(client):
+    sign_in(client, "rep")
     company, other = make_company(name="One"), make_company(name="Two")
     make_contact(company_id=company.id, first_name="Ada", last_name="Here")
     make_contact(company_id=other.id, first_name="Bob", last_name="Elsewhere")
@@ -110,8 +110,8 @@ def test_the_contact_picker_offers_only_the_chosen_company_s_contacts(client, si
     assert "Ada Here" in options and "Bob Elsewhere" not in options
 
 
-def test_click_to_edit_saves_with_the_version_seen(client, sign_in):
-    sign_in("rep")
+def test_click_to_edit_saves_with_the_version_seen(client):
+    sign_in(client, "rep")
     deal = make_deal(title="Old title")
     editor = client.get(f"/deals/{deal.id}/fields/title/edit", headers=HTMX)
     assert 'name="value"' in editor.text and 'value="Old title"' in editor.text
@@ -123,15 +123,15 @@ def test_click_to_edit_saves_with_the_version_seen(client, sign_in):
     assert get_deal(deal.id).title == "New title"
     # The page's History card is told to fetch itself again, and then has the change.
     assert saved.headers["HX-Trigger"] == "record-saved"
-    sign_in("manager")  # who may read the audit trail (audit.read)
+    sign_in(client, "manager")  # who may read the audit trail (audit.read)
     history = client.get(f"/deals/{deal.id}/history", headers=HTMX).text
     assert re.search(r"<strong>title</strong>\s*from <q>Old title</q> to <q>New title</q>", history)
     page = client.get(f"/deals/{deal.id}").text
     assert 'id="history"' in page and "New title" in page.split('id="history"')[1]
 
 
-def test_bad_value_re_renders_the_editor_with_the_message(client, sign_in):
-    sign_in("rep")
+def test_bad_value_re_renders_the_editor_with_the_message(client):
+    sign_in(client, "rep")
     deal = make_deal(value="100")
     response = client.patch(
         f"/deals/{deal.id}/fields/value", data={"value": "lots", "version": "1"}, headers=HTMX
@@ -142,8 +142,8 @@ def test_bad_value_re_renders_the_editor_with_the_message(client, sign_in):
     assert get_deal(deal.id).value == 100
 
 
-def test_a_stale_edit_shows_both_values_and_overwrites_nothing(client, sign_in):
-    sign_in("rep")
+def test_a_stale_edit_shows_both_values_and_overwrites_nothing(client):
+    sign_in(client, "rep")
     deal = make_deal(title="Original")
     update_deal(deal.id, {"title": "Theirs"}, ADMIN, expected_version=1)
     response = client.patch(
@@ -154,20 +154,20 @@ def test_a_stale_edit_shows_both_values_and_overwrites_nothing(client, sign_in):
     assert get_deal(deal.id).title == "Theirs"
 
 
-def test_unknown_fields_are_not_editable(client, sign_in):
-    sign_in("rep")
+def test_unknown_fields_are_not_editable(client):
+    sign_in(client, "rep")
     deal = make_deal()
     response = client.patch(f"/deals/{deal.id}/fields/created_by", data={"value": "me"})
     assert response.status_code == 404
 
 
-def test_stage_admin_is_for_admins_only(client, sign_in):
-    sign_in("manager")
+def test_stage_admin_is_for_admins_only(client):
+    sign_in(client, "manager")
     assert client.get("/deals/stages").status_code == 403
 
 
-def test_deleting_a_stage_with_deals_asks_where_they_go(client, sign_in):
-    sign_in("admin")
+def test_deleting_a_stage_with_deals_asks_where_they_go(client):
+    sign_in(client, "admin")
     make_deal(stage="Negotiation")
     stage = next(s for s in list_stages() if s.name == "Negotiation")
     response = client.post(f"/deals/stages/{stage.id}/delete", data={})
@@ -178,8 +178,8 @@ def test_deleting_a_stage_with_deals_asks_where_they_go(client, sign_in):
     assert "Negotiation" not in [s.name for s in list_stages()]
 
 
-def test_admin_adds_and_reorders_stages(client, sign_in):
-    sign_in("admin")
+def test_admin_adds_and_reorders_stages(client):
+    sign_in(client, "admin")
     response = client.post("/deals/stages", data={"name": "Demo", "default_probability": "40"})
     assert response.status_code == 303
     bad = client.post("/deals/stages", data={"name": "Demo", "default_probability": "400"})
@@ -192,8 +192,8 @@ def test_admin_adds_and_reorders_stages(client, sign_in):
     assert [s.name for s in list_stages()][-2:] == ["Demo", "Lost"]
 
 
-def test_archiving_takes_a_deal_off_the_board_and_restore_brings_it_back(client, sign_in):
-    rep = sign_in("rep")
+def test_archiving_takes_a_deal_off_the_board_and_restore_brings_it_back(client):
+    rep = sign_in(client, "rep")
     deal = make_deal(title="Shelved", owner_id=rep.id)
     response = client.post(f"/deals/{deal.id}/archive", data={"version": "1"})
     assert response.status_code == 303
@@ -205,8 +205,8 @@ def test_archiving_takes_a_deal_off_the_board_and_restore_brings_it_back(client,
     assert f'id="deal-{deal.id}"' in client.get("/deals/board").text
 
 
-def test_reps_archive_only_their_own_deals(client, sign_in):
-    sign_in("rep")
+def test_reps_archive_only_their_own_deals(client):
+    sign_in(client, "rep")
     deal = make_deal(title="Someone else's")
     assert client.post(f"/deals/{deal.id}/archive", data={"version": "1"}).status_code == 403
     assert get_deal(deal.id).archived_at is None
@@ -220,8 +220,8 @@ def _pager_link(html, rel):
     return unescape(found.group(1)) if found else None
 
 
-def test_the_list_pages_by_cursor_links_that_keep_the_sort_and_filters(client, sign_in):
-    sign_in("rep")
+def test_the_list_pages_by_cursor_links_that_keep_the_sort_and_filters(client):
+    sign_in(client, "rep")
     company = make_company()
     for n in range(120):
         make_deal(company_id=company.id, title=f"Deal {n:03d}", stage="Lead")
@@ -255,10 +255,10 @@ def test_the_list_pages_by_cursor_links_that_keep_the_sort_and_filters(client, s
     assert _pager_link(last, "next") is None and _pager_link(last, "prev")
 
 
-def test_a_tampered_cursor_or_sort_shows_the_first_page(client, sign_in):
+def test_a_tampered_cursor_or_sort_shows_the_first_page(client):
     from crm_web.lists.keyset import encode_cursor
 
-    sign_in("rep")
+    sign_in(client, "rep")
     company = make_company()
     for n in range(60):
         make_deal(company_id=company.id, title=f"Deal {n:03d}", close_date="2026-05-01")
@@ -285,9 +285,9 @@ def test_a_tampered_cursor_or_sort_shows_the_first_page(client, sign_in):
     assert DEAL_LINK.findall(response.text) == DEAL_LINK.findall(client.get("/deals").text)
 
 
-def test_company_fields_search_every_company_and_show_the_chosen_one_by_name(client, sign_in):
+def test_company_fields_search_every_company_and_show_the_chosen_one_by_name(client):
     """A picker, not a list of the newest 500: any company can be chosen, at any scale."""
-    sign_in("rep")
+    sign_in(client, "rep")
     oldest = make_company(name="Aardvark Oldest Ltd")
     hooli = make_company(name="Hooli")
     deal = make_deal(company_id=hooli.id, title="Hooli box")
@@ -310,8 +310,8 @@ def test_company_fields_search_every_company_and_show_the_chosen_one_by_name(cli
     assert 'value="Hooli"' in listed and "Hooli box" in listed
 
 
-def test_the_record_links_to_its_company_and_contact(client, sign_in):
-    sign_in("rep")
+def test_the_record_links_to_its_company_and_contact(client):
+    sign_in(client, "rep")
     hooli = make_company(name="Hooli")
     gavin = make_contact(company_id=hooli.id, first_name="Gavin", last_name="Belson")
     deal = make_deal(company_id=hooli.id, contact_id=gavin.id)
@@ -323,8 +323,8 @@ def test_the_record_links_to_its_company_and_contact(client, sign_in):
 MISSING_VERSION = "This edit is missing the version it changes; reload the page."
 
 
-def test_a_field_edit_without_its_version_is_refused_and_changes_nothing(client, sign_in):
-    sign_in("rep")
+def test_a_field_edit_without_its_version_is_refused_and_changes_nothing(client):
+    sign_in(client, "rep")
     deal = make_deal(title="Kept")
     for data in ({"value": "Blind"}, {"value": "Blind", "version": ""}):
         response = client.patch(f"/deals/{deal.id}/fields/title", data=data, headers=HTMX)
@@ -335,8 +335,8 @@ def test_a_field_edit_without_its_version_is_refused_and_changes_nothing(client,
     assert (get_deal(deal.id).title, get_deal(deal.id).version) == ("Kept", 1)
 
 
-def test_a_board_move_or_archive_without_the_version_is_refused(client, sign_in):
-    rep = sign_in("rep")
+def test_a_board_move_or_archive_without_the_version_is_refused(client):
+    rep = sign_in(client, "rep")
     deal = make_deal(title="Mover", stage="Lead", owner_id=rep.id)
     moved = client.post(f"/deals/{deal.id}/stage", data={"stage": "Won"}, headers=HTMX)
     assert moved.status_code == 422 and MISSING_VERSION in unescape(moved.text)
@@ -345,8 +345,8 @@ def test_a_board_move_or_archive_without_the_version_is_refused(client, sign_in)
     assert get_deal(deal.id).stage == "Lead" and get_deal(deal.id).archived_at is None
 
 
-def test_archived_deals_are_listed_with_the_archived_filter_and_restored_from_it(client, sign_in):
-    rep = sign_in("rep")
+def test_archived_deals_are_listed_with_the_archived_filter_and_restored_from_it(client):
+    rep = sign_in(client, "rep")
     company = make_company()
     deal = make_deal(company_id=company.id, title="Shelved", owner_id=rep.id, value="700")
     make_deal(company_id=company.id, title="Live one")
@@ -379,12 +379,12 @@ def test_archived_deals_are_listed_with_the_archived_filter_and_restored_from_it
     assert "Restored Shelved." in client.get(plain.headers["Location"]).text
 
 
-def test_admins_purge_a_deal_for_good_and_others_are_refused(client, sign_in):
+def test_admins_purge_a_deal_for_good_and_others_are_refused(client):
     deal = make_deal(title="Doomed")
-    sign_in("manager", email="manager@example.com")
+    sign_in(client, "manager", email="manager@example.com")
     assert client.post(f"/deals/{deal.id}/purge").status_code == 403
     assert get_deal(deal.id).title == "Doomed"
-    sign_in("admin", email="admin@example.com")
+    sign_in(client, "admin", email="admin@example.com")
     page = client.get(f"/deals/{deal.id}").text
     assert "Delete for good" not in page  # only an archived deal offers it
     client.post(f"/deals/{deal.id}/archive", data={"version": "1"})
@@ -395,8 +395,8 @@ def test_admins_purge_a_deal_for_good_and_others_are_refused(client, sign_in):
     assert db.session.get(Deal, deal.id) is None
 
 
-def test_every_deals_page_and_fragment_varies_on_hx_request(client, sign_in):
-    sign_in("rep")
+def test_every_deals_page_and_fragment_varies_on_hx_request(client):
+    sign_in(client, "rep")
     company = make_company()
     deal = make_deal(company_id=company.id, stage="Lead")
     for n in range(30):
@@ -422,8 +422,8 @@ def test_every_deals_page_and_fragment_varies_on_hx_request(client, sign_in):
         assert "HX-Request" in response.headers.get("Vary", ""), name
 
 
-def test_the_list_sorts_by_its_headers_either_way(client, sign_in):
-    sign_in("rep")
+def test_the_list_sorts_by_its_headers_either_way(client):
+    sign_in(client, "rep")
     company = make_company()
     for title, value in (("Small", "10"), ("Big", "900"), ("Middle", "300")):
         make_deal(company_id=company.id, title=title, value=value)

@@ -7,27 +7,25 @@ import re
 
 import pytest
 
-from crm_web.accounts.services import create_user
 from crm_web.audit.services import history_page
 from crm_web.contacts.services import update_contact
-from crm_web.core.actor import SYSTEM, Actor
+from crm_web.core.actor import Actor
 from crm_web.core.errors import PermissionDenied
 from crm_web.lists.keyset import encode_cursor
 from crm_web.records import pages
-from tests.support import ADMIN, make_company, make_contact, make_deal, make_note, make_task
+from tests.support import (
+    ADMIN,
+    make_company,
+    make_contact,
+    make_deal,
+    make_note,
+    make_task,
+    sign_in,
+)
 
 HX = {"HX-Request": "true"}
 ENTRY = re.compile(r'<span class="history-who">')
 OLDER = re.compile(r'hx-get="([^"]*\?before=[^"]*)"')
-
-
-def _sign_in(client, role: str):
-    data = {"email": f"{role}@example.com", "name": f"{role} user", "role": role}
-    user = create_user({**data, "password": "long enough pw"}, SYSTEM)
-    with client.session_transaction() as s:
-        s["_user_id"] = user.get_id()
-        s["_fresh"] = True
-    return user
 
 
 def _records():
@@ -42,7 +40,7 @@ def _records():
 
 
 def test_a_deal_page_lists_the_deal_s_notes_beside_its_tasks(client):
-    _sign_in(client, "rep")
+    sign_in(client, "rep")
     deal = make_deal(title="Renewal")
     make_task("deal", deal.id, description="Send the quote")
     make_note("deal", deal.id, content="Asked for a 10% discount")
@@ -63,7 +61,7 @@ def test_a_deal_page_lists_the_deal_s_notes_beside_its_tasks(client):
 )
 def test_history_is_for_managers_and_admins_only(client, role, sees_history):
     """audit.read (crm_web/core/permissions.py): others see no History card and get 403."""
-    _sign_in(client, role)
+    sign_in(client, role)
     records = _records()
     for url in records:
         page = client.get(url).get_data(as_text=True)
@@ -85,7 +83,7 @@ def test_history_is_for_managers_and_admins_only(client, role, sees_history):
 
 
 def test_history_pages_back_fifty_at_a_time_newest_first(client):
-    _sign_in(client, "manager")
+    sign_in(client, "manager")
     contact = make_contact(last_name="Name 00")
     for n in range(1, 61):
         update_contact(contact.id, {"last_name": f"Name {n:02}"}, ADMIN)
@@ -117,7 +115,7 @@ def test_history_pages_back_fifty_at_a_time_newest_first(client):
     ],
 )
 def test_a_forged_history_cursor_reads_as_the_first_page(client, cursor):
-    _sign_in(client, "manager")
+    sign_in(client, "manager")
     contact = make_contact(last_name="Name 00")
     for n in range(1, 52):
         update_contact(contact.id, {"last_name": f"Name {n:02}"}, ADMIN)

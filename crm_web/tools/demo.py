@@ -1,4 +1,4 @@
-"""`flask crm seed-demo`: realistic companies and contacts, fast (COPY, DESIGN §10).
+"""`flask crm seed-demo` (crm_web/cli.py): realistic companies and contacts, fast (COPY, DESIGN §10).
 
 Rows are written with COPY, so they bypass the audit hook: seeded data has no history until
 someone changes it. Big loads drop the contacts' and companies' secondary indexes first and
@@ -12,7 +12,6 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import click
 from sqlalchemy import text
 
 from crm_web.accounts.services import create_user, get_user_by_email
@@ -331,15 +330,6 @@ def seed_demo(contacts: int, companies: int, seed: int = 7, echo=print) -> None:
     finally:
         raw.close()
     echo(f"done in {time.monotonic() - started:.1f}s (vacuumed and analysed)")
-
-
-@click.command("seed-demo")
-@click.option("--contacts", default=1000, show_default=True, type=click.IntRange(0))
-@click.option("--companies", default=100, show_default=True, type=click.IntRange(0))
-@click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same names).")
-def seed_demo_command(contacts: int, companies: int, seed: int) -> None:
-    """Fill the database with realistic demo companies and contacts (COPY; fast)."""
-    seed_demo(contacts, companies, seed, echo=click.echo)
 
 
 def contacts_count() -> int:

@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 DATABASE = "crm_web_bench"
 EMAIL, PASSWORD = "bench@example.com", "bench-password-long"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # gunicorn's recommended (2 x cores) + 1 sync workers: fewer leave a core idle while a worker
 # waits on PostgreSQL (which shares the machine).
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1))
@@ -45,7 +45,7 @@ def bench_config() -> dict:
 
 
 def serve_app():
-    """The app gunicorn serves for the bench (`crm_web.bench:serve_app()`)."""
+    """The app gunicorn serves for the bench (`crm_web.tools.bench:serve_app()`)."""
     # Tool: the load generator imports the app's code only where it builds the app.
     from crm_web import create_app
 
@@ -61,7 +61,7 @@ def prepare(contacts: int, companies: int) -> dict:
     from crm_web.accounts.services import create_user, get_user_by_email
     from crm_web.core.actor import SYSTEM
     from crm_web.core.db import db
-    from crm_web.demo import seed_demo
+    from crm_web.tools.demo import seed_demo
 
     app = create_app(bench_config())
     with app.app_context():
@@ -222,7 +222,7 @@ def main() -> None:
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            "crm_web.bench:serve_app()",
+            "crm_web.tools.bench:serve_app()",
         ],
         cwd=ROOT,
         env=env,

@@ -1,0 +1,106 @@
+"""The home page and the layout around every page promise only what works today: every link
+and form leads to a route that exists, and no text names a feature (import, export, tasks,
+notes, search across records) before its endpoints do. Areas appear as their blueprints land."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+
+from crm_web.core.actor import ROLES
+from tests.support import sign_in
+
+# A page may name a feature only once an endpoint whose name holds the feature exists
+# (imports.index, deals.export, tasks.index …).
+FEATURES = {
+    "import": re.compile(r"\bimport", re.I),
+    "export": re.compile(r"\bexport", re.I),
+    "task": re.compile(r"\btasks?\b", re.I),
+    "note": re.compile(r"\bnotes?\b", re.I),
+}
+AREAS = ("contacts", "companies", "deals")
+SHOWN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
+URL_ATTRIBUTES = ("href", "action", "hx-get", "hx-post", "hx-patch", "hx-put", "hx-delete")
+
+
+class PageReader(HTMLParser):
+    """The URLs a page leads to (with the method), its words, and its search form's words."""
+
+    def __init__(self):
+        super().__init__()
+        self.targets: list[tuple[str, str]] = []
+        self.words: list[str] = []
+        self.search: dict = {}
+        self._skip = 0
+        self._in_search = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "style"):
+            self._skip += 1
+        for name in URL_ATTRIBUTES:
+            if attrs.get(name) is not None:
+                method = name[3:].upper() if name.startswith("hx-") else "GET"
+                if tag == "form":
+                    method = (attrs.get("method") or "get").upper()
+                self.targets.append((attrs[name], method))
+        if tag == "form" and attrs.get("role") == "search":
+            self._in_search = True
+            self.search = {"action": attrs.get("action"), "words": []}
+        shown = [attrs[name] for name in SHOWN_ATTRIBUTES if attrs.get(name)]
+        self.words += shown
+        if self._in_search:
+            self.search["words"] += shown
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip -= 1
+        if tag == "form":
+            self._in_search = False
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.words.append(data.strip())
+            if self._in_search:
+                self.search["words"].append(data.strip())
+
+
+def _endpoint(app, url: str, method: str) -> str | None:
+    """The endpoint `url` reaches with `method`; None when no route answers it."""
+    path = url.split("#")[0].split("?")[0]
+    try:
+        endpoint, _ = app.url_map.bind("localhost").match(path, method=method)
+    except (HTTPException, RequestRedirect):
+        return None
+    return endpoint
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_home_page_promises_only_what_works(app, client, role):
+    sign_in(client, role)
+    response = client.get("/")
+    assert response.status_code == 200
+    page = PageReader()
+    page.feed(response.get_data(as_text=True))
+
+    local = [(url, method) for url, method in page.targets if url.startswith("/")]
+    assert local, "the home page links nowhere"
+    dead = [(url, method) for url, method in local if _endpoint(app, url, method) is None]
+    assert dead == [], f"links to routes that do not exist: {dead}"
+
+    text = " ".join(page.words)
+    for feature, word in FEATURES.items():
+        if not any(feature in endpoint for endpoint in app.view_functions):
+            named = sorted({m.group(0) for m in word.finditer(text)})
+            assert named == [], f"{feature!r} has no endpoint yet, but the page says {named}"
+
+    # The search box names only the records its form searches.
+    searched = _endpoint(app, page.search["action"], "GET")
+    if searched != "search.index":
+        search_text = " ".join(page.search["words"]).lower()
+        named = [area for area in AREAS if area in search_text]
+        assert set(named) <= {searched.split(".")[0]}, f"the {searched} search box names {named}"
