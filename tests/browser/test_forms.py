@@ -123,3 +123,29 @@ def test_contact_job_title_from_the_form_to_the_list(app, page):
     expect(page.locator("#contact_list thead")).to_contain_text("Job title")
     expect(page.locator("[id$='-job_title-c']")).to_have_text("Senior programmer")
     screenshot(page, "contacts-list-job-title")
+
+
+def test_new_deal_asks_for_its_custom_fields(app, page):
+    from crm_web.core.db import db
+    from tests.support import make_company
+
+    with app.app_context():
+        make_company(name="Pied Piper")
+        db.session.commit()
+        db.session.remove()
+    _define(app, "deal", "source", "Lead source", "enum", True, enum_values=["Web", "Referral"])
+    create_user(app)
+    login(page)
+    page.goto("/deals/new")
+    page.get_by_label("Title").fill("Pied Piper platform")
+    page.get_by_label("Company").press_sequentially("pied")
+    page.get_by_role("option", name="Pied Piper").click()
+    page.get_by_label("Value").fill("12000")
+    page.get_by_role("button", name="Create deal").click()
+    row = page.locator(".form-row", has=page.get_by_label("Lead source"))
+    expect(row.get_by_role("alert")).to_have_text("Lead source is required.")
+    expect(page.get_by_label("Title")).to_have_value("Pied Piper platform")
+    screenshot(page, "deal-new-custom-field-required")
+    page.get_by_label("Lead source").select_option("Referral")
+    page.get_by_role("button", name="Create deal").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pied Piper platform")
