@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import click
 from sqlalchemy import text
 
+from crm_web.companies.fields import INDUSTRIES
 from crm_web.core.db import db
 
 FIRST_NAMES = (  # noqa: SIM905 - a word list reads best as words
@@ -132,6 +133,22 @@ DOMAINS = ["example.com", "example.org", "example.net", "mail.example", "corp.ex
 AREA_CODES = (  # noqa: SIM905 - a word list reads best as words
     "201 212 213 305 312 415 425 503 512 617 646 702 718 773 805 818 917 972"
 ).split()
+JOB_TITLES = (
+    "Account Executive",
+    "CEO",
+    "CFO",
+    "CTO",
+    "Head of Procurement",
+    "Head of Sales",
+    "IT Manager",
+    "Marketing Manager",
+    "Office Manager",
+    "Operations Director",
+    "Product Manager",
+    "Purchasing Agent",
+    "Software Engineer",
+    "VP Engineering",
+)
 BIG_LOAD = 50_000
 
 
@@ -185,6 +202,7 @@ def _company_lines(count, owners, rng, now):
             name += f" {n % 997}"
         city, country = rng.choice(CITIES)
         address = f'{{"city": "{city}", "country": "{country}", "street": "{rng.randrange(1, 999)} Main St"}}'
+        site = "-".join("".join(c for c in word if c.isalnum()) for word in name.lower().split())
         created, updated = _timestamps(rng, now)
         yield (
             company_id,
@@ -192,6 +210,9 @@ def _company_lines(count, owners, rng, now):
                 [
                     company_id,
                     _copy_escape(name),
+                    f"https://{site}.example.com" if rng.random() < 0.9 else "\\N",
+                    _phone(rng) if rng.random() < 0.7 else "\\N",
+                    _copy_escape(rng.choice(INDUSTRIES)) if rng.random() < 0.8 else "\\N",
                     _copy_escape(address),
                     "{}",
                     rng.choice(owners),
@@ -206,6 +227,10 @@ def _company_lines(count, owners, rng, now):
         )
 
 
+def _phone(rng) -> str:
+    return f"+1{rng.choice(AREA_CODES)}{rng.randrange(200, 999)}{rng.randrange(10000):04d}"
+
+
 def _contact_lines(count, company_ids, owners, rng, now):
     surnames = [name for name, _ in LAST_NAMES]
     weights = [w for _, w in LAST_NAMES]
@@ -216,11 +241,8 @@ def _contact_lines(count, company_ids, owners, rng, now):
         emails = [] if rng.random() < 0.08 else [f"{local}{n}@{rng.choice(DOMAINS)}"]
         if emails and rng.random() < 0.2:
             emails.append(f"{first[0].lower()}{n}@{rng.choice(DOMAINS)}")
-        phones = (
-            []
-            if rng.random() < 0.15
-            else [f"+1{rng.choice(AREA_CODES)}{rng.randrange(200, 999)}{rng.randrange(10000):04d}"]
-        )
+        phones = [] if rng.random() < 0.15 else [_phone(rng)]
+        title = _copy_escape(rng.choice(JOB_TITLES)) if rng.random() < 0.75 else "\\N"
         company = rng.choice(company_ids) if company_ids and rng.random() < 0.85 else "\\N"
         created, updated = _timestamps(rng, now)
         yield (
@@ -229,6 +251,7 @@ def _contact_lines(count, company_ids, owners, rng, now):
                     str(uuid.uuid4()),
                     _copy_escape(first),
                     _copy_escape(last),
+                    title,
                     _array(emails),
                     _array(phones),
                     company,
@@ -289,6 +312,9 @@ def seed_demo(contacts: int, companies: int, seed: int = 7, echo=print) -> None:
         columns = [
             "id",
             "name",
+            "website",
+            "phone",
+            "industry",
             "address",
             "custom_fields",
             "owner_id",
@@ -308,6 +334,7 @@ def seed_demo(contacts: int, companies: int, seed: int = 7, echo=print) -> None:
             "id",
             "first_name",
             "last_name",
+            "job_title",
             "emails",
             "phones",
             "company_id",
