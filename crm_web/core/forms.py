@@ -144,28 +144,38 @@ def value_form(field: Field) -> type[wtforms.Form]:
 # Custom fields: inputs named custom_fields.<name>, the keys of the services' messages.
 
 
+def custom_field(definition, check_value) -> wtforms.Field:
+    """The unbound input of one custom field (`check_value(definition, value)` is the custom
+    fields service's own check of one value)."""
+    validators = [Required(f"{definition.label} is required.")] if definition.required else []
+    validators.append(Check(lambda value: check_value(definition, value)))
+    kw = {"type": "date"} if definition.field_type == "date" else {}
+    if definition.field_type == "number":
+        # A text input with a numeric keyboard: type=number would drop "abc" silently.
+        kw["inputmode"] = "decimal"
+    if definition.field_type in ("enum", "boolean"):
+        # Drawn as a <select> (forms.row); a plain StringField, as SelectField's choices
+        # change shape between WTForms versions and the service checks the choice anyway.
+        kw["options"] = (
+            [(o, o) for o in definition.enum_values or []]
+            if definition.field_type == "enum"
+            else [("true", "Yes"), ("false", "No")]
+        )
+    return wtforms.StringField(definition.label, validators, render_kw=kw)
+
+
 def custom_fields_form(definitions, check_value) -> type[wtforms.Form]:
-    """A form with an input per custom field definition (`check_value(definition, value)` is
-    the custom fields service's own check of one value)."""
-    attrs = {}
-    for definition in definitions:
-        validators = [Required(f"{definition.label} is required.")] if definition.required else []
-        validators.append(Check(lambda value, d=definition: check_value(d, value)))
-        kw = {"type": "date"} if definition.field_type == "date" else {}
-        if definition.field_type == "number":
-            # A text input with a numeric keyboard: type=number would drop "abc" silently.
-            kw["inputmode"] = "decimal"
-        if definition.field_type in ("enum", "boolean"):
-            # Drawn as a <select> (forms.row); a plain StringField, as SelectField's choices
-            # change shape between WTForms versions and the service checks the choice anyway.
-            kw["options"] = (
-                [(o, o) for o in definition.enum_values or []]
-                if definition.field_type == "enum"
-                else [("true", "Yes"), ("false", "No")]
-            )
-        field = wtforms.StringField(definition.label, validators, render_kw=kw)
-        attrs[definition.name] = field
+    """A form with an input per custom field definition, named after it."""
+    attrs = {d.name: custom_field(d, check_value) for d in definitions}
     return type("CustomFieldsForm", (wtforms.Form,), attrs)
+
+
+def custom_value_form(definition, check_value) -> type[wtforms.Form]:
+    """The inline editor's one-field form for a custom field (its input is "value"). Blank is
+    accepted: on a record page it removes the value (a required field then says so)."""
+    return type(
+        "CustomValueForm", (wtforms.Form,), {"value": custom_field(definition, check_value)}
+    )
 
 
 def with_custom_fields(form_cls, definitions, check_value) -> type[wtforms.Form]:
