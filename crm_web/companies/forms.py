@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import wtforms
+
 from crm_web.companies.fields import ADDRESS_PARTS, FIELDS
 from crm_web.core.forms import form_class, service_data, value_form, with_custom_fields
 from crm_web.custom_fields.services import check_value
 
-CompanyForm = form_class("CompanyForm", FIELDS.values())
+# The create form: a wtforms.Form with a field per entry of FIELDS the create page asks.
+CompanyForm: type[wtforms.Form] = form_class("CompanyForm", FIELDS.values())
 
 
-def company_form(formdata=None, definitions=(), **data):
+def company_form(formdata=None, definitions=(), **data) -> wtforms.Form:
     """The create form, with an input per custom field in `definitions`."""
     return with_custom_fields(CompanyForm, definitions, check_value)(formdata, data=data)
 
@@ -21,7 +24,7 @@ def company_data(form) -> dict:
     return data
 
 
-def field_form(name: str, formdata=None):
+def field_form(name: str, formdata=None) -> wtforms.Form | None:
     """The inline editor's one-field form for `name` (its input is "value"); None if no field."""
     field = FIELDS.get(name)
     return value_form(field)(formdata) if field else None
