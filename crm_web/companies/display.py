@@ -7,43 +7,58 @@ from html import escape
 from flask import url_for
 from markupsafe import Markup
 
-ADDRESS_PARTS = frozenset({"street", "city", "state", "postal_code", "country"})
-DISPLAYED = ADDRESS_PARTS | {"name", "owner_id"}
-LIST_FIELDS = ("name", "city", "country")
+from crm_web.companies.fields import FIELDS, LIST_FIELDS
+from crm_web.core.display import readable_phone
+
+MUTED = '<span class="muted">{}</span>'
 
 
-def _inner(company, name) -> str:
-    if name == "owner_id":
-        return escape(company.owner_name or "Unassigned")
-    value = company.name if name == "name" else (company.address or {}).get(name)
-    return escape(value) if value else '<span class="muted">Empty</span>'
+def _inner(company, field) -> str:
+    kind = field.kind
+    if kind == "owner":
+        return escape(company.owner_name or field.empty)
+    if kind == "address":
+        value = (company.address or {}).get(field.name)
+    else:
+        value = getattr(company, field.name)
+    if not value:
+        return MUTED.format(field.empty)
+    if kind == "url" and value.startswith(("https://", "http://")):
+        # Opens beside the CRM; the link text is the address without its scheme.
+        shown = escape(value.split("://", 1)[1])
+        return f'<a href="{escape(value)}" target="_blank" rel="noopener noreferrer">{shown}</a>'
+    if kind == "phone":
+        return f'<a href="tel:{escape(value)}">{escape(readable_phone(value))}</a>'
+    return escape(value)
 
 
-def _display(company_id: str, company, name, compact, base) -> str:
+def _display(company_id: str, company, field, compact, base) -> str:
     suffix, query = ("-c", "?compact=1") if compact else ("", "")
+    name = field.name
     # hx-target="this": a list cell is inside the bulk form, whose target (the whole list) it
     # would inherit, and the editor would replace the list.
     return (
         f'<span class="ie-display" id="company-{company_id}-{name}{suffix}" tabindex="0" '
         f'role="button" hx-get="{base}/fields/{name}/edit{query}" hx-target="this" '
         f'hx-swap="outerHTML">'
-        f"{_inner(company, name)}</span>"
+        f"{_inner(company, field)}</span>"
     )
 
 
 def company_display(company, name, compact=False, base=None) -> Markup:
     """The <span> showing one field; click or Enter (static/js/inline-edit.js) opens its editor.
-    `name` is one of DISPLAYED and `base` is built from a UUID: neither needs escaping."""
-    if name not in DISPLAYED:
+    `name` is one of FIELDS and `base` is built from a UUID: neither needs escaping."""
+    if name not in FIELDS:
         raise ValueError(f"no display for {name!r}")
     base = base or url_for("companies.detail", company_id=company.id)
     # every user-supplied value inside is escaped by _inner
-    return Markup(_display(str(company.id), company, name, compact, base))  # noqa: S704
+    return Markup(_display(str(company.id), company, FIELDS[name], compact, base))  # noqa: S704
 
 
 def company_rows(rows, companies_root: str, contacts_root: str, archived: bool) -> Markup:
-    """The list's <tr>s: a checkbox, editable name, city and country, the number of contacts
-    (a link to them), the owner, the last update and the links (one Python loop, as contacts')."""
+    """The list's <tr>s: a checkbox, an editable cell per list field (fields.LIST_FIELDS), the
+    number of contacts (a link to them), the last update and the links (one Python loop, as
+    contacts')."""
     html = []
     for row in rows:
         company_id = str(row.id)
@@ -63,7 +78,6 @@ def company_rows(rows, companies_root: str, contacts_root: str, archived: bool) 
             f'<tr id="row-{company_id}"><td class="select"><input type="checkbox" name="ids" '
             f'value="{company_id}" aria-label="Select {name}"></td>{cells}'
             f'<td class="num"><a href="{contacts_root}?company={company_id}">{row.contact_count}</a></td>'
-            f"<td>{_display(company_id, row, 'owner_id', True, base)}</td>"
             f'<td class="nowrap"><time datetime="{updated}">{updated[:10]}</time></td>'
             f'<td class="nowrap">{restore} '
             f'<a href="{base}" class="open-link">Open</a></td></tr>'

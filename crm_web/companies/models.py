@@ -49,6 +49,10 @@ class Company(Audited, TimestampedMixin, VersionedMixin, db.Model):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    # Migration 0007: the web address (http/https), the switchboard (E.164) and the industry.
+    website: Mapped[str | None] = mapped_column(sa.String(2048))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    industry: Mapped[str | None] = mapped_column(sa.String(100))
     # {street, city, state, postal_code, country}; any may be absent.
     address: Mapped[dict | None] = mapped_column(JSONB)
     custom_fields: Mapped[dict] = mapped_column(JSONB, nullable=False, server_default="{}")

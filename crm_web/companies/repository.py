@@ -47,6 +47,9 @@ def _row_query(*, full: bool = True):
     columns = [
         Company.id,
         Company.name,
+        Company.website,
+        Company.phone,
+        Company.industry,
         Company.address,
         Company.owner_id,
         User.name.label("owner_name"),

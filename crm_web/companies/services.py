@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask import current_app
+
 from crm_web.accounts.services import check_user_id, owner_id_for
 from crm_web.companies import repository as repo
 from crm_web.companies.models import Company
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
-from crm_web.core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from crm_web.core.errors import ConflictError, NotFoundError, ValidationError
 from crm_web.core.permissions import authorize, authorize_archive
 from crm_web.core.repository import check_version
 from crm_web.custom_fields.services import clean_custom_fields
@@ -37,6 +39,9 @@ def _clean(data: dict, existing: Company | None = None) -> dict:
     check = v.Checker(data)
     if creating or check.has("name"):
         check.field("name", v.text, 255, required=True)
+    check.field("website", v.url)
+    check.field("phone", v.phone, current_app.config.get("DEFAULT_PHONE_REGION", "US"))
+    check.field("industry", v.text, 100)
     check.field("address", _address)
     check.field("owner_id", check_user_id)
     # Custom field messages come back together with the others, not after they are fixed.
@@ -136,16 +141,8 @@ def check_company_id(value):
 
 # The list, the record page and inline editing.
 
-# Inline-editable fields: name -> (label, kind); address parts edit one part of `address`.
-FIELDS = {
-    "name": ("Name", "text"),
-    "street": ("Street", "address"),
-    "city": ("City", "address"),
-    "state": ("State", "address"),
-    "postal_code": ("Postal code", "address"),
-    "country": ("Country", "address"),
-    "owner_id": ("Owner", "owner"),
-}
+# The fields an inline edit may change; an address part changes one part of `address`.
+EDITABLE_FIELDS = frozenset(("name", "website", "phone", "industry", "owner_id", *ADDRESS_PARTS))
 
 
 def list_page(state, actor: Actor) -> dict:
@@ -178,14 +175,14 @@ def picker_options(term: str, actor: Actor) -> list:
 def update_company_field(company_id, field: str, value, expected_version, actor: Actor):
     """Inline edit of one field (an address part changes only that part); returns the company
     as shown. A stale version raises ConflictError carrying the company as it is now."""
-    if field not in FIELDS:
+    if field not in EDITABLE_FIELDS:
         raise NotFoundError("field", field)
     if expected_version in (None, ""):
         # Never a blind write: an edit must say which version of the record it changes.
         raise ValidationError(
             {field: ["This edit is missing the version it changes; reload the page."]}
         )
-    if FIELDS[field][1] == "address":
+    if field in ADDRESS_PARTS:
         current = get_company(company_id)
         check_version(current, expected_version)
         data = {"address": {**(current.address or {}), field: value}}
@@ -202,26 +199,15 @@ def update_company_field(company_id, field: str, value, expected_version, actor:
     return repo.company_row(company_id)
 
 
-def bulk_archive(ids: list, actor: Actor, restore: bool = False) -> dict:
-    """Archive (or restore) the selected companies the actor may, all or nothing."""
+def bulk_archive(ids: list, actor: Actor, restore: bool = False) -> list[str]:
+    """Archive (or restore) the selected companies, all or nothing: one the actor may not
+    change raises PermissionDenied and changes none. Returns the ids changed (for the undo)."""
     when = None if restore else datetime.now(UTC)
-    if not ids:
-        return {"message": "Select at least one company first.", "kind": "error"}
-    try:
-        with transaction(actor) as session:
-            companies = repo.companies_by_ids(ids, for_update=True)
-            for company in companies:
-                authorize_archive(actor, company)
-                company.archived_at = when
-                company.updated_by = actor.id
-            session.flush()
-    except PermissionDenied as exc:
-        return {"message": f"{exc.message} Nothing was changed.", "kind": "error"}
-    n = len(companies)
-    verb = "Restored" if restore else "Archived"
-    return {
-        "message": f"{verb} {n} compan{'ies' if n != 1 else 'y'}.",
-        "kind": "success",
-        "undo": None if restore else "restore",
-        "ids": [str(c.id) for c in companies],
-    }
+    with transaction(actor) as session:
+        companies = repo.companies_by_ids(ids, for_update=True)
+        for company in companies:
+            authorize_archive(actor, company)
+            company.archived_at = when
+            company.updated_by = actor.id
+        session.flush()
+    return [str(c.id) for c in companies]

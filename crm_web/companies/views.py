@@ -7,15 +7,20 @@ from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies import services
 from crm_web.companies.display import company_display, company_rows
+from crm_web.companies.fields import FIELDS
+from crm_web.companies.forms import company_data, company_form, field_form
 from crm_web.contacts.services import list_choices
-from crm_web.core.errors import ConflictError, ValidationError
+from crm_web.core.errors import ConflictError, PermissionDenied, ValidationError
+from crm_web.core.forms import add_errors, list_columns
 from crm_web.core.htmx import render, saved, wants_fragment
+from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 bp.add_app_template_global(company_display, "company_display")
 bp.add_app_template_global(company_rows, "company_rows")
+bp.add_app_template_global(FIELDS, "company_fields")
 SORTABLE = ("name", "city", "country", "owner", "updated")
 
 
@@ -30,6 +35,7 @@ def _list_context(state):
         "owners": [] if wants_fragment() else list_choices()["owners"],
         "state": state,
         "notice": session.pop("companies_notice", None),
+        "columns": list_columns(FIELDS.values(), ("", "Contacts"), ("updated", "Updated")),
     }
 
 
@@ -70,9 +76,8 @@ def history(company_id):
 
 
 def _field_context(company, field, **extra):
-    if field not in services.FIELDS:
+    if field not in FIELDS:
         abort(404)
-    label, kind = services.FIELDS[field]
     compact = request.values.get("compact") == "1"
     return {"company": company, "field": field, "compact": compact, **list_choices(), **extra}
 
@@ -97,8 +102,11 @@ def field_edit(company_id, field):
 @requires("records.update")
 def field_update(company_id, field):
     """Save one field: display (200), editor with the message (422), conflict (409)."""
-    value, version = request.form.get("value", ""), request.form.get("version")
+    form = field_form(field, request.form) or abort(404)
+    value, version = form.value.data, request.form.get("version")
     try:
+        if not form.validate():
+            raise ValidationError({field: form.value.errors})
         company = services.update_company_field(company_id, field, value, version, current_actor())
     except ValidationError as exc:
         company = services.company_view(company_id, current_actor())
@@ -111,28 +119,48 @@ def field_update(company_id, field):
     return saved(render("companies/_field.html", **_field_context(company, field)))
 
 
+def _form_page(form, status=200, message=None):
+    return render("companies/new.html", status=status, form=form, message=message, **list_choices())
+
+
 @bp.get("/new")
 @requires("records.create")
 def new():
-    """The create form."""
-    return render("companies/new.html", data={}, errors={}, **list_choices())
+    """The create form (with the custom fields defined for companies)."""
+    return _form_page(company_form(definitions=list_definitions("company")))
 
 
 @bp.post("/")
 @requires("records.create")
 def create():
-    """Create, then show the record (303); the form again with messages (422)."""
-    data = {"name": request.form.get("name", ""), "owner_id": request.form.get("owner_id") or None}
-    data["address"] = {part: request.form.get(part, "") for part in services.ADDRESS_PARTS}
+    """Create, then show the record (303); the form again with messages beside fields (422)."""
+    form = company_form(request.form, list_definitions("company"))
+    if form.validate():
+        try:
+            company = services.create_company(company_data(form), current_actor())
+        except ValidationError as exc:
+            return _form_page(form, 422, " ".join(add_errors(form, exc.fields)))
+        flash(f"Created {company.name}.", "success")
+        return redirect(url_for(".detail", company_id=company.id), 303)
+    return _form_page(form, 422)
+
+
+def _bulk(ids: list, restore: bool = False) -> dict:
+    """Archive or restore `ids`; the notice the list shows for it (with an undo)."""
+    if not ids:
+        return {"message": "Select at least one company first.", "kind": "error"}
     try:
-        company = services.create_company(
-            {k: v for k, v in data.items() if v is not None}, current_actor()
-        )
-    except ValidationError as exc:
-        context = {"data": data, "errors": exc.fields, **list_choices()}
-        return render("companies/new.html", status=422, **context)
-    flash(f"Created {company.name}.", "success")
-    return redirect(url_for(".detail", company_id=company.id), 303)
+        changed = services.bulk_archive(ids, current_actor(), restore=restore)
+    except PermissionDenied as exc:
+        return {"message": f"{exc.message} Nothing was changed.", "kind": "error"}
+    n = len(changed)
+    verb = "Restored" if restore else "Archived"
+    return {
+        "message": f"{verb} {n} compan{'ies' if n != 1 else 'y'}.",
+        "kind": "success",
+        "undo": None if restore else "restore",
+        "ids": changed,
+    }
 
 
 @bp.post("/bulk")
@@ -143,7 +171,7 @@ def bulk():
     one = request.form.get("one")
     restore = bool(one) or request.form.get("action") == "restore"
     ids = [one] if one else request.form.getlist("ids")
-    notice = services.bulk_archive(ids, current_actor(), restore=restore)
+    notice = _bulk(ids, restore=restore)
     if request.headers.get("HX-Request"):
         context = _list_context(state)
         return render("companies/index.html", "company_list", **{**context, "notice": notice})
@@ -155,7 +183,7 @@ def bulk():
 @requires("records.archive_own")
 def archive(company_id):
     """Archive from the record page; the list then offers an undo."""
-    session["companies_notice"] = services.bulk_archive([company_id], current_actor())
+    session["companies_notice"] = _bulk([company_id])
     return redirect(url_for(".index"), 303)
 
 
@@ -163,7 +191,7 @@ def archive(company_id):
 @requires("records.archive_own")
 def restore(company_id):
     """Bring an archived company back."""
-    notice = services.bulk_archive([company_id], current_actor(), restore=True)
+    notice = _bulk([company_id], restore=True)
     flash(notice["message"], notice["kind"])
     return redirect(url_for(".detail", company_id=company_id), 303)
 

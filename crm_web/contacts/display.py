@@ -9,24 +9,13 @@ from __future__ import annotations
 from functools import lru_cache
 from html import escape
 
-import phonenumbers
 from flask import url_for
 from markupsafe import Markup
 
+from crm_web.contacts.fields import FIELDS, LIST_FIELDS
+from crm_web.core.display import readable_phone
+
 MUTED = '<span class="muted">{}</span>'
-
-
-@lru_cache(maxsize=65536)
-def readable_phone(value: str | None) -> str:
-    """+14155550100 -> +1 415-555-0100 (phonenumbers' INTERNATIONAL format). Cached: parsing is
-    the costliest step of rendering a list page."""
-    if not value:
-        return ""
-    try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        return value
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 @lru_cache(maxsize=65536)
@@ -49,58 +38,55 @@ def _items(values, compact, render, empty) -> str:
     return html
 
 
-def _inner(contact, name, compact, company_root) -> str:
-    if name == "emails":
-        return _items(contact.emails, compact, _mailto_link, "No email")
-    if name == "phones":
-        return _items(contact.phones, compact, _tel_link, "No phone")
-    if name == "company_id":
+def _inner(contact, field, compact, company_root) -> str:
+    kind, name = field.kind, field.name
+    if kind == "emails":
+        return _items(contact.emails, compact, _mailto_link, field.empty)
+    if kind == "phones":
+        return _items(contact.phones, compact, _tel_link, field.empty)
+    if kind == "company":
         if not contact.company_id:
-            return MUTED.format("No company")
+            return MUTED.format(field.empty)
         href = (
             f"{company_root}{contact.company_id}"
             if company_root
             else url_for("companies.detail", company_id=contact.company_id)
         )
         return f'<a href="{href}">{escape(contact.company_name)}</a>'  # href: from a UUID
-    if name == "owner_id":
-        return escape(contact.owner_name or "Unassigned")
+    if kind == "owner":
+        return escape(contact.owner_name or field.empty)
     value = getattr(contact, name)
-    return escape(value) if value else MUTED.format("Empty")
+    return escape(value) if value else MUTED.format(field.empty)
 
 
-DISPLAYED = frozenset({"first_name", "last_name", "emails", "phones", "company_id", "owner_id"})
-
-
-def _display(contact_id: str, contact, name, compact, base, company_root) -> str:
+def _display(contact_id: str, contact, field, compact, base, company_root) -> str:
     suffix, query = ("-c", "?compact=1") if compact else ("", "")
+    name = field.name
     # hx-target="this": a list cell is inside the bulk form, whose target (the whole list) it
     # would inherit, and the editor would replace the list.
     return (
         f'<span class="ie-display" id="contact-{contact_id}-{name}{suffix}" tabindex="0" '
         f'role="button" hx-get="{base}/fields/{name}/edit{query}" hx-target="this" '
         f'hx-swap="outerHTML">'
-        f"{_inner(contact, name, compact, company_root)}</span>"
+        f"{_inner(contact, field, compact, company_root)}</span>"
     )
 
 
 def contact_display(contact, name, compact=False, base=None, company_root=None) -> Markup:
     """The <span> showing one field; click or Enter (static/js/inline-edit.js) opens its editor.
     A list passes `base` (the contact's URL) and `company_root` ("/companies/") to skip url_for.
-    `name` is one of DISPLAYED and `base` is built from a UUID: neither needs escaping."""
-    if name not in DISPLAYED:
+    `name` is one of FIELDS and `base` is built from a UUID: neither needs escaping."""
+    if name not in FIELDS:
         raise ValueError(f"no display for {name!r}")
     base = base or url_for("contacts.detail", contact_id=contact.id)
     # every user-supplied value inside is escaped by _inner
-    return Markup(_display(str(contact.id), contact, name, compact, base, company_root))  # noqa: S704
-
-
-LIST_FIELDS = ("first_name", "last_name", "company_id", "emails", "phones", "owner_id")
+    return Markup(_display(str(contact.id), contact, FIELDS[name], compact, base, company_root))  # noqa: S704
 
 
 def contact_rows(rows, contacts_root: str, company_root: str, archived: bool) -> Markup:
-    """The list's <tr>s: a checkbox, the editable cells of LIST_FIELDS, the last update and the
-    links. One Python loop, not a Jinja one: it is most of a list page's cost (see above)."""
+    """The list's <tr>s: a checkbox, an editable cell per list field (fields.LIST_FIELDS), the
+    last update and the links. One Python loop, not a Jinja one: it is most of a list page's
+    cost (see above)."""
     html = []
     for row in rows:
         contact_id = str(row.id)

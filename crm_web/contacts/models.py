@@ -70,6 +70,7 @@ class Contact(Audited, TimestampedMixin, VersionedMixin, db.Model):
     id: Mapped[uuid.UUID] = uuid_pk()
     first_name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     last_name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    job_title: Mapped[str | None] = mapped_column(sa.String(255))  # migration 0007
     emails: Mapped[list[str]] = mapped_column(ARRAY(sa.Text), nullable=False, server_default="{}")
     # E.164, e.g. +14155550100
     phones: Mapped[list[str]] = mapped_column(ARRAY(sa.Text), nullable=False, server_default="{}")

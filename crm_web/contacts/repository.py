@@ -71,6 +71,7 @@ def _row_query(*, full: bool = True):
         Contact.id,
         Contact.first_name,
         Contact.last_name,
+        Contact.job_title,
         Contact.emails,
         Contact.phones,
         Contact.company_id,

@@ -16,26 +16,12 @@ from crm_web.core.db import transaction
 from crm_web.core.errors import (
     ConflictError,
     NotFoundError,
-    PermissionDenied,
     ValidationError,
 )
 from crm_web.core.permissions import authorize, authorize_archive
 from crm_web.core.repository import check_version
 from crm_web.custom_fields.services import clean_custom_fields
 from crm_web.lists import keyset
-
-
-def invalid_items(field: str, values) -> list[str]:
-    """The refused values of a list field (emails, phones), so a form marks just their inputs."""
-    region = current_app.config.get("DEFAULT_PHONE_REGION", "US")
-    checks = {"emails": v.email, "phones": lambda item: v.phone(item, region)}
-    refused = []
-    for item in values or []:
-        try:
-            checks[field](item)
-        except v.FieldError:
-            refused.append(item)
-    return refused
 
 
 def _clean(data: dict, existing: Contact | None = None) -> dict:
@@ -45,6 +31,7 @@ def _clean(data: dict, existing: Contact | None = None) -> dict:
     for name in ("first_name", "last_name"):
         if creating or check.has(name):
             check.field(name, v.text, 255, required=True)
+    check.field("job_title", v.text, 255)
     check.field("emails", v.listed, v.email)
     region = current_app.config.get("DEFAULT_PHONE_REGION", "US")
     check.field("phones", v.listed, v.phone, region)
@@ -162,15 +149,10 @@ def check_contact_id(value):
 
 # The list, the record page and inline editing.
 
-# Inline-editable fields: name -> (label, kind). Kinds pick the editor in _macros/fields.html.
-FIELDS = {
-    "first_name": ("First name", "text"),
-    "last_name": ("Last name", "text"),
-    "emails": ("Emails", "emails"),
-    "phones": ("Phones", "phones"),
-    "company_id": ("Company", "company"),
-    "owner_id": ("Owner", "owner"),
-}
+# The fields an inline edit may change (the view's field list says how each is shown and edited).
+EDITABLE_FIELDS = frozenset(
+    ("first_name", "last_name", "job_title", "emails", "phones", "company_id", "owner_id")
+)
 
 
 def list_page(state, actor: Actor) -> dict:
@@ -208,7 +190,7 @@ def contact_view(contact_id, actor: Actor):
 def update_contact_field(contact_id, field: str, value, expected_version, actor: Actor):
     """Inline edit of one field; returns the contact as shown. A stale version raises
     ConflictError carrying the contact as it is now. Editors."""
-    if field not in FIELDS:
+    if field not in EDITABLE_FIELDS:
         raise NotFoundError("field", field)
     if expected_version in (None, ""):
         # Never a blind write: an edit must say which version of the record it changes.
@@ -222,8 +204,8 @@ def update_contact_field(contact_id, field: str, value, expected_version, actor:
     return repo.contact_row(contact_id)
 
 
-def bulk_assign_owner(ids: list, owner_id, actor: Actor) -> int:
-    """Give every selected contact `owner_id`, all or nothing. Editors."""
+def bulk_assign_owner(ids: list, owner_id, actor: Actor) -> list[str]:
+    """Give every selected contact `owner_id`, all or nothing; returns the ids changed. Editors."""
     authorize(actor, "records.update")
     check = v.Checker({"owner_id": owner_id})
     owner = check.field("owner_id", check_user_id, required=True)
@@ -234,7 +216,7 @@ def bulk_assign_owner(ids: list, owner_id, actor: Actor) -> int:
             contact.owner_id = owner
             contact.updated_by = actor.id
         session.flush()
-    return len(contacts)
+    return [str(c.id) for c in contacts]
 
 
 def bulk_archive(ids: list, actor: Actor, restore: bool = False) -> list[str]:
@@ -269,29 +251,20 @@ def _lenient(check, values) -> list[str]:
     return cleaned
 
 
-BULK_MESSAGES = {"archive": "Archived {n} contact{s}.", "restore": "Restored {n} contact{s}."}
+BULK_ACTIONS = ("assign", "archive", "restore")
 
 
 def bulk_action(action: str, ids: list, owner_id, actor: Actor) -> dict:
-    """One of the list's bulk actions; returns the notice to show (with what would undo it)."""
-    if not ids:
-        return {"message": "Select at least one contact first.", "kind": "error"}
+    """One of the list's bulk actions, all or nothing: {"action", "count", "ids"} (the ids
+    changed, for an undo). Raises ValidationError for an unknown action or owner and
+    PermissionDenied when a selected contact may not be changed. Editors."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": ["Choose an action."]})
     if action == "assign":
-        count = bulk_assign_owner(ids, owner_id, actor)
-        return {"message": f"Assigned {count} contact{'s' * (count != 1)}.", "kind": "success"}
-    if action not in BULK_MESSAGES:
-        raise v_error("action", "Choose an action.")
-    try:
+        changed = bulk_assign_owner(ids, owner_id, actor)
+    else:
         changed = bulk_archive(ids, actor, restore=action == "restore")
-    except PermissionDenied as exc:
-        return {"message": f"{exc.message} Nothing was changed.", "kind": "error"}
-    message = BULK_MESSAGES[action].format(n=len(changed), s="s" * (len(changed) != 1))
-    undo = "restore" if action == "archive" else None
-    return {"message": message, "kind": "success", "undo": undo, "ids": changed}
-
-
-def v_error(field: str, message: str):
-    return ValidationError({field: [message]}, message)
+    return {"action": action, "count": len(changed), "ids": changed}
 
 
 def baseline_rows(actor: Actor) -> list:

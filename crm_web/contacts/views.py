@@ -7,10 +7,14 @@ from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies.services import company_name
 from crm_web.contacts import services
-from crm_web.contacts.display import contact_display, contact_rows, readable_phone
-from crm_web.contacts.forms import contact_data
-from crm_web.core.errors import ConflictError, ValidationError
+from crm_web.contacts.display import contact_display, contact_rows
+from crm_web.contacts.fields import FIELDS
+from crm_web.contacts.forms import contact_form, field_form
+from crm_web.core.display import readable_phone
+from crm_web.core.errors import ConflictError, PermissionDenied, ValidationError
+from crm_web.core.forms import add_errors, list_columns, service_data
 from crm_web.core.htmx import render, saved, wants_fragment
+from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
 
@@ -21,6 +25,7 @@ bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 bp.add_app_template_filter(readable_phone, "phone")
 bp.add_app_template_global(contact_display, "contact_display")
 bp.add_app_template_global(contact_rows, "contact_rows")
+bp.add_app_template_global(FIELDS, "contact_fields")
 
 
 SORTABLE = ("name", "company", "email", "phone", "owner", "updated", "relevance")
@@ -39,6 +44,7 @@ def _list_context(state):
         "owners": [] if wants_fragment() else services.list_choices()["owners"],
         "state": state,
         "notice": notice,
+        "columns": list_columns(FIELDS.values(), ("updated", "Updated")),
     }
 
 
@@ -76,15 +82,12 @@ def history(contact_id):
 
 
 def _field_context(contact, field, **extra):
-    if field not in services.FIELDS:
+    if field not in FIELDS:
         abort(404)
-    label, kind = services.FIELDS[field]
     compact = request.values.get("compact") == "1"
     return {
         "contact": contact,
         "field": field,
-        "label": label,
-        "kind": kind,
         "compact": compact,
         **services.list_choices(),
         **extra,
@@ -112,22 +115,24 @@ def field_edit(contact_id, field):
 def field_update(contact_id, field):
     """Save one field: its display (200), the editor with the message (422), or both values
     side by side when someone else saved first (409)."""
-    value = _submitted(field)
-    version = request.form.get("version")
+    form = field_form(field, request.form) or abort(404)
+    value, version = form.value.data, request.form.get("version")
     try:
+        if not form.validate():
+            raise ValidationError({field: form.value.errors})
         contact = services.update_contact_field(contact_id, field, value, version, current_actor())
     except ValidationError as exc:
         contact = services.contact_view(contact_id, current_actor())
+        errors = exc.fields.get(field) or [exc.message]
         context = _field_context(
-            contact,
-            field,
-            editing=True,
-            value=value,
-            version=version,
-            errors=exc.fields.get(field) or [exc.message],
-            invalid=services.invalid_items(field, value) if field in ("emails", "phones") else None,
+            contact, field, editing=True, value=value, version=version, errors=errors
         )
-        return render("contacts/_field.html", status=422, **context)
+        return render(
+            "contacts/_field.html",
+            status=422,
+            invalid=getattr(form.value, "invalid", None),
+            **context,
+        )
     except ConflictError as exc:
         # "Yours" shows the chosen company's name, not its id.
         label = company_name(value) if field == "company_id" and value else None
@@ -136,38 +141,38 @@ def field_update(contact_id, field):
     return saved(render("contacts/_field.html", **_field_context(contact, field)))
 
 
-def _submitted(field):
-    values = [v for v in request.form.getlist("value")]
-    if field in ("emails", "phones"):
-        return [v for v in values if v.strip()]
-    return values[0] if values else ""
+def _form_page(form, status=200, message=None):
+    company = form.company_id.data
+    return render(
+        "contacts/new.html",
+        status=status,
+        form=form,
+        message=message,
+        company_name=company_name(company) if company else None,
+        **services.list_choices(),
+    )
 
 
 @bp.get("/new")
 @requires("records.create")
 def new():
-    """The create form."""
-    return render("contacts/new.html", data={}, errors={}, invalid={}, **services.list_choices())
+    """The create form (with the custom fields defined for contacts)."""
+    return _form_page(contact_form(definitions=list_definitions("contact")))
 
 
 @bp.post("/")
 @requires("records.create")
 def create():
-    """Create, then show the record (303); the form again with messages (422)."""
-    data = contact_data(request.form)
-    try:
-        contact = services.create_contact(data, current_actor())
-    except ValidationError as exc:
-        invalid = {k: services.invalid_items(k, data.get(k)) for k in ("emails", "phones")}
-        context = {
-            "data": data,
-            "errors": exc.fields,
-            "invalid": invalid,
-            **services.list_choices(),
-        }
-        return render("contacts/new.html", status=422, **context)
-    flash(f"Created {contact.full_name}.", "success")
-    return redirect(url_for(".detail", contact_id=contact.id), 303)
+    """Create, then show the record (303); the form again with messages beside fields (422)."""
+    form = contact_form(request.form, list_definitions("contact"))
+    if form.validate():
+        try:
+            contact = services.create_contact(service_data(form), current_actor())
+        except ValidationError as exc:
+            return _form_page(form, 422, " ".join(add_errors(form, exc.fields)))
+        flash(f"Created {contact.full_name}.", "success")
+        return redirect(url_for(".detail", contact_id=contact.id), 303)
+    return _form_page(form, 422)
 
 
 @bp.get("/duplicates")
@@ -176,10 +181,9 @@ def duplicates():
     """Who already has the typed emails or phones (the warning under the create form)."""
     found = services.find_duplicates(request.args.getlist("emails"), request.args.getlist("phones"))
     # A plain GET (no HTMX) gets the whole create form, not a 500 for missing context.
+    form = contact_form(definitions=list_definitions("contact"))
     choices = services.list_choices()
-    return render(
-        "contacts/new.html", "duplicates", duplicates=found, data={}, errors={}, **choices
-    )
+    return render("contacts/new.html", "duplicates", duplicates=found, form=form, **choices)
 
 
 @bp.post("/bulk")
@@ -192,7 +196,7 @@ def bulk():
     one = request.form.get("one")
     action = "restore" if one else request.form.get("action", "")
     ids = [one] if one else request.form.getlist("ids")
-    notice = services.bulk_action(action, ids, request.form.get("owner_id"), current_actor())
+    notice = _bulk(action, ids, request.form.get("owner_id"))
     if request.headers.get("HX-Request"):
         context = _list_context(state)
         return render("contacts/index.html", "contact_list", **{**context, "notice": notice})
@@ -200,13 +204,38 @@ def bulk():
     return redirect(state.url(), 303)
 
 
+BULK_DONE = {
+    "assign": "Assigned {n} contact{s}.",
+    "archive": "Archived {n} contact{s}.",
+    "restore": "Restored {n} contact{s}.",
+}
+
+
+def _bulk(action: str, ids: list, owner_id=None) -> dict:
+    """Run a bulk action; the notice the list shows for it (with the undo of an archive)."""
+    if not ids:
+        return {"message": "Select at least one contact first.", "kind": "error"}
+    try:
+        done = services.bulk_action(action, ids, owner_id, current_actor())
+    except PermissionDenied as exc:
+        return {"message": f"{exc.message} Nothing was changed.", "kind": "error"}
+    except ValidationError as exc:
+        message = "Choose an owner to assign." if "owner_id" in exc.fields else exc.message
+        return {"message": " ".join(exc.fields.get("action", [message])), "kind": "error"}
+    n = done["count"]
+    return {
+        "message": BULK_DONE[action].format(n=n, s="s" * (n != 1)),
+        "kind": "success",
+        "undo": "restore" if action == "archive" else None,
+        "ids": done["ids"],
+    }
+
+
 @bp.post("/<contact_id>/archive")
 @requires("records.archive_own")
 def archive(contact_id):
     """Archive from the record page; the list then offers an undo."""
-    session["contacts_notice"] = services.bulk_action(
-        "archive", [contact_id], None, current_actor()
-    )
+    session["contacts_notice"] = _bulk("archive", [contact_id])
     return redirect(url_for(".index"), 303)
 
 
@@ -214,8 +243,8 @@ def archive(contact_id):
 @requires("records.archive_own")
 def restore(contact_id):
     """Bring an archived contact back."""
-    services.bulk_action("restore", [contact_id], None, current_actor())
-    flash("Contact restored.", "success")
+    notice = _bulk("restore", [contact_id])
+    flash("Contact restored." if notice["kind"] == "success" else notice["message"], notice["kind"])
     return redirect(url_for(".detail", contact_id=contact_id), 303)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit, urlunsplit
 
 import email_validator
 import phonenumbers
@@ -217,3 +218,40 @@ def mapping(value) -> dict:
     if not isinstance(value, dict):
         raise FieldError("Must be a set of named values.")
     return value
+
+
+def url(value, max_length: int = 2048) -> str:
+    """A web address, http or https; "acme.com" means https://acme.com. Scheme and host are
+    lower-cased, a bare trailing slash dropped."""
+    if not isinstance(value, str):
+        raise FieldError("Must be a web address.")
+    value = value.strip()
+    message = f"{value!r} is not a web address (e.g. https://example.com)."
+    if "://" not in value:
+        value = f"https://{value}"
+    try:
+        parts = urlsplit(value)
+        host = (parts.hostname or "").rstrip(".")
+        port = parts.port
+    except ValueError:
+        raise FieldError(message) from None
+    if parts.scheme.lower() not in ("http", "https") or any(c.isspace() for c in value):
+        raise FieldError(message)
+    try:
+        labels = host.encode("idna").decode("ascii").split(".")
+    except UnicodeError:
+        raise FieldError(message) from None
+    if len(labels) < 2 or not all(_host_label(label) for label in labels):
+        raise FieldError(message)
+    netloc = host.lower() + (f":{port}" if port else "")
+    if parts.username or parts.password:
+        raise FieldError("A web address must not carry a user name or password.")
+    path = "" if parts.path == "/" else parts.path
+    cleaned = urlunsplit((parts.scheme.lower(), netloc, path, parts.query, parts.fragment))
+    if len(cleaned) > max_length:
+        raise FieldError(f"Must be at most {max_length} characters.")
+    return cleaned
+
+
+def _host_label(label: str) -> bool:
+    return 0 < len(label) <= 63 and label.replace("-", "").isalnum() and label.isascii()

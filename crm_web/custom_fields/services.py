@@ -61,7 +61,8 @@ def delete_definition(definition_id, actor: Actor) -> int:
     return cleared
 
 
-def _check_value(definition: CustomFieldDefinition, value):
+def check_value(definition: CustomFieldDefinition, value):
+    """One value checked against its definition's type; the cleaned value or FieldError."""
     if definition.field_type == "text":
         return v.text(value, 10_000)
     if definition.field_type == "number":
@@ -106,7 +107,7 @@ def clean_custom_fields(entity_type: str, values, existing: dict | None = None) 
             result.pop(name, None)
         else:
             try:
-                result[name] = _check_value(definition, value)
+                result[name] = check_value(definition, value)
             except v.FieldError as exc:
                 errors[key] = [f"{definition.label}: {exc}"]
     for name, definition in definitions.items():

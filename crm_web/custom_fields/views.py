@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.core.errors import ConflictError, ConstraintViolationError, ValidationError
+from crm_web.core.forms import custom_value_form
 from crm_web.core.htmx import render, saved
 from crm_web.custom_fields import services
 from crm_web.custom_fields.models import CUSTOMISABLE_ENTITIES, FIELD_TYPES
@@ -113,8 +114,12 @@ def field_edit(entity, record_id, name):
 def field_update(entity, record_id, name):
     """Save one custom field: display (200), editor with the message (422), conflict (409)."""
     actor = current_actor()
-    value, version = request.form.get("value", ""), request.form.get("version")
+    _, definition = record_fields.record_field(entity, record_id, name, actor)
+    form = custom_value_form(definition, services.check_value)(request.form)
+    value, version = form.value.data or "", request.form.get("version")
     try:
+        if not form.validate():
+            raise ValidationError({f"custom_fields.{name}": form.value.errors})
         record, definition = record_fields.update_record_field(
             entity, record_id, name, value, version, actor
         )

@@ -8,13 +8,15 @@ from flask import flash, redirect, request, session, url_for
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies.services import company_name
 from crm_web.core.errors import ConflictError, NotFoundError, ValidationError
+from crm_web.core.forms import add_errors
 from crm_web.core.htmx import render, saved
+from crm_web.custom_fields.services import list_definitions
 from crm_web.deals import board_views, pipeline, services, stage_views  # noqa: F401 (routes)
 from crm_web.deals.blueprint import bp
+from crm_web.deals.forms import deal_form, flat_errors, task_forms
 from crm_web.lists.state import list_state
 from crm_web.records import operations, pages
 
-TASK_ROWS = 3
 DEPENDENT_FIELDS = {
     "stage": ("probability",),
     "currency": ("value",),
@@ -54,52 +56,46 @@ def index():
     return render("deals/index.html", "deal_list", **_list_context(state))
 
 
-def _form_page(deal_data: dict, tasks: list[dict], errors=None, message=None, status=200):
+def _form_page(form, tasks, errors=None, message=None, status=200):
+    deal = {name: form[name].data for name in form._fields if name != "custom_fields"}
     return render(
         "deals/new.html",
         None,
         status=status,
-        deal=deal_data,
-        tasks=tasks,
+        form=form,
+        deal=deal,
+        tasks=[task.data for task in tasks],
         errors=errors or {},
         message=message,
-        company_name=company_name(deal_data.get("company_id")),
-        contacts=pipeline.contact_choices(deal_data.get("company_id")),
+        company_name=company_name(deal.get("company_id")),
+        contacts=pipeline.contact_choices(deal.get("company_id")),
         stages=services.list_stages(),
     )
-
-
-def _task_rows() -> list[dict]:
-    return [
-        {
-            "description": request.form.get(f"tasks-{n}-description", ""),
-            "due_date": request.form.get(f"tasks-{n}-due_date", ""),
-        }
-        for n in range(TASK_ROWS)
-    ]
-
-
-DEAL_FORM_FIELDS = ("title", "company_id", "contact_id", "value", "currency", "stage", "close_date")
 
 
 @bp.get("/deals/new")
 @requires("records.create")
 def new():
     """The new-deal form (a company may be preselected with ?company_id=)."""
-    deal = {"company_id": request.args.get("company_id", ""), "currency": "USD", "stage": "Lead"}
-    return _form_page(deal, [{} for _ in range(TASK_ROWS)])
+    company_id = request.args.get("company_id", "")
+    form = deal_form(None, list_definitions("deal"), company_id=company_id)
+    form.currency.data, form.stage.data = "USD", "Lead"
+    return _form_page(form, task_forms())
 
 
 @bp.post("/deals")
 @requires("records.create")
 def create():
     """Create the deal and its follow-up tasks together; 422 with messages beside the fields."""
-    data = {name: request.form.get(name, "") for name in DEAL_FORM_FIELDS}
-    tasks = _task_rows()
+    form, tasks = deal_form(request.form, list_definitions("deal")), task_forms(request.form)
+    if not all([form.validate(), *(task.validate() for task in tasks)]):
+        return _form_page(form, tasks, flat_errors(form, tasks), status=422)
+    data = {name: value for name, value in form.data.items() if value is not None}
     try:
-        deal = operations.create_deal_from_form(data, tasks, current_actor())
+        deal = operations.create_deal_from_form(data, [t.data for t in tasks], current_actor())
     except ValidationError as exc:
-        return _form_page(data, tasks, exc.fields, exc.message, status=422)
+        add_errors(form, exc.fields)  # the custom fields' rows show theirs
+        return _form_page(form, tasks, exc.fields, exc.message, status=422)
     return redirect(url_for("deals.detail", deal_id=deal.id), 303)
 
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from crm_web.accounts.services import create_user, get_user_by_email
+from crm_web.companies.fields import INDUSTRIES
 from crm_web.core.actor import SYSTEM
 from crm_web.core.db import db
 
@@ -133,6 +134,22 @@ DOMAINS = ["example.com", "example.org", "example.net", "mail.example", "corp.ex
 AREA_CODES = (  # noqa: SIM905 - a word list reads best as words
     "201 212 213 305 312 415 425 503 512 617 646 702 718 773 805 818 917 972"
 ).split()
+JOB_TITLES = (
+    "Account Executive",
+    "CEO",
+    "CFO",
+    "CTO",
+    "Head of Procurement",
+    "Head of Sales",
+    "IT Manager",
+    "Marketing Manager",
+    "Office Manager",
+    "Operations Director",
+    "Product Manager",
+    "Purchasing Agent",
+    "Software Engineer",
+    "VP Engineering",
+)
 BIG_LOAD = 50_000
 
 
@@ -182,6 +199,7 @@ def _company_lines(count, owners, rng, now):
             name += f" {n % 997}"
         city, country = rng.choice(CITIES)
         address = f'{{"city": "{city}", "country": "{country}", "street": "{rng.randrange(1, 999)} Main St"}}'
+        site = "-".join("".join(c for c in word if c.isalnum()) for word in name.lower().split())
         created, updated = _timestamps(rng, now)
         yield (
             company_id,
@@ -189,6 +207,9 @@ def _company_lines(count, owners, rng, now):
                 [
                     company_id,
                     _copy_escape(name),
+                    f"https://{site}.example.com" if rng.random() < 0.9 else "\\N",
+                    _phone(rng) if rng.random() < 0.7 else "\\N",
+                    _copy_escape(rng.choice(INDUSTRIES)) if rng.random() < 0.8 else "\\N",
                     _copy_escape(address),
                     "{}",
                     rng.choice(owners),
@@ -203,6 +224,10 @@ def _company_lines(count, owners, rng, now):
         )
 
 
+def _phone(rng) -> str:
+    return f"+1{rng.choice(AREA_CODES)}{rng.randrange(200, 999)}{rng.randrange(10000):04d}"
+
+
 def _contact_lines(count, company_ids, owners, rng, now):
     surnames = [name for name, _ in LAST_NAMES]
     weights = [w for _, w in LAST_NAMES]
@@ -213,11 +238,8 @@ def _contact_lines(count, company_ids, owners, rng, now):
         emails = [] if rng.random() < 0.08 else [f"{local}{n}@{rng.choice(DOMAINS)}"]
         if emails and rng.random() < 0.2:
             emails.append(f"{first[0].lower()}{n}@{rng.choice(DOMAINS)}")
-        phones = (
-            []
-            if rng.random() < 0.15
-            else [f"+1{rng.choice(AREA_CODES)}{rng.randrange(200, 999)}{rng.randrange(10000):04d}"]
-        )
+        phones = [] if rng.random() < 0.15 else [_phone(rng)]
+        title = _copy_escape(rng.choice(JOB_TITLES)) if rng.random() < 0.75 else "\\N"
         company = rng.choice(company_ids) if company_ids and rng.random() < 0.85 else "\\N"
         created, updated = _timestamps(rng, now)
         yield (
@@ -226,6 +248,7 @@ def _contact_lines(count, company_ids, owners, rng, now):
                     str(uuid.uuid4()),
                     _copy_escape(first),
                     _copy_escape(last),
+                    title,
                     _array(emails),
                     _array(phones),
                     company,
@@ -286,6 +309,9 @@ def seed_demo(contacts: int, companies: int, seed: int = 7, echo=print) -> None:
         columns = [
             "id",
             "name",
+            "website",
+            "phone",
+            "industry",
             "address",
             "custom_fields",
             "owner_id",
@@ -305,6 +331,7 @@ def seed_demo(contacts: int, companies: int, seed: int = 7, echo=print) -> None:
             "id",
             "first_name",
             "last_name",
+            "job_title",
             "emails",
             "phones",
             "company_id",

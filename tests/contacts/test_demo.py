@@ -27,3 +27,25 @@ def test_seed_demo_loads_realistic_contacts_with_many_smiths(app):
             db.session.execute(text("TRUNCATE contacts, companies, users CASCADE"))
             db.session.commit()
             db.session.remove()
+
+
+def test_seed_demo_fills_the_new_fields_with_values_the_services_accept(app):
+    """Job titles, websites, phones and industries, each as the create form would store it."""
+    from crm_web.core import validation as v
+    from crm_web.tools.demo import seed_demo
+
+    with app.app_context():
+        try:
+            seed_demo(contacts=200, companies=50, echo=lambda *_: None)
+            titles = db.session.execute(text("SELECT job_title FROM contacts")).scalars().all()
+            assert sum(1 for t in titles if t) > 100
+            companies = db.session.execute(
+                text("SELECT website, phone, industry FROM companies")
+            ).all()
+            assert all(v.url(c.website) == c.website for c in companies if c.website)
+            assert all(v.phone(c.phone, "US") == c.phone for c in companies if c.phone)
+            assert sum(1 for c in companies if c.industry) > 25
+        finally:
+            db.session.execute(text("TRUNCATE contacts, companies, users CASCADE"))
+            db.session.commit()
+            db.session.remove()

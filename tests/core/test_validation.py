@@ -319,3 +319,25 @@ def test_moving_a_deal_to_another_company_cannot_keep_the_old_companys_contact(s
     }
     moved = update_deal(deal.id, {"company_id": other.id, "contact_id": None}, ADMIN)
     assert (moved.company_id, moved.contact_id) == (other.id, None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("acme.com", "https://acme.com"),
+        ("HTTP://Acme.COM/", "http://acme.com"),
+        (" https://acme.com/about?x=1 ", "https://acme.com/about?x=1"),
+        ("https://acme.com:8080/x", "https://acme.com:8080/x"),
+    ],
+)
+def test_a_website_is_an_http_url_with_scheme_and_host_normalised(typed, stored):
+    assert v.url(typed) == stored
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["ftp://acme.com", "javascript:alert(1)", "acme", "https://ac me.com", "http://u:p@acme.com"],
+)
+def test_anything_but_an_http_or_https_address_is_refused(typed):
+    with pytest.raises(v.FieldError):
+        v.url(typed)
