@@ -156,8 +156,10 @@ def _form_page(form, status=200, message=None):
 @bp.get("/new")
 @requires("records.create")
 def new():
-    """The create form (with the custom fields defined for contacts)."""
-    return _form_page(contact_form(definitions=list_definitions("contact")))
+    """The create form (with the custom fields defined for contacts); a company page's "Add a
+    contact" preselects its company with ?company_id=."""
+    company_id = request.args.get("company_id", "")
+    return _form_page(contact_form(definitions=list_definitions("contact"), company_id=company_id))
 
 
 @bp.post("/")

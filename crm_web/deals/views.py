@@ -8,12 +8,20 @@ from flask import flash, redirect, request, session, url_for
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies.services import company_name
 from crm_web.core.errors import ConflictError, NotFoundError, ValidationError
-from crm_web.core.forms import add_errors
+from crm_web.core.forms import add_errors, list_columns
 from crm_web.core.htmx import render, saved
 from crm_web.custom_fields.services import list_definitions
 from crm_web.deals import board_views, pipeline, services, stage_views  # noqa: F401 (routes)
 from crm_web.deals.blueprint import bp
-from crm_web.deals.forms import deal_form, flat_errors, task_forms
+from crm_web.deals.fields import FIELDS
+from crm_web.deals.forms import (
+    deal_form,
+    field_form,
+    filled_rows,
+    flat_errors,
+    row_errors,
+    task_forms,
+)
 from crm_web.lists.state import list_state
 from crm_web.records import operations, pages
 
@@ -22,6 +30,9 @@ DEPENDENT_FIELDS = {
     "currency": ("value",),
     "company_id": ("contact_id",),
 }
+
+# The field list, for the record page, the editors and the create form (deal_fields[name]).
+bp.add_app_template_global(FIELDS, "deal_fields")
 
 
 def _list_state(args):
@@ -44,6 +55,7 @@ def _list_context(state, notice=None):
         "owners": pipeline.owner_choices(),
         "stages": services.list_stages(),
         "company_name": company_name(state.filters.get("company_id")),
+        "columns": list_columns(FIELDS.values(), ("created", "Created")),
     }
 
 
@@ -91,11 +103,15 @@ def create():
     if not all([form.validate(), *(task.validate() for task in tasks)]):
         return _form_page(form, tasks, flat_errors(form, tasks), status=422)
     data = {name: value for name, value in form.data.items() if value is not None}
+    rows = filled_rows(tasks)  # blank task rows are skipped
     try:
-        deal = operations.create_deal_from_form(data, [t.data for t in tasks], current_actor())
+        deal = operations.create_deal_with_tasks(
+            data, [tasks[n].data for n in rows], current_actor()
+        )
     except ValidationError as exc:
-        add_errors(form, exc.fields)  # the custom fields' rows show theirs
-        return _form_page(form, tasks, exc.fields, exc.message, status=422)
+        errors = row_errors(exc, rows)  # beside the row the user filled in
+        add_errors(form, errors)  # the custom fields' rows show theirs
+        return _form_page(form, tasks, errors, exc.message, status=422)
     return redirect(url_for("deals.detail", deal_id=deal.id), 303)
 
 
@@ -131,11 +147,12 @@ def history(deal_id):
 
 def _options(deal, name):
     """A select editor's (value, label) pairs; the contacts are the deal's company's only."""
-    if name == "stage":
+    kind = FIELDS[name].kind
+    if kind == "stage":
         return [(stage.name, stage.name) for stage in services.list_stages()]
-    if name == "owner_id":
+    if kind == "owner":
         return [("", "Unassigned")] + [(str(u.id), u.name) for u in pipeline.owner_choices()]
-    if name == "contact_id":
+    if kind == "contact":
         contacts = pipeline.contact_choices(deal.company_id)
         none = ("", "No contact" if contacts else "No contacts at this company")
         return [none] + [(str(c.id), f"{c.first_name} {c.last_name}") for c in contacts]
@@ -176,10 +193,14 @@ def field_edit(deal_id, name):
 @requires("records.update")
 def field_update(deal_id, name):
     """Save one field with the version the editor showed: its display (200), the editor with
-    the message (422), or both values side by side when someone else saved first (409)."""
+    the message (422: the field's form refused it, or the service), or both values side by
+    side when someone else saved first (409)."""
+    form = field_form(_editable(name), request.form)
     value, version = request.form.get("value", ""), request.form.get("version")
     try:
-        deal = services.update_deal_field(deal_id, _editable(name), value, current_actor(), version)
+        if not form.validate():
+            raise ValidationError({name: form.value.errors})
+        deal = services.update_deal_field(deal_id, name, value, current_actor(), version)
     except ValidationError as exc:
         errors = exc.fields.get(name) or [m for ms in exc.fields.values() for m in ms]
         deal = services.get_deal(deal_id)
@@ -188,14 +209,12 @@ def field_update(deal_id, name):
     except ConflictError:
         return _field(services.get_deal(deal_id), name, 409, conflict=True, value=value)
     # Fields that follow the one saved (a stage sets the probability, …) are swapped out of
-    # band, and so is the page's heading after a new title.
-    return saved(
-        _field(deal, name, related=DEPENDENT_FIELDS.get(name, ()), heading=name == "title")
-    )
+    # band; the page's heading and Updated time fetch themselves on the record-saved trigger.
+    return saved(_field(deal, name, related=DEPENDENT_FIELDS.get(name, ())))
 
 
 def _editable(name: str) -> str:
-    if name not in services.EDITABLE_FIELDS:
+    if name not in services.EDITABLE_FIELDS or name not in FIELDS:
         raise NotFoundError("deal field", name)
     return name
 

@@ -1,5 +1,6 @@
 """Operations that change records of several areas at once: deleting a record for good with
-what hangs on it, and a new deal with its follow-up tasks. Each is one transaction (the nested
+what hangs on it, and a new deal with its follow-up tasks (the new-deal form skips its blank
+task rows and maps errors back to them: deals/forms.py). Each is one transaction (the nested
 `transaction` of core.db): all of it happens, or none."""
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
 from crm_web.core.errors import ValidationError
 from crm_web.core.permissions import authorize
-from crm_web.core.validation import is_blank
 from crm_web.deals.models import Deal
 from crm_web.deals.services import (
     create_deal,
@@ -71,19 +71,3 @@ def create_deal_with_tasks(deal_data: dict, tasks: list[dict], actor: Actor) -> 
         if errors:
             raise ValidationError(errors, "A follow-up task is not valid; nothing was saved.")
     return deal
-
-
-def create_deal_from_form(deal_data: dict, task_rows: list[dict], actor: Actor) -> Deal:
-    """The new-deal form: blank task rows are skipped; errors keep the row numbers the user saw
-    (`tasks.<row>.<field>`). The deal and its tasks are saved together or not at all."""
-    rows = [(n, row) for n, row in enumerate(task_rows) if not all(map(is_blank, row.values()))]
-    try:
-        return create_deal_with_tasks(deal_data, [row for _, row in rows], actor)
-    except ValidationError as exc:
-        fields = {}
-        for key, messages in exc.fields.items():
-            if key.startswith("tasks."):
-                _, index, name = key.split(".", 2)
-                key = f"tasks.{rows[int(index)][0]}.{name}"
-            fields[key] = messages
-        raise ValidationError(fields, exc.message) from exc
