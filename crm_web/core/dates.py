@@ -127,11 +127,18 @@ def time_tag(value, now: dt.datetime | None = None, tz: dt.tzinfo | None = None)
 
 def time_html(value, now: dt.datetime | None, tz: dt.tzinfo) -> str:
     """time_tag as a str, for the f-string list cells (display.py): they pass `now` and `tz`
-    once for all their rows."""
+    once for all their rows. A list shows 300: one zone conversion each, no strftime."""
+    if not isinstance(value, dt.datetime):
+        return f'<time datetime="{value.isoformat()}" title="{_day(value)}">{relative(value, now, tz)}</time>'
+    local = _aware(value).astimezone(tz)
+    hover = f"{local.day} {MONTHS[local.month]} {local.year}, {local.hour:02}:{local.minute:02}"
     return (
-        f'<time datetime="{value.isoformat()}" title="{exact(value, tz)}">'
-        f"{relative(value, now, tz)}</time>"
+        f'<time datetime="{value.isoformat()}" title="{hover} {local.tzname()}">'
+        f"{relative(local, now, tz)}</time>"
     )
+
+
+MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def audit_value(value, column: str):
