@@ -15,12 +15,13 @@ from crm_web.accounts.auth import login_manager, public
 from crm_web.accounts.views import bp as accounts
 from crm_web.companies.views import bp as companies
 from crm_web.contacts.views import bp as contacts
-from crm_web.core import security
+from crm_web.core import dates, security
 from crm_web.core.db import db
 from crm_web.core.errors import CRMError
 from crm_web.core.permissions import allowed
 from crm_web.custom_fields.views import bp as custom_fields
 from crm_web.deals.views import bp as deals
+from crm_web.records.home import home_page
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def init_app(app: Flask) -> None:
     security.init_app(app)  # before CSRFProtect: a cross-site post gets 403 before anything else
     csrf.init_app(app)
     login_manager.init_app(app)
+    dates.init_app(app)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
 
@@ -120,10 +122,10 @@ def init_app(app: Flask) -> None:
     @app.get("/")
     @public
     def home():
-        """The start page: links to every area; signed out, the sign-in page."""
+        """Where a signed-in user's day starts (records.home); signed out, the sign-in page."""
         if not current_user.is_authenticated:
             return redirect(url_for("accounts.login"))
-        return render_template("home.html")
+        return render_template("home.html", **home_page(current_user.as_actor()))
 
     @app.get("/favicon.ico")
     @public

@@ -5,6 +5,7 @@ notes, search across records) before its endpoints do. Areas appear as their blu
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -12,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from crm_web.core.actor import ROLES
-from tests.support import sign_in
+from tests.support import make_contact, make_deal, make_user, sign_in
 
 # A page may name a feature only once an endpoint whose name holds the feature exists
 # (imports.index, deals.export, tasks.index …).
@@ -104,3 +105,39 @@ def test_the_home_page_promises_only_what_works(app, client, role):
         search_text = " ".join(page.search["words"]).lower()
         named = [area for area in AREAS if area in search_text]
         assert set(named) <= {searched.split(".")[0]}, f"the {searched} search box names {named}"
+
+
+def test_a_rep_sees_their_own_deals_closing_soonest(client):
+    me, colleague = make_user("rep"), make_user("rep", name="Cole League")
+    today = date.today()
+    make_deal(
+        me.as_actor(), title="Later deal", close_date=(today + timedelta(days=20)).isoformat()
+    )
+    make_deal(me.as_actor(), title="Soon deal", close_date=(today + timedelta(days=3)).isoformat())
+    make_deal(colleague.as_actor(), title="Colleague deal", close_date=today.isoformat())
+    sign_in(client, me)
+    page = client.get("/").get_data(as_text=True)
+    mine = page[page.index('id="my-deals-title"') : page.index('id="recent-title"')]
+    assert "Colleague deal" not in mine
+    assert mine.index("Soon deal") < mine.index("Later deal")
+    assert ">in 3 days</time>" in mine
+    assert "EUR 1,200.00" in mine or "1,200.00" in mine
+
+
+def test_the_home_page_lists_the_users_recently_updated_records(client):
+    me = make_user("rep")
+    make_contact(me.as_actor(), first_name="Grace", last_name="Hopper")
+    make_contact(make_user("rep").as_actor(), first_name="Someone", last_name="Else")
+    sign_in(client, me)
+    page = client.get("/").get_data(as_text=True)
+    assert "Grace Hopper" in page and "Someone Else" not in page
+    assert "updated <time" in page
+
+
+def test_a_viewer_gets_no_create_links(client):
+    sign_in(client, "viewer")
+    page = client.get("/").get_data(as_text=True)
+    assert "New contact" not in page and "New deal" not in page
+    assert "/contacts/new" not in page and "/deals/new" not in page
+    sign_in(client, "rep")
+    assert "New contact" in client.get("/").get_data(as_text=True)

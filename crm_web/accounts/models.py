@@ -30,6 +30,9 @@ class User(UserMixin, Audited, TimestampedMixin, db.Model):
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, server_default=sa.true())
     session_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="1")
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # An IANA name ("Europe/Berlin"): times are shown in it. None until the user or their
+    # browser sets it (pages show UTC meanwhile).
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64))
 
     @property
     def is_active(self) -> bool:

@@ -15,6 +15,7 @@ from crm_web.accounts import repository as repo
 from crm_web.accounts.models import User
 from crm_web.core import validation as v
 from crm_web.core.actor import ROLES, SYSTEM, Actor
+from crm_web.core.dates import time_zone_names
 from crm_web.core.db import transaction
 from crm_web.core.errors import CRMError, NotFoundError, PermissionDenied, ValidationError
 from crm_web.core.permissions import authorize
@@ -181,6 +182,35 @@ def change_own_password(data: dict, actor: Actor) -> User:
         user.password_hash = hash_password(password)
         user.updated_by = actor.id
         _bump_sessions(user)
+    return user
+
+
+def _time_zone(value) -> str:
+    if not isinstance(value, str) or value not in time_zone_names():
+        raise v.FieldError("Choose a time zone from the list (e.g. Europe/Berlin).")
+    return value
+
+
+def time_zone_choices() -> list[str]:
+    """The zones a user may choose, sorted (Africa/Abidjan … UTC, Zulu)."""
+    return sorted(time_zone_names())
+
+
+def set_time_zone(data: dict, actor: Actor, *, only_if_unset: bool = False) -> User:
+    """Set the actor's time zone (an IANA name). `only_if_unset`: the browser's guess, which
+    never overrides a zone already stored (chosen on the profile, or sent by another tab)."""
+    authorize(actor, "profile.update")
+    user = repo.get_user(actor.id)
+    if user is None:
+        raise NotFoundError("user", actor.id)
+    check = v.Checker(data)
+    name = check.field("time_zone", _time_zone, required=True)
+    check.done()
+    if name == user.time_zone or (only_if_unset and user.time_zone):
+        return user
+    with transaction(actor):
+        user.time_zone = name
+        user.updated_by = actor.id
     return user
 
 

@@ -104,7 +104,37 @@ def logout():
 @requires("profile.update")
 def profile():
     """The signed-in user's details and the change-password form."""
-    return render("accounts/profile.html", errors={})
+    return _profile(None, {})
+
+
+def _profile(block: str | None, errors: dict, status: int = 200):
+    return render(
+        "accounts/profile.html",
+        block,
+        errors=errors,
+        time_zones=[(name, name.replace("_", " ")) for name in services.time_zone_choices()],
+        status=status,
+    )
+
+
+@bp.post("/profile/time-zone")
+@requires("profile.update")
+def update_time_zone():
+    """Choose the time zone times are shown in (the profile's form)."""
+    try:
+        services.set_time_zone(request.form.to_dict(), current_actor())
+    except ValidationError as exc:
+        return _profile("time_zone_form", exc.fields, 422)
+    flash("Times are now shown in your new time zone.", "success")
+    return see_other(url_for("accounts.profile"))
+
+
+@bp.post("/profile/time-zone/detected")
+@requires("profile.update")
+def detected_time_zone():
+    """The browser's time zone, sent once by static/js/time-zone.js while the user has none."""
+    services.set_time_zone(request.form.to_dict(), current_actor(), only_if_unset=True)
+    return "", 204
 
 
 @bp.post("/profile/password")
@@ -114,7 +144,7 @@ def change_password():
     try:
         user = services.change_own_password(request.form.to_dict(), current_actor())
     except ValidationError as exc:
-        return render("accounts/profile.html", "password_form", errors=exc.fields, status=422)
+        return _profile("password_form", exc.fields, 422)
     _start_session(user)  # this browser stays signed in with the new session version
     flash("Your password is changed. Other devices have been signed out.", "success")
     return see_other(url_for("accounts.profile"))

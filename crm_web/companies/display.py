@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from html import escape
 
 from flask import url_for
 from markupsafe import Markup
 
 from crm_web.companies.fields import FIELDS, LIST_FIELDS
+from crm_web.core.dates import time_html, user_zone
 from crm_web.core.display import readable_phone
 
 MUTED = '<span class="muted">{}</span>'
@@ -60,11 +62,12 @@ def company_rows(rows, companies_root: str, contacts_root: str, archived: bool) 
     number of contacts (a link to them), the last update and the links (one Python loop, as
     contacts')."""
     html = []
+    now, tz = datetime.now(UTC), user_zone()  # once for every row's "Updated" cell
     for row in rows:
         company_id = str(row.id)
         base = companies_root + company_id
         name = escape(row.name)
-        updated = row.updated_at.isoformat()
+        updated = time_html(row.updated_at, now, tz)
         cells = "".join(
             f"<td>{_display(company_id, row, field, True, base)}</td>" for field in LIST_FIELDS
         )
@@ -78,7 +81,7 @@ def company_rows(rows, companies_root: str, contacts_root: str, archived: bool) 
             f'<tr id="row-{company_id}"><td class="select"><input type="checkbox" name="ids" '
             f'value="{company_id}" aria-label="Select {name}"></td>{cells}'
             f'<td class="num"><a href="{contacts_root}?company={company_id}">{row.contact_count}</a></td>'
-            f'<td class="nowrap"><time datetime="{updated}">{updated[:10]}</time></td>'
+            f'<td class="nowrap">{updated}</td>'
             f'<td class="nowrap">{restore} '
             f'<a href="{base}" class="open-link">Open</a></td></tr>'
         )

@@ -12,7 +12,7 @@ from crm_web.companies.models import CITY_SORT, COUNTRY_SORT, OWNER_SORT, Compan
 # its live contacts in the same query; asking the contacts area would cost a query per page.
 from crm_web.contacts.models import Contact
 from crm_web.core.db import db
-from crm_web.core.repository import as_uuid, get_by_id, page
+from crm_web.core.repository import as_uuid, get_by_id, literal_limit, page
 from crm_web.lists.keyset import SortKey, estimate_total, fetch_page, like_pattern
 
 
@@ -116,4 +116,15 @@ def companies_by_ids(ids, *, for_update: bool = False) -> list[Company]:
     query = select(Company).where(Company.id.in_(keys)).order_by(Company.id)
     if for_update:
         query = query.with_for_update()
+    return list(db.session.scalars(query))
+
+
+def recently_updated(owner_id, limit: int) -> list[Company]:
+    """An owner's live companies, last updated first (idx_companies_owner_id)."""
+    query = (
+        select(Company)
+        .where(Company.owner_id == as_uuid(owner_id), Company.archived_at.is_(None))
+        .order_by(Company.updated_at.desc(), Company.id)
+        .limit(literal_limit(limit))
+    )
     return list(db.session.scalars(query))

@@ -211,3 +211,9 @@ def bulk_archive(ids: list, actor: Actor, restore: bool = False) -> list[str]:
             company.updated_by = actor.id
         session.flush()
     return [str(c.id) for c in companies]
+
+
+def my_recent_companies(actor: Actor, limit: int = 5) -> list[Company]:
+    """The companies the actor owns, last updated first (their home page)."""
+    authorize(actor, "records.read")
+    return repo.recently_updated(actor.id, limit)

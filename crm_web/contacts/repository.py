@@ -302,3 +302,14 @@ def baseline_rows(limit: int = 50) -> list:
         .limit(literal_limit(limit))  # as the list's own query: a fair yardstick
     )
     return list(db.session.execute(query))
+
+
+def recently_updated(owner_id, limit: int) -> list[Contact]:
+    """An owner's live contacts, last updated first (idx_contacts_owner_id)."""
+    query = (
+        select(Contact)
+        .where(Contact.owner_id == as_uuid(owner_id), Contact.archived_at.is_(None))
+        .order_by(Contact.updated_at.desc(), Contact.id)
+        .limit(literal_limit(limit))
+    )
+    return list(db.session.scalars(query))

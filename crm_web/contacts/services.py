@@ -271,3 +271,9 @@ def baseline_rows(actor: Actor) -> list:
     """The bench's yardstick: the first 50 contacts by name, one indexed query."""
     authorize(actor, "records.read")
     return repo.baseline_rows()
+
+
+def my_recent_contacts(actor: Actor, limit: int = 5) -> list[Contact]:
+    """The contacts the actor owns, last updated first (their home page)."""
+    authorize(actor, "records.read")
+    return repo.recently_updated(actor.id, limit)

@@ -7,6 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Blueprint
 
+from crm_web.core.dates import local_date
+
 bp = Blueprint("deals", __name__)
 
 
@@ -21,5 +23,5 @@ def deal_money(amount, currency: str = "") -> str:
 
 @bp.app_template_filter("deal_date")
 def deal_date(value) -> str:
-    """2026-03-05 -> '5 Mar 2026' (unambiguous in every locale)."""
-    return f"{value.day} {value:%b %Y}" if value else ""
+    """2026-03-05 -> '5 Mar 2026' (unambiguous in every locale): core.dates.local_date."""
+    return local_date(value)

@@ -245,3 +245,11 @@ def deals_in_stage(name: str) -> list[Deal]:
 
 def max_stage_position() -> int:
     return db.session.scalar(select(func.coalesce(func.max(PipelineStage.position), 0)))
+
+
+def open_deals_of_owner(owner_id, limit: int) -> list[Deal]:
+    """An owner's live deals in open stages, soonest close date first, undated last (the home
+    page; idx_deals_owner_id)."""
+    query = filtered(select(Deal), {"owner_id": owner_id, "status": "open"})
+    query = query.options(joinedload(Deal.company)).order_by(_CLOSE_KEY, Deal.id)
+    return list(db.session.scalars(query.limit(literal_limit(limit))))

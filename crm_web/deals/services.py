@@ -237,3 +237,9 @@ def update_deal_field(deal_id, field: str, value, actor: Actor, expected_version
         if current.contact_id and str(current.company_id) != str(value).strip():
             data["contact_id"] = None
     return update_deal(deal_id, data, actor, expected_version)
+
+
+def my_open_deals(actor: Actor, limit: int = 5) -> list[Deal]:
+    """The actor's open deals closing soonest (their home page). Everyone who may read."""
+    authorize(actor, "records.read")
+    return repo.open_deals_of_owner(actor.id, limit)
