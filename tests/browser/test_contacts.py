@@ -209,11 +209,11 @@ def test_bulk_assign_still_offers_every_owner_after_the_list_is_swapped(app, pag
     expect(page).to_have_url(re.compile(r"q=assignee"))
     page.get_by_label("Archived").check()
     expect(page.locator("#list-count")).to_contain_text("0 archived contacts")
-    expect(page.locator("#bulk").get_by_label("Owner")).to_be_hidden()
+    expect(page.locator("#bulk-owner")).to_be_hidden()
     page.get_by_label("Archived").uncheck()
     expect(page.locator("#list-count")).to_contain_text("1 contact")
     page.get_by_label("Select Ada Assignee").check()
-    page.locator("#bulk").get_by_label("Owner").select_option(label="Olive Owner")
+    page.locator("#bulk-owner").select_option(label="Olive Owner")
     page.get_by_role("button", name="Assign", exact=True).click()
     expect(page.locator("#contact_list tbody")).to_contain_text("Olive Owner")  # the row
     assert _stored(app, contact)["owner_id"] == olive
