@@ -18,7 +18,7 @@ from crm_web.contacts.views import bp as contacts
 from crm_web.core import dates, security
 from crm_web.core.db import db
 from crm_web.core.errors import CRMError
-from crm_web.core.permissions import allowed
+from crm_web.core.permissions import allowed, may_archive, may_reassign, record_rights
 from crm_web.custom_fields.views import bp as custom_fields
 from crm_web.deals.views import bp as deals
 from crm_web.records.home import home_page
@@ -98,6 +98,26 @@ def navigation(app: Flask) -> list[dict]:
     return items
 
 
+def can(action: str) -> bool:
+    """May the signed-in user do `action` (core/permissions.py POLICY)?"""
+    return current_user.is_authenticated and allowed(current_user.as_actor(), action)
+
+
+def can_archive(record) -> bool:
+    """May the signed-in user archive or restore `record` (managers any, reps their own)?"""
+    return current_user.is_authenticated and may_archive(current_user.as_actor(), record)
+
+
+def can_reassign(record) -> bool:
+    """May the signed-in user change `record`'s owner (managers any, reps their own)?"""
+    return current_user.is_authenticated and may_reassign(current_user.as_actor(), record)
+
+
+def rights():
+    """The signed-in user's RecordRights, for a list page to decide its cells once."""
+    return record_rights(current_user.as_actor() if current_user.is_authenticated else None)
+
+
 def init_app(app: Flask) -> None:
     Htmx(app)
     security.init_app(app)  # before CSRFProtect: a cross-site post gets 403 before anything else
@@ -107,12 +127,16 @@ def init_app(app: Flask) -> None:
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
 
+    # Permission tests for templates, macros included (imported macros see globals, not the
+    # context): pages offer only what the signed-in role may do; the services still refuse.
+    app.add_template_global(can, "can")
+    app.add_template_global(can_archive, "can_archive")
+    app.add_template_global(can_reassign, "can_reassign")
+    app.add_template_global(rights, "record_rights")
+
     @app.context_processor
     def shell_context():
         """What base.html needs on every page: the navigation and a permission test."""
-
-        def can(action: str) -> bool:
-            return current_user.is_authenticated and allowed(current_user.as_actor(), action)
 
         def has_endpoint(endpoint: str) -> bool:
             return endpoint in app.view_functions

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from crm_web.companies.fields import FIELDS, LIST_FIELDS
 from crm_web.core.dates import time_html, user_zone
 from crm_web.core.display import readable_phone
+from crm_web.core.permissions import RecordRights
 
 MUTED = '<span class="muted">{}</span>'
 
@@ -34,55 +35,93 @@ def _inner(company, field) -> str:
     return escape(value)
 
 
-def _display(company_id: str, company, field, compact, base) -> str:
+def _text(company, field) -> str:
+    """The value in words, for the display's accessible name."""
+    kind = field.kind
+    if kind == "owner":
+        return company.owner_name or field.empty
+    if kind == "address":
+        value = (company.address or {}).get(field.name)
+    else:
+        value = getattr(company, field.name)
+    if kind == "phone" and value:
+        value = readable_phone(value)
+    return value or field.empty
+
+
+def _display(company_id: str, company, field, compact, base, editable) -> str:
     suffix, query = ("-c", "?compact=1") if compact else ("", "")
     name = field.name
+    inner = _inner(company, field)
+    if not editable:
+        # Read-only (a viewer, or an owner the user may not change): plain text, not a button.
+        return f'<span class="ie-display" id="company-{company_id}-{name}{suffix}">{inner}</span>'
+    label = escape(f"{field.label}: {_text(company, field)}, edit")
     # hx-target="this": a list cell is inside the bulk form, whose target (the whole list) it
     # would inherit, and the editor would replace the list.
     return (
         f'<span class="ie-display" id="company-{company_id}-{name}{suffix}" tabindex="0" '
-        f'role="button" hx-get="{base}/fields/{name}/edit{query}" hx-target="this" '
-        f'hx-swap="outerHTML">'
-        f"{_inner(company, field)}</span>"
+        f'role="button" aria-label="{label}" hx-get="{base}/fields/{name}/edit{query}" '
+        f'hx-target="this" hx-swap="outerHTML">{inner}</span>'
     )
 
 
-def company_display(company, name, compact=False, base=None) -> Markup:
-    """The <span> showing one field; click or Enter (static/js/inline-edit.js) opens its editor.
+def company_display(company, name, compact=False, base=None, editable=True) -> Markup:
+    """The <span> showing one field; click or Enter (static/js/inline-edit.js) opens its editor
+    when `editable` (the caller knows the user's rights).
     `name` is one of FIELDS and `base` is built from a UUID: neither needs escaping."""
     if name not in FIELDS:
         raise ValueError(f"no display for {name!r}")
     base = base or url_for("companies.detail", company_id=company.id)
     # every user-supplied value inside is escaped by _inner
-    return Markup(_display(str(company.id), company, FIELDS[name], compact, base))  # noqa: S704
+    html = _display(str(company.id), company, FIELDS[name], compact, base, editable)
+    return Markup(html)  # noqa: S704
 
 
-def company_rows(rows, companies_root: str, contacts_root: str, archived: bool) -> Markup:
-    """The list's <tr>s: a checkbox, an editable cell per list field (fields.LIST_FIELDS), the
-    number of contacts (a link to them), the last update and the links (one Python loop, as
-    contacts')."""
+def company_rows(
+    rows, companies_root: str, contacts_root: str, archived: bool, rights: RecordRights
+) -> Markup:
+    """The list's <tr>s: a checkbox (for the bulk actions, when the user may edit), a cell per
+    list field (fields.LIST_FIELDS: the name links to the record, the others edit in place as
+    `rights` allow), the number of contacts (a link to them), the last update (one Python loop,
+    as contacts')."""
     html = []
     now, tz = datetime.now(UTC), user_zone()  # once for every row's "Updated" cell
+    editable = rights.update
     for row in rows:
         company_id = str(row.id)
         base = companies_root + company_id
         name = escape(row.name)
         updated = time_html(row.updated_at, now, tz)
-        cells = "".join(
-            f"<td>{_display(company_id, row, field, True, base)}</td>" for field in LIST_FIELDS
-        )
-        restore = (
-            f'<button type="submit" name="one" value="{company_id}" class="button button-small" '
-            f'aria-label="Restore {name}">Restore</button>'
-            if archived
+        reassign = rights.reassign(row.owner_id)
+        cells = []
+        for field in LIST_FIELDS:
+            if field.name == "name":
+                # The name opens the record, as in every CRM; the other cells edit in place.
+                cells.append(f'<td><a href="{base}" class="record-link">{name}</a></td>')
+            else:
+                can_edit = reassign if field.kind == "owner" else editable
+                cells.append(f"<td>{_display(company_id, row, field, True, base, can_edit)}</td>")
+        select = (
+            f'<td class="select"><input type="checkbox" name="ids" value="{company_id}" '
+            f'aria-label="Select {name}"></td>'
+            if editable
             else ""
         )
+        restore = ""
+        if archived:
+            # The archived list's last column: Restore, where the user may restore the company.
+            button = (
+                f'<button type="submit" name="one" value="{company_id}" '
+                f'class="button button-small" aria-label="Restore {name}">Restore</button>'
+                if rights.archive(row.owner_id)
+                else ""
+            )
+            restore = f'<td class="nowrap">{button}</td>'
         html.append(
-            f'<tr id="row-{company_id}"><td class="select"><input type="checkbox" name="ids" '
-            f'value="{company_id}" aria-label="Select {name}"></td>{cells}'
+            f'<tr id="row-{company_id}">{select}{"".join(cells)}'
             f'<td class="num"><a href="{contacts_root}?company={company_id}">{row.contact_count}</a></td>'
             f'<td class="nowrap">{updated}</td>'
-            f'<td class="nowrap">{restore} '
-            f'<a href="{base}" class="open-link">Open</a></td></tr>'
+            f"{restore}</tr>"
         )
     return Markup("".join(html))  # noqa: S704 - names escaped here, values by _inner

@@ -13,7 +13,7 @@ from crm_web.core import validation as v
 from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
 from crm_web.core.errors import ConflictError, NotFoundError, ValidationError
-from crm_web.core.permissions import authorize, authorize_archive
+from crm_web.core.permissions import authorize, authorize_archive, authorize_reassign
 from crm_web.core.repository import check_version
 from crm_web.custom_fields.services import clean_custom_fields
 from crm_web.lists import keyset
@@ -84,7 +84,10 @@ def update_company(company_id, data: dict, actor: Actor, expected_version=None) 
     with transaction(actor) as session:
         company = _locked(company_id)
         check_version(company, expected_version)
-        for name, value in _clean(data, company).items():
+        clean = _clean(data, company)
+        if "owner_id" in clean:
+            authorize_reassign(actor, company, clean["owner_id"])
+        for name, value in clean.items():
             setattr(company, name, value)
         company.updated_by = actor.id
         session.flush()

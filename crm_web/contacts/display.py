@@ -16,6 +16,7 @@ from markupsafe import Markup
 from crm_web.contacts.fields import FIELDS, LIST_FIELDS
 from crm_web.core.dates import time_html, user_zone
 from crm_web.core.display import readable_phone
+from crm_web.core.permissions import RecordRights
 
 MUTED = '<span class="muted">{}</span>'
 
@@ -61,56 +62,104 @@ def _inner(contact, field, compact, company_root) -> str:
     return escape(value) if value else MUTED.format(field.empty)
 
 
-def _display(contact_id: str, contact, field, compact, base, company_root) -> str:
+def _text(contact, field) -> str:
+    """The value in words, for the display's accessible name."""
+    kind = field.kind
+    if kind == "emails":
+        values = contact.emails
+    elif kind == "phones":
+        values = [readable_phone(p) for p in contact.phones or ()]
+    elif kind == "company":
+        values = [contact.company_name] if contact.company_id else ()
+    elif kind == "owner":
+        values = [contact.owner_name] if contact.owner_name else ()
+    else:
+        value = getattr(contact, field.name)
+        values = [value] if value else ()
+    return ", ".join(values) if values else field.empty
+
+
+def _display(contact_id: str, contact, field, compact, base, company_root, editable) -> str:
     suffix, query = ("-c", "?compact=1") if compact else ("", "")
     name = field.name
+    inner = _inner(contact, field, compact, company_root)
+    if not editable:
+        # Read-only (a viewer, or an owner the user may not change): plain text, not a button.
+        return f'<span class="ie-display" id="contact-{contact_id}-{name}{suffix}">{inner}</span>'
+    label = escape(f"{field.label}: {_text(contact, field)}, edit")
     # hx-target="this": a list cell is inside the bulk form, whose target (the whole list) it
     # would inherit, and the editor would replace the list.
     return (
         f'<span class="ie-display" id="contact-{contact_id}-{name}{suffix}" tabindex="0" '
-        f'role="button" hx-get="{base}/fields/{name}/edit{query}" hx-target="this" '
-        f'hx-swap="outerHTML">'
-        f"{_inner(contact, field, compact, company_root)}</span>"
+        f'role="button" aria-label="{label}" hx-get="{base}/fields/{name}/edit{query}" '
+        f'hx-target="this" hx-swap="outerHTML">{inner}</span>'
     )
 
 
-def contact_display(contact, name, compact=False, base=None, company_root=None) -> Markup:
-    """The <span> showing one field; click or Enter (static/js/inline-edit.js) opens its editor.
-    A list passes `base` (the contact's URL) and `company_root` ("/companies/") to skip url_for.
+def contact_display(
+    contact, name, compact=False, base=None, company_root=None, editable=True
+) -> Markup:
+    """The <span> showing one field; click or Enter (static/js/inline-edit.js) opens its editor
+    when `editable` (the caller knows the user's rights). A list passes `base` (the contact's URL)
+    and `company_root` ("/companies/") to skip url_for.
     `name` is one of FIELDS and `base` is built from a UUID: neither needs escaping."""
     if name not in FIELDS:
         raise ValueError(f"no display for {name!r}")
     base = base or url_for("contacts.detail", contact_id=contact.id)
+    field = FIELDS[name]
     # every user-supplied value inside is escaped by _inner
-    return Markup(_display(str(contact.id), contact, FIELDS[name], compact, base, company_root))  # noqa: S704
+    html = _display(str(contact.id), contact, field, compact, base, company_root, editable)
+    return Markup(html)  # noqa: S704
 
 
-def contact_rows(rows, contacts_root: str, company_root: str, archived: bool) -> Markup:
-    """The list's <tr>s: a checkbox, an editable cell per list field (fields.LIST_FIELDS), the
-    last update and the links. One Python loop, not a Jinja one: it is most of a list page's
-    cost (see above)."""
+# The list's name cells open the record, as in every CRM; the other cells edit in place.
+NAME_FIELDS = frozenset(("first_name", "last_name"))
+
+
+def contact_rows(
+    rows, contacts_root: str, company_root: str, archived: bool, rights: RecordRights
+) -> Markup:
+    """The list's <tr>s: a checkbox (for the bulk actions, when the user may edit), a cell per
+    list field (fields.LIST_FIELDS: the names link to the record, the others edit in place as
+    `rights` allow), the last update. One Python loop, not a Jinja one: it is most of a list
+    page's cost (see above)."""
     html = []
     now, tz = datetime.now(UTC), user_zone()  # once for every row's "Updated" cell
+    editable = rights.update
     for row in rows:
         contact_id = str(row.id)
         base = contacts_root + contact_id
         name = escape(f"{row.first_name} {row.last_name}")
         updated = time_html(row.updated_at, now, tz)
-        cells = "".join(
-            f"<td>{_display(contact_id, row, field, True, base, company_root)}</td>"
-            for field in LIST_FIELDS
-        )
-        restore = (
-            f'<button type="submit" name="one" value="{contact_id}" class="button button-small" '
-            f'aria-label="Restore {name}">Restore</button>'
-            if archived
+        reassign = rights.reassign(row.owner_id)
+        cells = []
+        for field in LIST_FIELDS:
+            if field.name in NAME_FIELDS:
+                value = escape(getattr(row, field.name))
+                cells.append(f'<td><a href="{base}" class="record-link">{value}</a></td>')
+            else:
+                can_edit = reassign if field.kind == "owner" else editable
+                display = _display(contact_id, row, field, True, base, company_root, can_edit)
+                cells.append(f"<td>{display}</td>")
+        select = (
+            f'<td class="select"><input type="checkbox" name="ids" value="{contact_id}" '
+            f'aria-label="Select {name}"></td>'
+            if editable
             else ""
         )
+        restore = ""
+        if archived:
+            # The archived list's last column: Restore, where the user may restore the contact.
+            button = (
+                f'<button type="submit" name="one" value="{contact_id}" '
+                f'class="button button-small" aria-label="Restore {name}">Restore</button>'
+                if rights.archive(row.owner_id)
+                else ""
+            )
+            restore = f'<td class="nowrap">{button}</td>'
         html.append(
-            f'<tr id="row-{contact_id}"><td class="select"><input type="checkbox" name="ids" '
-            f'value="{contact_id}" aria-label="Select {name}"></td>{cells}'
+            f'<tr id="row-{contact_id}">{select}{"".join(cells)}'
             f'<td class="nowrap">{updated}</td>'
-            f'<td class="nowrap">{restore} '
-            f'<a href="{base}" class="open-link">Open</a></td></tr>'
+            f"{restore}</tr>"
         )
     return Markup("".join(html))  # noqa: S704 - names escaped here, values by _inner

@@ -18,7 +18,7 @@ from crm_web.core.errors import (
     NotFoundError,
     ValidationError,
 )
-from crm_web.core.permissions import authorize, authorize_archive
+from crm_web.core.permissions import authorize, authorize_archive, authorize_reassign
 from crm_web.core.repository import check_version
 from crm_web.custom_fields.services import clean_custom_fields
 from crm_web.lists import keyset
@@ -81,7 +81,10 @@ def update_contact(contact_id, data: dict, actor: Actor, expected_version=None) 
     with transaction(actor) as session:
         contact = _locked(contact_id)
         check_version(contact, expected_version)
-        for name, value in _clean(data, contact).items():
+        clean = _clean(data, contact)
+        if "owner_id" in clean:
+            authorize_reassign(actor, contact, clean["owner_id"])
+        for name, value in clean.items():
             setattr(contact, name, value)
         contact.updated_by = actor.id
         session.flush()
@@ -213,6 +216,7 @@ def bulk_assign_owner(ids: list, owner_id, actor: Actor) -> list[str]:
     with transaction(actor) as session:
         contacts = repo.contacts_by_ids(ids, for_update=True)
         for contact in contacts:
+            authorize_reassign(actor, contact, owner)
             contact.owner_id = owner
             contact.updated_by = actor.id
         session.flush()

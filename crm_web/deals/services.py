@@ -11,7 +11,7 @@ from crm_web.core import validation as v
 from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
 from crm_web.core.errors import NotFoundError, ValidationError
-from crm_web.core.permissions import authorize, authorize_archive
+from crm_web.core.permissions import authorize, authorize_archive, authorize_reassign
 from crm_web.core.repository import check_version
 from crm_web.custom_fields.services import clean_custom_fields
 from crm_web.deals import repository as repo
@@ -129,7 +129,10 @@ def update_deal(deal_id, data: dict, actor: Actor, expected_version=None) -> Dea
     with transaction(actor) as session:
         deal = _locked(deal_id)
         check_version(deal, expected_version)
-        for name, value in _clean(data, deal).items():
+        clean = _clean(data, deal)
+        if "owner_id" in clean:
+            authorize_reassign(actor, deal, clean["owner_id"])
+        for name, value in clean.items():
             setattr(deal, name, value)
         deal.updated_by = actor.id
         session.flush()

@@ -39,14 +39,21 @@ def _done(message: str):
     return redirect(url_for("deals.stages"), 303)
 
 
-@bp.get("/deals/stages")
+@bp.get("/admin/stages")
 @requires("stages.manage")
 def stages():
     """The pipeline's stages, in board order."""
     return _page()
 
 
-@bp.post("/deals/stages")
+@bp.get("/deals/stages")
+@requires("stages.manage")
+def stages_moved():
+    """Where stages were managed before they joined the other settings under Admin."""
+    return redirect(url_for("deals.stages"), 301)
+
+
+@bp.post("/admin/stages")
 @requires("stages.manage")
 def stage_create():
     """Add a stage at the end."""
@@ -58,7 +65,7 @@ def stage_create():
     return _done(f"Added the stage {stage.name}.")
 
 
-@bp.post("/deals/stages/<stage_id>")
+@bp.post("/admin/stages/<stage_id>")
 @requires("stages.manage")
 def stage_update(stage_id):
     """Rename a stage or change its probability and won/lost flags."""
@@ -70,7 +77,7 @@ def stage_update(stage_id):
     return _done(f"Saved the stage {stage.name}.")
 
 
-@bp.post("/deals/stages/<stage_id>/move")
+@bp.post("/admin/stages/<stage_id>/move")
 @requires("stages.manage")
 def stage_move(stage_id):
     """Move a stage one place up (earlier) or down (later) on the board."""
@@ -78,7 +85,7 @@ def stage_move(stage_id):
     return redirect(url_for("deals.stages"), 303)
 
 
-@bp.post("/deals/stages/<stage_id>/delete")
+@bp.post("/admin/stages/<stage_id>/delete")
 @requires("stages.manage")
 def stage_delete(stage_id):
     """Delete a stage; its deals first move to the stage chosen in `move_to`."""

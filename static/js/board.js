@@ -69,8 +69,13 @@
     sendMove(card, target.dataset.stage, from);
   }
 
+  // A user who may not move deals (a viewer) gets a board to read: nothing to drag.
+  function readOnly(el) {
+    return !!el.closest("[data-readonly]");
+  }
+
   function initSortable(list) {
-    if (list.dataset.sortable) return;
+    if (list.dataset.sortable || readOnly(list)) return;
     list.dataset.sortable = "1";
     Sortable.create(list, {
       group: "pipeline",
@@ -112,6 +117,7 @@
   document.addEventListener("keydown", function (evt) {
     var card = evt.target;
     if (!card.classList || !card.classList.contains("deal-card")) return;
+    if (readOnly(card) && evt.key !== "Enter") return;
     if ((evt.altKey && evt.key === "ArrowRight") || evt.key === "]") {
       evt.preventDefault();
       moveBy(card, 1);

@@ -196,7 +196,7 @@ def test_list_and_stage_admin_pages(app, page):
     expect(page.locator("#deal_list tbody tr")).to_have_count(3)
     expect(page).to_have_url(re.compile(r"company_id=" + hooli))
 
-    page.goto("/deals/stages")
+    page.goto("/admin/stages")
     row = page.locator("tr", has=page.locator("input[value='Lead']"))
     row.get_by_role("button", name="Delete").click()
     expect(page.locator(".error").first).to_contain_text("Lead has 3 deals")

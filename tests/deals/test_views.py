@@ -163,32 +163,32 @@ def test_unknown_fields_are_not_editable(client):
 
 def test_stage_admin_is_for_admins_only(client):
     sign_in(client, "manager")
-    assert client.get("/deals/stages").status_code == 403
+    assert client.get("/admin/stages").status_code == 403
 
 
 def test_deleting_a_stage_with_deals_asks_where_they_go(client):
     sign_in(client, "admin")
     make_deal(stage="Negotiation")
     stage = next(s for s in list_stages() if s.name == "Negotiation")
-    response = client.post(f"/deals/stages/{stage.id}/delete", data={})
+    response = client.post(f"/admin/stages/{stage.id}/delete", data={})
     assert response.status_code == 422
     assert "Negotiation has 1 deal: choose a stage to move them to." in response.text
-    response = client.post(f"/deals/stages/{stage.id}/delete", data={"move_to": "Proposal"})
+    response = client.post(f"/admin/stages/{stage.id}/delete", data={"move_to": "Proposal"})
     assert response.status_code == 303
     assert "Negotiation" not in [s.name for s in list_stages()]
 
 
 def test_admin_adds_and_reorders_stages(client):
     sign_in(client, "admin")
-    response = client.post("/deals/stages", data={"name": "Demo", "default_probability": "40"})
+    response = client.post("/admin/stages", data={"name": "Demo", "default_probability": "40"})
     assert response.status_code == 303
-    bad = client.post("/deals/stages", data={"name": "Demo", "default_probability": "400"})
+    bad = client.post("/admin/stages", data={"name": "Demo", "default_probability": "400"})
     assert bad.status_code == 422
     assert (
         "There is already a stage called" in bad.text and "Must be between 0 and 100." in bad.text
     )
     demo = next(s for s in list_stages() if s.name == "Demo")
-    client.post(f"/deals/stages/{demo.id}/move", data={"direction": "up"})
+    client.post(f"/admin/stages/{demo.id}/move", data={"direction": "up"})
     assert [s.name for s in list_stages()][-2:] == ["Demo", "Lost"]
 
 
