@@ -33,14 +33,15 @@ def _inner(company, field) -> str:
 
 
 def _display(company_id: str, company, field, compact, base) -> str:
-    suffix, query = ("-c", "?compact=1") if compact else ("", "")
+    suffix, query = ("-c", "?compact=1&") if compact else ("", "?")
     name = field.name
     # hx-target="this": a list cell is inside the bulk form, whose target (the whole list) it
-    # would inherit, and the editor would replace the list.
+    # would inherit, and the editor would replace the list. seen=: the version this was drawn
+    # from, so the editor can say what changed since.
     return (
         f'<span class="ie-display" id="company-{company_id}-{name}{suffix}" tabindex="0" '
-        f'role="button" hx-get="{base}/fields/{name}/edit{query}" hx-target="this" '
-        f'hx-swap="outerHTML">'
+        f'role="button" hx-get="{base}/fields/{name}/edit{query}seen={company.version}" '
+        f'hx-target="this" hx-swap="outerHTML">'
         f"{_inner(company, field)}</span>"
     )
 

@@ -60,13 +60,15 @@ def _inner(contact, field, compact, company_root) -> str:
 
 
 def _display(contact_id: str, contact, field, compact, base, company_root) -> str:
-    suffix, query = ("-c", "?compact=1") if compact else ("", "")
+    suffix, query = ("-c", "?compact=1&") if compact else ("", "?")
     name = field.name
     # hx-target="this": a list cell is inside the bulk form, whose target (the whole list) it
-    # would inherit, and the editor would replace the list.
+    # would inherit, and the editor would replace the list. seen=: the version this was drawn
+    # from, so the editor can say what changed since.
     return (
         f'<span class="ie-display" id="contact-{contact_id}-{name}{suffix}" tabindex="0" '
-        f'role="button" hx-get="{base}/fields/{name}/edit{query}" hx-target="this" '
+        f'role="button" hx-get="{base}/fields/{name}/edit{query}seen={contact.version}" '
+        f'hx-target="this" '
         f'hx-swap="outerHTML">'
         f"{_inner(contact, field, compact, company_root)}</span>"
     )

@@ -1,0 +1,42 @@
+"""Words the editors show about a record that changed under the user (the views' wording)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def _text(value) -> str:
+    if value is None or value == "" or value == []:
+        return "empty"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if value is True or value is False:
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def _time(when: datetime) -> str:
+    when = when.astimezone(UTC)
+    today = datetime.now(UTC).date()
+    return when.strftime("%H:%M") if when.date() == today else when.strftime("%d %b %Y, %H:%M")
+
+
+def owner_shown(owners):
+    """`shown` for an owner field: a user id as the name the owner picker gives it."""
+    names = {str(id): name for id, name in owners}
+    return lambda value: names.get(str(value), "Unassigned") if value else "Unassigned"
+
+
+def changed_since_notice(change: dict | None, shown=None) -> str | None:
+    """The editor's notice for audit's change_since(): who changed the field from what to what,
+    and when, since the page was drawn; None when nothing changed. `shown` turns a stored value
+    into what the page shows (a company's name for its id)."""
+    if not change:
+        return None
+    who = change["who"] or "Someone"
+    shown = shown or _text
+    old, new = shown(change["old"]), shown(change["new"])
+    return (
+        f"Changed since you opened this page: {who} changed it from “{old}” to “{new}” "
+        f"at {_time(change['when'])}."
+    )
