@@ -27,6 +27,12 @@ def owner_shown(owners):
     return lambda value: names.get(str(value), "Unassigned") if value else "Unassigned"
 
 
+def option_shown(options):
+    """`shown` for a select: a stored value as its option's label ((value, label) pairs)."""
+    labels = dict(options)
+    return lambda value: labels.get("" if value is None else str(value), value)
+
+
 def changed_since_notice(change: dict | None, shown=None) -> str | None:
     """The editor's notice for audit's change_since(): who changed the field from what to what,
     and when, since the page was drawn; None when nothing changed. `shown` turns a stored value
@@ -34,8 +40,7 @@ def changed_since_notice(change: dict | None, shown=None) -> str | None:
     if not change:
         return None
     who = change["who"] or "Someone"
-    shown = shown or _text
-    old, new = shown(change["old"]), shown(change["new"])
+    old, new = (_text(shown(value) if shown else value) for value in (change["old"], change["new"]))
     return (
         f"Changed since you opened this page: {who} changed it from “{old}” to “{new}” "
         f"at {_time(change['when'])}."
