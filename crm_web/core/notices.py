@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 
 
 def _text(value) -> str:
+    """A value quoted as the page shows it; blank is said in words ("empty"), not quoted."""
     if value is None or value == "" or value == []:
         return "empty"
     if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    if value is True or value is False:
-        return "Yes" if value else "No"
-    return str(value)
+        value = ", ".join(str(item) for item in value)
+    elif value is True or value is False:
+        value = "Yes" if value else "No"
+    return f"“{value}”"
 
 
 def _time(when: datetime) -> str:
@@ -42,6 +43,6 @@ def changed_since_notice(change: dict | None, shown=None) -> str | None:
     who = change["who"] or "Someone"
     old, new = (_text(shown(value) if shown else value) for value in (change["old"], change["new"]))
     return (
-        f"Changed since you opened this page: {who} changed it from “{old}” to “{new}” "
+        f"Changed since you opened this page: {who} changed it from {old} to {new} "
         f"at {_time(change['when'])}."
     )
