@@ -33,3 +33,43 @@ def history_page(entity_type: str, entity_id, actor: Actor, before: str | None =
 def history_of_user(user_id: str, limit: int = 500) -> list[AuditLog]:
     """Every change one user made (the latest `limit`), oldest first."""
     return repo.history_of_user(user_id, limit)
+
+
+# How far back an editor looks for changes made since its page was drawn: a page older than
+# this many saves of one record gets no notice rather than a slow read.
+CHANGES_LOOKBACK = 100
+
+
+def change_since(entity_type: str, entity_id, seen, current: int, path: tuple) -> dict | None:
+    """How one field of a record changed after the version `seen` (the one a page was drawn
+    from; the record is now at `current`): {"old": its value at `seen`, "new": its value now,
+    "who": the name of whoever changed it last (None for a system job), "when": then}, or None
+    when it did not change (or `seen` is not a version number). `path` names the field: a
+    column, ("first_name",), or a key inside one, ("address", "city"), ("custom_fields", "x").
+    Every save bumps the version and writes one audit row (see core/audit.py), so the changes
+    since `seen` are the record's newest `current - seen` rows. The caller checks access."""
+    try:
+        seen = int(seen)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < seen < current:
+        return None
+    rows = repo.history_page(entity_type, entity_id, None, min(current - seen, CHANGES_LOOKBACK))
+    touched = []
+    for entry, name in rows:  # newest first
+        pair = (entry.changes or {}).get(path[0]) if entry.action == "update" else None
+        if pair is None:
+            continue
+        old, new = (_part(value, path[1:]) for value in pair)
+        if old != new:
+            touched.append((entry, name, old, new))
+    if not touched or touched[-1][2] == touched[0][3]:
+        return None  # untouched, or changed and changed back
+    entry, name, _, new = touched[0]
+    return {"old": touched[-1][2], "new": new, "who": name, "when": entry.timestamp}
+
+
+def _part(value, keys: tuple):
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value

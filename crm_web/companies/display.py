@@ -50,7 +50,7 @@ def _text(company, field) -> str:
 
 
 def _display(company_id: str, company, field, compact, base, editable) -> str:
-    suffix, query = ("-c", "?compact=1") if compact else ("", "")
+    suffix, query = ("-c", "?compact=1&") if compact else ("", "?")
     name = field.name
     inner = _inner(company, field)
     if not editable:
@@ -58,10 +58,11 @@ def _display(company_id: str, company, field, compact, base, editable) -> str:
         return f'<span class="ie-display" id="company-{company_id}-{name}{suffix}">{inner}</span>'
     label = escape(f"{field.label}: {_text(company, field)}, edit")
     # hx-target="this": a list cell is inside the bulk form, whose target (the whole list) it
-    # would inherit, and the editor would replace the list.
+    # would inherit, and the editor would replace the list. seen=: the version this was drawn
+    # from, so the editor can say what changed since.
     return (
         f'<span class="ie-display" id="company-{company_id}-{name}{suffix}" tabindex="0" '
-        f'role="button" aria-label="{label}" hx-get="{base}/fields/{name}/edit{query}" '
+        f'role="button" aria-label="{label}" hx-get="{base}/fields/{name}/edit{query}seen={company.version}" '
         f'hx-target="this" hx-swap="outerHTML">{inner}</span>'
     )
 

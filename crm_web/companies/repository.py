@@ -55,9 +55,10 @@ def _row_query(*, full: bool = True):
         User.name.label("owner_name"),
         contacts.label("contact_count"),
         Company.updated_at,
+        Company.version,  # a list cell's editor tells what changed since the list was drawn
     ]
     if full:
-        columns += [Company.created_at, Company.version, Company.archived_at, Company.custom_fields]
+        columns += [Company.created_at, Company.archived_at, Company.custom_fields]
     return select(*columns).outerjoin(User, User.id == Company.owner_id)
 
 

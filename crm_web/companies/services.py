@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import current_app
 
 from crm_web.accounts.services import check_user_id, owner_id_for
+from crm_web.audit.services import change_since
 from crm_web.companies import repository as repo
 from crm_web.companies.models import Company
 from crm_web.core import validation as v
@@ -173,6 +174,15 @@ def picker_options(term: str, actor: Actor) -> list:
     """Companies whose name contains `term`, for the company pickers."""
     authorize(actor, "records.read")
     return repo.picker_options(term or "")
+
+
+def field_change_since(company, field: str, seen, actor: Actor) -> dict | None:
+    """How `field` of `company` (as company_view shows it; an address part alone) changed
+    since the version `seen` a page was drawn from (audit.services.change_since); None if it
+    did not. Readers."""
+    authorize(actor, "records.read")
+    path = ("address", field) if field in ADDRESS_PARTS else (field,)
+    return change_since("company", company.id, seen, company.version, path)
 
 
 def update_company_field(company_id, field: str, value, expected_version, actor: Actor):

@@ -13,6 +13,7 @@ from crm_web.contacts.services import list_choices
 from crm_web.core.errors import ConflictError, PermissionDenied, ValidationError
 from crm_web.core.forms import add_errors, list_columns
 from crm_web.core.htmx import render, saved, wants_fragment
+from crm_web.core.notices import changed_since_notice, owner_shown
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
@@ -93,9 +94,15 @@ def field(company_id, field):
 @bp.get("/<company_id>/fields/<field>/edit")
 @requires("records.update")
 def field_edit(company_id, field):
-    """A field's editor, swapped over its display."""
-    company = services.company_view(company_id, current_actor())
-    return render("companies/_field.html", **_field_context(company, field, editing=True))
+    """A field's editor, swapped over its display; with ?seen=<version> (the display's), it
+    says who changed the field since that version was shown."""
+    actor = current_actor()
+    company = services.company_view(company_id, actor)
+    context = _field_context(company, field, editing=True)
+    change = services.field_change_since(company, field, request.args.get("seen"), actor)
+    shown = owner_shown(context["owners"]) if field == "owner_id" else None
+    notice = changed_since_notice(change, shown)
+    return render("companies/_field.html", notice=notice, **context)
 
 
 @bp.route("/<company_id>/fields/<field>", methods=["PATCH", "PUT"])

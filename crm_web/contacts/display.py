@@ -80,7 +80,7 @@ def _text(contact, field) -> str:
 
 
 def _display(contact_id: str, contact, field, compact, base, company_root, editable) -> str:
-    suffix, query = ("-c", "?compact=1") if compact else ("", "")
+    suffix, query = ("-c", "?compact=1&") if compact else ("", "?")
     name = field.name
     inner = _inner(contact, field, compact, company_root)
     if not editable:
@@ -88,10 +88,11 @@ def _display(contact_id: str, contact, field, compact, base, company_root, edita
         return f'<span class="ie-display" id="contact-{contact_id}-{name}{suffix}">{inner}</span>'
     label = escape(f"{field.label}: {_text(contact, field)}, edit")
     # hx-target="this": a list cell is inside the bulk form, whose target (the whole list) it
-    # would inherit, and the editor would replace the list.
+    # would inherit, and the editor would replace the list. seen=: the version this was drawn
+    # from, so the editor can say what changed since.
     return (
         f'<span class="ie-display" id="contact-{contact_id}-{name}{suffix}" tabindex="0" '
-        f'role="button" aria-label="{label}" hx-get="{base}/fields/{name}/edit{query}" '
+        f'role="button" aria-label="{label}" hx-get="{base}/fields/{name}/edit{query}seen={contact.version}" '
         f'hx-target="this" hx-swap="outerHTML">{inner}</span>'
     )
 

@@ -79,11 +79,11 @@ def _row_query(*, full: bool = True):
         Contact.owner_id,
         User.name.label("owner_name"),
         Contact.updated_at,
+        Contact.version,  # a list cell's editor tells what changed since the list was drawn
     ]
     if full:
         columns += [
             Contact.created_at,
-            Contact.version,
             Contact.archived_at,
             Contact.custom_fields,
         ]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import current_app
 
 from crm_web.accounts.services import check_user_id, owner_id_for
+from crm_web.audit.services import change_since
 from crm_web.companies.services import check_company_id, company_name
 from crm_web.contacts import repository as repo
 from crm_web.contacts.models import Contact
@@ -188,6 +189,17 @@ def contact_view(contact_id, actor: Actor):
     if row is None:
         raise NotFoundError("contact", contact_id)
     return row
+
+
+def field_change_since(contact, field: str, seen, actor: Actor) -> dict | None:
+    """How `field` of `contact` (as contact_view shows it) changed since the version `seen` a
+    page was drawn from (audit.services.change_since; a company as its name); None if it did
+    not. Readers."""
+    authorize(actor, "records.read")
+    change = change_since("contact", contact.id, seen, contact.version, (field,))
+    if change and field == "company_id":
+        change.update(old=company_name(change["old"]), new=company_name(change["new"]))
+    return change
 
 
 def update_contact_field(contact_id, field: str, value, expected_version, actor: Actor):

@@ -14,6 +14,7 @@ from crm_web.core.display import readable_phone
 from crm_web.core.errors import ConflictError, PermissionDenied, ValidationError
 from crm_web.core.forms import add_errors, list_columns, service_data
 from crm_web.core.htmx import render, saved, wants_fragment
+from crm_web.core.notices import changed_since_notice, owner_shown
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
@@ -105,9 +106,15 @@ def field(contact_id, field):
 @bp.get("/<contact_id>/fields/<field>/edit")
 @requires("records.update")
 def field_edit(contact_id, field):
-    """A field's editor, swapped over its display."""
-    contact = services.contact_view(contact_id, current_actor())
-    return render("contacts/_field.html", **_field_context(contact, field, editing=True))
+    """A field's editor, swapped over its display; with ?seen=<version> (the display's), it
+    says who changed the field since that version was shown."""
+    actor = current_actor()
+    contact = services.contact_view(contact_id, actor)
+    context = _field_context(contact, field, editing=True)
+    change = services.field_change_since(contact, field, request.args.get("seen"), actor)
+    shown = owner_shown(context["owners"]) if field == "owner_id" else None
+    notice = changed_since_notice(change, shown)
+    return render("contacts/_field.html", notice=notice, **context)
 
 
 @bp.route("/<contact_id>/fields/<field>", methods=["PATCH", "PUT"])

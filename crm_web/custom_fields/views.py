@@ -11,6 +11,7 @@ from crm_web.accounts.auth import current_actor, requires
 from crm_web.core.errors import ConflictError, ConstraintViolationError, ValidationError
 from crm_web.core.forms import custom_value_form
 from crm_web.core.htmx import render, saved
+from crm_web.core.notices import changed_since_notice
 from crm_web.custom_fields import services
 from crm_web.custom_fields.models import CUSTOMISABLE_ENTITIES, FIELD_TYPES
 from crm_web.records import fields as record_fields
@@ -106,9 +107,17 @@ def field(entity, record_id, name):
 
 
 def field_edit(entity, record_id, name):
-    """A custom field's editor, swapped over its display."""
-    record, definition = record_fields.record_field(entity, record_id, name, current_actor())
-    return render("custom_fields/_field.html", **_context(entity, record, definition, editing=True))
+    """A custom field's editor, swapped over its display; with ?seen=<version> (the
+    display's), it says who changed the field since that was shown."""
+    actor = current_actor()
+    record, definition = record_fields.record_field(entity, record_id, name, actor)
+    seen = request.args.get("seen")
+    change = record_fields.field_change_since(entity, record, name, seen, actor)
+    # Stored values read as shown: a boolean as Yes or No (core.notices).
+    context = _context(
+        entity, record, definition, editing=True, notice=changed_since_notice(change)
+    )
+    return render("custom_fields/_field.html", **context)
 
 
 def field_update(entity, record_id, name):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from crm_web.accounts.services import check_user_id, owner_id_for
-from crm_web.companies.services import check_company_id
+from crm_web.audit.services import change_since
+from crm_web.companies.services import check_company_id, company_name
 from crm_web.contacts.services import get_contact
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
@@ -104,6 +105,16 @@ def get_deal(deal_id) -> Deal:
 
 def list_deals(filters: dict | None = None, limit: int = 50, offset: int = 0) -> list[Deal]:
     return repo.list_deals(filters or {}, limit, offset)
+
+
+def field_change_since(deal, field: str, seen, actor: Actor) -> dict | None:
+    """How `field` of `deal` changed since the version `seen` a page was drawn from
+    (audit.services.change_since; a company as its name); None if it did not. Readers."""
+    authorize(actor, "records.read")
+    change = change_since("deal", deal.id, seen, deal.version, (field,))
+    if change and field == "company_id":
+        change.update(old=company_name(change["old"]), new=company_name(change["new"]))
+    return change
 
 
 def get_deals_by_company(company_id, *, include_archived: bool = False) -> list[Deal]:

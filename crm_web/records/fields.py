@@ -4,6 +4,7 @@ their values)."""
 
 from __future__ import annotations
 
+from crm_web.audit.services import change_since
 from crm_web.companies.services import get_company, update_company
 from crm_web.contacts.services import get_contact, update_contact
 from crm_web.core.actor import Actor
@@ -33,6 +34,13 @@ def record_field(entity_type: str, record_id, name: str, actor: Actor):
     get, _ = _services(entity_type)
     definition = field_definition(entity_type, name)
     return get(record_id), definition
+
+
+def field_change_since(entity_type: str, record, name: str, seen, actor: Actor) -> dict | None:
+    """How the custom field `name` of `record` changed since the version `seen` a page was
+    drawn from (audit.services.change_since); None if it did not. Readers."""
+    authorize(actor, "records.read")
+    return change_since(entity_type, record.id, seen, record.version, ("custom_fields", name))
 
 
 def update_record_field(entity_type: str, record_id, name: str, value, expected_version, actor):

@@ -32,17 +32,25 @@
     flash("The server could not be reached. Check your connection and try again.");
   });
 
-  // After a refused form (422), put the cursor on the first field that needs attention:
-  // on page load, and in whatever HTMX just swapped in.
+  // After a refused form (422), put the cursor on the first field that needs attention: on
+  // page load, and inside a form HTMX just swapped back in answer to its own submission. Never
+  // on any other swap (the duplicate check, a picker's options, a list): those arrive while the
+  // user types, and moving the cursor then sends their next keys into the wrong field.
   function focusFirstInvalid(root) {
-    var field = root.querySelector("[aria-invalid='true']");
+    var field = root && root.querySelector("[aria-invalid='true']");
     if (field && typeof field.focus === "function") field.focus();
   }
   document.addEventListener("DOMContentLoaded", function () {
     focusFirstInvalid(document);
   });
   document.addEventListener("htmx:afterSwap", function (event) {
-    focusFirstInvalid(event.detail.target.isConnected ? event.detail.target : document);
+    var detail = event.detail;
+    var config = detail.requestConfig;
+    if (!config || config.verb === "get" || !detail.xhr || detail.xhr.status !== 422) return;
+    var target = detail.target;
+    // An outerHTML swap replaced the target: look for its successor by id.
+    var fresh = target.isConnected ? target : target.id && document.getElementById(target.id);
+    focusFirstInvalid(fresh);
   });
 
   // "/" jumps to the search box from anywhere but a text field (as on GitHub and Gmail).

@@ -301,3 +301,39 @@ def test_a_contact_page_lists_its_deals_tasks_and_notes_and_leads_to_the_deal(ap
     screenshot(page, "contact-record-related")
     deals.get_by_role("link", name="TPS reports").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("TPS reports")
+
+
+def test_an_editor_opened_on_an_out_of_date_page_says_who_changed_the_field(app, page, chromium):
+    """Two users: A has the contact open, B renames it, A opens the first name's editor."""
+    contact_id = _contact(app, first_name="Ada", last_name="Lovelace")
+    login(page, committed_user(app, "rep"))
+    page.goto(f"/contacts/{contact_id}")
+    first_name = page.locator(f"#contact-{contact_id}-first_name")
+    expect(first_name).to_have_text("Ada")
+
+    other = chromium.new_context(base_url=page.url.split("/contacts")[0])
+    mia = other.new_page()
+    login(mia, committed_user(app, "manager", name="Mia Manager"))
+    mia.goto(f"/contacts/{contact_id}")
+    mia.locator(f"#contact-{contact_id}-first_name").click()
+    mia.get_by_role("textbox", name="First name").fill("Adah")
+    mia.get_by_role("textbox", name="First name").press("Enter")
+    expect(mia.locator(f"#contact-{contact_id}-first_name")).to_have_text("Adah")
+    other.close()
+
+    first_name.click()
+    editor = page.get_by_role("form", name="Edit First name")
+    expect(editor.get_by_role("status")).to_have_text(
+        re.compile(
+            r"^Changed since you opened this page: Mia Manager changed it from “Ada” to "
+            r"“Adah” at \d\d:\d\d\.$"
+        )
+    )
+    expect(editor.get_by_role("textbox", name="First name")).to_have_value("Adah")
+    screenshot(page, "contact-editor-changed-since")
+    # The last name, which nobody changed, opens without a notice.
+    page.keyboard.press("Escape")
+    page.locator(f"#contact-{contact_id}-last_name").click()
+    last = page.get_by_role("form", name="Edit Last name")
+    expect(last.get_by_role("textbox", name="Last name")).to_be_focused()
+    expect(last.get_by_role("status")).to_have_count(0)

@@ -92,3 +92,26 @@ def test_list_rows_escape_what_users_typed_live_and_archived(app, client):
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Sons" in live and "&lt;i&gt;Paris&lt;/i&gt;" in live
     assert "<script>x()" not in archived
     assert 'aria-label="Restore &quot;&gt;&lt;script&gt;x()&lt;/script&gt;"' in archived
+
+
+def test_an_address_part_editor_on_an_out_of_date_page_says_who_changed_it_from_what(
+    client, no_csrf
+):
+    from crm_web.companies.services import update_company
+    from tests.support import make_user
+
+    sign_in(client)
+    company = make_company(name="Initech", address={"city": "Austin"})
+    page = client.get(f"/companies/{company.id}").get_data(as_text=True)
+    edit_url = re.search(r'hx-get="([^"]*/fields/city/edit[^"]*)"', page)[1]
+    mia = make_user("manager").as_actor()
+    update_company(company.id, {"address": {"city": "Dallas"}}, mia)
+    update_company(company.id, {"name": "Initech Inc"}, mia)
+
+    editor = client.get(edit_url.replace("&amp;", "&"), headers=HX).get_data(as_text=True)
+    assert "Mia Manager changed it from “Austin” to “Dallas” at " in editor
+    street = client.get(f"/companies/{company.id}/fields/street/edit?seen=1", headers=HX)
+    assert "ie-notice" not in street.get_data(as_text=True)
+    # A list cell carries the version of its row as well.
+    listing = client.get("/companies/").get_data(as_text=True)
+    assert re.search(r'/fields/name/edit\?compact=1&(amp;)?seen=3"', listing)

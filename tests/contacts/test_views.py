@@ -440,3 +440,46 @@ def test_sort_and_pager_links_keep_a_search_with_any_characters(app):
             assert state.url(**changes) == expected
         back = record_list_state(MultiDict(parse_qsl(urlsplit(state.url()).query)), SORTABLE)
         assert back.filters["q"] == term
+
+
+def test_an_editor_opened_on_an_out_of_date_page_says_who_changed_the_field_from_what(
+    client, no_csrf
+):
+    from crm_web.contacts.services import update_contact
+    from tests.support import make_user
+
+    sign_in(client)
+    contact = make_contact(first_name="Ada")
+    page = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    edit_url = re.search(r'hx-get="([^"]*/fields/first_name/edit[^"]*)"', page)[1]
+    assert "seen=1" in edit_url
+    mia = make_user("manager")
+    update_contact(contact.id, {"first_name": "Adah"}, mia.as_actor())
+    update_contact(contact.id, {"last_name": "Byron"}, mia.as_actor())
+
+    editor = client.get(edit_url.replace("&amp;", "&"), headers=HX).get_data(as_text=True)
+    assert re.search(
+        r'class="ie-notice" role="status">Changed since you opened this page: Mia Manager '
+        r"changed it from “Ada” to “Adah” at \d\d:\d\d\.</p>",
+        editor,
+    )
+    assert 'value="Adah"' in editor
+    # A field nobody touched since, or a page that is up to date, gets no notice.
+    job = client.get(f"/contacts/{contact.id}/fields/job_title/edit?seen=1", headers=HX)
+    assert "ie-notice" not in job.get_data(as_text=True)
+    fresh = client.get(f"/contacts/{contact.id}/fields/first_name/edit?seen=3", headers=HX)
+    assert "ie-notice" not in fresh.get_data(as_text=True)
+
+
+def test_a_list_cell_editor_says_the_company_changed_by_its_names(client, no_csrf):
+    from crm_web.contacts.services import update_contact
+    from tests.support import make_user
+
+    sign_in(client)
+    old, new = make_company(name="Initech"), make_company(name="Initrode")
+    contact = make_contact(company_id=old.id)
+    listing = client.get("/contacts/").get_data(as_text=True)
+    edit_url = re.search(r'hx-get="([^"]*/fields/company_id/edit[^"]*)"', listing)[1]
+    update_contact(contact.id, {"company_id": new.id}, make_user("manager").as_actor())
+    editor = client.get(edit_url.replace("&amp;", "&"), headers=HX).get_data(as_text=True)
+    assert "Mia Manager changed it from “Initech” to “Initrode”" in editor

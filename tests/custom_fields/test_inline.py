@@ -89,3 +89,33 @@ def test_a_viewer_sees_custom_fields_but_cannot_edit_them(client):
     assert "Gold" in client.get(f"/companies/{acme.id}").get_data(as_text=True)
     base = f"/companies/{acme.id}/custom-fields/tier"
     assert client.patch(base, data={"value": "X", "version": "1"}, headers=HX).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("entity", "make", "update"),
+    [("contact", make_contact, "update_contact"), ("deal", make_deal, "update_deal")],
+)
+def test_a_custom_field_editor_on_an_out_of_date_page_says_who_changed_it(
+    client, entity, make, update
+):
+    import re
+
+    from crm_web.contacts import services as contacts
+    from crm_web.deals import services as deals
+    from tests.support import make_user
+
+    sign_in(client, "rep")
+    _define(entity, "Region", "text")
+    _define(entity, "Tier", "text")
+    record = make(custom_fields={"region": "EMEA"})
+    root = {"contact": "/contacts", "deal": "/deals"}[entity]
+    page = client.get(f"{root}/{record.id}").get_data(as_text=True)
+    edit_url = re.search(r'hx-get="([^"]*/custom-fields/region/edit[^"]*)"', page)[1]
+    service = {"contact": contacts, "deal": deals}[entity]
+    mia = make_user("manager").as_actor()
+    getattr(service, update)(record.id, {"custom_fields": {"region": "APAC"}}, mia)
+
+    editor = client.get(edit_url, headers=HX).get_data(as_text=True)
+    assert "Mia Manager changed it from “EMEA” to “APAC” at " in editor
+    tier = client.get(f"{root}/{record.id}/custom-fields/tier/edit?seen=1", headers=HX)
+    assert "ie-notice" not in tier.get_data(as_text=True)

@@ -434,3 +434,19 @@ def test_the_list_sorts_by_its_headers_either_way(client):
     flipped = unescape(re.search(r'href="([^"]*sort=value[^"]*dir=asc[^"]*)"', html).group(1))
     html = client.get(flipped, headers=HTMX).text
     assert [titles[i] for i in DEAL_LINK.findall(html)] == ["Small", "Middle", "Big"]
+
+
+def test_a_deal_editor_on_an_out_of_date_page_says_who_changed_the_stage_from_what(client):
+    from tests.support import make_user
+
+    sign_in(client)
+    deal = make_deal(title="TPS reports")
+    page = client.get(f"/deals/{deal.id}").get_data(as_text=True)
+    edit_url = unescape(re.search(r'hx-get="([^"]*/fields/stage/edit[^"]*)"', page)[1])
+    assert "seen=1" in edit_url
+    update_deal(deal.id, {"stage": "Qualified"}, make_user("manager").as_actor())
+
+    editor = client.get(edit_url, headers=HTMX).get_data(as_text=True)
+    assert "Mia Manager changed it from “Lead” to “Qualified” at " in editor
+    title = client.get(f"/deals/{deal.id}/fields/title/edit?seen=1", headers=HTMX)
+    assert "ie-notice" not in title.get_data(as_text=True)
