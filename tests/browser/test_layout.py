@@ -123,9 +123,10 @@ def _nav_reachable(page) -> list[str]:
 
 def test_every_main_page_fits_a_phone_and_its_menu_reaches_every_entry(page, admin):
     page.set_viewport_size(PHONE)
-    for _name, path in _main_pages(admin):
+    for name, path in _main_pages(admin):
         page.goto(path)
         expect(page.locator("main h1").first).to_be_visible()
+        screenshot(page, f"phone-{name}")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
         labels = _nav_reachable(page)
