@@ -76,6 +76,28 @@ class Board:
     totals: Totals
     filters: dict
 
+    # The headline says what it sums: deals still open, and those won and lost apart, by the
+    # flags of their stage (PipelineStage.is_won / is_lost).
+    @property
+    def open(self) -> Totals:
+        return _sum_columns(c for c in self.columns if not (c.stage.is_won or c.stage.is_lost))
+
+    @property
+    def won(self) -> Totals:
+        return _sum_columns(c for c in self.columns if c.stage.is_won)
+
+    @property
+    def lost(self) -> Totals:
+        return _sum_columns(c for c in self.columns if c.stage.is_lost)
+
+
+def _sum_columns(columns) -> Totals:
+    summed = Totals()
+    for column in columns:
+        for line in column.totals.per_currency:
+            summed.add(line.currency, line.count, line.total, line.weighted)
+    return summed
+
 
 def clean_filters(raw) -> dict:
     """Filters from a query string; a value that makes no sense is dropped (a GET never fails)."""

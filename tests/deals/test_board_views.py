@@ -119,3 +119,33 @@ def test_odd_query_strings_never_break_the_pages(client):
     ):
         response = client.get(url)
         assert response.status_code in (200, 404), url
+
+
+def _headline(html):
+    """The board's headline (grand totals) as a reader sees it: its text, spaces collapsed."""
+    block = re.search(r'<div class="grand-totals" id="grand-totals".*?</div>', html, re.S).group(0)
+    return " ".join(re.sub(r"<[^>]+>", " ", block).split())
+
+
+def test_the_board_headline_sums_open_deals_and_counts_won_and_lost_apart(client):
+    sign_in(client, "rep")
+    company = make_company(name="Globex")
+    make_deal(company_id=company.id, title="Open A", value="1000", stage="Lead")
+    make_deal(company_id=company.id, title="Open B", value="3000", stage="Negotiation")
+    make_deal(company_id=company.id, title="Won one", value="500", stage="Won")
+    for title in ("Lost one", "Lost two"):
+        make_deal(company_id=company.id, title=title, value="9000", stage="Lost")
+    headline = _headline(client.get("/deals/board").text)
+    # 1,000 at 10% and 3,000 at 75%: the won 500 and the lost 18,000 are not in the open sum.
+    assert headline.startswith("Open: 2 deals USD 4,000.00 weighted USD 2,350.00"), headline
+    assert "Won: 1 · Lost: 2" in headline
+    assert "Pipeline" not in headline and "22,500" not in headline
+
+
+def test_a_move_updates_the_headline_out_of_band(client):
+    sign_in(client, "rep")
+    deal = make_deal(title="Closing", value="1000", stage="Negotiation")
+    moved = client.post(f"/deals/{deal.id}/stage", data={"stage": "Won", "version": deal.version})
+    assert moved.status_code == 200
+    headline = _headline(moved.text)
+    assert headline == "Open: 0 deals Won: 1 · Lost: 0", headline
