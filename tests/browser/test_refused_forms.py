@@ -63,4 +63,4 @@ def test_a_refused_contact_keeps_the_company_and_the_cursor_stays_where_the_user
 
     page.get_by_role("button", name="Create contact").click()
     expect(page.get_by_role("heading", name="Grace Hopper")).to_be_visible()
-    expect(page.locator("#company").get_by_role("link", name="Initiative")).to_be_visible()
+    expect(page.locator(".fields").get_by_role("link", name="Initiative")).to_be_visible()

@@ -114,4 +114,4 @@ def test_an_address_part_editor_on_an_out_of_date_page_says_who_changed_it_from_
     assert "ie-notice" not in street.get_data(as_text=True)
     # A list cell carries the version of its row as well.
     listing = client.get("/companies/").get_data(as_text=True)
-    assert re.search(r'/fields/name/edit\?compact=1&(amp;)?seen=3"', listing)
+    assert re.search(r'/fields/city/edit\?compact=1&(amp;)?seen=3"', listing)
