@@ -10,13 +10,14 @@ from crm_web.accounts.services import check_user_id, owner_id_for
 from crm_web.audit.services import change_since
 from crm_web.companies import repository as repo
 from crm_web.companies.models import Company
+from crm_web.core import lifecycle
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
 from crm_web.core.errors import ConflictError, NotFoundError, ValidationError
-from crm_web.core.permissions import authorize, authorize_archive, authorize_reassign
+from crm_web.core.permissions import authorize, authorize_archive
 from crm_web.core.repository import check_version
-from crm_web.custom_fields.services import clean_custom_fields
+from crm_web.custom_fields.services import checked_with_custom_fields
 from crm_web.lists import keyset
 
 ADDRESS_PARTS = ("street", "city", "state", "postal_code", "country")
@@ -45,14 +46,7 @@ def _clean(data: dict, existing: Company | None = None) -> dict:
     check.field("industry", v.text, 100)
     check.field("address", _address)
     check.field("owner_id", check_user_id)
-    # Custom field messages come back together with the others, not after they are fixed.
-    custom = None
-    if creating or "custom_fields" in data:
-        current = existing.custom_fields if existing else None
-        custom = check.collect(clean_custom_fields, "company", data.get("custom_fields"), current)
-    clean = check.done()
-    if custom is not None:
-        clean["custom_fields"] = custom
+    clean = checked_with_custom_fields(check, "company", data, existing)
     return clean
 
 
@@ -61,11 +55,7 @@ def create_company(data: dict, actor: Actor) -> Company:
     authorize(actor, "records.create")
     clean = _clean(data)
     clean.setdefault("owner_id", owner_id_for(actor))
-    with transaction(actor) as session:
-        company = Company(**clean, created_by=actor.id, updated_by=actor.id)
-        session.add(company)
-        session.flush()
-    return company
+    return lifecycle.create_record(Company, clean, actor)
 
 
 def get_company(company_id) -> Company:
@@ -81,18 +71,9 @@ def list_companies(filters: dict | None = None, limit: int = 50, offset: int = 0
 
 def update_company(company_id, data: dict, actor: Actor, expected_version=None) -> Company:
     """Change the fields present in `data`; a stale `expected_version` raises ConflictError."""
-    authorize(actor, "records.update")
-    with transaction(actor) as session:
-        company = _locked(company_id)
-        check_version(company, expected_version)
-        clean = _clean(data, company)
-        if "owner_id" in clean:
-            authorize_reassign(actor, company, clean["owner_id"])
-        for name, value in clean.items():
-            setattr(company, name, value)
-        company.updated_by = actor.id
-        session.flush()
-    return company
+    return lifecycle.update_record(
+        _locked, company_id, lambda company: _clean(data, company), actor, expected_version
+    )
 
 
 def archive_company(company_id, actor: Actor, expected_version=None) -> Company:
@@ -118,21 +99,11 @@ def remove_company(company_id, actor: Actor) -> None:
 
 
 def _set_archived(company_id, actor: Actor, when, expected_version) -> Company:
-    with transaction(actor) as session:
-        company = _locked(company_id)
-        authorize_archive(actor, company)
-        check_version(company, expected_version)
-        company.archived_at = when
-        company.updated_by = actor.id
-        session.flush()
-    return company
+    return lifecycle.set_archived(_locked, company_id, actor, when, expected_version)
 
 
 def _locked(company_id) -> Company:
-    company = repo.get_company(company_id, for_update=True)
-    if company is None:
-        raise NotFoundError("company", company_id)
-    return company
+    return lifecycle.locked(repo.get_company, "company", company_id)
 
 
 def check_company_id(value):

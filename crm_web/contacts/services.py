@@ -11,6 +11,7 @@ from crm_web.audit.services import change_since
 from crm_web.companies.services import check_company_id, company_name
 from crm_web.contacts import repository as repo
 from crm_web.contacts.models import Contact
+from crm_web.core import lifecycle
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
@@ -20,8 +21,7 @@ from crm_web.core.errors import (
     ValidationError,
 )
 from crm_web.core.permissions import authorize, authorize_archive, authorize_reassign
-from crm_web.core.repository import check_version
-from crm_web.custom_fields.services import clean_custom_fields
+from crm_web.custom_fields.services import checked_with_custom_fields
 from crm_web.lists import keyset
 
 
@@ -38,14 +38,7 @@ def _clean(data: dict, existing: Contact | None = None) -> dict:
     check.field("phones", v.listed, v.phone, region)
     check.field("company_id", check_company_id)
     check.field("owner_id", check_user_id)
-    # Custom field messages come back together with the others, not after they are fixed.
-    custom = None
-    if creating or "custom_fields" in data:
-        current = existing.custom_fields if existing else None
-        custom = check.collect(clean_custom_fields, "contact", data.get("custom_fields"), current)
-    clean = check.done()
-    if custom is not None:
-        clean["custom_fields"] = custom
+    clean = checked_with_custom_fields(check, "contact", data, existing)
     return clean
 
 
@@ -54,11 +47,7 @@ def create_contact(data: dict, actor: Actor) -> Contact:
     authorize(actor, "records.create")
     clean = _clean(data)
     clean.setdefault("owner_id", owner_id_for(actor))
-    with transaction(actor) as session:
-        contact = Contact(**clean, created_by=actor.id, updated_by=actor.id)
-        session.add(contact)
-        session.flush()
-    return contact
+    return lifecycle.create_record(Contact, clean, actor)
 
 
 def get_contact(contact_id) -> Contact:
@@ -78,18 +67,9 @@ def get_contacts_by_company(company_id) -> list[Contact]:
 
 def update_contact(contact_id, data: dict, actor: Actor, expected_version=None) -> Contact:
     """Change the fields present in `data`; a stale `expected_version` raises ConflictError."""
-    authorize(actor, "records.update")
-    with transaction(actor) as session:
-        contact = _locked(contact_id)
-        check_version(contact, expected_version)
-        clean = _clean(data, contact)
-        if "owner_id" in clean:
-            authorize_reassign(actor, contact, clean["owner_id"])
-        for name, value in clean.items():
-            setattr(contact, name, value)
-        contact.updated_by = actor.id
-        session.flush()
-    return contact
+    return lifecycle.update_record(
+        _locked, contact_id, lambda contact: _clean(data, contact), actor, expected_version
+    )
 
 
 def archive_contact(contact_id, actor: Actor, expected_version=None) -> Contact:
@@ -126,21 +106,11 @@ def remove_contact(contact_id, actor: Actor) -> None:
 
 
 def _set_archived(contact_id, actor: Actor, when, expected_version) -> Contact:
-    with transaction(actor) as session:
-        contact = _locked(contact_id)
-        authorize_archive(actor, contact)
-        check_version(contact, expected_version)
-        contact.archived_at = when
-        contact.updated_by = actor.id
-        session.flush()
-    return contact
+    return lifecycle.set_archived(_locked, contact_id, actor, when, expected_version)
 
 
 def _locked(contact_id) -> Contact:
-    contact = repo.get_contact(contact_id, for_update=True)
-    if contact is None:
-        raise NotFoundError("contact", contact_id)
-    return contact
+    return lifecycle.locked(repo.get_contact, "contact", contact_id)
 
 
 def check_contact_id(value):

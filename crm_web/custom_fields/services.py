@@ -87,6 +87,20 @@ def check_value(definition: CustomFieldDefinition, value):
     return v.boolean(value)
 
 
+def checked_with_custom_fields(check: v.Checker, entity_type: str, data: dict, existing) -> dict:
+    """`check.done()` for a record's input, with its custom fields checked too (all of them on
+    create, `existing` None): their messages come back together with the others', not after
+    those are fixed."""
+    custom = None
+    if existing is None or "custom_fields" in data:
+        current = existing.custom_fields if existing is not None else None
+        custom = check.collect(clean_custom_fields, entity_type, data.get("custom_fields"), current)
+    clean = check.done()
+    if custom is not None:
+        clean["custom_fields"] = custom
+    return clean
+
+
 def clean_custom_fields(entity_type: str, values, existing: dict | None = None) -> dict:
     """Check `values` against the definitions for `entity_type`; returns the record's new
     custom_fields. On update (`existing` given) values merge into it, and None removes a key.

@@ -8,13 +8,13 @@ from crm_web.accounts.services import check_user_id, owner_id_for
 from crm_web.audit.services import change_since
 from crm_web.companies.services import check_company_id, company_name
 from crm_web.contacts.services import get_contact
+from crm_web.core import lifecycle
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
 from crm_web.core.errors import NotFoundError, ValidationError
-from crm_web.core.permissions import authorize, authorize_archive, authorize_reassign
-from crm_web.core.repository import check_version
-from crm_web.custom_fields.services import clean_custom_fields
+from crm_web.core.permissions import authorize
+from crm_web.custom_fields.services import checked_with_custom_fields
 from crm_web.deals import repository as repo
 from crm_web.deals.models import Deal, PipelineStage
 
@@ -44,12 +44,7 @@ def _clean(data: dict, existing: Deal | None = None) -> dict:
     check.field("close_date", v.date)
     check.field("contact_id", v.uuid_value)
     check.field("owner_id", check_user_id)
-    # Custom field messages come back together with the others, not after they are fixed.
-    custom = None
-    if creating or "custom_fields" in data:
-        current = existing.custom_fields if existing else None
-        custom = check.collect(clean_custom_fields, "deal", data.get("custom_fields"), current)
-    clean = check.done()
+    clean = checked_with_custom_fields(check, "deal", data, existing)
 
     if stage is not None:
         clean["stage"] = stage.name
@@ -72,8 +67,6 @@ def _clean(data: dict, existing: Deal | None = None) -> dict:
             raise ValidationError(
                 {"company_id": ["The deal's contact works elsewhere: change or clear it too."]}
             )
-    if custom is not None:
-        clean["custom_fields"] = custom
     return clean
 
 
@@ -89,11 +82,7 @@ def create_deal(data: dict, actor: Actor) -> Deal:
     authorize(actor, "records.create")
     clean = _clean(data)
     clean.setdefault("owner_id", owner_id_for(actor))
-    with transaction(actor) as session:
-        deal = Deal(**clean, created_by=actor.id, updated_by=actor.id)
-        session.add(deal)
-        session.flush()
-    return deal
+    return lifecycle.create_record(Deal, clean, actor)
 
 
 def get_deal(deal_id) -> Deal:
@@ -136,18 +125,9 @@ def list_stages() -> list[PipelineStage]:
 
 def update_deal(deal_id, data: dict, actor: Actor, expected_version=None) -> Deal:
     """Change the fields present in `data`; a stale `expected_version` raises ConflictError."""
-    authorize(actor, "records.update")
-    with transaction(actor) as session:
-        deal = _locked(deal_id)
-        check_version(deal, expected_version)
-        clean = _clean(data, deal)
-        if "owner_id" in clean:
-            authorize_reassign(actor, deal, clean["owner_id"])
-        for name, value in clean.items():
-            setattr(deal, name, value)
-        deal.updated_by = actor.id
-        session.flush()
-    return deal
+    return lifecycle.update_record(
+        _locked, deal_id, lambda deal: _clean(data, deal), actor, expected_version
+    )
 
 
 MISSING_VERSION = "This edit is missing the version it changes; reload the page."
@@ -199,21 +179,11 @@ def unlink_contact(contact_id, actor: Actor) -> None:
 
 
 def _set_archived(deal_id, actor: Actor, when, expected_version) -> Deal:
-    with transaction(actor) as session:
-        deal = _locked(deal_id)
-        authorize_archive(actor, deal)
-        check_version(deal, expected_version)
-        deal.archived_at = when
-        deal.updated_by = actor.id
-        session.flush()
-    return deal
+    return lifecycle.set_archived(_locked, deal_id, actor, when, expected_version)
 
 
 def _locked(deal_id) -> Deal:
-    deal = repo.get_deal(deal_id, for_update=True)
-    if deal is None:
-        raise NotFoundError("deal", deal_id)
-    return deal
+    return lifecycle.locked(repo.get_deal, "deal", deal_id)
 
 
 def move_deal(deal_id, stage: str, actor: Actor, expected_version) -> Deal:

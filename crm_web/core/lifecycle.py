@@ -1,0 +1,58 @@
+"""What the services of every owned, versioned, archivable record (contacts, companies, deals)
+do alike: create, change with the version seen, archive and restore, lock. Each area keeps its
+own rules (what its fields may hold); the steps and checks around them are written once."""
+
+from __future__ import annotations
+
+from crm_web.core.actor import Actor
+from crm_web.core.db import transaction
+from crm_web.core.errors import NotFoundError
+from crm_web.core.permissions import authorize, authorize_archive, authorize_reassign
+from crm_web.core.repository import check_version
+
+
+def create_record(model, clean: dict, actor: Actor):
+    """Insert a `model` with the checked values `clean`, stamped by `actor`."""
+    with transaction(actor) as session:
+        record = model(**clean, created_by=actor.id, updated_by=actor.id)
+        session.add(record)
+        session.flush()
+    return record
+
+
+def update_record(lock, record_id, clean_for, actor: Actor, expected_version=None):
+    """Change a record in one transaction: `lock(record_id)` it, refuse a stale
+    `expected_version` (ConflictError), check the new values with `clean_for(record)`, and
+    refuse an owner change the actor may not make. Editors."""
+    authorize(actor, "records.update")
+    with transaction(actor) as session:
+        record = lock(record_id)
+        check_version(record, expected_version)
+        clean = clean_for(record)
+        if "owner_id" in clean:
+            authorize_reassign(actor, record, clean["owner_id"])
+        for name, value in clean.items():
+            setattr(record, name, value)
+        record.updated_by = actor.id
+        session.flush()
+    return record
+
+
+def set_archived(lock, record_id, actor: Actor, when, expected_version=None):
+    """Archive (`when` a time) or restore (`when` None): its owner, managers and admins."""
+    with transaction(actor) as session:
+        record = lock(record_id)
+        authorize_archive(actor, record)
+        check_version(record, expected_version)
+        record.archived_at = when
+        record.updated_by = actor.id
+        session.flush()
+    return record
+
+
+def locked(get, entity: str, record_id):
+    """`get(record_id, for_update=True)`, or NotFoundError naming `entity`."""
+    record = get(record_id, for_update=True)
+    if record is None:
+        raise NotFoundError(entity, record_id)
+    return record
