@@ -8,12 +8,12 @@ from crm_web.activities import repository as repo
 from crm_web.activities.models import ENTITY_TYPES, TASK_STATUSES, Note, Task
 from crm_web.companies.services import get_company
 from crm_web.contacts.services import get_contact
+from crm_web.core import lifecycle
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
-from crm_web.core.db import db, transaction
+from crm_web.core.db import db
 from crm_web.core.errors import NotFoundError, ValidationError
 from crm_web.core.permissions import authorize
-from crm_web.core.repository import check_version
 from crm_web.deals.services import get_deal
 
 _GETTERS = {"contact": get_contact, "company": get_company, "deal": get_deal}
@@ -68,87 +68,56 @@ def create_task(data: dict, actor: Actor) -> Task:
     authorize(actor, "records.create")
     clean = _clean_task(data, creating=True)
     clean.setdefault("status", "open")
-    with transaction(actor) as session:
-        task = Task(**clean, created_by=actor.id, updated_by=actor.id)
-        session.add(task)
-        session.flush()
-    return task
+    return lifecycle.create_record(Task, clean, actor)
 
 
 def update_task(task_id, data: dict, actor: Actor, expected_version=None) -> Task:
-    authorize(actor, "records.update")
-    with transaction(actor) as session:
-        task = repo.get_task(task_id, for_update=True)
-        if task is None:
-            raise NotFoundError("task", task_id)
-        check_version(task, expected_version)
+    """Change a task (complete it: status "closed"). Editors."""
+
+    def clean_for(_task) -> dict:
         clean = _clean_task(data, creating=False)
         if "status" in clean and clean["status"] is None:
             raise ValidationError({"status": ["This field is required."]})
-        for name, value in clean.items():
-            setattr(task, name, value)
-        task.updated_by = actor.id
-        session.flush()
-    return task
+        return clean
+
+    return lifecycle.update_record(_locked_task, task_id, clean_for, actor, expected_version)
 
 
 def delete_task(task_id, actor: Actor) -> None:
-    authorize(actor, "records.update")
-    with transaction(actor) as session:
-        task = repo.get_task(task_id, for_update=True)
-        if task is None:
-            raise NotFoundError("task", task_id)
-        session.delete(task)
-        session.flush()
+    lifecycle.delete_record(_locked_task, task_id, actor)
 
 
 def get_task(task_id) -> Task:
-    task = repo.get_task(task_id)
-    if task is None:
-        raise NotFoundError("task", task_id)
-    return task
+    return lifecycle.found(repo.get_task(task_id), "task", task_id)
+
+
+def _locked_task(task_id) -> Task:
+    return lifecycle.locked(repo.get_task, "task", task_id)
 
 
 def create_note(data: dict, actor: Actor) -> Note:
     """Add a note to a contact, company or deal. Editors."""
     authorize(actor, "records.create")
-    clean = _clean_note(data, creating=True)
-    with transaction(actor) as session:
-        note = Note(**clean, created_by=actor.id, updated_by=actor.id)
-        session.add(note)
-        session.flush()
-    return note
+    return lifecycle.create_record(Note, _clean_note(data, creating=True), actor)
 
 
 def update_note(note_id, data: dict, actor: Actor, expected_version=None) -> Note:
-    authorize(actor, "records.update")
-    with transaction(actor) as session:
-        note = repo.get_note(note_id, for_update=True)
-        if note is None:
-            raise NotFoundError("note", note_id)
-        check_version(note, expected_version)
-        for name, value in _clean_note(data, creating=False).items():
-            setattr(note, name, value)
-        note.updated_by = actor.id
-        session.flush()
-    return note
+    """Change a note's text. Editors."""
+    return lifecycle.update_record(
+        _locked_note, note_id, lambda _note: _clean_note(data, False), actor, expected_version
+    )
 
 
 def delete_note(note_id, actor: Actor) -> None:
-    authorize(actor, "records.update")
-    with transaction(actor) as session:
-        note = repo.get_note(note_id, for_update=True)
-        if note is None:
-            raise NotFoundError("note", note_id)
-        session.delete(note)
-        session.flush()
+    lifecycle.delete_record(_locked_note, note_id, actor)
 
 
 def get_note(note_id) -> Note:
-    note = repo.get_note(note_id)
-    if note is None:
-        raise NotFoundError("note", note_id)
-    return note
+    return lifecycle.found(repo.get_note(note_id), "note", note_id)
+
+
+def _locked_note(note_id) -> Note:
+    return lifecycle.locked(repo.get_note, "note", note_id)
 
 
 def tasks_for(entity_type: str, entity_id) -> list[Task]:

@@ -59,10 +59,7 @@ def create_company(data: dict, actor: Actor) -> Company:
 
 
 def get_company(company_id) -> Company:
-    company = repo.get_company(company_id)
-    if company is None:
-        raise NotFoundError("company", company_id)
-    return company
+    return lifecycle.found(repo.get_company(company_id), "company", company_id)
 
 
 def list_companies(filters: dict | None = None, limit: int = 50, offset: int = 0) -> list[Company]:
@@ -92,10 +89,7 @@ def lock_company(company_id) -> Company:
 def remove_company(company_id, actor: Actor) -> None:
     """Delete the company row alone. Only records.operations.delete_company calls it, after
     removing what hangs on the company (deals, tasks, notes, links from contacts). Admins only."""
-    authorize(actor, "records.purge")
-    with transaction(actor) as session:
-        session.delete(_locked(company_id))
-        session.flush()
+    lifecycle.delete_record(_locked, company_id, actor, "records.purge")
 
 
 def _set_archived(company_id, actor: Actor, when, expected_version) -> Company:

@@ -51,10 +51,7 @@ def create_contact(data: dict, actor: Actor) -> Contact:
 
 
 def get_contact(contact_id) -> Contact:
-    contact = repo.get_contact(contact_id)
-    if contact is None:
-        raise NotFoundError("contact", contact_id)
-    return contact
+    return lifecycle.found(repo.get_contact(contact_id), "contact", contact_id)
 
 
 def list_contacts(filters: dict | None = None, limit: int = 50, offset: int = 0) -> list[Contact]:
@@ -99,10 +96,7 @@ def lock_contact(contact_id) -> Contact:
 def remove_contact(contact_id, actor: Actor) -> None:
     """Delete the contact row alone. Only records.operations.delete_contact calls it, after
     removing what hangs on the contact (tasks, notes, links from deals). Admins only."""
-    authorize(actor, "records.purge")
-    with transaction(actor) as session:
-        session.delete(_locked(contact_id))
-        session.flush()
+    lifecycle.delete_record(_locked, contact_id, actor, "records.purge")
 
 
 def _set_archived(contact_id, actor: Actor, when, expected_version) -> Contact:

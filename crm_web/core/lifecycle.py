@@ -50,9 +50,22 @@ def set_archived(lock, record_id, actor: Actor, when, expected_version=None):
     return record
 
 
-def locked(get, entity: str, record_id):
-    """`get(record_id, for_update=True)`, or NotFoundError naming `entity`."""
-    record = get(record_id, for_update=True)
+def delete_record(lock, record_id, actor: Actor, action: str = "records.update") -> None:
+    """Delete a record for good, alone (whatever hangs on it is the caller's): `action` says
+    who may."""
+    authorize(actor, action)
+    with transaction(actor) as session:
+        session.delete(lock(record_id))
+        session.flush()
+
+
+def found(record, entity: str, record_id):
+    """`record`, or NotFoundError naming `entity` when there is none."""
     if record is None:
         raise NotFoundError(entity, record_id)
     return record
+
+
+def locked(get, entity: str, record_id):
+    """`get(record_id, for_update=True)`, or NotFoundError naming `entity`."""
+    return found(get(record_id, for_update=True), entity, record_id)

@@ -86,10 +86,7 @@ def create_deal(data: dict, actor: Actor) -> Deal:
 
 
 def get_deal(deal_id) -> Deal:
-    deal = repo.get_deal(deal_id)
-    if deal is None:
-        raise NotFoundError("deal", deal_id)
-    return deal
+    return lifecycle.found(repo.get_deal(deal_id), "deal", deal_id)
 
 
 def list_deals(filters: dict | None = None, limit: int = 50, offset: int = 0) -> list[Deal]:
