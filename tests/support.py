@@ -109,3 +109,21 @@ def make_note(entity_type: str, entity_id, by: Actor = ADMIN, **overrides):
 
     data = {"content": "Met at the fair", "entity_type": entity_type, "entity_id": entity_id}
     return create_note({**data, **overrides}, by)
+
+
+@contextmanager
+def counted():
+    """The SQL statements run inside the block (a page's query count is part of its speed)."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = db.session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -261,6 +261,18 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def committed(app, make):
+    """Run `make()` in an app context and commit (the live server is another thread), leaving
+    no session behind; what `make` returns comes back."""
+    from crm_web.core.db import db
+
+    with app.app_context():
+        result = make()
+        db.session.commit()  # for a `make` that changes rows directly, not through a service
+        db.session.remove()
+    return result
+
+
 def committed_user(app, role="rep", **fields):
     """tests.support.make_user, committed: the live server is another thread. The user comes
     back detached, its columns loaded (email, name, id)."""

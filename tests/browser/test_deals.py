@@ -8,18 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import committed_user, login, screenshot
+from tests.browser.conftest import committed, committed_user, login, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def _committed(app, make):
-    from crm_web.core.db import db
-
-    with app.app_context():
-        result = make()
-        db.session.remove()
-    return result
 
 
 def _companies(app):
@@ -32,14 +23,14 @@ def _companies(app):
         make_contact(company_id=pied.id, first_name="Richard", last_name="Hendricks")
         return str(hooli.id), str(pied.id)
 
-    return _committed(app, make)
+    return committed(app, make)
 
 
 def _rows(app):
     from crm_web.activities.models import Task
     from crm_web.deals.models import Deal
 
-    return _committed(app, lambda: (Deal.query.count(), Task.query.count()))
+    return committed(app, lambda: (Deal.query.count(), Task.query.count()))
 
 
 def test_an_invalid_follow_up_task_saves_nothing_and_says_why(app, page):
@@ -87,7 +78,7 @@ def test_click_to_edit_fields_on_the_record(app, page):
     from tests.support import ADMIN, make_deal
 
     hooli, _ = _companies(app)
-    deal_id = _committed(app, lambda: str(make_deal(title="Hooli box", company_id=hooli).id))
+    deal_id = committed(app, lambda: str(make_deal(title="Hooli box", company_id=hooli).id))
     committed_user(app, email="rep@example.com", name="Robin Rep")
     login(page, "rep@example.com")
     page.goto(f"/deals/{deal_id}")
@@ -129,7 +120,7 @@ def test_click_to_edit_fields_on_the_record(app, page):
     # The click only sends the request: the editor must have read the version before the other
     # save commits, or it opens on the new version and there is nothing to conflict with.
     expect(title.locator("input[name=value]")).to_have_value("Hooli box")
-    _committed(app, lambda: update_deal(deal_id, {"title": "Hooli server"}, ADMIN))
+    committed(app, lambda: update_deal(deal_id, {"title": "Hooli server"}, ADMIN))
     title.locator("input[name=value]").fill("Hooli appliance")
     title.locator("input[name=value]").press("Enter")
     expect(title).to_have_class(re.compile("ie-conflict"))
@@ -148,7 +139,7 @@ def test_an_editor_returned_with_an_error_accepts_enter_at_once(app, page):
     from tests.support import make_deal
 
     hooli, _ = _companies(app)
-    deal_id = _committed(app, lambda: str(make_deal(title="Hooli box", company_id=hooli).id))
+    deal_id = committed(app, lambda: str(make_deal(title="Hooli box", company_id=hooli).id))
     committed_user(app, email="rep@example.com", name="Robin Rep")
     login(page, "rep@example.com")
     page.goto(f"/deals/{deal_id}")
@@ -180,7 +171,7 @@ def test_list_and_stage_admin_pages(app, page):
             make_deal(title=f"Hooli {n}", company_id=hooli, stage="Lead")
         make_deal(title="Pied deal", company_id=pied, stage="Won")
 
-    _committed(app, make)
+    committed(app, make)
     committed_user(app, "admin", email="admin@example.com", name="Ada Admin")
     login(page, "admin@example.com")
     page.goto("/deals")
@@ -207,7 +198,7 @@ def test_changing_the_stage_on_the_record_updates_the_probability_shown(app, pag
     from tests.support import make_deal
 
     hooli, _ = _companies(app)
-    deal_id = _committed(app, lambda: str(make_deal(title="Box", company_id=hooli).id))
+    deal_id = committed(app, lambda: str(make_deal(title="Box", company_id=hooli).id))
     committed_user(app, email="rep@example.com", name="Robin Rep")
     login(page, "rep@example.com")
     page.goto(f"/deals/{deal_id}")
@@ -233,7 +224,7 @@ def test_an_archived_deal_is_found_with_the_archived_filter_and_restored(app, pa
         make_deal(title="Other deal", company_id=hooli, owner_id=owner)
         return str(make_deal(title="Shelved box", company_id=hooli, owner_id=owner).id)
 
-    deal_id = _committed(app, make)
+    deal_id = committed(app, make)
     login(page, "rep@example.com")
     page.goto(f"/deals/{deal_id}")
     page.get_by_role("button", name="Archive").click()

@@ -11,21 +11,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
-from tests.browser.conftest import committed_user, login, screenshot
+from tests.browser.conftest import committed, committed_user, login, screenshot
 
 pytestmark = pytest.mark.browser
 
 LONG_AGO = datetime(2020, 1, 2, 3, 4, tzinfo=UTC)
-
-
-def _committed(app, make):
-    from crm_web.core.db import db
-
-    with app.app_context():
-        result = make()
-        db.session.commit()
-        db.session.remove()
-    return result
 
 
 def _last_updated_long_ago(app, model, record_id):
@@ -35,7 +25,7 @@ def _last_updated_long_ago(app, model, record_id):
     def make():
         db.session.execute(update(model).where(model.id == record_id).values(updated_at=LONG_AGO))
 
-    _committed(app, make)
+    committed(app, make)
 
 
 def _mark_page(page):
@@ -51,7 +41,7 @@ def test_a_deal_page_has_a_breadcrumb_pencils_and_its_heading_follows_a_save(app
     from crm_web.deals.models import Deal
     from tests.support import make_deal
 
-    deal_id = _committed(app, lambda: str(make_deal(title="Hooli box").id))
+    deal_id = committed(app, lambda: str(make_deal(title="Hooli box").id))
     _last_updated_long_ago(app, Deal, deal_id)
     committed_user(app, email="rep@example.com", name="Robin Rep")
     login(page, "rep@example.com")
@@ -102,7 +92,7 @@ def test_a_contact_page_shows_the_new_name_in_its_heading_without_a_reload(app, 
         hooli = make_company(name="Hooli")
         return str(make_contact(company_id=hooli.id, first_name="Ada", last_name="Lovelace").id)
 
-    contact_id = _committed(app, make)
+    contact_id = committed(app, make)
     _last_updated_long_ago(app, Contact, contact_id)
     committed_user(app, email="rep@example.com", name="Robin Rep")
     login(page, "rep@example.com")
@@ -131,7 +121,7 @@ def test_a_company_page_heading_follows_a_save_and_add_a_contact_chooses_it(app,
     from crm_web.companies.models import Company
     from tests.support import make_company
 
-    company_id = _committed(app, lambda: str(make_company(name="Initech").id))
+    company_id = committed(app, lambda: str(make_company(name="Initech").id))
     _last_updated_long_ago(app, Company, company_id)
     committed_user(app, email="rep@example.com", name="Robin Rep")
     login(page, "rep@example.com")

@@ -3,25 +3,16 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import committed_user, login, screenshot
+from tests.browser.conftest import committed, committed_user, login, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def _committed(app, make):
-    from crm_web.core.db import db
-
-    with app.app_context():
-        result = make()
-        db.session.remove()
-    return result
 
 
 def _contact(app, **fields):
     from tests.support import make_contact
 
     fields = {"first_name": "Ada", "last_name": "Lovelace", **fields}
-    return _committed(app, lambda: str(make_contact(**fields).id))
+    return committed(app, lambda: str(make_contact(**fields).id))
 
 
 def _deal(app):
@@ -31,7 +22,7 @@ def _deal(app):
         company = make_company(name="Hooli")
         return str(make_deal(title="Box licence", company_id=company.id).id)
 
-    return _committed(app, make)
+    return committed(app, make)
 
 
 def test_a_viewer_reads_the_contact_list_and_page_without_offers_to_change_them(app, page):

@@ -1,27 +1,8 @@
 """No N+1: the number of SQL statements a list page runs does not grow with its rows."""
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
-from crm_web.core.db import db
-from tests.support import make_company, make_contact, sign_in
-
-
-@contextmanager
-def counted():
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = db.session.get_bind().engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from tests.support import counted, make_company, make_contact, sign_in
 
 
 def _fill(n, start):

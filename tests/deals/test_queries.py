@@ -2,30 +2,14 @@
 and the list's and board's page queries are served by the indexes of migration 0004."""
 
 import uuid
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from crm_web.core.db import db
 from crm_web.deals import repository as repo
 from tests.plans import cursors_to_check, plan_of, read_in_order, sorts, tree
-from tests.support import make_company, make_deal, sign_in
-
-
-@contextmanager
-def counted():
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = db.session.get_bind().engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from tests.support import counted, make_company, make_deal, sign_in
 
 
 def _fill(start, end, owner_id):
