@@ -5,7 +5,7 @@ notes, search across records) before its endpoints do. Areas appear as their blu
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -109,7 +109,7 @@ def test_the_home_page_promises_only_what_works(app, client, role):
 
 def test_a_rep_sees_their_own_deals_closing_soonest(client):
     me, colleague = make_user("rep"), make_user("rep", name="Cole League")
-    today = date.today()
+    today = datetime.now(UTC).date()  # the user has no time zone yet: their day is UTC's
     make_deal(
         me.as_actor(), title="Later deal", close_date=(today + timedelta(days=20)).isoformat()
     )

@@ -1,6 +1,6 @@
 """A new user's browser time zone is stored, and pages then show times in it; the home page."""
 
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,8 +23,11 @@ def _records(app, user):
         me = get_user(user.id).as_actor()
         contact = create_contact({"first_name": "Grace", "last_name": "Hopper"}, me)
         company = create_company({"name": "Initech"}, me)
-        soon = (date.today() + timedelta(days=3)).isoformat()
-        later = (date.today() + timedelta(days=20)).isoformat()
+        # Close dates are calendar days, counted from today where the user is (Tokyo): near
+        # midnight UTC, Tokyo is already a day ahead of the server.
+        today = datetime.now(ZoneInfo("Asia/Tokyo")).date()
+        soon = (today + timedelta(days=3)).isoformat()
+        later = (today + timedelta(days=20)).isoformat()
         for title, close in (("Renewal 2027", soon), ("Big rollout", later)):
             create_deal(
                 {
