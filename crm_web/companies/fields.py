@@ -5,7 +5,7 @@ parts are fields of their own, stored together in `address`."""
 from __future__ import annotations
 
 from crm_web.core import validation as v
-from crm_web.core.forms import Field, phone
+from crm_web.core.forms import Field, owner_field, phone
 
 # Suggested in the industry input (a <datalist>): any other text is accepted too.
 INDUSTRIES = (
@@ -58,15 +58,7 @@ FIELDS = {
         Field("state", "State", "address", checks=(ADDRESS,)),
         Field("postal_code", "Postal code", "address", checks=(ADDRESS,)),
         Field("country", "Country", "address", checks=(ADDRESS,), column=True, sort="country"),
-        Field(
-            "owner_id",
-            "Owner",
-            "owner",
-            checks=(v.uuid_value,),
-            column=True,
-            sort="owner",
-            empty="Unassigned",
-        ),
+        owner_field(sort="owner"),
     )
 }
 LIST_FIELDS = tuple(field for field in FIELDS.values() if field.column)

@@ -5,7 +5,7 @@ field: a column (models.py + a migration), the service's check, and a line here.
 from __future__ import annotations
 
 from crm_web.core import validation as v
-from crm_web.core.forms import Field, phone
+from crm_web.core.forms import Field, owner_field, phone
 
 FIELDS = {
     field.name: field
@@ -53,15 +53,7 @@ FIELDS = {
             placeholder="+1 415 555 0100",
             item="Phone",
         ),
-        Field(
-            "owner_id",
-            "Owner",
-            "owner",
-            checks=(v.uuid_value,),
-            column=True,
-            sort="owner",
-            empty="Unassigned",
-        ),
+        owner_field(sort="owner"),
     )
 }
 LIST_FIELDS = tuple(field for field in FIELDS.values() if field.column)

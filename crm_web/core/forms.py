@@ -120,6 +120,19 @@ class Field:
         return field_class(self.label, validators, render_kw={"type": self.input_type})
 
 
+def owner_field(**changes) -> Field:
+    """The owner of a contact, company or deal (the user responsible), as each area lists it."""
+    return Field(
+        "owner_id",
+        "Owner",
+        "owner",
+        checks=(v.uuid_value,),
+        column=True,
+        empty="Unassigned",
+        **changes,
+    )
+
+
 def list_columns(fields, *more) -> list[tuple[str, str]]:
     """The list's header: (sort key, label) per column field, then `more` such pairs."""
     return [(field.sort, field.label) for field in fields if field.column] + list(more)

@@ -7,7 +7,7 @@ display in templates/deals/_macros.html: "company" the company picker, "contact"
 from __future__ import annotations
 
 from crm_web.core import validation as v
-from crm_web.core.forms import Field
+from crm_web.core.forms import Field, owner_field
 
 FIELDS = {
     field.name: field
@@ -63,15 +63,7 @@ FIELDS = {
             input_type="date",
         ),
         # A new deal belongs to whoever creates it; the record page reassigns it.
-        Field(
-            "owner_id",
-            "Owner",
-            "owner",
-            checks=(v.uuid_value,),
-            column=True,
-            create=False,
-            empty="Unassigned",
-        ),
+        owner_field(create=False),
     )
 }
 LIST_FIELDS = tuple(field for field in FIELDS.values() if field.column)
