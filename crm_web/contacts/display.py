@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from crm_web.contacts.fields import FIELDS, LIST_FIELDS
 from crm_web.core.dates import time_html, user_zone
-from crm_web.core.display import readable_phone
+from crm_web.core.display import editable_span, readable_phone
 from crm_web.core.permissions import RecordRights
 
 MUTED = '<span class="muted">{}</span>'
@@ -83,17 +83,14 @@ def _display(contact_id: str, contact, field, compact, base, company_root, edita
     suffix, query = ("-c", "?compact=1&") if compact else ("", "?")
     name = field.name
     inner = _inner(contact, field, compact, company_root)
+    element_id = f"contact-{contact_id}-{name}{suffix}"
     if not editable:
         # Read-only (a viewer, or an owner the user may not change): plain text, not a button.
-        return f'<span class="ie-display" id="contact-{contact_id}-{name}{suffix}">{inner}</span>'
-    label = escape(f"{field.label}: {_text(contact, field)}, edit")
-    # hx-target="this": a list cell is inside the bulk form, whose target (the whole list) it
-    # would inherit, and the editor would replace the list. seen=: the version this was drawn
-    # from, so the editor can say what changed since.
-    return (
-        f'<span class="ie-display" id="contact-{contact_id}-{name}{suffix}" tabindex="0" '
-        f'role="button" aria-label="{label}" hx-get="{base}/fields/{name}/edit{query}seen={contact.version}" '
-        f'hx-target="this" hx-swap="outerHTML">{inner}</span>'
+        return editable_span(element_id, inner, None, "")
+    # seen=: the version this was drawn from, so the editor can say what changed since.
+    edit_url = f"{base}/fields/{name}/edit{query}seen={contact.version}"
+    return editable_span(
+        element_id, inner, edit_url, f"{field.label}: {_text(contact, field)}, edit"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from html import escape
 
 import phonenumbers
 
@@ -18,3 +19,26 @@ def readable_phone(value: str | None) -> str:
     except phonenumbers.NumberParseException:
         return value
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def editable_span(element_id: str, inner: str, edit_url: str | None, label: str) -> str:
+    """A field's click-to-edit display (templates/_macros/fields.html writes the same markup).
+    Read-only (`edit_url` None): plain text. Editable: the value itself is the button ("First
+    name: Ada, edit"), unless it holds a link (mailto:, tel:, the company): a button may not
+    hold a link, so such a value sits beside its own ✎ button, and a click elsewhere on the
+    value still opens the editor. hx-target="this": a list cell is inside the bulk form, whose
+    target (the whole list) it would inherit. `element_id`, `inner`, `edit_url` are HTML-safe;
+    `label` is escaped here."""
+    if edit_url is None:
+        return f'<span class="ie-display" id="{element_id}">{inner}</span>'
+    label = escape(label)
+    request = f'hx-get="{edit_url}" hx-target="this" hx-swap="outerHTML"'
+    if "<a " in inner:
+        return (
+            f'<span class="ie-display ie-linked" id="{element_id}" {request}>{inner}'
+            f'<button type="button" class="ie-edit" aria-label="{label}"></button></span>'
+        )
+    return (
+        f'<span class="ie-display" id="{element_id}" tabindex="0" role="button" '
+        f'aria-label="{label}" {request}>{inner}</span>'
+    )

@@ -107,8 +107,11 @@ def test_click_to_edit_fields_on_the_record(app, page):
 
     # The company is picked by searching, and choosing it saves.
     company = _field(page, deal_id, "company_id")
-    company.focus()  # (a click on its name would do too; its "Open" link opens the company)
-    company.press("Enter")
+    # Its name is a link to the company; its own ✎ button opens the editor.
+    expect(company.get_by_role("link", name="Hooli")).to_be_visible()
+    pencil = company.get_by_role("button", name="Company: Hooli, edit")
+    pencil.focus()
+    pencil.press("Enter")
     company.locator(".picker-search").fill("")
     company.locator(".picker-search").press_sequentially("pied")
     page.get_by_role("option", name="Pied Piper").click()

@@ -148,3 +148,34 @@ def test_a_company_page_heading_follows_a_save_and_add_a_contact_chooses_it(app,
     page.get_by_role("button", name="Create contact").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Peter Gibbons")
     expect(page.locator("main").get_by_role("link", name="Initrode")).to_have_count(1)
+
+
+def test_a_value_that_is_a_link_opens_its_record_and_its_pencil_edits_it(app, page):
+    """A value holding a link (the company, a phone) is not itself a button: the link opens the
+    record, its own ✎ button opens the editor, by keyboard as by mouse."""
+    from tests.support import make_company, make_contact
+
+    def make():
+        hooli = make_company(name="Hooli")
+        contact = make_contact(company_id=hooli.id, phones=["+14155550101"])
+        return str(hooli.id), str(contact.id)
+
+    company_id, contact_id = committed(app, make)
+    committed_user(app, email="rep@example.com", name="Robin Rep")
+    login(page, "rep@example.com")
+    page.goto(f"/contacts/{contact_id}")
+    expect(page.get_by_role("link", name="+1 415-555-0101")).to_have_attribute(
+        "href", "tel:+14155550101"
+    )
+    pencil = page.get_by_role("button", name="Company: Hooli, edit")
+    pencil.focus()
+    page.keyboard.press("Enter")
+    picker = page.get_by_role("searchbox", name="Company")
+    expect(picker).to_be_focused()
+    picker.press("Escape")
+    expect(pencil).to_be_visible()
+    screenshot(page, "contact-linked-values")
+
+    page.locator("main").get_by_role("link", name="Hooli").click()
+    page.wait_for_url(f"**/companies/{company_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hooli")
