@@ -28,7 +28,11 @@ from tests.support import (
     make_user,
 )
 
-SOURCE, COPY = "crm_web_backup_source", "crm_web_backup_restored"
+
+def _scratch_names(app) -> tuple[str, str]:
+    """Beside the test database, named after it (parallel suites use their own)."""
+    base = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+    return f"{base}_backup_source", f"{base}_backup_restored"
 
 
 def _url(app, database: str) -> str:
@@ -39,15 +43,20 @@ def _url(app, database: str) -> str:
     )
 
 
-def _recreate(app, database: str) -> str:
-    """A new empty database on the test server; its URL."""
+def _recreate(app, database: str, *, create: bool = True) -> str:
+    """A new empty database on the test server (or none: create=False); its URL."""
     admin = tool.Target.from_url(_url(app, "postgres"))
     with psycopg.connect(
         admin.conninfo, autocommit=True, password=admin.env.get("PGPASSWORD")
     ) as c:
         c.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        c.execute(f'CREATE DATABASE "{database}"')
+        if create:
+            c.execute(f'CREATE DATABASE "{database}"')
     return _url(app, database)
+
+
+def _copy(app) -> str:
+    return _recreate(app, _scratch_names(app)[1])
 
 
 def _seed() -> None:
@@ -80,14 +89,16 @@ def _seed() -> None:
 def source(app):
     """A committed, seeded database of its own (the test session's changes are never
     committed, so pg_dump could not see them)."""
-    url = _recreate(app, SOURCE)
+    url = _recreate(app, _scratch_names(app)[0])
     seeded = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
     with seeded.app_context():
         upgrade()
         _seed()
         db.session.remove()
         db.engine.dispose()
-    return url
+    yield url
+    for name in _scratch_names(app):
+        _recreate(app, name, create=False)
 
 
 def _rows(url: str) -> dict[str, list[str]]:
@@ -112,7 +123,7 @@ def test_a_seeded_database_comes_back_row_for_row(app, source, tmp_path):
     assert archive.exists() and said[0].startswith("Backed up ")
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600  # it holds password hashes
 
-    restored = _recreate(app, COPY)
+    restored = _copy(app)
     report = tool.restore(restored, archive, echo=said.append)
 
     assert report.ok, "\n".join(report.lines())
@@ -168,7 +179,7 @@ def test_a_truncated_archive_restores_nothing(app, source, tmp_path):
     whole = tool.backup(source, tmp_path / "whole.dump", echo=lambda _: None).read_bytes()
     cut = tmp_path / "cut.dump"
     cut.write_bytes(whole[: len(whole) * 2 // 3])
-    target = _recreate(app, COPY)
+    target = _copy(app)
 
     with pytest.raises(tool.BackupError, match="nothing was restored|not a readable"):
         tool.restore(target, cut, echo=lambda _: None)
@@ -213,7 +224,7 @@ def _no_server_binaries():
 def test_verify_fails_when_a_sequence_lags_behind_its_table(app, source, tmp_path):
     """What a hand-made restore can get wrong: the audit log's seq would hand out used values."""
     archive = tool.backup(source, tmp_path / "crm.dump", echo=lambda _: None)
-    copy = _recreate(app, COPY)
+    copy = _copy(app)
     tool.restore(copy, archive, echo=lambda _: None)
     with create_engine(copy, poolclass=NullPool).begin() as conn:
         conn.execute(text("SELECT setval(pg_get_serial_sequence('audit_logs', 'seq'), 1)"))
@@ -229,7 +240,7 @@ def test_verify_fails_when_a_sequence_lags_behind_its_table(app, source, tmp_pat
 
 def test_verify_fails_on_history_written_after_a_delete(app, source, tmp_path):
     archive = tool.backup(source, tmp_path / "crm.dump", echo=lambda _: None)
-    copy = _recreate(app, COPY)
+    copy = _copy(app)
     tool.restore(copy, archive, echo=lambda _: None)
     with create_engine(copy, poolclass=NullPool).begin() as conn:
         conn.execute(
