@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from crm_web.accounts.services import create_user
 from crm_web.core.actor import ROLES, SYSTEM
@@ -44,6 +44,60 @@ def seed_demo_command(contacts: int, companies: int, seed: int) -> None:
     from crm_web.tools.demo import seed_demo
 
     seed_demo(contacts, companies, seed, echo=click.echo)
+
+
+def _database_url() -> str:
+    return current_app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+def _report(report) -> None:
+    """Print what verify found; exit 1 when a check failed."""
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        click.echo("Verification FAILED: see the FAIL lines above.", err=True)
+        raise SystemExit(1)
+    click.echo("Verified: every check passed.")
+
+
+@crm.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+def backup_command(file: str) -> None:
+    """Write a consistent pg_dump archive (custom format) of the database to FILE (a new file)."""
+    # Imported here, when the command runs: the app never loads crm_web.tools at start-up.
+    from crm_web.tools.backup import BackupError, backup
+
+    try:
+        backup(_database_url(), file, echo=click.echo)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@crm.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+def restore_command(file: str) -> None:
+    """Restore FILE (made by `crm backup`) into the empty database, then verify it."""
+    # Imported here, when the command runs (see backup_command).
+    from crm_web.tools.backup import BackupError, restore
+
+    try:
+        report = restore(_database_url(), file, echo=click.echo)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _report(report)
+
+
+@crm.command("verify")
+def verify_command() -> None:
+    """Count every table's rows and check the audit log's integrity; exit 1 if a check fails."""
+    # Imported here, when the command runs (see backup_command).
+    from crm_web.tools.backup import BackupError, verify
+
+    try:
+        report = verify(_database_url())
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _report(report)
 
 
 def init_app(app: Flask) -> None:
