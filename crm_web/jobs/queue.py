@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ class Job:
 
 # Every task of the product, by name: the `crm worker` of any app runs all of them.
 JOBS: dict[str, Job] = {}
+_opening = threading.Lock()
 
 
 def job(name: str, *, cron: str | None = None, **options):
@@ -56,7 +58,7 @@ def queue_of(flask_app: Flask) -> procrastinate.App:
     queue = flask_app.extensions.get("jobs")
     if queue is None:
         queue = procrastinate.App(
-            connector=procrastinate.PsycopgConnector(conninfo=conninfo(flask_app))
+            connector=procrastinate.PsycopgConnector(conninfo=conninfo(flask_app), min_size=1)
         )
         for entry in JOBS.values():
             task = queue.task(name=entry.name, pass_context=True, **entry.options)(entry.function)
@@ -68,7 +70,14 @@ def queue_of(flask_app: Flask) -> procrastinate.App:
 
 def defer(name: str, **arguments) -> int:
     """Queue the task `name` with keyword `arguments` (JSON values); returns the job id."""
-    return queue_of(current_app).configure_task(name).defer(**arguments)
+    flask_app = current_app._get_current_object()
+    queue = queue_of(flask_app)
+    with _opening:
+        if not flask_app.extensions.get("jobs_open"):
+            # The web's side of the queue: a small pool of its own, opened on the first defer.
+            queue.open()
+            flask_app.extensions["jobs_open"] = True
+    return queue.configure_task(name).defer(**arguments)
 
 
 def _in_app_context(flask_app: Flask):
