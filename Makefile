@@ -17,10 +17,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Serve http://127.0.0.1:5000 on the embedded PostgreSQL (or DATABASE_URL when set).
+## Serve http://127.0.0.1:5000 on the embedded PostgreSQL (or DATABASE_URL when set), with a
+## job worker beside it; Ctrl-C stops both.
 run: install
 	$(FLASK) db upgrade
-	CRM_ENV=$${CRM_ENV:-development} $(FLASK) run --host 127.0.0.1 --port 5000
+	@export CRM_ENV=$${CRM_ENV:-development}; \
+	$(FLASK) crm worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' INT TERM EXIT; \
+	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## The whole suite, on the embedded PostgreSQL unless TEST_DATABASE_URL is set.
 test: install

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from crm_web.accounts.services import create_user
 from crm_web.core.actor import ROLES, SYSTEM
 from crm_web.core.errors import ValidationError
+from crm_web.jobs.queue import run_worker
 
 crm = click.Group("crm", help="crm_web administration.")
 
@@ -98,6 +99,17 @@ def verify_command() -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     _report(report)
+
+
+@crm.command("worker")
+@click.option("--concurrency", default=1, show_default=True, type=click.IntRange(1))
+@click.option("--queue", "queues", multiple=True, help="Only these queues (default: all).")
+@click.option("--once", is_flag=True, help="Run the queued jobs, then stop.")
+def worker_command(concurrency: int, queues: tuple[str, ...], once: bool) -> None:
+    """Run background jobs (imports, retention) until stopped with Ctrl-C or SIGTERM."""
+    run_worker(
+        current_app._get_current_object(), once=once, concurrency=concurrency, queues=list(queues)
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -15,7 +15,7 @@ class ConfigError(RuntimeError):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
-def _int_setting(environ, name: str, default: int, minimum: int = 1) -> int:
+def _int_setting(environ, name: str, default: int | None, minimum: int = 1) -> int | None:
     raw = environ.get(name)
     if raw in (None, ""):
         return default
@@ -93,6 +93,11 @@ def load_settings(environ, instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": environ.get("CRM_SECURE_COOKIES", "").lower()
         in ("1", "true", "yes"),
         "SESSION_IDLE_MINUTES": _int_setting(environ, "CRM_SESSION_IDLE_MINUTES", 480),
+        # A worker silent this long is taken for dead and its running job is queued again.
+        "JOBS_STALLED_SECONDS": _int_setting(environ, "CRM_JOBS_STALLED_SECONDS", 30),
+        # Retention (the daily job in records/retention.py): unset keeps everything.
+        "RETENTION_ARCHIVED_DAYS": _int_setting(environ, "CRM_RETENTION_ARCHIVED_DAYS", None),
+        "RETENTION_AUDIT_DAYS": _int_setting(environ, "CRM_RETENTION_AUDIT_DAYS", None),
         # Public origins (scheme://host[:port]) accepted on unsafe requests besides the request's
         # own, e.g. https://crm.example.com when a proxy terminates TLS.
         "TRUSTED_ORIGINS": tuple(

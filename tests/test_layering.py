@@ -14,11 +14,13 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "crm_web"
 
-# Lowest first. Plumbing (core, keyset pagination, settings) is below every area; records
+# Lowest first. Plumbing (core, keyset pagination, settings) is below every area; jobs (the
+# queue and batched jobs) knows only core: tasks are registered by the modules above; records
 # holds what spans areas (record pages, cascading operations); the app wires it all together;
 # tools (demo data, the bench) sit on top and are never imported by the app.
 ORDER = (
     "core",
+    "jobs",
     "accounts",
     "audit",
     "custom_fields",

@@ -1,7 +1,7 @@
 from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 
 from crm_web.accounts.models import User
 from crm_web.audit.models import AuditLog
@@ -64,3 +64,15 @@ def _of_entity(entity_type: str, entity_id):
 
 def history_of_user(user_id: str, limit: int = 500) -> list[AuditLog]:
     return _latest_in_order(AuditLog.user_id == str(user_id), limit)
+
+
+def entries_before(cutoff, after_seq, limit: int) -> list[int]:
+    """The `seq`s of audit entries written before `cutoff`, in order, after `after_seq`."""
+    query = select(AuditLog.seq).where(AuditLog.timestamp < cutoff).order_by(AuditLog.seq)
+    if after_seq is not None:
+        query = query.where(AuditLog.seq > after_seq)
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def delete_entries(seqs: list[int]) -> int:
+    return db.session.execute(delete(AuditLog).where(AuditLog.seq.in_(seqs))).rowcount

@@ -73,3 +73,15 @@ def _part(value, keys: tuple):
     for key in keys:
         value = value.get(key) if isinstance(value, dict) else None
     return value
+
+
+def entries_before(cutoff, after_seq, limit: int) -> list[int]:
+    """The `seq`s of audit entries older than `cutoff`, a batch at a time (retention)."""
+    return repo.entries_before(cutoff, after_seq, limit)
+
+
+def purge_entries(seqs: list[int], actor: Actor) -> int:
+    """Delete these audit entries (retention's job; the job records that it did). Admins only
+    (records.purge)."""
+    authorize(actor, "records.purge")
+    return repo.delete_entries(seqs)

@@ -58,3 +58,12 @@ def check_version(record, expected_version) -> None:
         raise ValidationError({"version": ["Must be a whole number."]}) from None
     if expected != record.version:
         raise ConflictError(record)
+
+
+def archived_before(model, cutoff, after, limit: int) -> list:
+    """Ids of `model` records archived before `cutoff`, in id order, after the id `after`
+    (None: from the first): the batches retention purges."""
+    query = select(model.id).where(model.archived_at < cutoff).order_by(model.id).limit(limit)
+    if after is not None:
+        query = query.where(model.id > as_uuid(after))
+    return list(db.session.scalars(query))
