@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from crm_web.config import settings_from_os
+from crm_web.core import replica
 from crm_web.core.db import db
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         "pool_pre_ping": True,
         "connect_args": {"options": f"-c statement_timeout={app.config['STATEMENT_TIMEOUT_MS']}"},
     }
+    replica.configure(app)
     _import_models()
     db.init_app(app)
 

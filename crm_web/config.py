@@ -28,14 +28,14 @@ def _int_setting(environ, name: str, default: int | None, minimum: int = 1) -> i
     return value
 
 
-def database_url(raw: str) -> str:
+def database_url(raw: str, name: str = "DATABASE_URL") -> str:
     """Accept the usual postgres:// spellings and pin SQLAlchemy to psycopg 3."""
     for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
         if raw.startswith(prefix):
             return "postgresql+psycopg://" + raw[len(prefix) :]
     if raw.startswith("postgresql+psycopg://"):
         return raw
-    raise ConfigError("DATABASE_URL must be a PostgreSQL URL (postgresql://user:pass@host/db)")
+    raise ConfigError(f"{name} must be a PostgreSQL URL (postgresql://user:pass@host/db)")
 
 
 def _development_secret(instance_path: Path) -> str:
@@ -77,6 +77,7 @@ def load_settings(environ, instance_path: Path) -> dict:
             )
         secret = _development_secret(instance_path)
 
+    replica = environ.get("DATABASE_REPLICA_URL", "").strip()
     region = environ.get("CRM_DEFAULT_PHONE_REGION", "US").strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise ConfigError(
@@ -87,6 +88,10 @@ def load_settings(environ, instance_path: Path) -> dict:
         "CRM_ENV": env,
         "SECRET_KEY": secret,
         "DATABASE_URL": database_url(url) if url else None,
+        # A streaming standby for the read-only pages (core/replica.py); unset, none is used.
+        "DATABASE_REPLICA_URL": database_url(replica, "DATABASE_REPLICA_URL") if replica else None,
+        "REPLICA_MAX_LAG_S": _int_setting(environ, "CRM_REPLICA_MAX_LAG_S", 10),
+        "READ_YOUR_WRITES_S": _int_setting(environ, "CRM_READ_YOUR_WRITES_S", 5),
         "DB_POOL_SIZE": _int_setting(environ, "CRM_DB_POOL_SIZE", 5),
         "STATEMENT_TIMEOUT_MS": _int_setting(environ, "CRM_STATEMENT_TIMEOUT_MS", 10_000),
         "DEFAULT_PHONE_REGION": region,

@@ -14,6 +14,7 @@ from crm_web.core.errors import ConflictError, PermissionDenied, ValidationError
 from crm_web.core.forms import add_errors, list_columns
 from crm_web.core.htmx import render, saved, wants_fragment
 from crm_web.core.notices import changed_since_notice, owner_shown
+from crm_web.core.replica import reads_replica
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
@@ -42,6 +43,7 @@ def _list_context(state):
 
 @bp.get("/")
 @requires("records.read")
+@reads_replica
 def index():
     """The company list; HTMX requests get only #company_list."""
     state = _list_state(request.args)
@@ -50,6 +52,7 @@ def index():
 
 @bp.get("/picker")
 @requires("records.read")
+@reads_replica
 def picker():
     """Options for a company picker (search as you type), swapped into its .picker-options."""
     options = services.picker_options(request.args.get("company_q", ""), current_actor())

@@ -15,6 +15,7 @@ from crm_web.core.errors import ConflictError, PermissionDenied, ValidationError
 from crm_web.core.forms import add_errors, list_columns, service_data
 from crm_web.core.htmx import render, saved, wants_fragment
 from crm_web.core.notices import changed_since_notice, owner_shown
+from crm_web.core.replica import reads_replica
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
@@ -51,6 +52,7 @@ def _list_context(state):
 
 @bp.get("/")
 @requires("records.read")
+@reads_replica
 def index():
     """The contact list; HTMX requests (search, filters, sort, pages) get only #contact_list."""
     state = _list_state(request.args)

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import MetaData, event, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Engine
@@ -33,7 +34,25 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class RoutedSession(FlaskSession):
+    """A session that sends plain SELECTs to the read replica while `session.info["replica"]`
+    holds its engine (core/replica.py sets it around the read-only pages). Writes, flushes,
+    SELECT … FOR UPDATE and raw SQL always go to the primary."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        replica = self.info.get("replica")
+        if (
+            replica is not None
+            and bind is None
+            and not self._flushing
+            and isinstance(clause, sa.Select)
+            and clause._for_update_arg is None
+        ):
+            return replica
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutedSession})
 
 
 def uuid_pk() -> Mapped[uuid.UUID]:

@@ -9,6 +9,7 @@ from flask import request
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.htmx import render
+from crm_web.core.replica import reads_replica
 from crm_web.deals import pipeline, services
 from crm_web.deals.blueprint import bp
 
@@ -19,6 +20,7 @@ def _filters() -> dict:
 
 @bp.get("/deals/board")
 @requires("records.read")
+@reads_replica
 def board():
     """The board; an HTMX filter change gets only the `board` block."""
     filters = _filters()
@@ -33,6 +35,7 @@ def board():
 
 @bp.get("/deals/board/columns/<stage_id>")
 @requires("records.read")
+@reads_replica
 def column(stage_id):
     """The next cards of a column, swapped in place of its 'load more' row."""
     filters = _filters()
@@ -83,6 +86,7 @@ def _why(exc) -> str:
 
 @bp.get("/deals/board/print")
 @requires("records.read")
+@reads_replica
 def board_print():
     """Every matching deal by stage, laid out for A4 landscape paper."""
     filters = _filters()

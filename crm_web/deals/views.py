@@ -11,6 +11,7 @@ from crm_web.core.errors import ConflictError, NotFoundError, ValidationError
 from crm_web.core.forms import add_errors, list_columns
 from crm_web.core.htmx import render, saved
 from crm_web.core.notices import changed_since_notice, option_shown
+from crm_web.core.replica import reads_replica
 from crm_web.custom_fields.services import list_definitions
 from crm_web.deals import board_views, pipeline, services, stage_views  # noqa: F401 (routes)
 from crm_web.deals.blueprint import bp
@@ -62,6 +63,7 @@ def _list_context(state, notice=None):
 
 @bp.get("/deals")
 @requires("records.read")
+@reads_replica
 def index():
     """The deals list, paged by keyset cursors in the URL; a search, filter change, sort or page
     turn from HTMX gets only #deal_list."""
@@ -118,6 +120,7 @@ def create():
 
 @bp.get("/deals/new/contacts")
 @requires("records.create")
+@reads_replica
 def contact_options():
     """The contact <select> for the chosen company, swapped in when the company changes."""
     return render(
