@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies import services
@@ -10,14 +10,14 @@ from crm_web.companies.display import company_display, company_rows
 from crm_web.companies.fields import FIELDS
 from crm_web.companies.forms import company_data, company_form, field_form
 from crm_web.contacts.services import list_choices
-from crm_web.core.errors import ConflictError, PermissionDenied, ValidationError
+from crm_web.core.errors import PermissionDenied, ValidationError
 from crm_web.core.forms import add_errors, list_columns
-from crm_web.core.htmx import render, saved, wants_fragment
-from crm_web.core.notices import changed_since_notice, owner_shown
+from crm_web.core.htmx import render, wants_fragment
 from crm_web.core.replica import reads_replica
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
+from crm_web.records.field_views import FieldRoutes
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 bp.add_app_template_global(company_display, "company_display")
@@ -79,54 +79,15 @@ def history(company_id):
     return render("audit/history.html", history=page, url=url, older_page=before is not None)
 
 
-def _field_context(company, field, **extra):
-    if field not in FIELDS:
-        abort(404)
-    compact = request.values.get("compact") == "1"
-    return {"company": company, "field": field, "compact": compact, **list_choices(), **extra}
-
-
-@bp.get("/<company_id>/fields/<field>")
-@requires("records.read")
-def field(company_id, field):
-    """A field's display (Escape and "keep theirs")."""
-    company = services.company_view(company_id, current_actor())
-    return render("companies/_field.html", **_field_context(company, field))
-
-
-@bp.get("/<company_id>/fields/<field>/edit")
-@requires("records.update")
-def field_edit(company_id, field):
-    """A field's editor, swapped over its display; with ?seen=<version> (the display's), it
-    says who changed the field since that version was shown."""
-    actor = current_actor()
-    company = services.company_view(company_id, actor)
-    context = _field_context(company, field, editing=True)
-    change = services.field_change_since(company, field, request.args.get("seen"), actor)
-    shown = owner_shown(context["owners"]) if field == "owner_id" else None
-    notice = changed_since_notice(change, shown)
-    return render("companies/_field.html", notice=notice, **context)
-
-
-@bp.route("/<company_id>/fields/<field>", methods=["PATCH", "PUT"])
-@requires("records.update")
-def field_update(company_id, field):
-    """Save one field: display (200), editor with the message (422), conflict (409)."""
-    form = field_form(field, request.form) or abort(404)
-    value, version = form.value.data, request.form.get("version")
-    try:
-        if not form.validate():
-            raise ValidationError({field: form.value.errors})
-        company = services.update_company_field(company_id, field, value, version, current_actor())
-    except ValidationError as exc:
-        company = services.company_view(company_id, current_actor())
-        errors = exc.fields.get(field) or [exc.message]
-        context = _field_context(company, field, editing=True, value=value, errors=errors)
-        return render("companies/_field.html", status=422, version=version, **context)
-    except ConflictError as exc:
-        context = _field_context(exc.current, field, conflict=True, yours=value)
-        return render("companies/_field.html", status=409, **context)
-    return saved(render("companies/_field.html", **_field_context(company, field)))
+FieldRoutes(
+    entity="company",
+    template="companies/_field.html",
+    fields=FIELDS,
+    field_form=field_form,
+    view=services.company_view,
+    update=services.update_company_field,
+    change_since=services.field_change_since,
+).register(bp)
 
 
 def _form_page(form, status=200, message=None):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies.services import company_name
@@ -11,14 +11,14 @@ from crm_web.contacts.display import contact_display, contact_rows
 from crm_web.contacts.fields import FIELDS
 from crm_web.contacts.forms import contact_form, field_form
 from crm_web.core.display import readable_phone
-from crm_web.core.errors import ConflictError, PermissionDenied, ValidationError
+from crm_web.core.errors import PermissionDenied, ValidationError
 from crm_web.core.forms import add_errors, list_columns, service_data
-from crm_web.core.htmx import render, saved, wants_fragment
-from crm_web.core.notices import changed_since_notice, owner_shown
+from crm_web.core.htmx import render, wants_fragment
 from crm_web.core.replica import reads_replica
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
+from crm_web.records.field_views import FieldRoutes
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
@@ -84,70 +84,21 @@ def history(contact_id):
     return render("audit/history.html", history=page, url=url, older_page=before is not None)
 
 
-def _field_context(contact, field, **extra):
-    if field not in FIELDS:
-        abort(404)
-    compact = request.values.get("compact") == "1"
-    return {
-        "contact": contact,
-        "field": field,
-        "compact": compact,
-        **services.list_choices(),
-        **extra,
-    }
+def _yours_label(field, value):
+    """A conflict shows the chosen company's name, not its id."""
+    return company_name(value) if field == "company_id" and value else None
 
 
-@bp.get("/<contact_id>/fields/<field>")
-@requires("records.read")
-def field(contact_id, field):
-    """A field's display (Escape and "keep theirs" swap it back over the editor)."""
-    contact = services.contact_view(contact_id, current_actor())
-    return render("contacts/_field.html", **_field_context(contact, field))
-
-
-@bp.get("/<contact_id>/fields/<field>/edit")
-@requires("records.update")
-def field_edit(contact_id, field):
-    """A field's editor, swapped over its display; with ?seen=<version> (the display's), it
-    says who changed the field since that version was shown."""
-    actor = current_actor()
-    contact = services.contact_view(contact_id, actor)
-    context = _field_context(contact, field, editing=True)
-    change = services.field_change_since(contact, field, request.args.get("seen"), actor)
-    shown = owner_shown(context["owners"]) if field == "owner_id" else None
-    notice = changed_since_notice(change, shown)
-    return render("contacts/_field.html", notice=notice, **context)
-
-
-@bp.route("/<contact_id>/fields/<field>", methods=["PATCH", "PUT"])
-@requires("records.update")
-def field_update(contact_id, field):
-    """Save one field: its display (200), the editor with the message (422), or both values
-    side by side when someone else saved first (409)."""
-    form = field_form(field, request.form) or abort(404)
-    value, version = form.value.data, request.form.get("version")
-    try:
-        if not form.validate():
-            raise ValidationError({field: form.value.errors})
-        contact = services.update_contact_field(contact_id, field, value, version, current_actor())
-    except ValidationError as exc:
-        contact = services.contact_view(contact_id, current_actor())
-        errors = exc.fields.get(field) or [exc.message]
-        context = _field_context(
-            contact, field, editing=True, value=value, version=version, errors=errors
-        )
-        return render(
-            "contacts/_field.html",
-            status=422,
-            invalid=getattr(form.value, "invalid", None),
-            **context,
-        )
-    except ConflictError as exc:
-        # "Yours" shows the chosen company's name, not its id.
-        label = company_name(value) if field == "company_id" and value else None
-        context = _field_context(exc.current, field, conflict=True, yours=value, yours_label=label)
-        return render("contacts/_field.html", status=409, **context)
-    return saved(render("contacts/_field.html", **_field_context(contact, field)))
+FieldRoutes(
+    entity="contact",
+    template="contacts/_field.html",
+    fields=FIELDS,
+    field_form=field_form,
+    view=services.contact_view,
+    update=services.update_contact_field,
+    change_since=services.field_change_since,
+    yours_label=_yours_label,
+).register(bp)
 
 
 def _form_page(form, status=200, message=None):

@@ -1,0 +1,100 @@
+"""The click-to-edit routes of a record type whose fields all edit one way (contacts, companies;
+DESIGN §6): a field's display, its editor (saying what changed since the page was drawn) and its
+save: the display (200), the editor with the message (422), or both values side by side when
+someone else saved first (409). Deals have their own (stages, dependent fields out of band)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, request
+
+from crm_web.accounts.auth import current_actor, requires
+from crm_web.contacts.services import list_choices
+from crm_web.core.errors import ConflictError, ValidationError
+from crm_web.core.htmx import render, saved
+from crm_web.core.notices import changed_since_notice, owner_shown
+
+
+def _no_label(field: str, value: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class FieldRoutes:
+    entity: str  # "contact": the URL's <contact_id>, the template's `contact`
+    template: str  # renders the display, the editor or the conflict of `field`
+    fields: Mapping
+    field_form: Callable  # (field, form data) -> a WTForms form with `value`, or None
+    view: Callable  # (record_id, actor) -> the record as its fields show it
+    update: Callable  # (record_id, field, value, version, actor) -> the saved record
+    change_since: Callable  # (record, field, seen version, actor) -> what changed, or None
+    yours_label: Callable = _no_label  # (field, value) -> how a conflict shows "yours"
+
+    def register(self, bp: Blueprint) -> None:
+        url = f"/<{self.entity}_id>/fields/<field>"
+        bp.add_url_rule(url, "field", requires("records.read")(self.display))
+        bp.add_url_rule(f"{url}/edit", "field_edit", requires("records.update")(self.edit))
+        bp.add_url_rule(
+            url, "field_update", requires("records.update")(self.save), methods=["PATCH", "PUT"]
+        )
+
+    def _known(self, field: str) -> str:
+        if field not in self.fields:
+            abort(404)
+        return field
+
+    def _render(self, record, field, status=200, choices=None, **extra):
+        return render(
+            self.template,
+            status=status,
+            field=field,
+            compact=request.values.get("compact") == "1",
+            **{self.entity: record},
+            **(choices or list_choices()),
+            **extra,
+        )
+
+    def display(self, field, **ids):
+        """A field's display (Escape and "keep theirs" swap it back over the editor)."""
+        (record_id,) = ids.values()
+        return self._render(self.view(record_id, current_actor()), self._known(field))
+
+    def edit(self, field, **ids):
+        """A field's editor, swapped over its display; with ?seen=<version> (the display's), it
+        says who changed the field since that version was shown."""
+        (record_id,) = ids.values()
+        actor, field, choices = current_actor(), self._known(field), list_choices()
+        record = self.view(record_id, actor)
+        change = self.change_since(record, field, request.args.get("seen"), actor)
+        shown = owner_shown(choices["owners"]) if field == "owner_id" else None
+        notice = changed_since_notice(change, shown)
+        return self._render(record, field, choices=choices, editing=True, notice=notice)
+
+    def save(self, field, **ids):
+        (record_id,) = ids.values()
+        form = self.field_form(self._known(field), request.form) or abort(404)
+        value, version = form.value.data, request.form.get("version")
+        try:
+            if not form.validate():
+                raise ValidationError({field: form.value.errors})
+            record = self.update(record_id, field, value, version, current_actor())
+        except ValidationError as exc:
+            errors = exc.fields.get(field) or [exc.message]
+            return self._render(
+                self.view(record_id, current_actor()),
+                field,
+                status=422,
+                editing=True,
+                value=value,
+                version=version,
+                errors=errors,
+                invalid=getattr(form.value, "invalid", None),
+            )
+        except ConflictError as exc:
+            label = self.yours_label(field, value)
+            return self._render(
+                exc.current, field, 409, conflict=True, yours=value, yours_label=label
+            )
+        return saved(self._render(record, field))
