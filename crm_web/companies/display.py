@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from crm_web.companies.fields import FIELDS, LIST_FIELDS
 from crm_web.core.dates import time_html, user_zone
-from crm_web.core.display import editable_span, readable_phone
+from crm_web.core.display import field_display, readable_phone
 from crm_web.core.permissions import RecordRights
 
 MUTED = '<span class="muted">{}</span>'
@@ -50,18 +50,10 @@ def _text(company, field) -> str:
 
 
 def _display(company_id: str, company, field, compact, base, editable) -> str:
-    suffix, query = ("-c", "?compact=1&") if compact else ("", "?")
-    name = field.name
     inner = _inner(company, field)
-    element_id = f"company-{company_id}-{name}{suffix}"
-    if not editable:
-        # Read-only (a viewer, or an owner the user may not change): plain text, not a button.
-        return editable_span(element_id, inner, None, "")
-    # seen=: the version this was drawn from, so the editor can say what changed since.
-    edit_url = f"{base}/fields/{name}/edit{query}seen={company.version}"
-    return editable_span(
-        element_id, inner, edit_url, f"{field.label}: {_text(company, field)}, edit"
-    )
+    label = f"{field.label}: {_text(company, field)}" if editable else None
+    version = company.version
+    return field_display("company", company_id, field.name, version, inner, compact, base, label)
 
 
 def company_display(company, name, compact=False, base=None, editable=True) -> Markup:

@@ -17,7 +17,7 @@ from crm_web.core.replica import reads_replica
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
-from crm_web.records.field_views import FieldRoutes
+from crm_web.records.record_views import FieldRoutes, register_history
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 bp.add_app_template_global(company_display, "company_display")
@@ -68,15 +68,7 @@ def detail(company_id):
     return render("companies/detail.html", **pages.company_page(company_id, current_actor()))
 
 
-@bp.get("/<company_id>/history")
-@requires("audit.read")
-def history(company_id):
-    """The History card's entries, fetched again after a save on the record page; with
-    ?before=<cursor>, the older page that "Show older" appends."""
-    before = request.args.get("before")
-    page = pages.history("company", company_id, current_actor(), before=before)
-    url = url_for(".history", company_id=company_id)
-    return render("audit/history.html", history=page, url=url, older_page=before is not None)
+register_history(bp, "company", "/<company_id>/history")
 
 
 FieldRoutes(

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from crm_web.contacts.fields import FIELDS, LIST_FIELDS
 from crm_web.core.dates import time_html, user_zone
-from crm_web.core.display import editable_span, readable_phone
+from crm_web.core.display import field_display, readable_phone
 from crm_web.core.permissions import RecordRights
 
 MUTED = '<span class="muted">{}</span>'
@@ -80,18 +80,10 @@ def _text(contact, field) -> str:
 
 
 def _display(contact_id: str, contact, field, compact, base, company_root, editable) -> str:
-    suffix, query = ("-c", "?compact=1&") if compact else ("", "?")
-    name = field.name
     inner = _inner(contact, field, compact, company_root)
-    element_id = f"contact-{contact_id}-{name}{suffix}"
-    if not editable:
-        # Read-only (a viewer, or an owner the user may not change): plain text, not a button.
-        return editable_span(element_id, inner, None, "")
-    # seen=: the version this was drawn from, so the editor can say what changed since.
-    edit_url = f"{base}/fields/{name}/edit{query}seen={contact.version}"
-    return editable_span(
-        element_id, inner, edit_url, f"{field.label}: {_text(contact, field)}, edit"
-    )
+    label = f"{field.label}: {_text(contact, field)}" if editable else None
+    version = contact.version
+    return field_display("contact", contact_id, field.name, version, inner, compact, base, label)
 
 
 def contact_display(

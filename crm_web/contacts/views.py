@@ -18,7 +18,7 @@ from crm_web.core.replica import reads_replica
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
-from crm_web.records.field_views import FieldRoutes
+from crm_web.records.record_views import FieldRoutes, register_history
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
@@ -73,15 +73,7 @@ def detail(contact_id):
     return render("contacts/detail.html", **pages.contact_page(contact_id, current_actor()))
 
 
-@bp.get("/<contact_id>/history")
-@requires("audit.read")
-def history(contact_id):
-    """The History card's entries, fetched again after a save on the record page; with
-    ?before=<cursor>, the older page that "Show older" appends."""
-    before = request.args.get("before")
-    page = pages.history("contact", contact_id, current_actor(), before=before)
-    url = url_for(".history", contact_id=contact_id)
-    return render("audit/history.html", history=page, url=url, older_page=before is not None)
+register_history(bp, "contact", "/<contact_id>/history")
 
 
 def _yours_label(field, value):

@@ -21,18 +21,24 @@ def readable_phone(value: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def editable_span(element_id: str, inner: str, edit_url: str | None, label: str) -> str:
-    """A field's click-to-edit display (templates/_macros/fields.html writes the same markup).
-    Read-only (`edit_url` None): plain text. Editable: the value itself is the button ("First
-    name: Ada, edit"), unless it holds a link (mailto:, tel:, the company): a button may not
-    hold a link, so such a value sits beside its own ✎ button, and a click elsewhere on the
+def field_display(entity, record_id, name, version, inner, compact, base, label=None) -> str:
+    """A record field's click-to-edit display (templates/_macros/fields.html writes the same
+    markup), e.g. id "contact-<id>-first_name" (-c in a list). Read-only (`label` None: a viewer,
+    or an owner the user may not change): plain text. Editable: the value itself is the button
+    ("First name: Ada, edit"), unless it holds a link (mailto:, tel:, the company): a button may
+    not hold a link, so such a value sits beside its own ✎ button, and a click elsewhere on the
     value still opens the editor. hx-target="this": a list cell is inside the bulk form, whose
-    target (the whole list) it would inherit. `element_id`, `inner`, `edit_url` are HTML-safe;
-    `label` is escaped here."""
-    if edit_url is None:
+    target (the whole list) it would inherit. seen=: the version this was drawn from, so the
+    editor can say what changed since. All but `label` (escaped here) are HTML-safe."""
+    suffix, query = ("-c", "?compact=1&") if compact else ("", "?")
+    element_id = f"{entity}-{record_id}-{name}{suffix}"
+    if label is None:
         return f'<span class="ie-display" id="{element_id}">{inner}</span>'
-    label = escape(label)
-    request = f'hx-get="{edit_url}" hx-target="this" hx-swap="outerHTML"'
+    label = escape(f"{label}, edit")
+    request = (
+        f'hx-get="{base}/fields/{name}/edit{query}seen={version}" hx-target="this" '
+        'hx-swap="outerHTML"'
+    )
     if "<a " in inner:
         return (
             f'<span class="ie-display ie-linked" id="{element_id}" {request}>{inner}'

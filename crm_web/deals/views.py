@@ -26,6 +26,7 @@ from crm_web.deals.forms import (
 )
 from crm_web.lists.state import list_state
 from crm_web.records import operations, pages
+from crm_web.records.record_views import register_history
 
 DEPENDENT_FIELDS = {
     "stage": ("probability",),
@@ -138,15 +139,7 @@ def detail(deal_id):
     return render("deals/detail.html", None, **pages.deal_page(deal_id, current_actor()))
 
 
-@bp.get("/deals/<deal_id>/history")
-@requires("audit.read")
-def history(deal_id):
-    """The History card's entries, fetched again after a save on the record page; with
-    ?before=<cursor>, the older page that "Show older" appends."""
-    before = request.args.get("before")
-    page = pages.history("deal", deal_id, current_actor(), before=before)
-    url = url_for("deals.history", deal_id=deal_id)
-    return render("audit/history.html", history=page, url=url, older_page=before is not None)
+register_history(bp, "deal", "/deals/<deal_id>/history")
 
 
 def _options(deal, name):

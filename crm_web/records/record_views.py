@@ -1,7 +1,8 @@
-"""The click-to-edit routes of a record type whose fields all edit one way (contacts, companies;
-DESIGN §6): a field's display, its editor (saying what changed since the page was drawn) and its
-save: the display (200), the editor with the message (422), or both values side by side when
-someone else saved first (409). Deals have their own (stages, dependent fields out of band)."""
+"""Routes every record page has: its History card (register_history), and for a record type
+whose fields all edit one way (contacts, companies; DESIGN §6) the click-to-edit routes
+(FieldRoutes): a field's display, its editor (saying what changed since the page was drawn) and
+its save: the display (200), the editor with the message (422), or both values side by side
+when someone else saved first (409). Deals have their own (stages, dependent fields out of band)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,21 @@ from crm_web.contacts.services import list_choices
 from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.htmx import render, saved
 from crm_web.core.notices import changed_since_notice, owner_shown
+from crm_web.records import pages
+
+
+def register_history(bp: Blueprint, entity: str, url: str) -> None:
+    """The History card's entries (`url`, e.g. "/<contact_id>/history"), fetched again after a
+    save on the record page; with ?before=<cursor>, the older page that "Show older" appends."""
+
+    def history(**ids):
+        (record_id,) = ids.values()
+        before = request.args.get("before")
+        page = pages.history(entity, record_id, current_actor(), before=before)
+        older_page = before is not None
+        return render("audit/history.html", history=page, url=request.path, older_page=older_page)
+
+    bp.add_url_rule(url, "history", requires("audit.read")(history))
 
 
 def _no_label(field: str, value: str) -> None:
