@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+
+from crm_web.core.dates import local_datetime, user_zone
 
 
 def _text(value) -> str:
@@ -17,9 +19,11 @@ def _text(value) -> str:
 
 
 def _time(when: datetime) -> str:
-    when = when.astimezone(UTC)
-    today = datetime.now(UTC).date()
-    return when.strftime("%H:%M") if when.date() == today else when.strftime("%d %b %Y, %H:%M")
+    """The time in the user's zone; the date too unless it is their today."""
+    local = when.astimezone(user_zone())
+    if local.date() == datetime.now(local.tzinfo).date():
+        return f"{local:%H:%M}"
+    return local_datetime(when)
 
 
 def owner_shown(owners):

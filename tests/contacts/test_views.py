@@ -471,6 +471,30 @@ def test_an_editor_opened_on_an_out_of_date_page_says_who_changed_the_field_from
     assert "ie-notice" not in fresh.get_data(as_text=True)
 
 
+def test_the_changed_since_notice_gives_the_time_in_the_users_zone(client, no_csrf):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from crm_web.accounts.services import set_time_zone
+    from crm_web.contacts.services import update_contact
+    from tests.support import make_user
+
+    user = sign_in(client)
+    # UTC+5:45: no other zone shares its minutes.
+    set_time_zone({"time_zone": "Asia/Kathmandu"}, user.as_actor())
+    contact = make_contact(first_name="Ada")
+    kathmandu = ZoneInfo("Asia/Kathmandu")
+    before = datetime.now(UTC).astimezone(kathmandu)
+    update_contact(contact.id, {"first_name": "Adah"}, make_user("manager").as_actor())
+    editor = client.get(f"/contacts/{contact.id}/fields/first_name/edit?seen=1", headers=HX).text
+    after = datetime.now(UTC).astimezone(kathmandu)
+    # The minute of the change in Kathmandu (either one, should it fall at a minute's edge).
+    assert re.search(r"to “Adah” at (\d\d:\d\d)\.</p>", editor)[1] in {
+        f"{before:%H:%M}",
+        f"{after:%H:%M}",
+    }
+
+
 def test_a_list_cell_editor_says_the_company_changed_by_its_names(client, no_csrf):
     from crm_web.contacts.services import update_contact
     from tests.support import make_user
