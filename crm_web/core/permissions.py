@@ -72,8 +72,12 @@ def authorize_archive(actor: Actor, record) -> None:
 def authorize_reassign(actor: Actor, record, new_owner) -> None:
     """Before setting `record`'s owner to `new_owner` (None: unassigned); keeping it is no change."""
     current = getattr(record, "owner_id", None)
-    if str(current or "") == str(new_owner or ""):
-        return
+    if str(current or "") != str(new_owner or ""):
+        authorize_owner_change(actor, record)
+
+
+def authorize_owner_change(actor: Actor, record) -> None:
+    """Before offering (or making) a change of `record`'s owner."""
     if not may_reassign(actor, record):
         raise PermissionDenied(
             "records.reassign_any", "Only the owner or a manager may change the owner of this."

@@ -11,6 +11,7 @@ from crm_web.core.errors import ConflictError, NotFoundError, ValidationError
 from crm_web.core.forms import add_errors, list_columns
 from crm_web.core.htmx import render, saved
 from crm_web.core.notices import changed_since_notice, option_shown
+from crm_web.core.permissions import authorize_owner_change
 from crm_web.core.replica import reads_replica
 from crm_web.custom_fields.services import list_definitions
 from crm_web.deals import board_views, pipeline, services, stage_views  # noqa: F401 (routes)
@@ -184,8 +185,10 @@ def field(deal_id, name):
 def field_edit(deal_id, name):
     """A field's editor, with the current value and version, swapped over its display; with
     ?seen=<version> (the display's), it says who changed the field since that was shown."""
-    deal, name = services.get_deal(deal_id), _editable(name)
-    change = services.field_change_since(deal, name, request.args.get("seen"), current_actor())
+    deal, name, actor = services.get_deal(deal_id), _editable(name), current_actor()
+    if name == "owner_id":
+        authorize_owner_change(actor, deal)  # the save would be refused: no editor
+    change = services.field_change_since(deal, name, request.args.get("seen"), actor)
     options = _options(deal, name)
     notice = changed_since_notice(change, option_shown(options) if options else None)
     return _field(deal, name, editing=True, notice=notice)

@@ -16,6 +16,7 @@ from crm_web.contacts.services import list_choices
 from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.htmx import render, saved
 from crm_web.core.notices import changed_since_notice, owner_shown
+from crm_web.core.permissions import authorize_owner_change
 from crm_web.records import pages
 
 
@@ -83,6 +84,8 @@ class FieldRoutes:
         (record_id,) = ids.values()
         actor, field, choices = current_actor(), self._known(field), list_choices()
         record = self.view(record_id, actor)
+        if field == "owner_id":
+            authorize_owner_change(actor, record)  # the save would be refused: no editor
         change = self.change_since(record, field, request.args.get("seen"), actor)
         shown = owner_shown(choices["owners"]) if field == "owner_id" else None
         notice = changed_since_notice(change, shown)

@@ -92,3 +92,15 @@ def test_the_two_step_takeover_is_refused_with_403_over_http(client, no_csrf, ar
     assert str(again.owner_id) == colleague.id
     assert again.archived_at is None and again.version == record.version
     assert archive.status_code in (303, 403)
+
+
+@pytest.mark.parametrize("area", ["contacts", "companies", "deals"])
+def test_a_rep_is_not_offered_the_owner_editor_of_a_colleagues_record(client, area):
+    """The editor is not shown where its save would be refused (403), even at its URL; the
+    rep's own record's owner editor opens."""
+    colleague = make_user("rep").as_actor()
+    rep = sign_in(client, "rep")
+    theirs, mine = _records(colleague)[area], _records(rep.as_actor())[area]
+    assert client.get(f"/{area}/{theirs.id}/fields/owner_id/edit").status_code == 403
+    editor = client.get(f"/{area}/{mine.id}/fields/owner_id/edit")
+    assert editor.status_code == 200 and 'name="value"' in editor.text
