@@ -15,6 +15,7 @@ import time
 import uuid
 
 from flask import Flask, g, request
+from sqlalchemy import inspect
 
 log = logging.getLogger("crm_web.requests")
 log.setLevel(logging.INFO)
@@ -35,10 +36,12 @@ def _start() -> None:
 
 
 def _user_id() -> str | None:
-    """The signed-in user's id if Flask-Login already loaded it: never a query of its own."""
+    """The signed-in user's id if Flask-Login already loaded it: never a query of its own (after
+    a rollback the user's columns are expired, and the database may be what failed)."""
     user = g.get("_login_user")
-    user_id = getattr(user, "id", None)
-    return str(user_id) if user_id is not None else None
+    state = inspect(user, raiseerr=False) if user is not None else None
+    identity = state.identity if state is not None else None
+    return str(identity[0]) if identity else None
 
 
 def _finish(response):
