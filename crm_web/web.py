@@ -67,7 +67,7 @@ FALLBACK_ERROR_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf
 <body><main><section class="error-page"><p class="error-code">{status}</p>
 <h1 id="error-title">Something went wrong</h1>
 <p id="error-message">{message}</p>
-<p><a class="button" href="/">Try again</a></p>
+<p><a class="button" href="/">Back to the start page</a></p>
 <p class="error-reference">Reference: <code>{reference}</code></p></section></main></body></html>"""
 
 

@@ -36,10 +36,11 @@
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     var status = xhr ? xhr.status : 0;
-    flash(
-      STATUS_MESSAGES[status] || pageMessage(xhr) ||
-        "Something went wrong (" + status + "). Please try again."
-    );
+    var message = STATUS_MESSAGES[status] || pageMessage(xhr) ||
+      "Something went wrong (" + status + "). Please try again.";
+    // A server-side failure: the reference finds its log line (X-Request-ID).
+    var reference = status >= 500 && xhr.getResponseHeader("X-Request-ID");
+    flash(reference ? message + " Reference: " + reference : message);
   });
   document.addEventListener("htmx:sendError", function () {
     flash("The server could not be reached. Check your connection and try again.");
