@@ -8,16 +8,17 @@ from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
-from sqlalchemy import text
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from crm_web.accounts.auth import login_manager, public
 from crm_web.accounts.views import bp as accounts
 from crm_web.companies.views import bp as companies
 from crm_web.contacts.views import bp as contacts
-from crm_web.core import dates, security
-from crm_web.core.db import db
+from crm_web.core import dates, request_log, security
+from crm_web.core.db import discard_session
 from crm_web.core.errors import CRMError
+from crm_web.core.health import readiness
 from crm_web.core.permissions import allowed, may_archive, may_reassign, record_rights
 from crm_web.custom_fields.views import bp as custom_fields
 from crm_web.deals.views import bp as deals
@@ -33,14 +34,19 @@ def _blueprints():
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and any client that prefers JSON to HTML (a monitor, a script)."""
+    if request.path.startswith("/api/"):
+        return True
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
+        "application/json"
+    )
 
 
 def _error_response(status: int, code: str, message: str, fields: dict | None = None):
     if _wants_json():
         body = {"error": {"code": code, "message": message, "fields": fields or {}}}
         return jsonify(body), status
-    if status in (403, 404, 409, 422, 429, 500):
+    if status in (403, 404, 409, 422, 429, 500, 503):
         template = f"errors/{status}.html"
     else:
         template = "errors/error.html"
@@ -48,16 +54,21 @@ def _error_response(status: int, code: str, message: str, fields: dict | None = 
         body = render_template(template, status=status, message=message, fields=fields or {})
     except Exception:  # noqa: BLE001 - e.g. the database is down and the shell needs the user
         log.exception("error page %s could not be rendered", status)
-        body = FALLBACK_ERROR_PAGE
+        body = FALLBACK_ERROR_PAGE.format(
+            status=status, message=escape(message), reference=escape(request_log.request_id())
+        )
     return body, status
 
 
-# Served when even the error page fails (the shell reads the signed-in user from the database).
+# Served when even the error page fails (the shell reads the signed-in user from the database,
+# which may be the thing that is down).
 FALLBACK_ERROR_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Unavailable · crm_web</title><link rel="stylesheet" href="/static/css/app.css"></head>
-<body><main><section class="error-page"><h1>Something went wrong</h1>
-<p>The CRM cannot answer right now. Please try again in a moment.</p>
-<p><a class="button" href="/">Try again</a></p></section></main></body></html>"""
+<body><main><section class="error-page"><p class="error-code">{status}</p>
+<h1 id="error-title">Something went wrong</h1>
+<p id="error-message">{message}</p>
+<p><a class="button" href="/">Back to the start page</a></p>
+<p class="error-reference">Reference: <code>{reference}</code></p></section></main></body></html>"""
 
 
 # The top navigation: (label, endpoint, action). An item shows once its area's blueprint is
@@ -119,6 +130,7 @@ def rights():
 
 
 def init_app(app: Flask) -> None:
+    request_log.init_app(app)  # first: every answer, even a refused one, has its request id
     Htmx(app)
     security.init_app(app)  # before CSRFProtect: a cross-site post gets 403 before anything else
     csrf.init_app(app)
@@ -160,18 +172,23 @@ def init_app(app: Flask) -> None:
     @app.get("/healthz")
     @public
     def healthz():
-        """200 when the database answers, 503 otherwise (for load balancers)."""
-        try:
-            db.session.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any failure means "not healthy"
-            db.session.rollback()
-            return {"status": "unavailable"}, 503
-        return {"status": "ok"}
+        """Liveness: the process answers. Never the database (a restart would not mend it)."""
+        return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+    @app.get("/readyz")
+    @public
+    def readyz():
+        """Readiness (for load balancers): the database answers and its migrations are at head;
+        503 naming what is wrong otherwise."""
+        problems = readiness()
+        if problems:
+            return {"status": "unavailable", "problems": problems}, 503
+        return {"status": "ready"}
 
     @app.errorhandler(CRMError)
     def domain_error(exc: CRMError):
         """A service refused: the status and message come from the error type (DESIGN §5)."""
-        db.session.rollback()
+        discard_session()
         return _error_response(exc.status, exc.code, exc.message, getattr(exc, "fields", None))
 
     @app.errorhandler(CSRFError)
@@ -190,5 +207,5 @@ def init_app(app: Flask) -> None:
     def unexpected_error(exc: Exception):
         """Log the stack; show a page that leaks nothing."""
         log.exception("unhandled error on %s %s", request.method, request.path)
-        db.session.rollback()
+        discard_session()
         return _error_response(500, "internal_error", "Something went wrong on our side.")

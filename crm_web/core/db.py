@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -18,7 +18,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm_web.core.errors import ConflictError, ConstraintViolationError, DatabaseError
+from crm_web.core.errors import (
+    CommitUnknownError,
+    ConflictError,
+    ConstraintViolationError,
+    DatabaseError,
+)
 
 # Stable constraint names, so migrations and error mapping can refer to them.
 NAMING_CONVENTION = {
@@ -167,41 +172,86 @@ def _typed_database_error(context):
     return DatabaseError(DATABASE_FAILED, error)
 
 
+def discard_session(session=None) -> None:
+    """Roll back the session's transaction, never raising: on a connection the database dropped
+    the rollback fails too, and that must not turn the answer already chosen (the 503 page) into
+    an empty 500. The dead connection is invalidated so the pool never lends it out again."""
+    session = session if session is not None else db.session
+    try:
+        session.rollback()
+    except Exception:  # noqa: BLE001 - the request's own error is the one to report
+        _log.warning("rollback failed; dropping the connection", exc_info=True)
+        with suppress(Exception):
+            session.invalidate()
+
+
+def release_session(exc: BaseException | None = None) -> None:
+    """Teardown: end the request's session (Flask-SQLAlchemy's own teardown then finds nothing
+    to do). A rollback on a dead connection is logged, never raised after the response."""
+    try:
+        db.session.remove()
+    except Exception:  # noqa: BLE001 - the response is already chosen; see discard_session
+        _log.warning("closing the session failed; dropping the connection", exc_info=True)
+        with suppress(Exception):
+            db.session.invalidate()
+        db.session.registry.clear()
+
+
+def _connection_lost(exc: DatabaseError) -> bool:
+    """Did the connection break (rather than the server refusing)? Then a COMMIT's fate is
+    unknown: the server may have committed before the answer was lost."""
+    original = exc.original
+    if getattr(original, "connection_invalidated", False):
+        return True
+    return getattr(getattr(original, "orig", original), "sqlstate", None) is None
+
+
 @contextmanager
 def transaction(actor):
     """One unit of work by `actor`: commit when the outermost block ends, roll back on any error.
 
     Services nest freely (create_deal_with_tasks calls create_deal); only the outermost block
-    commits, so a failure anywhere leaves nothing behind.
+    commits, so a failure anywhere leaves nothing behind. When the connection breaks during the
+    COMMIT itself, nobody knows whether it happened: CommitUnknownError says so.
     """
     session = db.session
     depth = session.info.get("tx_depth", 0)
     session.info["tx_depth"] = depth + 1
+    committing = False
     if depth == 0:
         # Read by the audit hook (core/audit.py) to name who made each change.
         session.info["actor_id"] = actor.id
     try:
         yield session
         if depth == 0:
+            # Flushed first, so a failure from here on is the COMMIT's, whose outcome is unknown.
+            session.flush()
+            committing = True
             session.commit()
     except IntegrityError as exc:
         if depth == 0:
-            session.rollback()
+            discard_session(session)
             raise constraint_error(exc) from exc
         raise
     except StaleDataError as exc:
         if depth == 0:
-            session.rollback()
+            discard_session(session)
             raise ConflictError(None) from exc
         raise
     except DBAPIError as exc:
         if depth == 0:
-            session.rollback()
+            discard_session(session)
             raise DatabaseError(DATABASE_FAILED, exc) from exc
+        raise
+    except DatabaseError as exc:
+        if depth == 0:
+            discard_session(session)
+            if committing and _connection_lost(exc):
+                raise CommitUnknownError(exc.original) from exc
         raise
     except BaseException:
         if depth == 0:
-            session.rollback()
+            discard_session(session)
         raise
     finally:
         session.info["tx_depth"] = depth

@@ -82,3 +82,13 @@ class DatabaseError(CRMError):
         self.message = message
         self.original = original
         super().__init__(message)
+
+
+class CommitUnknownError(DatabaseError):
+    """The connection broke while the database was committing: the change may or may not have
+    been saved, and only reading it back can tell."""
+
+    code = "commit_outcome_unknown"
+
+    def __init__(self, original: Exception | None = None):
+        super().__init__("Your change may have been saved: reload to check.", original)

@@ -24,9 +24,23 @@
     404: "That record no longer exists.",
     429: "Too many requests. Wait a moment and try again.",
   };
+  // The error page's own sentence, when it has one: a 503 after a lost COMMIT says the change
+  // "may have been saved: reload to check", and "try again" would be the wrong advice there.
+  function pageMessage(xhr) {
+    var type = xhr && xhr.getResponseHeader("Content-Type");
+    if (!type || type.indexOf("text/html") !== 0) return "";
+    var page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+    var message = page.getElementById("error-message");
+    return message ? message.textContent.trim() : "";
+  }
   document.addEventListener("htmx:responseError", function (event) {
-    var status = event.detail.xhr ? event.detail.xhr.status : 0;
-    flash(STATUS_MESSAGES[status] || "Something went wrong (" + status + "). Please try again.");
+    var xhr = event.detail.xhr;
+    var status = xhr ? xhr.status : 0;
+    var message = STATUS_MESSAGES[status] || pageMessage(xhr) ||
+      "Something went wrong (" + status + "). Please try again.";
+    // A server-side failure: the reference finds its log line (X-Request-ID).
+    var reference = status >= 500 && xhr.getResponseHeader("X-Request-ID");
+    flash(reference ? message + " Reference: " + reference : message);
   });
   document.addEventListener("htmx:sendError", function () {
     flash("The server could not be reached. Check your connection and try again.");

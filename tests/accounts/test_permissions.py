@@ -44,7 +44,7 @@ def test_every_route_declares_who_may_use_it(app):
 
 def test_only_sign_in_pages_and_probes_are_public(app):
     public = {rule.endpoint for rule, view in _routes(app) if view.required_action is None}
-    assert public <= {"home", "favicon", "healthz", *PUBLIC_WRITES}
+    assert public <= {"home", "favicon", "healthz", "readyz", *PUBLIC_WRITES}
 
 
 def test_the_policy_table_matches_the_roles(app):

@@ -19,7 +19,7 @@ from tests.browser.conftest import (
 pytestmark = pytest.mark.browser
 
 # Not pages: probes, and the favicon.
-NOT_PAGES = {"static", "favicon", "healthz", "accounts.setup"}
+NOT_PAGES = {"static", "favicon", "healthz", "readyz", "accounts.setup"}
 
 
 def _pages(app):

@@ -1,0 +1,72 @@
+"""Request ids and the one JSON log line per request on the `crm_web.requests` logger.
+
+The id comes from the caller's X-Request-ID when it is short and plain (a proxy's), otherwise a
+new one; it goes back in the X-Request-ID header and on error pages ("Reference: …"), so a
+person's report finds the log line. The line never holds the query string, the body, cookies or
+headers: only what says who asked for which route and how it went."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+
+from flask import Flask, g, request
+from sqlalchemy import inspect
+
+log = logging.getLogger("crm_web.requests")
+log.setLevel(logging.INFO)
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+
+def request_id() -> str:
+    """This request's id, chosen on first use (an error page may need it before any hook ran)."""
+    if "request_id" not in g:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    return g.request_id
+
+
+def _start() -> None:
+    g.request_started = time.perf_counter()
+    request_id()
+
+
+def _user_id() -> str | None:
+    """The signed-in user's id if Flask-Login already loaded it: never a query of its own (after
+    a rollback the user's columns are expired, and the database may be what failed)."""
+    user = g.get("_login_user")
+    state = inspect(user, raiseerr=False) if user is not None else None
+    identity = state.identity if state is not None else None
+    return str(identity[0]) if identity else None
+
+
+def _finish(response):
+    response.headers["X-Request-ID"] = request_id()
+    started = g.get("request_started")
+    line = {
+        "request_id": request_id(),
+        "user_id": _user_id(),
+        "method": request.method,
+        "route": request.url_rule.rule if request.url_rule else None,
+        "status": response.status_code,
+        "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+    }
+    log.info(json.dumps(line))
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Call first among the hooks, so even a request refused by another hook has its id."""
+    app.before_request(_start)
+    app.after_request(_finish)
+    app.context_processor(lambda: {"request_id": request_id()})
+    # Nobody configured logging (a bare gunicorn): the lines go to stderr, one JSON per line.
+    if not log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.propagate = False
