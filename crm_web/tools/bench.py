@@ -226,6 +226,9 @@ def main() -> None:
         ],
         cwd=ROOT,
         env=env,
+        # The request log (a JSON line a request, as in production) goes to a file, not the
+        # terminal the figures are printed on.
+        stderr=(ROOT / "instance" / "bench-server.log").open("w"),
     )
     try:
         for _ in range(300):
