@@ -13,7 +13,7 @@ from crm_web.contacts.services import list_choices
 from crm_web.core.errors import ConflictError, PermissionDenied, ValidationError
 from crm_web.core.forms import add_errors, list_columns
 from crm_web.core.htmx import render, saved, wants_fragment
-from crm_web.core.notices import changed_since_notice, owner_shown
+from crm_web.core.notices import NOT_RESTORED, changed_since_notice, owner_shown
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
@@ -199,6 +199,13 @@ def archive(company_id):
 def restore(company_id):
     """Bring an archived company back."""
     notice = _bulk([company_id], restore=True)
+    if notice["kind"] == "success":
+        # The service restores only what was archived: no id back means nothing came back.
+        notice = (
+            {"kind": "success", "message": "Company restored."}
+            if notice["ids"]
+            else {"kind": "error", "message": NOT_RESTORED.format(entity="company")}
+        )
     flash(notice["message"], notice["kind"])
     return redirect(url_for(".detail", company_id=company_id), 303)
 

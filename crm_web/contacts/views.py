@@ -14,7 +14,7 @@ from crm_web.core.display import readable_phone
 from crm_web.core.errors import ConflictError, PermissionDenied, ValidationError
 from crm_web.core.forms import add_errors, list_columns, service_data
 from crm_web.core.htmx import render, saved, wants_fragment
-from crm_web.core.notices import changed_since_notice, owner_shown
+from crm_web.core.notices import NOT_RESTORED, changed_since_notice, owner_shown
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
@@ -253,7 +253,14 @@ def archive(contact_id):
 def restore(contact_id):
     """Bring an archived contact back."""
     notice = _bulk("restore", [contact_id])
-    flash("Contact restored." if notice["kind"] == "success" else notice["message"], notice["kind"])
+    if notice["kind"] == "success":
+        # The service restores only what was archived: no id back means nothing came back.
+        notice = (
+            {"kind": "success", "message": "Contact restored."}
+            if notice["ids"]
+            else {"kind": "error", "message": NOT_RESTORED.format(entity="contact")}
+        )
+    flash(notice["message"], notice["kind"])
     return redirect(url_for(".detail", contact_id=contact_id), 303)
 
 

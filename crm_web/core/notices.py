@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+# A restore that changed nothing (contacts and companies restore through their bulk action,
+# which skips what is not archived and what is gone).
+NOT_RESTORED = "This {entity} is not archived (or no longer exists): nothing was restored."
+
 
 def _text(value) -> str:
     """A value quoted as the page shows it; blank is said in words ("empty"), not quoted."""
