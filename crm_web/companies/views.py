@@ -200,7 +200,10 @@ def restore(company_id):
     """Bring an archived company back."""
     notice = _bulk([company_id], restore=True)
     if notice["kind"] == "success":
-        # The service restores only what was archived: no id back means nothing came back.
+        # The service restores only what was archived: no id back means nothing came back,
+        # because it is not archived, or it is gone (then this is the 404 page).
+        if not notice["ids"]:
+            services.get_company(company_id)
         notice = (
             {"kind": "success", "message": "Company restored."}
             if notice["ids"]

@@ -254,7 +254,10 @@ def restore(contact_id):
     """Bring an archived contact back."""
     notice = _bulk("restore", [contact_id])
     if notice["kind"] == "success":
-        # The service restores only what was archived: no id back means nothing came back.
+        # The service restores only what was archived: no id back means nothing came back,
+        # because it is not archived, or it is gone (then this is the 404 page).
+        if not notice["ids"]:
+            services.get_contact(contact_id)
         notice = (
             {"kind": "success", "message": "Contact restored."}
             if notice["ids"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 # A restore that changed nothing (contacts and companies restore through their bulk action,
-# which skips what is not archived and what is gone).
-NOT_RESTORED = "This {entity} is not archived (or no longer exists): nothing was restored."
+# which skips what is not archived).
+NOT_RESTORED = "This {entity} is not archived: nothing was restored."
 
 
 def _text(value) -> str:
