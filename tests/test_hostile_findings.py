@@ -58,6 +58,13 @@ def test_a_lone_surrogate_in_a_json_body_is_refused_as_json(client, no_csrf):
     assert UNSTORABLE in response.get_json()["error"]["message"]
 
 
+def test_a_json_body_nested_too_deeply_is_a_400(client, no_csrf):
+    sign_in(client, "rep")
+    response = client.post("/contacts/", data="[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"] == "The JSON body is nested too deeply."
+
+
 def test_the_services_refuse_nul_and_lone_surrogates_for_the_api_and_cli(session):
     for bad in ("Ada\x00", "Ada\ud800"):
         with pytest.raises(ValidationError) as refused:

@@ -75,7 +75,11 @@ def refuse_unstorable_input():
         sources.append(form)
         sources.append((name, file.filename) for name, file in request.files.items(multi=True))
         if request.is_json:
-            sources.append(_json_pairs(request.get_json(silent=True)))
+            try:
+                body = request.get_json(silent=True)
+            except RecursionError:  # "[[[[…" thousands deep: json.loads gives up, not ValueError
+                abort(400, description="The JSON body is nested too deeply.")
+            sources.append(_json_pairs(body))
     for pairs in sources:
         name = _first_unstorable(pairs)
         if name is not None:
