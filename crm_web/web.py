@@ -15,7 +15,7 @@ from crm_web.accounts.auth import login_manager, public
 from crm_web.accounts.views import bp as accounts
 from crm_web.companies.views import bp as companies
 from crm_web.contacts.views import bp as contacts
-from crm_web.core import dates, request_log, security
+from crm_web.core import dates, input_guard, request_log, security
 from crm_web.core.db import discard_session
 from crm_web.core.errors import CRMError
 from crm_web.core.health import readiness
@@ -34,8 +34,8 @@ def _blueprints():
 
 
 def _wants_json() -> bool:
-    """The API, and any client that prefers JSON to HTML (a monitor, a script)."""
-    if request.path.startswith("/api/"):
+    """The API, or a client that sent JSON or prefers JSON to HTML (a monitor, a script)."""
+    if request.path.startswith("/api/") or request.is_json:
         return True
     return request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
         "application/json"
@@ -133,6 +133,7 @@ def init_app(app: Flask) -> None:
     request_log.init_app(app)  # first: every answer, even a refused one, has its request id
     Htmx(app)
     security.init_app(app)  # before CSRFProtect: a cross-site post gets 403 before anything else
+    input_guard.init_app(app)  # text the database cannot hold: 400 before any view reads it
     csrf.init_app(app)
     login_manager.init_app(app)
     dates.init_app(app)
@@ -201,7 +202,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return _error_response(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description)
+        # Werkzeug's 413 text ("The data value transmitted exceeds the capacity limit.") says
+        # nothing a person can act on.
+        message = input_guard.TOO_LARGE_MESSAGE if exc.code == 413 else exc.description
+        return _error_response(exc.code or 500, exc.name.lower().replace(" ", "_"), message)
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):

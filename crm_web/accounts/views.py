@@ -18,8 +18,11 @@ from crm_web.core.htmx import render, wants_fragment
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never //host, a scheme, or a backslash trick."""
+    """Only a path on this site: never //host, a scheme, or a backslash trick; nor a control
+    character (CR/LF cannot go in the Location header) nor a lone surrogate."""
     target = (target or "").strip()
+    if not target.isprintable():
+        return url_for("home")
     parts = urlsplit(target)
     if (
         not target.startswith("/")

@@ -185,10 +185,13 @@ def bulk_archive(ids: list, actor: Actor, restore: bool = False) -> list[str]:
         companies = repo.companies_by_ids(ids, for_update=True)
         for company in companies:
             authorize_archive(actor, company)
+        # One already so is not changed, nor counted: "Restored 1" means one came back.
+        changed = [c for c in companies if (c.archived_at is None) != (when is None)]
+        for company in changed:
             company.archived_at = when
             company.updated_by = actor.id
         session.flush()
-    return [str(c.id) for c in companies]
+    return [str(c.id) for c in changed]
 
 
 def my_recent_companies(actor: Actor, limit: int = 5) -> list[Company]:

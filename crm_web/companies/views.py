@@ -13,6 +13,7 @@ from crm_web.contacts.services import list_choices
 from crm_web.core.errors import PermissionDenied, ValidationError
 from crm_web.core.forms import add_errors, list_columns
 from crm_web.core.htmx import render, wants_fragment
+from crm_web.core.notices import restored_notice
 from crm_web.core.replica import reads_replica
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
@@ -155,7 +156,9 @@ def archive(company_id):
 def restore(company_id):
     """Bring an archived company back."""
     notice = _bulk([company_id], restore=True)
-    flash(notice["message"], notice["kind"])
+    if notice["kind"] == "success" and not notice["ids"]:
+        services.get_company(company_id)  # gone (purged): the 404 page
+    flash(*restored_notice(notice, "company"))
     return redirect(url_for(".detail", company_id=company_id), 303)
 
 

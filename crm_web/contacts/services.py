@@ -207,10 +207,13 @@ def bulk_archive(ids: list, actor: Actor, restore: bool = False) -> list[str]:
         contacts = repo.contacts_by_ids(ids, for_update=True)
         for contact in contacts:
             authorize_archive(actor, contact)
+        # One already so is not changed, nor counted: "Restored 1" means one came back.
+        changed = [c for c in contacts if (c.archived_at is None) != (when is None)]
+        for contact in changed:
             contact.archived_at = when
             contact.updated_by = actor.id
         session.flush()
-    return [str(c.id) for c in contacts]
+    return [str(c.id) for c in changed]
 
 
 def find_duplicates(emails, phones, exclude=None) -> list[Contact]:

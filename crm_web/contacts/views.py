@@ -14,6 +14,7 @@ from crm_web.core.display import readable_phone
 from crm_web.core.errors import PermissionDenied, ValidationError
 from crm_web.core.forms import add_errors, list_columns, service_data
 from crm_web.core.htmx import render, wants_fragment
+from crm_web.core.notices import restored_notice
 from crm_web.core.replica import reads_replica
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
@@ -198,7 +199,9 @@ def archive(contact_id):
 def restore(contact_id):
     """Bring an archived contact back."""
     notice = _bulk("restore", [contact_id])
-    flash("Contact restored." if notice["kind"] == "success" else notice["message"], notice["kind"])
+    if notice["kind"] == "success" and not notice["ids"]:
+        services.get_contact(contact_id)  # gone (purged): the 404 page
+    flash(*restored_notice(notice, "contact"))
     return redirect(url_for(".detail", contact_id=contact_id), 303)
 
 

@@ -82,6 +82,16 @@ class ListField(wtforms.Field):
     def process_data(self, value):
         self.data = list(value or [])
 
+    def pre_validate(self, form):
+        """Past the cap, one message and the first values kept: a post of 10,000 emails must
+        not come back as a page of 10,000 inputs each with its message."""
+        count = len(self.data or [])
+        if count > v.MAX_LIST_ITEMS:
+            self.data = self.data[: v.MAX_LIST_ITEMS]
+            raise StopValidation(
+                f"At most {v.MAX_LIST_ITEMS} {self.label.text.lower()} (this had {count:,})."
+            )
+
 
 @dataclass(frozen=True)
 class Field:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
-from crm_web.core.errors import NotFoundError
+from crm_web.core.errors import NotFoundError, ValidationError
 from crm_web.core.permissions import authorize, authorize_archive, authorize_reassign
 from crm_web.core.repository import check_version
 
@@ -38,12 +38,19 @@ def update_record(lock, record_id, clean_for, actor: Actor, expected_version=Non
     return record
 
 
-def set_archived(lock, record_id, actor: Actor, when, expected_version=None):
-    """Archive (`when` a time) or restore (`when` None): its owner, managers and admins."""
+def set_archived(lock, record_id, actor: Actor, when, expected_version=None, *, must_change=False):
+    """Archive (`when` a time) or restore (`when` None): its owner, managers and admins.
+    `must_change`: a record already so raises ValidationError, so a page never says "restored"
+    of a record that was not archived."""
     with transaction(actor) as session:
         record = lock(record_id)
         authorize_archive(actor, record)
         check_version(record, expected_version)
+        if must_change and (record.archived_at is None) == (when is None):
+            message = "It is not archived, so there is nothing to restore."
+            if when is not None:
+                message = "It is already archived."
+            raise ValidationError({"archived_at": [message]}, message)
         record.archived_at = when
         record.updated_by = actor.id
         session.flush()

@@ -7,6 +7,16 @@ from datetime import datetime
 from crm_web.core.dates import local_datetime, user_zone
 
 
+def restored_notice(notice: dict, entity: str) -> tuple[str, str]:
+    """(message, kind) to flash after restoring one record through the bulk action (contacts,
+    companies), which restores only what is archived: no id back means nothing changed."""
+    if notice["kind"] != "success":
+        return notice["message"], notice["kind"]
+    if notice["ids"]:
+        return f"{entity.capitalize()} restored.", "success"
+    return f"This {entity} is not archived: nothing was restored.", "error"
+
+
 def _text(value) -> str:
     """A value quoted as the page shows it; blank is said in words ("empty"), not quoted."""
     if value is None or value == "" or value == []:

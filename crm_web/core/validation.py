@@ -77,6 +77,10 @@ def text(value, max_length: int = 255) -> str:
         raise FieldError(f"Must be at most {max_length} characters (this is {len(value)}).")
     if "\x00" in value:
         raise FieldError("Must not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in JSON): PostgreSQL can't hold it
+        raise FieldError("Must not contain broken Unicode characters.") from None
     return value
 
 
@@ -104,7 +108,10 @@ def phone(value, region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def listed(value, check, *args, max_items: int = 20) -> list:
+MAX_LIST_ITEMS = 20  # emails or phones of one record
+
+
+def listed(value, check, *args, max_items: int = MAX_LIST_ITEMS) -> list:
     """A list of values, each checked; duplicates dropped, order kept."""
     if isinstance(value, str):
         value = [value]
@@ -112,7 +119,7 @@ def listed(value, check, *args, max_items: int = 20) -> list:
         raise FieldError("Must be a list.")
     items = [v for v in value if not is_blank(v)]
     if len(items) > max_items:
-        raise FieldError(f"At most {max_items} values.")
+        raise FieldError(f"At most {max_items} values (this has {len(items)}).")
     cleaned, messages = [], []
     for item in items:
         try:
@@ -160,12 +167,14 @@ def money(value) -> Decimal:
         raise FieldError(f"{value!r} is not an amount.") from None
     if not amount.is_finite():
         raise FieldError("Must be an amount.")
-    if amount < 0:
+    if amount.is_signed():  # -0 too: it is no amount anyone means
         raise FieldError("Must not be negative.")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise FieldError("At most two decimal places.")
+    # The bound before any rounding: quantizing 1e26 to cents needs more digits than the
+    # decimal context has (InvalidOperation).
     if amount >= Decimal("1e13"):
         raise FieldError("Must be less than 10,000,000,000,000.")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise FieldError("At most two decimal places.")
     return amount.quantize(Decimal("0.01"))
 
 

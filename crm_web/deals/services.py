@@ -144,11 +144,16 @@ def archive_deal(deal_id, actor: Actor, expected_version=None, *, version_requir
     return _set_archived(deal_id, actor, datetime.now(UTC), expected_version)
 
 
-def restore_deal(deal_id, actor: Actor, expected_version=None, *, version_required=False) -> Deal:
-    """Bring an archived deal back (see archive_deal)."""
+def restore_deal(
+    deal_id, actor: Actor, expected_version=None, *, version_required=False, must_change=False
+) -> Deal:
+    """Bring an archived deal back (see archive_deal). `must_change`: one that is not archived
+    raises ValidationError instead of being "restored" as it is."""
     if version_required:
         _require_version(expected_version)
-    return _set_archived(deal_id, actor, None, expected_version)
+    return lifecycle.set_archived(
+        _locked, deal_id, actor, None, expected_version, must_change=must_change
+    )
 
 
 def lock_deal(deal_id) -> Deal:

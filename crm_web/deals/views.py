@@ -240,11 +240,18 @@ def restore(deal_id):
     """Bring an archived deal back to the board: from its page (back to it, 303), or from a
     row of the archived list (the list again, in #deal_list for HTMX)."""
     version = request.form.get("version")
-    deal = services.restore_deal(deal_id, current_actor(), version, version_required=True)
-    notice = {"kind": "success", "message": f"Restored {deal.title}."}
+    try:
+        deal = services.restore_deal(
+            deal_id, current_actor(), version, version_required=True, must_change=True
+        )
+        notice = {"kind": "success", "message": f"Restored {deal.title}."}
+    except ValidationError as exc:
+        if "archived_at" not in exc.fields:
+            raise
+        notice = {"kind": "error", "message": "This deal is not archived: nothing was restored."}
     if request.form.get("from") != "list":
         flash(notice["message"], notice["kind"])
-        return redirect(url_for("deals.detail", deal_id=deal.id), 303)
+        return redirect(url_for("deals.detail", deal_id=deal_id), 303)
     state = _list_state(request.form)
     if request.headers.get("HX-Request"):
         return render("deals/index.html", "deal_list", **_list_context(state, notice))

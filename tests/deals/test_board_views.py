@@ -118,7 +118,8 @@ def test_odd_query_strings_never_break_the_pages(client):
         "/deals/board/columns/not-a-stage",
     ):
         response = client.get(url)
-        assert response.status_code in (200, 404), url
+        # A NUL is refused at the door with a message (core/input_guard.py), never a 5xx.
+        assert response.status_code in (200, 400, 404), url
 
 
 def _headline(html):
