@@ -5,14 +5,21 @@ custom fields' inputs, and a bulk archive that returns ids, not a notice."""
 import re
 
 import pytest
-import wtforms
 
 from crm_web.companies import services
 from crm_web.companies.fields import FIELDS
 from crm_web.companies.forms import CompanyForm, field_form
 from crm_web.companies.services import get_company, list_companies
 from crm_web.core.errors import PermissionDenied
-from tests.support import ADMIN, actor, make_company, patch_field, post_form, sign_in
+from tests.support import (
+    ADMIN,
+    actor,
+    assert_inline_editors,
+    make_company,
+    patch_field,
+    post_form,
+    sign_in,
+)
 
 HX = {"HX-Request": "true"}
 
@@ -91,10 +98,7 @@ def test_every_field_is_a_wtforms_field_of_the_create_form_and_has_an_inline_for
     sign_in(client)
     company = make_company()
     assert set(CompanyForm()._fields) == {n for n, f in FIELDS.items() if f.create}
-    for name in FIELDS:
-        assert isinstance(field_form(name), wtforms.Form)
-        editor = client.get(f"/companies/{company.id}/fields/{name}/edit", headers=HX)
-        assert editor.status_code == 200 and 'name="value"' in editor.get_data(as_text=True)
+    assert_inline_editors(client, f"/companies/{company.id}", FIELDS, field_form)
 
 
 def test_bulk_archive_returns_the_ids_and_a_refusal_is_an_error(session):

@@ -5,14 +5,13 @@ title from the form to the list, and services that return data, not notices."""
 import re
 
 import pytest
-import wtforms
 
 from crm_web.contacts import services
 from crm_web.contacts.fields import FIELDS
 from crm_web.contacts.forms import ContactForm, field_form
 from crm_web.contacts.services import get_contact, list_contacts
 from crm_web.core.errors import PermissionDenied
-from tests.support import ADMIN, actor, make_contact, post_form, sign_in
+from tests.support import ADMIN, actor, assert_inline_editors, make_contact, post_form, sign_in
 
 HX = {"HX-Request": "true"}
 
@@ -106,10 +105,7 @@ def test_every_field_is_a_wtforms_field_of_the_create_form_and_has_an_inline_for
     sign_in(client)
     contact = make_contact()
     assert set(ContactForm()._fields) == {n for n, f in FIELDS.items() if f.create}
-    for name in FIELDS:
-        assert isinstance(field_form(name), wtforms.Form)
-        editor = client.get(f"/contacts/{contact.id}/fields/{name}/edit", headers=HX)
-        assert editor.status_code == 200 and 'name="value"' in editor.get_data(as_text=True)
+    assert_inline_editors(client, f"/contacts/{contact.id}", FIELDS, field_form)
     assert field_form("nope") is None
     assert client.get(f"/contacts/{contact.id}/fields/nope/edit").status_code == 404
 
