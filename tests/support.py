@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from contextlib import contextmanager
 
+import wtforms
 from flask import g, has_app_context
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
@@ -14,6 +15,8 @@ from crm_web.core.actor import SYSTEM, Actor
 from crm_web.core.db import db
 
 ADMIN = Actor(id="user-admin", role="admin", name="Test Admin")
+# The pipeline the migrations seed, in board order.
+SEEDED_STAGES = ["Lead", "Qualified", "Proposal", "Negotiation", "Won", "Lost"]
 TEST_PASSWORD = "correct horse battery"
 NAMES = {"admin": "Ada Admin", "manager": "Mia Manager", "rep": "Robin Rep", "viewer": "Vic Viewer"}
 
@@ -74,6 +77,36 @@ def sign_in(client, user_or_role="rep", **fields):
         # `g`: forget the user Flask-Login loaded for an earlier request.
         g.pop("_login_user", None)
     return user
+
+
+# What each create form needs before anything else is checked, so that a test names only the
+# fields it is about: post_form fills these in unless the test gives them.
+REQUIRED_FIELDS = {
+    "/contacts/": {"first_name": "Grace", "last_name": "Hopper"},
+    "/companies/": {"name": "Initech"},
+}
+HX_REQUEST = {"HX-Request": "true"}
+
+
+def post_form(client, url: str, **fields):
+    """Post the create form at `url` with `fields` (a dotted name such as custom_fields.region
+    goes as **{...}) over REQUIRED_FIELDS, as the browser sends it (not through HTMX)."""
+    return client.post(url, data={**REQUIRED_FIELDS.get(url, {}), **fields})
+
+
+def patch_field(client, url: str, value, version=1):
+    """Save one field through its click-to-edit form: the HTMX PATCH of the value and the
+    record's version that the editor was opened at."""
+    return client.patch(url, data={"value": value, "version": str(version)}, headers=HX_REQUEST)
+
+
+def assert_inline_editors(client, record_url: str, fields, field_form) -> None:
+    """Every field in an area's field list has its WTForms inline form, and the record's
+    editor for it (record_url/fields/NAME/edit, through HTMX) renders with a `value` input."""
+    for name in fields:
+        assert isinstance(field_form(name), wtforms.Form), name
+        editor = client.get(f"{record_url}/fields/{name}/edit", headers=HX_REQUEST)
+        assert editor.status_code == 200 and 'name="value"' in editor.get_data(as_text=True)
 
 
 def make_company(by: Actor = ADMIN, **overrides):

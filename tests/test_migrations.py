@@ -12,6 +12,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
+from tests.support import SEEDED_STAGES
+
 SCRATCH = "crm_test_migrations"
 # Tables that migrations create for libraries rather than for our models (e.g. the job queue).
 FOREIGN_TABLE_PREFIXES = ("procrastinate_",)
@@ -93,14 +95,7 @@ def test_upgrade_downgrade_upgrade_round_trip(scratch):
     assert model_tables <= _tables(db)
     with db.engine.connect() as conn:
         stages = conn.execute(text("SELECT name FROM pipeline_stages ORDER BY position")).all()
-    assert [s.name for s in stages] == [
-        "Lead",
-        "Qualified",
-        "Proposal",
-        "Negotiation",
-        "Won",
-        "Lost",
-    ]
+    assert [s.name for s in stages] == SEEDED_STAGES
 
 
 def test_the_migrated_schema_matches_the_models(scratch):

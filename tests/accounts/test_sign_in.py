@@ -17,6 +17,13 @@ SETUP = {
 }
 
 
+def _assert_sent_to_sign_in(response, then: str = "") -> None:
+    """The answer to a request without a valid session: a redirect to the sign-in page (whose
+    query string starts with `then`)."""
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login" + then)
+
+
 def test_setup_creates_the_admin_once_then_disappears(client, session):
     assert client.get("/login").headers["Location"] == "/setup"
     response = client.post("/setup", data=SETUP)
@@ -49,9 +56,7 @@ def test_setup_is_gone_once_any_user_exists(client, session):
 
 def test_home_sends_a_signed_out_visitor_to_sign_in(client, session):
     make_user(email="rep@example.com")
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login")
+    _assert_sent_to_sign_in(client.get("/"))
 
 
 def test_sign_in_and_out(client, session):
@@ -60,9 +65,7 @@ def test_sign_in_and_out(client, session):
     assert response.status_code == 303
     assert client.get("/profile").status_code == 200
     assert client.post("/logout").status_code == 303
-    response = client.get("/profile")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login?next=/profile")
+    _assert_sent_to_sign_in(client.get("/profile"), "?next=/profile")
 
 
 def test_wrong_password_and_unknown_email_get_the_same_answer(client, session):
@@ -144,9 +147,7 @@ def test_replaying_the_cookie_after_logout_gets_the_sign_in_page(client, session
     old = session_cookie(client)
     client.post("/logout")
     client.set_cookie("session", old)
-    response = client.get("/profile")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login")
+    _assert_sent_to_sign_in(client.get("/profile"))
 
 
 def test_changing_the_password_needs_the_current_one_and_revokes_old_cookies(client, session):
@@ -245,9 +246,7 @@ def test_an_idle_session_expires(client, session, app, monkeypatch):
     client.set_cookie("session", serializer.dumps(data))
     assert client.get("/profile").status_code == 200
     client.set_cookie("session", stale)
-    response = client.get("/profile")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login")
+    _assert_sent_to_sign_in(client.get("/profile"))
 
 
 def test_unauthenticated_htmx_requests_are_redirected_by_header(client, session):

@@ -3,32 +3,25 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import committed_user, login, screenshot
+from tests.browser.conftest import screenshot
+from tests.browser.helpers import edit_in_place, fill_in, open_as
 
 pytestmark = pytest.mark.browser
 
 
 def test_create_a_company_edit_its_city_inline_and_pick_it_for_a_contact(app, page):
-    committed_user(app, email="rep@example.com")
-    login(page, "rep@example.com")
-    page.goto("/companies/new")
-    page.get_by_label("Name").fill("Initech")
-    page.get_by_label("City").fill("Austin")
-    page.get_by_label("Country").fill("US")
-    page.get_by_role("button", name="Create company").click()
+    open_as(app, page, "/companies/new", email="rep@example.com")
+    fill_in(page, {"Name": "Initech", "City": "Austin", "Country": "US"}, "Create company")
     expect(page.get_by_role("heading", name="Initech")).to_be_visible()
 
     city = page.locator("[id$='-city']")
-    city.click()
-    page.get_by_role("textbox", name="City").fill("Dallas")
-    page.get_by_role("textbox", name="City").press("Enter")
+    edit_in_place(page, city, "City", "Dallas")
     expect(city).to_have_text("Dallas")
     expect(page.locator("[id$='-country']")).to_have_text("US")
     screenshot(page, "company-record")
 
     page.goto("/contacts/new")
-    page.get_by_label("First name").fill("Peter")
-    page.get_by_label("Last name").fill("Gibbons")
+    fill_in(page, {"First name": "Peter", "Last name": "Gibbons"})
     page.get_by_role("searchbox", name="Company").fill("inite")
     page.get_by_role("option", name="Initech").click()
     page.get_by_role("button", name="Create contact").click()

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from tests.browser.conftest import committed_user, login, screenshot
+from tests.browser.helpers import fill_in, open_as
 
 pytestmark = pytest.mark.browser
 
@@ -41,11 +42,8 @@ def _stored(app, contact_id):
 
 
 def test_create_contact_with_two_emails_and_a_us_phone(app, page):
-    committed_user(app, email="rep@example.com")
-    login(page, "rep@example.com")
-    page.goto("/contacts/new")
-    page.get_by_label("First name").fill("Grace")
-    page.get_by_label("Last name").fill("Hopper")
+    open_as(app, page, "/contacts/new", email="rep@example.com")
+    fill_in(page, {"First name": "Grace", "Last name": "Hopper"})
     page.get_by_label("Email 1", exact=True).fill("not-an-email")
     page.get_by_role("button", name="Create contact").click()
     expect(page.locator("#err-emails")).to_contain_text("not a valid email")
@@ -72,10 +70,8 @@ def test_create_contact_with_two_emails_and_a_us_phone(app, page):
 
 def test_edit_a_list_cell_and_the_record_escape_cancels(app, page):
     # A manager: the record page's History card is for those who may read the audit trail.
-    committed_user(app, "manager", email="manager@example.com", name="Mia Manager")
     contact_id = _contact(app, job_title="Analyst")
-    login(page, "manager@example.com")
-    page.goto("/contacts/")
+    open_as(app, page, "/contacts/", "manager", email="manager@example.com", name="Mia Manager")
     cell = page.locator(f"#contact-{contact_id}-job_title-c")
     row = page.locator(f"#row-{contact_id}")
     cell.click()
@@ -116,10 +112,8 @@ def test_edit_a_list_cell_and_the_record_escape_cancels(app, page):
 
 
 def test_emails_are_added_and_removed_inline_and_a_bad_one_is_refused(app, page):
-    committed_user(app, email="rep@example.com")
     contact_id = _contact(app, emails=["ada@example.com"])
-    login(page, "rep@example.com")
-    page.goto(f"/contacts/{contact_id}")
+    open_as(app, page, f"/contacts/{contact_id}", email="rep@example.com")
     emails = page.locator(f"#contact-{contact_id}-emails")
     box = emails.bounding_box()
     emails.click(position={"x": box["width"] - 6, "y": box["height"] / 2})  # the pencil
@@ -288,9 +282,7 @@ def test_a_contact_page_lists_its_deals_tasks_and_notes_and_leads_to_the_deal(ap
         create_note({**note, "entity_type": "contact", "entity_id": contact_id}, ADMIN)
         db.session.commit()
         db.session.remove()
-    committed_user(app, email="rep@example.com")
-    login(page, "rep@example.com")
-    page.goto(f"/contacts/{contact_id}")
+    open_as(app, page, f"/contacts/{contact_id}", email="rep@example.com")
     deals = page.locator("#deals")
     expect(deals.get_by_role("link", name="TPS reports")).to_be_visible()
     expect(deals).to_contain_text("Lead · USD 4,500.00")
@@ -306,8 +298,7 @@ def test_a_contact_page_lists_its_deals_tasks_and_notes_and_leads_to_the_deal(ap
 def test_an_editor_opened_on_an_out_of_date_page_says_who_changed_the_field(app, page, chromium):
     """Two users: A has the contact open, B renames it, A opens the first name's editor."""
     contact_id = _contact(app, first_name="Ada", last_name="Lovelace")
-    login(page, committed_user(app, "rep"))
-    page.goto(f"/contacts/{contact_id}")
+    open_as(app, page, f"/contacts/{contact_id}", "rep")
     first_name = page.locator(f"#contact-{contact_id}-first_name")
     expect(first_name).to_have_text("Ada")
 

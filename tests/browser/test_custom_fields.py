@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import committed_user, login, screenshot
+from tests.browser.helpers import edit_in_place, open_as
 
 pytestmark = pytest.mark.browser
 
@@ -44,9 +45,7 @@ def test_admin_defines_fields_and_sets_them_on_a_company(app, page):
     expect(industry).to_have_text("Energy")
 
     employees = card.locator("[id$='-cf-employees']")
-    employees.click()
-    card.get_by_role("textbox", name="Employees").fill("abc")
-    card.get_by_role("textbox", name="Employees").press("Enter")
+    edit_in_place(page, employees, "Employees", "abc", within=card)
     expect(card.get_by_role("alert")).to_contain_text("is not a number")
     screenshot(page, "company-custom-field-refused")
     card.get_by_role("textbox", name="Employees").fill("250")
@@ -70,15 +69,11 @@ def test_a_deal_field_defined_by_the_admin_is_set_on_the_deal_page(app, page):
         define("deal", "Region", "text")
         deal_id = make_deal(title="Hooli box").id
         db.session.remove()
-    committed_user(app, email="rep@example.com", name="Robin Rep")
-    login(page, "rep@example.com")
-    page.goto(f"/deals/{deal_id}")
+    open_as(app, page, f"/deals/{deal_id}", email="rep@example.com", name="Robin Rep")
     card = page.locator("#custom-fields")
     region = card.locator("[id$='-cf-region']")
     expect(region).to_have_text("Empty")
-    region.click()
-    card.get_by_role("textbox", name="Region").fill("EMEA")
-    card.get_by_role("textbox", name="Region").press("Enter")
+    edit_in_place(page, region, "Region", "EMEA", within=card)
     expect(region).to_have_text("EMEA")
     screenshot(page, "deal-custom-fields")
     page.reload()

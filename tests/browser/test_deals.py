@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import committed, committed_user, login, screenshot
+from tests.browser.helpers import fill_in, open_as
 
 pytestmark = pytest.mark.browser
 
@@ -35,9 +36,7 @@ def _rows(app):
 
 def test_an_invalid_follow_up_task_saves_nothing_and_says_why(app, page):
     _companies(app)
-    committed_user(app, email="rep@example.com", name="Robin Rep")
-    login(page, "rep@example.com")
-    page.goto("/deals/new")
+    open_as(app, page, "/deals/new", email="rep@example.com", name="Robin Rep")
     page.get_by_label("Title").fill("Pied Piper platform")
     # The company is searched as you type (a list of every company would not scale).
     page.get_by_label("Company").press_sequentially("pied")
@@ -46,8 +45,7 @@ def test_an_invalid_follow_up_task_saves_nothing_and_says_why(app, page):
     contact = page.get_by_label("Contact")
     expect(contact.locator("option")).to_have_text(["No contact", "Richard Hendricks"])
     contact.select_option(label="Richard Hendricks")
-    page.get_by_label("Value").fill("12000")
-    page.get_by_label("Task 1").fill("Send the proposal")
+    fill_in(page, {"Value": "12000", "Task 1": "Send the proposal"})
     page.locator("#tasks-0-due_date").fill("2027-03-01")
     page.locator("#tasks-1-due_date").fill("2027-03-08")  # a second task, but no description
     page.get_by_role("button", name="Create deal").click()
@@ -79,9 +77,7 @@ def test_click_to_edit_fields_on_the_record(app, page):
 
     hooli, _ = _companies(app)
     deal_id = committed(app, lambda: str(make_deal(title="Hooli box", company_id=hooli).id))
-    committed_user(app, email="rep@example.com", name="Robin Rep")
-    login(page, "rep@example.com")
-    page.goto(f"/deals/{deal_id}")
+    open_as(app, page, f"/deals/{deal_id}", email="rep@example.com", name="Robin Rep")
     screenshot(page, "deal-record")
     title, value = _field(page, deal_id, "title"), _field(page, deal_id, "value")
 
@@ -143,9 +139,7 @@ def test_an_editor_returned_with_an_error_accepts_enter_at_once(app, page):
 
     hooli, _ = _companies(app)
     deal_id = committed(app, lambda: str(make_deal(title="Hooli box", company_id=hooli).id))
-    committed_user(app, email="rep@example.com", name="Robin Rep")
-    login(page, "rep@example.com")
-    page.goto(f"/deals/{deal_id}")
+    open_as(app, page, f"/deals/{deal_id}", email="rep@example.com", name="Robin Rep")
 
     value = _field(page, deal_id, "value")
     value.click()
@@ -175,9 +169,7 @@ def test_list_and_stage_admin_pages(app, page):
         make_deal(title="Pied deal", company_id=pied, stage="Won")
 
     committed(app, make)
-    committed_user(app, "admin", email="admin@example.com", name="Ada Admin")
-    login(page, "admin@example.com")
-    page.goto("/deals")
+    open_as(app, page, "/deals", "admin", email="admin@example.com", name="Ada Admin")
     page.get_by_label("Search deals").fill("pied")
     expect(page.locator("#deal_list tbody tr")).to_have_count(1)
     expect(page).to_have_url(re.compile(r"q=pied"))  # the search is a shareable link
@@ -202,9 +194,7 @@ def test_changing_the_stage_on_the_record_updates_the_probability_shown(app, pag
 
     hooli, _ = _companies(app)
     deal_id = committed(app, lambda: str(make_deal(title="Box", company_id=hooli).id))
-    committed_user(app, email="rep@example.com", name="Robin Rep")
-    login(page, "rep@example.com")
-    page.goto(f"/deals/{deal_id}")
+    open_as(app, page, f"/deals/{deal_id}", email="rep@example.com", name="Robin Rep")
     stage = _field(page, deal_id, "stage")
     stage.click()
     stage.locator("select").select_option("Negotiation")  # a choice saves at once

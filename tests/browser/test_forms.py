@@ -4,7 +4,8 @@ create pages, and a company's website, phone and industry from the form to the l
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import committed_user, login, screenshot
+from tests.browser.conftest import screenshot
+from tests.browser.helpers import edit_in_place, fill_in, open_as
 
 pytestmark = pytest.mark.browser
 
@@ -24,14 +25,10 @@ def _define(app, entity_type, name, label, field_type="text", required=False, **
 def test_a_required_custom_field_shows_its_message_beside_its_input_on_new_contact(app, page):
     _define(app, "contact", "region", "Sales region", required=True)
     _define(app, "contact", "seats", "Seats", field_type="number")
-    login(page, committed_user(app))
-    page.goto("/contacts/new")
+    open_as(app, page, "/contacts/new")
     region = page.get_by_label("Sales region")
     expect(region).to_have_attribute("required", "")
-    page.get_by_label("First name").fill("Grace")
-    page.get_by_label("Last name").fill("Hopper")
-    page.get_by_label("Seats").fill("many")
-    page.get_by_role("button", name="Create contact").click()
+    fill_in(page, {"First name": "Grace", "Last name": "Hopper", "Seats": "many"}, "Create contact")
 
     row = page.locator(".form-row", has=page.get_by_label("Sales region"))
     expect(row.get_by_role("alert")).to_have_text("Sales region is required.")
@@ -43,21 +40,18 @@ def test_a_required_custom_field_shows_its_message_beside_its_input_on_new_conta
     expect(page.get_by_label("Seats")).to_have_value("many")
     screenshot(page, "contact-new-custom-field-required")
 
-    page.get_by_label("Sales region").fill("EMEA")
-    page.get_by_label("Seats").fill("12")
-    page.get_by_role("button", name="Create contact").click()
+    fill_in(page, {"Sales region": "EMEA", "Seats": "12"}, "Create contact")
     expect(page.get_by_role("heading", name="Grace Hopper")).to_be_visible()
     expect(page.locator("#custom-fields")).to_contain_text("EMEA")
 
 
 def test_company_website_phone_and_industry_from_the_form_to_the_list(app, page):
-    login(page, committed_user(app))
-    page.goto("/companies/new")
-    page.get_by_label("Name").fill("Initech")
-    page.get_by_label("Website").fill("not a site")
-    page.get_by_label("Phone").fill("12")
-    page.get_by_label("Industry").fill("Software")
-    page.get_by_role("button", name="Create company").click()
+    open_as(app, page, "/companies/new")
+    fill_in(
+        page,
+        {"Name": "Initech", "Website": "not a site", "Phone": "12", "Industry": "Software"},
+        "Create company",
+    )
     website = page.locator(".form-row", has=page.get_by_label("Website"))
     expect(website.get_by_role("alert")).to_contain_text("is not a web address")
     phone = page.locator(".form-row", has=page.get_by_label("Phone"))
@@ -65,9 +59,7 @@ def test_company_website_phone_and_industry_from_the_form_to_the_list(app, page)
     expect(page.get_by_label("Industry")).to_have_value("Software")
     screenshot(page, "company-new-invalid")
 
-    page.get_by_label("Website").fill("Initech.example.com/")
-    page.get_by_label("Phone").fill("(415) 555-0100")
-    page.get_by_role("button", name="Create company").click()
+    fill_in(page, {"Website": "Initech.example.com/", "Phone": "(415) 555-0100"}, "Create company")
     expect(page.get_by_role("heading", name="Initech")).to_be_visible()
     expect(page.get_by_role("link", name="initech.example.com")).to_have_attribute(
         "href", "https://initech.example.com"
@@ -94,26 +86,22 @@ def test_company_website_phone_and_industry_from_the_form_to_the_list(app, page)
     expect(page.locator("#company_list thead")).to_contain_text("Industry")
     cell = page.locator("[id$='-industry-c']")
     expect(cell).to_have_text("Software")
-    cell.click()
-    page.get_by_role("combobox", name="Industry").fill("Consulting")
-    page.get_by_role("combobox", name="Industry").press("Enter")
+    edit_in_place(page, cell, "Industry", "Consulting", role="combobox")
     expect(cell).to_have_text("Consulting")
     screenshot(page, "companies-list-industry")
 
 
 def test_contact_job_title_from_the_form_to_the_list(app, page):
-    login(page, committed_user(app))
-    page.goto("/contacts/new")
-    page.get_by_label("First name").fill("Peter")
-    page.get_by_label("Last name").fill("Gibbons")
-    page.get_by_label("Job title").fill("Programmer")
-    page.get_by_role("button", name="Create contact").click()
+    open_as(app, page, "/contacts/new")
+    fill_in(
+        page,
+        {"First name": "Peter", "Last name": "Gibbons", "Job title": "Programmer"},
+        "Create contact",
+    )
     expect(page.get_by_role("heading", name="Peter Gibbons")).to_be_visible()
     title = page.locator("[id$='-job_title']")
     expect(title).to_have_text("Programmer")
-    title.click()
-    page.get_by_role("textbox", name="Job title").fill("Senior programmer")
-    page.get_by_role("textbox", name="Job title").press("Enter")
+    edit_in_place(page, title, "Job title", "Senior programmer")
     expect(title).to_have_text("Senior programmer")
     screenshot(page, "contact-record-job-title")
     page.goto("/contacts/")
@@ -131,8 +119,7 @@ def test_new_deal_asks_for_its_custom_fields(app, page):
         db.session.commit()
         db.session.remove()
     _define(app, "deal", "source", "Lead source", "enum", True, enum_values=["Web", "Referral"])
-    login(page, committed_user(app))
-    page.goto("/deals/new")
+    open_as(app, page, "/deals/new")
     page.get_by_label("Title").fill("Pied Piper platform")
     page.get_by_label("Company").press_sequentially("pied")
     page.get_by_role("option", name="Pied Piper").click()

@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
-from tests.browser.conftest import committed, committed_user, login, screenshot
+from tests.browser.conftest import committed, screenshot
+from tests.browser.helpers import fill_in, open_as
 
 pytestmark = pytest.mark.browser
 
@@ -43,9 +44,7 @@ def test_a_deal_page_has_a_breadcrumb_pencils_and_its_heading_follows_a_save(app
 
     deal_id = committed(app, lambda: str(make_deal(title="Hooli box").id))
     _last_updated_long_ago(app, Deal, deal_id)
-    committed_user(app, email="rep@example.com", name="Robin Rep")
-    login(page, "rep@example.com")
-    page.goto(f"/deals/{deal_id}")
+    open_as(app, page, f"/deals/{deal_id}", email="rep@example.com", name="Robin Rep")
     heading = page.get_by_role("heading", level=1)
     updated = page.locator("#record-updated")
     expect(heading).to_have_text("Hooli box")
@@ -94,9 +93,7 @@ def test_a_contact_page_shows_the_new_name_in_its_heading_without_a_reload(app, 
 
     contact_id = committed(app, make)
     _last_updated_long_ago(app, Contact, contact_id)
-    committed_user(app, email="rep@example.com", name="Robin Rep")
-    login(page, "rep@example.com")
-    page.goto(f"/contacts/{contact_id}")
+    open_as(app, page, f"/contacts/{contact_id}", email="rep@example.com", name="Robin Rep")
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_have_text("Ada Lovelace")
     # The company is shown once: its field (a link to it), not again in a card of its own.
@@ -123,9 +120,7 @@ def test_a_company_page_heading_follows_a_save_and_add_a_contact_chooses_it(app,
 
     company_id = committed(app, lambda: str(make_company(name="Initech").id))
     _last_updated_long_ago(app, Company, company_id)
-    committed_user(app, email="rep@example.com", name="Robin Rep")
-    login(page, "rep@example.com")
-    page.goto(f"/companies/{company_id}")
+    open_as(app, page, f"/companies/{company_id}", email="rep@example.com", name="Robin Rep")
     heading = page.get_by_role("heading", level=1)
     expect(page.locator("#record-updated")).to_have_text("2 Jan 2020")
 
@@ -142,8 +137,7 @@ def test_a_company_page_heading_follows_a_save_and_add_a_contact_chooses_it(app,
     page.get_by_role("link", name="Add a contact").click()
     page.wait_for_url("**/contacts/new?company_id=*")
     expect(page.get_by_role("searchbox", name="Company")).to_have_value("Initrode")
-    page.get_by_label("First name").fill("Peter")
-    page.get_by_label("Last name").fill("Gibbons")
+    fill_in(page, {"First name": "Peter", "Last name": "Gibbons"})
     screenshot(page, "contact-new-from-company")
     page.get_by_role("button", name="Create contact").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Peter Gibbons")
@@ -161,9 +155,7 @@ def test_a_value_that_is_a_link_opens_its_record_and_its_pencil_edits_it(app, pa
         return str(hooli.id), str(contact.id)
 
     company_id, contact_id = committed(app, make)
-    committed_user(app, email="rep@example.com", name="Robin Rep")
-    login(page, "rep@example.com")
-    page.goto(f"/contacts/{contact_id}")
+    open_as(app, page, f"/contacts/{contact_id}", email="rep@example.com", name="Robin Rep")
     expect(page.get_by_role("link", name="+1 415-555-0101")).to_have_attribute(
         "href", "tel:+14155550101"
     )

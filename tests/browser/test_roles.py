@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import committed, committed_user, login, screenshot
+from tests.browser.helpers import open_as
 
 pytestmark = pytest.mark.browser
 
@@ -26,10 +27,8 @@ def _deal(app):
 
 
 def test_a_viewer_reads_the_contact_list_and_page_without_offers_to_change_them(app, page):
-    committed_user(app, "viewer", email="viewer@example.com", name="Vera Viewer")
     contact_id = _contact(app, job_title="Analyst")
-    login(page, "viewer@example.com")
-    page.goto("/contacts/")
+    open_as(app, page, "/contacts/", "viewer", email="viewer@example.com", name="Vera Viewer")
     row = page.locator(f"#row-{contact_id}")
     expect(row).to_contain_text("Analyst")
     expect(page.get_by_role("link", name="New contact")).to_have_count(0)
@@ -54,10 +53,8 @@ def test_a_viewer_reads_the_contact_list_and_page_without_offers_to_change_them(
 
 
 def test_a_viewer_sees_the_board_without_new_deal_or_cards_to_drag(app, page):
-    committed_user(app, "viewer", email="viewer@example.com", name="Vera Viewer")
     deal_id = _deal(app)
-    login(page, "viewer@example.com")
-    page.goto("/deals/board")
+    open_as(app, page, "/deals/board", "viewer", email="viewer@example.com", name="Vera Viewer")
     card = page.locator(f"#deal-{deal_id}")
     expect(card).to_be_visible()
     expect(page.get_by_role("link", name="New deal")).to_have_count(0)
@@ -75,10 +72,8 @@ def test_a_viewer_sees_the_board_without_new_deal_or_cards_to_drag(app, page):
 
 def test_a_rep_may_not_archive_or_reassign_a_colleagues_contact(app, page):
     colleague = committed_user(app, email="cole@example.com", name="Cole League")
-    committed_user(app, email="rep@example.com", name="Robin Rep")
     contact_id = _contact(app, owner_id=colleague.id)
-    login(page, "rep@example.com")
-    page.goto(f"/contacts/{contact_id}")
+    open_as(app, page, f"/contacts/{contact_id}", email="rep@example.com", name="Robin Rep")
     expect(page.get_by_role("heading", name="Ada Lovelace")).to_be_visible()
     expect(page.get_by_role("button", name="Archive")).to_have_count(0)
     # Other fields edit in place; the owner is the colleague's to give away, not a button.
@@ -89,10 +84,8 @@ def test_a_rep_may_not_archive_or_reassign_a_colleagues_contact(app, page):
 
 
 def test_clicking_a_name_in_the_contact_list_opens_the_contact(app, page):
-    committed_user(app, email="rep@example.com", name="Robin Rep")
     contact_id = _contact(app)
-    login(page, "rep@example.com")
-    page.goto("/contacts/")
+    open_as(app, page, "/contacts/", email="rep@example.com", name="Robin Rep")
     page.locator(f"#row-{contact_id}").get_by_role("link", name="Lovelace").click()
     expect(page).to_have_url(f"{page.url.split('/contacts/')[0]}/contacts/{contact_id}")
     expect(page.get_by_role("heading", name="Ada Lovelace")).to_be_visible()
@@ -125,9 +118,7 @@ def test_the_owner_picker_lists_the_user_once(app, page):
 
 
 def test_stages_are_reached_from_admin(app, page):
-    committed_user(app, "admin", email="admin@example.com", name="Ari Admin")
-    login(page, "admin@example.com")
-    page.goto("/deals/board")
+    open_as(app, page, "/deals/board", "admin", email="admin@example.com", name="Ari Admin")
     expect(page.get_by_role("link", name="Stages")).to_have_count(0)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
     page.get_by_role("navigation", name="Admin").get_by_role("link", name="Stages").click()
@@ -140,10 +131,8 @@ def test_stages_are_reached_from_admin(app, page):
 
 
 def test_an_editable_value_is_announced_as_its_field(app, page):
-    committed_user(app, email="rep@example.com", name="Robin Rep")
     contact_id = _contact(app)
-    login(page, "rep@example.com")
-    page.goto(f"/contacts/{contact_id}")
+    open_as(app, page, f"/contacts/{contact_id}", email="rep@example.com", name="Robin Rep")
     first = page.get_by_role("button", name="First name: Ada, edit", exact=True)
     expect(first).to_be_visible()
     first.press("Enter")

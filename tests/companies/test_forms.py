@@ -5,14 +5,21 @@ custom fields' inputs, and a bulk archive that returns ids, not a notice."""
 import re
 
 import pytest
-import wtforms
 
 from crm_web.companies import services
 from crm_web.companies.fields import FIELDS
 from crm_web.companies.forms import CompanyForm, field_form
 from crm_web.companies.services import get_company, list_companies
 from crm_web.core.errors import PermissionDenied
-from tests.support import ADMIN, actor, make_company, sign_in
+from tests.support import (
+    ADMIN,
+    actor,
+    assert_inline_editors,
+    make_company,
+    patch_field,
+    post_form,
+    sign_in,
+)
 
 HX = {"HX-Request": "true"}
 
@@ -27,14 +34,8 @@ def _message(html: str, name: str) -> str:
 
 def test_bad_website_phone_and_industry_get_messages_beside_them_and_stay_typed(client, no_csrf):
     sign_in(client)
-    response = client.post(
-        "/companies/",
-        data={
-            "name": "Initech",
-            "website": "javascript:alert(1)",
-            "phone": "555",
-            "industry": "i" * 101,
-        },
+    response = post_form(
+        client, "/companies/", website="javascript:alert(1)", phone="555", industry="i" * 101
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -48,14 +49,12 @@ def test_bad_website_phone_and_industry_get_messages_beside_them_and_stay_typed(
 
 def test_website_phone_and_industry_from_the_form_to_the_record_and_the_list(client, no_csrf):
     sign_in(client)
-    response = client.post(
+    response = post_form(
+        client,
         "/companies/",
-        data={
-            "name": "Initech",
-            "website": "Initech.Example.com/",
-            "phone": "(415) 555-0100",
-            "industry": "Software",
-        },
+        website="Initech.Example.com/",
+        phone="(415) 555-0100",
+        industry="Software",
     )
     assert response.status_code == 303
     company = list_companies()[0]
@@ -67,17 +66,11 @@ def test_website_phone_and_industry_from_the_form_to_the_record_and_the_list(cli
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'href="https://initech.example.com" target="_blank" rel="noopener noreferrer"' in page
     assert '<a href="tel:+14155550100">+1 415-555-0100</a>' in page
-    refused = client.patch(
-        f"/companies/{company.id}/fields/phone", data={"value": "12", "version": "1"}, headers=HX
-    )
+    refused = patch_field(client, f"/companies/{company.id}/fields/phone", "12")
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "not a valid phone number" in html
     assert 'value="12"' in html and 'aria-invalid="true"' in html
-    saved = client.patch(
-        f"/companies/{company.id}/fields/industry",
-        data={"value": "Consulting", "version": "1"},
-        headers=HX,
-    )
+    saved = patch_field(client, f"/companies/{company.id}/fields/industry", "Consulting")
     assert saved.status_code == 200 and "Consulting" in saved.get_data(as_text=True)
     assert get_company(company.id).phone == "+14155550100"
     listing = client.get("/companies/").get_data(as_text=True)
@@ -93,11 +86,11 @@ def test_a_required_custom_field_has_its_input_and_its_message_on_new_company(cl
     sign_in(client)
     form = client.get("/companies/new").get_data(as_text=True)
     assert re.search(r'<select id="custom_fields-tier" name="custom_fields.tier" required', form)
-    response = client.post("/companies/", data={"name": "Initech"})
+    response = post_form(client, "/companies/")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert re.search(r'id="err-custom_fields-tier"[^>]*>Tier is required.<', html)
-    created = client.post("/companies/", data={"name": "Initech", "custom_fields.tier": "Gold"})
+    created = post_form(client, "/companies/", **{"custom_fields.tier": "Gold"})
     assert created.status_code == 303 and list_companies()[0].custom_fields == {"tier": "Gold"}
 
 
@@ -105,10 +98,7 @@ def test_every_field_is_a_wtforms_field_of_the_create_form_and_has_an_inline_for
     sign_in(client)
     company = make_company()
     assert set(CompanyForm()._fields) == {n for n, f in FIELDS.items() if f.create}
-    for name in FIELDS:
-        assert isinstance(field_form(name), wtforms.Form)
-        editor = client.get(f"/companies/{company.id}/fields/{name}/edit", headers=HX)
-        assert editor.status_code == 200 and 'name="value"' in editor.get_data(as_text=True)
+    assert_inline_editors(client, f"/companies/{company.id}", FIELDS, field_form)
 
 
 def test_bulk_archive_returns_the_ids_and_a_refusal_is_an_error(session):

@@ -1,7 +1,7 @@
 import re
 
 from crm_web.companies.services import get_company
-from tests.support import ADMIN, make_company, make_contact, sign_in
+from tests.support import ADMIN, make_company, make_contact, patch_field, sign_in
 
 HX = {"HX-Request": "true"}
 
@@ -30,23 +30,17 @@ def test_search_and_sort_by_city(app, client):
 def test_address_part_edited_inline_keeps_the_other_parts(app, client, no_csrf):
     sign_in(client, "manager")  # who may read the History card (audit.read)
     acme = make_company(name="Acme", address={"city": "Paris", "country": "FR"})
-    response = client.patch(
-        f"/companies/{acme.id}/fields/city", data={"value": "Lyon", "version": "1"}, headers=HX
-    )
+    response = patch_field(client, f"/companies/{acme.id}/fields/city", "Lyon")
     assert response.status_code == 200 and "Lyon" in response.get_data(as_text=True)
     assert get_company(acme.id).address == {"city": "Lyon", "country": "FR"}
     # A save tells the record page to fetch its History card again, which has the change.
     assert response.headers["HX-Trigger"] == "record-saved"
     history = client.get(f"/companies/{acme.id}/history", headers=HX).get_data(as_text=True)
     assert re.search(r"<strong>city</strong>\s*from <q>Paris</q> to <q>Lyon</q>", history)
-    stale = client.patch(
-        f"/companies/{acme.id}/fields/name", data={"value": "Mine", "version": "1"}, headers=HX
-    )
+    stale = patch_field(client, f"/companies/{acme.id}/fields/name", "Mine")
     assert stale.status_code == 409 and "Acme" in stale.get_data(as_text=True)
     assert "HX-Trigger" not in stale.headers
-    blank = client.patch(
-        f"/companies/{acme.id}/fields/name", data={"value": " ", "version": "2"}, headers=HX
-    )
+    blank = patch_field(client, f"/companies/{acme.id}/fields/name", " ", 2)
     assert blank.status_code == 422 and "required" in blank.get_data(as_text=True)
     assert get_company(acme.id).name == "Acme"
 

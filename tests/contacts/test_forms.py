@@ -5,14 +5,13 @@ title from the form to the list, and services that return data, not notices."""
 import re
 
 import pytest
-import wtforms
 
 from crm_web.contacts import services
 from crm_web.contacts.fields import FIELDS
 from crm_web.contacts.forms import ContactForm, field_form
 from crm_web.contacts.services import get_contact, list_contacts
 from crm_web.core.errors import PermissionDenied
-from tests.support import ADMIN, actor, make_contact, sign_in
+from tests.support import ADMIN, actor, assert_inline_editors, make_contact, post_form, sign_in
 
 HX = {"HX-Request": "true"}
 
@@ -29,15 +28,13 @@ def _beside(html: str, name: str) -> str:
 
 def test_bad_input_gets_a_message_beside_each_input_and_keeps_what_was_typed(client, no_csrf):
     sign_in(client)
-    response = client.post(
+    response = post_form(
+        client,
         "/contacts/",
-        data={
-            "first_name": "  ",
-            "last_name": "Hopper",
-            "job_title": "x" * 256,
-            "emails": ["grace@example.com", "not-an-email"],
-            "phones": ["12"],
-        },
+        first_name="  ",
+        job_title="x" * 256,
+        emails=["grace@example.com", "not-an-email"],
+        phones=["12"],
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -66,24 +63,20 @@ def test_a_required_custom_field_has_its_input_and_its_message_on_new_contact(
     sign_in(client)
     form = client.get("/contacts/new").get_data(as_text=True)
     assert re.search(r'name="custom_fields.region" required', form)
-    response = client.post("/contacts/", data={"first_name": "Grace", "last_name": "Hopper"})
+    response = post_form(client, "/contacts/")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert _beside(html, "custom_fields.region") == "Sales region is required."
     assert 'value="Grace"' in html
-    created = client.post(
-        "/contacts/",
-        data={"first_name": "Grace", "last_name": "Hopper", "custom_fields.region": "EMEA"},
-    )
+    created = post_form(client, "/contacts/", **{"custom_fields.region": "EMEA"})
     assert created.status_code == 303
     assert list_contacts()[0].custom_fields == {"region": "EMEA"}
 
 
 def test_job_title_from_the_create_form_to_the_record_an_inline_edit_and_the_list(client, no_csrf):
     sign_in(client)
-    response = client.post(
-        "/contacts/",
-        data={"first_name": "Peter", "last_name": "Gibbons", "job_title": " Programmer "},
+    response = post_form(
+        client, "/contacts/", first_name="Peter", last_name="Gibbons", job_title=" Programmer "
     )
     assert response.status_code == 303
     contact = list_contacts()[0]
@@ -112,10 +105,7 @@ def test_every_field_is_a_wtforms_field_of_the_create_form_and_has_an_inline_for
     sign_in(client)
     contact = make_contact()
     assert set(ContactForm()._fields) == {n for n, f in FIELDS.items() if f.create}
-    for name in FIELDS:
-        assert isinstance(field_form(name), wtforms.Form)
-        editor = client.get(f"/contacts/{contact.id}/fields/{name}/edit", headers=HX)
-        assert editor.status_code == 200 and 'name="value"' in editor.get_data(as_text=True)
+    assert_inline_editors(client, f"/contacts/{contact.id}", FIELDS, field_form)
     assert field_form("nope") is None
     assert client.get(f"/contacts/{contact.id}/fields/nope/edit").status_code == 404
 

@@ -8,6 +8,8 @@ from tests.support import (
     make_deal,
     make_task,
     make_user,
+    patch_field,
+    post_form,
     sign_in,
 )
 
@@ -44,14 +46,11 @@ def test_search_fragment_is_only_the_list_block(client, no_csrf):
 
 def test_create_stores_e164_and_two_emails(client, no_csrf):
     sign_in(client)
-    response = client.post(
+    response = post_form(
+        client,
         "/contacts/",
-        data={
-            "first_name": "Grace",
-            "last_name": "Hopper",
-            "emails": ["grace@example.com", "gh@navy.example"],
-            "phones": ["(415) 555-0100", ""],
-        },
+        emails=["grace@example.com", "gh@navy.example"],
+        phones=["(415) 555-0100", ""],
     )
     assert response.status_code == 303
     contact = list_contacts()[0]
@@ -63,14 +62,7 @@ def test_create_stores_e164_and_two_emails(client, no_csrf):
 
 def test_bad_email_is_refused_beside_the_field_and_nothing_saved(client, no_csrf):
     sign_in(client)
-    response = client.post(
-        "/contacts/",
-        data={
-            "first_name": "Grace",
-            "last_name": "Hopper",
-            "emails": ["not-an-email"],
-        },
-    )
+    response = post_form(client, "/contacts/", emails=["not-an-email"])
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert re.search(r'id="err-emails"[^>]*>[^<]*not a valid email', html)
@@ -82,11 +74,7 @@ def test_inline_edit_round_trip(client, no_csrf):
     contact = make_contact()
     editor = client.get(f"/contacts/{contact.id}/fields/last_name/edit", headers=HX)
     assert 'name="value"' in editor.get_data(as_text=True)
-    saved = client.patch(
-        f"/contacts/{contact.id}/fields/last_name",
-        data={"value": "Byron", "version": "1"},
-        headers=HX,
-    )
+    saved = patch_field(client, f"/contacts/{contact.id}/fields/last_name", "Byron")
     assert saved.status_code == 200 and "Byron" in saved.get_data(as_text=True)
     assert 'name="value"' not in saved.get_data(as_text=True)
     assert get_contact(contact.id).last_name == "Byron"
@@ -95,10 +83,8 @@ def test_inline_edit_round_trip(client, no_csrf):
 def test_inline_bad_value_is_422_with_the_editor_and_saves_nothing(client, no_csrf):
     sign_in(client)
     contact = make_contact(emails=["ada@example.com"])
-    response = client.patch(
-        f"/contacts/{contact.id}/fields/emails",
-        data={"value": ["ada@example.com", "nope"], "version": "1"},
-        headers=HX,
+    response = patch_field(
+        client, f"/contacts/{contact.id}/fields/emails", ["ada@example.com", "nope"]
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -112,11 +98,7 @@ def test_stale_version_shows_both_values_and_overwrite_works(client, no_csrf):
     from crm_web.contacts.services import update_contact
 
     update_contact(contact.id, {"last_name": "Theirs"}, ADMIN, expected_version=1)
-    response = client.patch(
-        f"/contacts/{contact.id}/fields/last_name",
-        data={"value": "Mine", "version": "1"},
-        headers=HX,
-    )
+    response = patch_field(client, f"/contacts/{contact.id}/fields/last_name", "Mine")
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Theirs" in html and "Mine" in html and "Overwrite with mine" in html
@@ -371,11 +353,7 @@ def test_a_company_conflict_names_both_companies(client, no_csrf):
     initech, hooli, globex = (make_company(name=n) for n in ("Initech", "Hooli", "Globex"))
     contact = make_contact(company_id=initech.id)
     update_contact(contact.id, {"company_id": hooli.id}, ADMIN, expected_version=1)
-    response = client.patch(
-        f"/contacts/{contact.id}/fields/company_id",
-        data={"value": str(globex.id), "version": "1"},
-        headers=HX,
-    )
+    response = patch_field(client, f"/contacts/{contact.id}/fields/company_id", str(globex.id))
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     theirs, yours = re.findall(r"<dd>(.*?)</dd>", html, re.S)
@@ -404,18 +382,13 @@ def test_only_the_refused_email_is_marked_invalid(client, no_csrf):
             if 'aria-invalid="true"' in tag
         }
 
-    edited = client.patch(
-        f"/contacts/{contact.id}/fields/emails",
-        data={"value": ["ada@example.com", "not-an-email"], "version": "1"},
-        headers=HX,
+    edited = patch_field(
+        client, f"/contacts/{contact.id}/fields/emails", ["ada@example.com", "not-an-email"]
     )
     assert edited.status_code == 422
     assert marked(edited.get_data(as_text=True)) == {"not-an-email"}
 
-    created = client.post(
-        "/contacts/",
-        data={"first_name": "Grace", "last_name": "Hopper", "emails": ["gh@navy.example", "oops@"]},
-    )
+    created = post_form(client, "/contacts/", emails=["gh@navy.example", "oops@"])
     assert created.status_code == 422
     assert marked(created.get_data(as_text=True)) == {"oops@"}
     assert list_contacts() == [contact]

@@ -11,7 +11,7 @@ import pytest
 
 from crm_web.deals.fields import FIELDS
 from crm_web.deals.services import get_deal
-from tests.support import make_company, make_contact, make_deal, sign_in
+from tests.support import make_company, make_contact, make_deal, patch_field, sign_in
 
 HTMX = {"HX-Request": "true"}
 
@@ -52,9 +52,7 @@ def test_each_inline_editor_refuses_bad_input_beside_it_and_changes_nothing(
     sign_in(client, "rep")
     deal = make_deal(title="Kept", value="100", close_date="2027-01-31")
     before = _snapshot(deal.id)
-    response = client.patch(
-        f"/deals/{deal.id}/fields/{name}", data={"value": typed, "version": "1"}, headers=HTMX
-    )
+    response = patch_field(client, f"/deals/{deal.id}/fields/{name}", typed)
     assert response.status_code == 422
     shown = _error_beside_input(response.text)
     assert message in shown and shown.strip()
@@ -75,9 +73,7 @@ def test_a_bad_value_without_its_version_says_what_is_wrong_with_the_value(clien
 def test_a_good_value_saves_and_its_dependent_field_follows(client):
     sign_in(client, "rep")
     deal = make_deal(stage="Lead")
-    response = client.patch(
-        f"/deals/{deal.id}/fields/stage", data={"value": "Qualified", "version": "1"}, headers=HTMX
-    )
+    response = patch_field(client, f"/deals/{deal.id}/fields/stage", "Qualified")
     assert response.status_code == 200
     assert f'id="deal-{deal.id}-probability" hx-swap-oob="true"' in response.text
     assert get_deal(deal.id).probability == 25
@@ -91,11 +87,7 @@ def test_the_contact_editor_offers_only_the_deal_s_company_s_people(client):
     deal = make_deal(company_id=company.id)
     editor = client.get(f"/deals/{deal.id}/fields/contact_id/edit", headers=HTMX).text
     assert "Ada Here" in editor and "Bob Elsewhere" not in editor
-    refused = client.patch(
-        f"/deals/{deal.id}/fields/contact_id",
-        data={"value": str(stranger.id), "version": "1"},
-        headers=HTMX,
-    )
+    refused = patch_field(client, f"/deals/{deal.id}/fields/contact_id", str(stranger.id))
     assert refused.status_code == 422
     assert "must belong to the deal's company" in _error_beside_input(refused.text)
 

@@ -11,7 +11,7 @@ from crm_web.core.errors import ConflictError
 from crm_web.deals import pipeline
 from crm_web.deals.services import get_deal, move_deal, update_deal
 from crm_web.lists.state import ListState
-from tests.support import ADMIN, make_company, make_deal
+from tests.support import ADMIN, SEEDED_STAGES, make_company, make_deal
 
 
 def _list_page(filters, sort, cursor, actor):
@@ -51,14 +51,7 @@ def test_board_columns_follow_stage_order_and_filters_apply_to_cards_and_totals(
     filters = pipeline.clean_filters({"close_from": "2026-02-01", "close_to": "not a date"})
     assert filters == {"close_from": date(2026, 2, 1)}
     board = pipeline.get_board(filters, ADMIN)
-    assert [c.stage.name for c in board.columns] == [
-        "Lead",
-        "Qualified",
-        "Proposal",
-        "Negotiation",
-        "Won",
-        "Lost",
-    ]
+    assert [c.stage.name for c in board.columns] == SEEDED_STAGES
     lead = board.columns[0]
     assert [d.value for d in lead.deals] == [Decimal("20.00")]
     assert lead.totals.count == 1

@@ -10,7 +10,7 @@ from crm_web.core.db import db
 from crm_web.deals.models import Deal
 from crm_web.deals.services import get_deal, update_deal
 from crm_web.deals.stages import list_stages
-from tests.support import ADMIN, make_company, make_contact, make_deal, sign_in
+from tests.support import ADMIN, make_company, make_contact, make_deal, patch_field, sign_in
 
 HTMX = {"HX-Request": "true"}
 
@@ -115,9 +115,7 @@ def test_click_to_edit_saves_with_the_version_seen(client):
     deal = make_deal(title="Old title")
     editor = client.get(f"/deals/{deal.id}/fields/title/edit", headers=HTMX)
     assert 'name="value"' in editor.text and 'value="Old title"' in editor.text
-    saved = client.patch(
-        f"/deals/{deal.id}/fields/title", data={"value": "New title", "version": "1"}, headers=HTMX
-    )
+    saved = patch_field(client, f"/deals/{deal.id}/fields/title", "New title")
     assert saved.status_code == 200
     assert "New title" in saved.text and "ie-display" in saved.text
     assert get_deal(deal.id).title == "New title"
@@ -133,9 +131,7 @@ def test_click_to_edit_saves_with_the_version_seen(client):
 def test_bad_value_re_renders_the_editor_with_the_message(client):
     sign_in(client, "rep")
     deal = make_deal(value="100")
-    response = client.patch(
-        f"/deals/{deal.id}/fields/value", data={"value": "lots", "version": "1"}, headers=HTMX
-    )
+    response = patch_field(client, f"/deals/{deal.id}/fields/value", "lots")
     assert response.status_code == 422
     assert "'lots' is not an amount." in response.text.replace("&#39;", "'")
     assert 'value="lots"' in response.text
@@ -146,9 +142,7 @@ def test_a_stale_edit_shows_both_values_and_overwrites_nothing(client):
     sign_in(client, "rep")
     deal = make_deal(title="Original")
     update_deal(deal.id, {"title": "Theirs"}, ADMIN, expected_version=1)
-    response = client.patch(
-        f"/deals/{deal.id}/fields/title", data={"value": "Mine", "version": "1"}, headers=HTMX
-    )
+    response = patch_field(client, f"/deals/{deal.id}/fields/title", "Mine")
     assert response.status_code == 409
     assert "Theirs" in response.text and "Mine" in response.text
     assert get_deal(deal.id).title == "Theirs"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import inspect
 
 from crm_web.core.db import db
-from tests.support import ADMIN, make_company, make_contact, make_deal
+from tests.support import ADMIN, make_company, make_contact, make_deal, make_note, make_task
 
 
 def columns(record) -> dict:
@@ -22,6 +22,19 @@ def make_entity(entity_type: str, by=ADMIN, **fields):
     if entity_type == "company":
         return make_company(by, **fields)
     return make_deal(by, **fields)
+
+
+def make_attachment(kind: str, entity_type: str, entity_id, by=ADMIN, **fields):
+    """A task or a note (`kind`) with default data, plus `fields`, on one record."""
+    make = make_task if kind == "task" else make_note
+    return make(entity_type, entity_id, by, **fields)
+
+
+def attach(entity_type: str, entity_id, tasks: int = 0, notes: int = 0) -> None:
+    """`tasks` tasks and `notes` notes with default data on one record."""
+    for kind, count in (("task", tasks), ("note", notes)):
+        for _ in range(count):
+            make_attachment(kind, entity_type, entity_id)
 
 
 def get_entity(entity_type: str, entity_id):

@@ -19,18 +19,23 @@ from crm_web.contacts.services import (
 from crm_web.deals import repository as deal_repo
 from crm_web.records.operations import delete_company, delete_contact
 from tests import strategies as s
-from tests.properties.helpers import columns
-from tests.support import (
-    ADMIN,
-    isolated_session,
-    make_company,
-    make_contact,
-    make_deal,
-    make_note,
-    make_task,
-)
+from tests.properties.helpers import attach, columns, make_attachment
+from tests.support import ADMIN, isolated_session, make_company, make_contact, make_deal
 
 BOOKKEEPING = {"updated_at", "updated_by", "version"}
+
+
+def _assert_only_the_field_changed(before: dict, after: dict, field: str) -> None:
+    """A record's columns before and after an update of `field`: the same value again is no
+    change (nothing is written); a new one moves updated_at forward and the version up by one,
+    and leaves every other column as it was."""
+    if after[field] == before[field]:
+        assert after == before
+        return
+    assert after["updated_at"] > before["updated_at"]
+    assert after["version"] == before["version"] + 1
+    unchanged = set(before) - BOOKKEEPING - {field}
+    assert {k: after[k] for k in unchanged} == {k: before[k] for k in unchanged}
 
 
 # Feature: core-data-models, Property 1: Contact creation persistence
@@ -97,15 +102,7 @@ def test_updating_a_contact_moves_updated_at_forward_and_keeps_other_fields(
             update = {"company_id": make_company().id}
         field = next(iter(update))
         update_contact(contact.id, update, ADMIN, expected_version=contact.version)
-        after = columns(contact_repo.get_contact(contact.id))
-        if after[field] == before[field]:
-            # The same value again is no change: nothing is written.
-            assert after == before
-            return
-        assert after["updated_at"] > before["updated_at"]
-        assert after["version"] == before["version"] + 1
-        unchanged = set(before) - BOOKKEEPING - {field}
-        assert {k: after[k] for k in unchanged} == {k: before[k] for k in unchanged}
+        _assert_only_the_field_changed(before, columns(contact_repo.get_contact(contact.id)), field)
 
 
 # Feature: core-data-models, Property 4: Contact deletion cleanup
@@ -127,11 +124,8 @@ def test_deleting_a_contact_removes_it_and_its_attachments_and_unlinks_its_deals
             make_deal(company_id=company.id, contact_id=contact.id if with_company else None).id
             for _ in range(deals)
         ]
-        for _ in range(tasks):
-            make_task("contact", contact.id)
-        for _ in range(notes):
-            make_note("contact", contact.id)
-        kept_task_id, other_id = make_task("contact", other.id).id, other.id
+        attach("contact", contact.id, tasks=tasks, notes=notes)
+        kept_task_id, other_id = make_attachment("task", "contact", other.id).id, other.id
         contact_id, company_id = contact.id, company.id
 
         delete_contact(contact_id, ADMIN)
@@ -188,13 +182,7 @@ def test_updating_a_company_moves_updated_at_forward_and_keeps_other_fields(app_
         before = columns(company)
         field = next(iter(update))
         update_company(company.id, update, ADMIN, expected_version=company.version)
-        after = columns(company_repo.get_company(company.id))
-        if after[field] == before[field]:
-            assert after == before
-            return
-        assert after["updated_at"] > before["updated_at"]
-        unchanged = set(before) - BOOKKEEPING - {field}
-        assert {k: after[k] for k in unchanged} == {k: before[k] for k in unchanged}
+        _assert_only_the_field_changed(before, columns(company_repo.get_company(company.id)), field)
 
 
 # Feature: core-data-models, Property 8: Company cascade deletion
@@ -218,9 +206,7 @@ def test_deleting_a_company_deletes_its_deals_and_unlinks_its_contacts(
         for _ in range(deals):
             deal = make_deal(company_id=company.id)
             deal_ids.append(deal.id)
-            for _ in range(deal_tasks):
-                make_task("deal", deal.id)
-            make_note("deal", deal.id)
+            attach("deal", deal.id, tasks=deal_tasks, notes=1)
         if archived_deal and deal_ids:
             archive_deal(deal_ids[0], ADMIN)
         survivor_id = make_deal(company_id=other.id).id

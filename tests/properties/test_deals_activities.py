@@ -18,19 +18,12 @@ from crm_web.activities.services import (
     tasks_for,
     update_task,
 )
+from crm_web.core.db import db
 from crm_web.deals import repository as deal_repo
 from crm_web.deals.services import create_deal, get_deals_by_company, update_deal
 from tests import strategies as s
-from tests.properties.helpers import columns, make_entity
-from tests.support import (
-    ADMIN,
-    isolated_session,
-    make_company,
-    make_contact,
-    make_deal,
-    make_note,
-    make_task,
-)
+from tests.properties.helpers import columns, make_attachment, make_entity
+from tests.support import ADMIN, isolated_session, make_company, make_contact, make_deal
 
 
 # Feature: core-data-models, Property 9: Deal creation persistence
@@ -120,15 +113,22 @@ def test_moving_a_deal_to_another_stage_is_saved_with_a_later_updated_at(
             assert new_stage == before["stage"]
 
 
+def _created_on_a_new_record(create, entity_type, data):
+    """A task or note made by `create` from `data` on a new record of `entity_type`, with the
+    session then emptied so what follows reads from the database: (its id, the record's id)."""
+    entity = make_entity(entity_type)
+    item = create({**data, "entity_type": entity_type, "entity_id": entity.id}, ADMIN)
+    ids = item.id, entity.id
+    db.session.expunge_all()
+    return ids
+
+
 # Feature: core-data-models, Property 13: Task creation with polymorphic attachment
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from(s.ENTITY_TYPES), s.task_data())
 def test_a_task_attached_to_any_record_is_found_by_that_record(app_ctx, entity_type, data):
-    with isolated_session() as session:
-        entity = make_entity(entity_type)
-        task = create_task({**data, "entity_type": entity_type, "entity_id": entity.id}, ADMIN)
-        task_id, entity_id = task.id, entity.id
-        session.expunge_all()
+    with isolated_session():
+        task_id, entity_id = _created_on_a_new_record(create_task, entity_type, data)
         found = tasks_for(entity_type, entity_id)
         assert [t.id for t in found] == [task_id]
         stored = found[0]
@@ -144,11 +144,8 @@ def test_a_task_attached_to_any_record_is_found_by_that_record(app_ctx, entity_t
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from(s.ENTITY_TYPES), s.note_data)
 def test_a_note_attached_to_any_record_is_found_by_that_record(app_ctx, entity_type, data):
-    with isolated_session() as session:
-        entity = make_entity(entity_type)
-        note = create_note({**data, "entity_type": entity_type, "entity_id": entity.id}, ADMIN)
-        note_id, entity_id = note.id, entity.id
-        session.expunge_all()
+    with isolated_session():
+        note_id, entity_id = _created_on_a_new_record(create_note, entity_type, data)
         found = notes_for(entity_type, entity_id)
         assert [(n.id, n.content) for n in found] == [(note_id, data["content"])]
 
@@ -164,14 +161,9 @@ def _attach(entity_type, target, other, plan):
     tasks, notes = set(), set()
     for kind, where in plan:
         record = target if where == "target" else other
-        if kind == "task":
-            item = make_task(entity_type, record.id)
-            if where == "target":
-                tasks.add(item.id)
-        else:
-            item = make_note(entity_type, record.id)
-            if where == "target":
-                notes.add(item.id)
+        item = make_attachment(kind, entity_type, record.id)
+        if where == "target":
+            (tasks if kind == "task" else notes).add(item.id)
     return tasks, notes
 
 

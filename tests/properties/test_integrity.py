@@ -14,16 +14,8 @@ from sqlalchemy import delete, select
 from crm_web.core.db import db, transaction
 from crm_web.core.errors import ConstraintViolationError, ValidationError
 from tests import strategies as s
-from tests.properties.helpers import columns
-from tests.support import (
-    ADMIN,
-    isolated_session,
-    make_company,
-    make_contact,
-    make_deal,
-    make_note,
-    make_task,
-)
+from tests.properties.helpers import columns, make_attachment
+from tests.support import ADMIN, isolated_session, make_company, make_contact, make_deal
 
 # What each kind of record must refuse, field by field.
 INVALID = {
@@ -194,52 +186,27 @@ def _create_raw(kind: str, data: dict):
     return create(data, ADMIN)
 
 
+def _violation(kind, attribute, bad, constraint):
+    """(record kind, attribute, strategy of bad values, (constraint, field)): `constraint`
+    refuses a bad value of `attribute` and names it as the field."""
+    return st.tuples(st.just(kind), st.just(attribute), bad, st.just((constraint, attribute)))
+
+
 def _violations():
-    """(record kind, attribute, strategy of bad values, constraint, field) forced past the
-    services straight into the session."""
+    """Bad values forced past the services straight into the session (see _violation)."""
+    out_of_range = st.one_of(st.integers(-(2**31), -1), st.integers(101, 2**31 - 1))
+    negative = st.decimals(max_value=Decimal("-0.01"), min_value=-(10**12), places=2)
+    unknown_stage = s.invalid_stages.filter(lambda t: len(t) <= 100)
+    unknown_status = s.texts(1, 20).filter(lambda t: t not in ("open", "closed"))
+    unknown_type = s.texts(1, 50).filter(lambda t: t not in s.ENTITY_TYPES)
     return st.one_of(
-        st.tuples(
-            st.just("deal"),
-            st.just("probability"),
-            st.one_of(st.integers(-(2**31), -1), st.integers(101, 2**31 - 1)),
-            st.just(("ck_deals_probability", "probability")),
-        ),
-        st.tuples(
-            st.just("deal"),
-            st.just("value"),
-            st.decimals(max_value=Decimal("-0.01"), min_value=-(10**12), places=2),
-            st.just(("ck_deals_value", "value")),
-        ),
-        st.tuples(
-            st.just("deal"),
-            st.just("company_id"),
-            st.uuids(),
-            st.just(("fk_deals_company_id_companies", "company_id")),
-        ),
-        st.tuples(
-            st.just("deal"),
-            st.just("stage"),
-            s.invalid_stages.filter(lambda t: len(t) <= 100),
-            st.just(("fk_deals_stage_pipeline_stages", "stage")),
-        ),
-        st.tuples(
-            st.just("contact"),
-            st.just("company_id"),
-            st.uuids(),
-            st.just(("fk_contacts_company_id_companies", "company_id")),
-        ),
-        st.tuples(
-            st.just("task"),
-            st.just("status"),
-            s.texts(1, 20).filter(lambda t: t not in ("open", "closed")),
-            st.just(("ck_tasks_status", "status")),
-        ),
-        st.tuples(
-            st.just("note"),
-            st.just("entity_type"),
-            s.texts(1, 50).filter(lambda t: t not in s.ENTITY_TYPES),
-            st.just(("ck_notes_entity_type", "entity_type")),
-        ),
+        _violation("deal", "probability", out_of_range, "ck_deals_probability"),
+        _violation("deal", "value", negative, "ck_deals_value"),
+        _violation("deal", "company_id", st.uuids(), "fk_deals_company_id_companies"),
+        _violation("deal", "stage", unknown_stage, "fk_deals_stage_pipeline_stages"),
+        _violation("contact", "company_id", st.uuids(), "fk_contacts_company_id_companies"),
+        _violation("task", "status", unknown_status, "ck_tasks_status"),
+        _violation("note", "entity_type", unknown_type, "ck_notes_entity_type"),
     )
 
 
@@ -253,8 +220,8 @@ def test_database_constraint_violations_become_typed_errors_naming_the_field(app
         record = {
             "deal": lambda: make_deal(company_id=company.id),
             "contact": lambda: make_contact(),
-            "task": lambda: make_task("company", company.id),
-            "note": lambda: make_note("company", company.id),
+            "task": lambda: make_attachment("task", "company", company.id),
+            "note": lambda: make_attachment("note", "company", company.id),
         }[kind]()
         before = columns(record)
         with pytest.raises(ConstraintViolationError) as caught, transaction(ADMIN):

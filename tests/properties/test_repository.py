@@ -94,6 +94,12 @@ def _resolve(data: dict, company) -> dict:
     return {k: company.id if val == "$company" else val for k, val in data.items()}
 
 
+def _create(kind: str, data: dict):
+    """A `kind` record made through its service from `data`, with a new company for any
+    "$company" reference in it."""
+    return _service(kind)[0](_resolve(data, make_company()), ADMIN)
+
+
 _kind_and_input = st.sampled_from(KINDS).flatmap(
     lambda kind: st.tuples(st.just(kind), _inputs(kind))
 )
@@ -118,11 +124,9 @@ def test_creating_any_record_returns_it_with_a_new_uuid(app_ctx, items):
 @given(_kind_and_input)
 def test_reading_a_record_by_id_returns_it_with_every_field_intact(app_ctx, kind_and_data):
     kind, data = kind_and_data
-    create, get, _, _ = _service(kind)
+    get = _service(kind)[1]
     with isolated_session() as session:
-        company = make_company()
-        record = create(_resolve(data, company), ADMIN)
-        expected = columns(record)
+        expected = columns(_create(kind, data))
         session.expunge_all()
         found = get(expected["id"])
         assert found is not None and columns(found) == expected
@@ -145,13 +149,11 @@ _changes = {
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from(KINDS), st.data())
 def test_updating_returns_the_record_with_the_new_values_and_the_same_id(app_ctx, kind, data):
-    create, get, update, _ = _service(kind)
+    _, get, update, _ = _service(kind)
     initial = data.draw(_inputs(kind))
     change = data.draw(_changes[kind])
     with isolated_session():
-        company = make_company()
-        record = create(_resolve(initial, company), ADMIN)
-        record_id = record.id
+        record_id = _create(kind, initial).id
         updated = update(record_id, change, ADMIN)
         assert updated.id == record_id
         for name, value in change.items():
@@ -165,10 +167,9 @@ def test_updating_returns_the_record_with_the_new_values_and_the_same_id(app_ctx
 @given(_kind_and_input)
 def test_a_deleted_record_is_not_found_any_more(app_ctx, kind_and_data):
     kind, data = kind_and_data
-    create, get, _, remove = _service(kind)
+    _, get, _, remove = _service(kind)
     with isolated_session() as session:
-        company = make_company()
-        record_id = create(_resolve(data, company), ADMIN).id
+        record_id = _create(kind, data).id
         remove(record_id, ADMIN)
         session.expunge_all()
         assert get(record_id) is None
