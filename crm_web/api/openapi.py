@@ -187,7 +187,6 @@ def _operations(name: str) -> tuple[dict, dict, dict]:
         },
     }
     item = {
-        "parameters": [record_id],
         "get": {
             "tags": tags,
             "summary": "Read one (If-None-Match → 304)",
@@ -221,7 +220,6 @@ def _operations(name: str) -> tuple[dict, dict, dict]:
     }
     extra = {
         "restore": {
-            "parameters": [record_id],
             "post": {
                 "tags": tags,
                 "summary": "Restore an archived record",
@@ -230,7 +228,6 @@ def _operations(name: str) -> tuple[dict, dict, dict]:
             },
         },
         "history": {
-            "parameters": [record_id],
             "get": {
                 "tags": tags,
                 "summary": "The record's changes, newest first (managers and admins)",
@@ -239,7 +236,7 @@ def _operations(name: str) -> tuple[dict, dict, dict]:
             },
         },
     }
-    return collection, item, extra
+    return collection, item, extra, [record_id]
 
 
 def document(base: str) -> dict:
@@ -263,11 +260,12 @@ def document(base: str) -> dict:
         writable = {k: properties.get(k, {}) for k in resource.writable}
         spec.components.schema(f"{name}Write", {"type": "object", "properties": writable})
         spec.tag({"name": name, "description": DESCRIPTIONS[name]})
-        collection, item, extra = _operations(name)
+        collection, item, extra, by_id = _operations(name)
         spec.path(path=f"/{name}", operations=collection)
-        spec.path(path=f"/{name}/{{record_id}}", operations=item)
+        spec.path(path=f"/{name}/{{record_id}}", operations=item, parameters=by_id)
         for suffix, operations in extra.items():
-            spec.path(path=f"/{name}/{{record_id}}/{suffix}", operations=operations)
+            path = f"/{name}/{{record_id}}/{suffix}"
+            spec.path(path=path, operations=operations, parameters=by_id)
     me = {"type": "object", "properties": {"id": ID, "email": STRING, "name": STRING}}
     spec.path(
         path="/users/me",
