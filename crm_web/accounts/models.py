@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -103,3 +103,7 @@ class ApiToken(Audited, db.Model):
     @property
     def read_only(self) -> bool:
         return self.scope == "read"
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= datetime.now(UTC)
