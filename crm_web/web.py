@@ -41,7 +41,7 @@ def _wants_json() -> bool:
 def _error_response(status: int, code: str, message: str, fields: dict | None = None):
     if _wants_json():
         # RFC 9457 problem details, per-field messages in `errors` (issue 13).
-        return problem(status, code, message, errors=fields or None)
+        return problem(status, code, message, errors=fields or None), status
     if status in (403, 404, 409, 422, 429, 500):
         template = f"errors/{status}.html"
     else:
