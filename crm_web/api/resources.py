@@ -10,7 +10,7 @@ import datetime as dt
 import decimal
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from crm_web.companies import services as companies
 from crm_web.contacts import services as contacts
@@ -184,7 +184,7 @@ def _page_contacts(args, limit: int, actor: Actor):
 
 
 def _sized(state, limit: int):
-    return type(state)(**{**state.__dict__, "page_size": limit})
+    return replace(state, page_size=limit)
 
 
 def _contact_rows(args, limit, actor):
