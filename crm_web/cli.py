@@ -7,7 +7,8 @@ import sys
 import click
 from flask import Flask, current_app
 
-from crm_web.accounts.services import create_user
+from crm_web.accounts.services import create_user, get_user_by_email
+from crm_web.accounts.tokens import create_token
 from crm_web.core.actor import ROLES, SYSTEM
 from crm_web.core.errors import ValidationError
 from crm_web.jobs.queue import run_worker
@@ -33,6 +34,28 @@ def create_user_command(email: str, role: str, name: str) -> None:
             click.echo(f"{field}: {'; '.join(messages)}", err=True)
         raise SystemExit(1) from exc
     click.echo(f"Created {user.role} {user.email}")
+
+
+@crm.command("create-token")
+@click.argument("email")
+@click.option("--name", required=True, help="What the token is for (shown in its user's list).")
+@click.option("--read-only", is_flag=True, help="Reads only: every write gets 403.")
+@click.option("--expires", default=None, help="Last day it works (YYYY-MM-DD); none by default.")
+def create_token_command(email: str, name: str, read_only: bool, expires: str | None) -> None:
+    """Make an API token for a user and print it, this once (only its hash is kept)."""
+    user = get_user_by_email(email)
+    if user is None or not user.active:
+        click.echo(f"No active user {email}.", err=True)
+        raise SystemExit(1)
+    data = {"name": name, "scope": "read" if read_only else "read_write", "expires_at": expires}
+    try:
+        token, secret = create_token(data, SYSTEM, user=user)
+    except ValidationError as exc:
+        for field, messages in exc.fields.items():
+            click.echo(f"{field}: {'; '.join(messages)}", err=True)
+        raise SystemExit(1) from exc
+    click.echo(f"Token {token.name!r} ({token.scope}) for {user.email}; it is shown only now:")
+    click.echo(secret)
 
 
 @crm.command("seed-demo")

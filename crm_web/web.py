@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
@@ -13,6 +13,8 @@ from werkzeug.exceptions import HTTPException
 
 from crm_web.accounts.auth import login_manager, public
 from crm_web.accounts.views import bp as accounts
+from crm_web.api.problems import problem
+from crm_web.api.views import bp as api
 from crm_web.companies.views import bp as companies
 from crm_web.contacts.views import bp as contacts
 from crm_web.core import dates, input_guard, request_log, security
@@ -30,7 +32,7 @@ log = logging.getLogger(__name__)
 
 def _blueprints():
     """Every area's blueprint. An area adds itself here."""
-    return [accounts, deals, contacts, companies, custom_fields]
+    return [accounts, deals, contacts, companies, custom_fields, api]
 
 
 def _wants_json() -> bool:
@@ -44,8 +46,9 @@ def _wants_json() -> bool:
 
 def _error_response(status: int, code: str, message: str, fields: dict | None = None):
     if _wants_json():
-        body = {"error": {"code": code, "message": message, "fields": fields or {}}}
-        return jsonify(body), status
+        # RFC 9457 problem details, per-field messages in `errors` (issue 13).
+        reference = request_log.request_id()
+        return problem(status, code, message, errors=fields or None, reference=reference), status
     if status in (403, 404, 409, 422, 429, 500, 503):
         template = f"errors/{status}.html"
     else:
@@ -139,6 +142,8 @@ def init_app(app: Flask) -> None:
     dates.init_app(app)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
+    # Only bearer tokens authenticate the API (never the session cookie): no CSRF surface there.
+    csrf.exempt(api)
 
     # Permission tests for templates, macros included (imported macros see globals, not the
     # context): pages offer only what the signed-in role may do; the services still refuse.

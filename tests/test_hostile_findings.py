@@ -55,14 +55,14 @@ def test_a_lone_surrogate_in_a_json_body_is_refused_as_json(client, no_csrf):
     body = '{"first_name": "\\ud800", "last_name": "X"}'  # valid JSON, not storable text
     response = client.post("/contacts/", data=body, content_type="application/json")
     assert response.status_code == 400
-    assert UNSTORABLE in response.get_json()["error"]["message"]
+    assert UNSTORABLE in response.get_json()["detail"]
 
 
 def test_a_json_body_nested_too_deeply_is_a_400(client, no_csrf):
     sign_in(client, "rep")
     response = client.post("/contacts/", data="[" * 100_000, content_type="application/json")
     assert response.status_code == 400
-    assert response.get_json()["error"]["message"] == "The JSON body is nested too deeply."
+    assert response.get_json()["detail"] == "The JSON body is nested too deeply."
 
 
 def test_the_services_refuse_nul_and_lone_surrogates_for_the_api_and_cli(session):
@@ -203,4 +203,4 @@ def test_a_too_large_body_is_413_as_json_when_the_client_asks_for_json(client, n
         headers={"Accept": "application/json"},
     )
     assert response.status_code == 413
-    assert response.get_json()["error"]["message"].startswith("The request is too large")
+    assert response.get_json()["detail"].startswith("The request is too large")

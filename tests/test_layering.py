@@ -17,7 +17,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "crm_web"
 # Lowest first. Plumbing (core, keyset pagination, settings) is below every area; jobs (the
 # queue and batched jobs) knows only core: tasks are registered by the modules above; records
 # holds what spans areas (record pages, cascading operations); the app wires it all together;
-# tools (demo data, the bench) sit on top and are never imported by the app.
+# tools (demo data, the bench) sit on top and are never imported by the app. The REST API
+# (api) sits above records: it calls the areas' services and read models, as views do.
 ORDER = (
     "core",
     "jobs",
@@ -29,6 +30,7 @@ ORDER = (
     "deals",
     "activities",
     "records",
+    "api",
     "views",
     "app",
     "tools",

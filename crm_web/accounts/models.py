@@ -1,9 +1,10 @@
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_web.core.actor import ROLES, Actor
@@ -63,3 +64,46 @@ class LoginAttempt(db.Model):
     attempted_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()
     )
+
+
+TOKEN_SCOPES = ("read", "read_write")
+
+
+class ApiToken(Audited, db.Model):
+    """A personal API token (`Authorization: Bearer …`). Only the sha256 of the secret is kept:
+    the secret is 32 random bytes, so a plain hash is as good as a slow one and costs nothing
+    per request. Acts as its user, with that user's role, never beyond its scope."""
+
+    __tablename__ = "api_tokens"
+    __audit_entity__ = "api_token"
+    __audit_redact__ = frozenset({"token_hash"})
+    __table_args__ = (
+        sa.CheckConstraint(f"scope IN ({', '.join(repr(s) for s in TOKEN_SCOPES)})", name="scope"),
+        sa.Index("ix_api_tokens_user_id", "user_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    # The token's first characters, so its owner can tell tokens apart in the list.
+    prefix: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    scope: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    expires_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Written by a plain UPDATE at most once a minute (accounts.tokens), outside the audit trail.
+    last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()
+    )
+    created_by: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+
+    @property
+    def read_only(self) -> bool:
+        return self.scope == "read"
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= datetime.now(UTC)

@@ -1,8 +1,8 @@
 """Queries about users and failed sign-ins. Never commits."""
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 
-from crm_web.accounts.models import LoginAttempt, User
+from crm_web.accounts.models import ApiToken, LoginAttempt, User
 from crm_web.core.db import db
 from crm_web.core.repository import get_by_id
 
@@ -59,3 +59,38 @@ def add_login_failure(email: str, address: str) -> None:
 
 def clear_login_failures(email: str) -> None:
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+
+
+def get_token(token_id, *, for_update: bool = False) -> ApiToken | None:
+    return get_by_id(ApiToken, token_id, for_update=for_update)
+
+
+def token_with_user(token_hash: str):
+    """(token, user) for a secret's hash, or None: one indexed query per API call."""
+    query = select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+    return db.session.execute(query.where(ApiToken.token_hash == token_hash)).first()
+
+
+def tokens_of_user(user_id) -> list[ApiToken]:
+    query = select(ApiToken).where(ApiToken.user_id == user_id)
+    return list(db.session.scalars(query.order_by(ApiToken.created_at.desc())))
+
+
+def live_tokens() -> list:
+    """(token, user name) of every token not revoked, for the admins' list."""
+    query = select(ApiToken, User.name).join(User, User.id == ApiToken.user_id)
+    query = query.where(ApiToken.revoked_at.is_(None))
+    return list(db.session.execute(query.order_by(User.name, ApiToken.created_at.desc())))
+
+
+def touch_token(token_id) -> None:
+    """Stamp the token used, unless it was within the last minute. A plain UPDATE: the stamp is
+    bookkeeping, not a change anyone audits, and it must not bump anything."""
+    recent = func.clock_timestamp() - func.make_interval(0, 0, 0, 0, 0, 1)
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id)
+        .where((ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < recent))
+        .values(last_used_at=func.clock_timestamp())
+        .execution_options(synchronize_session=False)
+    )

@@ -10,11 +10,13 @@ from flask_login import current_user, login_user, logout_user
 from crm_web.accounts import (
     admin_views,  # noqa: F401 (its routes, on the same blueprint)
     services,
+    tokens,
 )
 from crm_web.accounts.auth import current_actor, public, requires
 from crm_web.accounts.blueprint import bp
 from crm_web.core.errors import ValidationError
 from crm_web.core.htmx import render, wants_fragment
+from crm_web.core.permissions import allowed
 
 
 def _safe_next(target: str | None) -> str:
@@ -110,14 +112,44 @@ def profile():
     return _profile(None, {})
 
 
-def _profile(block: str | None, errors: dict, status: int = 200):
+def can_manage_users(actor) -> bool:
+    return allowed(actor, "users.manage")
+
+
+def _profile(block: str | None, errors: dict, status: int = 200, **extra):
+    actor = current_actor()
     return render(
         "accounts/profile.html",
         block,
         errors=errors,
         time_zones=[(name, name.replace("_", " ")) for name in services.time_zone_choices()],
+        tokens=tokens.tokens_of(actor),
+        # Admins revoke anyone's token here too (a script's token outlives its author's job).
+        everyones_tokens=tokens.live_tokens(actor) if can_manage_users(actor) else None,
+        token_form=request.form if errors else {},
         status=status,
+        **extra,
     )
+
+
+@bp.post("/profile/tokens")
+@requires("profile.update")
+def create_token():
+    """Make a personal API token; its secret is shown on the page this once."""
+    try:
+        token, secret = tokens.create_token(request.form.to_dict(), current_actor())
+    except ValidationError as exc:
+        return _profile("api_tokens", exc.fields, 422)
+    return _profile("api_tokens", {}, new_token=token, new_secret=secret)
+
+
+@bp.post("/profile/tokens/<token_id>/revoke")
+@requires("profile.update")
+def revoke_token(token_id):
+    """Revoke a token (one's own; an admin's, anyone's): its next call gets 401."""
+    token = tokens.revoke_token(token_id, current_actor())
+    flash(f"The token “{token.name}” is revoked.", "success")
+    return see_other(url_for("accounts.profile") + "#api-tokens")
 
 
 @bp.post("/profile/time-zone")

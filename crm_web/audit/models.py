@@ -32,6 +32,8 @@ class AuditLog(db.Model):
     action: Mapped[str] = mapped_column(sa.String(20), nullable=False)
     user_id: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     changes: Mapped[dict | None] = mapped_column(JSONB)
+    # How the change came in when not through the pages: "api:<token id>" (migration 0010).
+    via: Mapped[str | None] = mapped_column(sa.String(100))
     timestamp: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()
     )

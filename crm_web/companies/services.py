@@ -198,3 +198,10 @@ def my_recent_companies(actor: Actor, limit: int = 5) -> list[Company]:
     """The companies the actor owns, last updated first (their home page)."""
     authorize(actor, "records.read")
     return repo.recently_updated(actor.id, limit)
+
+
+def company_cards(company_ids, actor: Actor) -> dict:
+    """{id: row with name, address and version} of these companies (the API's customers show
+    their company's name and address). Readers."""
+    authorize(actor, "records.read")
+    return repo.addresses_of(company_ids)

@@ -12,6 +12,9 @@ class Actor:
     id: str
     role: str
     name: str = ""
+    # How the actor reaches the app when not through the pages ("api:<token id>"); the audit
+    # trail records it beside the user.
+    via: str = ""
 
     def __post_init__(self):
         if self.role not in ROLES:

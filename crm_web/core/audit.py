@@ -113,6 +113,7 @@ def write_audit_rows(session: Session, flush_context) -> None:
     if not rows:
         return
     actor_id = session.info.get("actor_id")
+    via = session.info.get("actor_via")
     if not actor_id:
         raise MissingActorError("audited records may only be written inside transaction(actor)")
     session.connection().execute(
@@ -126,6 +127,7 @@ def write_audit_rows(session: Session, flush_context) -> None:
                 "action": action,
                 "user_id": actor_id,
                 "changes": changes,
+                "via": via,
             }
             for obj, action, changes in rows
         ],

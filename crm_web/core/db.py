@@ -221,6 +221,7 @@ def transaction(actor):
     if depth == 0:
         # Read by the audit hook (core/audit.py) to name who made each change.
         session.info["actor_id"] = actor.id
+        session.info["actor_via"] = getattr(actor, "via", "") or None
     try:
         yield session
         if depth == 0:
@@ -257,3 +258,4 @@ def transaction(actor):
         session.info["tx_depth"] = depth
         if depth == 0:
             session.info.pop("actor_id", None)
+            session.info.pop("actor_via", None)

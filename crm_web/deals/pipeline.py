@@ -194,9 +194,9 @@ def list_page(state, actor: Actor) -> dict:
     the pages after and before it (None at the ends) and the total. Everyone."""
     authorize(actor, "records.read")
 
-    def fetch(filters, sort, descending, cursor):
+    def fetch(filters, sort, descending, cursor, limit=LIST_PAGE_SIZE):
         sort = sort if sort in SORTS else "created"
-        return repo.search_deals(filters, sort, cursor, LIST_PAGE_SIZE, descending=descending)
+        return repo.search_deals(filters, sort, cursor, limit, descending=descending)
 
     return keyset.list_page(state, fetch, repo.count_deals)
 

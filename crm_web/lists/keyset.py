@@ -240,10 +240,10 @@ def _total(count, filters: dict) -> tuple[int, bool]:
 
 def list_page(state, fetch, count) -> dict:
     """One page of a list for `state` (a lists.state.ListState): its rows, cursors and total.
-    `fetch(filters, sort, descending, cursor)` is the area's repository list query and
+    `fetch(filters, sort, descending, cursor, limit)` is the area's repository list query and
     `count(filters)` its (total, is_estimate); a list that fits on one page is not counted."""
     rows, next_cursor, prev_cursor = fetch(
-        state.filters, state.sort, state.descending, state.cursor
+        state.filters, state.sort, state.descending, state.cursor, state.page_size
     )
     if next_cursor is None and prev_cursor is None:
         total, estimated = len(rows), False

@@ -41,6 +41,8 @@ class ListState:
     last: bool = False
     path: str = ""
     arg_names: Any = field(default_factory=lambda: MappingProxyType({}))
+    # Rows a page holds: the pages' 50, or what an API client asked for (≤ 200).
+    page_size: int = 50
 
     @property
     def descending(self) -> bool:

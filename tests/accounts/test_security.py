@@ -225,12 +225,16 @@ def test_error_pages_match_the_app_and_leak_nothing(app, session, status, title)
         assert "A plain sentence." not in body
 
 
-def test_api_errors_are_json(app, session):
+def test_api_errors_are_problem_details(app, session):
+    """RFC 9457 under /api/ (issue 13), with per-field messages when there are some."""
     from crm_web.web import _error_response
 
     with app.test_request_context("/api/v1/contacts"):
         response, code = _error_response(404, "not_found", "No such contact.")
+        invalid, _ = _error_response(422, "validation_failed", "Bad.", {"email": ["Bad."]})
     assert code == 404
-    assert response.json == {
-        "error": {"code": "not_found", "message": "No such contact.", "fields": {}}
-    }
+    assert response.mimetype == "application/problem+json"
+    assert response.json["status"] == 404
+    assert response.json["detail"] == "No such contact."
+    assert "errors" not in response.json
+    assert invalid.json["errors"] == {"email": ["Bad."]}

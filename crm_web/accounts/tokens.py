@@ -1,0 +1,119 @@
+"""Personal API tokens: made on the profile page or by `crm create-token`, shown once, kept as
+a sha256, revoked by their owner or an admin. A token acts as its user with the user's role and
+never beyond its scope; a deactivated user's tokens stop working at once (checked per call)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from crm_web.accounts import repository as repo
+from crm_web.accounts.models import TOKEN_SCOPES, ApiToken, User
+from crm_web.core import validation as v
+from crm_web.core.actor import Actor
+from crm_web.core.db import db, transaction
+from crm_web.core.errors import NotFoundError, PermissionDenied
+from crm_web.core.permissions import allowed, authorize
+
+PREFIX = "crm_"
+# Last-used stamps are written at most this often per token (one UPDATE a minute, not a call).
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _expiry(value):
+    """A date (the token works until the end of that day, UTC) or nothing; never in the past."""
+    if isinstance(value, datetime):
+        when = value if value.tzinfo else value.replace(tzinfo=UTC)
+    else:
+        day = v.date(value)
+        when = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+    if when <= datetime.now(UTC):
+        raise v.FieldError("Choose a date in the future.")
+    return when
+
+
+def create_token(data: dict, actor: Actor, user: User | None = None) -> tuple[ApiToken, str]:
+    """A new token for the actor (or, for admins, for `user`): (token, secret). The secret is
+    returned this once and never stored. Everyone, for themselves."""
+    authorize(actor, "profile.update")
+    owner = user or repo.get_user(actor.id)
+    if owner is None:
+        raise NotFoundError("user", actor.id)
+    if str(owner.id) != actor.id:
+        authorize(actor, "users.manage")
+    check = v.Checker(data)
+    name = check.field("name", v.text, 100, required=True)
+    scope = check.field("scope", v.choice, TOKEN_SCOPES) or "read_write"
+    expires_at = check.field("expires_at", _expiry)
+    check.done()
+    secret = PREFIX + secrets.token_urlsafe(32)
+    with transaction(actor) as session:
+        token = ApiToken(
+            user_id=owner.id,
+            name=name,
+            token_hash=hash_token(secret),
+            prefix=secret[: len(PREFIX) + 6],
+            scope=scope,
+            expires_at=expires_at,
+            created_by=actor.id,
+        )
+        session.add(token)
+        session.flush()
+    return token, secret
+
+
+def tokens_of(actor: Actor) -> list[ApiToken]:
+    """The actor's own tokens, newest first, revoked ones included (their list says so)."""
+    return repo.tokens_of_user(actor.id)
+
+
+def live_tokens(actor: Actor) -> list:
+    """(token, owner name) of every usable or expired token, for the admin page. Admins."""
+    authorize(actor, "users.manage")
+    return repo.live_tokens()
+
+
+def revoke_token(token_id, actor: Actor) -> ApiToken:
+    """Revoke a token: its owner, or an admin. It gets 401 from its next call on."""
+    token = repo.get_token(token_id, for_update=True)
+    if token is None:
+        raise NotFoundError("token", token_id)
+    if str(token.user_id) != actor.id and not allowed(actor, "users.manage"):
+        # Another user's token is not for this actor to see, let alone revoke.
+        raise NotFoundError("token", token_id)
+    if token.revoked_at is not None:
+        return token
+    with transaction(actor) as session:
+        token.revoked_at = datetime.now(UTC)
+        session.flush()
+    return token
+
+
+def authenticate(secret: str) -> tuple[Actor, ApiToken] | None:
+    """The actor a bearer secret stands for, and its token; None when the token is unknown,
+    revoked, expired or its user deactivated. Stamps last use (at most once a minute)."""
+    if not secret.startswith(PREFIX) or len(secret) > 200:
+        return None
+    found = repo.token_with_user(hash_token(secret))
+    if found is None:
+        return None
+    token, user = found
+    now = datetime.now(UTC)
+    if token.revoked_at or not user.active or (token.expires_at and token.expires_at <= now):
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+        repo.touch_token(token.id)
+        db.session.commit()
+    actor = Actor(id=str(user.id), role=user.role, name=user.name, via=f"api:{token.id}")
+    return actor, token
+
+
+def ensure_write_scope(token: ApiToken) -> None:
+    """A read token may read only, whatever its user's role."""
+    if token.read_only:
+        raise PermissionDenied("api.write", "This token is read-only.")

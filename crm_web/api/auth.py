@@ -1,0 +1,35 @@
+"""Bearer tokens for the API: session cookies never authenticate it (so it has no CSRF surface),
+and a read token's writes are refused before any service runs."""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from crm_web.accounts.tokens import authenticate, ensure_write_scope
+from crm_web.api.problems import unauthorized
+from crm_web.core.actor import Actor
+from crm_web.core.security import SAFE_METHODS
+
+
+def authenticate_request() -> None:
+    """Before every API call: who the token stands for, in g.api_actor (401 otherwise)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise unauthorized("Send a personal API token: `Authorization: Bearer <token>`.", False)
+    found = authenticate(secret.strip())
+    if found is None:
+        raise unauthorized(
+            "The token is unknown, revoked or expired, or its user is inactive.", True
+        )
+    g.api_actor, g.api_token = found
+    if request.method not in SAFE_METHODS:
+        ensure_write_scope(g.api_token)
+
+
+def api_actor() -> Actor:
+    return g.api_actor
+
+
+def api_token():
+    return g.api_token

@@ -1,0 +1,276 @@
+"""The OpenAPI 3.1 document, built from RESOURCES at request time, so it cannot drift from the
+routes. apispec assembles it: it is small, kept, writes 3.1, and needs no schema library of its
+own (the services keep the one set of validation rules, so the API has no second set in
+marshmallow or pydantic to describe); the record schemas are JSON Schema (2020-12, which 3.1
+uses as is), written beside the serializers they describe."""
+
+from __future__ import annotations
+
+from apispec import APISpec
+
+from crm_web.api.resources import RESOURCES
+
+STRING = {"type": "string"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+ID = {"type": "string", "format": "uuid"}
+TIME = {"type": ["string", "null"], "format": "date-time"}
+STRINGS = {"type": "array", "items": STRING}
+OBJECT = {"type": "object", "additionalProperties": True}
+ADDRESS = {
+    "type": ["object", "null"],
+    "properties": {k: STRING for k in ("street", "city", "state", "postal_code", "country")},
+}
+COMMON = {
+    "owner_id": {"type": ["string", "null"], "format": "uuid"},
+    "custom_fields": {**OBJECT, "description": "Custom field values keyed by field key."},
+    "status": {"enum": ["active", "archived"]},
+    "archived_at": TIME,
+    "created_at": TIME,
+    "updated_at": TIME,
+    "version": {"type": "integer"},
+}
+PROPERTIES = {
+    "contacts": {
+        "id": ID,
+        "first_name": STRING,
+        "last_name": STRING,
+        "job_title": NULLABLE_STRING,
+        "emails": STRINGS,
+        "phones": STRINGS,
+        "company_id": {"type": ["string", "null"], "format": "uuid"},
+        "company_name": NULLABLE_STRING,
+        "owner_name": NULLABLE_STRING,
+        **COMMON,
+    },
+    "companies": {
+        "id": ID,
+        "name": STRING,
+        "website": NULLABLE_STRING,
+        "phone": NULLABLE_STRING,
+        "industry": NULLABLE_STRING,
+        "address": ADDRESS,
+        "owner_name": NULLABLE_STRING,
+        "contact_count": {"type": ["integer", "null"]},
+        **COMMON,
+    },
+    "deals": {
+        "id": ID,
+        "title": STRING,
+        "company_id": ID,
+        "contact_id": {"type": ["string", "null"], "format": "uuid"},
+        "value": {"type": "string", "description": 'A decimal amount, e.g. "1200.00".'},
+        "currency": STRING,
+        "stage": STRING,
+        "probability": {"type": "integer", "minimum": 0, "maximum": 100},
+        "close_date": {"type": ["string", "null"], "format": "date"},
+        **COMMON,
+    },
+    "customers": {
+        "id": ID,
+        "name": STRING,
+        "first_name": STRING,
+        "last_name": STRING,
+        "job_title": NULLABLE_STRING,
+        "emails": STRINGS,
+        "phones": STRINGS,
+        "company": {
+            "type": ["object", "null"],
+            "properties": {"id": ID, "name": STRING, "address": ADDRESS},
+        },
+        **COMMON,
+    },
+}
+DESCRIPTIONS = {
+    "customers": "A customer is a contact seen with its company's name and address, and a "
+    "`status`: `active`, or `archived` once archived (DELETE archives). `search` matches "
+    "company name, contact name and email, best matches first. Writes take the contact's "
+    "fields, `company_id` and `status`.",
+    "contacts": "People.",
+    "companies": "Organisations.",
+    "deals": "Opportunities moving through the pipeline stages.",
+}
+PROBLEM = {
+    "type": "object",
+    "properties": {
+        "type": STRING,
+        "title": STRING,
+        "status": {"type": "integer"},
+        "detail": STRING,
+        "errors": {"type": "object", "additionalProperties": STRINGS},
+        "current": OBJECT,
+    },
+    "required": ["type", "title", "status"],
+}
+
+
+def _problem(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+
+
+ERRORS = {
+    "401": _problem("No token, or a revoked or expired one, or its user is inactive."),
+    "403": _problem("The role or the token's scope does not allow it."),
+}
+
+
+def _json(schema: dict, description: str = "OK", headers: dict | None = None) -> dict:
+    response = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+ETAG = {"ETag": {"schema": STRING, "description": "The record's version, for If-Match."}}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": STRING}
+
+
+def _operations(name: str) -> tuple[dict, dict, dict]:
+    ref = {"$ref": f"#/components/schemas/{name}"}
+    write = {"$ref": f"#/components/schemas/{name}Write"}
+    body = {"required": True, "content": {"application/json": {"schema": write}}}
+    record_id = {"name": "record_id", "in": "path", "required": True, "schema": ID}
+    tags = [name]
+    stale = {
+        "404": _problem("No such record, or not visible."),
+        "412": _problem("If-Match is stale; `current` holds the record as it is now."),
+        "428": _problem("If-Match is missing."),
+        "422": _problem("Some fields are not valid: `errors` names them."),
+        **ERRORS,
+    }
+    list_params = [
+        {"name": "search", "in": "query", "schema": STRING},
+        {"name": "status", "in": "query", "schema": {"enum": ["active", "archived"]}},
+        {"name": "sort", "in": "query", "schema": {"enum": list(RESOURCES[name].sorts)}},
+        {"name": "dir", "in": "query", "schema": {"enum": ["asc", "desc"]}},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {
+            "name": "limit",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+        },
+        {"name": "cursor", "in": "query", "schema": STRING},
+    ]
+    page = {
+        "type": "object",
+        "properties": {
+            "data": {"type": "array", "items": ref},
+            "limit": {"type": "integer"},
+            "next": {"type": ["string", "null"], "description": "The next page (a cursor)."},
+        },
+    }
+    collection = {
+        "get": {
+            "tags": tags,
+            "summary": f"List {name}",
+            "parameters": list_params,
+            "responses": {
+                "200": _json(page, headers={"Link": {"schema": STRING}}),
+                "400": _problem("`page` too deep: follow the `next` cursor."),
+                "422": _problem("A bad `limit`, `page` or `status`."),
+                **ERRORS,
+            },
+        },
+        "post": {
+            "tags": tags,
+            "summary": f"Create one of the {name}",
+            "requestBody": body,
+            "responses": {
+                "201": _json(ref, "Created", ETAG),
+                "422": _problem("Some fields are not valid: `errors` names them."),
+                **ERRORS,
+            },
+        },
+    }
+    item = {
+        "get": {
+            "tags": tags,
+            "summary": "Read one (If-None-Match → 304)",
+            "responses": {
+                "200": _json(ref, headers=ETAG),
+                "304": {"description": "Not modified"},
+                "404": _problem("No such record, or not visible."),
+                **ERRORS,
+            },
+        },
+        "put": {
+            "tags": tags,
+            "summary": "Replace the writable fields",
+            "parameters": [IF_MATCH],
+            "requestBody": body,
+            "responses": {"200": _json(ref, headers=ETAG), **stale},
+        },
+        "patch": {
+            "tags": tags,
+            "summary": "Change the fields sent",
+            "parameters": [IF_MATCH],
+            "requestBody": body,
+            "responses": {"200": _json(ref, headers=ETAG), **stale},
+        },
+        "delete": {
+            "tags": tags,
+            "summary": "Archive (restore with POST …/restore)",
+            "parameters": [IF_MATCH],
+            "responses": {"200": _json(ref, headers=ETAG), **stale},
+        },
+    }
+    extra = {
+        "restore": {
+            "post": {
+                "tags": tags,
+                "summary": "Restore an archived record",
+                "parameters": [IF_MATCH],
+                "responses": {"200": _json(ref, headers=ETAG), **stale},
+            },
+        },
+        "history": {
+            "get": {
+                "tags": tags,
+                "summary": "The record's changes, newest first (managers and admins)",
+                "parameters": [{"name": "cursor", "in": "query", "schema": STRING}],
+                "responses": {"200": _json(OBJECT), **ERRORS},
+            },
+        },
+    }
+    return collection, item, extra, [record_id]
+
+
+def document(base: str) -> dict:
+    spec = APISpec(
+        title="crm_web API",
+        version="1",
+        openapi_version="3.1.0",
+        info={
+            "description": "Records of the CRM as JSON. Authenticate with a personal token "
+            "(`Authorization: Bearer …`, made on your profile page); errors are RFC 9457 "
+            "problem details; every record has an ETag, and PUT, PATCH and DELETE need it in "
+            "If-Match."
+        },
+        servers=[{"url": base}],
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Problem", PROBLEM)
+    for name, resource in RESOURCES.items():
+        properties = PROPERTIES[name]
+        spec.components.schema(name, {"type": "object", "properties": properties})
+        writable = {k: properties.get(k, {}) for k in resource.writable}
+        spec.components.schema(f"{name}Write", {"type": "object", "properties": writable})
+        spec.tag({"name": name, "description": DESCRIPTIONS[name]})
+        collection, item, extra, by_id = _operations(name)
+        spec.path(path=f"/{name}", operations=collection)
+        spec.path(path=f"/{name}/{{record_id}}", operations=item, parameters=by_id)
+        for suffix, operations in extra.items():
+            path = f"/{name}/{{record_id}}/{suffix}"
+            spec.path(path=path, operations=operations, parameters=by_id)
+    me = {"type": "object", "properties": {"id": ID, "email": STRING, "name": STRING}}
+    spec.path(
+        path="/users/me",
+        operations={"get": {"summary": "Who the token acts as", "responses": {"200": _json(me)}}},
+    )
+    document = spec.to_dict()
+    document["security"] = [{"bearer": []}]
+    return document

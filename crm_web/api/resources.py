@@ -1,0 +1,383 @@
+"""What each API resource is made of: how a record reads as JSON, its ETag, and which service
+does each operation. The views (api/views.py) are the same for every resource.
+
+A **customer** (the seed's `/api/v1/customers`) is a contact seen with its company's name and
+address and a `status` of `active` or `archived` (archived_at set or not)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from crm_web.companies import services as companies
+from crm_web.contacts import services as contacts
+from crm_web.core.actor import Actor
+from crm_web.core.errors import ValidationError
+from crm_web.core.permissions import authorize
+from crm_web.deals import pipeline
+from crm_web.deals import services as deals
+from crm_web.lists.state import list_state, record_list_state
+from crm_web.records import pages
+
+
+def plain(value):
+    """A value as JSON has it: ids and decimals as strings, times ISO 8601."""
+    if isinstance(value, uuid.UUID | decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def _status(record) -> str:
+    return "archived" if record.archived_at else "active"
+
+
+def _common(record) -> dict:
+    return {
+        "owner_id": plain(record.owner_id),
+        "custom_fields": plain(record.custom_fields or {}),
+        "status": _status(record),
+        "archived_at": plain(record.archived_at),
+        "created_at": plain(record.created_at),
+        "updated_at": plain(record.updated_at),
+        "version": record.version,
+    }
+
+
+def contact_json(row) -> dict:
+    return {
+        "id": str(row.id),
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "job_title": row.job_title,
+        "emails": list(row.emails or []),
+        "phones": list(row.phones or []),
+        "company_id": plain(row.company_id),
+        "company_name": row.company_name,
+        "owner_name": row.owner_name,
+        **_common(row),
+    }
+
+
+def company_json(row) -> dict:
+    return {
+        "id": str(row.id),
+        "name": row.name,
+        "website": row.website,
+        "phone": row.phone,
+        "industry": row.industry,
+        "address": row.address,
+        "owner_name": row.owner_name,
+        "contact_count": row.contact_count,
+        **_common(row),
+    }
+
+
+def deal_json(deal) -> dict:
+    return {
+        "id": str(deal.id),
+        "title": deal.title,
+        "company_id": str(deal.company_id),
+        "contact_id": plain(deal.contact_id),
+        "value": plain(deal.value),
+        "currency": deal.currency,
+        "stage": deal.stage,
+        "probability": deal.probability,
+        "close_date": plain(deal.close_date),
+        **_common(deal),
+    }
+
+
+def customer_json(row, company) -> dict:
+    """A contact as a customer: its company's name and address beside it."""
+    return {
+        "id": str(row.id),
+        "name": f"{row.first_name} {row.last_name}",
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "job_title": row.job_title,
+        "emails": list(row.emails or []),
+        "phones": list(row.phones or []),
+        "company": None
+        if company is None
+        else {"id": str(company.id), "name": company.name, "address": company.address},
+        **_common(row),
+    }
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One record type of the API: `read(id, actor)` gives the record as JSON with its ETag;
+    the rest are the area's services, as the pages call them."""
+
+    name: str  # the URL segment: contacts
+    entity: str  # the audit trail's entity type: contact
+    read: Callable  # (id, actor) -> (json, etag)
+    page: Callable  # (args, limit, actor) -> (json rows, next cursor)
+    create: Callable  # (data, actor) -> record
+    update: Callable  # (id, data, actor, expected_version) -> record
+    archive: Callable
+    restore: Callable
+    # Fields a client writes; PUT clears the ones it leaves out (to these values).
+    writable: dict = field(default_factory=dict)
+    # Fields a client may send back as it read them; they are ignored.
+    read_only: frozenset = frozenset()
+    sorts: tuple = ()
+
+
+def _etag(*versions) -> str:
+    return '"' + ".".join(str(v or 0) for v in versions) + '"'
+
+
+def _read_contact(contact_id, actor: Actor):
+    row = contacts.contact_view(contact_id, actor)
+    return contact_json(row), _etag(row.version)
+
+
+def _read_company(company_id, actor: Actor):
+    row = companies.company_view(company_id, actor)
+    return company_json(row), _etag(row.version)
+
+
+def _read_deal(deal_id, actor: Actor):
+    authorize(actor, "records.read")
+    deal = deals.get_deal(deal_id)
+    return deal_json(deal), _etag(deal.version)
+
+
+def _read_customer(contact_id, actor: Actor):
+    """A customer's ETag moves with its contact and with its company (whose address it shows)."""
+    row = contacts.contact_view(contact_id, actor)
+    company = companies.company_cards([row.company_id], actor).get(row.company_id)
+    return customer_json(row, company), _etag(row.version, company.version if company else 0)
+
+
+def _state_args(args, sorts) -> dict:
+    """The pages' URL arguments from the API's: `search` is the list's `q`, `status=archived`
+    its archived filter, `cursor` the page after."""
+    plain_args = {k: v for k, v in args.items() if k not in ("search", "status", "cursor")}
+    plain_args["q"] = args.get("search", "")
+    plain_args["after"] = args.get("cursor", "")
+    if args.get("status") == "archived":
+        plain_args["archived"] = "1"
+    if args.get("sort") not in sorts:
+        plain_args.pop("sort", None)
+    return plain_args
+
+
+CONTACT_SORTS = ("name", "company", "email", "phone", "owner", "updated", "relevance")
+COMPANY_SORTS = ("name", "city", "country", "owner", "updated")
+
+
+def _page_contacts(args, limit: int, actor: Actor):
+    state = record_list_state(_state_args(args, CONTACT_SORTS), CONTACT_SORTS)
+    page = contacts.list_page(_sized(state, limit), actor)
+    return page["rows"], page["next_cursor"]
+
+
+def _sized(state, limit: int):
+    return replace(state, page_size=limit)
+
+
+def _contact_rows(args, limit, actor):
+    rows, cursor = _page_contacts(args, limit, actor)
+    return [contact_json(_ListRow(row)) for row in rows], cursor
+
+
+class _ListRow:
+    """A list row lacks what only a record shows (custom fields, created_at): a list item has
+    them empty; GET the record for them. Status comes from the list's filter."""
+
+    def __init__(self, row):
+        self._row = row
+
+    def __getattr__(self, name):
+        return getattr(self._row, name, None)
+
+
+def _customer_rows(args, limit, actor):
+    rows, cursor = _page_contacts(args, limit, actor)
+    cards = companies.company_cards({row.company_id for row in rows if row.company_id}, actor)
+    archived = args.get("status") == "archived"
+    result = []
+    for row in rows:
+        item = customer_json(_ListRow(row), cards.get(row.company_id))
+        item["status"] = "archived" if archived else "active"
+        result.append(item)
+    return result, cursor
+
+
+def _company_rows(args, limit, actor):
+    state = record_list_state(_state_args(args, COMPANY_SORTS), COMPANY_SORTS)
+    page = companies.list_page(_sized(state, limit), actor)
+    rows = []
+    for row in page["rows"]:
+        item = company_json(_ListRow(row))
+        item["status"] = "archived" if args.get("status") == "archived" else "active"
+        rows.append(item)
+    return rows, page["next_cursor"]
+
+
+def _deal_rows(args, limit, actor):
+    raw = _state_args(args, pipeline.SORTS)
+    raw.pop("archived", None)
+    if args.get("status") == "archived":
+        raw["archived"] = "1"
+    state = list_state(
+        raw,
+        pipeline.clean_filters(raw),
+        sortable=pipeline.SORTS,
+        default_sort="created",
+        descending=pipeline.DESCENDING,
+    )
+    page = pipeline.list_page(_sized(state, limit), actor)
+    return [deal_json(deal) for deal in page["rows"]], page["next_cursor"]
+
+
+def _archive_customer_status(update):
+    """Customers carry `status`: writing it archives or restores the contact."""
+
+    def write(contact_id, data, actor, expected_version=None):
+        data = dict(data)
+        status = data.pop("status", None)
+        record = update(contact_id, data, actor, expected_version) if data else None
+        return _apply_status(contact_id, status, actor, record)
+
+    return write
+
+
+def _apply_status(contact_id, status, actor, record=None):
+    if status not in (None, "active", "archived"):
+        raise ValidationError({"status": ["Must be one of: active, archived."]})
+    current = record or contacts.get_contact(contact_id)
+    if status == "archived" and current.archived_at is None:
+        return contacts.archive_contact(contact_id, actor)
+    if status == "active" and current.archived_at is not None:
+        return contacts.restore_contact(contact_id, actor)
+    return current
+
+
+def _create_customer(data, actor):
+    data = dict(data)
+    status = data.pop("status", None)
+    if status not in (None, "active", "archived"):
+        raise ValidationError({"status": ["Must be one of: active, archived."]})
+    contact = contacts.create_contact(data, actor)
+    return _apply_status(contact.id, status, actor, contact)
+
+
+COMMON_READ_ONLY = frozenset(
+    {"id", "status", "archived_at", "created_at", "updated_at", "version", "owner_name"}
+)
+CONTACT_FIELDS = {
+    "first_name": None,
+    "last_name": None,
+    "job_title": None,
+    "emails": [],
+    "phones": [],
+    "company_id": None,
+    "owner_id": None,
+    "custom_fields": {},
+}
+
+RESOURCES = {
+    resource.name: resource
+    for resource in (
+        Resource(
+            name="customers",
+            entity="contact",
+            read=_read_customer,
+            page=_customer_rows,
+            create=_create_customer,
+            update=_archive_customer_status(contacts.update_contact),
+            archive=contacts.archive_contact,
+            restore=contacts.restore_contact,
+            writable={**CONTACT_FIELDS, "status": None},
+            read_only=(COMMON_READ_ONLY - {"status"}) | {"name", "company"},
+            sorts=CONTACT_SORTS,
+        ),
+        Resource(
+            name="contacts",
+            entity="contact",
+            read=_read_contact,
+            page=_contact_rows,
+            create=contacts.create_contact,
+            update=contacts.update_contact,
+            archive=contacts.archive_contact,
+            restore=contacts.restore_contact,
+            writable=CONTACT_FIELDS,
+            read_only=COMMON_READ_ONLY | {"company_name"},
+            sorts=CONTACT_SORTS,
+        ),
+        Resource(
+            name="companies",
+            entity="company",
+            read=_read_company,
+            page=_company_rows,
+            create=companies.create_company,
+            update=companies.update_company,
+            archive=companies.archive_company,
+            restore=companies.restore_company,
+            writable={
+                "name": None,
+                "website": None,
+                "phone": None,
+                "industry": None,
+                "address": None,
+                "owner_id": None,
+                "custom_fields": {},
+            },
+            read_only=COMMON_READ_ONLY | {"contact_count"},
+            sorts=COMPANY_SORTS,
+        ),
+        Resource(
+            name="deals",
+            entity="deal",
+            read=_read_deal,
+            page=_deal_rows,
+            create=deals.create_deal,
+            update=deals.update_deal,
+            archive=deals.archive_deal,
+            restore=deals.restore_deal,
+            writable={
+                "title": None,
+                "company_id": None,
+                "contact_id": None,
+                "value": None,
+                "currency": None,
+                "stage": None,
+                "probability": None,
+                "close_date": None,
+                "owner_id": None,
+                "custom_fields": {},
+            },
+            read_only=COMMON_READ_ONLY,
+            sorts=tuple(pipeline.SORTS),
+        ),
+    )
+}
+
+
+def history(resource: Resource, record_id, actor: Actor, before: str | None) -> dict:
+    """A record's audit trail, newest first (records.pages.history: managers and admins)."""
+    page = pages.history(resource.entity, record_id, actor, before=before)
+    entries = [
+        {
+            "action": entry.action,
+            "changes": entry.changes,
+            "at": plain(entry.timestamp),
+            "user_id": entry.user_id,
+            "user_name": name,
+            "via": entry.via,
+        }
+        for entry, name in page["entries"]
+    ]
+    return {"data": entries, "older_cursor": page["older"]}
