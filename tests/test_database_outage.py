@@ -240,7 +240,7 @@ def test_killing_postgresql_under_load_gives_only_the_apps_503_and_loses_no_writ
             continue
         assert answer.request_id, answer
         if answer.worker == "read-json":
-            assert answer.content_type == "application/json"
+            assert answer.content_type == "application/problem+json"
             assert json.loads(answer.body)["type"].rsplit("/", 1)[1] in (
                 "database_error",
                 "commit_outcome_unknown",
