@@ -38,7 +38,7 @@ class Task(Audited, TimestampedMixin, VersionedMixin, db.Model):
         sa.Index(
             "idx_tasks_assignee_done",
             "assignee_id",
-            "completed_at",
+            "updated_at",
             postgresql_where=sa.text("status = 'closed'"),
         ),
     )
@@ -57,7 +57,6 @@ class Task(Audited, TimestampedMixin, VersionedMixin, db.Model):
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="SET NULL")
     )
-    completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class Note(Audited, TimestampedMixin, VersionedMixin, db.Model):

@@ -81,7 +81,8 @@ def _section_filters(section: str, today, now, tz_name: str) -> list:
         ],
         "upcoming": [is_open, Task.due_date >= today, day > today],
         "no_date": [is_open, Task.due_date.is_(None)],
-        "done": [Task.status == "closed", Task.completed_at >= now - RECENT_DAYS * DAY],
+        # A done task's last change is its completion (or an edit after it).
+        "done": [Task.status == "closed", Task.updated_at >= now - RECENT_DAYS * DAY],
     }[section]
 
 

@@ -85,10 +85,6 @@ def _clean_task(data: dict, creating: bool, actor: Actor, task: Task | None = No
         clean["due_at"] = (
             dt.datetime.combine(day, due_time, _actor_zone(actor)) if due_time else None
         )
-    if "status" in clean:
-        done = clean["status"] == "closed"
-        if not task or (task.status == "closed") != done:
-            clean["completed_at"] = dt.datetime.now(dt.UTC) if done else None
     return clean
 
 
@@ -126,8 +122,6 @@ def create_task(data: dict, actor: Actor) -> Task:
     authorize(actor, "records.create")
     clean = _clean_task(data, creating=True, actor=actor)
     clean.setdefault("status", "open")
-    if clean["status"] == "closed":
-        clean.setdefault("completed_at", dt.datetime.now(dt.UTC))
     if clean.get("assignee_id") is None:
         clean["assignee_id"] = owner_id_for(actor)  # "assigned to me" unless said otherwise
     return lifecycle.create_record(Task, clean, actor)

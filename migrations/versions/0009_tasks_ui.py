@@ -1,10 +1,11 @@
 """Tasks a rep makes and finishes: a priority, an optional due time (timestamptz), an assignee
-who is a user, when it was done, and tasks on no record.
+who is a user, and tasks on no record.
 
 `due_date` stays the task's calendar day (the day the assignee sees it under "Today"); `due_at`
 is the exact moment when a time was given. `assigned_to` (free text from before) is left as it
 was. The partial index serves "my open tasks by due date" (the /tasks page and the nav badge's
-count); the second serves "done recently".
+count); the second serves "done recently" (a done task's last change: a status change
+changes nothing else, as the seed's Property 17 asks).
 
 Revision ID: 0009
 Revises: 0008
@@ -25,7 +26,6 @@ def upgrade():
     )
     op.add_column("tasks", sa.Column("due_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("tasks", sa.Column("assignee_id", sa.UUID(), nullable=True))
-    op.add_column("tasks", sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True))
     op.create_foreign_key(
         op.f("fk_tasks_assignee_id_users"),
         "tasks",
@@ -48,7 +48,7 @@ def upgrade():
     op.create_index(
         "idx_tasks_assignee_done",
         "tasks",
-        ["assignee_id", "completed_at"],
+        ["assignee_id", "updated_at"],
         postgresql_where=sa.text("status = 'closed'"),
     )
 
@@ -61,7 +61,6 @@ def downgrade():
     op.alter_column("tasks", "entity_type", nullable=False)
     op.drop_constraint(op.f("ck_tasks_priority"), "tasks", type_="check")
     op.drop_constraint(op.f("fk_tasks_assignee_id_users"), "tasks", type_="foreignkey")
-    op.drop_column("tasks", "completed_at")
     op.drop_column("tasks", "assignee_id")
     op.drop_column("tasks", "due_at")
     op.drop_column("tasks", "priority")
