@@ -10,7 +10,7 @@ from flask import g
 from flask_login import current_user
 
 from crm_web.accounts.services import active_users
-from crm_web.activities.services import may_change_task
+from crm_web.activities.services import may_change_task, record_name
 from crm_web.core.dates import user_zone
 
 
@@ -63,4 +63,5 @@ TEMPLATE_GLOBALS = {
     "task_assignee_name": assignee_name,
     "can_change_task": can_change_task,
     "task_local_time": local_time,
+    "task_record_name": record_name,
 }

@@ -5,8 +5,11 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql
 
 from crm_web.activities.models import Note, Task
+from crm_web.companies.models import Company
+from crm_web.contacts.models import Contact
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id
+from crm_web.deals.models import Deal
 from crm_web.lists.keyset import SortKey, fetch_tiered_page, like_pattern
 
 DAY = dt.timedelta(days=1)
@@ -86,8 +89,24 @@ def _section_filters(section: str, today, now, tz_name: str) -> list:
     }[section]
 
 
+def _name_of(model, column):
+    return select(column).where(model.id == Task.entity_id).scalar_subquery()
+
+
+# The name of the record a task hangs on, read with the page's rows (no query per row).
+RECORD_NAME = sa.case(
+    (
+        Task.entity_type == "contact",
+        _name_of(Contact, Contact.first_name + " " + Contact.last_name),
+    ),
+    (Task.entity_type == "company", _name_of(Company, Company.name)),
+    (Task.entity_type == "deal", _name_of(Deal, Deal.title)),
+).label("record_name")
+
+
 def task_page(filters: dict, today, now, tz_name: str, cursor: dict, limit: int = 50):
-    """One page of the sections (rows: (Task, section number, *key)) and its cursors.
+    """One page of the sections (rows: (Task, record name, section number, *key)) and its
+    cursors.
     filters: assignee_id (None: anyone's), q (words in the title)."""
     base = []
     if filters.get("assignee_id"):
@@ -101,7 +120,7 @@ def task_page(filters: dict, today, now, tz_name: str, cursor: dict, limit: int 
         ]
 
     def rows(page):
-        return select(Task).join(page, Task.id == page.c.id)
+        return select(Task, RECORD_NAME).join(page, Task.id == page.c.id)
 
     return fetch_tiered_page([tier(s) for s in SECTIONS], TASK_KEY, rows, limit=limit, **cursor)
 
@@ -110,10 +129,13 @@ def due_count(assignee_id, today, tz_name: str) -> int:
     """How many open tasks of `assignee_id` are overdue or due today: one count on the partial
     index idx_tasks_assignee_open_due (the day after today bounds the range: a timed task's
     day may differ by one on another clock)."""
-    query = select(sa.func.count()).where(
+    return db.session.scalar(due_count_query(assignee_id, today, tz_name)) or 0
+
+
+def due_count_query(assignee_id, today, tz_name: str):
+    return select(sa.func.count()).where(
         Task.assignee_id == as_uuid(assignee_id),
         Task.status == "open",
         Task.due_date <= today + DAY,
         _local_day(tz_name) <= today,
     )
-    return db.session.scalar(query) or 0

@@ -234,6 +234,7 @@ class TaskList:
     next_cursor: str | None
     prev_cursor: str | None
     assignee_id: str | None  # None: anyone's
+    record_names: dict  # task id -> the name of its record
 
 
 def _today(actor: Actor, now: dt.datetime) -> tuple[dt.date, str]:
@@ -255,13 +256,25 @@ def task_list(filters: dict, cursor: dict, actor: Actor, now=None) -> TaskList:
         assignee = None if wanted == "anyone" else wanted
     query = {"q": filters.get("q") or "", "assignee_id": assignee}
     rows, after, before = repo.task_page(query, today, now, tz_name, cursor)
+    names: dict = {}
     sections: list = []
-    for row in rows:
-        name = repo.SECTIONS[row[1]]
+    for task, record_name, tier, *_key in rows:
+        name = repo.SECTIONS[tier]
         if not sections or sections[-1][0] != name:
             sections.append((name, []))
-        sections[-1][1].append(row[0])
-    return TaskList(sections, after, before, None if assignee is None else str(assignee))
+        sections[-1][1].append(task)
+        names[task.id] = record_name
+    return TaskList(sections, after, before, None if assignee is None else str(assignee), names)
+
+
+def record_name(task: Task) -> str | None:
+    """The name of the record `task` hangs on (None: on no record, or it is gone)."""
+    if not task.entity_type:
+        return None
+    record = _entity_lookup(task.entity_type)(task.entity_id)
+    if record is None:
+        return None
+    return getattr(record, "full_name", None) or getattr(record, "name", None) or record.title
 
 
 def due_count(actor: Actor, now=None) -> int:

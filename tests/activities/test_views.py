@@ -129,3 +129,23 @@ def test_managers_filter_by_assignee(client, no_csrf):
     assert "Rita's call" not in mine.replace("&#39;", "'")
     theirs = client.get(f"/tasks/?assignee={rep.id}").get_data(as_text=True)
     assert "Rita&#39;s call" in theirs and "Tasks of Rita Rep" in theirs
+
+
+def test_deleting_removes_the_row_and_only_its_people_may(client, rep):
+    mine = make_task(None, None, rep.as_actor(), description="Drop me")
+    response = client.post(f"/tasks/{mine.id}/delete", headers=HTMX)
+    assert response.status_code == 200 and "Drop me" not in response.get_data(as_text=True)
+    assert "Drop me" not in client.get("/tasks/").get_data(as_text=True)
+    other = make_task(None, None, make_user("rep").as_actor(), description="Not yours")
+    assert client.post(f"/tasks/{other.id}/delete", headers=HTMX).status_code == 403
+
+
+def test_adding_on_my_tasks_page_makes_an_unlinked_task_of_mine(client, rep):
+    response = client.post(
+        "/tasks/",
+        data={"description": "Plan the week", "due_date": "", "list": "1"},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    body = client.get("/tasks/").get_data(as_text=True)
+    assert ">No date <span" in body and "Plan the week" in body

@@ -64,7 +64,9 @@ def test_a_rep_adds_a_task_from_a_contact_page_with_enter(page, app):
     page.get_by_role("link", name="Tasks").first.click()
     upcoming = page.locator(".task-section", has=page.get_by_role("heading", name="Upcoming"))
     expect(upcoming).to_contain_text("Call back about renewal")
-    expect(upcoming.get_by_role("link", name="Contact")).to_be_visible()
+    expect(upcoming.get_by_role("link", name="Peter Gibbons")).to_have_attribute(
+        "href", f"/contacts/{contact_id}"
+    )
 
 
 def test_ticking_a_task_marks_it_done_and_undo_brings_it_back(page, app):
