@@ -119,6 +119,8 @@ def test_a_viewer_sees_tasks_without_controls_and_a_forged_post_is_refused(clien
     assert "Add task" not in page and "task-checkbox" not in page and "task-delete" not in page
     forged = client.post(f"/tasks/{task.id}/status", data={"status": "closed"})
     assert forged.status_code == 403
+    mine = client.get("/tasks/").get_data(as_text=True)
+    assert "Nothing to do here." in mine and "Add task" not in mine
 
 
 def test_managers_filter_by_assignee(client, no_csrf):
