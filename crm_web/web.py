@@ -142,6 +142,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(can_archive, "can_archive")
     app.add_template_global(can_reassign, "can_reassign")
     app.add_template_global(rights, "record_rights")
+    app.add_template_global(task_badge, "task_badge")
 
     @app.context_processor
     def shell_context():
@@ -154,7 +155,6 @@ def init_app(app: Flask) -> None:
             "navigation": navigation(app),
             "can": can,
             "has_endpoint": has_endpoint,
-            "task_badge": task_badge,
         }
 
     @app.get("/")

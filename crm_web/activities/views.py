@@ -37,6 +37,13 @@ def index():
     return render("tasks/index.html", "task_sections", tasks=tasks, state=state, form=TaskForm())
 
 
+@bp.get("/badge")
+@requires("records.read")
+def badge():
+    """The nav's count, fetched again after a task is saved (into #task-badge-slot)."""
+    return render("tasks/_badge.html")
+
+
 def _row(task, status=200, **extra):
     """The task's row; `list=1` (from /tasks) adds the link to its record."""
     in_list = request.values.get("list") == "1"

@@ -110,6 +110,7 @@ def test_overdue_tasks_look_overdue_and_the_badge_counts_them(page, app):
 
     late.get_by_role("checkbox", name="Complete: Chase the invoice").click()
     expect(late).to_have_class("task-item task-done")
+    expect(page.locator("#task-badge")).to_have_text("1 overdue or due today")  # at once
     page.reload()
     expect(page.locator("#task-badge")).to_have_text("1 overdue or due today")
     done = page.locator(".task-section", has=page.get_by_role("heading", name="Done recently"))
