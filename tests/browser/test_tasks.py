@@ -181,3 +181,20 @@ def test_screenshots_of_a_contact_page_with_tasks(page, app):
     for width, name in ((1366, "contact-tasks-1366"), (390, "contact-tasks-390")):
         page.set_viewport_size({"width": width, "height": 900})
         screenshot(page, name)
+
+
+def test_a_due_day_and_time_are_set_in_place_and_the_task_stops_being_overdue(page, app):
+    rep = committed_user(app, "rep")
+    _task(app, rep, "Prepare the demo", _today() - timedelta(days=1))
+    login(page, rep)
+    page.goto("/tasks/")
+    row = page.locator(".task-item", has_text="Prepare the demo")
+    expect(row.locator(".task-flag")).to_have_text("Overdue")
+    row.get_by_role("button", name="Due: yesterday, edit").click()
+    row.get_by_label("Due day").fill((_today() + timedelta(days=2)).isoformat())
+    row.get_by_label("Due time (optional)").fill("14:30")
+    row.get_by_label("Due time (optional)").press("Enter")
+    expect(row.locator(".task-flag")).to_have_count(0)
+    expect(row).not_to_have_class(re.compile("task-overdue"))
+    expect(row.locator(".task-due_date time")).to_have_attribute("title", re.compile(r", 14:30 "))
+    screenshot(page, "tasks-due-edited")
