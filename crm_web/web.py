@@ -13,6 +13,8 @@ from werkzeug.exceptions import HTTPException
 
 from crm_web.accounts.auth import login_manager, public
 from crm_web.accounts.views import bp as accounts
+from crm_web.activities.services import due_count
+from crm_web.activities.views import bp as tasks
 from crm_web.api.problems import problem
 from crm_web.api.views import bp as api
 from crm_web.companies.views import bp as companies
@@ -32,7 +34,7 @@ log = logging.getLogger(__name__)
 
 def _blueprints():
     """Every area's blueprint. An area adds itself here."""
-    return [accounts, deals, contacts, companies, custom_fields, api]
+    return [accounts, deals, contacts, companies, custom_fields, tasks, api]
 
 
 def _wants_json() -> bool:
@@ -127,6 +129,13 @@ def can_reassign(record) -> bool:
     return current_user.is_authenticated and may_reassign(current_user.as_actor(), record)
 
 
+def task_badge() -> int:
+    """The nav's count on Tasks: my open tasks overdue or due today (one indexed count)."""
+    if not current_user.is_authenticated:
+        return 0
+    return due_count(current_user.as_actor())
+
+
 def rights():
     """The signed-in user's RecordRights, for a list page to decide its cells once."""
     return record_rights(current_user.as_actor() if current_user.is_authenticated else None)
@@ -151,6 +160,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(can_archive, "can_archive")
     app.add_template_global(can_reassign, "can_reassign")
     app.add_template_global(rights, "record_rights")
+    app.add_template_global(task_badge, "task_badge")
 
     @app.context_processor
     def shell_context():
@@ -159,7 +169,11 @@ def init_app(app: Flask) -> None:
         def has_endpoint(endpoint: str) -> bool:
             return endpoint in app.view_functions
 
-        return {"navigation": navigation(app), "can": can, "has_endpoint": has_endpoint}
+        return {
+            "navigation": navigation(app),
+            "can": can,
+            "has_endpoint": has_endpoint,
+        }
 
     @app.get("/")
     @public

@@ -1,7 +1,7 @@
 """Tasks and notes: attached to a contact, company or deal by (entity_type, entity_id)."""
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import UUID
@@ -12,6 +12,7 @@ from crm_web.core.db import TimestampedMixin, VersionedMixin, db, uuid_pk
 
 ENTITY_TYPES = ("contact", "company", "deal")
 TASK_STATUSES = ("open", "closed")
+PRIORITIES = ("low", "normal", "high")
 _ENTITY_CHECK = "entity_type IN ('contact', 'company', 'deal')"
 
 
@@ -25,6 +26,21 @@ class Task(Audited, TimestampedMixin, VersionedMixin, db.Model):
         sa.Index("idx_tasks_assigned_to", "assigned_to"),
         sa.Index("idx_tasks_due_date", "due_date"),
         sa.Index("idx_tasks_status", "status"),
+        sa.CheckConstraint("priority IN ('low', 'normal', 'high')", name="priority"),
+        # "My open tasks by due date": the /tasks page and the nav badge's count (0009).
+        sa.Index(
+            "idx_tasks_assignee_open_due",
+            "assignee_id",
+            "due_date",
+            "id",
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+        sa.Index(
+            "idx_tasks_assignee_done",
+            "assignee_id",
+            "updated_at",
+            postgresql_where=sa.text("status = 'closed'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -32,8 +48,15 @@ class Task(Audited, TimestampedMixin, VersionedMixin, db.Model):
     due_date: Mapped[date | None] = mapped_column(sa.Date)
     assigned_to: Mapped[str | None] = mapped_column(sa.String(255))
     status: Mapped[str] = mapped_column(sa.String(20), nullable=False, server_default="open")
-    entity_type: Mapped[str] = mapped_column(sa.String(50), nullable=False)
-    entity_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    # A task on no record has neither.
+    entity_type: Mapped[str | None] = mapped_column(sa.String(50))
+    entity_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    priority: Mapped[str] = mapped_column(sa.String(10), nullable=False, server_default="normal")
+    # The exact moment when the task has a time; due_date is then its day in the creator's zone.
+    due_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
 
 class Note(Audited, TimestampedMixin, VersionedMixin, db.Model):

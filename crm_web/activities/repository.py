@@ -1,10 +1,18 @@
+import datetime as dt
+
 import sqlalchemy as sa
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql
 
 from crm_web.activities.models import Note, Task
+from crm_web.companies.models import Company
+from crm_web.contacts.models import Contact
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id
+from crm_web.deals.models import Deal
+from crm_web.lists.keyset import SortKey, fetch_tiered_page, like_pattern
+
+DAY = dt.timedelta(days=1)
 
 
 def get_task(task_id, *, for_update: bool = False) -> Task | None:
@@ -37,3 +45,97 @@ def tasks_for(entity_type: str, entity_ids: list) -> list[Task]:
 def notes_for(entity_type: str, entity_ids: list) -> list[Note]:
     ids = [as_uuid(i) for i in entity_ids]
     return list(db.session.scalars(_NOTES_FOR, {"type": entity_type, "ids": ids}))
+
+
+# "My tasks" (/tasks): five sections listed one after the other, each a tier of
+# lists.keyset.fetch_tiered_page, ordered inside by when the task is due (or was made).
+SECTIONS = ("overdue", "today", "upcoming", "no_date", "done")
+RECENT_DAYS = 7  # "Done recently"
+TASK_KEY = SortKey(
+    (
+        sa.func.coalesce(
+            Task.due_at, sa.cast(Task.due_date, sa.DateTime(timezone=True)), Task.created_at
+        ),
+        Task.id,
+    ),
+    ("datetime", "uuid"),
+)
+
+
+def _local_day(tz_name: str):
+    """The task's day on the viewer's clock: a timed task's moment there, else its due date."""
+    return sa.func.coalesce(sa.cast(sa.func.timezone(tz_name, Task.due_at), sa.Date), Task.due_date)
+
+
+def _section_filters(section: str, today, now, tz_name: str) -> list:
+    day = _local_day(tz_name)
+    is_open = Task.status == "open"
+    late = sa.or_(
+        sa.and_(Task.due_at.is_not(None), Task.due_at < now),
+        sa.and_(Task.due_at.is_(None), Task.due_date < today),
+    )
+    return {
+        "overdue": [is_open, Task.due_date <= today, late],
+        "today": [
+            is_open,
+            Task.due_date.between(today - DAY, today + DAY),
+            day == today,
+            sa.not_(late),
+        ],
+        "upcoming": [is_open, Task.due_date >= today, day > today],
+        "no_date": [is_open, Task.due_date.is_(None)],
+        # A done task's last change is its completion (or an edit after it).
+        "done": [Task.status == "closed", Task.updated_at >= now - RECENT_DAYS * DAY],
+    }[section]
+
+
+def _name_of(model, column):
+    return select(column).where(model.id == Task.entity_id).scalar_subquery()
+
+
+# The name of the record a task hangs on, read with the page's rows (no query per row).
+RECORD_NAME = sa.case(
+    (
+        Task.entity_type == "contact",
+        _name_of(Contact, Contact.first_name + " " + Contact.last_name),
+    ),
+    (Task.entity_type == "company", _name_of(Company, Company.name)),
+    (Task.entity_type == "deal", _name_of(Deal, Deal.title)),
+).label("record_name")
+
+
+def task_page(filters: dict, today, now, tz_name: str, cursor: dict, limit: int = 50):
+    """One page of the sections (rows: (Task, record name, section number, *key)) and its
+    cursors.
+    filters: assignee_id (None: anyone's), q (words in the title)."""
+    base = []
+    if filters.get("assignee_id"):
+        base.append(Task.assignee_id == as_uuid(filters["assignee_id"]))
+    if filters.get("q"):
+        base.append(Task.description.ilike(like_pattern(filters["q"])))
+
+    def tier(section):
+        return lambda: [
+            select(Task.id).where(*base, *_section_filters(section, today, now, tz_name))
+        ]
+
+    def rows(page):
+        return select(Task, RECORD_NAME).join(page, Task.id == page.c.id)
+
+    return fetch_tiered_page([tier(s) for s in SECTIONS], TASK_KEY, rows, limit=limit, **cursor)
+
+
+def due_count(assignee_id, today, tz_name: str) -> int:
+    """How many open tasks of `assignee_id` are overdue or due today: one count on the partial
+    index idx_tasks_assignee_open_due (the day after today bounds the range: a timed task's
+    day may differ by one on another clock)."""
+    return db.session.scalar(due_count_query(assignee_id, today, tz_name)) or 0
+
+
+def due_count_query(assignee_id, today, tz_name: str):
+    return select(sa.func.count()).where(
+        Task.assignee_id == as_uuid(assignee_id),
+        Task.status == "open",
+        Task.due_date <= today + DAY,
+        _local_day(tz_name) <= today,
+    )

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+from crm_web.accounts.services import check_user_id, get_user, owner_id_for
 from crm_web.activities import repository as repo
-from crm_web.activities.models import ENTITY_TYPES, TASK_STATUSES, Note, Task
+from crm_web.activities.models import ENTITY_TYPES, PRIORITIES, TASK_STATUSES, Note, Task
 from crm_web.companies.services import get_company
 from crm_web.contacts.services import get_contact
 from crm_web.core import lifecycle
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
+from crm_web.core.dates import zone
 from crm_web.core.db import db
-from crm_web.core.errors import NotFoundError, ValidationError
-from crm_web.core.permissions import authorize
+from crm_web.core.errors import NotFoundError, PermissionDenied, ValidationError
+from crm_web.core.permissions import allowed, authorize
 from crm_web.deals.services import get_deal
 
 _GETTERS = {"contact": get_contact, "company": get_company, "deal": get_deal}
@@ -32,11 +35,18 @@ def _entity_lookup(entity_type: str):
     return find
 
 
-def _check_attachment(check: v.Checker, creating: bool) -> None:
-    """entity_type/entity_id must name a record that exists."""
+def _check_attachment(check: v.Checker, creating: bool, optional: bool = False) -> None:
+    """entity_type/entity_id must name a record that exists (`optional`: or neither is given,
+    for a task on no record)."""
     if not creating:
         if check.has("entity_type") or check.has("entity_id"):
             check.fail("entity_id", "A task or note cannot be moved to another record.")
+        return
+    if (
+        optional
+        and v.is_blank(check.data.get("entity_type"))
+        and v.is_blank(check.data.get("entity_id"))
+    ):
         return
     entity_type = check.field("entity_type", v.choice, ENTITY_TYPES, required=True)
     entity_id = check.field("entity_id", v.uuid_value, required=True)
@@ -44,15 +54,59 @@ def _check_attachment(check: v.Checker, creating: bool) -> None:
         check.fail("entity_id", f"No {entity_type} with this id.")
 
 
-def _clean_task(data: dict, creating: bool) -> dict:
+def _time(value) -> dt.time:
+    """'14:30' (a time input's value) as a time of day."""
+    try:
+        return dt.time.fromisoformat(str(value).strip())
+    except ValueError:
+        raise v.FieldError("Enter a time like 14:30.") from None
+
+
+def _clean_task(data: dict, creating: bool, actor: Actor, task: Task | None = None) -> dict:
     check = v.Checker(data)
     if creating or check.has("description"):
         check.field("description", v.text, 10_000, required=True)
     check.field("due_date", v.date)
+    due_time = check.field("due_time", _time)
     check.field("assigned_to", v.text, 255)
     check.field("status", v.choice, TASK_STATUSES)
-    _check_attachment(check, creating)
-    return check.done()
+    check.field("priority", v.choice, PRIORITIES)
+    check.field("assignee_id", check_user_id)
+    _check_attachment(check, creating, optional=True)
+    clean = check.done()
+    clean.pop("due_time", None)
+    if "due_date" in clean or "due_time" in data:
+        day = clean.get("due_date", task.due_date if task else None)
+        if "due_time" not in data and task and task.due_at and day:
+            due_time = task.due_at.astimezone(_actor_zone(actor)).time()  # a new day, same time
+        if due_time and day is None:
+            raise ValidationError({"due_date": ["Choose a day for this time."]})
+        # A time is read on the actor's clock; the day stays the day they picked.
+        clean["due_at"] = (
+            dt.datetime.combine(day, due_time, _actor_zone(actor)) if due_time else None
+        )
+    return clean
+
+
+def _actor_zone(actor: Actor) -> dt.tzinfo:
+    user = get_user(actor.id)
+    return zone(getattr(user, "time_zone", None))
+
+
+def may_change_task(actor: Actor, task: Task) -> bool:
+    """Edit, complete or delete: managers any task, reps those assigned to them or that they
+    made, viewers none."""
+    if allowed(actor, "tasks.change_any"):
+        return True
+    mine = {str(task.assignee_id or ""), str(task.created_by or "")}
+    return allowed(actor, "records.update") and actor.id in mine
+
+
+def _authorize_change(actor: Actor, task: Task) -> None:
+    if not may_change_task(actor, task):
+        raise PermissionDenied(
+            "tasks.change_any", "Only its assignee, its author or a manager may change this task."
+        )
 
 
 def _clean_note(data: dict, creating: bool) -> dict:
@@ -66,25 +120,37 @@ def _clean_note(data: dict, creating: bool) -> dict:
 def create_task(data: dict, actor: Actor) -> Task:
     """Add a task to a contact, company or deal. Editors."""
     authorize(actor, "records.create")
-    clean = _clean_task(data, creating=True)
+    clean = _clean_task(data, creating=True, actor=actor)
     clean.setdefault("status", "open")
+    if clean.get("assignee_id") is None:
+        clean["assignee_id"] = owner_id_for(actor)  # "assigned to me" unless said otherwise
     return lifecycle.create_record(Task, clean, actor)
 
 
 def update_task(task_id, data: dict, actor: Actor, expected_version=None) -> Task:
-    """Change a task (complete it: status "closed"). Editors."""
+    """Change a task (complete it: status "closed"; reopen: "open"). Its assignee, its author,
+    managers and admins."""
 
-    def clean_for(_task) -> dict:
-        clean = _clean_task(data, creating=False)
-        if "status" in clean and clean["status"] is None:
-            raise ValidationError({"status": ["This field is required."]})
+    def clean_for(task) -> dict:
+        _authorize_change(actor, task)
+        clean = _clean_task(data, creating=False, actor=actor, task=task)
+        for name in ("status", "priority"):
+            if name in clean and clean[name] is None:
+                raise ValidationError({name: ["This field is required."]})
         return clean
 
     return lifecycle.update_record(_locked_task, task_id, clean_for, actor, expected_version)
 
 
 def delete_task(task_id, actor: Actor) -> None:
-    lifecycle.delete_record(_locked_task, task_id, actor)
+    """Delete a task for good. Its assignee, its author, managers and admins."""
+
+    def lock(task_id):
+        task = _locked_task(task_id)
+        _authorize_change(actor, task)
+        return task
+
+    lifecycle.delete_record(lock, task_id, actor)
 
 
 def get_task(task_id) -> Task:
@@ -157,3 +223,61 @@ def delete_attachments(entity_type: str, entity_ids: list) -> None:
     ]:
         db.session.delete(item)
     db.session.flush()
+
+
+@dataclass
+class TaskList:
+    """A page of "My tasks": sections as (name, tasks) in order, the cursors, the assignee
+    shown (None: anyone's)."""
+
+    sections: list
+    next_cursor: str | None
+    prev_cursor: str | None
+    assignee_id: str | None  # None: anyone's
+    record_names: dict  # task id -> the name of its record
+
+
+def _today(actor: Actor, now: dt.datetime) -> tuple[dt.date, str]:
+    name = getattr(get_user(actor.id), "time_zone", None) or "UTC"
+    return now.astimezone(zone(name)).date(), name
+
+
+def task_list(filters: dict, cursor: dict, actor: Actor, now=None) -> TaskList:
+    """/tasks: the sections Overdue, Today, Upcoming, No date and Done recently, "today" on the
+    actor's clock. filters: q, assignee ("" me, "anyone", or a user id). Readers; a role
+    without tasks.list_any (reps) sees only their own."""
+    authorize(actor, "records.read")
+    now = now or dt.datetime.now(dt.UTC)
+    today, tz_name = _today(actor, now)
+    wanted = filters.get("assignee") or ""
+    if not allowed(actor, "tasks.list_any") or wanted == "":
+        assignee = actor.id
+    else:
+        assignee = None if wanted == "anyone" else wanted
+    query = {"q": filters.get("q") or "", "assignee_id": assignee}
+    rows, after, before = repo.task_page(query, today, now, tz_name, cursor)
+    names: dict = {}
+    sections: list = []
+    for task, record_name, tier, *_key in rows:
+        name = repo.SECTIONS[tier]
+        if not sections or sections[-1][0] != name:
+            sections.append((name, []))
+        sections[-1][1].append(task)
+        names[task.id] = record_name
+    return TaskList(sections, after, before, None if assignee is None else str(assignee), names)
+
+
+def record_name(task: Task) -> str | None:
+    """The name of the record `task` hangs on (None: on no record, or it is gone)."""
+    if not task.entity_type:
+        return None
+    record = _entity_lookup(task.entity_type)(task.entity_id)
+    if record is None:
+        return None
+    return getattr(record, "full_name", None) or getattr(record, "name", None) or record.title
+
+
+def due_count(actor: Actor, now=None) -> int:
+    """The nav badge: the actor's open tasks overdue or due today (one indexed count)."""
+    today, tz_name = _today(actor, now or dt.datetime.now(dt.UTC))
+    return repo.due_count(actor.id, today, tz_name)

@@ -24,6 +24,10 @@ POLICY: dict[str, frozenset[str]] = {
     "records.reassign_own": EDITORS,
     "records.reassign_any": MANAGERS,
     "records.purge": ADMINS,
+    # Tasks: reps change (edit, complete, delete) those assigned to them or that they made;
+    # managers any. Who may list anyone's tasks on /tasks (reps see their own).
+    "tasks.change_any": MANAGERS,
+    "tasks.list_any": MANAGERS | {"viewer"},
     "data.export": MANAGERS,
     "data.import": MANAGERS,
     "users.manage": ADMINS,

@@ -67,6 +67,7 @@ def _main_pages(ids) -> list[tuple[str, str]]:
         ("deals-list", "/deals"),
         ("deal", f"/deals/{ids['deal']}"),
         ("board", "/deals/board"),
+        ("tasks", "/tasks/"),
         ("admin-users", "/admin/users"),
     ]
 

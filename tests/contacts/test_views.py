@@ -327,13 +327,12 @@ def test_a_closed_task_is_shown_done_and_an_open_one_is_not(client):
     make_task("contact", peter.id, description="Call Peter")
     html = client.get(f"/contacts/{peter.id}").get_data(as_text=True)
     tasks = {
-        re.search(r'<span class="related-main">([^<]*)</span>', item).group(1): item
-        for item in re.findall(r"<li(?: [^>]*)?>.*?</li>", html, re.S)
-        if "related-main" in item
+        re.search(r'task-description"[^>]*>([^<]*)</span>', item).group(1): item
+        for item in re.findall(r'<li class="task-item.*?</li>', html, re.S)
     }
     done, still_open = tasks["Send the TPS report"], tasks["Call Peter"]
-    assert done.startswith('<li class="done">') and "Done" in done
-    assert 'class="done"' not in still_open and "Done" not in still_open
+    assert done.startswith('<li class="task-item task-done"') and "(done)" in done
+    assert "task-done" not in still_open and "(done)" not in still_open
 
 
 def test_a_company_with_many_deals_links_to_all_of_them(client, no_csrf):

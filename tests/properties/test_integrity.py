@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
@@ -145,6 +145,10 @@ def test_creating_without_required_fields_names_every_missing_field(app_ctx, kin
             },
         }[kind]
         expected = set(missing)
+        if kind == "task" and {"entity_type", "entity_id"} <= missing:
+            # Neither is a task on no record (issue 11); one without the other is still refused.
+            expected -= {"entity_type", "entity_id"}
+            assume(expected)
         if required_custom:
             create_definition(
                 {
@@ -166,7 +170,7 @@ def test_creating_without_required_fields_names_every_missing_field(app_ctx, kin
             else:
                 _create_raw(kind, incomplete)
         assert set(caught.value.fields) == expected
-        for name in missing:
+        for name in expected - {"custom_fields.tier"}:
             assert caught.value.fields[name] == ["This field is required."]
 
 

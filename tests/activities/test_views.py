@@ -1,0 +1,153 @@
+"""Task pages: the one-line add, click-to-edit with versions and conflicts, complete with
+Undo, /tasks sections and filters, the nav badge, and what a viewer is offered."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from crm_web.activities.services import get_task, update_task
+from tests.support import make_contact, make_task, make_user, sign_in
+
+HTMX = {"HX-Request": "true"}
+
+
+def _today():
+    return dt.datetime.now(dt.UTC).date()
+
+
+@pytest.fixture
+def rep(client, no_csrf):
+    return sign_in(client, "rep")
+
+
+def test_adding_from_a_contact_page_returns_the_new_row(client, rep):
+    contact = make_contact()
+    page = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    assert 'name="description"' in page and "Add task" in page
+
+    response = client.post(
+        "/tasks/",
+        data={
+            "description": "Call back about renewal",
+            "due_date": _today().isoformat(),
+            "entity_type": "contact",
+            "entity_id": str(contact.id),
+        },
+        headers=HTMX,
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Call back about renewal" in body and "task-today" in body
+    assert "Robin Rep" in body  # assigned to me
+
+
+def test_a_blank_title_is_refused_beside_the_form(client, rep):
+    response = client.post("/tasks/", data={"description": " "}, headers=HTMX)
+    assert response.status_code == 422
+    assert "This field is required." in response.get_data(as_text=True)
+    assert response.headers["HX-Retarget"] == "this"
+
+
+def test_completing_shows_done_with_undo_and_undo_reopens(client, rep):
+    task = make_task(None, None, rep.as_actor(), description="Send quote")
+    seen = task.version
+    response = client.post(
+        f"/tasks/{task.id}/status",
+        data={"status": "closed", "version": seen},
+        headers=HTMX,
+    )
+    body = response.get_data(as_text=True)
+    assert "task-done" in body and "Done." in body and ">Undo</button>" in body
+    again = client.post(
+        f"/tasks/{task.id}/status",
+        data={"status": "open", "version": seen + 1},
+        headers=HTMX,
+    )
+    assert "Reopened." in again.get_data(as_text=True)
+    assert get_task(task.id).status == "open"
+
+
+def test_editing_a_field_that_changed_meanwhile_shows_the_conflict(client, rep):
+    task = make_task(None, None, rep.as_actor(), description="Old title")
+    seen = task.version
+    update_task(task.id, {"description": "Their title"}, rep.as_actor(), seen)
+    response = client.patch(
+        f"/tasks/{task.id}/fields/description",
+        data={"value": "My title", "version": seen},
+        headers=HTMX,
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Their title" in body and "My title" in body
+
+
+def test_saving_the_due_day_redraws_the_row_overdue(client, rep):
+    task = make_task(None, None, rep.as_actor(), description="Chase invoice")
+    yesterday = (_today() - dt.timedelta(days=2)).isoformat()
+    response = client.patch(
+        f"/tasks/{task.id}/fields/due_date",
+        data={"value": yesterday, "due_time": "", "version": task.version},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == f"#task-{task.id}"
+    body = response.get_data(as_text=True)
+    assert "task-overdue" in body and "Overdue" in body
+
+
+def test_my_tasks_page_has_sections_and_the_badge_counts(client, rep):
+    me = rep.as_actor()
+    make_task(None, None, me, description="Late one", due_date=(_today() - dt.timedelta(3)))
+    make_task(None, None, me, description="Today's", due_date=_today())
+    make_task(None, None, me, description="Later", due_date=_today() + dt.timedelta(5))
+    body = client.get("/tasks/").get_data(as_text=True)
+    for heading in ("Overdue", "Today", "Upcoming"):
+        assert f">{heading} <span" in body
+    assert 'id="task-badge">2<' in body
+    searched = client.get("/tasks/?q=one", headers=HTMX).get_data(as_text=True)
+    assert "Late one" in searched and "Later" not in searched.replace("Late one", "")
+
+
+def test_a_viewer_sees_tasks_without_controls_and_a_forged_post_is_refused(client, no_csrf):
+    contact = make_contact()
+    task = make_task("contact", contact.id, description="Read only")
+    sign_in(client, "viewer")
+    page = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    assert "Read only" in page
+    assert "Add task" not in page and "task-checkbox" not in page and "task-delete" not in page
+    forged = client.post(f"/tasks/{task.id}/status", data={"status": "closed"})
+    assert forged.status_code == 403
+    mine = client.get("/tasks/").get_data(as_text=True)
+    assert "Nothing to do here." in mine and "Add task" not in mine
+
+
+def test_managers_filter_by_assignee(client, no_csrf):
+    rep = make_user("rep", name="Rita Rep")
+    make_task(None, None, rep.as_actor(), description="Rita's call")
+    sign_in(client, "manager")
+    mine = client.get("/tasks/").get_data(as_text=True)
+    assert "Rita's call" not in mine.replace("&#39;", "'")
+    theirs = client.get(f"/tasks/?assignee={rep.id}").get_data(as_text=True)
+    assert "Rita&#39;s call" in theirs and "Tasks of Rita Rep" in theirs
+
+
+def test_deleting_removes_the_row_and_only_its_people_may(client, rep):
+    mine = make_task(None, None, rep.as_actor(), description="Drop me")
+    response = client.post(f"/tasks/{mine.id}/delete", headers=HTMX)
+    assert response.status_code == 200 and "Drop me" not in response.get_data(as_text=True)
+    assert "Drop me" not in client.get("/tasks/").get_data(as_text=True)
+    other = make_task(None, None, make_user("rep").as_actor(), description="Not yours")
+    assert client.post(f"/tasks/{other.id}/delete", headers=HTMX).status_code == 403
+
+
+def test_adding_on_my_tasks_page_makes_an_unlinked_task_of_mine(client, rep):
+    response = client.post(
+        "/tasks/",
+        data={"description": "Plan the week", "due_date": "", "list": "1"},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    body = client.get("/tasks/").get_data(as_text=True)
+    assert ">No date <span" in body and "Plan the week" in body

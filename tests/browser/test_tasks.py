@@ -1,0 +1,200 @@
+"""Tasks as a rep uses them: add one from a contact page with Enter, tick it done and undo,
+see overdue ones stand out, work through /tasks by section and assignee, the nav badge; a
+viewer reads tasks but is offered nothing to change them."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import committed, committed_user, login, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _today():
+    # Users made here have no time zone until their browser (UTC) sends one: UTC's day.
+    return datetime.now(UTC).date()
+
+
+def _contact(app, user=None):
+    from crm_web.accounts.services import get_user
+    from crm_web.contacts.services import create_contact
+    from tests.support import ADMIN
+
+    def make():
+        by = get_user(user.id).as_actor() if user else ADMIN
+        return create_contact({"first_name": "Peter", "last_name": "Gibbons"}, by).id
+
+    return committed(app, make)
+
+
+def _task(app, user, title, due=None, entity=None):
+    from crm_web.accounts.services import get_user
+    from crm_web.activities.services import create_task
+
+    def make():
+        data = {"description": title, "due_date": due.isoformat() if due else None}
+        if entity:
+            data.update(entity_type=entity[0], entity_id=entity[1])
+        return create_task(data, get_user(user.id).as_actor()).id
+
+    return committed(app, make)
+
+
+def test_a_rep_adds_a_task_from_a_contact_page_with_enter(page, app):
+    rep = committed_user(app, "rep")
+    contact_id = _contact(app, rep)
+    login(page, rep)
+    page.goto(f"/contacts/{contact_id}")
+    tasks = page.locator("#tasks")
+    title = tasks.get_by_label("New task")
+    title.press_sequentially("Call back about renewal", delay=120)
+    tasks.get_by_label("Due day").fill((_today() + timedelta(days=1)).isoformat())
+    tasks.get_by_label("Due day").press("Enter")
+
+    row = tasks.locator(".task-item", has_text="Call back about renewal")
+    expect(row).to_be_visible()
+    expect(row).to_contain_text("tomorrow")
+    expect(row).to_contain_text(rep.name)
+    expect(title).to_have_value("")  # ready for the next one
+    expect(title).to_be_focused()
+
+    page.get_by_role("link", name="Tasks").first.click()
+    upcoming = page.locator(".task-section", has=page.get_by_role("heading", name="Upcoming"))
+    expect(upcoming).to_contain_text("Call back about renewal")
+    expect(upcoming.get_by_role("link", name="Peter Gibbons")).to_have_attribute(
+        "href", f"/contacts/{contact_id}"
+    )
+
+
+def test_ticking_a_task_marks_it_done_and_undo_brings_it_back(page, app):
+    rep = committed_user(app, "rep")
+    contact_id = _contact(app, rep)
+    _task(app, rep, "Send the TPS report", _today(), ("contact", contact_id))
+    login(page, rep)
+    page.goto(f"/contacts/{contact_id}")
+    row = page.locator(".task-item", has_text="Send the TPS report")
+    expect(row).to_contain_text("Today")
+
+    row.get_by_role("checkbox", name="Complete: Send the TPS report").click()
+    expect(row).to_have_class("task-item task-done")
+    expect(row.get_by_role("status")).to_contain_text("Done.")
+    expect(row.get_by_role("button", name="Undo")).to_be_visible()
+    expect(row.locator(".task-description")).to_have_css("text-decoration-line", "line-through")
+
+    row.get_by_role("button", name="Undo").click()
+    expect(row.get_by_role("status")).to_contain_text("Reopened.")
+    expect(row.get_by_role("checkbox", name="Complete: Send the TPS report")).not_to_be_checked()
+    page.reload()
+    expect(page.locator(".task-item", has_text="Send the TPS report")).not_to_have_class(
+        "task-item task-done"
+    )
+
+
+def test_overdue_tasks_look_overdue_and_the_badge_counts_them(page, app):
+    rep = committed_user(app, "rep")
+    _task(app, rep, "Chase the invoice", _today() - timedelta(days=3))
+    _task(app, rep, "Book the venue", _today())
+    _task(app, rep, "Plan Q3", _today() + timedelta(days=9))
+    _task(app, rep, "Read the handbook")
+    login(page, rep)
+    expect(page.locator("#task-badge")).to_have_text("2 overdue or due today")
+    page.goto("/tasks/")
+    headings = page.locator(".task-section h2")
+    expect(headings).to_have_text(["Overdue 1", "Today 1", "Upcoming 1", "No date 1"])
+    late = page.locator(".task-item", has_text="Chase the invoice")
+    expect(late.locator(".task-flag")).to_have_text("Overdue")
+    expect(late.locator(".task-due_date time")).to_have_css("color", "rgb(192, 53, 43)")
+
+    late.get_by_role("checkbox", name="Complete: Chase the invoice").click()
+    expect(late).to_have_class("task-item task-done")
+    expect(page.locator("#task-badge")).to_have_text("1 overdue or due today")  # at once
+    page.reload()
+    expect(page.locator("#task-badge")).to_have_text("1 overdue or due today")
+    done = page.locator(".task-section", has=page.get_by_role("heading", name="Done recently"))
+    expect(done).to_contain_text("Chase the invoice")
+    for width, name in ((1366, "tasks-1366"), (390, "tasks-390")):
+        page.set_viewport_size({"width": width, "height": 900})
+        screenshot(page, name)
+
+
+def test_a_manager_filters_tasks_by_assignee_and_the_url_keeps_it(page, app):
+    rep = committed_user(app, "rep", name="Rita Rep")
+    manager = committed_user(app, "manager")
+    _task(app, rep, "Rita's renewal call", _today())
+    _task(app, manager, "Manager's review", _today())
+    login(page, manager)
+    page.goto("/tasks/")
+    expect(page.get_by_role("heading", name="My tasks")).to_be_visible()
+    expect(page.locator("#task_sections")).to_contain_text("Manager's review")
+    expect(page.locator("#task_sections")).not_to_contain_text("Rita's renewal call")
+
+    page.get_by_role("combobox", name="Assignee").select_option(label="Rita Rep")
+    expect(page.locator("#task_sections")).to_contain_text("Rita's renewal call")
+    expect(page.locator("#task_sections")).not_to_contain_text("Manager's review")
+    expect(page).to_have_url(re.compile(f"assignee={rep.id}"))
+    page.reload()
+    expect(page.locator("#task_sections")).to_contain_text("Rita's renewal call")
+
+    page.get_by_label("Search tasks").press_sequentially("renewal", delay=120)
+    expect(page).to_have_url(re.compile("q=renewal"))
+
+
+def test_a_title_is_edited_in_place(page, app):
+    rep = committed_user(app, "rep")
+    _task(app, rep, "Draft the propsal", _today())
+    login(page, rep)
+    page.goto("/tasks/")
+    page.get_by_role("button", name="Title: Draft the propsal, edit").click()
+    editor = page.get_by_role("textbox", name="Title")
+    editor.fill("Draft the proposal")
+    editor.press("Enter")
+    expect(page.get_by_role("button", name="Title: Draft the proposal, edit")).to_be_visible()
+
+
+def test_a_viewer_sees_tasks_but_no_way_to_change_them(page, app):
+    viewer = committed_user(app, "viewer")
+    rep = committed_user(app, "rep")
+    contact_id = _contact(app, rep)
+    _task(app, rep, "Call Peter", _today(), ("contact", contact_id))
+    login(page, viewer)
+    page.goto(f"/contacts/{contact_id}")
+    tasks = page.locator("#tasks")
+    expect(tasks).to_contain_text("Call Peter")
+    expect(tasks.get_by_role("checkbox")).to_have_count(0)
+    expect(tasks.get_by_role("button")).to_have_count(0)
+    expect(tasks.get_by_label("New task")).to_have_count(0)
+
+
+def test_screenshots_of_a_contact_page_with_tasks(page, app):
+    rep = committed_user(app, "rep")
+    contact_id = _contact(app, rep)
+    entity = ("contact", contact_id)
+    _task(app, rep, "Chase the signed order form", _today() - timedelta(days=2), entity)
+    _task(app, rep, "Call back about renewal", _today() + timedelta(days=1), entity)
+    _task(app, rep, "Send the brochure", None, entity)
+    login(page, rep)
+    page.goto(f"/contacts/{contact_id}")
+    expect(page.locator(".task-item")).to_have_count(3)
+    for width, name in ((1366, "contact-tasks-1366"), (390, "contact-tasks-390")):
+        page.set_viewport_size({"width": width, "height": 900})
+        screenshot(page, name)
+
+
+def test_a_due_day_and_time_are_set_in_place_and_the_task_stops_being_overdue(page, app):
+    rep = committed_user(app, "rep")
+    _task(app, rep, "Prepare the demo", _today() - timedelta(days=1))
+    login(page, rep)
+    page.goto("/tasks/")
+    row = page.locator(".task-item", has_text="Prepare the demo")
+    expect(row.locator(".task-flag")).to_have_text("Overdue")
+    row.get_by_role("button", name="Due: yesterday, edit").click()
+    row.get_by_label("Due day").fill((_today() + timedelta(days=2)).isoformat())
+    row.get_by_label("Due time (optional)").fill("14:30")
+    row.get_by_label("Due time (optional)").press("Enter")
+    expect(row.locator(".task-flag")).to_have_count(0)
+    expect(row).not_to_have_class(re.compile("task-overdue"))
+    expect(row.locator(".task-due_date time")).to_have_attribute("title", re.compile(r", 14:30 "))
+    screenshot(page, "tasks-due-edited")
