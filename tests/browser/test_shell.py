@@ -18,14 +18,17 @@ from tests.browser.conftest import (
 
 pytestmark = pytest.mark.browser
 
-# Not pages: probes, and the favicon.
+# Not pages: probes, the favicon, and the JSON API (tests/api; it takes tokens, not sessions).
 NOT_PAGES = {"static", "favicon", "healthz", "readyz", "accounts.setup"}
+API = "/api/v1/"
 
 
 def _pages(app):
     """Every GET route without URL arguments: the pages a user can navigate to."""
     for rule in app.url_map.iter_rules():
-        if "GET" in rule.methods and not rule.arguments and rule.endpoint not in NOT_PAGES:
+        if rule.endpoint in NOT_PAGES or rule.rule.startswith(API):
+            continue
+        if "GET" in rule.methods and not rule.arguments:
             yield rule.endpoint, rule.rule
 
 
