@@ -61,13 +61,17 @@ def create_token_command(email: str, name: str, read_only: bool, expires: str | 
 @crm.command("seed-demo")
 @click.option("--contacts", default=1000, show_default=True, type=click.IntRange(0))
 @click.option("--companies", default=100, show_default=True, type=click.IntRange(0))
+@click.option("--tasks", default=2000, show_default=True, type=click.IntRange(0))
+@click.option("--notes", default=1000, show_default=True, type=click.IntRange(0))
 @click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same names).")
-def seed_demo_command(contacts: int, companies: int, seed: int) -> None:
-    """Fill the database with realistic demo companies and contacts (COPY; fast)."""
+def seed_demo_command(contacts: int, companies: int, tasks: int, notes: int, seed: int) -> None:
+    """Fill the database with realistic demo companies, contacts, and tasks and notes on them
+    (COPY; fast)."""
     # Imported here, when the command runs: the app never loads crm_web.tools at start-up.
-    from crm_web.tools.demo import seed_demo
+    from crm_web.tools.demo import seed_activities, seed_demo
 
     seed_demo(contacts, companies, seed, echo=click.echo)
+    seed_activities(tasks, notes, seed, echo=click.echo)
 
 
 def _database_url() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, redirect, render_template, request, url_for
+from flask import Flask, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
@@ -26,7 +26,7 @@ from crm_web.core.health import readiness
 from crm_web.core.permissions import allowed, may_archive, may_reassign, record_rights
 from crm_web.custom_fields.views import bp as custom_fields
 from crm_web.deals.views import bp as deals
-from crm_web.records.home import home_page
+from crm_web.records.home import RECORD_PAGES, home_page, opened_records, remember_opened
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
@@ -181,7 +181,22 @@ def init_app(app: Flask) -> None:
         """Where a signed-in user's day starts (records.home); signed out, the sign-in page."""
         if not current_user.is_authenticated:
             return redirect(url_for("accounts.login"))
-        return render_template("home.html", **home_page(current_user.as_actor()))
+        opened = opened_records(session, current_user.id)
+        return render_template("home.html", **home_page(current_user.as_actor(), opened))
+
+    @app.after_request
+    def remember_record_pages(response):
+        """A record page shown in full joins the home page's "opened" list (records.home)."""
+        # The endpoint first: other requests (static files) must not load the user.
+        if (
+            request.endpoint in RECORD_PAGES
+            and response.status_code == 200
+            and request.method == "GET"
+            and current_user.is_authenticated
+            and request.headers.get("HX-Request") != "true"
+        ):
+            remember_opened(session, current_user.id, request.endpoint, request.view_args)
+        return response
 
     @app.get("/favicon.ico")
     @public

@@ -51,3 +51,37 @@ def test_an_unknown_role_is_a_usage_error(app, session):
 def test_seed_demo_is_a_crm_command(app):
     result = app.test_cli_runner().invoke(args=["crm", "seed-demo", "--help"])
     assert result.exit_code == 0 and "--contacts" in result.output
+
+
+def test_seed_demo_spreads_tasks_and_notes_over_contacts_and_deals(app):
+    """Seeding commits (COPY): it runs in its own app context and truncates after."""
+    from sqlalchemy import text
+
+    from crm_web.core.db import db
+    from crm_web.tools.demo import seed_activities, seed_demo
+    from tests.support import make_deal
+
+    with app.app_context():
+        try:
+            seed_demo(contacts=50, companies=5, echo=lambda *_: None)
+            make_deal()
+            db.session.commit()
+            seed_activities(300, 200, echo=lambda *_: None)
+            row = db.session.execute(
+                text(
+                    "SELECT (SELECT count(DISTINCT entity_type) FROM tasks), "
+                    "(SELECT count(*) FROM tasks), (SELECT count(*) FROM notes), "
+                    "(SELECT count(*) FROM tasks WHERE due_date < current_date), "
+                    "(SELECT count(*) FROM tasks WHERE due_date >= current_date), "
+                    "(SELECT count(DISTINCT assignee_id) FROM tasks)"
+                )
+            ).one()
+            kinds, tasks, notes, past, ahead, assignees = row
+            assert (kinds, tasks, notes) == (2, 300, 200)
+            assert past and ahead and assignees > 1
+        finally:
+            db.session.execute(
+                text("TRUNCATE tasks, notes, deals, contacts, companies, users CASCADE")
+            )
+            db.session.commit()
+            db.session.remove()

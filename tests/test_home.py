@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from crm_web.core.actor import ROLES
-from tests.support import make_contact, make_deal, make_user, sign_in
+from tests.support import counted, make_contact, make_deal, make_task, make_user, sign_in
 
 # A page may name a feature only once an endpoint whose name holds the feature exists
 # (imports.index, deals.export, tasks.index …).
@@ -131,7 +131,7 @@ def test_the_home_page_lists_the_users_recently_updated_records(client):
     sign_in(client, me)
     page = client.get("/").get_data(as_text=True)
     assert "Grace Hopper" in page and "Someone Else" not in page
-    assert "updated <time" in page
+    assert "you changed it <time" in page
 
 
 def test_a_viewer_gets_no_create_links(client):
@@ -141,3 +141,95 @@ def test_a_viewer_gets_no_create_links(client):
     assert "/contacts/new" not in page and "/deals/new" not in page
     sign_in(client, "rep")
     assert "New contact" in client.get("/").get_data(as_text=True)
+
+
+def _section(page: str, start: str, end: str) -> str:
+    return page[page.index(start) : page.index(end)]
+
+
+def test_a_rep_sees_their_overdue_and_todays_tasks_but_not_later_or_others(client):
+    me, colleague = make_user("rep"), make_user("rep")
+    today = datetime.now(UTC).date()
+    contact = make_contact(me.as_actor(), first_name="Ada", last_name="Lovelace")
+    by_me = me.as_actor()
+    make_task(
+        "contact",
+        contact.id,
+        by_me,
+        description="Overdue call",
+        due_date=str(today - timedelta(days=2)),
+    )
+    make_task("contact", contact.id, by_me, description="Today call", due_date=str(today))
+    make_task(
+        "contact",
+        contact.id,
+        by_me,
+        description="Next week call",
+        due_date=str(today + timedelta(days=7)),
+    )
+    make_task(
+        "contact", contact.id, colleague.as_actor(), description="Their call", due_date=str(today)
+    )
+    sign_in(client, me)
+    page = client.get("/").get_data(as_text=True)
+    tasks = _section(page, 'id="my-tasks-title"', 'id="my-deals-title"')
+    assert tasks.index("Overdue call") < tasks.index("Today call")
+    assert "Next week call" not in tasks and "Their call" not in tasks
+    assert ">Overdue</span>" in tasks and "Ada Lovelace" in tasks
+    assert 'hx-post="/tasks/' in tasks  # the checkbox completes it in place
+    assert "Start your day here" not in page
+
+
+def test_a_new_install_says_how_to_start(client):
+    sign_in(client, "rep")
+    page = client.get("/").get_data(as_text=True)
+    start = _section(page, 'id="start-title"', 'id="my-tasks-title"')
+    assert "Add a contact" in start and 'href="/deals/new"' in start
+    assert 'id="my-deals-title"' not in page  # no empty deals box beside it
+    sign_in(client, "viewer")
+    page = client.get("/").get_data(as_text=True)
+    assert "Nothing is assigned to you yet" in page
+    assert "task-add" not in page and "New task" not in page
+
+
+def test_open_deals_are_totalled_by_stage_and_currency(client):
+    me = make_user("rep")
+    make_deal(me.as_actor(), title="A", value="100.00", currency="EUR", stage="Lead")
+    make_deal(me.as_actor(), title="B", value="50.00", currency="USD", stage="Lead")
+    make_deal(me.as_actor(), title="C", value="10.00", currency="EUR", stage="Lead")
+    make_deal(make_user("rep").as_actor(), title="Theirs", value="999.00", stage="Lead")
+    sign_in(client, me)
+    deals = _section(
+        client.get("/").get_data(as_text=True), 'id="my-deals-title"', 'id="recent-title"'
+    )
+    lead = deals[deals.index(">Lead</th>") : deals.index("</tr>", deals.index(">Lead</th>"))]
+    assert '<td class="num">3</td>' in lead
+    assert "110.00" in lead and "50.00" in lead and "999" not in deals
+
+
+def test_records_opened_show_on_the_home_page(client):
+    me = make_user("rep")
+    other = make_contact(make_user("rep").as_actor(), first_name="Opened", last_name="Person")
+    sign_in(client, me)
+    assert "Opened Person" not in client.get("/").get_data(as_text=True)
+    assert client.get(f"/contacts/{other.id}").status_code == 200
+    recent = _section(
+        client.get("/").get_data(as_text=True), 'id="recent-title"', 'id="areas-title"'
+    )
+    assert "Opened Person" in recent and "you opened it <time" in recent
+
+
+def test_the_home_page_runs_at_most_ten_sql_statements(client):
+    me = make_user("rep")
+    today = datetime.now(UTC).date()
+    for n in range(6):
+        contact = make_contact(me.as_actor(), first_name=f"P{n}", last_name="Q")
+        make_task("contact", contact.id, me.as_actor(), due_date=str(today))
+        make_deal(me.as_actor(), title=f"Deal {n}", currency=("EUR", "USD")[n % 2])
+        client.get(f"/contacts/{contact.id}")  # not signed in yet: nothing remembered
+    sign_in(client, me)
+    client.get(f"/contacts/{contact.id}")
+    with counted() as statements:
+        page = client.get("/").get_data(as_text=True)
+    assert page.count('class="task-item') == 6 and "Deal 5" in page and "P5 Q" in page
+    assert len(statements) <= 10, "\n".join(statements)

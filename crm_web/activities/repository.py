@@ -8,7 +8,7 @@ from crm_web.activities.models import Note, Task
 from crm_web.companies.models import Company
 from crm_web.contacts.models import Contact
 from crm_web.core.db import db
-from crm_web.core.repository import as_uuid, get_by_id
+from crm_web.core.repository import as_uuid, get_by_id, literal_limit
 from crm_web.deals.models import Deal
 from crm_web.lists.keyset import SortKey, fetch_tiered_page, like_pattern
 
@@ -133,9 +133,50 @@ def due_count(assignee_id, today, tz_name: str) -> int:
 
 
 def due_count_query(assignee_id, today, tz_name: str):
-    return select(sa.func.count()).where(
+    return select(sa.func.count()).where(*_due_by(assignee_id, today, tz_name))
+
+
+def _due_by(assignee_id, today, tz_name: str) -> list:
+    """Open tasks of `assignee_id` overdue or due today on the `tz_name` clock."""
+    return [
         Task.assignee_id == as_uuid(assignee_id),
         Task.status == "open",
         Task.due_date <= today + DAY,
         _local_day(tz_name) <= today,
+    ]
+
+
+def due_tasks(assignee_id, today, tz_name: str, limit: int) -> list[tuple]:
+    """(Task, record name) of `assignee_id`'s open tasks overdue or due today, earliest first
+    (the home page): the nav badge's range on idx_tasks_assignee_open_due, with the names."""
+    query = (
+        select(Task, RECORD_NAME)
+        .where(*_due_by(assignee_id, today, tz_name))
+        .order_by(*TASK_KEY.columns)
+        .limit(literal_limit(limit))
     )
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def record_names(refs) -> dict:
+    """{(type, id): name} of the live contacts, companies and deals among `refs` ((type, id)
+    pairs): one query whatever their number; archived or deleted records are left out."""
+    ids = {
+        kind: [as_uuid(i) for t, i in refs if t == kind] for kind in ("contact", "company", "deal")
+    }
+    parts = [
+        select(sa.literal(kind), model.id, name).where(
+            model.id == sa.any_(sa.literal(ids[kind], postgresql.ARRAY(sa.Uuid))),
+            model.archived_at.is_(None),
+        )
+        for kind, model, name in (
+            ("contact", Contact, Contact.first_name + " " + Contact.last_name),
+            ("company", Company, Company.name),
+            ("deal", Deal, Deal.title),
+        )
+        if ids[kind]
+    ]
+    if not parts:
+        return {}
+    rows = db.session.execute(sa.union_all(*parts))
+    return {(kind, str(record_id)): name for kind, record_id, name in rows}

@@ -281,3 +281,18 @@ def due_count(actor: Actor, now=None) -> int:
     """The nav badge: the actor's open tasks overdue or due today (one indexed count)."""
     today, tz_name = _today(actor, now or dt.datetime.now(dt.UTC))
     return repo.due_count(actor.id, today, tz_name)
+
+
+def my_due_tasks(actor: Actor, limit: int, now=None) -> list[tuple[Task, str | None]]:
+    """The actor's open tasks overdue or due today, earliest first, each with the name of its
+    record (the home page). Readers."""
+    authorize(actor, "records.read")
+    today, tz_name = _today(actor, now or dt.datetime.now(dt.UTC))
+    return repo.due_tasks(actor.id, today, tz_name, limit)
+
+
+def record_names(refs, actor: Actor) -> dict:
+    """{(type, id as text): name} of the live contacts, companies and deals among `refs`
+    ((type, id) pairs), in one query. Readers."""
+    authorize(actor, "records.read")
+    return repo.record_names(refs)

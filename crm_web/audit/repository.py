@@ -76,3 +76,23 @@ def entries_before(cutoff, after_seq, limit: int) -> list[int]:
 
 def delete_entries(seqs: list[int]) -> int:
     return db.session.execute(delete(AuditLog).where(AuditLog.seq.in_(seqs))).rowcount
+
+
+def recently_changed_by(user_id: str, entity_types: tuple, limit: int, scan: int = 200) -> list:
+    """(entity_type, entity_id, last change) of the records `user_id` changed last, newest
+    first: the newest `scan` entries of theirs (idx_audit_logs_user_id), grouped by record."""
+    mine = (
+        select(AuditLog.entity_type, AuditLog.entity_id, AuditLog.timestamp)
+        .where(AuditLog.user_id == str(user_id), AuditLog.entity_type.in_(entity_types))
+        .order_by(AuditLog.seq.desc())
+        .limit(literal_limit(scan))
+        .subquery()
+    )
+    last = sa.func.max(mine.c.timestamp)
+    query = (
+        select(mine.c.entity_type, mine.c.entity_id, last)
+        .group_by(mine.c.entity_type, mine.c.entity_id)
+        .order_by(last.desc())
+        .limit(literal_limit(limit))
+    )
+    return [tuple(row) for row in db.session.execute(query)]

@@ -85,3 +85,9 @@ def purge_entries(seqs: list[int], actor: Actor) -> int:
     (records.purge)."""
     authorize(actor, "records.purge")
     return repo.delete_entries(seqs)
+
+
+def recently_changed_by(actor: Actor, entity_types: tuple, limit: int) -> list:
+    """(entity_type, entity_id, when) of the records the actor changed last, newest first (their
+    home page): their own trail, so anyone signed in may read it."""
+    return repo.recently_changed_by(actor.id, entity_types, limit)

@@ -7,7 +7,8 @@ Each page's throughput is also given as a ratio of a bare baseline page (one ind
 same 50 rows, a minimal template) measured right beside it: on shared machines identical runs
 vary up to 2x, ratios much less (DESIGN §10).
 
-Sizes: BENCH_CONTACTS (1,000,000), BENCH_COMPANIES (100,000); BENCH_REQUESTS per cell (200)."""
+Sizes: BENCH_CONTACTS (1,000,000), BENCH_COMPANIES (100,000), BENCH_TASKS and BENCH_NOTES
+(1,000,000 each, over the contacts and deals); BENCH_REQUESTS per cell (200)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def serve_app():
     return create_app(bench_config())
 
 
-def prepare(contacts: int, companies: int) -> dict:
+def prepare(contacts: int, companies: int, tasks: int = 0, notes: int = 0) -> dict:
     """Migrate, seed up to the sizes asked for, create the bench user; return sample ids."""
     # Tool: the load generator imports the app's code only where it builds the app.
     from flask_migrate import upgrade
@@ -61,7 +62,7 @@ def prepare(contacts: int, companies: int) -> dict:
     from crm_web.accounts.services import create_user, get_user_by_email
     from crm_web.core.actor import SYSTEM
     from crm_web.core.db import db
-    from crm_web.tools.demo import seed_demo
+    from crm_web.tools.demo import seed_activities, seed_demo
 
     app = create_app(bench_config())
     with app.app_context():
@@ -79,6 +80,13 @@ def prepare(contacts: int, companies: int) -> dict:
             print(f"seeded in {time.monotonic() - started:.0f}s", flush=True)
         else:
             print(f"reusing {have:,} contacts and {have_companies:,} companies", flush=True)
+        have_tasks = db.session.execute(text("SELECT count(*) FROM tasks")).scalar()
+        have_notes = db.session.execute(text("SELECT count(*) FROM notes")).scalar()
+        if have_tasks < tasks or have_notes < notes:
+            print(
+                f"seeding {max(0, tasks - have_tasks):,} tasks, {max(0, notes - have_notes):,} notes …"
+            )
+            seed_activities(max(0, tasks - have_tasks), max(0, notes - have_notes), have_tasks + 1)
         if get_user_by_email(EMAIL) is None:
             create_user(
                 {"email": EMAIL, "name": "Bench", "role": "admin", "password": PASSWORD}, SYSTEM
@@ -198,6 +206,8 @@ def pages(sample) -> list[tuple[str, str, dict | None]]:
         ("contact record page", f"/contacts/{sample.id}", None),
         ("company list, first page", "/companies/", None),
         ("company list by owner", "/companies/?sort=owner", None),
+        ("my tasks, first page", "/tasks/?assignee=anyone", None),
+        ("home", "/", None),
     ]
 
 
@@ -205,7 +215,9 @@ def main() -> None:
     contacts = int(os.environ.get("BENCH_CONTACTS", 1_000_000))
     companies = int(os.environ.get("BENCH_COMPANIES", 100_000))
     count = int(os.environ.get("BENCH_REQUESTS", 200))
-    info = prepare(contacts, companies)
+    tasks = int(os.environ.get("BENCH_TASKS", 1_000_000))
+    notes = int(os.environ.get("BENCH_NOTES", 1_000_000))
+    info = prepare(contacts, companies, tasks, notes)
     port = free_port()
     env = {
         **os.environ,

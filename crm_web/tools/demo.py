@@ -287,6 +287,120 @@ def _secondary_indexes(cursor, table) -> list[tuple[str, str]]:
     return list(cursor.fetchall())
 
 
+TASK_TITLES = (
+    "Call back about renewal",
+    "Send the quote",
+    "Follow up on the demo",
+    "Book a meeting",
+    "Chase the signed contract",
+    "Check in after onboarding",
+    "Prepare the proposal",
+)
+NOTE_TEXTS = (
+    "Spoke on the phone: interested, wants pricing for next quarter.",
+    "Met at the trade fair.\nAsked for a case study; see https://example.com/case-study",
+    "Budget approved, waiting on legal.",
+    "Prefers email over calls.",
+)
+
+
+def _attachment_targets(cursor, limit: int) -> list[tuple[str, str]]:
+    """(entity type, id) of live contacts and deals the tasks and notes are spread over."""
+    cursor.execute(
+        "(SELECT 'contact', id::text FROM contacts WHERE archived_at IS NULL LIMIT %s) UNION ALL "
+        "(SELECT 'deal', id::text FROM deals WHERE archived_at IS NULL LIMIT %s)",
+        (limit, limit),
+    )
+    return list(cursor.fetchall())
+
+
+def _task_lines(count, targets, owners, rng, now):
+    """Open and done tasks, due from a month ago to two months ahead (some undated)."""
+    today = now.date()
+    for _ in range(count):
+        kind, entity_id = rng.choice(targets)
+        due = today + timedelta(days=rng.randrange(-30, 60)) if rng.random() < 0.9 else None
+        done = due is not None and due < today and rng.random() < 0.6
+        created, updated = _timestamps(rng, now)
+        yield (
+            "\t".join(
+                [
+                    str(uuid.uuid4()),
+                    rng.choice(TASK_TITLES),
+                    due.isoformat() if due else "\\N",
+                    "closed" if done else "open",
+                    kind,
+                    entity_id,
+                    rng.choice(("low", "normal", "normal", "high")),
+                    rng.choice(owners),
+                    created,
+                    updated,
+                    "seed-demo",
+                    "seed-demo",
+                    "1",
+                ]
+            )
+            + "\n"
+        )
+
+
+def _note_lines(count, targets, rng, now):
+    for _ in range(count):
+        kind, entity_id = rng.choice(targets)
+        created, updated = _timestamps(rng, now)
+        text_ = _copy_escape(rng.choice(NOTE_TEXTS))
+        yield (
+            "\t".join(
+                [
+                    str(uuid.uuid4()),
+                    text_,
+                    kind,
+                    entity_id,
+                    created,
+                    updated,
+                    "seed-demo",
+                    "seed-demo",
+                    "1",
+                ]
+            )
+            + "\n"
+        )
+
+
+def seed_activities(tasks: int, notes: int, seed: int = 7, echo=print) -> None:
+    """Add `tasks` tasks and `notes` notes over the contacts and deals (COPY), the tasks assigned
+    to the demo users with due dates around today."""
+    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+    now = datetime.now(UTC)
+    owners = _owners()
+    db.session.commit()
+    started = time.monotonic()
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.driver_connection.cursor()
+        cursor.execute("SET statement_timeout = 0")
+        targets = _attachment_targets(cursor, 200_000)
+        if not targets:
+            echo("no contacts or deals to attach tasks and notes to")
+            return
+        columns = ["id", "description", "due_date", "status", "entity_type", "entity_id"]
+        columns += ["priority", "assignee_id", "created_at", "updated_at"]
+        columns += ["created_by", "updated_by", "version"]
+        _copy(cursor, "tasks", columns, _task_lines(tasks, targets, owners, rng, now))
+        echo(f"tasks: {tasks:,} in {time.monotonic() - started:.1f}s")
+        columns = ["id", "content", "entity_type", "entity_id", "created_at", "updated_at"]
+        columns += ["created_by", "updated_by", "version"]
+        _copy(cursor, "notes", columns, _note_lines(notes, targets, rng, now))
+        echo(f"notes: {notes:,} in {time.monotonic() - started:.1f}s")
+        raw.commit()
+        raw.driver_connection.autocommit = True
+        cursor.execute("VACUUM ANALYZE tasks")
+        cursor.execute("VACUUM ANALYZE notes")
+        raw.driver_connection.autocommit = False
+    finally:
+        raw.close()
+
+
 def seed_demo(contacts: int, companies: int, seed: int = 7, echo=print) -> None:
     """Add `companies` companies and `contacts` contacts (owned by five demo users)."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
