@@ -72,33 +72,57 @@ def _text(entry: AuditLog, task, note) -> str | None:
     return None
 
 
-def timeline_page(entity_type: str, record_id, before: str | None, related: bool) -> dict:
-    """Up to PAGE_SIZE items of a record's timeline, newest first, older than the cursor
-    `before` (None, forged or out of range: the newest): {"items": [Item], "older": the next
-    page's cursor or None}. The caller checks access."""
-    record_id = as_uuid(record_id)
-    records = _records(entity_type, record_id, related)
+def timeline_query(entity_type: str, record_id, bound: list | None, related: bool):
+    """The statement of one page: up to PAGE_SIZE + 1 rows older than `bound` (HISTORY_KEY
+    values, or None), with who made each, a task's or note's text and the record it is on.
+    A company's with its contacts and deals takes each record's newest rows down the index
+    (a LATERAL subquery per record, none reading more than a page) and keeps the newest."""
+    limit = literal_limit(PAGE_SIZE + 1)
+    order = (AuditLog.timestamp.desc(), AuditLog.seq.desc())
+    older = sa.true()
+    if bound is not None:
+        values = sa.tuple_(literal(bound[0], sa.DateTime(timezone=True)), literal(int(bound[1])))
+        older = sa.tuple_(AuditLog.timestamp, AuditLog.seq) < values
     query = (
         select(AuditLog, User.name, Task.description, Note.content)
         .outerjoin(User, sa.cast(User.id, sa.String) == AuditLog.user_id)
         .outerjoin(Task, (AuditLog.entity_type == "task") & (Task.id == AuditLog.entity_id))
         .outerjoin(Note, (AuditLog.entity_type == "note") & (Note.id == AuditLog.entity_id))
     )
+    records = _records(entity_type, record_id, related)
     if records is None:
         query = query.add_columns(sa.null(), sa.null(), sa.null()).where(
-            entity_type == TIMELINE_RECORD_TYPE, record_id == TIMELINE_RECORD_ID
+            entity_type == TIMELINE_RECORD_TYPE, record_id == TIMELINE_RECORD_ID, older
         )
     else:
-        query = query.add_columns(records.c.type, records.c.id, records.c.label).join(
-            records,
-            (records.c.type == TIMELINE_RECORD_TYPE) & (records.c.id == TIMELINE_RECORD_ID),
+        recent = (
+            select(AuditLog.seq)
+            .where(records.c.type == TIMELINE_RECORD_TYPE, records.c.id == TIMELINE_RECORD_ID)
+            .where(older)
+            .order_by(*order)
+            .limit(limit)
+            .lateral("recent")
         )
+        picked = (
+            select(records.c.type, records.c.id, records.c.label, recent.c.seq)
+            .select_from(records.join(recent, sa.true()))
+            .subquery("picked")
+        )
+        query = query.add_columns(picked.c.type, picked.c.id, picked.c.label).join(
+            picked, picked.c.seq == AuditLog.seq
+        )
+    return query.order_by(*order).limit(limit)
+
+
+def timeline_page(entity_type: str, record_id, before: str | None, related: bool) -> dict:
+    """Up to PAGE_SIZE items of a record's timeline, newest first, older than the cursor
+    `before` (None, forged or out of range: the newest): {"items": [Item], "older": the next
+    page's cursor or None}. The caller checks access."""
+    record_id = as_uuid(record_id)
     bound = keyset.decode_cursor(before, HISTORY_KEY)
-    if bound is not None and int(bound[1]) in BIGINT:
-        values = sa.tuple_(literal(bound[0], sa.DateTime(timezone=True)), literal(int(bound[1])))
-        query = query.where(sa.tuple_(AuditLog.timestamp, AuditLog.seq) < values)
-    order = (AuditLog.timestamp.desc(), AuditLog.seq.desc())
-    rows = db.session.execute(query.order_by(*order).limit(literal_limit(PAGE_SIZE + 1))).all()
+    if bound is not None and int(bound[1]) not in BIGINT:
+        bound = None
+    rows = db.session.execute(timeline_query(entity_type, record_id, bound, related)).all()
     items = [_item(row, entity_type, record_id) for row in rows[:PAGE_SIZE]]
     older = None
     if len(rows) > PAGE_SIZE:
