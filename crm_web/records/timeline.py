@@ -2,7 +2,7 @@
 names their record on them), newest first, a page at a time, in one statement whatever the page
 holds. A company's can take in its contacts' and deals' (and their tasks' and notes') too.
 
-Each page is read by keyset on (timestamp, seq), the History card's cursor (audit.repository's
+Each page is read by keyset on (timestamp, seq), the audit trail's cursor (audit.services'
 HISTORY_KEY, lists/keyset.py's format), down the index idx_audit_logs_record_time."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy import literal, select
 from crm_web.accounts.models import User
 from crm_web.activities.models import Note, Task
 from crm_web.audit.models import TIMELINE_RECORD_ID, TIMELINE_RECORD_TYPE, AuditLog
-from crm_web.audit.repository import HISTORY_KEY
+from crm_web.audit.services import HISTORY_KEY
 from crm_web.contacts.models import Contact
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, literal_limit
