@@ -115,3 +115,37 @@ def test_a_company_s_timeline_takes_in_its_contacts_with_a_toggle_the_url_keeps(
     expect(page.locator("#history")).to_contain_text("Call Zoe")
     page.locator("#history").get_by_role("link", name="Zoe Zed").first.click()
     expect(page).to_have_url(re.compile(f"/contacts/{contact_id}$"))
+
+
+def _moved_deal(app, user):
+    from crm_web.accounts.services import get_user
+    from crm_web.activities.services import create_note
+    from crm_web.companies.services import create_company
+    from crm_web.deals.services import create_deal, move_deal
+
+    def make():
+        by = get_user(user.id).as_actor()
+        company = create_company({"name": "Hooli"}, by)
+        deal = create_deal(
+            {"title": "Hooli box", "value": "1200.00", "stage": "Lead", "company_id": company.id},
+            by,
+        )
+        note = {"content": "Wants it before Q3.\nCall Gavin first.", "entity_type": "deal"}
+        create_note({**note, "entity_id": deal.id}, by)
+        move_deal(deal.id, "Proposal", by, deal.version)
+        return deal.id
+
+    return committed(app, make)
+
+
+def test_a_deal_s_timeline_says_where_it_moved_and_keeps_a_note_s_lines(page, app):
+    manager = committed_user(app, "manager", name="Mia Manager")
+    deal_id = _moved_deal(app, manager)
+    login(page, manager)
+    page.goto(f"/deals/{deal_id}")
+    items = page.locator("#history .timeline-item")
+    expect(items.nth(0)).to_contain_text("Mia Manager moved this deal from Lead to Proposal")
+    expect(items.nth(1).locator(".timeline-text")).to_have_text(
+        "Wants it before Q3.\nCall Gavin first."
+    )
+    screenshot(page, "timeline-deal")
