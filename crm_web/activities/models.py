@@ -19,6 +19,7 @@ _ENTITY_CHECK = "entity_type IN ('contact', 'company', 'deal')"
 class Task(Audited, TimestampedMixin, VersionedMixin, db.Model):
     __tablename__ = "tasks"
     __audit_entity__ = "task"
+    __audit_record__ = ("entity_type", "entity_id")
     __table_args__ = (
         sa.CheckConstraint("status IN ('open', 'closed')", name="status"),
         sa.CheckConstraint(_ENTITY_CHECK, name="entity_type"),
@@ -62,6 +63,7 @@ class Task(Audited, TimestampedMixin, VersionedMixin, db.Model):
 class Note(Audited, TimestampedMixin, VersionedMixin, db.Model):
     __tablename__ = "notes"
     __audit_entity__ = "note"
+    __audit_record__ = ("entity_type", "entity_id")
     __table_args__ = (
         sa.CheckConstraint(_ENTITY_CHECK, name="entity_type"),
         sa.Index("idx_notes_entity", "entity_type", "entity_id"),

@@ -37,3 +37,20 @@ class AuditLog(db.Model):
     timestamp: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()
     )
+    # The record a task's or note's entry belongs to (migration 0012), so the record's timeline
+    # finds it; None for entries of anything else, whose record is the entry's own entity.
+    record_type: Mapped[str | None] = mapped_column(sa.String(50))
+    record_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+
+
+# "A record's timeline by time": its own entries and its tasks' and notes', newest first, read
+# by keyset on (timestamp, seq) (records/timeline.py queries these very expressions).
+TIMELINE_RECORD_TYPE = func.coalesce(AuditLog.record_type, AuditLog.entity_type)
+TIMELINE_RECORD_ID = func.coalesce(AuditLog.record_id, AuditLog.entity_id)
+sa.Index(
+    "idx_audit_logs_record_time",
+    TIMELINE_RECORD_TYPE,
+    TIMELINE_RECORD_ID,
+    AuditLog.timestamp,
+    AuditLog.seq,
+)

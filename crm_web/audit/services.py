@@ -7,6 +7,9 @@ from crm_web.core.permissions import authorize
 from crm_web.lists import keyset
 
 HISTORY_PAGE_SIZE = 50
+# The cursor of every page of the audit trail, newest first: (timestamp, seq). A record's
+# timeline (records/timeline.py) pages by it too, so its cursors are the History API's.
+HISTORY_KEY = repo.HISTORY_KEY
 
 
 def history_of_entity(entity_type: str, entity_id, limit: int = 500) -> list[AuditLog]:

@@ -65,8 +65,12 @@ def picker():
 @bp.get("/<company_id>")
 @requires("records.read")
 def detail(company_id):
-    """The record page: fields editable in place, its contacts, sections, history."""
-    return render("companies/detail.html", **pages.company_page(company_id, current_actor()))
+    """The record page: fields editable in place, its contacts, sections, timeline (?timeline=all:
+    with its contacts' and deals' activity)."""
+    related = request.args.get("timeline") == "all"
+    return render(
+        "companies/detail.html", **pages.company_page(company_id, current_actor(), related)
+    )
 
 
 register_history(bp, "company", "/<company_id>/history")

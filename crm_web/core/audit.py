@@ -26,6 +26,9 @@ class Audited:
     __audit_entity__: str = ""
     # Columns whose values must never be copied into the log (e.g. password hashes).
     __audit_redact__: frozenset[str] = frozenset()
+    # The columns naming the record this one belongs to (a task's or note's contact, company or
+    # deal): copied onto its audit rows, so that record's timeline shows them.
+    __audit_record__: tuple[str, str] | None = None
 
 
 class MissingActorError(RuntimeError):
@@ -82,6 +85,13 @@ def _changes(obj) -> dict:
     return changes
 
 
+def _record_of(obj) -> dict:
+    """The audit row's record_type and record_id (None for a record that belongs to none)."""
+    type_key, id_key = obj.__audit_record__ or (None, None)
+    loaded = inspect(obj).dict
+    return {"record_type": loaded.get(type_key), "record_id": loaded.get(id_key)}
+
+
 @event.listens_for(Session, "before_flush")
 def drop_stamp_only_updates(session: Session, flush_context, instances) -> None:
     """A write that changes nothing but the `updated_by` stamp (restoring a record that is not
@@ -128,6 +138,7 @@ def write_audit_rows(session: Session, flush_context) -> None:
                 "user_id": actor_id,
                 "changes": changes,
                 "via": via,
+                **_record_of(obj),
             }
             for obj, action, changes in rows
         ],

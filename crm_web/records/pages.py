@@ -12,6 +12,7 @@ from crm_web.core.actor import Actor
 from crm_web.core.permissions import allowed, authorize
 from crm_web.custom_fields.services import record_fields
 from crm_web.deals.services import get_deal, related_deals
+from crm_web.records.timeline import timeline_page
 
 
 def contact_page(contact_id, actor: Actor) -> dict:
@@ -27,13 +28,14 @@ def contact_page(contact_id, actor: Actor) -> dict:
     }
 
 
-def company_page(company_id, actor: Actor) -> dict:
-    """The record page: the company, its contacts, deals, tasks, notes and history."""
+def company_page(company_id, actor: Actor, related: bool = False) -> dict:
+    """The record page: the company, its contacts, deals, tasks, notes and timeline (`related`:
+    with its contacts' and deals' activity)."""
     row = company_view(company_id, actor)
     return {
         "company": row,
         "contacts": get_contacts_by_company(row.id),
-        "history": _history_card("company", row.id, actor),
+        "history": _history_card("company", row.id, actor, related),
         "custom_fields": record_fields("company", row),
         **_related("company", row.id),
         # Fields are displayed, not edited: an editor brings its own owner choices.
@@ -54,19 +56,33 @@ def deal_page(deal_id, actor: Actor) -> dict:
 
 
 def history(entity_type: str, record_id, actor: Actor, before: str | None = None) -> dict:
-    """One page of a record's history (see audit.services.history_page), newest first, for the
-    History card and its "Show older" button. Managers and admins (audit.read)."""
+    """One page of a record's own audit trail (see audit.services.history_page), newest first,
+    as the API serves it (the record page's card is its `timeline`). Managers and admins
+    (audit.read)."""
     authorize(actor, "audit.read")
     record = _VIEWS[entity_type](record_id, actor)
     return history_page(entity_type, record.id, actor, before=before)
 
 
-def _history_card(entity_type: str, record_id, actor: Actor) -> dict | None:
-    """The History card's first page; None for roles that may not read the audit trail (the
-    page then has no History card)."""
+def timeline(
+    entity_type: str, record_id, actor: Actor, before: str | None = None, related: bool = False
+) -> dict:
+    """One page of a record's Timeline card, newest first: its changes and its tasks' and notes'
+    (records.timeline.timeline_page), and a company's contacts' and deals' with `related`.
+    It reads the audit trail: managers and admins (audit.read)."""
+    authorize(actor, "audit.read")
+    record = _VIEWS[entity_type](record_id, actor)
+    related = related and entity_type == "company"
+    return {**timeline_page(entity_type, record.id, before, related), "related": related}
+
+
+def _history_card(entity_type: str, record_id, actor: Actor, related: bool = False) -> dict | None:
+    """The Timeline card's first page; None for roles that may not read the audit trail (the
+    page then has no Timeline card)."""
     if not allowed(actor, "audit.read"):
         return None
-    return history_page(entity_type, record_id, actor)
+    related = related and entity_type == "company"
+    return {**timeline_page(entity_type, record_id, None, related), "related": related}
 
 
 def _related(entity_type: str, entity_id) -> dict:

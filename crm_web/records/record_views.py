@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, url_for
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.contacts.services import list_choices
@@ -21,15 +21,23 @@ from crm_web.records import pages
 
 
 def register_history(bp: Blueprint, entity: str, url: str) -> None:
-    """The History card's entries (`url`, e.g. "/<contact_id>/history"), fetched again after a
-    save on the record page; with ?before=<cursor>, the older page that "Show older" appends."""
+    """The Timeline card's entries (`url`, e.g. "/<contact_id>/history"), fetched again after a
+    save on the record page; with ?before=<cursor>, the older page that "Show older" appends;
+    with ?timeline=all, a company's with its contacts' and deals' activity, and with ?card=1
+    the whole card (its toggle swaps the card for the other)."""
 
     def history(**ids):
         (record_id,) = ids.values()
-        before = request.args.get("before")
-        page = pages.history(entity, record_id, current_actor(), before=before)
-        older_page = before is not None
-        return render("audit/history.html", history=page, url=request.path, older_page=older_page)
+        before, related = request.args.get("before"), request.args.get("timeline") == "all"
+        page = pages.timeline(entity, record_id, current_actor(), before=before, related=related)
+        return render(
+            "records/timeline.html",
+            timeline=page,
+            url=request.path,
+            older_page=before is not None,
+            toggle=request.args.get("card") == "1",
+            page_url=url_for(f"{bp.name}.detail", **ids),
+        )
 
     bp.add_url_rule(url, "history", requires("audit.read")(history))
 

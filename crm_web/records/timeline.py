@@ -1,0 +1,137 @@
+"""A record's timeline: its audit entries and those of its tasks and notes (the flush hook
+names their record on them), newest first, a page at a time, in one statement whatever the page
+holds. A company's can take in its contacts' and deals' (and their tasks' and notes') too.
+
+Each page is read by keyset on (timestamp, seq), the audit trail's cursor (audit.services'
+HISTORY_KEY, lists/keyset.py's format), down the index idx_audit_logs_record_time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import literal, select
+
+from crm_web.accounts.models import User
+from crm_web.activities.models import Note, Task
+from crm_web.audit.models import TIMELINE_RECORD_ID, TIMELINE_RECORD_TYPE, AuditLog
+from crm_web.audit.services import HISTORY_KEY
+from crm_web.contacts.models import Contact
+from crm_web.core.db import db
+from crm_web.core.repository import as_uuid, literal_limit
+from crm_web.deals.models import Deal
+from crm_web.lists import keyset
+
+PAGE_SIZE = 50
+BIGINT = range(-(2**63), 2**63)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of a timeline: the audit entry, who made it (a name, or None for a system id),
+    the record it is on when that is not the page's own (("contact", id, "Zoe Zed") under a
+    company's "with contacts and deals"), and the task's or note's text for their entries."""
+
+    entry: AuditLog
+    who: str | None
+    on: tuple | None
+    text: str | None
+
+    @property
+    def kind(self) -> str:
+        return self.entry.entity_type if self.entry.entity_type in ("task", "note") else "change"
+
+
+def _records(entity_type: str, record_id, related: bool):
+    """The (type, id, label) of every record whose entries a company's timeline shows with its
+    contacts and deals; None for one record alone (its entries are found without a join)."""
+    if not related:
+        return None
+    own = select(
+        literal(entity_type, sa.String).label("type"),
+        literal(record_id, sa.Uuid).label("id"),
+        sa.null().label("label"),
+    )
+    name = sa.func.concat_ws(" ", Contact.first_name, Contact.last_name)
+    contacts = select(literal("contact", sa.String), Contact.id, name)
+    deals = select(literal("deal", sa.String), Deal.id, Deal.title)
+    return sa.union_all(
+        own,
+        contacts.where(Contact.company_id == record_id),
+        deals.where(Deal.company_id == record_id),
+    ).subquery("records")
+
+
+def _text(entry: AuditLog, task, note) -> str | None:
+    """A task's title or a note's text: as it is now, or as its last entry left it (deleted)."""
+    if entry.entity_type == "task":
+        return task if task is not None else (entry.changes or {}).get("description")
+    if entry.entity_type == "note":
+        return note if note is not None else (entry.changes or {}).get("content")
+    return None
+
+
+def timeline_query(entity_type: str, record_id, bound: list | None, related: bool):
+    """The statement of one page: up to PAGE_SIZE + 1 rows older than `bound` (HISTORY_KEY
+    values, or None), with who made each, a task's or note's text and the record it is on.
+    A company's with its contacts and deals takes each record's newest rows down the index
+    (a LATERAL subquery per record, none reading more than a page) and keeps the newest."""
+    limit = literal_limit(PAGE_SIZE + 1)
+    order = (AuditLog.timestamp.desc(), AuditLog.seq.desc())
+    older = sa.true()
+    if bound is not None:
+        values = sa.tuple_(literal(bound[0], sa.DateTime(timezone=True)), literal(int(bound[1])))
+        older = sa.tuple_(AuditLog.timestamp, AuditLog.seq) < values
+    query = (
+        select(AuditLog, User.name, Task.description, Note.content)
+        .outerjoin(User, sa.cast(User.id, sa.String) == AuditLog.user_id)
+        .outerjoin(Task, (AuditLog.entity_type == "task") & (Task.id == AuditLog.entity_id))
+        .outerjoin(Note, (AuditLog.entity_type == "note") & (Note.id == AuditLog.entity_id))
+    )
+    records = _records(entity_type, record_id, related)
+    if records is None:
+        query = query.add_columns(sa.null(), sa.null(), sa.null()).where(
+            entity_type == TIMELINE_RECORD_TYPE, record_id == TIMELINE_RECORD_ID, older
+        )
+    else:
+        recent = (
+            select(AuditLog.seq)
+            .where(records.c.type == TIMELINE_RECORD_TYPE, records.c.id == TIMELINE_RECORD_ID)
+            .where(older)
+            .order_by(*order)
+            .limit(limit)
+            .lateral("recent")
+        )
+        picked = (
+            select(records.c.type, records.c.id, records.c.label, recent.c.seq)
+            .select_from(records.join(recent, sa.true()))
+            .subquery("picked")
+        )
+        query = query.add_columns(picked.c.type, picked.c.id, picked.c.label).join(
+            picked, picked.c.seq == AuditLog.seq
+        )
+    return query.order_by(*order).limit(limit)
+
+
+def timeline_page(entity_type: str, record_id, before: str | None, related: bool) -> dict:
+    """Up to PAGE_SIZE items of a record's timeline, newest first, older than the cursor
+    `before` (None, forged or out of range: the newest): {"items": [Item], "older": the next
+    page's cursor or None}. The caller checks access."""
+    record_id = as_uuid(record_id)
+    bound = keyset.decode_cursor(before, HISTORY_KEY)
+    if bound is not None and int(bound[1]) not in BIGINT:
+        bound = None
+    rows = db.session.execute(timeline_query(entity_type, record_id, bound, related)).all()
+    items = [_item(row, entity_type, record_id) for row in rows[:PAGE_SIZE]]
+    older = None
+    if len(rows) > PAGE_SIZE:
+        last = items[-1].entry
+        older = keyset.encode_cursor([last.timestamp, last.seq])
+    return {"items": items, "older": older}
+
+
+def _item(row: Any, entity_type: str, record_id) -> Item:
+    entry, who, task, note, on_type, on_id, label = row
+    on = None if on_type is None or (on_type, on_id) == (entity_type, record_id) else row[4:]
+    return Item(entry=entry, who=who, on=on and tuple(on), text=_text(entry, task, note))

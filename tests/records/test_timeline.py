@@ -1,0 +1,177 @@
+"""A record's Timeline card (issue 11 point 4): its field changes, its tasks' and notes' entries
+and a deal's stage moves, newest first, 50 at a time; a company's with its contacts' and deals'
+when asked (?timeline=all); a page costs the same few statements however much it shows, down
+the index that serves "a record's timeline by time"."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import text
+
+from crm_web.activities.services import delete_task, update_note, update_task
+from crm_web.audit.models import AuditLog
+from crm_web.contacts.services import update_contact
+from crm_web.core.db import db
+from crm_web.deals.services import move_deal
+from crm_web.lists.keyset import Explain
+from crm_web.records.timeline import timeline_query
+from tests.support import (
+    ADMIN,
+    counted,
+    make_company,
+    make_contact,
+    make_deal,
+    make_note,
+    make_task,
+    sign_in,
+)
+
+HX = {"HX-Request": "true"}
+ITEM = re.compile(r'<li class="timeline-item')
+OLDER = re.compile(r'hx-get="([^"]*\?before=[^"]*)"')
+
+
+def _visible(html: str, who: bool = False) -> str:
+    """The card's text as a reader sees it, one line per item; without when and who (they are
+    "just now" and one test user here) unless `who`."""
+    card = html[html.index('id="history"') :] if 'id="history"' in html else html
+    card = card[: card.index("</section>")] if "</section>" in card else card
+    items = re.findall(r'<li class="timeline-item.*?</li>', card, re.S)
+    if not who:
+        items = [
+            re.sub(r'<time.*?</time>|<span class="history-who">.*?</span>', "", i) for i in items
+        ]
+    lines = (" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in items)
+    return "\n".join(re.sub(r" ([;,:])", r"\1", line) for line in lines)
+
+
+def test_a_contact_s_timeline_has_its_tasks_notes_and_changes_newest_first(client):
+    sign_in(client, "manager")
+    contact = make_contact(last_name="Gibbons")
+    task = make_task("contact", contact.id, description="Call back about renewal")
+    update_task(task.id, {"status": "closed"}, ADMIN)
+    update_contact(contact.id, {"last_name": "Bolton"}, ADMIN)
+    note = make_note("contact", contact.id, content="Prefers mornings.\nNo calls on Friday.")
+    update_task(task.id, {"status": "open"}, ADMIN)
+    update_note(note.id, {"content": "Prefers afternoons."}, ADMIN)
+    gone = make_task("contact", contact.id, description="Send the brochure")
+    delete_task(gone.id, ADMIN)
+    make_task("contact", make_contact().id, description="Someone else's task")
+
+    lines = _visible(client.get(f"/contacts/{contact.id}").get_data(as_text=True)).splitlines()
+    assert lines == [
+        "Task deleted the task Send the brochure",
+        "Task added the task Send the brochure",
+        "Note edited a note Prefers afternoons.",
+        "Task reopened the task Call back about renewal",
+        "Note added a note Prefers afternoons.",
+        "changed last name from Gibbons to Bolton",
+        "Task completed the task Call back about renewal",
+        "Task added the task Call back about renewal",
+        "created this record",
+    ]
+
+
+def test_a_deal_s_timeline_says_which_stage_it_moved_from_and_to(client):
+    sign_in(client, "manager")
+    deal = make_deal(title="Widget rollout")
+    move_deal(deal.id, "Proposal", ADMIN, deal.version)
+    lines = _visible(client.get(f"/deals/{deal.id}").get_data(as_text=True)).splitlines()
+    assert "moved this deal from Lead to Proposal; changed probability from 10 to 50" in lines[0]
+
+
+def test_show_older_appends_the_next_fifty_without_repeating_any(client):
+    sign_in(client, "manager")
+    contact = make_contact()
+    for n in range(30):
+        make_task("contact", contact.id, description=f"Task {n:02}")
+        update_contact(contact.id, {"last_name": f"Name {n:02}"}, ADMIN)
+    html = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    first = _visible(html).splitlines()
+    assert len(first) == 50 and first[0].endswith("to Name 29")
+    older = client.get(OLDER.search(html).group(1), headers=HX).get_data(as_text=True)
+    assert "<ol" not in older and "Show older" not in older  # <li>s put where the button was
+    rest = _visible(older).splitlines()
+    assert len(rest) == 11 and rest[-1].endswith("created this record")
+    assert not set(first) & set(rest[:-1])  # no item twice (texts differ save the create)
+
+
+def _fragment_statements(client, url: str) -> int:
+    with counted() as statements:
+        response = client.get(url, headers=HX)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def test_a_timeline_page_runs_the_same_few_statements_for_3_items_and_50(client):
+    sign_in(client, "manager")
+    company = make_company()
+    contact = make_contact(company_id=company.id)
+    urls = (f"/contacts/{contact.id}/history", f"/companies/{company.id}/history?timeline=all")
+    make_task("contact", contact.id, description="The first task")
+    few = [_fragment_statements(client, url) for url in urls]
+    make_task("contact", contact.id, description="The first task")  # as before the first count
+    for n in range(25):
+        make_task("contact", contact.id, description=f"Task {n}")
+        make_note("contact", contact.id, content=f"Note {n}")
+    many = [_fragment_statements(client, url) for url in urls]
+    assert many == few and max(many) <= 10, many
+    assert len(ITEM.findall(client.get(urls[1], headers=HX).get_data(as_text=True))) == 50
+
+
+def _plan(statement) -> str:
+    return str(db.session.execute(Explain(statement)).scalar())
+
+
+def test_the_record_time_index_serves_a_timeline_page_in_order(session):
+    contact = make_contact()
+    make_task("contact", contact.id)
+    session.execute(text("SET LOCAL enable_seqscan = off"))  # a test table is tiny
+    statement = timeline_query("contact", contact.id, None, related=False)
+    plan = _plan(statement)
+    assert "idx_audit_logs_record_time" in plan and "'Sort'" not in plan, plan
+    # A company's with its contacts and deals: each record's newest rows, down the same index.
+    company = make_company()
+    make_contact(company_id=company.id)
+    plan = _plan(timeline_query("company", company.id, None, related=True))
+    assert "'Index Name': 'idx_audit_logs_record_time'" in plan, plan
+
+
+def test_the_audit_rows_of_a_task_and_a_note_name_their_record(session):
+    deal = make_deal()
+    task = make_task("deal", deal.id)
+    note = make_note("deal", deal.id)
+    for entity in (task, note):
+        row = session.query(AuditLog).filter_by(entity_id=entity.id).one()
+        assert (row.record_type, row.record_id) == ("deal", deal.id)
+
+
+def test_a_company_s_timeline_takes_in_its_contacts_and_deals_when_asked(client):
+    sign_in(client, "manager")
+    company = make_company(name="Initech")
+    contact = make_contact(company_id=company.id, first_name="Zoe", last_name="Zed")
+    deal = make_deal(company_id=company.id, title="Renewal")
+    make_task("contact", contact.id, description="Call Zoe")
+    make_note("deal", deal.id, content="Budget approved")
+    make_note("company", company.id, content="HQ moved")
+
+    alone = client.get(f"/companies/{company.id}").get_data(as_text=True)
+    assert "HQ moved" in alone and "Call Zoe" not in alone and "Budget approved" not in alone
+    assert 'aria-checked="false"' in alone
+
+    page = client.get(f"/companies/{company.id}?timeline=all").get_data(as_text=True)
+    lines = _visible(page)
+    assert "added the task Call Zoe on the contact Zoe Zed" in lines
+    assert "added a note Budget approved on the deal Renewal" in lines
+    assert "created the contact Zoe Zed" in lines and "HQ moved" in lines
+    assert f'href="/contacts/{contact.id}">Zoe Zed</a>' in page
+    assert 'aria-checked="true"' in page
+
+    # The toggle swaps the whole card, and the card's refresh keeps what it shows.
+    card = client.get(f"/companies/{company.id}/history?card=1&timeline=all", headers=HX).text
+    assert card.startswith('<section class="card card-wide" id="history"')
+    assert "Call Zoe" in card and f'hx-get="/companies/{company.id}/history?timeline=all"' in card
+    # A contact's timeline has no such toggle, and ignores the parameter.
+    other = client.get(f"/contacts/{contact.id}/history?timeline=all", headers=HX).text
+    assert "Call Zoe" in other and "Budget approved" not in other
