@@ -67,22 +67,23 @@ def history(entity_type: str, record_id, actor: Actor, before: str | None = None
 def timeline(
     entity_type: str, record_id, actor: Actor, before: str | None = None, related: bool = False
 ) -> dict:
-    """One page of a record's Timeline card, newest first: its changes and its tasks' and notes'
-    (records.timeline.timeline_page), and a company's contacts' and deals' with `related`.
-    It reads the audit trail: managers and admins (audit.read)."""
-    authorize(actor, "audit.read")
-    record = _VIEWS[entity_type](record_id, actor)
+    """One page of a record's Timeline card, newest first: its tasks' and notes' activity for
+    everyone who reads records, and its field changes for those who read the audit trail
+    (managers and admins: audit logs may hold sensitive values, seed 004)
+    (records.timeline.timeline_page); a company's contacts' and deals' with `related`."""
+    record = _VIEWS[entity_type](record_id, actor)  # checks records.read
     related = related and entity_type == "company"
-    return {**timeline_page(entity_type, record.id, before, related), "related": related}
+    activity_only = not allowed(actor, "audit.read")
+    page = timeline_page(entity_type, record.id, before, related, activity_only)
+    return {**page, "related": related, "activity_only": activity_only}
 
 
-def _history_card(entity_type: str, record_id, actor: Actor, related: bool = False) -> dict | None:
-    """The Timeline card's first page; None for roles that may not read the audit trail (the
-    page then has no Timeline card)."""
-    if not allowed(actor, "audit.read"):
-        return None
+def _history_card(entity_type: str, record_id, actor: Actor, related: bool = False) -> dict:
+    """The Timeline card's first page (see timeline)."""
     related = related and entity_type == "company"
-    return {**timeline_page(entity_type, record_id, None, related), "related": related}
+    activity_only = not allowed(actor, "audit.read")
+    page = timeline_page(entity_type, record_id, None, related, activity_only)
+    return {**page, "related": related, "activity_only": activity_only}
 
 
 def _related(entity_type: str, entity_id) -> dict:

@@ -39,7 +39,7 @@ def register_history(bp: Blueprint, entity: str, url: str) -> None:
             page_url=url_for(f"{bp.name}.detail", **ids),
         )
 
-    bp.add_url_rule(url, "history", requires("audit.read")(history))
+    bp.add_url_rule(url, "history", requires("records.read")(history))
 
 
 def _no_label(field: str, value: str) -> None:

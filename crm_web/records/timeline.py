@@ -25,6 +25,8 @@ from crm_web.lists import keyset
 
 PAGE_SIZE = 50
 BIGINT = range(-(2**63), 2**63)
+# What every reader of a record sees on its timeline; its own field changes need audit.read.
+ACTIVITY = ("task", "note")
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Item:
 
     @property
     def kind(self) -> str:
-        return self.entry.entity_type if self.entry.entity_type in ("task", "note") else "change"
+        return self.entry.entity_type if self.entry.entity_type in ACTIVITY else "change"
 
 
 def _records(entity_type: str, record_id, related: bool):
@@ -72,7 +74,9 @@ def _text(entry: AuditLog, task, note) -> str | None:
     return None
 
 
-def timeline_query(entity_type: str, record_id, bound: list | None, related: bool):
+def timeline_query(
+    entity_type: str, record_id, bound: list | None, related: bool, activity_only: bool = False
+):
     """The statement of one page: up to PAGE_SIZE + 1 rows older than `bound` (HISTORY_KEY
     values, or None), with who made each, a task's or note's text and the record it is on.
     A company's with its contacts and deals takes each record's newest rows down the index
@@ -80,9 +84,11 @@ def timeline_query(entity_type: str, record_id, bound: list | None, related: boo
     limit = literal_limit(PAGE_SIZE + 1)
     order = (AuditLog.timestamp.desc(), AuditLog.seq.desc())
     older = sa.true()
+    if activity_only:  # tasks and notes, not the record's field changes (audit.read)
+        older = AuditLog.entity_type.in_(ACTIVITY)
     if bound is not None:
         values = sa.tuple_(literal(bound[0], sa.DateTime(timezone=True)), literal(int(bound[1])))
-        older = sa.tuple_(AuditLog.timestamp, AuditLog.seq) < values
+        older = older & (sa.tuple_(AuditLog.timestamp, AuditLog.seq) < values)
     query = (
         select(AuditLog, User.name, Task.description, Note.content)
         .outerjoin(User, sa.cast(User.id, sa.String) == AuditLog.user_id)
@@ -114,7 +120,9 @@ def timeline_query(entity_type: str, record_id, bound: list | None, related: boo
     return query.order_by(*order).limit(limit)
 
 
-def timeline_page(entity_type: str, record_id, before: str | None, related: bool) -> dict:
+def timeline_page(
+    entity_type: str, record_id, before: str | None, related: bool, activity_only: bool = False
+) -> dict:
     """Up to PAGE_SIZE items of a record's timeline, newest first, older than the cursor
     `before` (None, forged or out of range: the newest): {"items": [Item], "older": the next
     page's cursor or None}. The caller checks access."""
@@ -122,7 +130,8 @@ def timeline_page(entity_type: str, record_id, before: str | None, related: bool
     bound = keyset.decode_cursor(before, HISTORY_KEY)
     if bound is not None and int(bound[1]) not in BIGINT:
         bound = None
-    rows = db.session.execute(timeline_query(entity_type, record_id, bound, related)).all()
+    query = timeline_query(entity_type, record_id, bound, related, activity_only)
+    rows = db.session.execute(query).all()
     items = [_item(row, entity_type, record_id) for row in rows[:PAGE_SIZE]]
     older = None
     if len(rows) > PAGE_SIZE:
