@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from apispec import APISpec
 
-from crm_web.api.resources import RESOURCES
+from crm_web.api.catalog import RESOURCES
 
 STRING = {"type": "string"}
 NULLABLE_STRING = {"type": ["string", "null"]}
 ID = {"type": "string", "format": "uuid"}
+NULLABLE_ID = {"type": ["string", "null"], "format": "uuid"}
 TIME = {"type": ["string", "null"], "format": "date-time"}
 STRINGS = {"type": "array", "items": STRING}
 OBJECT = {"type": "object", "additionalProperties": True}
@@ -80,6 +81,51 @@ PROPERTIES = {
         **COMMON,
     },
 }
+DATE = {"type": ["string", "null"], "format": "date"}
+STAMPS = {"created_at": TIME, "updated_at": TIME, "version": {"type": "integer"}}
+ATTACHED = {"entity_type": {"enum": ["contact", "company", "deal", None]}, "entity_id": NULLABLE_ID}
+PROPERTIES.update(
+    {
+        "tasks": {
+            "id": ID,
+            "description": STRING,
+            "due_date": DATE,
+            "due_time": {**NULLABLE_STRING, "description": "HH:MM on the token user's clock."},
+            "due_at": TIME,
+            "status": {"enum": ["open", "closed"]},
+            "priority": {"enum": ["low", "normal", "high"]},
+            "assignee_id": NULLABLE_ID,
+            "assigned_to": NULLABLE_STRING,
+            **ATTACHED,
+            **STAMPS,
+        },
+        "notes": {"id": ID, "content": STRING, **ATTACHED, **STAMPS},
+        "pipeline-stages": {
+            "id": ID,
+            "name": STRING,
+            "position": {"type": "integer"},
+            "default_probability": {"type": "integer", "minimum": 0, "maximum": 100},
+            "is_won": {"type": "boolean"},
+            "is_lost": {"type": "boolean"},
+            **STAMPS,
+        },
+        "custom-fields": {
+            "id": ID,
+            "name": STRING,
+            "label": STRING,
+            "entity_type": {"enum": ["contact", "company", "deal"]},
+            "field_type": {"enum": ["text", "number", "date", "enum", "boolean"]},
+            "enum_values": {"type": ["array", "null"], "items": STRING},
+            "required": {"type": "boolean"},
+            "created_at": TIME,
+        },
+    }
+)
+# The records' list filters (each resource may name its own: Resource.params).
+RECORD_PARAMS = (
+    {"name": "search", "in": "query", "schema": STRING},
+    {"name": "status", "in": "query", "schema": {"enum": ["active", "archived"]}},
+)
 DESCRIPTIONS = {
     "customers": "A customer is a contact seen with its company's name and address, and a "
     "`status`: `active`, or `archived` once archived (DELETE archives). `search` matches "
@@ -142,11 +188,13 @@ def _operations(name: str) -> tuple[dict, dict, dict]:
         "422": _problem("Some fields are not valid: `errors` names them."),
         **ERRORS,
     }
+    resource = RESOURCES[name]
+    filters = list(resource.params) if resource.params is not None else [*RECORD_PARAMS]
+    if resource.sorts:
+        filters.append({"name": "sort", "in": "query", "schema": {"enum": list(resource.sorts)}})
+        filters.append({"name": "dir", "in": "query", "schema": {"enum": ["asc", "desc"]}})
     list_params = [
-        {"name": "search", "in": "query", "schema": STRING},
-        {"name": "status", "in": "query", "schema": {"enum": ["active", "archived"]}},
-        {"name": "sort", "in": "query", "schema": {"enum": list(RESOURCES[name].sorts)}},
-        {"name": "dir", "in": "query", "schema": {"enum": ["asc", "desc"]}},
+        *filters,
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
         {
             "name": "limit",
@@ -218,6 +266,20 @@ def _operations(name: str) -> tuple[dict, dict, dict]:
             "responses": {"200": _json(ref, headers=ETAG), **stale},
         },
     }
+    if resource.update is None:
+        del item["put"], item["patch"]
+    if resource.delete is not None:
+        item["delete"] = {
+            "tags": tags,
+            "summary": "Delete for good",
+            "parameters": [IF_MATCH]
+            + (
+                [{"name": "move_to", "in": "query", "schema": STRING}]
+                if name == "pipeline-stages"
+                else []
+            ),
+            "responses": {"204": {"description": "Deleted"}, **stale},
+        }
     extra = {
         "restore": {
             "post": {
@@ -236,6 +298,8 @@ def _operations(name: str) -> tuple[dict, dict, dict]:
             },
         },
     }
+    if resource.restore is None:
+        del extra["restore"]
     return collection, item, extra, [record_id]
 
 
@@ -259,7 +323,7 @@ def document(base: str) -> dict:
         spec.components.schema(name, {"type": "object", "properties": properties})
         writable = {k: properties.get(k, {}) for k in resource.writable}
         spec.components.schema(f"{name}Write", {"type": "object", "properties": writable})
-        spec.tag({"name": name, "description": DESCRIPTIONS[name]})
+        spec.tag({"name": name, "description": DESCRIPTIONS.get(name) or resource.description})
         collection, item, extra, by_id = _operations(name)
         spec.path(path=f"/{name}", operations=collection)
         spec.path(path=f"/{name}/{{record_id}}", operations=item, parameters=by_id)
