@@ -49,7 +49,8 @@ def _fingerprint() -> str:
 
 def _run(statement, **params):
     with db.engine.begin() as conn:
-        return conn.execute(statement, params).first()
+        result = conn.execute(statement, params)
+        return result.first() if result.returns_rows else None
 
 
 def _replay(found, fingerprint: str) -> Response:

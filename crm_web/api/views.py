@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import Blueprint, g, jsonify, render_template, request, url_for
 
 from crm_web.accounts.services import get_user
 from crm_web.api import bulk, limits, openapi
@@ -17,6 +17,8 @@ from crm_web.api.resources import Resource, history
 from crm_web.core.errors import ConflictError, ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# The human side: the OpenAPI document read through Swagger UI (static/vendor/).
+docs_bp = Blueprint("api_docs", __name__, url_prefix="/api")
 KINDS = "any(" + ",".join(f"'{name}'" for name in RESOURCES) + ")"
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -315,3 +317,10 @@ def me():
 def openapi_document():
     """The OpenAPI 3.1 description of this API, built from RESOURCES (open to all)."""
     return jsonify(openapi.document(url_for(".index", kind="customers").rsplit("/", 1)[0]))
+
+
+@docs_bp.get("/docs")
+@declares(None)
+def page():
+    """The API's reference, from /api/v1/openapi.json (open to all, as the document is)."""
+    return render_template("api/docs.html")
