@@ -17,6 +17,7 @@ class BulkJob(db.Model):
     how many items it holds. Its items say what became of each."""
 
     __tablename__ = "api_bulk_jobs"
+    __table_args__ = (sa.Index("idx_api_bulk_jobs_token", "token_id"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     resource: Mapped[str] = mapped_column(sa.String(30), nullable=False)
@@ -48,6 +49,8 @@ class IdempotentResponse(db.Model):
     None: the first request is still running)."""
 
     __tablename__ = "api_idempotency_keys"
+    # Keys are forgotten after a day (api/idempotency.py).
+    __table_args__ = (sa.Index("idx_api_idempotency_keys_created", "created_at"),)
 
     token_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)

@@ -161,6 +161,7 @@ def _problem(description: str) -> dict:
 
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
 ERRORS = {
+    "400": _problem("Text the database cannot hold (e.g. a NUL), or a malformed request."),
     "401": _problem("No token, or a revoked or expired one, or its user is inactive."),
     "403": _problem("The role or the token's scope does not allow it."),
     "429": {
@@ -170,7 +171,6 @@ ERRORS = {
 }
 # A body's answers besides the operation's own.
 BODY_ERRORS = {
-    "400": _problem("The body is not JSON, or not the JSON expected."),
     "413": _problem("The body is larger than the limit (16 MB unless configured)."),
     "415": _problem("The body is not application/json."),
 }
@@ -330,7 +330,11 @@ def _operations(name: str) -> tuple[dict, dict, dict]:
                 "tags": tags,
                 "summary": "The record's changes, newest first (managers and admins)",
                 "parameters": [{"name": "cursor", "in": "query", "schema": STRING}],
-                "responses": {"200": _json(OBJECT), **ERRORS},
+                "responses": {
+                    "200": _json(OBJECT),
+                    "404": _problem("No such record, or not visible."),
+                    **ERRORS,
+                },
             },
         },
     }
