@@ -18,6 +18,7 @@ def _import_models() -> None:
     # Model registration: imported for their side effect, once the app is being built.
     from crm_web.accounts import models as _accounts  # noqa: F401
     from crm_web.activities import models as _activities  # noqa: F401
+    from crm_web.api import models as _api  # noqa: F401
     from crm_web.audit import models as _audit  # noqa: F401
     from crm_web.companies import models as _companies  # noqa: F401
     from crm_web.contacts import models as _contacts  # noqa: F401

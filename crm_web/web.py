@@ -17,6 +17,7 @@ from crm_web.activities.services import due_count
 from crm_web.activities.views import bp as tasks
 from crm_web.api.problems import problem
 from crm_web.api.views import bp as api
+from crm_web.api.views import docs_bp as api_docs
 from crm_web.companies.views import bp as companies
 from crm_web.contacts.views import bp as contacts
 from crm_web.core import dates, input_guard, request_log, security
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 def _blueprints():
     """Every area's blueprint. An area adds itself here."""
-    return [accounts, deals, contacts, companies, custom_fields, tasks, api]
+    return [accounts, deals, contacts, companies, custom_fields, tasks, api, api_docs]
 
 
 def _wants_json() -> bool:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from apispec import APISpec
 
-from crm_web.api.resources import RESOURCES
+from crm_web.api.bulk import BULK_KINDS
+from crm_web.api.catalog import RESOURCES
 
 STRING = {"type": "string"}
 NULLABLE_STRING = {"type": ["string", "null"]}
 ID = {"type": "string", "format": "uuid"}
+NULLABLE_ID = {"type": ["string", "null"], "format": "uuid"}
 TIME = {"type": ["string", "null"], "format": "date-time"}
 STRINGS = {"type": "array", "items": STRING}
 OBJECT = {"type": "object", "additionalProperties": True}
@@ -80,6 +82,51 @@ PROPERTIES = {
         **COMMON,
     },
 }
+DATE = {"type": ["string", "null"], "format": "date"}
+STAMPS = {"created_at": TIME, "updated_at": TIME, "version": {"type": "integer"}}
+ATTACHED = {"entity_type": {"enum": ["contact", "company", "deal", None]}, "entity_id": NULLABLE_ID}
+PROPERTIES.update(
+    {
+        "tasks": {
+            "id": ID,
+            "description": STRING,
+            "due_date": DATE,
+            "due_time": {**NULLABLE_STRING, "description": "HH:MM on the token user's clock."},
+            "due_at": TIME,
+            "status": {"enum": ["open", "closed"]},
+            "priority": {"enum": ["low", "normal", "high"]},
+            "assignee_id": NULLABLE_ID,
+            "assigned_to": NULLABLE_STRING,
+            **ATTACHED,
+            **STAMPS,
+        },
+        "notes": {"id": ID, "content": STRING, **ATTACHED, **STAMPS},
+        "pipeline-stages": {
+            "id": ID,
+            "name": STRING,
+            "position": {"type": "integer"},
+            "default_probability": {"type": "integer", "minimum": 0, "maximum": 100},
+            "is_won": {"type": "boolean"},
+            "is_lost": {"type": "boolean"},
+            **STAMPS,
+        },
+        "custom-fields": {
+            "id": ID,
+            "name": STRING,
+            "label": STRING,
+            "entity_type": {"enum": ["contact", "company", "deal"]},
+            "field_type": {"enum": ["text", "number", "date", "enum", "boolean"]},
+            "enum_values": {"type": ["array", "null"], "items": STRING},
+            "required": {"type": "boolean"},
+            "created_at": TIME,
+        },
+    }
+)
+# The records' list filters (each resource may name its own: Resource.params).
+RECORD_PARAMS = (
+    {"name": "search", "in": "query", "schema": STRING},
+    {"name": "status", "in": "query", "schema": {"enum": ["active", "archived"]}},
+)
 DESCRIPTIONS = {
     "customers": "A customer is a contact seen with its company's name and address, and a "
     "`status`: `active`, or `archived` once archived (DELETE archives). `search` matches "
@@ -112,10 +159,43 @@ def _problem(description: str) -> dict:
     }
 
 
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
 ERRORS = {
+    "400": _problem("Text the database cannot hold (e.g. a NUL), or a malformed request."),
     "401": _problem("No token, or a revoked or expired one, or its user is inactive."),
     "403": _problem("The role or the token's scope does not allow it."),
+    "429": {
+        **_problem("Past the token's rate limit: wait `Retry-After` seconds."),
+        "headers": RETRY_AFTER,
+    },
 }
+# A body's answers besides the operation's own.
+BODY_ERRORS = {
+    "413": _problem("The body is larger than the limit (16 MB unless configured)."),
+    "415": _problem("The body is not application/json."),
+}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "A retried request with the same key (and the same token and body) gets the "
+    "first answer back (`Idempotent-Replayed: true`) instead of doing the work again; kept 24 h. "
+    "The same key with another body: 422; while the first is still running: 409.",
+}
+IDEMPOTENT_ERRORS = {
+    "409": _problem("A request with this Idempotency-Key is still running."),
+    "422": _problem("Not valid, or the Idempotency-Key was used for another request."),
+}
+LIMITS = (
+    "\n\n**Limits.** Each token may make `API_RATE_LIMIT` requests (600 unless configured) in "
+    "a fixed window of `API_RATE_WINDOW` seconds (60), counted in the database, so every "
+    "server process shares one count; past it the answer is 429 with `Retry-After`. Every "
+    "answer carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`. Bodies "
+    "are capped at `MAX_CONTENT_LENGTH` (16 MB): 413. Lists give at most 200 records a page "
+    "(`limit`, 50 by default) and `page` reaches the first 1,000 records; then follow `next`. "
+    "A bulk request holds at most 10,000 records."
+)
 
 
 def _json(schema: dict, description: str = "OK", headers: dict | None = None) -> dict:
@@ -142,11 +222,13 @@ def _operations(name: str) -> tuple[dict, dict, dict]:
         "422": _problem("Some fields are not valid: `errors` names them."),
         **ERRORS,
     }
+    resource = RESOURCES[name]
+    filters = list(resource.params) if resource.params is not None else [*RECORD_PARAMS]
+    if resource.sorts:
+        filters.append({"name": "sort", "in": "query", "schema": {"enum": list(resource.sorts)}})
+        filters.append({"name": "dir", "in": "query", "schema": {"enum": ["asc", "desc"]}})
     list_params = [
-        {"name": "search", "in": "query", "schema": STRING},
-        {"name": "status", "in": "query", "schema": {"enum": ["active", "archived"]}},
-        {"name": "sort", "in": "query", "schema": {"enum": list(RESOURCES[name].sorts)}},
-        {"name": "dir", "in": "query", "schema": {"enum": ["asc", "desc"]}},
+        *filters,
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
         {
             "name": "limit",
@@ -178,10 +260,12 @@ def _operations(name: str) -> tuple[dict, dict, dict]:
         "post": {
             "tags": tags,
             "summary": f"Create one of the {name}",
+            "parameters": [IDEMPOTENCY_KEY],
             "requestBody": body,
             "responses": {
                 "201": _json(ref, "Created", ETAG),
-                "422": _problem("Some fields are not valid: `errors` names them."),
+                **BODY_ERRORS,
+                **IDEMPOTENT_ERRORS,
                 **ERRORS,
             },
         },
@@ -202,7 +286,7 @@ def _operations(name: str) -> tuple[dict, dict, dict]:
             "summary": "Replace the writable fields",
             "parameters": [IF_MATCH],
             "requestBody": body,
-            "responses": {"200": _json(ref, headers=ETAG), **stale},
+            "responses": {"200": _json(ref, headers=ETAG), **stale, **BODY_ERRORS},
         },
         "patch": {
             "tags": tags,
@@ -218,12 +302,26 @@ def _operations(name: str) -> tuple[dict, dict, dict]:
             "responses": {"200": _json(ref, headers=ETAG), **stale},
         },
     }
+    if resource.update is None:
+        del item["put"], item["patch"]
+    if resource.delete is not None:
+        item["delete"] = {
+            "tags": tags,
+            "summary": "Delete for good",
+            "parameters": [IF_MATCH]
+            + (
+                [{"name": "move_to", "in": "query", "schema": STRING}]
+                if name == "pipeline-stages"
+                else []
+            ),
+            "responses": {"204": {"description": "Deleted"}, **stale},
+        }
     extra = {
         "restore": {
             "post": {
                 "tags": tags,
                 "summary": "Restore an archived record",
-                "parameters": [IF_MATCH],
+                "parameters": [IF_MATCH, IDEMPOTENCY_KEY],
                 "responses": {"200": _json(ref, headers=ETAG), **stale},
             },
         },
@@ -232,11 +330,82 @@ def _operations(name: str) -> tuple[dict, dict, dict]:
                 "tags": tags,
                 "summary": "The record's changes, newest first (managers and admins)",
                 "parameters": [{"name": "cursor", "in": "query", "schema": STRING}],
-                "responses": {"200": _json(OBJECT), **ERRORS},
+                "responses": {
+                    "200": _json(OBJECT),
+                    "404": _problem("No such record, or not visible."),
+                    **ERRORS,
+                },
             },
         },
     }
+    if resource.restore is None:
+        del extra["restore"]
     return collection, item, extra, [record_id]
+
+
+BULK_JOB = {
+    "type": "object",
+    "properties": {
+        "id": ID,
+        "url": STRING,
+        "resource": STRING,
+        "status": {"enum": ["queued", "running", "finished"]},
+        "total": {"type": "integer"},
+        "processed": {"type": "integer"},
+        "created": {"type": "integer"},
+        "failed": {"type": "integer"},
+        "created_at": TIME,
+        "finished_at": TIME,
+        "results": {
+            "type": "array",
+            "description": "One per item processed, by its index in the request: the id of "
+            "the record made, or the item's errors ({field: [messages]}).",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "index": {"type": "integer"},
+                    "id": ID,
+                    "errors": {"type": "object", "additionalProperties": STRINGS},
+                },
+                "required": ["index"],
+            },
+        },
+    },
+}
+
+
+def _bulk_operations(name: str) -> dict:
+    write = {"$ref": f"#/components/schemas/{name}Write"}
+    records = {"type": "array", "items": write, "minItems": 1, "maxItems": 10_000}
+    return {
+        "post": {
+            "tags": [name],
+            "summary": f"Create up to 10,000 {name} in the background",
+            "description": 'A JSON array of records (or `{"records": [...]}`), or NDJSON '
+            "(`application/x-ndjson`, one record a line). Each is held to the rules of a "
+            "single POST; bad ones do not stop the others. Answers 202 at once, with the "
+            "job's URL in `Location`: poll it for progress and per-item results.",
+            "parameters": [IDEMPOTENCY_KEY],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": records},
+                    "application/x-ndjson": {"schema": STRING},
+                },
+            },
+            "responses": {
+                "202": _json(
+                    {"$ref": "#/components/schemas/BulkJob"},
+                    "Queued",
+                    {"Location": {"schema": STRING, "description": "The job's URL."}},
+                ),
+                **BODY_ERRORS,
+                "413": _problem("More than 10,000 records, or a body past the size limit."),
+                **IDEMPOTENT_ERRORS,
+                **ERRORS,
+            },
+        }
+    }
 
 
 def document(base: str) -> dict:
@@ -248,7 +417,7 @@ def document(base: str) -> dict:
             "description": "Records of the CRM as JSON. Authenticate with a personal token "
             "(`Authorization: Bearer …`, made on your profile page); errors are RFC 9457 "
             "problem details; every record has an ETag, and PUT, PATCH and DELETE need it in "
-            "If-Match."
+            "If-Match." + LIMITS
         },
         servers=[{"url": base}],
     )
@@ -259,13 +428,32 @@ def document(base: str) -> dict:
         spec.components.schema(name, {"type": "object", "properties": properties})
         writable = {k: properties.get(k, {}) for k in resource.writable}
         spec.components.schema(f"{name}Write", {"type": "object", "properties": writable})
-        spec.tag({"name": name, "description": DESCRIPTIONS[name]})
+        spec.tag({"name": name, "description": DESCRIPTIONS.get(name) or resource.description})
         collection, item, extra, by_id = _operations(name)
         spec.path(path=f"/{name}", operations=collection)
         spec.path(path=f"/{name}/{{record_id}}", operations=item, parameters=by_id)
         for suffix, operations in extra.items():
             path = f"/{name}/{{record_id}}/{suffix}"
             spec.path(path=path, operations=operations, parameters=by_id)
+    spec.components.schema("BulkJob", BULK_JOB)
+    for name in BULK_KINDS:
+        spec.path(path=f"/{name}/bulk", operations=_bulk_operations(name))
+    spec.tag({"name": "jobs", "description": "Bulk jobs: their progress and per-item results."})
+    spec.path(
+        path="/jobs/{job_id}",
+        operations={
+            "get": {
+                "tags": ["jobs"],
+                "summary": "A bulk job's progress and results (its sender only)",
+                "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": ID}],
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/BulkJob"}),
+                    "404": _problem("No such job, or not yours."),
+                    **ERRORS,
+                },
+            }
+        },
+    )
     me = {"type": "object", "properties": {"id": ID, "email": STRING, "name": STRING}}
     spec.path(
         path="/users/me",

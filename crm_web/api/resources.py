@@ -123,14 +123,24 @@ class Resource:
     read: Callable  # (id, actor) -> (json, etag)
     page: Callable  # (args, limit, actor) -> (json rows, next cursor)
     create: Callable  # (data, actor) -> record
-    update: Callable  # (id, data, actor, expected_version) -> record
-    archive: Callable
-    restore: Callable
+    update: Callable | None = None  # (id, data, actor, expected_version) -> record
+    archive: Callable | None = None  # None: DELETE deletes (`delete`), or is not offered
+    restore: Callable | None = None
     # Fields a client writes; PUT clears the ones it leaves out (to these values).
     writable: dict = field(default_factory=dict)
     # Fields a client may send back as it read them; they are ignored.
     read_only: frozenset = frozenset()
     sorts: tuple = ()
+    # Records without an archive: DELETE removes them, (id, actor, expected_version, args).
+    delete: Callable | None = None
+    # Writable on create only (where a task hangs); ignored on PUT and PATCH.
+    create_only: frozenset = frozenset()
+    # The list's query parameters besides page, limit and cursor (OpenAPI parameter objects);
+    # None: the records' search, status, sort and dir.
+    params: tuple | None = None
+    # (id, actor, cursor) -> the record's audit trail; None: pages.history (contacts, …).
+    history: Callable | None = None
+    description: str = ""
 
 
 def _etag(*versions) -> str:
@@ -368,7 +378,10 @@ RESOURCES = {
 
 def history(resource: Resource, record_id, actor: Actor, before: str | None) -> dict:
     """A record's audit trail, newest first (records.pages.history: managers and admins)."""
-    page = pages.history(resource.entity, record_id, actor, before=before)
+    if resource.history is not None:
+        page = resource.history(record_id, actor, before)
+    else:
+        page = pages.history(resource.entity, record_id, actor, before=before)
     entries = [
         {
             "action": entry.action,

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, g, jsonify, render_template, request, url_for
 
 from crm_web.accounts.services import get_user
-from crm_web.api import openapi
+from crm_web.api import bulk, limits, openapi
 from crm_web.api.auth import api_actor, api_token, authenticate_request
+from crm_web.api.catalog import RESOURCES
+from crm_web.api.idempotency import idempotent
 from crm_web.api.problems import ApiProblem
-from crm_web.api.resources import RESOURCES, Resource, history
+from crm_web.api.resources import Resource, history
 from crm_web.core.errors import ConflictError, ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-KINDS = "any(" + ",".join(RESOURCES) + ")"
+# The human side: the OpenAPI document read through Swagger UI (static/vendor/).
+docs_bp = Blueprint("api_docs", __name__, url_prefix="/api")
+KINDS = "any(" + ",".join(f"'{name}'" for name in RESOURCES) + ")"
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 # `page` walks this many rows at most; past them the client follows the `next` cursor, which
@@ -39,6 +43,13 @@ def declares(action: str | None):
 def _authenticate():
     if request.endpoint != "api.openapi_document":
         authenticate_request()
+        limits.count_request(g.api_token.id)
+
+
+@bp.after_request
+def _rate_headers(response):
+    response.headers.update(limits.rate_headers())
+    return response
 
 
 @bp.errorhandler(ApiProblem)
@@ -80,8 +91,7 @@ def index(kind):
     `cursor` of the `next` link."""
     limit = _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     page = _int_arg("page", 1, 1)
-    if request.args.get("status") not in (None, "", "active", "archived"):
-        raise ValidationError({"status": ["Must be one of: active, archived."]})
+    _check_choices(_resource(kind))
     if (page - 1) * limit > MAX_PAGE_ROWS:
         raise ApiProblem(
             400,
@@ -101,6 +111,15 @@ def index(kind):
     if next_url:
         response.headers["Link"] = f'<{next_url}>; rel="next"'
     return response
+
+
+def _check_choices(resource: Resource) -> None:
+    """422 for a list filter outside its choices (status=active|archived, …)."""
+    for param in resource.params if resource.params is not None else openapi.RECORD_PARAMS:
+        choices = param["schema"].get("enum")
+        value = request.args.get(param["name"])
+        if choices and value not in (None, "", *choices):
+            raise ValidationError({param["name"]: [f"Must be one of: {', '.join(choices)}."]})
 
 
 def _next_url(kind: str, cursor: str, limit: int) -> str:
@@ -124,14 +143,18 @@ def _writes(resource: Resource, body: dict, full: bool) -> dict:
     unknown = set(body) - set(resource.writable) - resource.read_only
     if unknown:
         raise ValidationError({name: ["This field does not exist."] for name in sorted(unknown)})
-    sent = {k: v for k, v in body.items() if k in resource.writable}
+    writable = resource.writable
+    if request.method != "POST":
+        writable = {k: v for k, v in writable.items() if k not in resource.create_only}
+    sent = {k: v for k, v in body.items() if k in writable}
     if full:
-        return {name: sent.get(name, empty) for name, empty in resource.writable.items()}
+        return {name: sent.get(name, empty) for name, empty in writable.items()}
     return sent
 
 
 @bp.post(f"/<{KINDS}:kind>")
 @declares("records.create")
+@idempotent
 def create(kind):
     """Create a record; 201 with it and its Location."""
     resource = _resource(kind)
@@ -160,6 +183,11 @@ def _tags(header: str | None) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",")}
 
 
+def _offered(operation) -> None:
+    if operation is None:
+        raise ApiProblem(405, "method_not_allowed", "This resource does not offer that.")
+
+
 def _checked_version(resource: Resource, record_id) -> int:
     """The version If-Match says the client changes: 428 without one, 412 (with the record as
     it is now) when it is stale."""
@@ -174,7 +202,7 @@ def _checked_version(resource: Resource, record_id) -> int:
     tags = _tags(header)
     if "*" not in tags and etag not in tags:
         raise _stale(current, etag)
-    return current["version"]
+    return current.get("version")
 
 
 def _stale(current: dict, etag: str) -> ApiProblem:
@@ -205,6 +233,7 @@ def _write(resource: Resource, record_id, change):
 def update(kind, record_id):
     """PUT replaces the writable fields, PATCH changes those sent. If-Match required."""
     resource = _resource(kind)
+    _offered(resource.update)
     data = _writes(resource, _body(), full=request.method == "PUT")
     return _write(resource, record_id, lambda v: resource.update(record_id, data, api_actor(), v))
 
@@ -212,16 +241,23 @@ def update(kind, record_id):
 @bp.delete(f"/<{KINDS}:kind>/<record_id>")
 @declares("records.archive_own")
 def archive(kind, record_id):
-    """Archive (the seed's DELETE): the record leaves lists and can be restored. If-Match."""
+    """Archive (the seed's DELETE): the record leaves lists and can be restored. If-Match.
+    Tasks, notes, stages and custom fields have no archive: they are deleted (204)."""
     resource = _resource(kind)
+    if resource.delete is not None:
+        version = _checked_version(resource, record_id)
+        resource.delete(record_id, api_actor(), version, request.args)
+        return "", 204
     return _write(resource, record_id, lambda v: resource.archive(record_id, api_actor(), v))
 
 
 @bp.post(f"/<{KINDS}:kind>/<record_id>/restore")
 @declares("records.archive_own")
+@idempotent
 def restore(kind, record_id):
     """Bring an archived record back. If-Match."""
     resource = _resource(kind)
+    _offered(resource.restore)
     return _write(resource, record_id, lambda v: resource.restore(record_id, api_actor(), v))
 
 
@@ -230,6 +266,27 @@ def restore(kind, record_id):
 def record_history(kind, record_id):
     """A record's changes, newest first, 50 a page (`cursor`). Managers and admins."""
     return jsonify(history(_resource(kind), record_id, api_actor(), request.args.get("cursor")))
+
+
+@bp.post(f"/<any({','.join(bulk.BULK_KINDS)}):kind>/bulk")
+@declares("records.create")
+@idempotent
+def bulk_create(kind):
+    """Queue up to 10,000 records (JSON array or NDJSON); 202 with the job's URL."""
+    bulk_id = bulk.submit(kind, api_actor(), api_token().id)
+    location = url_for(".job", job_id=bulk_id, _external=True)
+    response = jsonify({**bulk.status(bulk_id, api_actor()), "url": location})
+    response.status_code = 202
+    response.headers["Location"] = location
+    return response
+
+
+@bp.get("/jobs/<job_id>")
+@declares("records.read")
+def job(job_id):
+    """A bulk job's progress and per-item results (created ids, or errors by index)."""
+    location = url_for(".job", job_id=job_id, _external=True)
+    return jsonify({**bulk.status(job_id, api_actor()), "url": location})
 
 
 @bp.get("/users/me")
@@ -260,3 +317,10 @@ def me():
 def openapi_document():
     """The OpenAPI 3.1 description of this API, built from RESOURCES (open to all)."""
     return jsonify(openapi.document(url_for(".index", kind="customers").rsplit("/", 1)[0]))
+
+
+@docs_bp.get("/docs")
+@declares(None)
+def page():
+    """The API's reference, from /api/v1/openapi.json (open to all, as the document is)."""
+    return render_template("api/docs.html")

@@ -20,7 +20,7 @@ OWN_ACCOUNT = "profile.update"
 # The REST API is not signed into with the session cookie (only a bearer token: 401 without
 # one); tests/api holds it to the same roles with tokens. Its OpenAPI document is open.
 API = "/api/"
-PUBLIC_DOCUMENTS = {"api.openapi_document"}
+PUBLIC_DOCUMENTS = {"api.openapi_document", "api_docs.page"}
 
 
 def _routes(app):

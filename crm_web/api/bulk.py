@@ -1,0 +1,203 @@
+"""Bulk create (`POST /api/v1/contacts/bulk`, and companies): up to 10,000 records as a JSON
+array or NDJSON are kept as the items of a job and made by a worker (jobs/batches.py: a batch
+of items and the note of how far it got commit together, so a killed worker's job resumes
+without making a record twice). Each item goes through the same service as a single POST,
+in a savepoint of its own: a bad item gets its errors and its index, the others are made."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+from flask import request
+from sqlalchemy import insert, null, or_, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from crm_web.api.catalog import RESOURCES
+from crm_web.api.models import BulkItem, BulkJob
+from crm_web.api.problems import ApiProblem
+from crm_web.api.resources import plain
+from crm_web.core.actor import Actor
+from crm_web.core.db import constraint_error, db, transaction
+from crm_web.core.errors import CRMError, NotFoundError
+from crm_web.jobs.batches import run_in_batches
+from crm_web.jobs.queue import defer, job
+
+BULK_KINDS = ("contacts", "companies")
+MAX_ITEMS = 10_000
+NDJSON = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+BATCH = 500
+
+
+def _items() -> list:
+    """The records of the request: a JSON array (or {"records": [...]}), or one JSON object a
+    line (NDJSON)."""
+    if request.mimetype in NDJSON:
+        lines = request.get_data(as_text=True).splitlines()
+        try:
+            items = [json.loads(line) for line in lines if line.strip()]
+        except ValueError as exc:
+            raise ApiProblem(400, "bad_json", f"A line is not JSON: {exc}.") from None
+    elif request.is_json:
+        body = request.get_json(silent=True)
+        items = body.get("records") if isinstance(body, dict) else body
+        if not isinstance(items, list):
+            raise ApiProblem(400, "bad_json", 'Send a JSON array of records, or {"records": […]}.')
+    else:
+        raise ApiProblem(
+            415, "unsupported_media_type", "Send application/json or application/x-ndjson."
+        )
+    if not items:
+        raise ApiProblem(400, "no_records", "Send at least one record.")
+    if len(items) > MAX_ITEMS:
+        raise ApiProblem(
+            413, "too_many_records", f"A bulk request holds {MAX_ITEMS:,} records at most."
+        )
+    return items
+
+
+def submit(kind: str, actor: Actor, token_id) -> uuid.UUID:
+    """Keep the request's records as a job's items and queue the job; returns its id."""
+    items = _items()
+    with transaction(actor) as session:
+        bulk = BulkJob(
+            resource=kind,
+            token_id=token_id,
+            actor={"id": actor.id, "role": actor.role, "name": actor.name, "via": actor.via},
+            total=len(items),
+        )
+        session.add(bulk)
+        session.flush()
+        rows = [{"job_id": bulk.id, "index": i, "payload": item} for i, item in enumerate(items)]
+        session.execute(insert(BulkItem), rows)
+    defer("api_bulk_create", bulk_id=str(bulk.id))
+    return bulk.id
+
+
+def _item_data(kind: str, payload) -> dict:
+    """An item's fields, held to the rules of a single POST's body (api/views._writes)."""
+    resource = RESOURCES[kind]
+    if not isinstance(payload, dict):
+        raise _ItemError({"record": ["Each record must be a JSON object."]})
+    unknown = set(payload) - set(resource.writable) - resource.read_only
+    if unknown:
+        raise _ItemError({name: ["This field does not exist."] for name in sorted(unknown)})
+    return {k: v for k, v in payload.items() if k in resource.writable}
+
+
+class _ItemError(Exception):
+    def __init__(self, fields: dict):
+        self.fields = fields
+
+
+class _Redo(Exception):
+    """The database refused an item: its batch is done again, an item per savepoint."""
+
+
+def _create_items(kind: str, items: list, actor: Actor) -> None:
+    """A batch in one savepoint: a refusal the service makes before writing (nearly all of
+    them) costs nothing to undo; one the database makes (a constraint) spoils the savepoint,
+    and only then does each item get one of its own (two more round trips per item)."""
+    try:
+        with db.session.begin_nested():
+            for item in items:
+                _create_item(kind, item, actor, _Redo)
+    except _Redo:
+        for item in items:
+            _create_item(kind, item, actor, None)
+
+
+def _create_item(kind: str, item: BulkItem, actor: Actor, redo) -> None:
+    try:
+        data = _item_data(kind, item.payload)
+        if redo is None:
+            with db.session.begin_nested():
+                record = RESOURCES[kind].create(data, actor)
+        else:
+            record = RESOURCES[kind].create(data, actor)
+        item.record_id = record.id
+    except _ItemError as exc:
+        item.errors = exc.fields
+    except DBAPIError as exc:
+        if redo is not None:
+            raise redo from exc
+        if isinstance(exc, IntegrityError):
+            error = constraint_error(exc)
+            item.errors = {error.field or "record": [error.message]}
+        else:
+            item.errors = {"record": ["The database refused this record."]}
+    except CRMError as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        item.errors = getattr(exc, "fields", None) or {"record": [message]}
+    item.payload = null()  # done with: the job keeps only what became of it
+
+
+@job("api_bulk_create")
+def run_bulk(context, bulk_id: str) -> int:
+    """The worker's side of a bulk request: its items, a batch at a time, as its sender."""
+    bulk = db.session.get(BulkJob, uuid.UUID(bulk_id))
+    actor = Actor(**bulk.actor)
+    kind = bulk.resource
+
+    def next_batch(after, size):
+        query = (
+            select(BulkItem)
+            .where(BulkItem.job_id == bulk.id, BulkItem.index > (-1 if after is None else after))
+            .order_by(BulkItem.index)
+            .limit(size)
+        )
+        return list(db.session.scalars(query))
+
+    def process(items):
+        _create_items(kind, items, actor)
+
+    done = run_in_batches(f"api-bulk:{bulk_id}", next_batch, process, _index, actor, BATCH)
+    with transaction(actor):
+        db.session.get(BulkJob, bulk.id).finished_at = datetime.now(UTC)
+    return done
+
+
+def _index(item: BulkItem) -> int:
+    return item.index
+
+
+def status(bulk_id, actor: Actor) -> dict:
+    """A bulk job's progress and what became of each item so far. Only its sender sees it."""
+    bulk = db.session.get(BulkJob, _uuid(bulk_id))
+    if bulk is None or bulk.actor.get("id") != actor.id:
+        raise NotFoundError("job", bulk_id)
+    items = db.session.execute(
+        select(BulkItem.index, BulkItem.record_id, BulkItem.errors)
+        .where(
+            BulkItem.job_id == bulk.id,
+            or_(BulkItem.record_id.is_not(None), BulkItem.errors.is_not(None)),
+        )
+        .order_by(BulkItem.index)
+    ).all()
+    results = [
+        {"index": i, "id": str(record_id)} if record_id else {"index": i, "errors": errors}
+        for i, record_id, errors in items
+    ]
+    created = sum(1 for r in results if "id" in r)
+    processed = len(results)
+    state = "finished" if bulk.finished_at else ("running" if processed else "queued")
+    return {
+        "id": str(bulk.id),
+        "resource": bulk.resource,
+        "status": state,
+        "total": bulk.total,
+        "processed": processed,
+        "created": created,
+        "failed": processed - created,
+        "created_at": plain(bulk.created_at),
+        "finished_at": plain(bulk.finished_at),
+        "results": results,
+    }
+
+
+def _uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFoundError("job", value) from None

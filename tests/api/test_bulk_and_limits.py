@@ -1,0 +1,191 @@
+"""Bulk create through a real worker, Idempotency-Key retries, the rate limit and the body
+limit, as a client meets them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from crm_web.core.db import db
+from tests.api.test_api import auth, token_for
+from tests.jobs.support import run_worker_once, start_worker, wait_for
+
+PROBLEM = "application/problem+json"
+BAD_EVERY = 100  # one item in a hundred has no last name
+
+
+def _scalar(sql: str, **params):
+    with db.engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar()
+
+
+@pytest.fixture
+def committed_token(app_ctx):
+    """An admin's token, committed (a worker process sees only committed rows); everything
+    its user made goes afterwards."""
+    user, token, secret = token_for("admin")
+    made = [(user.id, token.id)]
+    db.session.remove()
+    yield secret, made
+    _forget(made)
+
+
+def _forget(made) -> None:
+    """Delete the committed users and tokens `made`, and what they made."""
+    for user_id, token_id in made:
+        _forget_one(user_id, token_id)
+
+
+def _forget_one(user_id, token_id) -> None:
+    with db.engine.begin() as conn:
+        for table in ("contacts", "companies"):
+            conn.execute(text(f"DELETE FROM {table} WHERE created_by = :u"), {"u": str(user_id)})  # noqa: S608
+        conn.execute(text("DELETE FROM api_bulk_jobs WHERE token_id = :t"), {"t": token_id})
+        conn.execute(text("DELETE FROM api_idempotency_keys WHERE token_id = :t"), {"t": token_id})
+        conn.execute(text("DELETE FROM job_progress WHERE key LIKE 'api-bulk:%'"))
+        conn.execute(text("DELETE FROM api_tokens WHERE id = :t"), {"t": token_id})
+        conn.execute(text("DELETE FROM users WHERE id = :u"), {"u": user_id})
+
+
+def _work_until_finished(app, job_url):
+    """A worker on the queue until the job says it finished (10,000 records through the
+    services take a while on a busy machine: longer than run_worker_once waits)."""
+    worker = start_worker(app)
+    try:
+        bulk_id = job_url.rsplit("/", 1)[1]
+        finished = "SELECT finished_at IS NOT NULL FROM api_bulk_jobs WHERE id = :id"
+        # The database, not the job's URL, is polled: its answer grows to 10,000 results.
+        wait_for(lambda: _scalar(finished, id=bulk_id), timeout=900, what="the bulk job")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+def test_a_bulk_of_10000_contacts_with_100_bad_makes_9900_and_names_the_bad_ones(
+    app, committed_token
+):
+    committed_token, _ = committed_token
+    client = app.test_client()
+    records = [
+        {"first_name": "Bulk", "last_name": "" if i % BAD_EVERY == 7 else f"Row{i}"}
+        for i in range(10_000)
+    ]
+    headers = auth(committed_token, **{"Idempotency-Key": "import-2026-12-04"})
+    sent = client.post("/api/v1/contacts/bulk", json=records, headers=headers)
+    assert sent.status_code == 202, sent.json
+    assert sent.json["status"] == "queued" and sent.json["total"] == 10_000
+    job_url = sent.headers["Location"]
+    assert job_url == sent.json["url"] and "/api/v1/jobs/" in job_url
+
+    _work_until_finished(app, job_url)
+
+    job = client.get(job_url, headers=auth(committed_token))
+    assert job.status_code == 200
+    body = job.json
+    assert body["status"] == "finished"
+    assert (body["processed"], body["created"], body["failed"]) == (10_000, 9_900, 100)
+    errors = [r for r in body["results"] if "errors" in r]
+    assert [r["index"] for r in errors] == [i for i in range(10_000) if i % BAD_EVERY == 7]
+    assert all("last_name" in r["errors"] for r in errors)
+    made = {r["id"] for r in body["results"] if "id" in r}
+    assert len(made) == 9_900
+    one = client.get(f"/api/v1/contacts/{body['results'][0]['id']}", headers=auth(committed_token))
+    assert one.json["last_name"] == "Row0"
+    user_made = "SELECT count(*) FROM contacts WHERE first_name = 'Bulk' AND id = ANY(:ids)"
+    assert _scalar(user_made, ids=list(made)) == 9_900
+    via = _scalar(
+        "SELECT via FROM audit_logs WHERE entity_id = :id AND action = 'create'",
+        id=body["results"][0]["id"],
+    )
+    assert via and via.startswith("api:")
+
+    again = client.post("/api/v1/contacts/bulk", json=records, headers=headers)
+    assert again.status_code == 202
+    assert again.headers["Location"] == job_url
+    assert again.headers["Idempotent-Replayed"] == "true"
+    run_worker_once(app)
+    assert _scalar("SELECT count(*) FROM contacts WHERE first_name = 'Bulk'") == 9_900
+
+
+def test_a_bulk_as_ndjson_and_its_refusals(app, committed_token):
+    committed_token, made = committed_token
+    client = app.test_client()
+    lines = "\n".join(
+        json.dumps(item)
+        for item in (
+            {"name": "Nd One"},
+            {"name": "Nd Two", "colour": "red"},
+            ["not", "a", "record"],
+        )
+    )
+    sent = client.post(
+        "/api/v1/companies/bulk",
+        data=lines,
+        headers=auth(committed_token, **{"Content-Type": "application/x-ndjson"}),
+    )
+    assert sent.status_code == 202, sent.json
+    run_worker_once(app)
+    results = client.get(sent.headers["Location"], headers=auth(committed_token)).json["results"]
+    assert "id" in results[0]
+    assert results[1] == {"index": 1, "errors": {"colour": ["This field does not exist."]}}
+    assert results[2]["index"] == 2 and "record" in results[2]["errors"]
+
+    too_many = client.post(
+        "/api/v1/contacts/bulk", json=[{}] * 10_001, headers=auth(committed_token)
+    )
+    assert too_many.status_code == 413 and too_many.mimetype == PROBLEM
+    assert "10,000" in too_many.json["detail"]
+    stranger, stranger_token, other = token_for("admin")
+    made.append((stranger.id, stranger_token.id))
+    db.session.remove()
+    assert client.get(sent.headers["Location"], headers=auth(other)).status_code == 404
+
+
+def test_a_retried_post_with_the_same_idempotency_key_creates_nothing_more(client, session):
+    _, _, secret = token_for("rep")
+    headers = auth(secret, **{"Idempotency-Key": "7d3c-once"})
+    body = {"first_name": "Ida", "last_name": "Empotent"}
+    first = client.post("/api/v1/contacts", json=body, headers=headers)
+    assert first.status_code == 201
+    second = client.post("/api/v1/contacts", json=body, headers=headers)
+    assert second.status_code == 201
+    assert second.json["id"] == first.json["id"]
+    assert second.headers["Location"] == first.headers["Location"]
+    found = client.get("/api/v1/contacts?search=empotent", headers=auth(secret)).json["data"]
+    assert len(found) == 1
+
+    reused = client.post("/api/v1/contacts", json={**body, "last_name": "Other"}, headers=headers)
+    assert reused.status_code == 422 and reused.mimetype == PROBLEM
+    assert "Idempotency-Key" in reused.json["detail"]
+
+    invalid = {"first_name": "", "last_name": ""}
+    key = auth(secret, **{"Idempotency-Key": "bad-first"})
+    assert client.post("/api/v1/contacts", json=invalid, headers=key).status_code == 422
+    fixed = client.post("/api/v1/contacts", json=invalid, headers=key)
+    assert fixed.status_code == 422  # a refusal made nothing: the retry runs again
+
+
+def test_past_the_rate_limit_a_token_gets_429_with_retry_after(app, client, session, monkeypatch):
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", 5)
+    _, _, secret = token_for("viewer")
+    _, _, other = token_for("viewer")
+    answers = [client.get("/api/v1/users/me", headers=auth(secret)) for _ in range(5)]
+    assert [a.status_code for a in answers] == [200] * 5
+    assert answers[-1].headers["RateLimit-Remaining"] == "0"
+    refused = client.get("/api/v1/users/me", headers=auth(secret))
+    assert refused.status_code == 429 and refused.mimetype == PROBLEM
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert client.get("/api/v1/users/me", headers=auth(other)).status_code == 200
+
+
+def test_a_body_past_the_size_limit_gets_a_413_problem(app, client, session, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    _, _, secret = token_for("rep")
+    response = client.post(
+        "/api/v1/contacts", json={"first_name": "x" * 2000, "last_name": "y"}, headers=auth(secret)
+    )
+    assert response.status_code == 413
+    assert response.mimetype == PROBLEM
+    assert response.json["status"] == 413
