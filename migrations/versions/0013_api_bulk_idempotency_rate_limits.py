@@ -1,16 +1,16 @@
 """The API's bulk jobs and their items, the responses kept for Idempotency-Key retries, and
 the per-token request counts of the rate limit (issue 13, points 6 and 7).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
