@@ -88,9 +88,7 @@ def test_a_note_with_two_paragraphs_and_a_link_is_added_edited_and_pinned(page, 
         screenshot(page, name)
 
 
-def test_a_note_holding_a_script_and_javascript_links_shows_as_text_and_runs_nothing(
-    page, app
-):
+def test_a_note_holding_a_script_and_javascript_links_shows_as_text_and_runs_nothing(page, app):
     rep = committed_user(app, "rep")
     deal_id = _deal(app, rep)
     login(page, rep)
@@ -124,6 +122,8 @@ def test_a_viewer_reads_notes_but_cannot_add_or_change_them(page, app):
     expect(notes).to_contain_text("Budget approved in March")
     expect(notes.get_by_label("New note")).to_have_count(0)
     expect(notes.get_by_role("button")).to_have_count(0)
+    expect(page.get_by_role("button", name="Keyboard shortcuts")).to_have_count(0)
+    screenshot(page, "deal-notes-viewer-1366")
 
     expect_error_status(page, 403)
     # As if a stale or hand-made form posted a note anyway: the server refuses it.
@@ -147,7 +147,9 @@ def test_keys_t_and_n_add_a_task_and_a_note_and_question_mark_lists_them(page, a
     rep = committed_user(app, "rep")
     contact_id = committed(
         app,
-        lambda: create_contact({"first_name": "Peter", "last_name": "Gibbons"}, _user_actor(rep)).id,
+        lambda: (
+            create_contact({"first_name": "Peter", "last_name": "Gibbons"}, _user_actor(rep)).id
+        ),
     )
     login(page, rep)
     page.goto(f"/contacts/{contact_id}")
@@ -179,6 +181,7 @@ def test_keys_t_and_n_add_a_task_and_a_note_and_question_mark_lists_them(page, a
     screenshot(page, "shortcuts-help-390")
     page.set_viewport_size({"width": 1366, "height": 900})
     screenshot(page, "shortcuts-help-1366")
+    expect(help_dialog).to_be_visible()
     page.keyboard.press("t")  # the page behind is inert while the list is open
     expect(page.get_by_label("New task")).not_to_be_focused()
     page.keyboard.press("Escape")
