@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from crm_web.accounts.auth import login_manager, public
 from crm_web.accounts.views import bp as accounts
+from crm_web.activities.note_views import bp as notes
 from crm_web.activities.services import due_count
 from crm_web.activities.views import bp as tasks
 from crm_web.api.problems import problem
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 def _blueprints():
     """Every area's blueprint. An area adds itself here."""
-    return [accounts, deals, contacts, companies, custom_fields, tasks, api, api_docs]
+    return [accounts, deals, contacts, companies, custom_fields, tasks, notes, api, api_docs]
 
 
 def _wants_json() -> bool:

@@ -74,3 +74,5 @@ class Note(Audited, TimestampedMixin, VersionedMixin, db.Model):
     content: Mapped[str] = mapped_column(sa.Text, nullable=False)
     entity_type: Mapped[str] = mapped_column(sa.String(50), nullable=False)
     entity_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    # Pinned notes head their record's Notes card (0012).
+    pinned: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, server_default=sa.false())

@@ -33,7 +33,7 @@ _TASKS_FOR = (
 _NOTES_FOR = (
     select(Note)
     .where(Note.entity_type == bindparam("type"), Note.entity_id == sa.any_(_IDS))
-    .order_by(Note.created_at.desc(), Note.id)
+    .order_by(Note.pinned.desc(), Note.created_at.desc(), Note.id)
 )
 
 

@@ -109,12 +109,41 @@ def _authorize_change(actor: Actor, task: Task) -> None:
         )
 
 
+def may_change_note(actor: Actor, note: Note) -> bool:
+    """Edit, pin or delete: managers any note, reps those they wrote, viewers none."""
+    if allowed(actor, "notes.change_any"):
+        return True
+    return allowed(actor, "records.update") and str(note.created_by or "") == actor.id
+
+
+def _authorize_note_change(actor: Actor, note: Note) -> None:
+    if not may_change_note(actor, note):
+        raise PermissionDenied(
+            "notes.change_any", "Only its author or a manager may change this note."
+        )
+
+
+def _flag(value) -> bool:
+    """A checkbox's or a hidden input's "1"/"true"/"on" (or a bool) as True."""
+    if isinstance(value, bool):
+        return value
+    if str(value).strip().lower() in ("1", "true", "on", "yes"):
+        return True
+    if str(value).strip().lower() in ("", "0", "false", "off", "no"):
+        return False
+    raise v.FieldError("Choose yes or no.")
+
+
 def _clean_note(data: dict, creating: bool) -> dict:
     check = v.Checker(data)
     if creating or check.has("content"):
         check.field("content", v.text, 100_000, required=True)
+    check.field("pinned", _flag)
     _check_attachment(check, creating)
-    return check.done()
+    clean = check.done()
+    if clean.get("pinned") is None:
+        clean.pop("pinned", None)
+    return clean
 
 
 def create_task(data: dict, actor: Actor) -> Task:
@@ -168,14 +197,24 @@ def create_note(data: dict, actor: Actor) -> Note:
 
 
 def update_note(note_id, data: dict, actor: Actor, expected_version=None) -> Note:
-    """Change a note's text. Editors."""
-    return lifecycle.update_record(
-        _locked_note, note_id, lambda _note: _clean_note(data, False), actor, expected_version
-    )
+    """Change a note's text, or pin/unpin it ({"pinned": True}). Its author, managers, admins."""
+
+    def clean_for(note) -> dict:
+        _authorize_note_change(actor, note)
+        return _clean_note(data, False)
+
+    return lifecycle.update_record(_locked_note, note_id, clean_for, actor, expected_version)
 
 
 def delete_note(note_id, actor: Actor) -> None:
-    lifecycle.delete_record(_locked_note, note_id, actor)
+    """Delete a note for good. Its author, managers and admins."""
+
+    def lock(note_id):
+        note = _locked_note(note_id)
+        _authorize_note_change(actor, note)
+        return note
+
+    lifecycle.delete_record(lock, note_id, actor)
 
 
 def get_note(note_id) -> Note:

@@ -28,6 +28,8 @@ POLICY: dict[str, frozenset[str]] = {
     # managers any. Who may list anyone's tasks on /tasks (reps see their own).
     "tasks.change_any": MANAGERS,
     "tasks.list_any": MANAGERS | {"viewer"},
+    # Notes: reps edit, pin and delete the notes they wrote; managers any.
+    "notes.change_any": MANAGERS,
     "data.export": MANAGERS,
     "data.import": MANAGERS,
     "users.manage": ADMINS,

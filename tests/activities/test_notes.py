@@ -1,0 +1,131 @@
+"""Notes on a record page: add, edit with versions and conflicts, pin to the top, delete;
+who may (author, managers; viewers read only); the text shown safely with its links."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm_web.activities.note_text import note_html
+from crm_web.activities.services import get_note, notes_for, update_note
+from crm_web.core.errors import PermissionDenied
+from tests.support import make_deal, make_note, make_user, sign_in
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def rep(client, no_csrf):
+    return sign_in(client, "rep")
+
+
+def test_adding_a_note_to_a_deal_lists_it_with_breaks_and_a_safe_link(client, rep):
+    deal = make_deal()
+    page = client.get(f"/deals/{deal.id}").get_data(as_text=True)
+    assert "Add note" in page and 'name="content"' in page
+    text = "First paragraph.\n\nSecond one: https://example.com/pricing?a=1&b=2."
+    response = client.post(
+        "/notes/",
+        data={"content": text, "entity_type": "deal", "entity_id": str(deal.id)},
+        headers=HTMX,
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "record-saved"
+    assert "First paragraph.\n\nSecond one: " in body
+    assert (
+        '<a href="https://example.com/pricing?a=1&amp;b=2" rel="noopener nofollow"'
+        ' target="_blank">https://example.com/pricing?a=1&amp;b=2</a>.'
+    ) in body
+    assert f'id="note-list-deal-{deal.id}"' in body
+
+
+def test_a_plain_form_post_goes_back_to_the_record_page(client, rep):
+    deal = make_deal()
+    response = client.post(
+        "/notes/", data={"content": "Hi", "entity_type": "deal", "entity_id": str(deal.id)}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/deals/{deal.id}#notes")
+
+
+def test_a_blank_note_is_refused_beside_the_form(client, rep):
+    deal = make_deal()
+    response = client.post(
+        "/notes/",
+        data={"content": "  ", "entity_type": "deal", "entity_id": str(deal.id)},
+        headers=HTMX,
+    )
+    assert response.status_code == 422 and response.headers["HX-Retarget"] == "this"
+    assert "This field is required." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("javascript:alert(1)", "javascript:alert(1)"),
+        ('<a href="javascript:alert(1)">x</a>', "&lt;a href=&#34;javascript:alert(1)&#34;&gt;"),
+        ('http://x.y/"onmouseover=alert(1)', '">http://x.y/</a>&#34;onmouseover=alert(1)'),
+        ("mail mailto:ann@example.com.", '<a href="mailto:ann@example.com" rel="noopener'),
+        ("(see https://w.org/wiki/A_(b))", 'href="https://w.org/wiki/A_(b)"'),
+    ],
+)
+def test_note_text_is_escaped_and_only_web_and_mail_addresses_become_links(text, shown):
+    html = str(note_html(text))
+    assert shown in html
+    assert "<script" not in html and 'href="javascript' not in html
+
+
+def test_editing_saves_and_a_stale_version_shows_theirs_and_yours(client, rep):
+    deal = make_deal()
+    note = make_note("deal", deal.id, rep.as_actor(), content="Old")
+    seen = note.version
+    ok = client.post(f"/notes/{note.id}", data={"content": "New", "version": seen}, headers=HTMX)
+    assert ok.status_code == 200 and "New" in ok.get_data(as_text=True)
+    stale = client.post(
+        f"/notes/{note.id}", data={"content": "Mine", "version": seen}, headers=HTMX
+    )
+    body = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "Someone else changed this note" in body and "New" in body and ">Mine</textarea>" in body
+    assert get_note(note.id).content == "New"
+
+
+def test_pinning_moves_a_note_to_the_top(client, rep):
+    deal = make_deal()
+    older = make_note("deal", deal.id, rep.as_actor(), content="Older note")
+    make_note("deal", deal.id, rep.as_actor(), content="Newer note")
+    response = client.post(
+        f"/notes/{older.id}/pin", data={"pinned": "1", "version": older.version}, headers=HTMX
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert body.index("Older note") < body.index("Newer note") and "Pinned" in body
+    assert [n.content for n in notes_for("deal", deal.id)] == ["Older note", "Newer note"]
+
+
+def test_a_rep_changes_only_their_own_notes_and_a_manager_any(client, rep):
+    deal = make_deal()
+    theirs = make_note("deal", deal.id, make_user("rep").as_actor(), content="A colleague's")
+    page = client.get(f"/deals/{deal.id}").get_data(as_text=True)
+    assert "A colleague&#39;s" in page and f"/notes/{theirs.id}/edit" not in page
+    forged = client.post(f"/notes/{theirs.id}", data={"content": "x", "version": 1})
+    assert forged.status_code == 403
+    assert client.post(f"/notes/{theirs.id}/delete").status_code == 403
+    manager = make_user("manager").as_actor()
+    assert update_note(theirs.id, {"pinned": True}, manager, theirs.version).pinned
+
+
+def test_a_viewer_reads_notes_but_is_offered_nothing_and_a_forged_post_is_refused(client, no_csrf):
+    deal = make_deal()
+    note = make_note("deal", deal.id, content="Visible to all")
+    sign_in(client, "viewer")
+    page = client.get(f"/deals/{deal.id}").get_data(as_text=True)
+    assert "Visible to all" in page
+    assert "Add note" not in page and "Pin to top" not in page and "/edit" not in page
+    forged = client.post(
+        "/notes/", data={"content": "x", "entity_type": "deal", "entity_id": str(deal.id)}
+    )
+    assert forged.status_code == 403
+    assert client.post(f"/notes/{note.id}/pin", data={"pinned": "1"}).status_code == 403
+    with pytest.raises(PermissionDenied):
+        update_note(note.id, {"content": "x"}, make_user("viewer").as_actor())
