@@ -40,9 +40,9 @@ def _matches(word: str, terms: list[str]) -> bool:
     for term in terms:
         if folded.startswith(term):
             return True
-        if len(term) >= MIN_TYPO_LENGTH and len(folded) >= MIN_TYPO_LENGTH:
-            if difflib.SequenceMatcher(None, folded, term).ratio() >= TYPO_RATIO:
-                return True
+        long_enough = min(len(term), len(folded)) >= MIN_TYPO_LENGTH
+        if long_enough and difflib.SequenceMatcher(None, folded, term).ratio() >= TYPO_RATIO:
+            return True
     return False
 
 

@@ -51,10 +51,10 @@ def test_the_palette_offers_actions_that_exist_and_match(client):
 
 def _plan(statement) -> str:
     # Tables of a test hold a handful of rows, where a scan is cheaper than any index: forbid
-    # (the statements include archived records: else a partial index serves "archived_at IS
-    # NULL" as a whole-index bitmap, cheapest over empty tables only);
-    # scans (plain index scans too, which GIN has not) so the plan shows whether the
-    # conditions can be served by bitmap scans of the indexes at all.
+    # scans (plain index scans too, which GIN has not), so the plan shows whether the conditions
+    # can be served by bitmap scans of the indexes at all. The statements include archived
+    # records: else a partial index serves "archived_at IS NULL" as a whole-index bitmap,
+    # cheapest over empty tables only.
     db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
     db.session.execute(sa.text("SET LOCAL enable_indexscan = off"))
     compiled = statement.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
