@@ -78,6 +78,11 @@ class Contact(Audited, TimestampedMixin, VersionedMixin, db.Model):
             postgresql_using="gin",
             postgresql_ops={"search_u": "gin_trgm_ops"},
         ),
+        sa.Index(
+            "idx_contacts_emails_lower",
+            sa.func.crm_lower_emails(sa.column("emails")),
+            postgresql_using="gin",
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

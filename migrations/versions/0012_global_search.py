@@ -8,6 +8,8 @@ English words to be stemmed), each `crm_*_search` its lower-cased accent-free te
 trigram matching (typos, fragments of emails and phone digits). Queries call the very same
 functions (crm_web/search/repository.py), so PostgreSQL matches them to these indexes.
 
+`crm_lower_emails` lower-cases a contact's emails for the case-insensitive duplicate check.
+
 Revision ID: 0012
 Revises: 0011
 """
@@ -74,6 +76,14 @@ RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$""",
     ),
     (
+        "crm_lower_emails(text[])",
+        """
+CREATE FUNCTION crm_lower_emails(emails text[]) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+  SELECT coalesce(array_agg(lower(e)), '{}') FROM unnest(emails) AS e
+$$""",
+    ),
+    (
         "crm_text_document(text)",
         """
 CREATE FUNCTION crm_text_document(body text)
@@ -96,6 +106,8 @@ INDEXES = [
     "(crm_contact_document(first_name, last_name, emails, phones))",
     "CREATE INDEX idx_contacts_search_unaccent_trgm ON contacts USING gin "
     "(crm_contact_search(first_name, last_name, emails, phones) gin_trgm_ops)",
+    # Duplicate prevention: a contact whose email, in any case, another live contact has.
+    "CREATE INDEX idx_contacts_emails_lower ON contacts USING gin (crm_lower_emails(emails))",
     "CREATE INDEX idx_companies_document ON companies USING gin "
     "(crm_company_document(name, website))",
     "CREATE INDEX idx_companies_search_trgm ON companies USING gin "

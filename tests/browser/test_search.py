@@ -6,7 +6,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import committed, committed_user, login, screenshot
+from tests.browser.conftest import (
+    committed,
+    committed_user,
+    expect_error_status,
+    login,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -103,3 +109,31 @@ def test_markup_in_a_name_is_shown_as_text_on_the_results_page(app, page):
     )
     expect(page.get_by_role("dialog").get_by_role("option").first).to_contain_text("John Smith")
     screenshot(page, "search-palette-390")
+
+
+def test_a_second_contact_with_the_same_email_in_another_case_is_warned(app, page):
+    def make():
+        from crm_web.contacts.services import create_contact
+        from tests.support import ADMIN
+
+        return create_contact(
+            {"first_name": "Ada", "last_name": "Lovelace", "emails": ["ada@example.com"]}, ADMIN
+        ).id
+
+    ada = committed(app, make)
+    login(page, committed_user(app, email="rep@example.com"))
+    expect_error_status(page, 409)  # the refusal is a 409 page, on purpose
+    page.goto("/contacts/new")
+    page.get_by_label("First name").fill("Ada")
+    page.get_by_label("Last name").fill("King")
+    page.get_by_role("textbox", name="Email 1").fill("Ada@Example.com")
+    page.get_by_role("button", name="Create contact").click()
+    warning = page.locator(".duplicate-refusal")
+    expect(warning).to_contain_text("This may be someone already in the CRM")
+    expect(warning.get_by_role("link", name="Ada Lovelace")).to_have_attribute(
+        "href", f"/contacts/{ada}"
+    )
+    screenshot(page, "contact-duplicate-warning-1366")
+    warning.get_by_label("Create anyway").check()
+    page.get_by_role("button", name="Create contact").click()
+    expect(page.locator("main h1")).to_contain_text("Ada King")
