@@ -46,3 +46,21 @@ def test_the_create_form_warns_with_a_link_and_create_anyway_saves(client, no_cs
     assert f'href="/contacts/{ada.id}">Ada Lovelace</a>' in html and "Create anyway" in html
     created = client.post("/contacts/", data={**form, "allow_duplicate": "1"})
     assert created.status_code == 303
+
+
+def test_a_company_with_the_same_name_or_web_domain_is_refused_until_confirmed(client, no_csrf):
+    from tests.support import make_company
+
+    sign_in(client, "rep")
+    acme = make_company(name="Acme Ltd", website="https://www.acme.example/about")
+    for form in (
+        {"name": "ACME LTD"},
+        {"name": "Acme Widgets", "website": "http://acme.example"},
+    ):
+        refused = client.post("/companies/", data=form)
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 409, form
+        assert f'href="/companies/{acme.id}">Acme Ltd</a>' in html and "Create anyway" in html
+    assert client.post("/companies/", data={"name": "Acme Labs"}).status_code == 303
+    confirmed = client.post("/companies/", data={"name": "ACME LTD", "allow_duplicate": "1"})
+    assert confirmed.status_code == 303
