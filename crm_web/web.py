@@ -47,11 +47,12 @@ def _wants_json() -> bool:
     )
 
 
-def _error_response(status: int, code: str, message: str, fields: dict | None = None):
+def _error_response(status: int, code: str, message: str, fields: dict | None = None, **extra):
     if _wants_json():
         # RFC 9457 problem details, per-field messages in `errors` (issue 13).
         reference = request_log.request_id()
-        return problem(status, code, message, errors=fields or None, reference=reference), status
+        body = problem(status, code, message, errors=fields or None, reference=reference, **extra)
+        return body, status
     if status in (403, 404, 409, 422, 429, 500, 503):
         template = f"errors/{status}.html"
     else:
@@ -210,7 +211,11 @@ def init_app(app: Flask) -> None:
     def domain_error(exc: CRMError):
         """A service refused: the status and message come from the error type (DESIGN §5)."""
         discard_session()
-        return _error_response(exc.status, exc.code, exc.message, getattr(exc, "fields", None))
+        # A refused duplicate (409) names the records it would duplicate, by id.
+        others = getattr(exc, "duplicates", None)
+        duplicates = [str(record_id) for record_id, _ in others] if others else None
+        fields = getattr(exc, "fields", None)
+        return _error_response(exc.status, exc.code, exc.message, fields, duplicates=duplicates)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

@@ -64,3 +64,16 @@ def test_a_company_with_the_same_name_or_web_domain_is_refused_until_confirmed(c
     assert client.post("/companies/", data={"name": "Acme Labs"}).status_code == 303
     confirmed = client.post("/companies/", data={"name": "ACME LTD", "allow_duplicate": "1"})
     assert confirmed.status_code == 303
+
+
+def test_the_api_answers_409_with_the_other_contacts_id(client):
+    from tests.api.test_api import auth, token_for
+
+    ada = make_contact(emails=["ada@example.com"])
+    secret = token_for("rep")[2]
+    body = {"first_name": "Ada", "last_name": "Two", "emails": ["ADA@example.com"]}
+    refused = client.post("/api/v1/contacts", json=body, headers=auth(secret))
+    assert refused.status_code == 409
+    assert refused.get_json()["duplicates"] == [str(ada.id)]
+    allowed = client.post("/api/v1/contacts?allow_duplicate=true", json=body, headers=auth(secret))
+    assert allowed.status_code == 201
