@@ -29,6 +29,7 @@ from crm_web.core.permissions import allowed, may_archive, may_reassign, record_
 from crm_web.custom_fields.views import bp as custom_fields
 from crm_web.deals.views import bp as deals
 from crm_web.records.home import RECORD_PAGES, home_page, opened_records, remember_opened
+from crm_web.search.views import bp as search
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ log = logging.getLogger(__name__)
 
 def _blueprints():
     """Every area's blueprint. An area adds itself here."""
-    return [accounts, deals, contacts, companies, custom_fields, tasks, notes, api, api_docs]
+    return [
+        accounts, deals, contacts, companies, custom_fields, tasks, notes, search, api, api_docs
+    ]  # fmt: skip
 
 
 def _wants_json() -> bool:
@@ -48,11 +51,12 @@ def _wants_json() -> bool:
     )
 
 
-def _error_response(status: int, code: str, message: str, fields: dict | None = None):
+def _error_response(status: int, code: str, message: str, fields: dict | None = None, **extra):
     if _wants_json():
         # RFC 9457 problem details, per-field messages in `errors` (issue 13).
         reference = request_log.request_id()
-        return problem(status, code, message, errors=fields or None, reference=reference), status
+        body = problem(status, code, message, errors=fields or None, reference=reference, **extra)
+        return body, status
     if status in (403, 404, 409, 422, 429, 500, 503):
         template = f"errors/{status}.html"
     else:
@@ -226,7 +230,11 @@ def init_app(app: Flask) -> None:
     def domain_error(exc: CRMError):
         """A service refused: the status and message come from the error type (DESIGN §5)."""
         discard_session()
-        return _error_response(exc.status, exc.code, exc.message, getattr(exc, "fields", None))
+        # A refused duplicate (409) names the records it would duplicate, by id.
+        others = getattr(exc, "duplicates", None)
+        duplicates = [str(record_id) for record_id, _ in others] if others else None
+        fields = getattr(exc, "fields", None)
+        return _error_response(exc.status, exc.code, exc.message, fields, duplicates=duplicates)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

@@ -29,6 +29,7 @@ ORDER = (
     "contacts",
     "deals",
     "activities",
+    "search",
     "records",
     "api",
     "views",

@@ -42,6 +42,12 @@ class Task(Audited, TimestampedMixin, VersionedMixin, db.Model):
             "updated_at",
             postgresql_where=sa.text("status = 'closed'"),
         ),
+        # Migration 0012: global search (crm_web/search).
+        sa.Index(
+            "idx_tasks_document",
+            sa.func.crm_text_document(sa.column("description")),
+            postgresql_using="gin",
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -68,6 +74,12 @@ class Note(Audited, TimestampedMixin, VersionedMixin, db.Model):
         sa.CheckConstraint(_ENTITY_CHECK, name="entity_type"),
         sa.Index("idx_notes_entity", "entity_type", "entity_id"),
         sa.Index("idx_notes_created_at", "created_at"),
+        # Migration 0012: global search (crm_web/search).
+        sa.Index(
+            "idx_notes_document",
+            sa.func.crm_text_document(sa.column("content")),
+            postgresql_using="gin",
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -12,6 +12,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from flask import request
+
 from crm_web.companies import services as companies
 from crm_web.contacts import services as contacts
 from crm_web.core.actor import Actor
@@ -275,6 +277,13 @@ def _apply_status(contact_id, status, actor, record=None):
     return current
 
 
+def _create_contact(data, actor):
+    """As the create form: a live contact's email or phone again is a 409 naming it, unless the
+    request says `?allow_duplicate=true`."""
+    allowed = request.args.get("allow_duplicate", "").lower() in ("1", "true")
+    return contacts.create_contact(data, actor, refuse_duplicates=not allowed)
+
+
 def _create_customer(data, actor):
     data = dict(data)
     status = data.pop("status", None)
@@ -319,7 +328,7 @@ RESOURCES = {
             entity="contact",
             read=_read_contact,
             page=_contact_rows,
-            create=contacts.create_contact,
+            create=_create_contact,
             update=contacts.update_contact,
             archive=contacts.archive_contact,
             restore=contacts.restore_contact,

@@ -45,6 +45,18 @@ class Company(Audited, TimestampedMixin, VersionedMixin, db.Model):
         sa.Index("idx_companies_country_keyset", *map(sa.text, COUNTRY_SORT), "name", "id"),
         sa.Index("idx_companies_owner_keyset", *map(sa.text, OWNER_SORT), "name", "id"),
         sa.Index("idx_companies_updated_keyset", "updated_at", "id"),
+        # Migration 0012: global search (crm_web/search), full text and accent-free trigrams.
+        sa.Index(
+            "idx_companies_document",
+            sa.func.crm_company_document(sa.column("name"), sa.column("website")),
+            postgresql_using="gin",
+        ),
+        sa.Index(
+            "idx_companies_search_trgm",
+            sa.func.crm_company_search(sa.column("name"), sa.column("website")).label("search"),
+            postgresql_using="gin",
+            postgresql_ops={"search": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -138,3 +138,24 @@ def addresses_of(company_ids) -> dict:
         return {}
     query = select(Company.id, Company.name, Company.address, Company.version)
     return {row.id: row for row in db.session.execute(query.where(Company.id.in_(ids)))}
+
+
+# Migration 0012's index expression (idx_companies_search_trgm): name and web domain, lower-cased.
+_SEARCH_TEXT = sa.literal_column("crm_company_search(companies.name, companies.website)")
+
+
+def live_companies_like(name: str, domain: str | None, exclude=None, limit: int = 5):
+    """Live companies with this name (in any case) or, roughly, this web domain: candidates for
+    the caller to compare exactly (idx_companies_name_trgm, idx_companies_search_trgm)."""
+    conditions = [func.lower(Company.name) == name.lower()]
+    if domain:
+        conditions.append(_SEARCH_TEXT.like(like_pattern(domain.lower())))
+    query = (
+        select(Company)
+        .where(sa.or_(*conditions), Company.archived_at.is_(None))
+        .order_by(Company.name, Company.id)
+        .limit(limit)
+    )
+    if exclude is not None:
+        query = query.where(Company.id != as_uuid(exclude))
+    return list(db.session.scalars(query))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -14,7 +15,7 @@ from crm_web.core import lifecycle
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
-from crm_web.core.errors import ConflictError, NotFoundError, ValidationError
+from crm_web.core.errors import ConflictError, DuplicateError, NotFoundError, ValidationError
 from crm_web.core.permissions import authorize, authorize_archive
 from crm_web.core.repository import check_version
 from crm_web.custom_fields.services import checked_with_custom_fields
@@ -50,10 +51,14 @@ def _clean(data: dict, existing: Company | None = None) -> dict:
     return clean
 
 
-def create_company(data: dict, actor: Actor) -> Company:
-    """Create a company. Editors."""
+def create_company(data: dict, actor: Actor, *, refuse_duplicates: bool = False) -> Company:
+    """Create a company. Editors. With `refuse_duplicates` (a person at the create form, until
+    they confirm), a name (in any case) or web domain another live company has raises
+    DuplicateError naming it."""
     authorize(actor, "records.create")
     clean = _clean(data)
+    if refuse_duplicates:
+        _refuse_duplicates(clean)
     clean.setdefault("owner_id", owner_id_for(actor))
     return lifecycle.create_record(Company, clean, actor)
 
@@ -205,3 +210,27 @@ def company_cards(company_ids, actor: Actor) -> dict:
     their company's name and address). Readers."""
     authorize(actor, "records.read")
     return repo.addresses_of(company_ids)
+
+
+def web_domain(website: str | None) -> str | None:
+    """`https://www.acme.com/about` → `acme.com`."""
+    if not website:
+        return None
+    host = urlsplit(website if "//" in website else f"//{website}").hostname or ""
+    return host.removeprefix("www.") or None
+
+
+def _refuse_duplicates(clean: dict, exclude=None) -> None:
+    name, domain = clean.get("name") or "", web_domain(clean.get("website"))
+    fields = {}
+    others = []
+    for other in repo.live_companies_like(name, domain, exclude):
+        if other.name.lower() == name.lower():
+            fields.setdefault("name", []).append(f"Already the name of {other.name}.")
+        elif domain and web_domain(other.website) == domain:
+            fields.setdefault("website", []).append(f"Already the website of {other.name}.")
+        else:
+            continue
+        others.append((other.id, other.name))
+    if others:
+        raise DuplicateError(fields, others)

@@ -10,7 +10,7 @@ from crm_web.companies.display import company_display, company_rows
 from crm_web.companies.fields import FIELDS
 from crm_web.companies.forms import company_data, company_form, field_form
 from crm_web.contacts.services import list_choices
-from crm_web.core.errors import PermissionDenied, ValidationError
+from crm_web.core.errors import DuplicateError, PermissionDenied, ValidationError
 from crm_web.core.forms import add_errors, list_columns
 from crm_web.core.htmx import render, wants_fragment
 from crm_web.core.notices import restored_notice
@@ -87,8 +87,16 @@ FieldRoutes(
 ).register(bp)
 
 
-def _form_page(form, status=200, message=None):
-    return render("companies/new.html", status=status, form=form, message=message, **list_choices())
+def _form_page(form, status=200, message=None, refused=None):
+    # `refused`: the duplicates a save was refused for, with a "Create anyway" box to tick.
+    return render(
+        "companies/new.html",
+        status=status,
+        form=form,
+        message=message,
+        refused=refused,
+        **list_choices(),
+    )
 
 
 @bp.get("/new")
@@ -104,11 +112,23 @@ def create():
     """Create, then show the record (303); the form again with messages beside fields (422)."""
     form = company_form(request.form, list_definitions("company"))
     if form.validate():
+        confirmed = bool(request.form.get("allow_duplicate"))
         try:
-            company = services.create_company(company_data(form), current_actor())
+            company = services.create_company(
+                company_data(form), current_actor(), refuse_duplicates=not confirmed
+            )
+        except DuplicateError as exc:
+            add_errors(form, exc.fields)
+            return _form_page(form, 409, refused=exc.duplicates)
         except ValidationError as exc:
             return _form_page(form, 422, " ".join(add_errors(form, exc.fields)))
-        flash(f"Created {company.name}.", "success")
+        if confirmed:
+            flash(
+                f"Created {company.name}, though another company has its name or website.",
+                "warning",
+            )
+        else:
+            flash(f"Created {company.name}.", "success")
         return redirect(url_for(".detail", company_id=company.id), 303)
     return _form_page(form, 422)
 

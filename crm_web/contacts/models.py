@@ -16,6 +16,7 @@ PHONE_SORT = ("(cardinality(phones) = 0)", "(COALESCE(phones[1], ''::text))")
 SEARCH_TEXT = "crm_contact_search_text(first_name, last_name, emails, phones)"
 # Sort by company or owner name (migration 0006), contacts without one last.
 COMPANY_SORT = ("(company_sort_name IS NULL)", "(COALESCE(company_sort_name, ''::text))")
+SEARCH_COLUMNS = ("first_name", "last_name", "emails", "phones")
 OWNER_SORT = ("(owner_sort_name IS NULL)", "(COALESCE(owner_sort_name, ''::text))")
 
 
@@ -65,6 +66,23 @@ class Contact(Audited, TimestampedMixin, VersionedMixin, db.Model):
         # Migration 0006: sorts by company and by owner name.
         sa.Index("idx_contacts_company_keyset", *map(sa.text, COMPANY_SORT), "last_name", "id"),
         sa.Index("idx_contacts_owner_keyset", *map(sa.text, OWNER_SORT), "last_name", "id"),
+        # Migration 0012: global search (crm_web/search), full text and accent-free trigrams.
+        sa.Index(
+            "idx_contacts_document",
+            sa.func.crm_contact_document(*map(sa.column, SEARCH_COLUMNS)),
+            postgresql_using="gin",
+        ),
+        sa.Index(
+            "idx_contacts_search_unaccent_trgm",
+            sa.func.crm_contact_search(*map(sa.column, SEARCH_COLUMNS)).label("search_u"),
+            postgresql_using="gin",
+            postgresql_ops={"search_u": "gin_trgm_ops"},
+        ),
+        sa.Index(
+            "idx_contacts_emails_lower",
+            sa.func.crm_lower_emails(sa.column("emails")),
+            postgresql_using="gin",
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

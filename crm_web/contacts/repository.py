@@ -286,6 +286,28 @@ def contacts_with_email_or_phone(emails: list[str], phones: list[str], exclude=N
     return list(db.session.scalars(query))
 
 
+def live_contacts_sharing(emails: list[str], phones: list[str], exclude=None, limit: int = 5):
+    """Live contacts holding any of these emails (in any case) or phones (GIN indexes
+    idx_contacts_emails_lower and idx_contacts_phones)."""
+    conditions = []
+    if emails:
+        lowered = sa.cast([e.lower() for e in emails], Contact.emails.type)
+        conditions.append(func.crm_lower_emails(Contact.emails).op("&&")(lowered))
+    if phones:
+        conditions.append(Contact.phones.overlap(sa.cast(phones, Contact.phones.type)))
+    if not conditions:
+        return []
+    query = (
+        select(Contact)
+        .where(or_(*conditions), Contact.archived_at.is_(None))
+        .order_by(Contact.last_name, Contact.id)
+        .limit(limit)
+    )
+    if exclude is not None:
+        query = query.where(Contact.id != as_uuid(exclude))
+    return list(db.session.scalars(query))
+
+
 _OWNER_CHOICES = select(User.id, User.name).where(User.active).order_by(User.name)
 
 

@@ -17,6 +17,7 @@ from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
 from crm_web.core.errors import (
     ConflictError,
+    DuplicateError,
     NotFoundError,
     ValidationError,
 )
@@ -42,10 +43,14 @@ def _clean(data: dict, existing: Contact | None = None) -> dict:
     return clean
 
 
-def create_contact(data: dict, actor: Actor) -> Contact:
-    """Create a contact. Editors (admin, manager, rep)."""
+def create_contact(data: dict, actor: Actor, *, refuse_duplicates: bool = False) -> Contact:
+    """Create a contact. Editors (admin, manager, rep). With `refuse_duplicates` (a person at
+    the create form, until they confirm), an email (in any case) or phone another live contact
+    has raises DuplicateError naming it. Imports, demo data and tests create what they're given."""
     authorize(actor, "records.create")
     clean = _clean(data)
+    if refuse_duplicates:
+        _refuse_duplicates(clean)
     clean.setdefault("owner_id", owner_id_for(actor))
     return lifecycle.create_record(Contact, clean, actor)
 
@@ -214,6 +219,22 @@ def bulk_archive(ids: list, actor: Actor, restore: bool = False) -> list[str]:
             contact.updated_by = actor.id
         session.flush()
     return [str(c.id) for c in changed]
+
+
+def _refuse_duplicates(clean: dict, exclude=None) -> None:
+    emails, phones = clean.get("emails") or [], clean.get("phones") or []
+    others = repo.live_contacts_sharing(emails, phones, exclude)
+    if not others:
+        return
+    fields = {}
+    lowered = {e.lower() for e in emails}
+    for other in others:
+        said = f"{other.first_name} {other.last_name}"
+        if lowered & {e.lower() for e in other.emails}:
+            fields.setdefault("emails", []).append(f"Already the email of {said}.")
+        if set(phones) & set(other.phones):
+            fields.setdefault("phones", []).append(f"Already the phone of {said}.")
+    raise DuplicateError(fields, [(o.id, f"{o.first_name} {o.last_name}") for o in others])
 
 
 def find_duplicates(emails, phones, exclude=None) -> list[Contact]:

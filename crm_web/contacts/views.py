@@ -11,7 +11,7 @@ from crm_web.contacts.display import contact_display, contact_rows
 from crm_web.contacts.fields import FIELDS
 from crm_web.contacts.forms import contact_form, field_form
 from crm_web.core.display import readable_phone
-from crm_web.core.errors import PermissionDenied, ValidationError
+from crm_web.core.errors import DuplicateError, PermissionDenied, ValidationError
 from crm_web.core.forms import add_errors, list_columns, service_data
 from crm_web.core.htmx import render, wants_fragment
 from crm_web.core.notices import restored_notice
@@ -94,13 +94,15 @@ FieldRoutes(
 ).register(bp)
 
 
-def _form_page(form, status=200, message=None):
+def _form_page(form, status=200, message=None, refused=None):
     company = form.company_id.data
     return render(
         "contacts/new.html",
         status=status,
         form=form,
         message=message,
+        # Duplicates the save was refused for: listed, with a "Create anyway" box to tick.
+        refused=refused,
         company_name=company_name(company) if company else None,
         **services.list_choices(),
     )
@@ -121,11 +123,24 @@ def create():
     """Create, then show the record (303); the form again with messages beside fields (422)."""
     form = contact_form(request.form, list_definitions("contact"))
     if form.validate():
+        confirmed = bool(request.form.get("allow_duplicate"))
         try:
-            contact = services.create_contact(service_data(form), current_actor())
+            contact = services.create_contact(
+                service_data(form), current_actor(), refuse_duplicates=not confirmed
+            )
+        except DuplicateError as exc:
+            add_errors(form, exc.fields)
+            # The warning under the form says it all (and links the other contacts).
+            return _form_page(form, 409, refused=exc.duplicates)
         except ValidationError as exc:
             return _form_page(form, 422, " ".join(add_errors(form, exc.fields)))
-        flash(f"Created {contact.full_name}.", "success")
+        if confirmed:
+            flash(
+                f"Created {contact.full_name}, though another contact has its email or phone.",
+                "warning",
+            )
+        else:
+            flash(f"Created {contact.full_name}.", "success")
         return redirect(url_for(".detail", contact_id=contact.id), 303)
     return _form_page(form, 422)
 

@@ -22,6 +22,18 @@ class ValidationError(CRMError):
         self.fields = {name: list(msgs) for name, msgs in fields.items()}
 
 
+class DuplicateError(ValidationError):
+    """Another live record already has this email, phone or name; `duplicates` are those
+    records (id and name). The caller may repeat the request, confirmed, to save it anyway."""
+
+    status = 409
+    code = "duplicate"
+
+    def __init__(self, fields: dict[str, list[str]], duplicates: list):
+        super().__init__(fields, "Another record already has this. Confirm to save it anyway.")
+        self.duplicates = duplicates
+
+
 class NotFoundError(CRMError):
     status = 404
     code = "not_found"

@@ -65,6 +65,18 @@ class Deal(Audited, TimestampedMixin, VersionedMixin, db.Model):
             "id",
             postgresql_where=UNARCHIVED,
         ),
+        # Migration 0012: global search (crm_web/search), full text and accent-free trigrams.
+        sa.Index(
+            "idx_deals_document",
+            sa.func.crm_text_document(sa.column("title")),
+            postgresql_using="gin",
+        ),
+        sa.Index(
+            "idx_deals_search_trgm",
+            sa.func.crm_text_search(sa.column("title")).label("search"),
+            postgresql_using="gin",
+            postgresql_ops={"search": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -67,9 +67,11 @@
     focusFirstInvalid(fresh);
   });
 
-  // "/" jumps to the search box from anywhere but a text field (as on GitHub and Gmail).
+  // "/" jumps to the search box from anywhere but a text field (as on GitHub and Gmail), unless
+  // the command palette (static/js/search.js) is on the page: then "/" opens it.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (document.getElementById("palette")) return;
     var active = document.activeElement;
     if (active && (active.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName))) return;
     var search = document.getElementById("global-search");

@@ -1,0 +1,1 @@
+"""Global search: one box for contacts, companies, deals, notes and tasks (issue 14)."""

@@ -1,0 +1,159 @@
+"""Global search queries over contacts, companies, deals, notes and tasks. Never commits.
+
+Each kind is matched through the GIN indexes of migration 0012, with the very same function
+calls: its weighted full-text document against a prefix query (`smi` → `smi:*`, every word
+must match), or its accent-free trigram text for typos (`jonh smiht`), fragments of emails,
+domains and phone digits typed in any format.
+
+Ranking: `ts_rank` of the weighted document (a name or title is weight A, an email or web
+domain B, phone digits C) plus the trigram `word_similarity` of the typed text. Full-text
+rank decides among real word matches (a name beats an email, a whole-word hit beats a
+prefix), and the similarity orders the typo matches, which have no full-text rank, by how
+close they are. `ts_rank` over `ts_rank_cd`: the documents are a few words long, where
+cover density adds nothing but cost. Only the first CANDIDATES matches of a kind are ranked:
+ranking every match of a 3-letter prefix at a million contacts takes seconds (DESIGN §10).
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from sqlalchemy import func, literal_column, or_, select
+
+from crm_web.activities.models import Note, Task
+from crm_web.companies.models import Company
+from crm_web.contacts.models import Contact
+from crm_web.core.db import db
+from crm_web.deals.models import Deal
+from crm_web.lists.keyset import like_pattern
+
+# The index expressions of migration 0012, written as they are there.
+CONTACT_DOCUMENT = "crm_contact_document(contacts.first_name, contacts.last_name, contacts.emails, contacts.phones)"
+CONTACT_TEXT = (
+    "crm_contact_search(contacts.first_name, contacts.last_name, contacts.emails, contacts.phones)"
+)
+COMPANY_DOCUMENT = "crm_company_document(companies.name, companies.website)"
+COMPANY_TEXT = "crm_company_search(companies.name, companies.website)"
+DEAL_DOCUMENT = "crm_text_document(deals.title)"
+DEAL_TEXT = "crm_text_search(deals.title)"
+NOTE_DOCUMENT = "crm_text_document(notes.content)"
+TASK_DOCUMENT = "crm_text_document(tasks.description)"
+
+# Matches ranked per kind; past this a count reads "200+".
+CANDIDATES = 200
+# A typed word must share this much of its trigrams with a word of a record's text to count as
+# a typo of it (`jonh` ~ `john` is 0.4); PostgreSQL's default (0.6) misses a swapped pair of
+# letters in a short name. Every typed word must match, and the ranking sorts the closest first.
+TYPO_THRESHOLD = 0.35
+MIN_TYPO_WORD = 3
+# Phone digits are matched from this many on (fewer would match most numbers).
+MIN_DIGITS = 3
+WORD = re.compile(r"[^\W_]+")
+
+
+def words_of(term: str) -> list[str]:
+    """The words of a search, lower-cased (accents are removed in SQL, as in the indexes)."""
+    return [w.lower() for w in WORD.findall(term)][:8]
+
+
+def _prefix_query(words: list[str]):
+    """`acme inc` → to_tsquery('acme:* & inc:*'): the words hold letters and digits only."""
+    text = " & ".join(f"{w}:*" for w in words)
+    return func.to_tsquery(sa.literal_column("'simple'::regconfig"), func.crm_unaccent(text))
+
+
+def _typed(term: str):
+    return func.lower(func.crm_unaccent(sa.literal(term.lower())))
+
+
+def _kind_query(model, columns, document, text, term, words, *, archived, live=True):
+    """The first CANDIDATES matches of one kind, best first, with their rank."""
+    doc = literal_column(document)
+    tsq = _prefix_query(words)
+    conditions = [doc.op("@@")(tsq)]
+    rank = func.ts_rank(doc, tsq)
+    if text is not None:
+        trgm = literal_column(text)
+        typed = _typed(term)
+        # A typo of every word (of 3+ letters), each an index lookup, the bitmaps ANDed.
+        typos = [_typed(w).op("<%")(trgm) for w in words if len(w) >= MIN_TYPO_WORD]
+        if typos:
+            conditions.append(sa.and_(*typos))
+        conditions.append(trgm.like(like_pattern(term.lower())))
+        digits = re.sub(r"\D", "", term)
+        if len(digits) >= MIN_DIGITS and digits != term.strip():
+            conditions.append(trgm.like(like_pattern(digits)))
+        rank = rank + func.word_similarity(typed, trgm)
+    query = select(model.id).where(or_(*conditions))
+    if live and not archived:  # the toggle adds the archived records to the live ones
+        query = query.where(model.archived_at.is_(None))
+    found = query.limit(CANDIDATES).cte(f"{model.__tablename__}_found").prefix_with("MATERIALIZED")
+    ranked = (
+        select(*columns, rank.label("rank"))
+        .join(found, found.c.id == model.id)
+        .order_by(sa.desc("rank"), model.id)
+    )
+    return ranked, select(func.count()).select_from(found)
+
+
+def _run(kind_query, limit):
+    ranked, counted = kind_query
+    rows = list(db.session.execute(ranked.limit(limit)))
+    count = db.session.execute(counted).scalar_one() if len(rows) >= limit else len(rows)
+    return rows, count
+
+
+def search_all(term: str, *, archived: bool = False, limit: int = 5) -> dict:
+    """{kind: (rows, count)} for contacts, companies, deals, notes and tasks."""
+    words = words_of(term)
+    if not words:
+        return {}
+    # Typo matching through the index: `<%` compares against this session-local threshold.
+    db.session.execute(
+        sa.text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
+        {"t": str(TYPO_THRESHOLD)},
+    )
+    contact_columns = [
+        Contact.id,
+        Contact.first_name,
+        Contact.last_name,
+        Contact.emails,
+        Contact.phones,
+        Contact.archived_at,
+        Company.name.label("company_name"),
+    ]
+    contacts = _kind_query(
+        Contact, contact_columns, CONTACT_DOCUMENT, CONTACT_TEXT, term, words, archived=archived
+    )
+    contacts = (contacts[0].outerjoin(Company, Company.id == Contact.company_id), contacts[1])
+    company_columns = [Company.id, Company.name, Company.website, Company.archived_at]
+    deal_columns = [
+        Deal.id,
+        Deal.title,
+        Deal.stage,
+        Deal.value,
+        Deal.currency,
+        Deal.archived_at,
+        Company.name.label("company_name"),
+    ]
+    deals = _kind_query(
+        Deal, deal_columns, DEAL_DOCUMENT, DEAL_TEXT, term, words, archived=archived
+    )
+    deals = (deals[0].outerjoin(Company, Company.id == Deal.company_id), deals[1])
+    note_columns = [Note.id, Note.content, Note.entity_type, Note.entity_id, Note.created_at]
+    task_columns = [Task.id, Task.description, Task.status, Task.entity_type, Task.entity_id]
+    queries = {
+        "contacts": contacts,
+        "companies": _kind_query(
+            Company, company_columns, COMPANY_DOCUMENT, COMPANY_TEXT, term, words, archived=archived
+        ),
+        "deals": deals,
+        "notes": _kind_query(
+            Note, note_columns, NOTE_DOCUMENT, None, term, words, archived=archived, live=False
+        ),
+        "tasks": _kind_query(
+            Task, task_columns, TASK_DOCUMENT, None, term, words, archived=archived, live=False
+        ),
+    }
+    return {kind: _run(query, limit) for kind, query in queries.items()}

@@ -1,0 +1,61 @@
+"""Global search: typos, accents, prefixes, phone digits, safe highlighting, the archived toggle."""
+
+from crm_web.search.services import search
+from tests.support import ADMIN, make_company, make_contact, make_deal, make_note
+
+
+def _titles(found, kind):
+    for group in found["groups"]:
+        if group["kind"] == kind:
+            return [str(r["title"]) for r in group["results"]]
+    return []
+
+
+def test_misspelled_names_find_the_contact(session):
+    make_contact(first_name="John", last_name="Smith")
+    make_contact(first_name="Mary", last_name="Jones")
+    titles = _titles(search("Jonh Smiht", ADMIN), "contacts")
+    assert titles and titles[0] == "<mark>John</mark> <mark>Smith</mark>"
+    assert all("Mary" not in t for t in titles)
+
+
+def test_accents_do_not_matter(session):
+    make_contact(first_name="Jürgen", last_name="Müller")
+    assert _titles(search("muller", ADMIN), "contacts") == ["Jürgen <mark>Müller</mark>"]
+
+
+def test_a_prefix_finds_the_name(session):
+    make_contact(first_name="John", last_name="Smith")
+    assert _titles(search("smi", ADMIN), "contacts") == ["John <mark>Smith</mark>"]
+
+
+def test_phone_digits_in_any_format(session):
+    make_contact(first_name="Ada", last_name="Phone", phones=["+1 415 555 0100"])
+    for typed in ("(415) 555-0100", "415.555.0100", "5550100"):
+        assert _titles(search(typed, ADMIN), "contacts") == ["Ada Phone"], typed
+
+
+def test_company_name_with_punctuation_and_its_deals_and_contacts(session):
+    acme = make_company(name="ACME, Inc.", website="https://www.acme-widgets.com")
+    make_contact(first_name="Wile", last_name="Coyote", company_id=acme.id)
+    make_deal(title="Acme rockets", company_id=acme.id)
+    found = search("acme inc", ADMIN)
+    assert _titles(found, "companies")[0] == "<mark>ACME</mark>, <mark>Inc</mark>."
+    assert _titles(search("acme", ADMIN), "deals") == ["<mark>Acme</mark> rockets"]
+    assert _titles(search("widgets", ADMIN), "companies") == ["ACME, Inc."]
+
+
+def test_note_text_is_found(session):
+    contact = make_contact(first_name="Ada", last_name="Notes")
+    make_note("contact", contact.id, content="Prefers invoices by fax on Tuesdays")
+    assert _titles(search("invoice", ADMIN), "notes") == [
+        "Prefers <mark>invoices</mark> by fax on Tuesdays"
+    ]
+
+
+def test_markup_in_a_name_is_shown_as_text(session):
+    make_contact(first_name="<script>alert(1)</script>", last_name="Hacker")
+    titles = _titles(search("hacker", ADMIN), "contacts")
+    assert titles == ["&lt;script&gt;alert(1)&lt;/script&gt; <mark>Hacker</mark>"]
+    titles = _titles(search("script", ADMIN), "contacts")
+    assert titles == ["&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt; Hacker"]
