@@ -26,6 +26,7 @@ from crm_web.core.health import readiness
 from crm_web.core.permissions import allowed, may_archive, may_reassign, record_rights
 from crm_web.custom_fields.views import bp as custom_fields
 from crm_web.deals.views import bp as deals
+from crm_web.imports.views import bp as imports
 from crm_web.records.home import home_page
 
 csrf = CSRFProtect()
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 def _blueprints():
     """Every area's blueprint. An area adds itself here."""
-    return [accounts, deals, contacts, companies, custom_fields, tasks, api]
+    return [accounts, deals, contacts, companies, custom_fields, tasks, imports, api]
 
 
 def _wants_json() -> bool:

@@ -29,6 +29,7 @@ ORDER = (
     "contacts",
     "deals",
     "activities",
+    "imports",
     "records",
     "api",
     "views",

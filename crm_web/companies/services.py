@@ -129,6 +129,15 @@ def company_view(company_id, actor: Actor):
     return row
 
 
+def company_id_named(name: str, actor: Actor):
+    """The id of the live company called `name` (any case), created if there is none: how an
+    import links a contact to its company. Editors."""
+    company = repo.company_by_name(name.strip())
+    if company is None:
+        company = create_company({"name": name}, actor)
+    return company.id
+
+
 def company_name(company_id) -> str | None:
     """The name of a company id (for showing a chosen company); None when there is none."""
     company = repo.get_company(company_id) if company_id else None
