@@ -27,6 +27,7 @@ from crm_web.core.permissions import allowed, may_archive, may_reassign, record_
 from crm_web.custom_fields.views import bp as custom_fields
 from crm_web.deals.views import bp as deals
 from crm_web.imports.views import bp as imports
+from crm_web.imports.views import exports_bp as exports
 from crm_web.records.home import home_page
 
 csrf = CSRFProtect()
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 def _blueprints():
     """Every area's blueprint. An area adds itself here."""
-    return [accounts, deals, contacts, companies, custom_fields, tasks, imports, api]
+    return [accounts, deals, contacts, companies, custom_fields, tasks, imports, exports, api]
 
 
 def _wants_json() -> bool:

@@ -58,6 +58,15 @@ def create_company(data: dict, actor: Actor) -> Company:
     return lifecycle.create_record(Company, clean, actor)
 
 
+def build_company(data: dict, actor: Actor) -> Company:
+    """A new company checked as create_company checks it, not yet added to the session: for
+    callers that insert many in one flush (imports; the audit hook records each). Editors."""
+    authorize(actor, "records.create")
+    clean = _clean(data)
+    clean.setdefault("owner_id", owner_id_for(actor))
+    return Company(**clean, created_by=actor.id, updated_by=actor.id)
+
+
 def get_company(company_id) -> Company:
     return lifecycle.found(repo.get_company(company_id), "company", company_id)
 
@@ -127,6 +136,12 @@ def company_view(company_id, actor: Actor):
     if row is None:
         raise NotFoundError("company", company_id)
     return row
+
+
+def companies_for_export(filters: dict, actor: Actor):
+    """Every selected company as (company, owner email), streamed. Those who may export."""
+    authorize(actor, "data.export")
+    return repo.export_rows(filters)
 
 
 def company_id_named(name: str, actor: Actor):

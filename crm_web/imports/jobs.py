@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask import current_app
+
 from crm_web.core.actor import SYSTEM
 from crm_web.core.db import transaction
 from crm_web.imports import repository as repo
 from crm_web.imports import services
 from crm_web.jobs.batches import run_in_batches
 from crm_web.jobs.queue import job
-
-BATCH = 500
 
 
 @job("import_file")
@@ -30,10 +30,7 @@ def import_file(context, import_id: int) -> int:
 
     def process(rows):
         current = repo.get_import(import_id, for_update=True)
-        outcomes = []
-        for row in rows:
-            outcome = services.import_row(current, row.cells, actor, companies)
-            outcomes.append({"row_number": row.row_number, **outcome})
+        outcomes = services.import_batch(current, rows, actor, companies)
         repo.set_outcomes(import_id, outcomes)
         current.done += len(rows)
         for key in services.OUTCOMES:
@@ -42,9 +39,13 @@ def import_file(context, import_id: int) -> int:
             )
 
     try:
-        # A company made by a batch that was then lost is gone too: forget them per run.
         done = run_in_batches(
-            f"import:{import_id}", next_batch, process, lambda row: row.row_number, actor, BATCH
+            f"import:{import_id}",
+            next_batch,
+            process,
+            lambda row: row.row_number,
+            actor,
+            current_app.config["IMPORT_BATCH_ROWS"],
         )
     except Exception:
         with transaction(SYSTEM):

@@ -162,6 +162,16 @@ def suggest(kind: str, header: list[str], samples: list[list[str]]) -> list[str]
         result.append(target)
     if "full_name" in used and {"first_name", "last_name"} <= used:
         result = [IGNORE if t == "full_name" else t for t in result]
+    return _closed_up(result)
+
+
+def _closed_up(result: list[str]) -> list[str]:
+    """Emails and phones numbered from 1 without gaps, in their order ("Mobile Phone" alone is
+    the phone, not phone 2)."""
+    for field in ("emails", "phones"):
+        numbers = sorted(int(t.split(":")[1]) for t in result if t.startswith(f"{field}:"))
+        renumber = {f"{field}:{old}": f"{field}:{new}" for new, old in enumerate(numbers, 1)}
+        result = [renumber.get(t, t) for t in result]
     return result
 
 

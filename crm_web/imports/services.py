@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crm_web.accounts.services import get_user
-from crm_web.companies.services import company_id_named, create_company
-from crm_web.contacts.services import create_contact, find_duplicates
+from crm_web.companies.services import build_company, company_id_named
+from crm_web.contacts.services import build_contact, emails_and_phones_in_use
 from crm_web.core.actor import Actor
 from crm_web.core.db import db, transaction
 from crm_web.core.errors import CRMError, NotFoundError, PermissionDenied, ValidationError
@@ -159,28 +159,52 @@ def row_data(record: Import, cells: list[str], actor: Actor, companies: dict) ->
     return data, source
 
 
-def import_row(record: Import, cells: list[str], actor: Actor, companies: dict) -> dict:
-    """Create the record of one row in a savepoint: {outcome, column_name, message}."""
-    session = db.session
-    source: dict = {}
-    known = set(companies)
-    try:
-        with session.begin_nested():
-            data, source = row_data(record, cells, actor, companies)
-            if record.kind == "contacts":
-                same = find_duplicates(data.get("emails"), data.get("phones"))
-                if same:
-                    name = same[0].full_name
-                    return {"outcome": "skipped", "column_name": None, "message": f"Same as {name}"}
-                create_contact(data, actor)
-            else:
-                create_company(data, actor)
-    except CRMError as exc:
-        # A company made for this row went with its savepoint: forget it.
-        for key in set(companies) - known:
-            del companies[key]
-        return _refusal(exc, source)
-    return {"outcome": "created", "column_name": None, "message": None}
+def import_batch(record: Import, rows, actor: Actor, companies: dict) -> list[dict]:
+    """Create the records of staged `rows` in one flush: each row checked by the contacts or
+    companies rules, duplicates (same email or phone as a contact in the CRM or an earlier
+    row) skipped. Returns {row_number, outcome, column_name, message} per row. The audit hook
+    writes each record's history as for one made by hand, naming `actor` and its import."""
+    build = build_contact if record.kind == "contacts" else build_company
+    outcomes: dict[int, dict] = {}
+    built = []
+    for row in rows:
+        source: dict = {}
+        try:
+            data, source = row_data(record, row.cells, actor, companies)
+            built.append((row.row_number, build(data, actor)))
+        except CRMError as exc:
+            outcomes[row.row_number] = _refusal(exc, source)
+    if record.kind == "contacts":
+        built = _without_duplicates(built, outcomes)
+    db.session.add_all([obj for _, obj in built])
+    db.session.flush()
+    for number, _ in built:
+        outcomes[number] = {"outcome": "created", "column_name": None, "message": None}
+    return [{"row_number": number, **outcomes[number]} for number in sorted(outcomes)]
+
+
+def _without_duplicates(built: list, outcomes: dict) -> list:
+    """The contacts whose emails and phones no contact holds and no earlier row had; the others
+    are marked skipped in `outcomes`."""
+    emails = [value for _, contact in built for value in contact.emails or ()]
+    phones = [value for _, contact in built for value in contact.phones or ()]
+    in_use = emails_and_phones_in_use(emails, phones) if emails or phones else set()
+    first_row: dict[str, int] = {}
+    kept = []
+    for number, contact in built:
+        mine = {*(contact.emails or ()), *(contact.phones or ())}
+        earlier = sorted(first_row[key] for key in mine if key in first_row)
+        if mine & in_use:
+            message = "Already in the CRM (same email or phone)."
+        elif earlier:
+            message = f"Same email or phone as row {earlier[0]}."
+        else:
+            kept.append((number, contact))
+            for key in mine:
+                first_row[key] = number
+            continue
+        outcomes[number] = {"outcome": "skipped", "column_name": None, "message": message}
+    return kept
 
 
 def _refusal(exc: CRMError, source: dict) -> dict:
@@ -211,13 +235,12 @@ def preview(import_id, actor: Actor) -> dict:
     record = get_import(import_id, actor)
     rows = repo.first_rows(record.id, PREVIEW_ROWS)
     through = Actor(id=actor.id, role=actor.role, name=actor.name, via=f"import:{record.id}")
+    cells = {row.row_number: row.cells for row in rows}
     results = []
     try:
         with transaction(through):
-            companies: dict = {}
-            for row in rows:
-                outcome = import_row(record, row.cells, through, companies)
-                results.append(_problem(record, row.row_number, row.cells, **outcome))
+            for outcome in import_batch(record, rows, through, {}):
+                results.append(_problem(record, cells=cells[outcome["row_number"]], **outcome))
             raise _DryRun
     except _DryRun:
         pass
@@ -244,12 +267,12 @@ def refused_rows(record: Import, limit: int = 100) -> list[dict]:
     ]
 
 
-def _problem(record: Import, number, cells, outcome, column_name, message) -> dict:
+def _problem(record: Import, row_number, cells, outcome, column_name, message) -> dict:
     """A row as the report shows it: number, column, that column's value, reason."""
     index = record.header.index(column_name) if column_name in record.header else None
     value = cells[index] if index is not None and index < len(cells) else ""
     return {
-        "row_number": number,
+        "row_number": row_number,
         "outcome": outcome,
         "column_name": column_name,
         "value": value,

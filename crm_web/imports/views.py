@@ -12,11 +12,14 @@ from crm_web.accounts.auth import current_actor, requires
 from crm_web.core import input_guard
 from crm_web.core.errors import ValidationError
 from crm_web.core.htmx import render
-from crm_web.imports import mapping, services
+from crm_web.imports import exports, mapping, services
 from crm_web.imports.models import IMPORT_KINDS
 from crm_web.imports.reader import UnreadableFile
+from crm_web.lists.state import record_list_state
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
+# Exports sit beside the lists they export (/exports/contacts.csv?q=…&owner=…).
+exports_bp = Blueprint("exports", __name__, url_prefix="/exports")
 input_guard.allow_upload("imports.create", "IMPORT_MAX_BYTES")
 KIND_LABELS = {"contacts": "Contacts", "companies": "Companies"}
 
@@ -158,3 +161,15 @@ def errors(import_id: int):
 def _chain(first, rest):
     yield first
     yield from rest
+
+
+@exports_bp.get("/<any(contacts, companies):kind>.csv")
+@requires("data.export")
+def export(kind: str):
+    """Every row the list's filters (in the query string) select, as CSV; ?bom=1 for Excel."""
+    filters = dict(record_list_state(request.args, ()).filters)
+    chunks = exports.export_csv(kind, filters, current_actor(), bom=request.args.get("bom") == "1")
+    first = next(chunks)
+    response = Response(stream_with_context(_chain(first, chunks)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{kind}.csv"'
+    return response
