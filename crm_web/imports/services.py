@@ -51,7 +51,7 @@ def stage_upload(kind: str, file_name: str, path: Path, actor: Actor) -> Import:
 def get_import(import_id, actor: Actor) -> Import:
     """An import its user, a manager or an admin may see."""
     authorize(actor, "data.import")
-    record = repo.get_import(import_id)
+    record = repo.get_import(int(import_id)) if str(import_id).isdigit() else None
     if record is None:
         raise NotFoundError("import", import_id)
     if str(record.user_id) != actor.id and not allowed(actor, "records.archive_any"):

@@ -80,9 +80,9 @@ def create():
     return redirect(url_for("imports.edit", import_id=record.id), 303)
 
 
-@bp.get("/<int:import_id>/map")
+@bp.get("/<import_id>/map")
 @requires("data.import")
-def edit(import_id: int):
+def edit(import_id):
     """Step 2: each column with sample values and where it goes."""
     return _map_page(services.get_import(import_id, current_actor()))
 
@@ -99,9 +99,9 @@ def _map_page(record, errors=None, status=200):
     )
 
 
-@bp.post("/<int:import_id>/map")
+@bp.post("/<import_id>/map")
 @requires("data.import")
-def update(import_id: int):
+def update(import_id):
     """Save the mapping, then the preview (303); the mapping again with messages (422)."""
     actor = current_actor()
     record = services.get_import(import_id, actor)
@@ -114,9 +114,9 @@ def update(import_id: int):
     return redirect(url_for("imports.detail", import_id=import_id), 303)
 
 
-@bp.get("/<int:import_id>")
+@bp.get("/<import_id>")
 @requires("data.import")
-def detail(import_id: int):
+def detail(import_id):
     """Step 3: the preview and Run; then the progress bar; then the report."""
     actor = current_actor()
     record = services.get_import(import_id, actor)
@@ -133,9 +133,9 @@ def detail(import_id: int):
     )
 
 
-@bp.post("/<int:import_id>/run")
+@bp.post("/<import_id>/run")
 @requires("data.import")
-def run(import_id: int):
+def run(import_id):
     """Queue the import; its page shows the progress."""
     try:
         services.start_import(import_id, current_actor())
@@ -144,9 +144,9 @@ def run(import_id: int):
     return redirect(url_for("imports.detail", import_id=import_id), 303)
 
 
-@bp.get("/<int:import_id>/errors.csv")
+@bp.get("/<import_id>/errors.csv")
 @requires("data.import")
-def errors(import_id: int):
+def errors(import_id):
     """The refused rows: row number, column, reason, then the file's own columns."""
     chunks = services.errors_csv(import_id, current_actor())
     first = next(chunks)  # raises before the response starts when the import isn't theirs

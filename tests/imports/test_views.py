@@ -57,7 +57,9 @@ def test_viewers_cannot_import(client):
 
 def test_the_contact_list_offers_import_to_a_rep(client):
     sign_in(client, "rep")
-    assert 'href="/imports/new?kind=contacts"' in client.get("/contacts/").get_data(as_text=True)
+    assert 'href="/imports/new?kind=contacts">Import contacts' in client.get("/contacts/").get_data(
+        as_text=True
+    )
 
 
 def test_upload_map_and_preview(client, no_csrf):
