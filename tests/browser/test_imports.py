@@ -74,3 +74,27 @@ def test_a_rep_imports_a_messy_file_and_downloads_its_errors(app, page, tmp_path
 
     page.goto("/contacts/")
     expect(page.get_by_text("Brontë")).to_be_visible()
+    screenshot(page, "imports-contact-list")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Import").click()
+    row = page.get_by_role("row", name=re.compile("old-crm-export.csv"))
+    expect(row).to_contain_text("Done")
+    expect(row.get_by_role("link", name="2")).to_have_attribute("href", re.compile("errors.csv"))
+    screenshot(page, "imports-list")
+
+
+def test_a_pdf_gets_a_plain_message_and_the_form_again(app, page, tmp_path):
+    from tests.browser.conftest import expect_error_status
+
+    expect_error_status(page, 422)
+    login(page, committed_user(app, "manager"))
+    page.goto("/companies/")
+    page.get_by_role("link", name="Import companies").click()
+    pdf = tmp_path / "price-list.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    page.get_by_label("File", exact=True).set_input_files(pdf)
+    page.get_by_role("button", name="Upload and map columns").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "This file is a PDF document, not a spreadsheet. Upload CSV or .xlsx."
+    )
+    expect(page.get_by_label("Import as")).to_have_value("companies")
+    screenshot(page, "imports-upload-refused")
