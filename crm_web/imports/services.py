@@ -51,7 +51,9 @@ def stage_upload(kind: str, file_name: str, path: Path, actor: Actor) -> Import:
 def get_import(import_id, actor: Actor) -> Import:
     """An import its user, a manager or an admin may see."""
     authorize(actor, "data.import")
-    record = repo.get_import(int(import_id)) if str(import_id).isdigit() else None
+    # Any other text (or a number past PostgreSQL's integer) names no import: a 404.
+    key = str(import_id)
+    record = repo.get_import(int(key)) if key.isdigit() and len(key) < 10 else None
     if record is None:
         raise NotFoundError("import", import_id)
     if str(record.user_id) != actor.id and not allowed(actor, "records.archive_any"):
