@@ -24,6 +24,7 @@ def _import_models() -> None:
     from crm_web.contacts import models as _contacts  # noqa: F401
     from crm_web.custom_fields import models as _custom_fields  # noqa: F401
     from crm_web.deals import models as _deals  # noqa: F401
+    from crm_web.imports import models as _imports  # noqa: F401
     from crm_web.jobs import models as _jobs  # noqa: F401
 
 
@@ -77,6 +78,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # See above: the views and CLI commands are loaded only by the app factory.
     from crm_web import cli, web
+
+    # Registers the import job too.
+    from crm_web.imports import jobs as _imports  # noqa: F401
 
     # Registers the daily retention task with the job queue (crm_web/jobs/queue.py).
     from crm_web.records import retention as _retention  # noqa: F401

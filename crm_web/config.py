@@ -100,6 +100,10 @@ def load_settings(environ, instance_path: Path) -> dict:
         "SESSION_IDLE_MINUTES": _int_setting(environ, "CRM_SESSION_IDLE_MINUTES", 480),
         # A worker silent this long is taken for dead and its running job is queued again.
         "JOBS_STALLED_SECONDS": _int_setting(environ, "CRM_JOBS_STALLED_SECONDS", 30),
+        # The largest file the import wizard takes (bytes; 200 MB is about a million rows).
+        "IMPORT_MAX_BYTES": _int_setting(environ, "CRM_IMPORT_MAX_BYTES", 200 * 1024 * 1024),
+        # Rows an import job commits at a time (a killed worker redoes at most one batch).
+        "IMPORT_BATCH_ROWS": _int_setting(environ, "CRM_IMPORT_BATCH_ROWS", 500),
         # Retention (the daily job in records/retention.py): unset keeps everything.
         "RETENTION_ARCHIVED_DAYS": _int_setting(environ, "CRM_RETENTION_ARCHIVED_DAYS", None),
         "RETENTION_AUDIT_DAYS": _int_setting(environ, "CRM_RETENTION_AUDIT_DAYS", None),

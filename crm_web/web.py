@@ -28,6 +28,8 @@ from crm_web.core.health import readiness
 from crm_web.core.permissions import allowed, may_archive, may_reassign, record_rights
 from crm_web.custom_fields.views import bp as custom_fields
 from crm_web.deals.views import bp as deals
+from crm_web.imports.views import bp as imports
+from crm_web.imports.views import exports_bp as exports
 from crm_web.records.home import RECORD_PAGES, home_page, opened_records, remember_opened
 from crm_web.search.views import bp as search
 
@@ -38,7 +40,8 @@ log = logging.getLogger(__name__)
 def _blueprints():
     """Every area's blueprint. An area adds itself here."""
     return [
-        accounts, deals, contacts, companies, custom_fields, tasks, notes, search, api, api_docs
+        accounts, deals, contacts, companies, custom_fields, tasks, notes, search, imports,
+        exports, api, api_docs,
     ]  # fmt: skip
 
 

@@ -30,6 +30,7 @@ ORDER = (
     "deals",
     "activities",
     "search",
+    "imports",
     "records",
     "api",
     "views",

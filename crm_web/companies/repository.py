@@ -35,6 +35,29 @@ def get_company(company_id, *, for_update: bool = False) -> Company | None:
     return get_by_id(Company, company_id, for_update=for_update)
 
 
+def export_rows(filters: dict):
+    """Every company the list's `filters` select, with owner email, streamed from a
+    server-side cursor (a thousand rows at a time), in name order."""
+    query = (
+        filtered(select(Company, User.email), filters)
+        .outerjoin(User, User.id == Company.owner_id)
+        .order_by(Company.name, Company.id)
+        .execution_options(yield_per=1000)
+    )
+    return db.session.execute(query)
+
+
+def company_by_name(name: str) -> Company | None:
+    """The oldest live company with this name, compared without case."""
+    query = (
+        select(Company)
+        .where(func.lower(Company.name) == name.lower(), Company.archived_at.is_(None))
+        .order_by(Company.created_at, Company.id)
+        .limit(1)
+    )
+    return db.session.scalars(query).first()
+
+
 def _row_query(*, full: bool = True):
     """Company columns, owner name and the number of live contacts, in one query. A list
     (`full=False`) leaves out what it never shows: custom fields cost a JSON parse a row."""

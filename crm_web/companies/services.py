@@ -63,6 +63,15 @@ def create_company(data: dict, actor: Actor, *, refuse_duplicates: bool = False)
     return lifecycle.create_record(Company, clean, actor)
 
 
+def build_company(data: dict, actor: Actor) -> Company:
+    """A new company checked as create_company checks it, not yet added to the session: for
+    callers that insert many in one flush (imports; the audit hook records each). Editors."""
+    authorize(actor, "records.create")
+    clean = _clean(data)
+    clean.setdefault("owner_id", owner_id_for(actor))
+    return Company(**clean, created_by=actor.id, updated_by=actor.id)
+
+
 def get_company(company_id) -> Company:
     return lifecycle.found(repo.get_company(company_id), "company", company_id)
 
@@ -132,6 +141,21 @@ def company_view(company_id, actor: Actor):
     if row is None:
         raise NotFoundError("company", company_id)
     return row
+
+
+def companies_for_export(filters: dict, actor: Actor):
+    """Every selected company as (company, owner email), streamed. Those who may export."""
+    authorize(actor, "data.export")
+    return repo.export_rows(filters)
+
+
+def company_id_named(name: str, actor: Actor):
+    """The id of the live company called `name` (any case), created if there is none: how an
+    import links a contact to its company. Editors."""
+    company = repo.company_by_name(name.strip())
+    if company is None:
+        company = create_company({"name": name}, actor)
+    return company.id
 
 
 def company_name(company_id) -> str | None:

@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import aliased
 
 from crm_web.accounts.models import User
 from crm_web.companies.models import Company
@@ -306,6 +307,44 @@ def live_contacts_sharing(emails: list[str], phones: list[str], exclude=None, li
     if exclude is not None:
         query = query.where(Contact.id != as_uuid(exclude))
     return list(db.session.scalars(query))
+
+
+def export_rows(filters: dict):
+    """Every contact the list's `filters` select, with company name and owner email, streamed
+    from a server-side cursor (a thousand rows at a time), in name order."""
+    # An alias: the search's own subquery of companies must not correlate with this join.
+    company = aliased(Company)
+    query = (
+        filtered(select(Contact, company.name, User.email), filters)
+        .outerjoin(company, company.id == Contact.company_id)
+        .outerjoin(User, User.id == Contact.owner_id)
+        .order_by(Contact.last_name, Contact.first_name, Contact.id)
+        .execution_options(yield_per=1000)
+    )
+    return db.session.execute(query)
+
+
+def most_emails_and_phones(filters: dict) -> tuple[int, int]:
+    """The most emails and the most phones one selected contact has (the export's columns)."""
+    query = filtered(
+        select(
+            func.coalesce(func.max(func.cardinality(Contact.emails)), 0),
+            func.coalesce(func.max(func.cardinality(Contact.phones)), 0),
+        ),
+        filters,
+    )
+    return tuple(db.session.execute(query).one())
+
+
+def emails_and_phones_in_use(emails: list[str], phones: list[str]) -> set[str]:
+    """The values among `emails` and `phones` that contacts hold (GIN indexes on both arrays)."""
+    found: set[str] = set()
+    for column, values in ((Contact.emails, emails), (Contact.phones, phones)):
+        if values:
+            wanted = sa.cast(values, column.type)
+            held = select(func.unnest(column)).where(column.overlap(wanted))
+            found.update(value for value in db.session.scalars(held) if value in values)
+    return found
 
 
 _OWNER_CHOICES = select(User.id, User.name).where(User.active).order_by(User.name)

@@ -55,6 +55,27 @@ def create_contact(data: dict, actor: Actor, *, refuse_duplicates: bool = False)
     return lifecycle.create_record(Contact, clean, actor)
 
 
+def build_contact(data: dict, actor: Actor) -> Contact:
+    """A new contact checked as create_contact checks it, not yet added to the session: for
+    callers that insert many in one flush (imports; the audit hook records each). Editors."""
+    authorize(actor, "records.create")
+    clean = _clean(data)
+    clean.setdefault("owner_id", owner_id_for(actor))
+    return Contact(**clean, created_by=actor.id, updated_by=actor.id)
+
+
+def contacts_for_export(filters: dict, actor: Actor) -> tuple[tuple[int, int], object]:
+    """The most emails and phones a selected contact has, and every selected contact as
+    (contact, company name, owner email), streamed. Those who may export (data.export)."""
+    authorize(actor, "data.export")
+    return repo.most_emails_and_phones(filters), repo.export_rows(filters)
+
+
+def emails_and_phones_in_use(emails: list[str], phones: list[str]) -> set[str]:
+    """Which of these (checked) emails and phones some contact already holds, in one query."""
+    return repo.emails_and_phones_in_use(emails, phones)
+
+
 def get_contact(contact_id) -> Contact:
     return lifecycle.found(repo.get_contact(contact_id), "contact", contact_id)
 

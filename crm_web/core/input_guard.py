@@ -13,6 +13,9 @@ from flask import Flask, abort, current_app, request
 
 # A create form is a few kilobytes; a CSV import may be a few megabytes.
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+# Endpoints that take a file upload (e.g. "imports.create") and their body limit's config key;
+# an area adds itself with allow_upload().
+UPLOAD_LIMITS: dict[str, str] = {}
 UNSTORABLE_MESSAGE = (
     "The request holds a character that cannot be stored (a NUL byte or a broken Unicode "
     "character){where}. Remove it and try again."
@@ -59,8 +62,15 @@ def _json_pairs(value, name: str = "body"):
             yield path, item
 
 
+def allow_upload(endpoint: str, config_key: str) -> None:
+    """Let `endpoint` take a body up to app.config[config_key] bytes instead of the default."""
+    UPLOAD_LIMITS[endpoint] = config_key
+
+
 def refuse_unstorable_input():
     """400 for a request carrying text the database cannot hold (see the module docstring)."""
+    if request.endpoint in UPLOAD_LIMITS:
+        request.max_content_length = current_app.config[UPLOAD_LIMITS[request.endpoint]]
     sources = [
         (request.view_args or {}).items(),
         request.args.items(multi=True),

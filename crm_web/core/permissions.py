@@ -31,7 +31,8 @@ POLICY: dict[str, frozenset[str]] = {
     # Notes: reps edit, pin and delete the notes they wrote; managers any.
     "notes.change_any": MANAGERS,
     "data.export": MANAGERS,
-    "data.import": MANAGERS,
+    # Reps import too (and see only their own imports: crm_web/imports/services.py).
+    "data.import": EDITORS,
     "users.manage": ADMINS,
     "stages.manage": ADMINS,
     "custom_fields.manage": ADMINS,

@@ -1,0 +1,61 @@
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_web.core.db import db
+
+IMPORT_KINDS = ("contacts", "companies")
+# uploaded -> (mapped) -> queued -> running -> done | failed
+IMPORT_STATUSES = ("uploaded", "queued", "running", "done", "failed")
+
+
+class Import(db.Model):
+    """One uploaded file and what became of it: import #id in the records' history."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    file_name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(20), nullable=False, server_default="uploaded")
+    # The file's first row, and per column its target ("first_name", "emails", "cf:size", "").
+    header: Mapped[list] = mapped_column(JSONB, nullable=False)
+    mapping: Mapped[list | None] = mapped_column(JSONB)
+    total: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="0")
+    done: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="0")
+    created: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="0")
+    skipped: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="0")
+    refused: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="0")
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    job_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()
+    )
+    started_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class ImportRow(db.Model):
+    """The staging table: every data row of an uploaded file (COPY), with its row number as a
+    spreadsheet shows it (the header is row 1). The job reads it batch by batch; a refused row
+    keeps its reason here (the report and errors.csv read it). UNLOGGED: it is scratch data
+    that a crash may lose (the upload is then done again), and it is written at COPY speed."""
+
+    __tablename__ = "import_rows"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}
+
+    import_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    row_number: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    cells: Mapped[list] = mapped_column(JSONB, nullable=False)
+    # "created", "skipped" or "refused" once the job processed the row.
+    outcome: Mapped[str | None] = mapped_column(sa.String(10))
+    column_name: Mapped[str | None] = mapped_column(sa.Text)
+    message: Mapped[str | None] = mapped_column(sa.Text)

@@ -1,0 +1,318 @@
+"""Imports: stage an uploaded file, map its columns, check it, run it in the background, and
+report refused rows. Every row goes through the contacts or companies services, so an import is
+held to the rules of the forms and the API, and its records' history is written by the audit
+hook like a record made by hand, naming the user and `import:<id>`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crm_web.accounts.services import get_user
+from crm_web.companies.services import build_company, company_id_named
+from crm_web.contacts.services import build_contact, emails_and_phones_in_use
+from crm_web.core.actor import Actor
+from crm_web.core.db import db, transaction
+from crm_web.core.errors import CRMError, NotFoundError, PermissionDenied, ValidationError
+from crm_web.core.permissions import allowed, authorize
+from crm_web.imports import mapping as m
+from crm_web.imports import repository as repo
+from crm_web.imports.models import IMPORT_KINDS, Import
+from crm_web.imports.reader import UnreadableFile, read_table
+from crm_web.jobs.queue import defer
+
+SAMPLES = 3
+PREVIEW_ROWS = 200
+
+
+def stage_upload(kind: str, file_name: str, path: Path, actor: Actor) -> Import:
+    """Read the file at `path` into the staging table (COPY) as a new import. Editors. Raises
+    UnreadableFile with a message when the file is not a table."""
+    authorize(actor, "data.import")
+    if kind not in IMPORT_KINDS:
+        raise ValidationError({"kind": ["Choose contacts or companies."]})
+    header, rows = read_table(path)
+    with transaction(actor) as session:
+        record = Import(kind=kind, file_name=file_name[:255], header=header, user_id=actor.id)
+        session.add(record)
+        session.flush()
+        try:
+            record.total = repo.copy_rows(record.id, rows)
+        except csv.Error as exc:
+            raise UnreadableFile(f"The file could not be read as CSV: {exc}.") from exc
+        samples = [row.cells for row in repo.first_rows(record.id, SAMPLES)]
+        record.mapping = m.suggest(kind, header, samples)
+    return record
+
+
+def get_import(import_id, actor: Actor) -> Import:
+    """An import its user, a manager or an admin may see."""
+    authorize(actor, "data.import")
+    # Any other text (or a number past PostgreSQL's integer) names no import: a 404.
+    key = str(import_id)
+    record = repo.get_import(int(key)) if key.isdigit() and len(key) < 10 else None
+    if record is None:
+        raise NotFoundError("import", import_id)
+    if str(record.user_id) != actor.id and not allowed(actor, "records.archive_any"):
+        raise PermissionDenied("data.import", "This is someone else's import.")
+    return record
+
+
+def list_imports(actor: Actor) -> list[Import]:
+    """Managers and admins see every import; reps their own."""
+    authorize(actor, "data.import")
+    mine_only = not allowed(actor, "records.archive_any")
+    return repo.list_imports(actor.id if mine_only else None)
+
+
+def columns(record: Import) -> list[dict]:
+    """Per column: its header, sample values and chosen target (the mapping step)."""
+    rows = [row.cells for row in repo.first_rows(record.id, SAMPLES)]
+    mapping = record.mapping or [m.IGNORE] * len(record.header)
+    return [
+        {
+            "index": index,
+            "name": name,
+            "samples": [row[index] for row in rows if index < len(row) and row[index].strip()],
+            "target": mapping[index] if index < len(mapping) else m.IGNORE,
+        }
+        for index, name in enumerate(record.header)
+    ]
+
+
+def save_mapping(import_id, targets: list[str], actor: Actor) -> Import:
+    """Set each column's target; each target at most once, and a name among them."""
+    with transaction(actor):
+        record = get_import(import_id, actor)
+        _check_not_started(record)
+        allowed_targets = {target for target, _ in m.targets(record.kind)}
+        errors = {}
+        seen = set()
+        for index, target in enumerate(targets):
+            if target not in allowed_targets:
+                errors[f"column-{index}"] = ["Choose a field or “Don't import”."]
+            elif target and target in seen:
+                errors[f"column-{index}"] = ["Another column goes to this field already."]
+            seen.add(target)
+        names = {"full_name", "first_name", "last_name"} if record.kind == "contacts" else {"name"}
+        if not errors and not seen & names:
+            errors["mapping"] = ["Choose the column that holds the name."]
+        if errors:
+            raise ValidationError(errors)
+        record.mapping = list(targets)
+    return record
+
+
+def start_import(import_id, actor: Actor) -> Import:
+    """Queue the import job (crm_web/imports/jobs.py) for a mapped upload."""
+    with transaction(actor):
+        record = get_import(import_id, actor)
+        _check_not_started(record)
+        if not record.mapping or not any(record.mapping):
+            raise ValidationError({"mapping": ["Choose where at least one column goes."]})
+        record.status = "queued"
+        record.job_id = defer("import_file", import_id=record.id)
+    return record
+
+
+def _check_not_started(record: Import) -> None:
+    if record.status != "uploaded":
+        raise ValidationError({"mapping": ["This import has started; its mapping is fixed."]})
+
+
+def row_data(record: Import, cells: list[str], actor: Actor, companies: dict) -> tuple[dict, dict]:
+    """The service input of one row, and which column each field came from (for messages)."""
+    data: dict = {}
+    source: dict = {}
+    numbered: dict[str, dict[int, str]] = {"emails": {}, "phones": {}}
+    for index, target in enumerate(record.mapping or []):
+        value = cells[index].strip() if index < len(cells) else ""
+        if not target or not value:
+            continue
+        column = record.header[index]
+        field, _, rest = target.partition(":")
+        if field in numbered and rest.isdigit():
+            numbered[field][int(rest)] = value
+            source.setdefault(field, column)
+        elif field == "cf":
+            data.setdefault("custom_fields", {})[rest] = value
+            source[f"custom_fields.{rest}"] = column
+        elif target.startswith("address."):
+            data.setdefault("address", {})[target.split(".", 1)[1]] = value
+            source["address"] = column
+        elif target == "full_name":
+            first, _, last = value.rpartition(" ")
+            data["first_name"], data["last_name"] = (first, last) if first else (value, "")
+            source["first_name"] = source["last_name"] = column
+        elif target == "company":
+            source["company_id"] = column
+            if value.lower() not in companies:
+                companies[value.lower()] = company_id_named(value, actor)
+            data["company_id"] = companies[value.lower()]
+        else:
+            data[target] = value
+            source[target] = column
+    for field, values in numbered.items():
+        if values:
+            data[field] = [values[n] for n in sorted(values)]
+    return data, source
+
+
+def import_batch(record: Import, rows, actor: Actor, companies: dict) -> list[dict]:
+    """Create the records of staged `rows` in one flush: each row checked by the contacts or
+    companies rules, duplicates (same email or phone as a contact in the CRM or an earlier
+    row) skipped. Returns {row_number, outcome, column_name, message} per row. The audit hook
+    writes each record's history as for one made by hand, naming `actor` and its import."""
+    build = build_contact if record.kind == "contacts" else build_company
+    outcomes: dict[int, dict] = {}
+    built = []
+    for row in rows:
+        source: dict = {}
+        try:
+            data, source = row_data(record, row.cells, actor, companies)
+            built.append((row.row_number, build(data, actor)))
+        except CRMError as exc:
+            outcomes[row.row_number] = _refusal(exc, source)
+    if record.kind == "contacts":
+        built = _without_duplicates(built, outcomes)
+    db.session.add_all([obj for _, obj in built])
+    db.session.flush()
+    for number, _ in built:
+        outcomes[number] = {"outcome": "created", "column_name": None, "message": None}
+    return [{"row_number": number, **outcomes[number]} for number in sorted(outcomes)]
+
+
+def _without_duplicates(built: list, outcomes: dict) -> list:
+    """The contacts whose emails and phones no contact holds and no earlier row had; the others
+    are marked skipped in `outcomes`."""
+    emails = [value for _, contact in built for value in contact.emails or ()]
+    phones = [value for _, contact in built for value in contact.phones or ()]
+    in_use = emails_and_phones_in_use(emails, phones) if emails or phones else set()
+    first_row: dict[str, int] = {}
+    kept = []
+    for number, contact in built:
+        mine = {*(contact.emails or ()), *(contact.phones or ())}
+        earlier = sorted(first_row[key] for key in mine if key in first_row)
+        if mine & in_use:
+            message = "Already in the CRM (same email or phone)."
+        elif earlier:
+            message = f"Same email or phone as row {earlier[0]}."
+        else:
+            kept.append((number, contact))
+            for key in mine:
+                first_row[key] = number
+            continue
+        outcomes[number] = {"outcome": "skipped", "column_name": None, "message": message}
+    return kept
+
+
+def _refusal(exc: CRMError, source: dict) -> dict:
+    if isinstance(exc, ValidationError):
+        field, messages = next(iter(exc.fields.items()))
+        column = source_column(field, source)
+        return {"outcome": "refused", "column_name": column, "message": " ".join(messages)}
+    return {"outcome": "refused", "column_name": None, "message": str(exc)}
+
+
+def source_column(field: str, source: dict) -> str | None:
+    """The file's column a field's message is about ("emails.1" -> the emails' column)."""
+    return source.get(field) or source.get(field.split(".")[0])
+
+
+def import_actor(record: Import) -> Actor:
+    """Whoever uploaded the file, through this import (the audit trail's `via`)."""
+    user = get_user(record.user_id)
+    if user is None or not user.active:
+        raise PermissionDenied("data.import", "The user who started this import is gone.")
+    actor = user.as_actor()
+    return Actor(id=actor.id, role=actor.role, name=actor.name, via=f"import:{record.id}")
+
+
+def preview(import_id, actor: Actor) -> dict:
+    """A dry run of the first PREVIEW_ROWS rows: what would be created, skipped and refused,
+    made and rolled back (the same services run; nothing stays)."""
+    record = get_import(import_id, actor)
+    rows = repo.first_rows(record.id, PREVIEW_ROWS)
+    through = Actor(id=actor.id, role=actor.role, name=actor.name, via=f"import:{record.id}")
+    cells = {row.row_number: row.cells for row in rows}
+    results = []
+    try:
+        with transaction(through):
+            for outcome in import_batch(record, rows, through, {}):
+                results.append(_problem(record, cells=cells[outcome["row_number"]], **outcome))
+            raise _DryRun
+    except _DryRun:
+        pass
+    counts = {key: sum(r["outcome"] == key for r in results) for key in OUTCOMES}
+    return {"checked": len(results), "counts": counts, "refused": _refused(results)}
+
+
+OUTCOMES = ("created", "skipped", "refused")
+
+
+def _refused(results: list[dict]) -> list[dict]:
+    return [r for r in results if r["outcome"] != "created"][:50]
+
+
+class _DryRun(Exception):
+    """Raised to roll a preview back."""
+
+
+def refused_rows(record: Import, limit: int = 100) -> list[dict]:
+    """The first refused rows of a finished import (its report)."""
+    return [
+        _problem(record, row.row_number, row.cells, row.outcome, row.column_name, row.message)
+        for row in repo.refused_rows(record.id, limit)
+    ]
+
+
+def _problem(record: Import, row_number, cells, outcome, column_name, message) -> dict:
+    """A row as the report shows it: number, column, that column's value, reason."""
+    index = record.header.index(column_name) if column_name in record.header else None
+    value = cells[index] if index is not None and index < len(cells) else ""
+    return {
+        "row_number": row_number,
+        "outcome": outcome,
+        "column_name": column_name,
+        "value": value,
+        "message": message,
+    }
+
+
+def progress(record: Import) -> dict:
+    """Percent done, rows per second and time left of a running import."""
+    percent = int(100 * record.done / record.total) if record.total else 0
+    result = {"percent": percent, "per_second": 0, "left": ""}
+    if record.started_at and record.done:
+        elapsed = max((datetime.now(UTC) - record.started_at).total_seconds(), 0.001)
+        per_second = record.done / elapsed
+        seconds = int((record.total - record.done) / per_second)
+        result["per_second"] = int(per_second)
+        result["left"] = (
+            f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+        )
+    return result
+
+
+def errors_csv(import_id, actor: Actor) -> Iterator[str]:
+    """errors.csv: the file's columns plus row number and reason, a chunk at a time."""
+    record = get_import(import_id, actor)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(["Row", "Column", "Reason", *record.header])
+    yield "\ufeff" + flush()
+    for count, row in enumerate(repo.stream_refused_rows(record.id), start=1):
+        writer.writerow([row.row_number, row.column_name or "", row.message or "", *row.cells])
+        if count % 200 == 0:
+            yield flush()
+    yield flush()
