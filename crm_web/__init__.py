@@ -58,7 +58,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         "pool_size": app.config["DB_POOL_SIZE"],
-        "pool_pre_ping": True,
+        # No ping before every checkout (a round trip per request): a connection found dead is
+        # replaced and its first statement retried (core.db.RoutedSession); recycling keeps
+        # connections younger than any server or firewall idle timeout.
+        "pool_pre_ping": False,
+        "pool_recycle": 1800,
         "connect_args": {"options": f"-c statement_timeout={app.config['STATEMENT_TIMEOUT_MS']}"},
     }
     replica.configure(app)

@@ -303,3 +303,20 @@ def test_a_rollback_on_a_dropped_connection_at_teardown_keeps_the_answer(served)
     answer = _call(served, "GET", "/test/read-then-lose-the-connection")
     assert (answer.status, answer.body) == (200, "read")
     assert _call(served, "GET", "/readyz").status == 200
+
+
+def test_a_connection_the_server_dropped_while_idle_is_replaced_unnoticed(cluster, served, manager):
+    """The pool pings no connection before use: a page read on one PostgreSQL dropped while it
+    sat in the pool is read again on a new connection, and the user sees the page, not a 503."""
+    cookie = _session_cookie(served, manager)
+    assert _call(served, "GET", "/contacts/", cookie).status == 200
+    conninfo = f"host={cluster.socket_dir} port=5432 user=crm dbname={OUTAGE_DATABASE}"
+    with psycopg.connect(conninfo, autocommit=True) as other:
+        pids = other.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    assert pids, "the pool kept no connection"
+    for _ in range(3):  # every pooled connection is dead: each request finds one
+        answer = _call(served, "GET", "/contacts/", cookie)
+        assert answer.status == 200, answer.body[:300]

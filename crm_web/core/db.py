@@ -42,7 +42,25 @@ class Base(DeclarativeBase):
 class RoutedSession(FlaskSession):
     """A session that sends plain SELECTs to the read replica while `session.info["replica"]`
     holds its engine (core/replica.py sets it around the read-only pages). Writes, flushes,
-    SELECT … FOR UPDATE and raw SQL always go to the primary."""
+    SELECT … FOR UPDATE and raw SQL always go to the primary.
+
+    The pool does not ping a connection before each use (a round trip on every request, see
+    create_app): a statement that opens a transaction on a connection the server dropped while
+    it sat in the pool runs once more, on a new connection. Nothing of that transaction had run,
+    so the retry cannot repeat a write; a later statement's lost connection is not retried."""
+
+    def _execute_internal(self, *args, **kwargs):
+        fresh = not self.in_transaction()
+        try:
+            return super()._execute_internal(*args, **kwargs)
+        except DatabaseError as exc:  # the DBAPIError, typed by _typed_database_error
+            lost = getattr(exc.original, "connection_invalidated", False)
+            if not (fresh and lost and not isinstance(exc, CommitUnknownError)):
+                raise
+            # SQLAlchemy has invalidated the pool's older connections: the next is new.
+            _log.warning("database connection lost while idle; statement retried once")
+            self.rollback()
+            return super()._execute_internal(*args, **kwargs)
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         replica = self.info.get("replica")
