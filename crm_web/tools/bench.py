@@ -12,7 +12,8 @@ PostgreSQL backends, from /proc) is steadier still: it does not count time spent
 core another process holds.
 
 Sizes: BENCH_CONTACTS (1,000,000), BENCH_COMPANIES (100,000), BENCH_DEALS (50,000);
-BENCH_REQUESTS per cell (200), BENCH_PAIRS (3)."""
+BENCH_REQUESTS per cell (200), BENCH_PAIRS (3); BENCH_ONLY=baseline,record measures only the pages
+whose names contain one of those words (a quick before/after of one change)."""
 
 from __future__ import annotations
 
@@ -300,7 +301,7 @@ def pages(sample) -> list[tuple[str, str, dict | None]]:
         ("contact record page", f"/contacts/{sample.id}", None),
         ("company list, first page", "/companies/", None),
         ("company list by owner", "/companies/?sort=owner", None),
-        ("deals list, first page", "/deals/", None),
+        ("deals list, first page", "/deals", None),
         ("deals board", "/deals/board", None),
     ]
 
@@ -316,7 +317,7 @@ def bare_pages(sample) -> dict[str, str]:
         f"/contacts/?q={full_name}": f"/contacts/?q={full_name}",
         f"/contacts/{sample.id}": f"/contacts/{sample.id}",
         "/companies/": "/companies/",
-        "/deals/": "/deals/",
+        "/deals": "/deals/",
         "/deals/board": "/deals/board",
     }
 
@@ -393,7 +394,10 @@ def main() -> None:
         def cpu():
             return cpu_seconds(servers, info["database"])
 
+        only = [word for word in os.environ.get("BENCH_ONLY", "").split(",") if word]
         for name, path, headers in pages(info["contact"]):
+            if only and not any(word in name for word in only):
+                continue
             bare_path = bare.get(path)
             for _ in range(10):  # warm caches and connections
                 request(port, path, cookie, headers=headers)
