@@ -423,7 +423,11 @@ def main() -> None:
         for server in servers:
             server.terminate()
         for server in servers:
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a worker still busy past gunicorn's grace
+                server.kill()
+                server.wait()
 
 
 if __name__ == "__main__":
