@@ -50,6 +50,8 @@ class RoutedSession(FlaskSession):
     so the retry cannot repeat a write; a later statement's lost connection is not retried."""
 
     def _execute_internal(self, *args, **kwargs):
+        # SQLAlchemy's one path for execute(), scalars(), scalar() and ORM loads (a private
+        # method: SQLAlchemy is pinned to 2.1 in pyproject.toml).
         fresh = not self.in_transaction()
         try:
             return super()._execute_internal(*args, **kwargs)
