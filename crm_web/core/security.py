@@ -3,10 +3,11 @@ session cookie's settings. CSRF tokens themselves are Flask-WTF's CSRFProtect (w
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask, abort, current_app, g, request
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import BadSignature
 
 # No 'unsafe-inline' anywhere: no inline <script>, no style="" attributes, no on*="" handlers.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -55,10 +56,44 @@ def refuse_cross_site():
         abort(403, description=CROSS_SITE_MESSAGE)
 
 
+class SignedSession(SecureCookieSession):
+    """A session that knows when its cookie was signed (None: no cookie came with the request)."""
+
+    signed_at: datetime | None = None
+
+
 class GuardedSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, except that the answer to a refused cross-site request
-    never sets or deletes the cookie: the SameSite=Lax cookie was not sent with it, so the
-    session seen there is a fresh empty one, and saving it would sign the victim out."""
+    """Flask's signed-cookie sessions, except that:
+    - the answer to a refused cross-site request never sets or deletes the cookie: the
+      SameSite=Lax cookie was not sent with it, so the session seen there is a fresh empty one,
+      and saving it would sign the victim out;
+    - an unchanged session's cookie is signed again only once it is SESSION_REFRESH_AFTER old,
+      not on every response (signing cost every request ~0.1 ms and a Set-Cookie): the idle
+      timeout still slides with use, to within that interval."""
+
+    session_class = SignedSession
+
+    def open_session(self, app, request):
+        serializer = self.get_signing_serializer(app)
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if serializer is None or not cookie:
+            return super().open_session(app, request)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed_at = serializer.loads(cookie, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        session = self.session_class(data)
+        session.signed_at = signed_at
+        return session
+
+    def should_set_cookie(self, app, session) -> bool:
+        if session.modified:
+            return True
+        if not session.permanent or session.signed_at is None:
+            return False
+        age = datetime.now(UTC) - session.signed_at
+        return age >= app.config["SESSION_REFRESH_AFTER"]
 
     def save_session(self, app, session, response):
         if g.get("refused_cross_site"):
@@ -80,12 +115,16 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config.setdefault("TRUSTED_ORIGINS", ())
-    # The signed cookie carries its own timestamp; Flask rejects it once older than this and
-    # re-signs it on every request, so this is an idle timeout checked on the server.
+    # The signed cookie carries its own timestamp; Flask rejects it once older than this, and it
+    # is signed again once SESSION_REFRESH_AFTER old (GuardedSessionInterface), so this is an
+    # idle timeout checked on the server.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         minutes=app.config.get("SESSION_IDLE_MINUTES", 480)
     )
-    app.config["SESSION_REFRESH_EACH_REQUEST"] = True
+    app.config.setdefault(
+        "SESSION_REFRESH_AFTER", min(timedelta(minutes=5), app.permanent_session_lifetime / 10)
+    )
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.session_interface = GuardedSessionInterface()
     # The token is bound to the session, which has its own idle timeout; Flask-WTF's default
     # one-hour limit would refuse forms and HTMX edits in a tab left open over lunch.

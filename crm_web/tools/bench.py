@@ -1,14 +1,20 @@
-"""`make bench`: a million contacts, the main pages under gunicorn, p50/p95 and requests/s.
+"""`make bench`: a million contacts, the main pages under gunicorn, p50/p95 and requests/s, each
+page against its counterpart in a bare app (crm_web/tools/bare_app.py: Flask + psycopg pool +
+Jinja, no sign-in, no ORM) served beside it on the same database with the same worker count.
 
 Runs on its own database (`crm_web_bench` on the embedded cluster, or CRM_BENCH_DATABASE_URL),
 migrated first and seeded once (later runs reuse the rows). The load generator is threads with
 http.client against 127.0.0.1 only, a bounded number of requests per page and concurrency.
-Each page's throughput is also given as a ratio of a bare baseline page (one indexed query, the
-same 50 rows, a minimal template) measured right beside it: on shared machines identical runs
-vary up to 2x, ratios much less (DESIGN §10).
+A page's ratio to its bare counterpart comes from interleaved runs at concurrency 8 (BENCH_PAIRS
+pairs, the order alternating; median and min–max): on shared machines identical runs vary up to
+2x, ratios much less (DESIGN §10). CPU per request (gunicorn workers plus the database's
+PostgreSQL backends, from /proc) is steadier still: it does not count time spent waiting for a
+core another process holds.
 
-Sizes: BENCH_CONTACTS (1,000,000), BENCH_COMPANIES (100,000), BENCH_TASKS and BENCH_NOTES
-(1,000,000 each, over the contacts and deals); BENCH_REQUESTS per cell (200)."""
+Sizes: BENCH_CONTACTS (1,000,000), BENCH_COMPANIES (100,000), BENCH_DEALS (50,000),
+BENCH_TASKS and BENCH_NOTES (1,000,000 each, over the contacts and deals); BENCH_REQUESTS per cell
+(200), BENCH_PAIRS (3); BENCH_ONLY=baseline,record measures only the pages whose names contain
+one of those words (a quick before/after of one change)."""
 
 from __future__ import annotations
 
@@ -25,7 +31,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 DATABASE = "crm_web_bench"
 EMAIL, PASSWORD = "bench@example.com", "bench-password-long"
@@ -53,7 +59,49 @@ def serve_app():
     return create_app(bench_config())
 
 
-def prepare(contacts: int, companies: int, tasks: int = 0, notes: int = 0) -> dict:
+def seed_deals(count: int) -> None:
+    """Add `count` open, won and lost deals over the stages, spread over existing companies (one
+    INSERT … SELECT: like seed_demo's COPY, it bypasses the audit hook)."""
+    # Tool: the load generator imports the app's code only where it builds the app.
+    from crm_web.core.db import db
+
+    db.session.execute(
+        text(
+            """
+            WITH co AS (
+                SELECT array_agg(id) AS ids, array_agg(owner_id) AS owners
+                FROM (SELECT id, owner_id FROM companies WHERE archived_at IS NULL LIMIT 100000) c
+            ), st AS (
+                SELECT array_agg(name ORDER BY position) AS names,
+                       array_agg(default_probability ORDER BY position) AS probabilities
+                FROM pipeline_stages
+            ), picks AS (
+                SELECT g, 1 + floor(random() * cardinality(co.ids))::int AS c,
+                       1 + floor(random() * cardinality(st.names))::int AS s
+                FROM generate_series(1, :count) g, co, st
+            )
+            INSERT INTO deals (title, company_id, value, currency, stage, probability,
+                               close_date, owner_id, created_at, updated_at, created_by,
+                               updated_by)
+            SELECT (ARRAY['Renewal', 'Expansion', 'New licences', 'Pilot', 'Upgrade',
+                          'Support plan'])[1 + g % 6] || ' ' || g,
+                   co.ids[c], round((500 + random() * 200000)::numeric, 2),
+                   (ARRAY['USD', 'USD', 'USD', 'EUR', 'GBP'])[1 + g % 5], st.names[s],
+                   st.probabilities[s],
+                   CASE WHEN g % 5 <> 0 THEN current_date + (g % 400) - 100 END,
+                   co.owners[c], now() - (g % 700) * interval '1 hour', now(), 'system',
+                   'system'
+            FROM picks, co, st
+            """
+        ),
+        {"count": count},
+    )
+    db.session.commit()
+    db.session.execute(text("ANALYZE deals"))
+    db.session.commit()
+
+
+def prepare(contacts: int, companies: int, deals: int, tasks: int = 0, notes: int = 0) -> dict:
     """Migrate, seed up to the sizes asked for, create the bench user; return sample ids."""
     # Tool: the load generator imports the app's code only where it builds the app.
     from flask_migrate import upgrade
@@ -80,6 +128,10 @@ def prepare(contacts: int, companies: int, tasks: int = 0, notes: int = 0) -> di
             print(f"seeded in {time.monotonic() - started:.0f}s", flush=True)
         else:
             print(f"reusing {have:,} contacts and {have_companies:,} companies", flush=True)
+        have_deals = db.session.execute(text("SELECT count(*) FROM deals")).scalar()
+        if have_deals < deals:
+            print(f"seeding {deals - have_deals:,} deals …", flush=True)
+            seed_deals(deals - have_deals)
         have_tasks = db.session.execute(text("SELECT count(*) FROM tasks")).scalar()
         have_notes = db.session.execute(text("SELECT count(*) FROM notes")).scalar()
         if have_tasks < tasks or have_notes < notes:
@@ -104,7 +156,16 @@ def prepare(contacts: int, companies: int, tasks: int = 0, notes: int = 0) -> di
         )
         db.session.commit()
         total = db.session.execute(text("SELECT count(*) FROM contacts")).scalar()
-    return {"contact": sample, "total": total}
+        total_deals = db.session.execute(text("SELECT count(*) FROM deals")).scalar()
+        # The bare app's libpq URL for the same database (psycopg without SQLAlchemy's driver).
+        url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
+    return {
+        "contact": sample,
+        "total": total,
+        "deals": total_deals,
+        "database_url": url.render_as_string(hide_password=False),
+        "database": url.database,
+    }
 
 
 def free_port() -> int:
@@ -141,8 +202,35 @@ def sign_in(port) -> str:
     return response.getheader("Set-Cookie").split(";")[0]
 
 
-def measure(port, cookie, path, concurrency, count, headers=None) -> dict:
-    """`count` requests of `path` from `concurrency` threads; latencies and requests/s."""
+def cpu_seconds(servers, database: str) -> float:
+    """CPU time used so far by the gunicorn servers' processes and by the PostgreSQL backends
+    connected to `database` (utime + stime of /proc/<pid>/stat). Backends of another host's
+    PostgreSQL are out of reach: then only the app's share is counted."""
+    parents = {server.pid for server in servers}
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            # Fields after the command (in parentheses, which may hold spaces): ppid is the 2nd,
+            # utime and stime the 12th and 13th.
+            fields = stat[stat.rindex(")") + 2 :].split()
+            pid, ppid = int(entry.name), int(fields[1])
+            if pid in parents or ppid in parents:
+                ticks += int(fields[11]) + int(fields[12])
+            elif stat.startswith(f"{pid} (postgres)"):
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                if f" {database} " in command:
+                    ticks += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended while being read
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def measure(port, cookie, path, concurrency, count, headers=None, cpu=None) -> dict:
+    """`count` requests of `path` from `concurrency` threads; latencies, requests/s and, with
+    `cpu` (a function giving CPU seconds so far), CPU milliseconds per request."""
     latencies, errors, lock = [], [], threading.Lock()
     remaining = iter(range(count))
 
@@ -160,12 +248,14 @@ def measure(port, cookie, path, concurrency, count, headers=None) -> dict:
                     errors.append(response.status)
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    cpu_before = cpu() if cpu else 0.0
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
+    cpu_used = cpu() - cpu_before if cpu else 0.0
     latencies.sort()
     if errors:
         raise SystemExit(f"{path}: {len(errors)} failed requests (status {errors[0]})")
@@ -173,25 +263,38 @@ def measure(port, cookie, path, concurrency, count, headers=None) -> dict:
         "p50": statistics.median(latencies) * 1000,
         "p95": latencies[int(len(latencies) * 0.95) - 1] * 1000,
         "rps": count / wall,
+        "cpu_ms": cpu_used * 1000 / count,
     }
 
 
-def ratio_to_baseline(port, cookie, baseline, path, headers, count) -> float:
-    """The page's c=8 throughput over the baseline's, each measured right after the other, the
-    median of three such pairs: a shared machine's speed drifts within a run (the baseline
-    measured once, at the start, put the same page anywhere from 32 % to 52 %)."""
-    ratios = []
-    for _ in range(3):
-        base = measure(port, cookie, baseline, 8, count)["rps"]
-        ratios.append(measure(port, cookie, path, 8, count, headers)["rps"] / base)
-    return statistics.median(ratios)
+def against_bare(product, bare, cookie, path, bare_path, headers, count, pairs, cpu) -> dict:
+    """The page and its bare counterpart at c=8, interleaved (`pairs` pairs, alternating which
+    goes first, as a shared machine's speed drifts within a run): the throughput ratios and each
+    side's CPU milliseconds per request."""
+    ratios, cpu_ms, bare_cpu_ms = [], [], []
+    for i in range(pairs):
+        runs = [("bare", bare, None, bare_path, None), ("app", product, cookie, path, headers)]
+        results = {}
+        for side, port, side_cookie, side_path, side_headers in runs[:: 1 if i % 2 else -1]:
+            results[side] = measure(port, side_cookie, side_path, 8, count, side_headers, cpu)
+        ratios.append(results["app"]["rps"] / results["bare"]["rps"])
+        cpu_ms.append(results["app"]["cpu_ms"])
+        bare_cpu_ms.append(results["bare"]["cpu_ms"])
+    return {
+        "ratio": statistics.median(ratios),
+        "low": min(ratios),
+        "high": max(ratios),
+        "cpu_ms": statistics.median(cpu_ms),
+        "bare_cpu_ms": statistics.median(bare_cpu_ms),
+    }
 
 
 def pages(sample) -> list[tuple[str, str, dict | None]]:
     hx = {"HX-Request": "true"}
     full_name = quote(f"{sample.first_name} {sample.last_name}")
     return [
-        ("baseline (bare 50 rows)", "/contacts/_baseline", None),
+        # Not a bare app: the product's own stack (sign-in, session, ORM) with a bare template.
+        ("in-app baseline (product stack, bare template)", "/contacts/_baseline", None),
         ("contact list, first page", "/contacts/", None),
         ("contact list, last page", "/contacts/?last=1", None),
         ("sorted by updated, desc", "/contacts/?sort=updated&dir=desc", None),
@@ -208,24 +311,31 @@ def pages(sample) -> list[tuple[str, str, dict | None]]:
         ("company list by owner", "/companies/?sort=owner", None),
         ("my tasks, first page", "/tasks/?assignee=anyone", None),
         ("home", "/", None),
+        ("deals list, first page", "/deals", None),
+        ("deals board", "/deals/board", None),
     ]
 
 
-def main() -> None:
-    contacts = int(os.environ.get("BENCH_CONTACTS", 1_000_000))
-    companies = int(os.environ.get("BENCH_COMPANIES", 100_000))
-    count = int(os.environ.get("BENCH_REQUESTS", 200))
-    tasks = int(os.environ.get("BENCH_TASKS", 1_000_000))
-    notes = int(os.environ.get("BENCH_NOTES", 1_000_000))
-    info = prepare(contacts, companies, tasks, notes)
-    port = free_port()
-    env = {
-        **os.environ,
-        "CRM_ENV": "production",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(32),
+def bare_pages(sample) -> dict[str, str]:
+    """Each product path that has a counterpart in the bare app, and that counterpart's path
+    (pages not listed here are measured without a ratio)."""
+    full_name = quote(f"{sample.first_name} {sample.last_name}")
+    return {
+        "/contacts/_baseline": "/contacts/",
+        "/contacts/": "/contacts/",
+        "/contacts/?q=smi": "/contacts/?q=smi",
+        f"/contacts/?q={full_name}": f"/contacts/?q={full_name}",
+        f"/contacts/{sample.id}": f"/contacts/{sample.id}",
+        "/companies/": "/companies/",
+        "/deals": "/deals/",
+        "/deals/board": "/deals/board",
     }
+
+
+def start_server(app_spec: str, port: int, env: dict, log: str) -> subprocess.Popen:
+    """gunicorn serving `app_spec` on 127.0.0.1:`port` with WORKERS sync workers."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen(
+    return subprocess.Popen(
         [
             str(gunicorn),
             "--workers",
@@ -234,47 +344,102 @@ def main() -> None:
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            "crm_web.tools.bench:serve_app()",
+            app_spec,
         ],
         cwd=ROOT,
         env=env,
         # The request log (a JSON line a request, as in production) goes to a file, not the
         # terminal the figures are printed on.
-        stderr=(ROOT / "instance" / "bench-server.log").open("w"),
+        stderr=(ROOT / "instance" / log).open("w"),
     )
+
+
+def wait_for(port) -> None:
+    for _ in range(300):
+        try:
+            request(port, "/healthz")
+            return
+        except OSError:
+            time.sleep(0.1)  # gunicorn is still binding: poll its port
+
+
+def main() -> None:
+    contacts = int(os.environ.get("BENCH_CONTACTS", 1_000_000))
+    companies = int(os.environ.get("BENCH_COMPANIES", 100_000))
+    deals = int(os.environ.get("BENCH_DEALS", 50_000))
+    count = int(os.environ.get("BENCH_REQUESTS", 200))
+    pairs = int(os.environ.get("BENCH_PAIRS", 3))
+    tasks = int(os.environ.get("BENCH_TASKS", 1_000_000))
+    notes = int(os.environ.get("BENCH_NOTES", 1_000_000))
+    info = prepare(contacts, companies, deals, tasks, notes)
+    port, bare_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "CRM_ENV": "production",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(32),
+    }
+    servers = [
+        start_server("crm_web.tools.bench:serve_app()", port, env, "bench-server.log"),
+        start_server(
+            "crm_web.tools.bare_app:create_bare_app()",
+            bare_port,
+            {**env, "BARE_DATABASE_URL": info["database_url"]},
+            "bench-bare-server.log",
+        ),
+    ]
     try:
-        for _ in range(300):
-            try:
-                request(port, "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)  # gunicorn is still binding: poll its port
+        wait_for(port)
+        wait_for(bare_port)
         cookie = sign_in(port)
         print(
-            f"\n{info['total']:,} contacts · gunicorn {WORKERS} workers · {count} requests per cell\n"
+            f"\n{info['total']:,} contacts, {info['deals']:,} deals · gunicorn {WORKERS} workers "
+            f"each (app and bare app) · {count} requests per cell, {pairs} interleaved pairs\n"
         )
         header = (
-            "| page | c=1 p50 ms | c=1 p95 ms | c=1 req/s | c=8 p50 ms | c=8 p95 ms "
-            "| c=8 req/s | vs baseline (c=8) |"
+            "| page | c=1 p50 ms | c=1 p95 ms | c=8 req/s | CPU ms/req | bare CPU ms/req "
+            "| vs bare, req/s (c=8): median (min–max) | vs bare, CPU |"
         )
         print(header)
         print("|" + "---|" * 8)
-        measured = pages(info["contact"])
-        baseline = measured[0][1]
-        for name, path, headers in measured:
+        bare = bare_pages(info["contact"])
+
+        def cpu():
+            return cpu_seconds(servers, info["database"])
+
+        only = [word for word in os.environ.get("BENCH_ONLY", "").split(",") if word]
+        for name, path, headers in pages(info["contact"]):
+            if only and not any(word in name for word in only):
+                continue
+            bare_path = bare.get(path)
             for _ in range(10):  # warm caches and connections
                 request(port, path, cookie, headers=headers)
+                if bare_path:
+                    request(bare_port, bare_path)
             one = measure(port, cookie, path, 1, count, headers)
-            eight = measure(port, cookie, path, 8, count * 2, headers)
+            eight = measure(port, cookie, path, 8, count * 2, headers, cpu)
+            ratio, bare_cpu, cpu_ratio, cpu_ms = "—", "—", "—", eight["cpu_ms"]
+            if bare_path:
+                vs = against_bare(
+                    port, bare_port, cookie, path, bare_path, headers, count, pairs, cpu
+                )
+                ratio = f"{vs['ratio']:.2f} ({vs['low']:.2f}–{vs['high']:.2f})"
+                bare_cpu = f"{vs['bare_cpu_ms']:.1f}"
+                cpu_ms = vs["cpu_ms"]  # the interleaved runs' median, beside the bare app's
+                cpu_ratio = f"{vs['bare_cpu_ms'] / cpu_ms:.2f}" if cpu_ms else "—"
             print(
-                f"| {name} | {one['p50']:.1f} | {one['p95']:.1f} | {one['rps']:.0f} | "
-                f"{eight['p50']:.1f} | {eight['p95']:.1f} | {eight['rps']:.0f} | "
-                f"{ratio_to_baseline(port, cookie, baseline, path, headers, count):.0%} |",
+                f"| {name} | {one['p50']:.1f} | {one['p95']:.1f} | {eight['rps']:.0f} | "
+                f"{cpu_ms:.1f} | {bare_cpu} | {ratio} | {cpu_ratio} |",
                 flush=True,
             )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a worker still busy past gunicorn's grace
+                server.kill()
+                server.wait()
 
 
 if __name__ == "__main__":

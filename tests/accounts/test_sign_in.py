@@ -249,6 +249,52 @@ def test_an_idle_session_expires(client, session, app, monkeypatch):
     _assert_sent_to_sign_in(client.get("/profile"))
 
 
+def _signed_ago(app, data, seconds: float) -> str:
+    """A session cookie holding `data`, signed `seconds` ago."""
+    import time
+
+    from itsdangerous.timed import TimestampSigner
+
+    serializer = app.session_interface.get_signing_serializer(app)
+    original = TimestampSigner.get_timestamp
+    TimestampSigner.get_timestamp = lambda self: int(time.time() - seconds)
+    try:
+        return serializer.dumps(data)
+    finally:
+        TimestampSigner.get_timestamp = original
+
+
+def test_pages_do_not_sign_the_session_cookie_again_while_it_is_fresh(client, session):
+    make_user(email="rep@example.com")
+    assert "session=" in submit_login(client).headers["Set-Cookie"]  # signing in sets it
+    client.get("/profile")  # the first form drawn keeps its CSRF secret in the session
+    for _ in range(2):
+        response = client.get("/profile")
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers
+
+
+def test_a_session_in_use_outlives_the_idle_timeout(client, session, app):
+    """The cookie is signed again once it is a few minutes old, so the idle timeout counts from
+    the last use (to within those minutes), not from sign-in."""
+    make_user(email="rep@example.com")
+    submit_login(client)
+    data = app.session_interface.get_signing_serializer(app).loads(session_cookie(client))
+    idle = app.permanent_session_lifetime.total_seconds()
+    # Signed 3/4 of the idle timeout ago, and in use now: re-signed.
+    client.set_cookie("session", _signed_ago(app, data, idle * 3 / 4))
+    response = client.get("/profile")
+    assert response.status_code == 200
+    assert "session=" in response.headers["Set-Cookie"]
+    refreshed = session_cookie(client)
+    serializer = app.session_interface.get_signing_serializer(app)
+    _, signed_at = serializer.loads(refreshed, return_timestamp=True)
+    from datetime import UTC, datetime
+
+    assert (datetime.now(UTC) - signed_at).total_seconds() < 60
+    assert client.get("/profile").status_code == 200
+
+
 def test_unauthenticated_htmx_requests_are_redirected_by_header(client, session):
     make_user(email="rep@example.com")
     response = client.get(

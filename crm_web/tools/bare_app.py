@@ -1,0 +1,204 @@
+"""The bench's yardstick: the product's read pages done the plainest way, Flask + a psycopg pool +
+Jinja, with no sign-in, no session, no ORM, no CSRF and tiny templates of the same columns.
+
+`make bench` serves it beside the product (same database, same gunicorn worker count) and gives
+each product page's throughput and CPU per request as a ratio of its counterpart here: what the
+product's own machinery costs on top of the work itself (issue 16). Its statements read the same
+rows through the same indexes as the product's, autocommitted (no BEGIN/ROLLBACK) and prepared by
+psycopg after a few uses. Never mounted in the product; tests/test_bench.py keeps it serving.
+
+`gunicorn 'crm_web.tools.bare_app:create_bare_app()'` with BARE_DATABASE_URL (a libpq URL)."""
+
+# The statements are built from constants of this module only (columns, LIMITs); values are
+# always parameters.
+# ruff: noqa: S608
+from __future__ import annotations
+
+import os
+import uuid
+
+from flask import Flask, abort, request
+from jinja2 import DictLoader
+from psycopg.rows import namedtuple_row
+from psycopg_pool import ConnectionPool
+
+PAGE = 50
+CARDS = 25  # a board column's first cards, as the product's (deals.pipeline.CARDS_PER_PAGE)
+SEARCH_CAP = 300  # matches found through the trigram index, then sorted (as the product's)
+
+# The product's list and record columns, each query reading through the product's indexes.
+CONTACT_COLUMNS = """
+    c.id, c.first_name, c.last_name, c.job_title, c.emails, c.phones, co.name AS company,
+    u.name AS owner, c.updated_at"""
+CONTACT_FROM = """
+    FROM contacts c LEFT JOIN companies co ON co.id = c.company_id
+    LEFT JOIN users u ON u.id = c.owner_id"""
+CONTACTS = f"""SELECT {CONTACT_COLUMNS} {CONTACT_FROM}
+    WHERE c.archived_at IS NULL AND (c.last_name, c.first_name, c.id) > (%s, %s, %s)
+    ORDER BY c.last_name, c.first_name, c.id LIMIT {PAGE}"""
+# The product's trigram path: up to SEARCH_CAP matches of the search text, sorted by name.
+SEARCH = f"""WITH matches AS MATERIALIZED (
+        SELECT id FROM contacts
+        WHERE crm_contact_search_text(first_name, last_name, emails, phones) LIKE %s
+          AND archived_at IS NULL
+        LIMIT {SEARCH_CAP})
+    SELECT {CONTACT_COLUMNS} {CONTACT_FROM} JOIN matches m ON m.id = c.id
+    ORDER BY c.last_name, c.first_name, c.id LIMIT {PAGE}"""
+CONTACT = f"SELECT {CONTACT_COLUMNS}, c.custom_fields, c.created_at {CONTACT_FROM} WHERE c.id = %s"
+CONTACT_DEALS = """SELECT id, title, value, currency, stage, close_date FROM deals
+    WHERE contact_id = %s AND archived_at IS NULL ORDER BY created_at DESC LIMIT 10"""
+TASKS = """SELECT description, due_date, status FROM tasks
+    WHERE entity_type = 'contact' AND entity_id = %s ORDER BY due_date NULLS LAST LIMIT 20"""
+NOTES = """SELECT content, created_at FROM notes
+    WHERE entity_type = 'contact' AND entity_id = %s ORDER BY created_at DESC LIMIT 20"""
+HISTORY = """SELECT action, user_id, changes, "timestamp" FROM audit_logs
+    WHERE entity_type = 'contact' AND entity_id = %s ORDER BY seq DESC LIMIT 20"""
+COMPANIES = f"""SELECT co.id, co.name, co.industry, co.address ->> 'city' AS city,
+        co.address ->> 'country' AS country, u.name AS owner
+    FROM companies co LEFT JOIN users u ON u.id = co.owner_id
+    WHERE co.archived_at IS NULL AND (co.name, co.id) > (%s, %s)
+    ORDER BY co.name, co.id LIMIT {PAGE}"""
+DEALS = f"""SELECT d.id, d.title, co.name AS company, d.value, d.currency, d.stage,
+        d.close_date, u.name AS owner
+    FROM deals d JOIN companies co ON co.id = d.company_id
+    LEFT JOIN users u ON u.id = d.owner_id
+    WHERE d.archived_at IS NULL ORDER BY d.created_at DESC, d.id DESC LIMIT {PAGE}"""
+STAGES = "SELECT name FROM pipeline_stages ORDER BY position"
+BOARD_TOTALS = """SELECT stage, currency, count(*) AS deals, sum(value) AS total,
+        sum(value * probability / 100) AS weighted
+    FROM deals WHERE archived_at IS NULL GROUP BY stage, currency ORDER BY stage, currency"""
+# Each column's first cards, soonest close first, undated last (the product's board key).
+BOARD_CARDS = f"""SELECT s.name AS stage, d.id, d.title, co.name AS company, d.value,
+        d.currency, d.close_date
+    FROM pipeline_stages s CROSS JOIN LATERAL (
+        SELECT * FROM deals WHERE stage = s.name AND archived_at IS NULL
+        ORDER BY coalesce(close_date, 'infinity'::date), id LIMIT {CARDS}) d
+    JOIN companies co ON co.id = d.company_id
+    ORDER BY s.position, coalesce(d.close_date, 'infinity'::date), d.id"""
+
+LAYOUT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
+</head><body><h1>{{ title }}</h1>{% block body %}{% endblock %}</body></html>"""
+TEMPLATES = {
+    "layout.html": LAYOUT,
+    "contacts.html": """{% extends "layout.html" %}{% block body %}<table>
+<tr><th>First name<th>Last name<th>Job title<th>Company<th>Emails<th>Phones<th>Owner<th>Updated
+{% for r in rows %}<tr><td><a href="/contacts/{{ r.id }}">{{ r.first_name }}</a>
+<td>{{ r.last_name }}<td>{{ r.job_title or "" }}<td>{{ r.company or "" }}
+<td>{{ r.emails | join(", ") }}<td>{{ r.phones | join(", ") }}<td>{{ r.owner or "" }}
+<td>{{ r.updated_at.strftime("%Y-%m-%d %H:%M") }}
+{% endfor %}</table>{% if rows | length == page %}<a href="?after={{ rows[-1].last_name | urlencode
+}}&amp;first={{ rows[-1].first_name | urlencode }}&amp;id={{ rows[-1].id }}">Next</a>{% endif %}
+{% endblock %}""",
+    "contact.html": """{% extends "layout.html" %}{% block body %}<dl>
+<dt>Job title<dd>{{ c.job_title or "" }}<dt>Company<dd>{{ c.company or "" }}
+<dt>Emails<dd>{{ c.emails | join(", ") }}<dt>Phones<dd>{{ c.phones | join(", ") }}
+<dt>Owner<dd>{{ c.owner or "" }}{% for k, v in c.custom_fields.items() %}<dt>{{ k }}<dd>{{ v }}
+{% endfor %}</dl><h2>Deals</h2><ul>{% for d in deals %}<li>{{ d.title }} {{ d.value }}
+{{ d.currency }} {{ d.stage }} {{ d.close_date or "" }}{% endfor %}</ul><h2>Tasks</h2><ul>
+{% for t in tasks %}<li>{{ t.description }} {{ t.due_date or "" }} {{ t.status }}{% endfor %}</ul>
+<h2>Notes</h2>{% for n in notes %}<p>{{ n.content }}</p>{% endfor %}<h2>History</h2><ul>
+{% for h in history %}<li>{{ h.action }} by {{ h.user_id }} {{ h.timestamp }}{% endfor %}</ul>
+{% endblock %}""",
+    "companies.html": """{% extends "layout.html" %}{% block body %}<table>
+<tr><th>Name<th>Industry<th>City<th>Country<th>Owner
+{% for r in rows %}<tr><td><a href="/companies/{{ r.id }}">{{ r.name }}</a>
+<td>{{ r.industry or "" }}<td>{{ r.city or "" }}<td>{{ r.country or "" }}<td>{{ r.owner or "" }}
+{% endfor %}</table>{% endblock %}""",
+    "deals.html": """{% extends "layout.html" %}{% block body %}<table>
+<tr><th>Title<th>Company<th>Value<th>Stage<th>Close date<th>Owner
+{% for r in rows %}<tr><td>{{ r.title }}<td>{{ r.company }}<td>{{ r.value }} {{ r.currency }}
+<td>{{ r.stage }}<td>{{ r.close_date or "" }}<td>{{ r.owner or "" }}
+{% endfor %}</table>{% endblock %}""",
+    "board.html": """{% extends "layout.html" %}{% block body %}{% for stage in stages %}
+<section><h2>{{ stage }}</h2>{% for t in totals.get(stage, []) %}<p>{{ t.deals }} deals,
+{{ t.total }} {{ t.currency }} ({{ t.weighted }} weighted)</p>{% endfor %}
+{% for d in cards.get(stage, []) %}<article><h3>{{ d.title }}</h3><p>{{ d.company }}
+{{ d.value }} {{ d.currency }} {{ d.close_date or "" }}</p></article>{% endfor %}</section>
+{% endfor %}{% endblock %}""",
+}
+
+
+def create_bare_app(database_url: str | None = None) -> Flask:
+    """The bare app on `database_url` (else BARE_DATABASE_URL): one small pool per process."""
+    app = Flask(__name__)
+    app.jinja_loader = DictLoader(TEMPLATES)
+    pool = ConnectionPool(
+        database_url or os.environ["BARE_DATABASE_URL"],
+        min_size=1,
+        max_size=2,
+        kwargs={"autocommit": True, "row_factory": namedtuple_row},
+        open=True,
+    )
+    app.extensions["bare_pool"] = pool
+
+    def rows(sql, *params):
+        with pool.connection() as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def render(template, **context):
+        return app.jinja_env.get_template(template).render(page=PAGE, **context)
+
+    @app.get("/contacts/")
+    def contacts():
+        args = request.args
+        after = (
+            args.get("after", ""),
+            args.get("first", ""),
+            _uuid(args.get("id"), uuid.UUID(int=0)),
+        )
+        q = args.get("q", "").strip().lower()
+        if q:
+            found = rows(SEARCH, "%" + q.replace("%", r"\%").replace("_", r"\_") + "%")
+            return render("contacts.html", title="Contacts", rows=found)
+        return render("contacts.html", title="Contacts", rows=rows(CONTACTS, *after))
+
+    @app.get("/contacts/<contact_id>")
+    def contact(contact_id):
+        key = _uuid(contact_id)
+        with pool.connection() as conn:
+            found = conn.execute(CONTACT, (key,)).fetchone() if key else None
+            if found is None:
+                abort(404)
+            return render(
+                "contact.html",
+                title=f"{found.first_name} {found.last_name}",
+                c=found,
+                deals=conn.execute(CONTACT_DEALS, (key,)).fetchall(),
+                tasks=conn.execute(TASKS, (key,)).fetchall(),
+                notes=conn.execute(NOTES, (key,)).fetchall(),
+                history=conn.execute(HISTORY, (key,)).fetchall(),
+            )
+
+    @app.get("/companies/")
+    def companies():
+        return render(
+            "companies.html", title="Companies", rows=rows(COMPANIES, "", uuid.UUID(int=0))
+        )
+
+    @app.get("/deals/")
+    def deals():
+        return render("deals.html", title="Deals", rows=rows(DEALS))
+
+    @app.get("/deals/board")
+    def board():
+        with pool.connection() as conn:
+            stages = [r.name for r in conn.execute(STAGES)]
+            totals, cards = {}, {}
+            for row in conn.execute(BOARD_TOTALS):
+                totals.setdefault(row.stage, []).append(row)
+            for row in conn.execute(BOARD_CARDS):
+                cards.setdefault(row.stage, []).append(row)
+        return render("board.html", title="Board", stages=stages, totals=totals, cards=cards)
+
+    @app.get("/healthz")
+    def healthz():
+        return "ok"
+
+    return app
+
+
+def _uuid(value, default=None):
+    try:
+        return uuid.UUID(value)
+    except (TypeError, ValueError):
+        return default

@@ -1,0 +1,82 @@
+"""The bench's bare app (crm_web/tools/bare_app.py) serves every page `make bench` compares the
+product's against, showing the same rows: a yardstick that stopped serving (or served empty
+pages) would make every ratio meaningless."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import make_url, text
+
+from crm_web.core.db import db
+from crm_web.tools.bare_app import create_bare_app
+from crm_web.tools.bench import bare_pages, pages
+from tests.support import make_company, make_contact, make_deal, make_note, make_task
+
+
+@pytest.fixture
+def committed_rows(app):
+    """A company, a contact with a deal, a task and a note, committed: the bare app reads through
+    its own connections. Deleted afterwards (with their history)."""
+    with app.app_context():
+        company = make_company(name="Yardstick Works")
+        contact = make_contact(
+            first_name="Ada",
+            last_name="Yardstick",
+            company_id=str(company.id),
+            emails=["ada.yardstick@example.com"],
+        )
+        deal = make_deal(title="Yardstick licence", company_id=company.id, contact_id=contact.id)
+        task = make_task("contact", contact.id, description="Call Ada back")
+        note = make_note("contact", contact.id, content="Met Ada at the fair")
+        db.session.commit()
+        ids = {
+            "company": company.id,
+            "contact": contact.id,
+            "deal": deal.id,
+            "task": task.id,
+            "note": note.id,
+        }
+        url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
+        db.session.remove()
+    yield ids, url.render_as_string(hide_password=False)
+    with app.app_context(), db.engine.begin() as conn:
+        every = list(ids.values())
+        conn.execute(text("DELETE FROM notes WHERE id = :id"), {"id": ids["note"]})
+        conn.execute(text("DELETE FROM tasks WHERE id = :id"), {"id": ids["task"]})
+        conn.execute(text("DELETE FROM deals WHERE id = :id"), {"id": ids["deal"]})
+        conn.execute(text("DELETE FROM contacts WHERE id = :id"), {"id": ids["contact"]})
+        conn.execute(text("DELETE FROM companies WHERE id = :id"), {"id": ids["company"]})
+        conn.execute(text("DELETE FROM audit_logs WHERE entity_id = ANY(:ids)"), {"ids": every})
+
+
+def test_the_bare_app_serves_every_counterpart_page_with_the_rows(committed_rows):
+    ids, url = committed_rows
+    bare = create_bare_app(url)
+    client = bare.test_client()
+    try:
+        contact = type("Sample", (), {"id": ids["contact"], "first_name": "Ada"})
+        contact.last_name, contact.owner_id = "Yardstick", None
+        # Every bare path the bench measures answers 200 (the bench stops on a failed request).
+        for bare_path in bare_pages(contact).values():
+            assert client.get(bare_path).status_code == 200, bare_path
+        # …and each shows what the product's page shows.
+        assert "Yardstick Works" in client.get("/contacts/").text
+        assert "ada.yardstick@example.com" in client.get("/contacts/?q=ardsti").text
+        record = client.get(f"/contacts/{ids['contact']}").text
+        for shown in ("Ada Yardstick", "Yardstick licence", "Call Ada back", "Met Ada at the fair"):
+            assert shown in record
+        assert "Yardstick Works" in client.get("/companies/").text
+        assert "Yardstick licence" in client.get("/deals/").text
+        board = client.get("/deals/board").text
+        assert "Yardstick licence" in board and "1200.00 USD" in board
+        assert client.get("/contacts/not-an-id").status_code == 404
+    finally:
+        bare.extensions["bare_pool"].close()
+
+
+def test_every_bare_counterpart_is_a_page_the_bench_measures():
+    """A page renamed in bench.pages() without its counterpart would silently lose its ratio."""
+    contact = type("Sample", (), {"id": "c1", "first_name": "Ada", "last_name": "Turing"})
+    contact.owner_id = None
+    measured = {path for _, path, _ in pages(contact)}
+    assert set(bare_pages(contact)) <= measured
