@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from flask import request
+from flask import has_request_context, request
 
 from crm_web.companies import services as companies
 from crm_web.contacts import services as contacts
@@ -279,7 +279,10 @@ def _apply_status(contact_id, status, actor, record=None):
 
 def _create_contact(data, actor):
     """As the create form: a live contact's email or phone again is a 409 naming it, unless the
-    request says `?allow_duplicate=true`."""
+    request says `?allow_duplicate=true`. A bulk job (no request) creates as an import does: it
+    reports each item's own errors, and does not hold back one contact for another's email."""
+    if not has_request_context():
+        return contacts.create_contact(data, actor)
     allowed = request.args.get("allow_duplicate", "").lower() in ("1", "true")
     return contacts.create_contact(data, actor, refuse_duplicates=not allowed)
 

@@ -56,8 +56,15 @@ def _work_until_finished(app, job_url):
     try:
         bulk_id = job_url.rsplit("/", 1)[1]
         finished = "SELECT finished_at IS NOT NULL FROM api_bulk_jobs WHERE id = :id"
+        failed = "SELECT count(*) FROM procrastinate_jobs WHERE status = 'failed'"
+
+        def done():
+            # A job that raised will never finish: fail now (its traceback is on stderr).
+            assert not _scalar(failed), "the bulk job failed in the worker"
+            return _scalar(finished, id=bulk_id)
+
         # The database, not the job's URL, is polled: its answer grows to 10,000 results.
-        wait_for(lambda: _scalar(finished, id=bulk_id), timeout=900, what="the bulk job")
+        wait_for(done, timeout=900, what="the bulk job")
     finally:
         worker.terminate()
         worker.wait(timeout=30)
