@@ -62,7 +62,7 @@ def test_an_invalid_follow_up_task_saves_nothing_and_says_why(app, page):
     page.get_by_label("Task 2").fill("Call Richard")
     page.get_by_role("button", name="Create deal").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Pied Piper platform")
-    expect(page.get_by_text("Call Richard")).to_be_visible()
+    expect(page.locator("#tasks").get_by_text("Call Richard")).to_be_visible()
     assert _rows(app) == (1, 2)
 
 
