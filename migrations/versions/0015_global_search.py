@@ -2,7 +2,8 @@
 contacts, companies, deals, notes and tasks, each behind a GIN index.
 
 `unaccent()` is only STABLE (its dictionary could change), so no index may call it:
-`crm_unaccent` pins the dictionary and is declared IMMUTABLE, the usual wrapper. Each
+`crm_unaccent` pins the dictionary and is declared IMMUTABLE, the usual wrapper; the other
+functions call it schema-qualified, as pg_restore runs them with an empty search_path. Each
 `crm_*_document` is the record's weighted tsvector ('simple' configuration: names are not
 English words to be stemmed), each `crm_*_search` its lower-cased accent-free text for
 trigram matching (typos, fragments of emails and phone digits). Queries call the very same
@@ -37,8 +38,8 @@ $$""",
 CREATE FUNCTION crm_contact_document(first_name text, last_name text, emails text[],
                                      phones text[])
 RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT setweight(to_tsvector('simple', crm_unaccent(first_name || ' ' || last_name)), 'A')
-      || setweight(to_tsvector('simple', crm_unaccent(
+  SELECT setweight(to_tsvector('simple', public.crm_unaccent(first_name || ' ' || last_name)), 'A')
+      || setweight(to_tsvector('simple', public.crm_unaccent(
            translate(array_to_string(emails, ' '), '@.+_-', '     '))), 'B')
       || setweight(to_tsvector('simple',
            translate(array_to_string(phones, ' '), '+', '')), 'C')
@@ -50,7 +51,7 @@ $$""",
 CREATE FUNCTION crm_contact_search(first_name text, last_name text, emails text[],
                                    phones text[])
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT lower(crm_unaccent(first_name || ' ' || last_name || ' '
+  SELECT lower(public.crm_unaccent(first_name || ' ' || last_name || ' '
                || array_to_string(emails, ' ') || ' '
                || translate(array_to_string(phones, ' '), '+', '')))
 $$""",
@@ -60,7 +61,7 @@ $$""",
         """
 CREATE FUNCTION crm_company_document(name text, website text)
 RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT setweight(to_tsvector('simple', crm_unaccent(name)), 'A')
+  SELECT setweight(to_tsvector('simple', public.crm_unaccent(name)), 'A')
       || setweight(to_tsvector('simple', translate(
            regexp_replace(coalesce(website, ''), '^[a-z]+://(www\\.)?', '', 'i'),
            './-', '   ')), 'B')
@@ -71,7 +72,7 @@ $$""",
         """
 CREATE FUNCTION crm_company_search(name text, website text)
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT lower(crm_unaccent(name || ' '
+  SELECT lower(public.crm_unaccent(name || ' '
                || regexp_replace(coalesce(website, ''), '^[a-z]+://(www\\.)?', '', 'i')))
 $$""",
     ),
@@ -88,7 +89,7 @@ $$""",
         """
 CREATE FUNCTION crm_text_document(body text)
 RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT to_tsvector('simple', crm_unaccent(body))
+  SELECT to_tsvector('simple', public.crm_unaccent(body))
 $$""",
     ),
     (
@@ -96,7 +97,7 @@ $$""",
         """
 CREATE FUNCTION crm_text_search(body text)
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT lower(crm_unaccent(body))
+  SELECT lower(public.crm_unaccent(body))
 $$""",
     ),
 ]
