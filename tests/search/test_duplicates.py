@@ -52,17 +52,20 @@ def test_a_company_with_the_same_name_or_web_domain_is_refused_until_confirmed(c
     from tests.support import make_company
 
     sign_in(client, "rep")
-    acme = make_company(name="Acme Ltd", website="https://www.acme.example/about")
+    # A name no other test gives a company (some commit theirs: "Acme Ltd" is the default).
+    acme = make_company(name="Quillfeather Ltd", website="https://www.quillfeather.example/about")
     for form in (
-        {"name": "ACME LTD"},
-        {"name": "Acme Widgets", "website": "http://acme.example"},
+        {"name": "QUILLFEATHER LTD"},
+        {"name": "Quillfeather Widgets", "website": "http://quillfeather.example"},
     ):
         refused = client.post("/companies/", data=form)
         html = refused.get_data(as_text=True)
         assert refused.status_code == 409, form
-        assert f'href="/companies/{acme.id}">Acme Ltd</a>' in html and "Create anyway" in html
-    assert client.post("/companies/", data={"name": "Acme Labs"}).status_code == 303
-    confirmed = client.post("/companies/", data={"name": "ACME LTD", "allow_duplicate": "1"})
+        assert f'href="/companies/{acme.id}">Quillfeather Ltd</a>' in html
+        assert "Create anyway" in html
+    assert client.post("/companies/", data={"name": "Quillfeather Labs"}).status_code == 303
+    again = {"name": "QUILLFEATHER LTD", "allow_duplicate": "1"}
+    confirmed = client.post("/companies/", data=again)
     assert confirmed.status_code == 303
 
 
