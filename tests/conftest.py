@@ -9,28 +9,15 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import text
 
 os.environ["CRM_ENV"] = "test"
 os.environ.pop("DATABASE_URL", None)
 
 
-def _reset_schema(app) -> None:
-    from flask_migrate import upgrade
-
-    from crm_web.core.db import db
-
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        upgrade()
-        db.engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def app():
     from crm_web import create_app
+    from tests.support import reset_schema
 
     # CRM_TEST_DATABASE lets two suites share the embedded cluster without clobbering each other.
     name = os.environ.get("CRM_TEST_DATABASE", "crm_web_test")
@@ -40,7 +27,7 @@ def app():
 
         config["SQLALCHEMY_DATABASE_URI"] = database_url(os.environ["TEST_DATABASE_URL"])
     application = create_app(config)
-    _reset_schema(application)
+    reset_schema(application)
     return application
 
 

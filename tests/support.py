@@ -7,18 +7,46 @@ from __future__ import annotations
 import uuid
 from contextlib import contextmanager
 
+import pytest
 import wtforms
 from flask import g, has_app_context
+from flask_migrate import upgrade
+from sqlalchemy import text
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from crm_web.core.actor import SYSTEM, Actor
 from crm_web.core.db import db
+from crm_web.core.embedded_db import PORT, SUPERUSER
 
 ADMIN = Actor(id="user-admin", role="admin", name="Test Admin")
 # The pipeline the migrations seed, in board order.
 SEEDED_STAGES = ["Lead", "Qualified", "Proposal", "Negotiation", "Won", "Lost"]
 TEST_PASSWORD = "correct horse battery"
 NAMES = {"admin": "Ada Admin", "manager": "Mia Manager", "rep": "Robin Rep", "viewer": "Vic Viewer"}
+
+
+def reset_schema(app) -> None:
+    """Empty the app's database and migrate it to head, as a fresh install would be."""
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+
+
+def embedded_cluster(app, why: str):
+    """The suite's embedded PostgreSQL cluster; the test is skipped, saying why it needs that
+    cluster, when TEST_DATABASE_URL names another server."""
+    cluster = app.extensions.get("embedded_db")
+    if cluster is None:
+        pytest.skip(why)
+    return cluster
+
+
+def cluster_conninfo(cluster, database: str) -> str:
+    """A psycopg connection string to one database of the embedded cluster, as its superuser."""
+    return f"host={cluster.socket_dir} port={PORT} user={SUPERUSER} dbname={database}"
 
 
 @contextmanager

@@ -19,7 +19,14 @@ import pytest
 from sqlalchemy import event, select, text
 from werkzeug.serving import make_server
 
-from tests.support import TEST_PASSWORD, make_user, sign_in
+from tests.support import (
+    TEST_PASSWORD,
+    cluster_conninfo,
+    embedded_cluster,
+    make_user,
+    reset_schema,
+    sign_in,
+)
 
 OUTAGE_DATABASE = "crm_web_outage"
 UNKNOWN_OUTCOME = "Your change may have been saved: reload to check."
@@ -31,24 +38,20 @@ WORKERS = ("write", "write", "read-html", "read-json")
 
 @pytest.fixture(scope="module")
 def cluster(app):
-    cluster = app.extensions.get("embedded_db")
-    if cluster is None:
-        pytest.skip("kills the embedded cluster; TEST_DATABASE_URL names another PostgreSQL")
-    return cluster
+    return embedded_cluster(
+        app, "kills the embedded cluster; TEST_DATABASE_URL names another PostgreSQL"
+    )
 
 
 def _terminate(dbapi_connection, cluster) -> None:
     """Have the server drop this connection, as a crash would, from a second connection."""
     pid = dbapi_connection.info.backend_pid
-    conninfo = f"host={cluster.socket_dir} port=5432 user=crm dbname={OUTAGE_DATABASE}"
-    with psycopg.connect(conninfo, autocommit=True) as other:
+    with psycopg.connect(cluster_conninfo(cluster, OUTAGE_DATABASE), autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
 
 @pytest.fixture(scope="module")
 def outage_app(cluster):
-    from flask_migrate import upgrade
-
     from crm_web import create_app
     from crm_web.accounts.auth import public
     from crm_web.core.db import db
@@ -66,12 +69,7 @@ def outage_app(cluster):
         _terminate(db.session.connection().connection.dbapi_connection, cluster)
         return "read"
 
-    with application.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        upgrade()
-        db.engine.dispose()
+    reset_schema(application)
     yield application
     with application.app_context():
         db.engine.dispose()

@@ -17,21 +17,23 @@ from sqlalchemy import text
 
 from crm_web.config import ConfigError, load_settings
 from crm_web.core.embedded_db import PORT, SUPERUSER, EmbeddedPostgres
-from tests.support import make_contact, make_deal, make_user, sign_in
+from tests.support import (
+    cluster_conninfo,
+    embedded_cluster,
+    make_contact,
+    make_deal,
+    make_user,
+    sign_in,
+)
 
 CAUGHT_UP_TIMEOUT_S = 30
 
 
-def _psql_conninfo(cluster: EmbeddedPostgres, database: str) -> str:
-    return f"host={cluster.socket_dir} port={PORT} user={SUPERUSER} dbname={database}"
-
-
 @pytest.fixture(scope="module")
 def primary(app):
-    cluster = app.extensions.get("embedded_db")
-    if cluster is None:
-        pytest.skip("the standby is made from the embedded cluster (TEST_DATABASE_URL is set)")
-    return cluster
+    return embedded_cluster(
+        app, "the standby is made from the embedded cluster (TEST_DATABASE_URL is set)"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +112,7 @@ def _wait_until_replayed(app, standby):
         target = conn.execute(text("SELECT pg_current_wal_lsn()")).scalar()
     name = app.config["SQLALCHEMY_DATABASE_URI"].split("@/")[1].split("?")[0]
     deadline = time.monotonic() + CAUGHT_UP_TIMEOUT_S
-    with psycopg.connect(_psql_conninfo(standby, name), autocommit=True) as conn:
+    with psycopg.connect(cluster_conninfo(standby, name), autocommit=True) as conn:
         while True:
             replayed = conn.execute(
                 "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (target,)
@@ -123,7 +125,7 @@ def _wait_until_replayed(app, standby):
 
 def _on_standby(app, standby, sql):
     name = app.config["SQLALCHEMY_DATABASE_URI"].split("@/")[1].split("?")[0]
-    with psycopg.connect(_psql_conninfo(standby, name), autocommit=True) as conn:
+    with psycopg.connect(cluster_conninfo(standby, name), autocommit=True) as conn:
         conn.execute(sql)
 
 

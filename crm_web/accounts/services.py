@@ -156,6 +156,16 @@ def _bump_sessions(user: User) -> None:
     user.session_version = (user.session_version or 0) + 1
 
 
+def _change_signing_out(user: User, actor: Actor, **changes) -> User:
+    """Write changes to a user's account and end their sessions, in one transaction."""
+    with transaction(actor):
+        for name, value in changes.items():
+            setattr(user, name, value)
+        user.updated_by = actor.id
+        _bump_sessions(user)
+    return user
+
+
 def sign_out(actor: Actor) -> None:
     """End every session of the signed-in user (a copied cookie stops working too)."""
     user = repo.get_user(actor.id)
@@ -167,10 +177,7 @@ def sign_out(actor: Actor) -> None:
 
 def change_own_password(data: dict, actor: Actor) -> User:
     """Change the actor's password; needs the current one. Other sessions end."""
-    authorize(actor, "profile.update")
-    user = repo.get_user(actor.id)
-    if user is None:
-        raise NotFoundError("user", actor.id)
+    user = _own_user(actor)
     check = v.Checker(data)
     current = check.field("current_password", str, required=True)
     password = check.field("new_password", _password, required=True)
@@ -178,11 +185,7 @@ def change_own_password(data: dict, actor: Actor) -> User:
     if current and not password_matches(user, current):
         check.fail("current_password", "That is not your current password.")
     check.done()
-    with transaction(actor):
-        user.password_hash = hash_password(password)
-        user.updated_by = actor.id
-        _bump_sessions(user)
-    return user
+    return _change_signing_out(user, actor, password_hash=hash_password(password))
 
 
 def _time_zone(value) -> str:
@@ -199,10 +202,7 @@ def time_zone_choices() -> list[str]:
 def set_time_zone(data: dict, actor: Actor, *, only_if_unset: bool = False) -> User:
     """Set the actor's time zone (an IANA name). `only_if_unset`: the browser's guess, which
     never overrides a zone already stored (chosen on the profile, or sent by another tab)."""
-    authorize(actor, "profile.update")
-    user = repo.get_user(actor.id)
-    if user is None:
-        raise NotFoundError("user", actor.id)
+    user = _own_user(actor)
     check = v.Checker(data)
     name = check.field("time_zone", _time_zone, required=True)
     check.done()
@@ -211,6 +211,15 @@ def set_time_zone(data: dict, actor: Actor, *, only_if_unset: bool = False) -> U
     with transaction(actor):
         user.time_zone = name
         user.updated_by = actor.id
+    return user
+
+
+def _own_user(actor: Actor) -> User:
+    """The acting user's own account, for a change to their profile."""
+    authorize(actor, "profile.update")
+    user = repo.get_user(actor.id)
+    if user is None:
+        raise NotFoundError("user", actor.id)
     return user
 
 
@@ -238,11 +247,7 @@ def change_role(user_id, data: dict, actor: Actor) -> User:
     if role == user.role:
         return user
     _keep_an_admin(user, "role")
-    with transaction(actor):
-        user.role = role
-        user.updated_by = actor.id
-        _bump_sessions(user)
-    return user
+    return _change_signing_out(user, actor, role=role)
 
 
 def set_active(user_id, active: bool, actor: Actor) -> User:
@@ -254,11 +259,7 @@ def set_active(user_id, active: bool, actor: Actor) -> User:
         return user
     if not active:
         _keep_an_admin(user, "active")
-    with transaction(actor):
-        user.active = active
-        user.updated_by = actor.id
-        _bump_sessions(user)
-    return user
+    return _change_signing_out(user, actor, active=active)
 
 
 def reset_password(user_id, data: dict, actor: Actor) -> User:
@@ -267,11 +268,7 @@ def reset_password(user_id, data: dict, actor: Actor) -> User:
     check = v.Checker(data)
     password = check.field("password", _password, required=True)
     check.done()
-    with transaction(actor):
-        user.password_hash = hash_password(password)
-        user.updated_by = actor.id
-        _bump_sessions(user)
-    return user
+    return _change_signing_out(user, actor, password_hash=hash_password(password))
 
 
 def list_users(actor: Actor) -> list[User]:

@@ -16,6 +16,11 @@ PRIORITIES = ("low", "normal", "high")
 _ENTITY_CHECK = "entity_type IN ('contact', 'company', 'deal')"
 
 
+def _search_index(name: str, column: str) -> sa.Index:
+    """The GIN index global search reads a text column through (migration 0012)."""
+    return sa.Index(name, sa.func.crm_text_document(sa.column(column)), postgresql_using="gin")
+
+
 class Task(Audited, TimestampedMixin, VersionedMixin, db.Model):
     __tablename__ = "tasks"
     __audit_entity__ = "task"
@@ -43,11 +48,7 @@ class Task(Audited, TimestampedMixin, VersionedMixin, db.Model):
             postgresql_where=sa.text("status = 'closed'"),
         ),
         # Migration 0012: global search (crm_web/search).
-        sa.Index(
-            "idx_tasks_document",
-            sa.func.crm_text_document(sa.column("description")),
-            postgresql_using="gin",
-        ),
+        _search_index("idx_tasks_document", "description"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -75,11 +76,7 @@ class Note(Audited, TimestampedMixin, VersionedMixin, db.Model):
         sa.Index("idx_notes_entity", "entity_type", "entity_id"),
         sa.Index("idx_notes_created_at", "created_at"),
         # Migration 0012: global search (crm_web/search).
-        sa.Index(
-            "idx_notes_document",
-            sa.func.crm_text_document(sa.column("content")),
-            postgresql_using="gin",
-        ),
+        _search_index("idx_notes_document", "content"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -174,12 +174,18 @@ def update_task(task_id, data: dict, actor: Actor, expected_version=None) -> Tas
 def delete_task(task_id, actor: Actor) -> None:
     """Delete a task for good. Its assignee, its author, managers and admins."""
 
-    def lock(task_id):
-        task = _locked_task(task_id)
-        _authorize_change(actor, task)
-        return task
+    _delete_checked(_locked_task, _authorize_change, task_id, actor)
 
-    lifecycle.delete_record(lock, task_id, actor)
+
+def _delete_checked(locked, check, record_id, actor: Actor) -> None:
+    """Lock the record, let check(actor, record) refuse, then delete it."""
+
+    def lock(record_id):
+        record = locked(record_id)
+        check(actor, record)
+        return record
+
+    lifecycle.delete_record(lock, record_id, actor)
 
 
 def get_task(task_id) -> Task:
@@ -209,12 +215,7 @@ def update_note(note_id, data: dict, actor: Actor, expected_version=None) -> Not
 def delete_note(note_id, actor: Actor) -> None:
     """Delete a note for good. Its author, managers and admins."""
 
-    def lock(note_id):
-        note = _locked_note(note_id)
-        _authorize_note_change(actor, note)
-        return note
-
-    lifecycle.delete_record(lock, note_id, actor)
+    _delete_checked(_locked_note, _authorize_note_change, note_id, actor)
 
 
 def get_note(note_id) -> Note:

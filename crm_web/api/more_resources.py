@@ -9,7 +9,7 @@ import json
 
 from crm_web.activities import feeds
 from crm_web.activities import services as activities
-from crm_web.api.resources import Resource, _etag, plain
+from crm_web.api.resources import Resource, _etag, attributes, plain, writable
 from crm_web.audit.services import history_page
 from crm_web.core.actor import Actor
 from crm_web.core.errors import NotFoundError
@@ -27,6 +27,9 @@ ATTACHMENT_PARAMS = (
 )
 
 
+_ATTACHED = ("entity_type", "entity_id")
+
+
 def _stamps(record) -> dict:
     return {
         "created_at": plain(record.created_at),
@@ -36,41 +39,17 @@ def _stamps(record) -> dict:
 
 
 def task_json(task) -> dict:
-    return {
-        "id": str(task.id),
-        "description": task.description,
-        "due_date": plain(task.due_date),
-        "due_at": plain(task.due_at),
-        "status": task.status,
-        "priority": task.priority,
-        "assignee_id": plain(task.assignee_id),
-        "assigned_to": task.assigned_to,
-        "entity_type": task.entity_type,
-        "entity_id": plain(task.entity_id),
-        **_stamps(task),
-    }
+    names = ("description", "due_date", "due_at", "status", "priority", "assignee_id")
+    return {**attributes(task, *names, "assigned_to", *_ATTACHED), **_stamps(task)}
 
 
 def note_json(note) -> dict:
-    return {
-        "id": str(note.id),
-        "content": note.content,
-        "entity_type": note.entity_type,
-        "entity_id": str(note.entity_id),
-        **_stamps(note),
-    }
+    return {**attributes(note, "content", *_ATTACHED), **_stamps(note)}
 
 
 def stage_json(stage) -> dict:
-    return {
-        "id": str(stage.id),
-        "name": stage.name,
-        "position": stage.position,
-        "default_probability": stage.default_probability,
-        "is_won": stage.is_won,
-        "is_lost": stage.is_lost,
-        **_stamps(stage),
-    }
+    names = ("name", "position", "default_probability", "is_won", "is_lost")
+    return {**attributes(stage, *names), **_stamps(stage)}
 
 
 def definition_json(definition) -> dict:
@@ -178,17 +157,11 @@ MORE_RESOURCES = (
         create=activities.create_task,
         update=activities.update_task,
         delete=_delete_task,
-        writable={
-            "description": None,
-            "due_date": None,
-            "due_time": None,
-            "status": "open",
-            "priority": "normal",
-            "assignee_id": None,
-            "assigned_to": None,
-            "entity_type": None,
-            "entity_id": None,
-        },
+        writable=writable(
+            *("description", "due_date", "due_time", "assignee_id", "assigned_to", *_ATTACHED),
+            status="open",
+            priority="normal",
+        ),
         create_only=frozenset({"entity_type", "entity_id"}),
         read_only=STAMPS | {"due_at"},
         params=(
@@ -208,7 +181,7 @@ MORE_RESOURCES = (
         create=activities.create_note,
         update=activities.update_note,
         delete=_delete_note,
-        writable={"content": None, "entity_type": None, "entity_id": None},
+        writable=writable("content", *_ATTACHED),
         create_only=frozenset({"entity_type", "entity_id"}),
         read_only=STAMPS,
         params=ATTACHMENT_PARAMS,
@@ -237,14 +210,9 @@ MORE_RESOURCES = (
         page=_definition_rows,
         create=custom_fields.create_definition,
         delete=_delete_definition,
-        writable={
-            "name": None,
-            "label": None,
-            "entity_type": None,
-            "field_type": None,
-            "enum_values": None,
-            "required": False,
-        },
+        writable=writable(
+            "name", "label", "entity_type", "field_type", "enum_values", required=False
+        ),
         read_only=frozenset({"id", "created_at"}),
         history=_history("custom_field_definition", _read_definition),
         params=(

@@ -42,6 +42,12 @@ def _status(record) -> str:
     return "archived" if record.archived_at else "active"
 
 
+def writable(*names, **defaults) -> dict:
+    """The fields a client writes: PUT clears the named ones to None, the others to their
+    default."""
+    return {**dict.fromkeys(names), **defaults}
+
+
 def _common(record) -> dict:
     return {
         "owner_id": plain(record.owner_id),
@@ -69,33 +75,19 @@ def contact_json(row) -> dict:
     }
 
 
+def attributes(record, *names) -> dict:
+    """The record's id and the named attributes, as JSON has them."""
+    return {"id": str(record.id), **{name: plain(getattr(record, name)) for name in names}}
+
+
 def company_json(row) -> dict:
-    return {
-        "id": str(row.id),
-        "name": row.name,
-        "website": row.website,
-        "phone": row.phone,
-        "industry": row.industry,
-        "address": row.address,
-        "owner_name": row.owner_name,
-        "contact_count": row.contact_count,
-        **_common(row),
-    }
+    names = ("name", "website", "phone", "industry", "address", "owner_name", "contact_count")
+    return {**attributes(row, *names), **_common(row)}
 
 
 def deal_json(deal) -> dict:
-    return {
-        "id": str(deal.id),
-        "title": deal.title,
-        "company_id": str(deal.company_id),
-        "contact_id": plain(deal.contact_id),
-        "value": plain(deal.value),
-        "currency": deal.currency,
-        "stage": deal.stage,
-        "probability": deal.probability,
-        "close_date": plain(deal.close_date),
-        **_common(deal),
-    }
+    names = ("title", "company_id", "contact_id", "value", "currency", "stage", "probability")
+    return {**attributes(deal, *names, "close_date"), **_common(deal)}
 
 
 def customer_json(row, company) -> dict:
@@ -348,15 +340,9 @@ RESOURCES = {
             update=companies.update_company,
             archive=companies.archive_company,
             restore=companies.restore_company,
-            writable={
-                "name": None,
-                "website": None,
-                "phone": None,
-                "industry": None,
-                "address": None,
-                "owner_id": None,
-                "custom_fields": {},
-            },
+            writable=writable(
+                "name", "website", "phone", "industry", "address", "owner_id", custom_fields={}
+            ),
             read_only=COMMON_READ_ONLY | {"contact_count"},
             sorts=COMPANY_SORTS,
         ),
@@ -369,18 +355,11 @@ RESOURCES = {
             update=deals.update_deal,
             archive=deals.archive_deal,
             restore=deals.restore_deal,
-            writable={
-                "title": None,
-                "company_id": None,
-                "contact_id": None,
-                "value": None,
-                "currency": None,
-                "stage": None,
-                "probability": None,
-                "close_date": None,
-                "owner_id": None,
-                "custom_fields": {},
-            },
+            writable=writable(
+                *("title", "company_id", "contact_id", "value", "currency", "stage"),
+                *("probability", "close_date", "owner_id"),
+                custom_fields={},
+            ),
             read_only=COMMON_READ_ONLY,
             sorts=tuple(pipeline.SORTS),
         ),

@@ -28,14 +28,15 @@ def deals_query(filters: dict):
         query = query.where(Deal.archived_at.is_not(None))
     else:
         query = query.where(Deal.archived_at.is_(None))
-    if filters.get("company_id"):
-        query = query.where(Deal.company_id == as_uuid(filters["company_id"]))
-    if filters.get("contact_id"):
-        query = query.where(Deal.contact_id == as_uuid(filters["contact_id"]))
-    if filters.get("owner_id"):
-        query = query.where(Deal.owner_id == as_uuid(filters["owner_id"]))
-    if filters.get("stage"):
-        query = query.where(Deal.stage == filters["stage"])
+    return _equal_to(query, filters, "company_id", "contact_id", "owner_id", "stage")
+
+
+def _equal_to(query, filters: dict, *names):
+    """Only the deals whose column equals each named filter that is set (an id, or the stage)."""
+    for name in names:
+        if filters.get(name):
+            value = filters[name] if name == "stage" else as_uuid(filters[name])
+            query = query.where(getattr(Deal, name) == value)
     return query
 
 
@@ -74,12 +75,7 @@ def deals_of_contact(contact_id) -> list[Deal]:
 # Filters shared by the list, the board and the print view (already cleaned by the service):
 # owner_id, company_id, stage, close_from, close_to, status (open/won/lost), q (title search).
 def filtered(query, filters: dict):
-    if filters.get("owner_id"):
-        query = query.where(Deal.owner_id == as_uuid(filters["owner_id"]))
-    if filters.get("company_id"):
-        query = query.where(Deal.company_id == as_uuid(filters["company_id"]))
-    if filters.get("stage"):
-        query = query.where(Deal.stage == filters["stage"])
+    query = _equal_to(query, filters, "owner_id", "company_id", "stage")
     if filters.get("close_from"):
         query = query.where(Deal.close_date >= filters["close_from"])
     if filters.get("close_to"):

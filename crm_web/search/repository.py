@@ -114,46 +114,34 @@ def search_all(term: str, *, archived: bool = False, limit: int = 5) -> dict:
         sa.text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
         {"t": str(TYPO_THRESHOLD)},
     )
+
+    def kind(model, columns, document, text=None, live=True):
+        return _kind_query(
+            model, columns, document, text, term, words, archived=archived, live=live
+        )
+
+    def with_company(model, columns, document, text):
+        # The row also carries archived_at and its company's name.
+        columns = [*columns, model.archived_at, Company.name.label("company_name")]
+        ranked, counted = kind(model, columns, document, text)
+        return ranked.outerjoin(Company, Company.id == model.company_id), counted
+
     contact_columns = [
         Contact.id,
         Contact.first_name,
         Contact.last_name,
         Contact.emails,
         Contact.phones,
-        Contact.archived_at,
-        Company.name.label("company_name"),
     ]
-    contacts = _kind_query(
-        Contact, contact_columns, CONTACT_DOCUMENT, CONTACT_TEXT, term, words, archived=archived
-    )
-    contacts = (contacts[0].outerjoin(Company, Company.id == Contact.company_id), contacts[1])
     company_columns = [Company.id, Company.name, Company.website, Company.archived_at]
-    deal_columns = [
-        Deal.id,
-        Deal.title,
-        Deal.stage,
-        Deal.value,
-        Deal.currency,
-        Deal.archived_at,
-        Company.name.label("company_name"),
-    ]
-    deals = _kind_query(
-        Deal, deal_columns, DEAL_DOCUMENT, DEAL_TEXT, term, words, archived=archived
-    )
-    deals = (deals[0].outerjoin(Company, Company.id == Deal.company_id), deals[1])
+    deal_columns = [Deal.id, Deal.title, Deal.stage, Deal.value, Deal.currency]
     note_columns = [Note.id, Note.content, Note.entity_type, Note.entity_id, Note.created_at]
     task_columns = [Task.id, Task.description, Task.status, Task.entity_type, Task.entity_id]
     queries = {
-        "contacts": contacts,
-        "companies": _kind_query(
-            Company, company_columns, COMPANY_DOCUMENT, COMPANY_TEXT, term, words, archived=archived
-        ),
-        "deals": deals,
-        "notes": _kind_query(
-            Note, note_columns, NOTE_DOCUMENT, None, term, words, archived=archived, live=False
-        ),
-        "tasks": _kind_query(
-            Task, task_columns, TASK_DOCUMENT, None, term, words, archived=archived, live=False
-        ),
+        "contacts": with_company(Contact, contact_columns, CONTACT_DOCUMENT, CONTACT_TEXT),
+        "companies": kind(Company, company_columns, COMPANY_DOCUMENT, COMPANY_TEXT),
+        "deals": with_company(Deal, deal_columns, DEAL_DOCUMENT, DEAL_TEXT),
+        "notes": kind(Note, note_columns, NOTE_DOCUMENT, live=False),
+        "tasks": kind(Task, task_columns, TASK_DOCUMENT, live=False),
     }
     return {kind: _run(query, limit) for kind, query in queries.items()}

@@ -8,14 +8,7 @@ import pytest
 from crm_web.activities.note_text import note_html
 from crm_web.activities.services import get_note, notes_for, update_note
 from crm_web.core.errors import PermissionDenied
-from tests.support import make_deal, make_note, make_user, sign_in
-
-HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def rep(client, no_csrf):
-    return sign_in(client, "rep")
+from tests.support import HX_REQUEST, make_deal, make_note, make_user, sign_in
 
 
 def test_adding_a_note_to_a_deal_lists_it_with_breaks_and_a_safe_link(client, rep):
@@ -26,7 +19,7 @@ def test_adding_a_note_to_a_deal_lists_it_with_breaks_and_a_safe_link(client, re
     response = client.post(
         "/notes/",
         data={"content": text, "entity_type": "deal", "entity_id": str(deal.id)},
-        headers=HTMX,
+        headers=HX_REQUEST,
     )
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "record-saved"
@@ -52,7 +45,7 @@ def test_a_blank_note_is_refused_beside_the_form(client, rep):
     response = client.post(
         "/notes/",
         data={"content": "  ", "entity_type": "deal", "entity_id": str(deal.id)},
-        headers=HTMX,
+        headers=HX_REQUEST,
     )
     assert response.status_code == 422 and response.headers["HX-Retarget"] == "this"
     assert "This field is required." in response.get_data(as_text=True)
@@ -79,10 +72,12 @@ def test_editing_saves_and_a_stale_version_shows_theirs_and_yours(client, rep):
     deal = make_deal()
     note = make_note("deal", deal.id, rep.as_actor(), content="Old")
     seen = note.version
-    ok = client.post(f"/notes/{note.id}", data={"content": "New", "version": seen}, headers=HTMX)
+    ok = client.post(
+        f"/notes/{note.id}", data={"content": "New", "version": seen}, headers=HX_REQUEST
+    )
     assert ok.status_code == 200 and "New" in ok.get_data(as_text=True)
     stale = client.post(
-        f"/notes/{note.id}", data={"content": "Mine", "version": seen}, headers=HTMX
+        f"/notes/{note.id}", data={"content": "Mine", "version": seen}, headers=HX_REQUEST
     )
     body = stale.get_data(as_text=True)
     assert stale.status_code == 409
@@ -95,7 +90,7 @@ def test_pinning_moves_a_note_to_the_top(client, rep):
     older = make_note("deal", deal.id, rep.as_actor(), content="Older note")
     make_note("deal", deal.id, rep.as_actor(), content="Newer note")
     response = client.post(
-        f"/notes/{older.id}/pin", data={"pinned": "1", "version": older.version}, headers=HTMX
+        f"/notes/{older.id}/pin", data={"pinned": "1", "version": older.version}, headers=HX_REQUEST
     )
     body = response.get_data(as_text=True)
     assert response.status_code == 200

@@ -5,21 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from crm_web.activities.services import get_task, update_task
-from tests.support import make_contact, make_task, make_user, sign_in
-
-HTMX = {"HX-Request": "true"}
+from tests.support import HX_REQUEST, make_contact, make_task, make_user, sign_in
 
 
 def _today():
     return dt.datetime.now(dt.UTC).date()
-
-
-@pytest.fixture
-def rep(client, no_csrf):
-    return sign_in(client, "rep")
 
 
 def test_adding_from_a_contact_page_returns_the_new_row(client, rep):
@@ -35,7 +26,7 @@ def test_adding_from_a_contact_page_returns_the_new_row(client, rep):
             "entity_type": "contact",
             "entity_id": str(contact.id),
         },
-        headers=HTMX,
+        headers=HX_REQUEST,
     )
     body = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -44,7 +35,7 @@ def test_adding_from_a_contact_page_returns_the_new_row(client, rep):
 
 
 def test_a_blank_title_is_refused_beside_the_form(client, rep):
-    response = client.post("/tasks/", data={"description": " "}, headers=HTMX)
+    response = client.post("/tasks/", data={"description": " "}, headers=HX_REQUEST)
     assert response.status_code == 422
     assert "This field is required." in response.get_data(as_text=True)
     assert response.headers["HX-Retarget"] == "this"
@@ -56,14 +47,14 @@ def test_completing_shows_done_with_undo_and_undo_reopens(client, rep):
     response = client.post(
         f"/tasks/{task.id}/status",
         data={"status": "closed", "version": seen},
-        headers=HTMX,
+        headers=HX_REQUEST,
     )
     body = response.get_data(as_text=True)
     assert "task-done" in body and "Done." in body and ">Undo</button>" in body
     again = client.post(
         f"/tasks/{task.id}/status",
         data={"status": "open", "version": seen + 1},
-        headers=HTMX,
+        headers=HX_REQUEST,
     )
     assert "Reopened." in again.get_data(as_text=True)
     assert get_task(task.id).status == "open"
@@ -76,7 +67,7 @@ def test_editing_a_field_that_changed_meanwhile_shows_the_conflict(client, rep):
     response = client.patch(
         f"/tasks/{task.id}/fields/description",
         data={"value": "My title", "version": seen},
-        headers=HTMX,
+        headers=HX_REQUEST,
     )
     body = response.get_data(as_text=True)
     assert response.status_code == 409
@@ -89,7 +80,7 @@ def test_saving_the_due_day_redraws_the_row_overdue(client, rep):
     response = client.patch(
         f"/tasks/{task.id}/fields/due_date",
         data={"value": yesterday, "due_time": "", "version": task.version},
-        headers=HTMX,
+        headers=HX_REQUEST,
     )
     assert response.status_code == 200
     assert response.headers["HX-Retarget"] == f"#task-{task.id}"
@@ -106,7 +97,7 @@ def test_my_tasks_page_has_sections_and_the_badge_counts(client, rep):
     for heading in ("Overdue", "Today", "Upcoming"):
         assert f">{heading} <span" in body
     assert 'id="task-badge">2<' in body
-    searched = client.get("/tasks/?q=one", headers=HTMX).get_data(as_text=True)
+    searched = client.get("/tasks/?q=one", headers=HX_REQUEST).get_data(as_text=True)
     assert "Late one" in searched and "Later" not in searched.replace("Late one", "")
 
 
@@ -135,18 +126,18 @@ def test_managers_filter_by_assignee(client, no_csrf):
 
 def test_deleting_removes_the_row_and_only_its_people_may(client, rep):
     mine = make_task(None, None, rep.as_actor(), description="Drop me")
-    response = client.post(f"/tasks/{mine.id}/delete", headers=HTMX)
+    response = client.post(f"/tasks/{mine.id}/delete", headers=HX_REQUEST)
     assert response.status_code == 200 and "Drop me" not in response.get_data(as_text=True)
     assert "Drop me" not in client.get("/tasks/").get_data(as_text=True)
     other = make_task(None, None, make_user("rep").as_actor(), description="Not yours")
-    assert client.post(f"/tasks/{other.id}/delete", headers=HTMX).status_code == 403
+    assert client.post(f"/tasks/{other.id}/delete", headers=HX_REQUEST).status_code == 403
 
 
 def test_adding_on_my_tasks_page_makes_an_unlinked_task_of_mine(client, rep):
     response = client.post(
         "/tasks/",
         data={"description": "Plan the week", "due_date": "", "list": "1"},
-        headers=HTMX,
+        headers=HX_REQUEST,
     )
     assert response.status_code == 200
     body = client.get("/tasks/").get_data(as_text=True)
