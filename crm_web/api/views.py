@@ -103,9 +103,6 @@ def index(kind):
         page = 1  # a cursor says where the page starts
     rows, cursor = _resource(kind).page(request.args, page * limit, api_actor())
     rows = rows[(page - 1) * limit :]
-    if request.args.get("status") == "archived":
-        for row in rows:
-            row["status"] = "archived"  # a list row knows it from the filter
     next_url = _next_url(kind, cursor, limit) if cursor else None
     response = jsonify({"data": rows, "limit": limit, "next": next_url})
     if next_url:
