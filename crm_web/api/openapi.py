@@ -191,7 +191,7 @@ IDEMPOTENCY_KEY = {
 ALLOW_DUPLICATE = {
     "name": "allow_duplicate",
     "in": "query",
-    "schema": {"enum": ["true", "false"]},
+    "schema": {"type": "string", "enum": ["true", "false"]},
     "description": "A record with another live record's email or phone (contacts), or name or "
     "web domain (companies), is refused with 409 naming it in `duplicates`; `true` creates it "
     'anyway (the create form\'s "Create anyway").',
