@@ -70,6 +70,14 @@ def test_the_bare_app_serves_every_counterpart_page_with_the_rows(committed_rows
         board = client.get("/deals/board").text
         assert "Yardstick licence" in board and "1200.00 USD" in board
         assert client.get("/contacts/not-an-id").status_code == 404
+        # The API's counterparts answer JSON with the same rows and their custom fields.
+        listed = client.get("/api/contacts").json["data"]
+        assert "Yardstick" in [row["last_name"] for row in listed]
+        found = client.get("/api/customers?search=ardsti").json["data"]
+        assert [row["company"] for row in found] == ["Yardstick Works"]
+        one = client.get(f"/api/contacts/{ids['contact']}").json
+        assert (one["last_name"], one["custom_fields"]) == ("Yardstick", {})
+        assert client.get("/api/contacts/not-an-id").status_code == 404
     finally:
         bare.extensions["bare_pool"].close()
 

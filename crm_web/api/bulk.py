@@ -113,9 +113,9 @@ def _create_item(kind: str, item: BulkItem, actor: Actor, redo) -> None:
         data = _item_data(kind, item.payload)
         if redo is None:
             with db.session.begin_nested():
-                record = RESOURCES[kind].create(data, actor)
+                record = _create_record(kind, data, actor)
         else:
-            record = RESOURCES[kind].create(data, actor)
+            record = _create_record(kind, data, actor)
         item.record_id = record.id
     except _ItemError as exc:
         item.errors = exc.fields
@@ -131,6 +131,15 @@ def _create_item(kind: str, item: BulkItem, actor: Actor, redo) -> None:
         message = getattr(exc, "message", None) or str(exc)
         item.errors = getattr(exc, "fields", None) or {"record": [message]}
     item.payload = null()  # done with: the job keeps only what became of it
+
+
+def _create_record(kind: str, data: dict, actor: Actor):
+    """As a single POST, but as an import creates: each item reports its own errors, and no
+    item is held back for another record's email, phone or name."""
+    resource = RESOURCES[kind]
+    if resource.checks_duplicates:
+        return resource.create(data, actor, refuse_duplicates=False)
+    return resource.create(data, actor)
 
 
 @job("api_bulk_create")

@@ -145,6 +145,11 @@ PROBLEM = {
         "detail": STRING,
         "errors": {"type": "object", "additionalProperties": STRINGS},
         "current": OBJECT,
+        "duplicates": {
+            "type": "array",
+            "items": ID,
+            "description": "On a 409 duplicate: the ids of the live records it would repeat.",
+        },
     },
     "required": ["type", "title", "status"],
 }
@@ -182,6 +187,21 @@ IDEMPOTENCY_KEY = {
     "description": "A retried request with the same key (and the same token and body) gets the "
     "first answer back (`Idempotent-Replayed: true`) instead of doing the work again; kept 24 h. "
     "The same key with another body: 422; while the first is still running: 409.",
+}
+ALLOW_DUPLICATE = {
+    "name": "allow_duplicate",
+    "in": "query",
+    "schema": {"type": "string", "enum": ["true", "false"]},
+    "description": "A record with another live record's email or phone (contacts), or name or "
+    "web domain (companies), is refused with 409 naming it in `duplicates`; `true` creates it "
+    'anyway (the create form\'s "Create anyway").',
+}
+DUPLICATE_ERRORS = {
+    "409": _problem(
+        "Another live record has this email, phone, name or web domain (`duplicates` holds "
+        "its id; repeat with `allow_duplicate=true` to create it anyway), or a request with "
+        "this Idempotency-Key is still running."
+    ),
 }
 IDEMPOTENT_ERRORS = {
     "409": _problem("A request with this Idempotency-Key is still running."),
@@ -260,12 +280,14 @@ def _operations(name: str) -> tuple[dict, dict, dict]:
         "post": {
             "tags": tags,
             "summary": f"Create one of the {name}",
-            "parameters": [IDEMPOTENCY_KEY],
+            "parameters": [IDEMPOTENCY_KEY]
+            + ([ALLOW_DUPLICATE] if resource.checks_duplicates else []),
             "requestBody": body,
             "responses": {
                 "201": _json(ref, "Created", ETAG),
                 **BODY_ERRORS,
                 **IDEMPOTENT_ERRORS,
+                **(DUPLICATE_ERRORS if resource.checks_duplicates else {}),
                 **ERRORS,
             },
         },

@@ -12,8 +12,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from flask import has_request_context, request
-
 from crm_web.companies import services as companies
 from crm_web.contacts import services as contacts
 from crm_web.core.actor import Actor
@@ -134,6 +132,10 @@ class Resource:
     params: tuple | None = None
     # (id, actor, cursor) -> the record's audit trail; None: pages.history (contacts, …).
     history: Callable | None = None
+    # `create` takes `refuse_duplicates`: a single POST refuses another live record's email,
+    # phone, name or web domain (409 naming it) unless `?allow_duplicate=true`, as the create
+    # form does until "Create anyway"; a bulk job passes its own.
+    checks_duplicates: bool = False
     description: str = ""
 
 
@@ -193,40 +195,38 @@ def _sized(state, limit: int):
 
 def _contact_rows(args, limit, actor):
     rows, cursor = _page_contacts(args, limit, actor)
-    return [contact_json(_ListRow(row)) for row in rows], cursor
+    details = contacts.list_details([row.id for row in rows], actor)
+    return [contact_json(_ListRow(row, details.get(row.id))) for row in rows], cursor
 
 
 class _ListRow:
-    """A list row lacks what only a record shows (custom fields, created_at): a list item has
-    them empty; GET the record for them. Status comes from the list's filter."""
+    """A list row, with what only a record page reads (custom fields, created and archived
+    times) from one query for the whole page (`list_details`)."""
 
-    def __init__(self, row):
+    def __init__(self, row, details):
         self._row = row
+        self._details = details
 
     def __getattr__(self, name):
+        if name in ("custom_fields", "created_at", "archived_at"):
+            return getattr(self._details, name, None)
         return getattr(self._row, name, None)
 
 
 def _customer_rows(args, limit, actor):
     rows, cursor = _page_contacts(args, limit, actor)
     cards = companies.company_cards({row.company_id for row in rows if row.company_id}, actor)
-    archived = args.get("status") == "archived"
-    result = []
-    for row in rows:
-        item = customer_json(_ListRow(row), cards.get(row.company_id))
-        item["status"] = "archived" if archived else "active"
-        result.append(item)
-    return result, cursor
+    details = contacts.list_details([row.id for row in rows], actor)
+    return [
+        customer_json(_ListRow(row, details.get(row.id)), cards.get(row.company_id)) for row in rows
+    ], cursor
 
 
 def _company_rows(args, limit, actor):
     state = record_list_state(_state_args(args, COMPANY_SORTS), COMPANY_SORTS)
     page = companies.list_page(_sized(state, limit), actor)
-    rows = []
-    for row in page["rows"]:
-        item = company_json(_ListRow(row))
-        item["status"] = "archived" if args.get("status") == "archived" else "active"
-        rows.append(item)
+    details = companies.list_details([row.id for row in page["rows"]], actor)
+    rows = [company_json(_ListRow(row, details.get(row.id))) for row in page["rows"]]
     return rows, page["next_cursor"]
 
 
@@ -269,22 +269,12 @@ def _apply_status(contact_id, status, actor, record=None):
     return current
 
 
-def _create_contact(data, actor):
-    """As the create form: a live contact's email or phone again is a 409 naming it, unless the
-    request says `?allow_duplicate=true`. A bulk job (no request) creates as an import does: it
-    reports each item's own errors, and does not hold back one contact for another's email."""
-    if not has_request_context():
-        return contacts.create_contact(data, actor)
-    allowed = request.args.get("allow_duplicate", "").lower() in ("1", "true")
-    return contacts.create_contact(data, actor, refuse_duplicates=not allowed)
-
-
-def _create_customer(data, actor):
+def _create_customer(data, actor, *, refuse_duplicates: bool):
     data = dict(data)
     status = data.pop("status", None)
     if status not in (None, "active", "archived"):
         raise ValidationError({"status": ["Must be one of: active, archived."]})
-    contact = contacts.create_contact(data, actor)
+    contact = contacts.create_contact(data, actor, refuse_duplicates=refuse_duplicates)
     return _apply_status(contact.id, status, actor, contact)
 
 
@@ -311,6 +301,7 @@ RESOURCES = {
             read=_read_customer,
             page=_customer_rows,
             create=_create_customer,
+            checks_duplicates=True,
             update=_archive_customer_status(contacts.update_contact),
             archive=contacts.archive_contact,
             restore=contacts.restore_contact,
@@ -323,7 +314,8 @@ RESOURCES = {
             entity="contact",
             read=_read_contact,
             page=_contact_rows,
-            create=_create_contact,
+            create=contacts.create_contact,
+            checks_duplicates=True,
             update=contacts.update_contact,
             archive=contacts.archive_contact,
             restore=contacts.restore_contact,
@@ -337,6 +329,7 @@ RESOURCES = {
             read=_read_company,
             page=_company_rows,
             create=companies.create_company,
+            checks_duplicates=True,
             update=companies.update_company,
             archive=companies.archive_company,
             restore=companies.restore_company,

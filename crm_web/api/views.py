@@ -103,9 +103,6 @@ def index(kind):
         page = 1  # a cursor says where the page starts
     rows, cursor = _resource(kind).page(request.args, page * limit, api_actor())
     rows = rows[(page - 1) * limit :]
-    if request.args.get("status") == "archived":
-        for row in rows:
-            row["status"] = "archived"  # a list row knows it from the filter
     next_url = _next_url(kind, cursor, limit) if cursor else None
     response = jsonify({"data": rows, "limit": limit, "next": next_url})
     if next_url:
@@ -158,10 +155,19 @@ def _writes(resource: Resource, body: dict, full: bool) -> dict:
 def create(kind):
     """Create a record; 201 with it and its Location."""
     resource = _resource(kind)
-    record = resource.create(_writes(resource, _body(), full=False), api_actor())
+    data = _writes(resource, _body(), full=False)
+    if resource.checks_duplicates:
+        record = resource.create(data, api_actor(), refuse_duplicates=not _allow_duplicate())
+    else:
+        record = resource.create(data, api_actor())
     body, etag = resource.read(record.id, api_actor())
     location = url_for(".detail", kind=kind, record_id=record.id, _external=True)
     return _record_response(body, etag, 201, Location=location)
+
+
+def _allow_duplicate() -> bool:
+    """`?allow_duplicate=true`: the client confirms the record is not the one a 409 named."""
+    return request.args.get("allow_duplicate", "").lower() in ("1", "true")
 
 
 @bp.get(f"/<{KINDS}:kind>/<record_id>")

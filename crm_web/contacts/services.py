@@ -22,6 +22,7 @@ from crm_web.core.errors import (
     ValidationError,
 )
 from crm_web.core.permissions import authorize, authorize_archive, authorize_reassign
+from crm_web.core.repository import list_extras
 from crm_web.custom_fields.services import checked_with_custom_fields
 from crm_web.lists import keyset
 
@@ -165,6 +166,13 @@ def list_page(state, actor: Actor) -> dict:
         if state.filters["q"] and state.sort != "relevance" and total > repo.SEARCH_CAP
         else None,
     }
+
+
+def list_details(ids, actor: Actor) -> dict:
+    """Custom field values and created/archived times of the listed contacts (a list page's rows
+    leave them out), in one query: {id: row}. Everyone."""
+    authorize(actor, "records.read")
+    return list_extras(Contact, ids)
 
 
 def list_choices() -> dict:

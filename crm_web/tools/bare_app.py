@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import uuid
 
-from flask import Flask, abort, request
+from flask import Flask, abort, jsonify, request
 from jinja2 import DictLoader
 from psycopg.rows import namedtuple_row
 from psycopg_pool import ConnectionPool
@@ -75,6 +75,22 @@ BOARD_CARDS = f"""SELECT s.name AS stage, d.id, d.title, co.name AS company, d.v
         ORDER BY coalesce(close_date, 'infinity'::date), id LIMIT {CARDS}) d
     JOIN companies co ON co.id = d.company_id
     ORDER BY s.position, coalesce(d.close_date, 'infinity'::date), d.id"""
+
+# The API's counterparts: the same rows as JSON, with what an API record carries besides the
+# list's columns (custom fields, stamps, version), read in the same query.
+API_COLUMNS = f"""{CONTACT_COLUMNS}, c.company_id, c.owner_id, c.custom_fields, c.created_at,
+    c.archived_at, c.version"""
+API_CONTACTS = f"""SELECT {API_COLUMNS} {CONTACT_FROM}
+    WHERE c.archived_at IS NULL AND (c.last_name, c.first_name, c.id) > (%s, %s, %s)
+    ORDER BY c.last_name, c.first_name, c.id LIMIT {PAGE}"""
+API_CUSTOMERS = f"""WITH matches AS MATERIALIZED (
+        SELECT id FROM contacts
+        WHERE crm_contact_search_text(first_name, last_name, emails, phones) LIKE %s
+          AND archived_at IS NULL
+        LIMIT {SEARCH_CAP})
+    SELECT {API_COLUMNS}, co.address {CONTACT_FROM} JOIN matches m ON m.id = c.id
+    ORDER BY c.last_name, c.first_name, c.id LIMIT {PAGE}"""
+API_CONTACT = f"SELECT {API_COLUMNS} {CONTACT_FROM} WHERE c.id = %s"
 
 LAYOUT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
 </head><body><h1>{{ title }}</h1>{% block body %}{% endblock %}</body></html>"""
@@ -189,6 +205,25 @@ def create_bare_app(database_url: str | None = None) -> Flask:
             for row in conn.execute(BOARD_CARDS):
                 cards.setdefault(row.stage, []).append(row)
         return render("board.html", title="Board", stages=stages, totals=totals, cards=cards)
+
+    @app.get("/api/contacts")
+    def api_contacts():
+        found = rows(API_CONTACTS, "", "", uuid.UUID(int=0))
+        return jsonify({"data": [row._asdict() for row in found], "limit": PAGE})
+
+    @app.get("/api/customers")
+    def api_customers():
+        q = request.args.get("search", "").strip().lower()
+        found = rows(API_CUSTOMERS, "%" + q.replace("%", r"\%").replace("_", r"\_") + "%")
+        return jsonify({"data": [row._asdict() for row in found], "limit": PAGE})
+
+    @app.get("/api/contacts/<contact_id>")
+    def api_contact(contact_id):
+        key = _uuid(contact_id)
+        found = rows(API_CONTACT, key) if key else []
+        if not found:
+            abort(404)
+        return jsonify(found[0]._asdict())
 
     @app.get("/healthz")
     def healthz():

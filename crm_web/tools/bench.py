@@ -28,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -43,12 +44,14 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1))
 
 def bench_config() -> dict:
     url = os.environ.get("CRM_BENCH_DATABASE_URL")
+    # The API's requests are still counted per token; the bench's thousands never hit the limit.
+    limit = {"API_RATE_LIMIT": 10**9}
     if url:
         # Tool: the load generator imports the app's code only where it builds the app.
         from crm_web.config import database_url
 
-        return {"SQLALCHEMY_DATABASE_URI": database_url(url)}
-    return {"EMBEDDED_DATABASE_NAME": DATABASE}
+        return {"SQLALCHEMY_DATABASE_URI": database_url(url), **limit}
+    return {"EMBEDDED_DATABASE_NAME": DATABASE, **limit}
 
 
 def serve_app():
@@ -108,6 +111,7 @@ def prepare(contacts: int, companies: int, deals: int, tasks: int = 0, notes: in
 
     from crm_web import create_app
     from crm_web.accounts.services import create_user, get_user_by_email
+    from crm_web.accounts.tokens import create_token
     from crm_web.core.actor import SYSTEM
     from crm_web.core.db import db
     from crm_web.tools.demo import seed_activities, seed_demo
@@ -143,15 +147,21 @@ def prepare(contacts: int, companies: int, deals: int, tasks: int = 0, notes: in
             create_user(
                 {"email": EMAIL, "name": "Bench", "role": "admin", "password": PASSWORD}, SYSTEM
             )
+        # A read token for the API pages, a day long (only its hash is kept: a new one a run).
+        expires = datetime.now(UTC) + timedelta(days=1)
+        _, api_token = create_token(
+            {"name": "bench", "scope": "read", "expires_at": expires},
+            get_user_by_email(EMAIL).as_actor(),
+        )
         sample = (
             db.session.execute(
                 text(
-                    "SELECT id, first_name, last_name, owner_id FROM contacts "
+                    "SELECT id, first_name, last_name, owner_id, version FROM contacts "
                     "WHERE last_name = 'Turing' AND archived_at IS NULL LIMIT 1"
                 )
             ).first()
             or db.session.execute(
-                text("SELECT id, first_name, last_name, owner_id FROM contacts LIMIT 1")
+                text("SELECT id, first_name, last_name, owner_id, version FROM contacts LIMIT 1")
             ).first()
         )
         db.session.commit()
@@ -161,6 +171,7 @@ def prepare(contacts: int, companies: int, deals: int, tasks: int = 0, notes: in
         url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
     return {
         "contact": sample,
+        "api_token": api_token,
         "total": total,
         "deals": total_deals,
         "database_url": url.render_as_string(hide_password=False),
@@ -232,6 +243,8 @@ def measure(port, cookie, path, concurrency, count, headers=None, cpu=None) -> d
     """`count` requests of `path` from `concurrency` threads; latencies, requests/s and, with
     `cpu` (a function giving CPU seconds so far), CPU milliseconds per request."""
     latencies, errors, lock = [], [], threading.Lock()
+    # A revalidation (If-None-Match with the record's ETag) answers 304, the rest 200.
+    expected = 304 if headers and "If-None-Match" in headers else 200
     remaining = iter(range(count))
 
     def worker():
@@ -244,7 +257,7 @@ def measure(port, cookie, path, concurrency, count, headers=None, cpu=None) -> d
             elapsed = time.perf_counter() - started
             with lock:
                 latencies.append(elapsed)
-                if response.status != 200:
+                if response.status != expected:
                     errors.append(response.status)
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
@@ -289,8 +302,11 @@ def against_bare(product, bare, cookie, path, bare_path, headers, count, pairs, 
     }
 
 
-def pages(sample) -> list[tuple[str, str, dict | None]]:
+def pages(sample, api_token: str = "") -> list[tuple[str, str, dict | None]]:
     hx = {"HX-Request": "true"}
+    api = {"Authorization": f"Bearer {api_token}"}
+    # A contact's ETag is its version (api/resources.py): the bench's sample is not edited.
+    revalidate = {**api, "If-None-Match": f'"{getattr(sample, "version", 1)}"'}
     full_name = quote(f"{sample.first_name} {sample.last_name}")
     return [
         # Not a bare app: the product's own stack (sign-in, session, ORM) with a bare template.
@@ -313,6 +329,12 @@ def pages(sample) -> list[tuple[str, str, dict | None]]:
         ("home", "/", None),
         ("deals list, first page", "/deals", None),
         ("deals board", "/deals/board", None),
+        # The REST API (issue 13), with a read token and no session cookie.
+        ("api: contacts, first 50", "/api/v1/contacts?limit=50", api),
+        ("api: customers search 'smi'", "/api/v1/customers?search=smi", api),
+        ("api: contact by id", f"/api/v1/contacts/{sample.id}", api),
+        # (`?etag`, which the API ignores, keeps it apart from the full read in bare_pages.)
+        ("api: contact by id, 304 revalidation", f"/api/v1/contacts/{sample.id}?etag", revalidate),
     ]
 
 
@@ -329,6 +351,11 @@ def bare_pages(sample) -> dict[str, str]:
         "/companies/": "/companies/",
         "/deals": "/deals/",
         "/deals/board": "/deals/board",
+        "/api/v1/contacts?limit=50": "/api/contacts",
+        "/api/v1/customers?search=smi": "/api/customers?search=smi",
+        f"/api/v1/contacts/{sample.id}": f"/api/contacts/{sample.id}",
+        # A revalidation against the bare app's full read: the 304 should cost far less.
+        f"/api/v1/contacts/{sample.id}?etag": f"/api/contacts/{sample.id}",
     }
 
 
@@ -407,20 +434,22 @@ def main() -> None:
             return cpu_seconds(servers, info["database"])
 
         only = [word for word in os.environ.get("BENCH_ONLY", "").split(",") if word]
-        for name, path, headers in pages(info["contact"]):
+        for name, path, headers in pages(info["contact"], info["api_token"]):
             if only and not any(word in name for word in only):
                 continue
             bare_path = bare.get(path)
+            # The API authenticates by its token alone (a session cookie is no credential there).
+            page_cookie = None if path.startswith("/api/") else cookie
             for _ in range(10):  # warm caches and connections
-                request(port, path, cookie, headers=headers)
+                request(port, path, page_cookie, headers=headers)
                 if bare_path:
                     request(bare_port, bare_path)
-            one = measure(port, cookie, path, 1, count, headers)
-            eight = measure(port, cookie, path, 8, count * 2, headers, cpu)
+            one = measure(port, page_cookie, path, 1, count, headers)
+            eight = measure(port, page_cookie, path, 8, count * 2, headers, cpu)
             ratio, bare_cpu, cpu_ratio, cpu_ms = "—", "—", "—", eight["cpu_ms"]
             if bare_path:
                 vs = against_bare(
-                    port, bare_port, cookie, path, bare_path, headers, count, pairs, cpu
+                    port, bare_port, page_cookie, path, bare_path, headers, count, pairs, cpu
                 )
                 ratio = f"{vs['ratio']:.2f} ({vs['low']:.2f}–{vs['high']:.2f})"
                 bare_cpu = f"{vs['bare_cpu_ms']:.1f}"

@@ -125,6 +125,7 @@ def test_a_bulk_as_ndjson_and_its_refusals(app, committed_token):
             {"name": "Nd One"},
             {"name": "Nd Two", "colour": "red"},
             ["not", "a", "record"],
+            {"name": "ND ONE"},  # a bulk creates as an import does: no duplicate refusal
         )
     )
     sent = client.post(
@@ -138,6 +139,7 @@ def test_a_bulk_as_ndjson_and_its_refusals(app, committed_token):
     assert "id" in results[0]
     assert results[1] == {"index": 1, "errors": {"colour": ["This field does not exist."]}}
     assert results[2]["index"] == 2 and "record" in results[2]["errors"]
+    assert results[3]["index"] == 3 and "id" in results[3]
 
     too_many = client.post(
         "/api/v1/contacts/bulk", json=[{}] * 10_001, headers=auth(committed_token)

@@ -38,3 +38,14 @@ def test_the_api_reference_lists_the_resources_and_tries_a_call_with_a_token(app
     expect(me.locator(".live-responses-table tbody .response-col_status").first).to_have_text("200")
     expect(me.locator(".live-responses-table")).to_contain_text(user.email)
     screenshot(page, "api-docs-tried")
+
+
+def test_the_reference_says_how_to_create_a_refused_duplicate_anyway(app, page):
+    page.goto("/api/docs")
+    create = page.locator("#operations-companies-post_companies")
+    create.locator(".opblock-summary").click()
+    parameter = create.locator("tr[data-param-name='allow_duplicate']")
+    expect(parameter).to_contain_text("Create anyway")
+    expect(create.locator(".responses-table").first).to_contain_text("duplicates holds its id")
+    parameter.scroll_into_view_if_needed()
+    screenshot(page, "api-docs-allow-duplicate")
