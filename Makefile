@@ -26,9 +26,13 @@ run: install
 	trap 'kill $$worker 2>/dev/null; wait $$worker' INT TERM EXIT; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-## The whole suite, on the embedded PostgreSQL unless TEST_DATABASE_URL is set.
+## The whole suite, on the embedded PostgreSQL unless TEST_DATABASE_URL is set: TEST_WORKERS
+## pytest-xdist workers (a database each; one file stays on one worker), then the tests that stop
+## the shared cluster, alone. One outside database (TEST_DATABASE_URL) can't be shared: no workers.
+TEST_WORKERS ?= $(if $(TEST_DATABASE_URL),0,2)
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not exclusive"
+	$(BIN)/pytest -m exclusive
 
 ## Load 1,000,000 contacts (once) and measure the main pages under gunicorn.
 bench: install

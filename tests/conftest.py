@@ -19,8 +19,12 @@ def app():
     from crm_web import create_app
     from tests.support import reset_schema
 
-    # CRM_TEST_DATABASE lets two suites share the embedded cluster without clobbering each other.
+    # CRM_TEST_DATABASE lets two suites share the embedded cluster without clobbering each other;
+    # each pytest-xdist worker (`make test`) gets its own database the same way.
     name = os.environ.get("CRM_TEST_DATABASE", "crm_web_test")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        name = f"{name}_{worker}"
     config = {"TESTING": True, "EMBEDDED_DATABASE_NAME": name}
     if os.environ.get("TEST_DATABASE_URL"):
         from crm_web.config import database_url

@@ -28,6 +28,8 @@ from tests.support import (
     sign_in,
 )
 
+# It stops the cluster every other test uses: `make test` runs it alone, after the parallel part.
+pytestmark = pytest.mark.exclusive
 OUTAGE_DATABASE = "crm_web_outage"
 UNKNOWN_OUTCOME = "Your change may have been saved: reload to check."
 # Bounds: the load never runs away, and a phase that never comes fails the test, never hangs it.
