@@ -26,7 +26,7 @@ def committed_rows(app):
             emails=["ada.yardstick@example.com"],
         )
         deal = make_deal(title="Yardstick licence", company_id=company.id, contact_id=contact.id)
-        task = make_task("contact", contact.id, description="Call Ada back")
+        task = make_task("contact", contact.id, description="Call Ada back", due_date="2000-01-03")
         note = make_note("contact", contact.id, content="Met Ada at the fair")
         db.session.commit()
         ids = {
@@ -65,6 +65,8 @@ def test_the_bare_app_serves_every_counterpart_page_with_the_rows(committed_rows
         record = client.get(f"/contacts/{ids['contact']}").text
         for shown in ("Ada Yardstick", "Yardstick licence", "Call Ada back", "Met Ada at the fair"):
             assert shown in record
+        assert "create task\nCall Ada back" in record  # on its timeline, with its title
+        assert "Call Ada back" in client.get("/tasks/").text  # the earliest due comes first
         assert "Yardstick Works" in client.get("/companies/").text
         assert "Yardstick licence" in client.get("/deals/").text
         board = client.get("/deals/board").text

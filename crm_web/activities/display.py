@@ -10,7 +10,7 @@ from flask import g
 from flask_login import current_user
 
 from crm_web.accounts.services import active_users
-from crm_web.activities.services import may_change_task, record_name
+from crm_web.activities.services import may_change_task, record_name, record_names
 from crm_web.core.dates import user_zone
 
 
@@ -57,6 +57,15 @@ def local_time(task) -> str:
     return task.due_at.astimezone(user_zone()).strftime("%H:%M")
 
 
+def record_label(value: str) -> str:
+    """A record picker's value ("deal:<id>") as the user reads it ("Deal Big order")."""
+    kind, _, record_id = (value or "").partition(":")
+    if not record_id:
+        return "None"
+    name = record_names([(kind, record_id)], current_user.as_actor()).get((kind, record_id))
+    return f"{kind.capitalize()} {name or '(gone)'}"
+
+
 TEMPLATE_GLOBALS = {
     "task_look": task_look,
     "task_assignees": assignee_choices,
@@ -64,4 +73,5 @@ TEMPLATE_GLOBALS = {
     "can_change_task": can_change_task,
     "task_local_time": local_time,
     "task_record_name": record_name,
+    "task_record_label": record_label,
 }

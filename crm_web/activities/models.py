@@ -21,6 +21,14 @@ def _search_index(name: str, column: str) -> sa.Index:
     return sa.Index(name, sa.func.crm_text_document(sa.column(column)), postgresql_using="gin")
 
 
+# When an open task is due, as /tasks orders them (activities.repository.TASK_KEY).
+_DUE_ORDER = sa.func.coalesce(
+    sa.column("due_at"),
+    sa.func.timezone(sa.literal_column("'UTC'"), sa.cast(sa.column("due_date"), sa.DateTime())),
+    sa.column("created_at"),
+)
+
+
 class Task(Audited, TimestampedMixin, VersionedMixin, db.Model):
     __tablename__ = "tasks"
     __audit_entity__ = "task"
@@ -40,6 +48,18 @@ class Task(Audited, TimestampedMixin, VersionedMixin, db.Model):
             "due_date",
             "id",
             postgresql_where=sa.text("status = 'open'"),
+        ),
+        # The sections of /tasks in their order (activities.repository.TASK_KEY), one
+        # assignee's and anyone's (0017).
+        sa.Index(
+            "idx_tasks_open_assignee_order",
+            "assignee_id",
+            _DUE_ORDER,
+            "id",
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+        sa.Index(
+            "idx_tasks_open_order", _DUE_ORDER, "id", postgresql_where=sa.text("status = 'open'")
         ),
         sa.Index(
             "idx_tasks_assignee_done",

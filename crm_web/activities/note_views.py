@@ -121,6 +121,14 @@ def pin(note_id):
 @bp.post("/<note_id>/delete")
 @requires("records.update")
 def delete(note_id):
-    """Delete a note (after the browser's confirm): its item goes (an empty 200 swaps it out)."""
+    """Delete a note: its item says so, with an Undo (notes.restore)."""
+    note = services.get_note(note_id)
     services.delete_note(note_id, current_actor())
-    return saved(render("notes/_deleted.html"))
+    return saved(render("notes/_deleted.html", note=note))
+
+
+@bp.post("/<note_id>/restore")
+@requires("records.update")
+def restore(note_id):
+    """Undo a deletion (only who deleted it): the record's list again, the note in its place."""
+    return saved(_list(services.restore_note(note_id, current_actor())))

@@ -51,10 +51,16 @@ def notes_for(entity_type: str, entity_ids: list) -> list[Note]:
 # lists.keyset.fetch_tiered_page, ordered inside by when the task is due (or was made).
 SECTIONS = ("overdue", "today", "upcoming", "no_date", "done")
 RECENT_DAYS = 7  # "Done recently"
+# When a task is due (its due day's midnight UTC without a time; when it was made without a day):
+# the very expression of the partial indexes on open tasks of migration 0017, so a page of a
+# section reads them in order and stops at the page's end. ('UTC' inline: a bound parameter would
+# not match the index expression in a generic plan.)
 TASK_KEY = SortKey(
     (
         sa.func.coalesce(
-            Task.due_at, sa.cast(Task.due_date, sa.DateTime(timezone=True)), Task.created_at
+            Task.due_at,
+            sa.func.timezone(sa.literal_column("'UTC'"), sa.cast(Task.due_date, sa.DateTime())),
+            Task.created_at,
         ),
         Task.id,
     ),

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
+
+import sqlalchemy as sa
 
 from crm_web.accounts.services import check_user_id, get_user, owner_id_for
 from crm_web.activities import repository as repo
 from crm_web.activities.models import ENTITY_TYPES, PRIORITIES, TASK_STATUSES, Note, Task
+from crm_web.audit.services import history_of_entity
 from crm_web.companies.services import get_company
 from crm_web.contacts.services import get_contact
 from crm_web.core import lifecycle
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
 from crm_web.core.dates import zone
-from crm_web.core.db import db
+from crm_web.core.db import db, transaction
 from crm_web.core.errors import NotFoundError, PermissionDenied, ValidationError
 from crm_web.core.permissions import allowed, authorize
 from crm_web.deals.services import get_deal
@@ -35,13 +39,20 @@ def _entity_lookup(entity_type: str):
     return find
 
 
-def _check_attachment(check: v.Checker, creating: bool, optional: bool = False) -> None:
+def _check_attachment(
+    check: v.Checker, creating: bool, optional: bool = False, movable: bool = False
+) -> None:
     """entity_type/entity_id must name a record that exists (`optional`: or neither is given,
-    for a task on no record)."""
+    for a task on no record). A change names both (`movable`: a task may move; a note not)."""
     if not creating:
-        if check.has("entity_type") or check.has("entity_id"):
-            check.fail("entity_id", "A task or note cannot be moved to another record.")
-        return
+        if not (check.has("entity_type") or check.has("entity_id")):
+            return
+        if not movable:
+            check.fail("entity_id", "A note cannot be moved to another record.")
+            return
+        if v.is_blank(check.data.get("entity_type")) and v.is_blank(check.data.get("entity_id")):
+            check.clean.update(entity_type=None, entity_id=None)  # on no record now
+            return
     if (
         optional
         and v.is_blank(check.data.get("entity_type"))
@@ -72,7 +83,7 @@ def _clean_task(data: dict, creating: bool, actor: Actor, task: Task | None = No
     check.field("status", v.choice, TASK_STATUSES)
     check.field("priority", v.choice, PRIORITIES)
     check.field("assignee_id", check_user_id)
-    _check_attachment(check, creating, optional=True)
+    _check_attachment(check, creating, optional=True, movable=True)
     clean = check.done()
     clean.pop("due_time", None)
     if "due_date" in clean or "due_time" in data:
@@ -188,6 +199,59 @@ def _delete_checked(locked, check, record_id, actor: Actor) -> None:
     lifecycle.delete_record(lock, record_id, actor)
 
 
+def restore_task(task_id, actor: Actor) -> Task:
+    """Undo a task's deletion: the Undo in "Deleted." Only who deleted it, while its record
+    still exists."""
+    return _restore(Task, "task", task_id, actor, _authorize_change)
+
+
+def _restore(model, entity: str, record_id, actor: Actor, check):
+    """Put back a deleted task or note as its delete entry in the audit log left it (same id,
+    author and creation time), audited as created again."""
+    authorize(actor, "records.update")
+    try:
+        record_id = v.uuid_value(record_id)
+    except v.FieldError:
+        raise NotFoundError(entity, record_id) from None
+    history = history_of_entity(entity, record_id)
+    if not history or history[-1].action != "delete" or db.session.get(model, record_id):
+        raise NotFoundError(entity, record_id)
+    deletion = history[-1]
+    if deletion.user_id != actor.id:
+        raise PermissionDenied("records.update", f"Only who deleted this {entity} may undo it.")
+    values = _from_snapshot(model, deletion.changes or {})
+    kind = values.get("entity_type")
+    if kind and _entity_lookup(kind)(values["entity_id"]) is None:
+        raise ValidationError({"entity_id": [f"Its {kind} is gone."]}, f"Its {kind} is gone.")
+    if values.get("assignee_id") and get_user(values["assignee_id"]) is None:
+        values["assignee_id"] = None  # removed meanwhile: the task waits for someone
+    created = history[0] if history[0].action == "create" else deletion
+    with transaction(actor) as session:
+        record = model(id=record_id, **values, created_by=created.user_id, updated_by=actor.id)
+        record.created_at = created.timestamp
+        check(actor, record)
+        session.add(record)
+        session.flush()
+    return record
+
+
+def _from_snapshot(model, changes: dict) -> dict:
+    """An audit snapshot's JSON values as `model`'s column values (dates, times, ids)."""
+    values = {}
+    for column in model.__table__.columns:
+        value = changes.get(column.key)
+        if column.key not in changes or value is None:
+            continue
+        if isinstance(column.type, sa.DateTime):
+            value = dt.datetime.fromisoformat(value)
+        elif isinstance(column.type, sa.Date):
+            value = dt.date.fromisoformat(value)
+        elif isinstance(column.type, sa.Uuid):
+            value = uuid.UUID(value)
+        values[column.key] = value
+    return values
+
+
 def get_task(task_id) -> Task:
     return lifecycle.found(repo.get_task(task_id), "task", task_id)
 
@@ -216,6 +280,12 @@ def delete_note(note_id, actor: Actor) -> None:
     """Delete a note for good. Its author, managers and admins."""
 
     _delete_checked(_locked_note, _authorize_note_change, note_id, actor)
+
+
+def restore_note(note_id, actor: Actor) -> Note:
+    """Undo a note's deletion: the Undo in "Deleted." Only who deleted it, while its record
+    still exists."""
+    return _restore(Note, "note", note_id, actor, _authorize_note_change)
 
 
 def get_note(note_id) -> Note:

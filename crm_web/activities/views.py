@@ -3,7 +3,10 @@ and delete. A task row is <li id="task-<id>">; every change answers with that ro
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 from flask import Blueprint, abort, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.activities import services
@@ -14,6 +17,7 @@ from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.forms import add_errors
 from crm_web.core.htmx import render, saved
 from crm_web.lists.state import list_state
+from crm_web.search import services as search_services
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -111,13 +115,17 @@ def field_update(task_id, field):
     data = {field: value}
     if field == "due_date":
         data["due_time"] = request.form.get("due_time", "")
+    if field == "record":
+        kind, _, record_id = (value or "").partition(":")
+        data = {"entity_type": kind, "entity_id": record_id}
     try:
         if not form.validate():
             raise ValidationError({field: form.value.errors})
         task = services.update_task(task_id, data, current_actor(), version)
     except ValidationError as exc:
         task = services.get_task(task_id)
-        errors = [m for key in (field, "due_time") for m in exc.fields.get(key, [])]
+        keys = (field, "due_time", "entity_type", "entity_id")
+        errors = [m for key in keys for m in exc.fields.get(key, [])]
         context = _field_context(
             task,
             field,
@@ -134,34 +142,99 @@ def field_update(task_id, field):
             task, field, conflict=True, yours=value, yours_time=data.get("due_time")
         )
         return render("tasks/_field.html", status=409, **context)
-    response = saved(_row(task))
+    # A moved task names its new record, wherever the row is.
+    moved = {"record_name": services.record_name(task)} if field == "record" else {}
+    response = saved(_row(task, **moved))
     # The row, not the field: its look (overdue, done) may change with the value.
     response.headers["HX-Retarget"] = f"#task-{task.id}"
     response.headers["HX-Reswap"] = "outerHTML"
     return response
 
 
+@bp.get("/record-picker")
+@requires("records.read")
+def record_picker():
+    """Options of a task's record picker (search as you type), swapped into its .picker-options:
+    the contacts, companies and deals matching `record_q`."""
+    found = search_services.search(request.args.get("record_q", ""), current_actor(), limit=5)
+    kinds = {"contacts": "contact", "companies": "company", "deals": "deal"}
+    options = [
+        (kinds[group["kind"]], result["record"][1], result["title"].striptags())
+        for group in found["groups"]
+        if group["kind"] in kinds
+        for result in group["results"]
+    ]
+    return render("tasks/_record_picker.html", options=options)
+
+
+# The home page's list of my tasks due (crm_web/records/home.py shows as many).
+HOME_SHOWN = 20
+
+
 @bp.post("/<task_id>/status")
 @requires("records.update")
 def status(task_id):
-    """Complete (status=closed) or reopen (open) with one click: the row, saying what happened
-    with an Undo; someone else's change first (409): the row as it is now, saying so."""
+    """Complete (status=closed) or reopen (open) with one click, saying what happened with an
+    Undo; someone else's change first (409): the row as it is now, saying so. `view=tasks`
+    (/tasks) redraws #task_sections and `view=home` #home-tasks, so the task moves to its
+    section and the counts follow; otherwise the row alone."""
     wanted = request.form.get("status", "")
     try:
         task = services.update_task(
             task_id, {"status": wanted}, current_actor(), request.form.get("version")
         )
+        done = task.status == "closed"
+        notice = {"notice": "Done." if done else "Reopened.", "undo": done}
+        code = 200
     except ConflictError:
         task = services.get_task(task_id)
-        notice = "Someone else changed this task meanwhile; this is how it is now."
-        return _row(task, status=409, notice=notice, notice_kind="error")
-    done = task.status == "closed"
-    return saved(_row(task, notice="Done." if done else "Reopened.", undo=done))
+        text = "Someone else changed this task meanwhile; this is how it is now."
+        notice, code = {"notice": text, "notice_kind": "error"}, 409
+    view = request.form.get("view")
+    if view in ("tasks", "home"):
+        response = _redrawn(view, task, code, notice)
+    else:
+        response = _row(task, status=code, **notice)
+    return saved(response) if code == 200 else response
+
+
+def _redrawn(view: str, task, code: int, notice: dict):
+    """/tasks' sections (in the state its URL holds) or the home page's list, with `notice`
+    on `task`'s row wherever it now is (or above them, when it left the page)."""
+    context = {"notice_task": task, "notice_kind": "success", **notice}
+    if view == "home":
+        tasks = services.my_due_tasks(current_actor(), HOME_SHOWN + 1)
+        context.update(tasks=tasks[:HOME_SHOWN], more_tasks=len(tasks) > HOME_SHOWN)
+        return render("tasks/_home_list.html", status=code, **context)
+    # The page's URL (HTMX sends it) holds its search, assignee and page.
+    query = urlsplit(request.headers.get("HX-Current-URL", "")).query
+    state = _state(MultiDict(parse_qsl(query)))
+    tasks = services.task_list(state.filters, state.cursor, current_actor())
+    context.update(tasks=tasks, state=state)
+    return render("tasks/index.html", "task_sections", status=code, **context)
 
 
 @bp.post("/<task_id>/delete")
 @requires("records.update")
 def delete(task_id):
-    """Delete a task (after the browser's confirm): the row goes (an empty 200 swaps it out)."""
+    """Delete a task: where it was, "Deleted" with an Undo (tasks.restore); on /tasks and the
+    home page their list again, without it."""
+    task = services.get_task(task_id)
     services.delete_task(task_id, current_actor())
-    return saved(render("tasks/_deleted.html"))
+    view = request.form.get("view")
+    if view in ("tasks", "home"):
+        return saved(_redrawn(view, task, 200, {"removed": True}))
+    in_list = request.values.get("list") == "1"
+    return saved(render("tasks/_deleted.html", task=task, in_list=in_list))
+
+
+@bp.post("/<task_id>/restore")
+@requires("records.update")
+def restore(task_id):
+    """Undo a deletion (only who deleted it): the row back where it was, saying so."""
+    task = services.restore_task(task_id, current_actor())
+    notice = {"notice": "Restored."}
+    view = request.form.get("view")
+    if view in ("tasks", "home"):
+        return saved(_redrawn(view, task, 200, notice))
+    return saved(_row(task, **notice))

@@ -92,6 +92,20 @@ def _record_of(obj) -> dict:
     return {"record_type": loaded.get(type_key), "record_id": loaded.get(id_key)}
 
 
+def _left(obj, changes: dict) -> list[dict]:
+    """The record a task moved away from, as a second row's record_type and record_id (so that
+    record's timeline says it left too); none when it was on no record or did not move."""
+    type_key, id_key = obj.__audit_record__ or (None, None)
+    if type_key not in changes and id_key not in changes:
+        return []
+    now = _record_of(obj)
+    old_type = changes[type_key][0] if type_key in changes else now["record_type"]
+    old_id = changes[id_key][0] if id_key in changes else now["record_id"]
+    if old_type is None or old_id is None:
+        return []
+    return [{"record_type": old_type, "record_id": uuid.UUID(str(old_id))}]
+
+
 @event.listens_for(Session, "before_flush")
 def drop_stamp_only_updates(session: Session, flush_context, instances) -> None:
     """A write that changes nothing but the `updated_by` stamp (restoring a record that is not
@@ -117,6 +131,7 @@ def write_audit_rows(session: Session, flush_context) -> None:
             changes = _changes(obj)
             if changes:
                 rows.append((obj, "update", changes))
+                rows.extend((obj, "update", changes, left) for left in _left(obj, changes))
     for obj in session.deleted:
         if isinstance(obj, Audited):
             rows.append((obj, "delete", _snapshot(obj)))
@@ -138,8 +153,8 @@ def write_audit_rows(session: Session, flush_context) -> None:
                 "user_id": actor_id,
                 "changes": changes,
                 "via": via,
-                **_record_of(obj),
+                **(record[0] if record else _record_of(obj)),
             }
-            for obj, action, changes in rows
+            for obj, action, changes, *record in rows
         ],
     )

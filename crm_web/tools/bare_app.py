@@ -51,8 +51,24 @@ TASKS = """SELECT description, due_date, status FROM tasks
     WHERE entity_type = 'contact' AND entity_id = %s ORDER BY due_date NULLS LAST LIMIT 20"""
 NOTES = """SELECT content, created_at FROM notes
     WHERE entity_type = 'contact' AND entity_id = %s ORDER BY created_at DESC LIMIT 20"""
-HISTORY = """SELECT action, user_id, changes, "timestamp" FROM audit_logs
-    WHERE entity_type = 'contact' AND entity_id = %s ORDER BY seq DESC LIMIT 20"""
+# The record's timeline: its own entries and its tasks' and notes' (their record named on them),
+# newest first down idx_audit_logs_record_time, with who and the task's or note's text.
+HISTORY = """SELECT a.action, a.entity_type, a.changes, a."timestamp", u.name AS who,
+        t.description AS task, n.content AS note
+    FROM audit_logs a LEFT JOIN users u ON u.id::text = a.user_id
+    LEFT JOIN tasks t ON a.entity_type = 'task' AND t.id = a.entity_id
+    LEFT JOIN notes n ON a.entity_type = 'note' AND n.id = a.entity_id
+    WHERE coalesce(a.record_type, a.entity_type) = 'contact'
+      AND coalesce(a.record_id, a.entity_id) = %s
+    ORDER BY a."timestamp" DESC, a.seq DESC LIMIT 51"""
+# /tasks' first page: open tasks by due day (the earliest first), with their record's name.
+OPEN_TASKS = f"""SELECT t.id, t.description, t.due_date, t.priority, u.name AS assignee,
+        coalesce(c.first_name || ' ' || c.last_name, co.name, d.title) AS record
+    FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id
+    LEFT JOIN contacts c ON t.entity_type = 'contact' AND c.id = t.entity_id
+    LEFT JOIN companies co ON t.entity_type = 'company' AND co.id = t.entity_id
+    LEFT JOIN deals d ON t.entity_type = 'deal' AND d.id = t.entity_id
+    WHERE t.status = 'open' ORDER BY t.due_date, t.id LIMIT {PAGE}"""
 COMPANIES = f"""SELECT co.id, co.name, co.industry, co.address ->> 'city' AS city,
         co.address ->> 'country' AS country, u.name AS owner
     FROM companies co LEFT JOIN users u ON u.id = co.owner_id
@@ -113,8 +129,12 @@ TEMPLATES = {
 {{ d.currency }} {{ d.stage }} {{ d.close_date or "" }}{% endfor %}</ul><h2>Tasks</h2><ul>
 {% for t in tasks %}<li>{{ t.description }} {{ t.due_date or "" }} {{ t.status }}{% endfor %}</ul>
 <h2>Notes</h2>{% for n in notes %}<p>{{ n.content }}</p>{% endfor %}<h2>History</h2><ul>
-{% for h in history %}<li>{{ h.action }} by {{ h.user_id }} {{ h.timestamp }}{% endfor %}</ul>
+{% for h in history %}<li>{{ h.timestamp }} {{ h.who or "" }} {{ h.action }} {{ h.entity_type }}
+{{ h.task or h.note or h.changes }}{% endfor %}</ul>
 {% endblock %}""",
+    "tasks.html": """{% extends "layout.html" %}{% block body %}<ul>{% for t in rows %}
+<li><input type="checkbox"> {{ t.description }} {{ t.due_date }} {{ t.priority }}
+{{ t.assignee or "" }} {{ t.record or "" }}{% endfor %}</ul>{% endblock %}""",
     "companies.html": """{% extends "layout.html" %}{% block body %}<table>
 <tr><th>Name<th>Industry<th>City<th>Country<th>Owner
 {% for r in rows %}<tr><td><a href="/companies/{{ r.id }}">{{ r.name }}</a>
@@ -184,6 +204,10 @@ def create_bare_app(database_url: str | None = None) -> Flask:
                 notes=conn.execute(NOTES, (key,)).fetchall(),
                 history=conn.execute(HISTORY, (key,)).fetchall(),
             )
+
+    @app.get("/tasks/")
+    def tasks():
+        return render("tasks.html", title="Tasks", rows=rows(OPEN_TASKS))
 
     @app.get("/companies/")
     def companies():

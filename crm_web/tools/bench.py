@@ -104,6 +104,29 @@ def seed_deals(count: int) -> None:
     db.session.commit()
 
 
+TIMELINE_ITEMS = 60  # more than a page of the Timeline card (50): "Show older" is offered
+
+
+def give_a_timeline(contact_id, actor) -> None:
+    """Tasks and notes seeded by COPY have no audit rows, so no timeline: give the sample
+    contact a full page of audited ones (added, some completed), made through the services."""
+    # Tool: the load generator imports the app's code only where it builds the app.
+    from crm_web.activities.services import create_note, create_task, update_task
+    from crm_web.core.db import db
+
+    have = db.session.execute(
+        text("SELECT count(*) FROM audit_logs WHERE record_type = 'contact' AND record_id = :id"),
+        {"id": contact_id},
+    ).scalar()
+    for number in range(have, TIMELINE_ITEMS, 3):
+        about = {"entity_type": "contact", "entity_id": contact_id}
+        task = create_task({"description": f"Follow-up call {number}", **about}, actor)
+        update_task(task.id, {"status": "closed"}, actor, task.version)
+        create_note(
+            {"content": f"Call {number}: they asked for a quote.\n\nSent it.", **about}, actor
+        )
+
+
 def prepare(contacts: int, companies: int, deals: int, tasks: int = 0, notes: int = 0) -> dict:
     """Migrate, seed up to the sizes asked for, create the bench user; return sample ids."""
     # Tool: the load generator imports the app's code only where it builds the app.
@@ -164,6 +187,7 @@ def prepare(contacts: int, companies: int, deals: int, tasks: int = 0, notes: in
                 text("SELECT id, first_name, last_name, owner_id, version FROM contacts LIMIT 1")
             ).first()
         )
+        give_a_timeline(sample.id, get_user_by_email(EMAIL).as_actor())
         db.session.commit()
         total = db.session.execute(text("SELECT count(*) FROM contacts")).scalar()
         total_deals = db.session.execute(text("SELECT count(*) FROM deals")).scalar()
@@ -322,7 +346,7 @@ def pages(sample, api_token: str = "") -> list[tuple[str, str, dict | None]]:
             f"/contacts/?q={full_name}",
             hx,
         ),
-        ("contact record page", f"/contacts/{sample.id}", None),
+        ("contact record page (with its timeline)", f"/contacts/{sample.id}", None),
         ("company list, first page", "/companies/", None),
         ("company list by owner", "/companies/?sort=owner", None),
         ("my tasks, first page", "/tasks/?assignee=anyone", None),
@@ -356,6 +380,7 @@ def bare_pages(sample) -> dict[str, str]:
         f"/api/v1/contacts/{sample.id}": f"/api/contacts/{sample.id}",
         # A revalidation against the bare app's full read: the 304 should cost far less.
         f"/api/v1/contacts/{sample.id}?etag": f"/api/contacts/{sample.id}",
+        "/tasks/?assignee=anyone": "/tasks/",
     }
 
 

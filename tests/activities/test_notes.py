@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from crm_web.activities.note_text import note_html
-from crm_web.activities.services import get_note, notes_for, update_note
+from crm_web.activities.services import delete_note, get_note, notes_for, update_note
 from crm_web.core.errors import PermissionDenied
 from tests.support import HX_REQUEST, make_deal, make_note, make_user, sign_in
 
@@ -124,3 +124,21 @@ def test_a_viewer_reads_notes_but_is_offered_nothing_and_a_forged_post_is_refuse
     assert client.post(f"/notes/{note.id}/pin", data={"pinned": "1"}).status_code == 403
     with pytest.raises(PermissionDenied):
         update_note(note.id, {"content": "x"}, make_user("viewer").as_actor())
+
+
+def test_deleting_a_note_says_so_with_an_undo_only_its_deleter_may_use(client, rep):
+    deal = make_deal()
+    note = make_note("deal", deal.id, rep.as_actor(), content="Gone soon")
+    response = client.post(f"/notes/{note.id}/delete", headers=HX_REQUEST)
+    body = response.get_data(as_text=True)
+    assert "Note deleted." in body and ">Undo<" in body and "Gone soon" not in body
+    assert f'id="note-{note.id}"' not in client.get(f"/deals/{deal.id}").get_data(as_text=True)
+    undone = client.post(f"/notes/{note.id}/restore", headers=HX_REQUEST)
+    assert undone.status_code == 200 and "Gone soon" in undone.get_data(as_text=True)
+    assert f'id="note-{note.id}"' in client.get(f"/deals/{deal.id}").get_data(as_text=True)
+
+    theirs = make_note("deal", deal.id, rep.as_actor(), content="Deleted by a manager")
+    delete_note(theirs.id, make_user("manager").as_actor())
+    assert client.post(f"/notes/{theirs.id}/restore", headers=HX_REQUEST).status_code == 403
+    page = client.get(f"/deals/{deal.id}").get_data(as_text=True)
+    assert f'id="note-{theirs.id}"' not in page

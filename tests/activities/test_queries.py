@@ -46,3 +46,35 @@ def test_the_badge_count_reads_the_open_tasks_index(many_tasks):
     plan = json.loads(json.dumps(db.session.execute(Explain(query)).scalar()))[0]["Plan"]
     assert "idx_tasks_assignee_open_due" in _indexes(plan), plan
     assert repo.due_count(many_tasks[3].id, dt.date.today(), "UTC") > 0
+
+
+def _first_statement(call):
+    """The first statement `call()` runs (a page of /tasks: its first section's ids)."""
+    seen = []
+    execute = db.session.execute
+
+    def spy(statement, *args, **kwargs):
+        seen.append(statement)
+        return execute(statement, *args, **kwargs)
+
+    db.session.execute = spy
+    try:
+        call()
+    finally:
+        db.session.execute = execute
+    return seen[0]
+
+
+@pytest.mark.parametrize("whose", ["one assignee", "anyone"])
+def test_a_page_of_my_tasks_reads_a_section_in_order_down_an_index(many_tasks, whose):
+    now = dt.datetime.now(dt.UTC)
+    assignee = many_tasks[3].id if whose == "one assignee" else None
+    query = _first_statement(
+        lambda: repo.task_page(
+            {"assignee_id": assignee}, now.date(), now, "UTC", {"after": None, "before": None}
+        )
+    )
+    plan = json.loads(json.dumps(db.session.execute(Explain(query)).scalar()))[0]["Plan"]
+    wanted = "idx_tasks_open_assignee_order" if assignee else "idx_tasks_open_order"
+    assert wanted in _indexes(plan), plan
+    assert '"Sort"' not in json.dumps(plan) or "Incremental" in json.dumps(plan), plan

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crm_web.activities.services import get_task, update_task
-from tests.support import HX_REQUEST, make_contact, make_task, make_user, sign_in
+from crm_web.activities.services import delete_task, get_task, update_task
+from tests.support import HX_REQUEST, make_contact, make_deal, make_task, make_user, sign_in
 
 
 def _today():
@@ -124,13 +124,91 @@ def test_managers_filter_by_assignee(client, no_csrf):
     assert "Rita&#39;s call" in theirs and "Tasks of Rita Rep" in theirs
 
 
-def test_deleting_removes_the_row_and_only_its_people_may(client, rep):
-    mine = make_task(None, None, rep.as_actor(), description="Drop me")
+def test_deleting_says_so_with_an_undo_that_brings_the_task_back(client, rep):
+    contact = make_contact()
+    mine = make_task("contact", contact.id, rep.as_actor(), description="Drop me")
     response = client.post(f"/tasks/{mine.id}/delete", headers=HX_REQUEST)
-    assert response.status_code == 200 and "Drop me" not in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Deleted “Drop me”." in body and ">Undo<" in body
     assert "Drop me" not in client.get("/tasks/").get_data(as_text=True)
+
+    undone = client.post(f"/tasks/{mine.id}/restore", headers=HX_REQUEST)
+    assert undone.status_code == 200 and "Restored." in undone.get_data(as_text=True)
+    back = get_task(mine.id)
+    assert (back.description, back.entity_id, back.created_by) == (
+        "Drop me",
+        contact.id,
+        str(rep.id),
+    )
+    # Audited: deleted, then added again, on the contact's timeline.
+    timeline = client.get(f"/contacts/{contact.id}/history").get_data(as_text=True)
+    assert "deleted the task" in timeline and timeline.count("added the task") == 2
     other = make_task(None, None, make_user("rep").as_actor(), description="Not yours")
     assert client.post(f"/tasks/{other.id}/delete", headers=HX_REQUEST).status_code == 403
+
+
+def test_only_who_deleted_a_task_may_undo_it(client, rep):
+    task = make_task(None, None, rep.as_actor(), description="Mine, deleted by a manager")
+    delete_task(task.id, make_user("manager").as_actor())
+    forged = client.post(f"/tasks/{task.id}/restore", headers=HX_REQUEST)
+    assert forged.status_code == 403
+    assert client.post(f"/tasks/{task.id}/restore").status_code == 403
+    assert "Mine, deleted" not in client.get("/tasks/").get_data(as_text=True)
+    live = make_task(None, None, rep.as_actor(), description="Still here")
+    assert client.post(f"/tasks/{live.id}/restore", headers=HX_REQUEST).status_code == 404
+
+
+def test_completing_on_my_tasks_moves_the_task_to_done_with_the_counts(client, rep):
+    task = make_task(None, None, rep.as_actor(), description="Ring Bob", due_date=_today())
+    make_task(None, None, rep.as_actor(), description="Ring Ann", due_date=_today())
+    seen = task.version
+    headers = {**HX_REQUEST, "HX-Current-URL": "http://localhost/tasks/?q=Ring"}
+    data = {"status": "closed", "version": seen, "list": "1", "view": "tasks"}
+    response = client.post(f"/tasks/{task.id}/status", data=data, headers=headers)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and '<div id="task_sections"' in body
+    today, done = body.split('id="section-today"')[1].split('id="section-done"')
+    assert (
+        "Ring Ann" in today and "Ring Bob" not in today and '>Today <span class="count">1<' in body
+    )
+    assert "Ring Bob" in done and "Done." in done and ">Undo</button>" in done
+    assert response.headers["HX-Trigger"] == "record-saved"  # the nav badge counts again
+
+    data = {"status": "open", "version": seen + 1, "list": "1", "view": "tasks"}
+    body = client.post(f"/tasks/{task.id}/status", data=data, headers=headers).get_data(
+        as_text=True
+    )
+    assert "Reopened." in body, body
+    assert 'id="section-done"' not in body
+    assert '>Today <span class="count">2<' in body
+
+
+def test_a_task_moves_to_another_record_and_both_timelines_say_so(client, rep):
+    contact, deal = make_contact(), make_deal(title="Big order")
+    task = make_task("contact", contact.id, rep.as_actor(), description="Send the quote")
+    seen = task.version
+    editor = client.get(f"/tasks/{task.id}/fields/record/edit", headers=HX_REQUEST)
+    assert "Search contacts, companies, deals" in editor.get_data(as_text=True)
+    picked = client.get("/tasks/record-picker?record_q=Big order", headers=HX_REQUEST)
+    assert f'data-value="deal:{deal.id}"' in picked.get_data(as_text=True)
+
+    data = {"value": f"deal:{deal.id}", "version": seen}
+    response = client.patch(f"/tasks/{task.id}/fields/record", data=data, headers=HX_REQUEST)
+    assert response.status_code == 200 and "Big order" in response.get_data(as_text=True)
+    assert (get_task(task.id).entity_type, get_task(task.id).entity_id) == ("deal", deal.id)
+    left = client.get(f"/contacts/{contact.id}/history").get_data(as_text=True)
+    arrived = client.get(f"/deals/{deal.id}/history").get_data(as_text=True)
+    assert "Send the quote" in left and "to a deal" in left
+    assert "Send the quote" in arrived and "here from a contact" in arrived
+
+    stale = client.patch(f"/tasks/{task.id}/fields/record", data=data, headers=HX_REQUEST)
+    assert stale.status_code == 409 and "Overwrite with mine" in stale.get_data(as_text=True)
+    data = {"value": "", "version": seen + 1}
+    response = client.patch(f"/tasks/{task.id}/fields/record", data=data, headers=HX_REQUEST)
+    assert response.status_code == 200 and get_task(task.id).entity_id is None
+    data = {"value": "deal:not-an-id", "version": seen + 2}
+    response = client.patch(f"/tasks/{task.id}/fields/record", data=data, headers=HX_REQUEST)
+    assert response.status_code == 422
 
 
 def test_adding_on_my_tasks_page_makes_an_unlinked_task_of_mine(client, rep):

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from crm_web.activities.services import create_note, create_task, update_task
+from crm_web.activities.services import create_note, create_task, update_note, update_task
 from crm_web.contacts.services import create_contact, get_contact
 from crm_web.core import validation as v
 from crm_web.core.errors import ValidationError
@@ -175,13 +175,20 @@ def test_a_note_must_name_a_record_that_exists(session):
     assert fields == {"entity_id": ["'abc' is not a valid id."]}
 
 
-def test_a_task_cannot_be_moved_to_another_record(session):
+def test_a_note_cannot_be_moved_and_a_task_moves_only_to_a_record_that_exists(session):
     company = make_company()
+    note = create_note({"content": "x", "entity_type": "company", "entity_id": company.id}, ADMIN)
+    fields = _fields(update_note, note.id, {"entity_id": make_company().id}, ADMIN)
+    assert fields == {"entity_id": ["A note cannot be moved to another record."]}
     task = create_task(
         {"description": "x", "entity_type": "company", "entity_id": company.id}, ADMIN
     )
+    fields = _fields(
+        update_task, task.id, {"entity_type": "deal", "entity_id": make_company().id}, ADMIN
+    )
+    assert fields == {"entity_id": ["No deal with this id."]}
     fields = _fields(update_task, task.id, {"entity_id": make_company().id}, ADMIN)
-    assert fields == {"entity_id": ["A task or note cannot be moved to another record."]}
+    assert fields == {"entity_type": ["This field is required."]}
 
 
 def test_a_task_status_is_open_or_closed_and_cannot_be_cleared(session):
