@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -38,7 +39,10 @@ def _address(value) -> dict | None:
     return address or None
 
 
-def _clean(data: dict, existing: Company | None = None, definitions=None) -> dict:
+def _clean(data: dict, existing: Company | None = None, batch: dict | None = None) -> dict:
+    """Validated values for the fields present in `data`. A `batch` (check_companies) runs the
+    same checks with what every row shares read once."""
+    batch = batch or {}
     creating = existing is None
     check = v.Checker(data)
     if creating or check.has("name"):
@@ -47,7 +51,8 @@ def _clean(data: dict, existing: Company | None = None, definitions=None) -> dic
     check.field("phone", v.phone, current_app.config.get("DEFAULT_PHONE_REGION", "US"))
     check.field("industry", v.text, 100)
     check.field("address", _address)
-    check.field("owner_id", check_user_id)
+    check.field("owner_id", batch.get("owner_id", check_user_id))
+    definitions = batch.get("definitions")
     clean = checked_with_custom_fields(check, "company", data, existing, definitions)
     return clean
 
@@ -78,12 +83,12 @@ def check_companies(rows: list[dict], actor: Actor) -> list[dict | ValidationErr
     the ValidationError refusing it, in input order; insert_companies adds the clean ones.
     Editors."""
     authorize(actor, "records.create")
-    definitions = list_definitions("company")
+    batch = {"definitions": list_definitions("company"), "owner_id": v.Remembered(check_user_id)}
     owner = owner_id_for(actor)
     results: list[dict | ValidationError] = []
     for data in rows:
         try:
-            clean = _clean(data, definitions=definitions)
+            clean = _clean(data, batch=batch)
         except ValidationError as exc:
             results.append(exc)
             continue
@@ -158,6 +163,13 @@ def _set_archived(company_id, actor: Actor, when, expected_version) -> Company:
 
 def _locked(company_id) -> Company:
     return lifecycle.locked(repo.get_company, "company", company_id)
+
+
+def held_companies(ids) -> list[Company]:
+    """The companies of these ids, read in one query: while the caller holds the list, the
+    session has them, and check_company_id finds each without a query (a batch's references)."""
+    hashable = {value for value in ids if isinstance(value, str | uuid.UUID)}
+    return repo.companies_by_ids(hashable) if hashable else []
 
 
 def check_company_id(value):

@@ -8,7 +8,7 @@ from flask import current_app
 
 from crm_web.accounts.services import check_user_id, owner_id_for
 from crm_web.audit.services import change_since
-from crm_web.companies.services import check_company_id, company_name
+from crm_web.companies.services import check_company_id, company_name, held_companies
 from crm_web.contacts import repository as repo
 from crm_web.contacts.models import Contact
 from crm_web.core import lifecycle
@@ -27,9 +27,10 @@ from crm_web.custom_fields.services import checked_with_custom_fields, list_defi
 from crm_web.lists import keyset
 
 
-def _clean(data: dict, existing: Contact | None = None, definitions=None) -> dict:
-    """Validated values for the fields present in `data` (all required ones on create);
-    `definitions` are the contact custom fields' (read once for a batch)."""
+def _clean(data: dict, existing: Contact | None = None, batch: dict | None = None) -> dict:
+    """Validated values for the fields present in `data` (all required ones on create). A
+    `batch` (_batch_checks) runs the same checks with what every row shares read once."""
+    batch = batch or {}
     creating = existing is None
     check = v.Checker(data)
     for name in ("first_name", "last_name"):
@@ -39,8 +40,9 @@ def _clean(data: dict, existing: Contact | None = None, definitions=None) -> dic
     check.field("emails", v.listed, v.email)
     region = current_app.config.get("DEFAULT_PHONE_REGION", "US")
     check.field("phones", v.listed, v.phone, region)
-    check.field("company_id", check_company_id)
-    check.field("owner_id", check_user_id)
+    check.field("company_id", batch.get("company_id", check_company_id))
+    check.field("owner_id", batch.get("owner_id", check_user_id))
+    definitions = batch.get("definitions")
     clean = checked_with_custom_fields(check, "contact", data, existing, definitions)
     return clean
 
@@ -71,12 +73,17 @@ def check_contacts(rows: list[dict], actor: Actor) -> list[dict | ValidationErro
     the ValidationError refusing it, in input order. For batches (imports, API bulk), which
     then add the clean ones with insert_contacts. Editors."""
     authorize(actor, "records.create")
-    definitions = list_definitions("contact")
+    batch = {
+        "definitions": list_definitions("contact"),
+        "company_id": v.Remembered(check_company_id),
+        "owner_id": v.Remembered(check_user_id),
+    }
     owner = owner_id_for(actor)
+    batch["held"] = held_companies(data.get("company_id") for data in rows)
     results: list[dict | ValidationError] = []
     for data in rows:
         try:
-            clean = _clean(data, definitions=definitions)
+            clean = _clean(data, batch=batch)
         except ValidationError as exc:
             results.append(exc)
             continue
