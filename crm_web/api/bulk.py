@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import psycopg
 from flask import request
-from sqlalchemy import insert, null, or_, select
+from sqlalchemy import insert, null, or_, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crm_web.api.catalog import RESOURCES
@@ -109,27 +109,45 @@ def _create_items(kind: str, items: list, actor: Actor) -> None:
     or the actor may not create), each item goes through the single path in a savepoint of its
     own, which names the item at fault."""
     check, insert = BATCH_PATHS[kind]
-    inputs = []
+    inputs, outcomes = [], {}
     for item in items:
         try:
             inputs.append((item, _item_data(kind, item.payload)))
         except _ItemError as exc:
-            item.errors = exc.fields
-            item.payload = null()
+            outcomes[item.index] = (None, exc.fields)
     try:
         with db.session.begin_nested():
             results = check([data for _, data in inputs], actor)
             made = iter(insert([r for r in results if isinstance(r, dict)], actor))
     except (CRMError, DBAPIError, psycopg.Error):
-        for item, _ in inputs:
+        for item in items:
             _create_item(kind, item, actor)
         return
     for (item, _), result in zip(inputs, results, strict=True):
-        if isinstance(result, dict):
-            item.record_id = next(made)
-        else:
-            item.errors = _errors_of(result)
-        item.payload = null()  # done with: the job keeps only what became of it
+        ok = isinstance(result, dict)
+        outcomes[item.index] = (next(made), None) if ok else (None, _errors_of(result))
+    # What became of each item, in one statement; the payload is done with.
+    indexes = sorted(outcomes)
+    db.session.execute(
+        _ITEM_OUTCOMES,
+        {
+            "job": items[0].job_id,
+            "indexes": indexes,
+            "ids": [outcomes[i][0] for i in indexes],
+            "errors": [json.dumps(outcomes[i][1]) if outcomes[i][1] else None for i in indexes],
+        },
+    )
+
+
+_ITEM_OUTCOMES = text(
+    """
+    UPDATE api_bulk_items AS i
+       SET record_id = o.record_id, errors = CAST(o.errors AS jsonb), payload = NULL
+      FROM unnest(CAST(:indexes AS integer[]), CAST(:ids AS uuid[]), CAST(:errors AS text[]))
+           AS o(n, record_id, errors)
+     WHERE i.job_id = :job AND i.index = o.n
+    """
+)
 
 
 def _create_item(kind: str, item: BulkItem, actor: Actor) -> None:

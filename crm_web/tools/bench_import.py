@@ -105,6 +105,37 @@ def measure(label: str, rows: int, database: str, action) -> None:
     )
 
 
+def import_file(path: Path, actor, database: str, run: str, phone_base: int) -> None:
+    """The CSV imported as a user's import is (upload, then the job), beside a plain COPY."""
+    bad = write_csv(path, ROWS, run, phone_base)
+
+    def plain_copy():
+        connection = db.session.connection().connection.driver_connection
+        with connection.cursor() as cursor, path.open("rb") as handle:
+            cursor.execute("CREATE TEMP TABLE plain_copy (" + ", ".join(
+                f"c{i} text" for i in range(len(HEADER))) + ")")  # fmt: skip
+            with cursor.copy("COPY plain_copy FROM STDIN (FORMAT csv, HEADER)") as copy:
+                while chunk := handle.read(1 << 20):
+                    copy.write(chunk)
+        db.session.rollback()
+
+    measure("plain COPY into an unindexed table", ROWS, database, plain_copy)
+    record = {}
+
+    def upload():
+        record["id"] = services.stage_upload("contacts", path.name, path, actor).id
+
+    measure("upload (read, COPY into import_rows)", ROWS, database, upload)
+    services.save_mapping(record["id"], MAPPING, actor)
+    services.start_import(record["id"], actor)
+    db.session.remove()
+    measure("import job (check, COPY, INSERT … SELECT)", ROWS, database,
+            lambda: jobs.import_file(None, record["id"]))  # fmt: skip
+    done = services.get_import(record["id"], actor)
+    print(f"  created {done.created:,}, skipped {done.skipped:,}, refused {done.refused:,} "
+          f"(bad rows written: {bad:,})", flush=True)  # fmt: skip
+
+
 def main() -> None:
     sizes = [int(os.environ.get(k, d)) for k, d in (("BENCH_CONTACTS", 1_000_000),
              ("BENCH_COMPANIES", 100_000))]  # fmt: skip
@@ -117,37 +148,8 @@ def main() -> None:
         actor = get_user_by_email(EMAIL).as_actor()
         assert PASSWORD
         print(f"{info['total']:,} contacts in the bench database; batches of {BATCH}", flush=True)
-        path = Path(folder) / "contacts.csv"
-        bad = write_csv(path, ROWS, run, phone_base)
-
-        def plain_copy():
-            connection = db.session.connection().connection.driver_connection
-            with connection.cursor() as cursor, path.open("rb") as handle:
-                cursor.execute("CREATE TEMP TABLE plain_copy (" + ", ".join(
-                    f"c{i} text" for i in range(len(HEADER))) + ")")  # fmt: skip
-                with cursor.copy("COPY plain_copy FROM STDIN (FORMAT csv, HEADER)") as copy:
-                    while chunk := handle.read(1 << 20):
-                        copy.write(chunk)
-            db.session.rollback()
-
-        measure("plain COPY into an unindexed table", ROWS, database, plain_copy)
-        record = {}
-
-        def upload():
-            record["id"] = services.stage_upload("contacts", path.name, path, actor).id
-
-        measure("upload (read, COPY into import_rows)", ROWS, database, upload)
-        services.save_mapping(record["id"], MAPPING, actor)
-        services.start_import(record["id"], actor)
-        db.session.remove()
-        measure("import job (check, COPY, INSERT … SELECT)", ROWS, database,
-                lambda: jobs.import_file(None, record["id"]))  # fmt: skip
-        done = services.get_import(record["id"], actor)
-        print(f"  created {done.created:,}, skipped {done.skipped:,}, refused {done.refused:,} "
-              f"(bad rows written: {bad:,})", flush=True)  # fmt: skip
-        # The job's rows/s includes the upload only in the sum:
-        # end to end = upload + job (see the two lines above).
-
+        if ROWS:  # BENCH_IMPORT_ROWS=0: the API bulk job alone
+            import_file(Path(folder) / "contacts.csv", actor, database, run, phone_base)
         items = [
             {"first_name": f"Bulk{n}", "last_name": f"Item{n % 997}",
              "emails": [f"bulk{n}.{run}@bench-bulk.example"],
