@@ -29,7 +29,7 @@ from crm_web.lists import keyset
 
 def _clean(data: dict, existing: Contact | None = None, batch: dict | None = None) -> dict:
     """Validated values for the fields present in `data` (all required ones on create). A
-    `batch` (_batch_checks) runs the same checks with what every row shares read once."""
+    `batch` (check_contacts) runs the same checks with what every row shares read once."""
     batch = batch or {}
     creating = existing is None
     check = v.Checker(data)

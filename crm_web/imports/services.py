@@ -1,8 +1,8 @@
 """Imports: stage an uploaded file, map its columns, check it, run it in the background, and
-report refused rows. Every row goes through the contacts or companies services' checks, so an import is
-held to the rules of the forms and the API; a batch of checked rows is written set-based
-(core/batch.py), its records' history as the audit hook writes a record made by hand, naming
-the user and `import:<id>`."""
+report refused rows. Every row goes through the contacts or companies services' checks, so an
+import is held to the rules of the forms and the API; a batch of checked rows is written
+set-based (core/batch.py), its records' history as the audit hook writes a record made by hand,
+naming the user and `import:<id>`."""
 
 from __future__ import annotations
 
