@@ -79,6 +79,7 @@ def check_contacts(rows: list[dict], actor: Actor) -> list[dict | ValidationErro
         "owner_id": v.Remembered(check_user_id),
     }
     owner = owner_id_for(actor)
+    # Held for the batch: check_company_id finds these companies in the session, no query each.
     batch["held"] = held_companies(data.get("company_id") for data in rows)
     results: list[dict | ValidationError] = []
     for data in rows:
