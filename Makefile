@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 FLASK := $(BIN)/flask --app crm_web
 
-.PHONY: install run test bench lint format db-stop clean
+.PHONY: install run test bench bench-import lint format db-stop clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -37,6 +37,11 @@ test: install
 ## Load 1,000,000 contacts (once) and measure the main pages under gunicorn.
 bench: install
 	$(BIN)/python -m crm_web.tools.bench
+
+## Import a 100,000-row contacts CSV and make 10,000 contacts through API bulk on the bench
+## database (crm_web/tools/bench_import.py); rows/s and CPU per row.
+bench-import: install
+	$(BIN)/python -m crm_web.tools.bench_import
 
 lint: install
 	$(BIN)/ruff check .

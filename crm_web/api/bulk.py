@@ -1,8 +1,9 @@
 """Bulk create (`POST /api/v1/contacts/bulk`, and companies): up to 10,000 records as a JSON
 array or NDJSON are kept as the items of a job and made by a worker (jobs/batches.py: a batch
 of items and the note of how far it got commit together, so a killed worker's job resumes
-without making a record twice). Each item goes through the same service as a single POST,
-in a savepoint of its own: a bad item gets its errors and its index, the others are made."""
+without making a record twice). Each item is checked by the same service rules as a single
+POST and a batch's good ones are written set-based (core/batch.py): a bad item gets its errors
+and its index, the others are made."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ import json
 import uuid
 from datetime import UTC, datetime
 
+import psycopg
 from flask import request
-from sqlalchemy import insert, null, or_, select
+from sqlalchemy import insert, null, or_, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crm_web.api.catalog import RESOURCES
 from crm_web.api.models import BulkItem, BulkJob
 from crm_web.api.problems import ApiProblem
 from crm_web.api.resources import plain
+from crm_web.companies import services as companies
+from crm_web.contacts import services as contacts
 from crm_web.core.actor import Actor
 from crm_web.core.db import constraint_error, db, transaction
 from crm_web.core.errors import CRMError, NotFoundError
@@ -91,45 +95,76 @@ class _ItemError(Exception):
         self.fields = fields
 
 
-class _Redo(Exception):
-    """The database refused an item: its batch is done again, an item per savepoint."""
+# Each bulk kind's batch path: the checks of its create service, then a set-based insert.
+BATCH_PATHS = {
+    "contacts": (contacts.check_contacts, contacts.insert_contacts),
+    "companies": (companies.check_companies, companies.insert_companies),
+}
 
 
 def _create_items(kind: str, items: list, actor: Actor) -> None:
-    """A batch in one savepoint: a refusal the service makes before writing (nearly all of
-    them) costs nothing to undo; one the database makes (a constraint) spoils the savepoint,
-    and only then does each item get one of its own (two more round trips per item)."""
+    """A batch the way a single POST makes each record (the same checks), written set-based in
+    one savepoint (core/batch.py): a refused item gets its errors and its index, the others
+    are made. Should the batch as a whole fail (the database refuses a row the checks passed,
+    or the actor may not create), each item goes through the single path in a savepoint of its
+    own, which names the item at fault."""
+    check, insert = BATCH_PATHS[kind]
+    inputs, outcomes = [], {}
+    for item in items:
+        try:
+            inputs.append((item, _item_data(kind, item.payload)))
+        except _ItemError as exc:
+            outcomes[item.index] = (None, exc.fields)
     try:
         with db.session.begin_nested():
-            for item in items:
-                _create_item(kind, item, actor, _Redo)
-    except _Redo:
+            results = check([data for _, data in inputs], actor)
+            made = iter(insert([r for r in results if isinstance(r, dict)], actor))
+    except (CRMError, DBAPIError, psycopg.Error):
         for item in items:
-            _create_item(kind, item, actor, None)
+            _create_item(kind, item, actor)
+        return
+    for (item, _), result in zip(inputs, results, strict=True):
+        ok = isinstance(result, dict)
+        outcomes[item.index] = (next(made), None) if ok else (None, _errors_of(result))
+    # What became of each item, in one statement; the payload is done with.
+    indexes = sorted(outcomes)
+    db.session.execute(
+        _ITEM_OUTCOMES,
+        {
+            "job": items[0].job_id,
+            "indexes": indexes,
+            "ids": [outcomes[i][0] for i in indexes],
+            "errors": [json.dumps(outcomes[i][1]) if outcomes[i][1] else None for i in indexes],
+        },
+    )
 
 
-def _create_item(kind: str, item: BulkItem, actor: Actor, redo) -> None:
+_ITEM_OUTCOMES = text(
+    """
+    UPDATE api_bulk_items AS i
+       SET record_id = o.record_id, errors = CAST(o.errors AS jsonb), payload = NULL
+      FROM unnest(CAST(:indexes AS integer[]), CAST(:ids AS uuid[]), CAST(:errors AS text[]))
+           AS o(n, record_id, errors)
+     WHERE i.job_id = :job AND i.index = o.n
+    """
+)
+
+
+def _create_item(kind: str, item: BulkItem, actor: Actor) -> None:
     try:
         data = _item_data(kind, item.payload)
-        if redo is None:
-            with db.session.begin_nested():
-                record = _create_record(kind, data, actor)
-        else:
+        with db.session.begin_nested():
             record = _create_record(kind, data, actor)
         item.record_id = record.id
     except _ItemError as exc:
         item.errors = exc.fields
-    except DBAPIError as exc:
-        if redo is not None:
-            raise redo from exc
-        if isinstance(exc, IntegrityError):
-            error = constraint_error(exc)
-            item.errors = {error.field or "record": [error.message]}
-        else:
-            item.errors = {"record": ["The database refused this record."]}
+    except IntegrityError as exc:
+        error = constraint_error(exc)
+        item.errors = {error.field or "record": [error.message]}
+    except DBAPIError:
+        item.errors = {"record": ["The database refused this record."]}
     except CRMError as exc:
-        message = getattr(exc, "message", None) or str(exc)
-        item.errors = getattr(exc, "fields", None) or {"record": [message]}
+        item.errors = _errors_of(exc)
     item.payload = null()  # done with: the job keeps only what became of it
 
 
@@ -140,6 +175,11 @@ def _create_record(kind: str, data: dict, actor: Actor):
     if resource.checks_duplicates:
         return resource.create(data, actor, refuse_duplicates=False)
     return resource.create(data, actor)
+
+
+def _errors_of(exc: CRMError) -> dict:
+    message = getattr(exc, "message", None) or str(exc)
+    return getattr(exc, "fields", None) or {"record": [message]}
 
 
 @job("api_bulk_create")

@@ -47,15 +47,15 @@ def export_rows(filters: dict):
     return db.session.execute(query)
 
 
-def company_by_name(name: str) -> Company | None:
-    """The oldest live company with this name, compared without case."""
+def company_ids_by_name(lowered: list[str]) -> dict:
+    """{lower-cased name: id of the oldest live company so named} for these lower-cased names."""
     query = (
-        select(Company)
-        .where(func.lower(Company.name) == name.lower(), Company.archived_at.is_(None))
-        .order_by(Company.created_at, Company.id)
-        .limit(1)
+        select(func.lower(Company.name), Company.id)
+        .where(func.lower(Company.name).in_(lowered), Company.archived_at.is_(None))
+        .order_by(func.lower(Company.name), Company.created_at.desc(), Company.id.desc())
     )
-    return db.session.scalars(query).first()
+    # Later rows win: each name ends with its oldest company.
+    return dict(db.session.execute(query).all())
 
 
 def _row_query(*, full: bool = True):

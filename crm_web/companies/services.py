@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -14,11 +15,12 @@ from crm_web.companies.models import Company
 from crm_web.core import lifecycle
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
+from crm_web.core.batch import insert_records
 from crm_web.core.db import transaction
 from crm_web.core.errors import ConflictError, DuplicateError, NotFoundError, ValidationError
 from crm_web.core.permissions import authorize, authorize_archive
 from crm_web.core.repository import check_version, list_extras
-from crm_web.custom_fields.services import checked_with_custom_fields
+from crm_web.custom_fields.services import checked_with_custom_fields, list_definitions
 from crm_web.lists import keyset
 
 ADDRESS_PARTS = ("street", "city", "state", "postal_code", "country")
@@ -37,7 +39,10 @@ def _address(value) -> dict | None:
     return address or None
 
 
-def _clean(data: dict, existing: Company | None = None) -> dict:
+def _clean(data: dict, existing: Company | None = None, batch: dict | None = None) -> dict:
+    """Validated values for the fields present in `data`. A `batch` (check_companies) runs the
+    same checks with what every row shares read once."""
+    batch = batch or {}
     creating = existing is None
     check = v.Checker(data)
     if creating or check.has("name"):
@@ -46,8 +51,9 @@ def _clean(data: dict, existing: Company | None = None) -> dict:
     check.field("phone", v.phone, current_app.config.get("DEFAULT_PHONE_REGION", "US"))
     check.field("industry", v.text, 100)
     check.field("address", _address)
-    check.field("owner_id", check_user_id)
-    clean = checked_with_custom_fields(check, "company", data, existing)
+    check.field("owner_id", batch.get("owner_id", check_user_id))
+    definitions = batch.get("definitions")
+    clean = checked_with_custom_fields(check, "company", data, existing, definitions)
     return clean
 
 
@@ -63,13 +69,49 @@ def create_company(data: dict, actor: Actor, *, refuse_duplicates: bool = False)
     return lifecycle.create_record(Company, clean, actor)
 
 
-def build_company(data: dict, actor: Actor) -> Company:
-    """A new company checked as create_company checks it, not yet added to the session: for
-    callers that insert many in one flush (imports; the audit hook records each). Editors."""
+def check_companies(rows: list[dict], actor: Actor) -> list[dict | ValidationError]:
+    """Each input checked as create_company checks it: its clean values (owner defaulted), or
+    the ValidationError refusing it, in input order; insert_companies adds the clean ones.
+    Editors."""
     authorize(actor, "records.create")
-    clean = _clean(data)
-    clean.setdefault("owner_id", owner_id_for(actor))
-    return Company(**clean, created_by=actor.id, updated_by=actor.id)
+    batch = {"definitions": list_definitions("company"), "owner_id": v.Remembered(check_user_id)}
+    owner = owner_id_for(actor)
+    results: list[dict | ValidationError] = []
+    for data in rows:
+        try:
+            clean = _clean(data, batch=batch)
+        except ValidationError as exc:
+            results.append(exc)
+            continue
+        clean.setdefault("owner_id", owner)
+        results.append(clean)
+    return results
+
+
+def insert_companies(cleaned: list[dict], actor: Actor) -> list:
+    """Add companies checked by check_companies, set-based (COPY, then INSERT … SELECT), with
+    the audit rows create_company would leave; returns their ids in order. Editors."""
+    authorize(actor, "records.create")
+    with transaction(actor):
+        return insert_records(Company, cleaned)
+
+
+def company_ids_named(names, actor: Actor) -> dict:
+    """{lower-cased name: id, or the ValidationError refusing a new company} for `names`: the
+    oldest live company of each name (any case), the others created (spelt as first
+    mentioned), all in two statements. How an import's batch links contacts to companies."""
+    wanted: dict[str, str] = {}
+    for name in names:  # a new company is spelt as its first mention
+        if name.strip():
+            wanted.setdefault(name.strip().lower(), name.strip())
+    found = repo.company_ids_by_name(list(wanted)) if wanted else {}
+    missing = [name for key, name in wanted.items() if key not in found]
+    checked = check_companies([{"name": name} for name in missing], actor)
+    clean = [c for c in checked if isinstance(c, dict)]
+    made = iter(insert_companies(clean, actor))
+    for name, result in zip(missing, checked, strict=True):
+        found[name.lower()] = next(made) if isinstance(result, dict) else result
+    return found
 
 
 def get_company(company_id) -> Company:
@@ -114,6 +156,13 @@ def _locked(company_id) -> Company:
     return lifecycle.locked(repo.get_company, "company", company_id)
 
 
+def held_companies(ids) -> list[Company]:
+    """The companies of these ids, read in one query: while the caller holds the list, the
+    session has them, and check_company_id finds each without a query (a batch's references)."""
+    hashable = {value for value in ids if isinstance(value, str | uuid.UUID)}
+    return repo.companies_by_ids(hashable) if hashable else []
+
+
 def check_company_id(value):
     """Field check for references to a company."""
     company = repo.get_company(value)
@@ -154,15 +203,6 @@ def companies_for_export(filters: dict, actor: Actor):
     """Every selected company as (company, owner email), streamed. Those who may export."""
     authorize(actor, "data.export")
     return repo.export_rows(filters)
-
-
-def company_id_named(name: str, actor: Actor):
-    """The id of the live company called `name` (any case), created if there is none: how an
-    import links a contact to its company. Editors."""
-    company = repo.company_by_name(name.strip())
-    if company is None:
-        company = create_company({"name": name}, actor)
-    return company.id
 
 
 def company_name(company_id) -> str | None:

@@ -8,12 +8,13 @@ from flask import current_app
 
 from crm_web.accounts.services import check_user_id, owner_id_for
 from crm_web.audit.services import change_since
-from crm_web.companies.services import check_company_id, company_name
+from crm_web.companies.services import check_company_id, company_name, held_companies
 from crm_web.contacts import repository as repo
 from crm_web.contacts.models import Contact
 from crm_web.core import lifecycle
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
+from crm_web.core.batch import insert_records
 from crm_web.core.db import transaction
 from crm_web.core.errors import (
     ConflictError,
@@ -23,12 +24,14 @@ from crm_web.core.errors import (
 )
 from crm_web.core.permissions import authorize, authorize_archive, authorize_reassign
 from crm_web.core.repository import list_extras
-from crm_web.custom_fields.services import checked_with_custom_fields
+from crm_web.custom_fields.services import checked_with_custom_fields, list_definitions
 from crm_web.lists import keyset
 
 
-def _clean(data: dict, existing: Contact | None = None) -> dict:
-    """Validated values for the fields present in `data` (all required ones on create)."""
+def _clean(data: dict, existing: Contact | None = None, batch: dict | None = None) -> dict:
+    """Validated values for the fields present in `data` (all required ones on create). A
+    `batch` (check_contacts) runs the same checks with what every row shares read once."""
+    batch = batch or {}
     creating = existing is None
     check = v.Checker(data)
     for name in ("first_name", "last_name"):
@@ -38,9 +41,10 @@ def _clean(data: dict, existing: Contact | None = None) -> dict:
     check.field("emails", v.listed, v.email)
     region = current_app.config.get("DEFAULT_PHONE_REGION", "US")
     check.field("phones", v.listed, v.phone, region)
-    check.field("company_id", check_company_id)
-    check.field("owner_id", check_user_id)
-    clean = checked_with_custom_fields(check, "contact", data, existing)
+    check.field("company_id", batch.get("company_id", check_company_id))
+    check.field("owner_id", batch.get("owner_id", check_user_id))
+    definitions = batch.get("definitions")
+    clean = checked_with_custom_fields(check, "contact", data, existing, definitions)
     return clean
 
 
@@ -56,13 +60,37 @@ def create_contact(data: dict, actor: Actor, *, refuse_duplicates: bool = False)
     return lifecycle.create_record(Contact, clean, actor)
 
 
-def build_contact(data: dict, actor: Actor) -> Contact:
-    """A new contact checked as create_contact checks it, not yet added to the session: for
-    callers that insert many in one flush (imports; the audit hook records each). Editors."""
+def check_contacts(rows: list[dict], actor: Actor) -> list[dict | ValidationError]:
+    """Each input checked as create_contact checks it: its clean values (owner defaulted), or
+    the ValidationError refusing it, in input order. For batches (imports, API bulk), which
+    then add the clean ones with insert_contacts. Editors."""
     authorize(actor, "records.create")
-    clean = _clean(data)
-    clean.setdefault("owner_id", owner_id_for(actor))
-    return Contact(**clean, created_by=actor.id, updated_by=actor.id)
+    batch = {
+        "definitions": list_definitions("contact"),
+        "company_id": v.Remembered(check_company_id),
+        "owner_id": v.Remembered(check_user_id),
+    }
+    owner = owner_id_for(actor)
+    # Held for the batch: check_company_id finds these companies in the session, no query each.
+    batch["held"] = held_companies(data.get("company_id") for data in rows)
+    results: list[dict | ValidationError] = []
+    for data in rows:
+        try:
+            clean = _clean(data, batch=batch)
+        except ValidationError as exc:
+            results.append(exc)
+            continue
+        clean.setdefault("owner_id", owner)
+        results.append(clean)
+    return results
+
+
+def insert_contacts(cleaned: list[dict], actor: Actor) -> list:
+    """Add contacts checked by check_contacts, set-based (COPY, then INSERT … SELECT), with
+    the audit rows create_contact would leave; returns their ids in order. Editors."""
+    authorize(actor, "records.create")
+    with transaction(actor):
+        return insert_records(Contact, cleaned)
 
 
 def contacts_for_export(filters: dict, actor: Actor) -> tuple[tuple[int, int], object]:

@@ -65,6 +65,31 @@ class Checker:
         return self.clean
 
 
+class Remembered:
+    """A check run once per distinct value: a batch's rows that name the same company or owner
+    cost one look-up, with the very check (and message) a single record gets."""
+
+    def __init__(self, check):
+        self.check = check
+        self.seen: dict = {}
+
+    def __call__(self, value, *args):
+        key = (value, *args)
+        try:
+            hash(key)
+        except TypeError:  # a list or mapping where a reference belongs: checked, not kept
+            return self.check(value, *args)
+        if key not in self.seen:
+            try:
+                self.seen[key] = (True, self.check(value, *args))
+            except FieldError as exc:
+                self.seen[key] = (False, str(exc))
+        ok, result = self.seen[key]
+        if not ok:
+            raise FieldError(result)
+        return result
+
+
 def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 

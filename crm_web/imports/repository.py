@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text
 
 from crm_web.core.db import db
 from crm_web.imports.models import Import, ImportRow
@@ -58,11 +58,31 @@ def rows_after(import_id: int, after: int, size: int) -> list[ImportRow]:
     return list(db.session.scalars(query))
 
 
+_SET_OUTCOMES = text(
+    """
+    UPDATE import_rows AS r
+       SET outcome = o.outcome, column_name = o.column_name, message = o.message
+      FROM unnest(CAST(:numbers AS integer[]), CAST(:outcomes AS text[]),
+                  CAST(:columns AS text[]), CAST(:messages AS text[]))
+           AS o(row_number, outcome, column_name, message)
+     WHERE r.import_id = :import_id AND r.row_number = o.row_number
+    """
+)
+
+
 def set_outcomes(import_id: int, outcomes: list[dict]) -> None:
-    """Each {row_number, outcome, column_name, message}, one statement for the batch."""
+    """Each {row_number, outcome, column_name, message}: one statement (one round trip, one
+    plan) for the whole batch."""
     if outcomes:
         db.session.execute(
-            update(ImportRow), [{"import_id": import_id, **outcome} for outcome in outcomes]
+            _SET_OUTCOMES,
+            {
+                "import_id": import_id,
+                "numbers": [o["row_number"] for o in outcomes],
+                "outcomes": [o["outcome"] for o in outcomes],
+                "columns": [o["column_name"] for o in outcomes],
+                "messages": [o["message"] for o in outcomes],
+            },
         )
 
 

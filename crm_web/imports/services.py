@@ -1,7 +1,8 @@
 """Imports: stage an uploaded file, map its columns, check it, run it in the background, and
-report refused rows. Every row goes through the contacts or companies services, so an import is
-held to the rules of the forms and the API, and its records' history is written by the audit
-hook like a record made by hand, naming the user and `import:<id>`."""
+report refused rows. Every row goes through the contacts or companies services' checks, so an
+import is held to the rules of the forms and the API; a batch of checked rows is written
+set-based (core/batch.py), its records' history as the audit hook writes a record made by hand,
+naming the user and `import:<id>`."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crm_web.accounts.services import get_user
-from crm_web.companies.services import build_company, company_id_named
-from crm_web.contacts.services import build_contact, emails_and_phones_in_use
+from crm_web.companies.services import check_companies, company_ids_named, insert_companies
+from crm_web.contacts.services import check_contacts, emails_and_phones_in_use, insert_contacts
 from crm_web.core.actor import Actor
-from crm_web.core.db import db, transaction
+from crm_web.core.db import transaction
 from crm_web.core.errors import CRMError, NotFoundError, PermissionDenied, ValidationError
 from crm_web.core.permissions import allowed, authorize
 from crm_web.imports import mapping as m
@@ -123,8 +124,10 @@ def _check_not_started(record: Import) -> None:
         raise ValidationError({"mapping": ["This import has started; its mapping is fixed."]})
 
 
-def row_data(record: Import, cells: list[str], actor: Actor, companies: dict) -> tuple[dict, dict]:
-    """The service input of one row, and which column each field came from (for messages)."""
+def row_data(record: Import, cells: list[str], companies: dict) -> tuple[dict, dict]:
+    """The service input of one row, and which column each field came from (for messages).
+    `companies` maps lower-cased company names to ids (company_names, company_ids_named); a
+    name whose company could not be made maps to the error refusing it, which refuses the row."""
     data: dict = {}
     source: dict = {}
     numbered: dict[str, dict[int, str]] = {"emails": {}, "phones": {}}
@@ -149,9 +152,10 @@ def row_data(record: Import, cells: list[str], actor: Actor, companies: dict) ->
             source["first_name"] = source["last_name"] = column
         elif target == "company":
             source["company_id"] = column
-            if value.lower() not in companies:
-                companies[value.lower()] = company_id_named(value, actor)
-            data["company_id"] = companies[value.lower()]
+            company = companies[value.lower()]
+            if isinstance(company, CRMError):
+                raise _RowError(company, source)
+            data["company_id"] = company
         else:
             data[target] = value
             source[target] = column
@@ -161,25 +165,54 @@ def row_data(record: Import, cells: list[str], actor: Actor, companies: dict) ->
     return data, source
 
 
+class _RowError(Exception):
+    """A row refused while its input was gathered, with the columns read so far."""
+
+    def __init__(self, error: CRMError, source: dict):
+        self.error, self.source = error, source
+
+
+def company_names(record: Import, rows) -> list[str]:
+    """The company names the rows of a contacts import mention, in row order."""
+    if "company" not in (record.mapping or []):
+        return []
+    index = record.mapping.index("company")
+    names = (row.cells[index].strip() for row in rows if index < len(row.cells))
+    return list(dict.fromkeys(name for name in names if name))
+
+
 def import_batch(record: Import, rows, actor: Actor, companies: dict) -> list[dict]:
-    """Create the records of staged `rows` in one flush: each row checked by the contacts or
-    companies rules, duplicates (same email or phone as a contact in the CRM or an earlier
-    row) skipped. Returns {row_number, outcome, column_name, message} per row. The audit hook
-    writes each record's history as for one made by hand, naming `actor` and its import."""
-    build = build_contact if record.kind == "contacts" else build_company
+    """Create the records of staged `rows` set-based (contacts/companies insert_*): each row
+    checked by the contacts or companies rules, duplicates (same email or phone as a contact
+    in the CRM or an earlier row) skipped, companies matched by name or made. Returns
+    {row_number, outcome, column_name, message} per row. The records' history reads as for
+    ones made by hand, naming `actor` and its import. `companies` caches names across batches."""
+    if record.kind == "contacts":
+        check, insert = check_contacts, insert_contacts
+        names = [n for n in company_names(record, rows) if n.lower() not in companies]
+        if names:
+            companies.update(company_ids_named(names, actor))
+    else:
+        check, insert = check_companies, insert_companies
     outcomes: dict[int, dict] = {}
-    built = []
+    inputs = []
     for row in rows:
-        source: dict = {}
         try:
-            data, source = row_data(record, row.cells, actor, companies)
-            built.append((row.row_number, build(data, actor)))
-        except CRMError as exc:
-            outcomes[row.row_number] = _refusal(exc, source)
+            data, source = row_data(record, row.cells, companies)
+        except _RowError as exc:
+            outcomes[row.row_number] = _refusal(exc.error, exc.source)
+            continue
+        inputs.append((row.row_number, data, source))
+    built = []
+    results = check([data for _, data, _ in inputs], actor)
+    for (number, _, source), result in zip(inputs, results, strict=True):
+        if isinstance(result, CRMError):
+            outcomes[number] = _refusal(result, source)
+        else:
+            built.append((number, result))
     if record.kind == "contacts":
         built = _without_duplicates(built, outcomes)
-    db.session.add_all([obj for _, obj in built])
-    db.session.flush()
+    insert([clean for _, clean in built], actor)
     for number, _ in built:
         outcomes[number] = {"outcome": "created", "column_name": None, "message": None}
     return [{"row_number": number, **outcomes[number]} for number in sorted(outcomes)]
@@ -188,13 +221,13 @@ def import_batch(record: Import, rows, actor: Actor, companies: dict) -> list[di
 def _without_duplicates(built: list, outcomes: dict) -> list:
     """The contacts whose emails and phones no contact holds and no earlier row had; the others
     are marked skipped in `outcomes`."""
-    emails = [value for _, contact in built for value in contact.emails or ()]
-    phones = [value for _, contact in built for value in contact.phones or ()]
+    emails = [value for _, contact in built for value in contact.get("emails") or ()]
+    phones = [value for _, contact in built for value in contact.get("phones") or ()]
     in_use = emails_and_phones_in_use(emails, phones) if emails or phones else set()
     first_row: dict[str, int] = {}
     kept = []
     for number, contact in built:
-        mine = {*(contact.emails or ()), *(contact.phones or ())}
+        mine = {*(contact.get("emails") or ()), *(contact.get("phones") or ())}
         earlier = sorted(first_row[key] for key in mine if key in first_row)
         if mine & in_use:
             message = "Already in the CRM (same email or phone)."
