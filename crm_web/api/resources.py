@@ -279,6 +279,28 @@ def _create_contact(data, actor):
     return contacts.create_contact(data, actor, refuse_duplicates=not allowed)
 
 
+def _allowed_duplicate() -> bool:
+    return request.args.get("allow_duplicate", "").lower() in ("1", "true")
+
+
+def _update_contact(contact_id, data, actor, expected_version=None):
+    """As the record page: an email or phone added that another live contact has is a 409
+    naming it, unless `?allow_duplicate=true`."""
+    refuse = has_request_context() and not _allowed_duplicate()
+    return contacts.update_contact(
+        contact_id, data, actor, expected_version, refuse_duplicates=refuse
+    )
+
+
+def _update_company(company_id, data, actor, expected_version=None):
+    """As the record page: a new name or web domain another live company has is a 409 naming
+    it, unless `?allow_duplicate=true`."""
+    refuse = has_request_context() and not _allowed_duplicate()
+    return companies.update_company(
+        company_id, data, actor, expected_version, refuse_duplicates=refuse
+    )
+
+
 def _create_customer(data, actor):
     data = dict(data)
     status = data.pop("status", None)
@@ -324,7 +346,7 @@ RESOURCES = {
             read=_read_contact,
             page=_contact_rows,
             create=_create_contact,
-            update=contacts.update_contact,
+            update=_update_contact,
             archive=contacts.archive_contact,
             restore=contacts.restore_contact,
             writable=CONTACT_FIELDS,
@@ -337,7 +359,7 @@ RESOURCES = {
             read=_read_company,
             page=_company_rows,
             create=companies.create_company,
-            update=companies.update_company,
+            update=_update_company,
             archive=companies.archive_company,
             restore=companies.restore_company,
             writable=writable(

@@ -88,11 +88,30 @@ def get_contacts_by_company(company_id) -> list[Contact]:
     return repo.contacts_of_company(company_id)
 
 
-def update_contact(contact_id, data: dict, actor: Actor, expected_version=None) -> Contact:
-    """Change the fields present in `data`; a stale `expected_version` raises ConflictError."""
-    return lifecycle.update_record(
-        _locked, contact_id, lambda contact: _clean(data, contact), actor, expected_version
-    )
+def update_contact(
+    contact_id, data: dict, actor: Actor, expected_version=None, *, refuse_duplicates=False
+) -> Contact:
+    """Change the fields present in `data`; a stale `expected_version` raises ConflictError.
+    With `refuse_duplicates` (a person editing, or an API client, until they confirm), an email
+    or phone added that another live contact has raises DuplicateError naming it."""
+
+    def clean_for(contact):
+        clean = _clean(data, contact)
+        if refuse_duplicates:
+            _refuse_duplicates(_added(clean, contact), exclude=contact.id)
+        return clean
+
+    return lifecycle.update_record(_locked, contact_id, clean_for, actor, expected_version)
+
+
+def _added(clean: dict, contact: Contact) -> dict:
+    """The emails and phones `clean` gives the contact that it did not have: one it already
+    shared (saved anyway earlier) does not hold up every later edit."""
+    had_emails = {e.lower() for e in contact.emails}
+    return {
+        "emails": [e for e in clean.get("emails") or [] if e.lower() not in had_emails],
+        "phones": [p for p in clean.get("phones") or [] if p not in set(contact.phones)],
+    }
 
 
 def archive_contact(contact_id, actor: Actor, expected_version=None) -> Contact:
@@ -192,9 +211,12 @@ def field_change_since(contact, field: str, seen, actor: Actor) -> dict | None:
     return change
 
 
-def update_contact_field(contact_id, field: str, value, expected_version, actor: Actor):
+def update_contact_field(
+    contact_id, field: str, value, expected_version, actor: Actor, *, allow_duplicate=False
+):
     """Inline edit of one field; returns the contact as shown. A stale version raises
-    ConflictError carrying the contact as it is now. Editors."""
+    ConflictError carrying the contact as it is now; an email or phone another live contact
+    has raises DuplicateError unless `allow_duplicate` (the user confirmed). Editors."""
     if field not in EDITABLE_FIELDS:
         raise NotFoundError("field", field)
     if expected_version in (None, ""):
@@ -203,7 +225,13 @@ def update_contact_field(contact_id, field: str, value, expected_version, actor:
             {field: ["This edit is missing the version it changes; reload the page."]}
         )
     try:
-        update_contact(contact_id, {field: value}, actor, expected_version=expected_version)
+        update_contact(
+            contact_id,
+            {field: value},
+            actor,
+            expected_version=expected_version,
+            refuse_duplicates=not allow_duplicate,
+        )
     except ConflictError as exc:
         raise ConflictError(repo.contact_row(contact_id)) from exc
     return repo.contact_row(contact_id)
