@@ -14,7 +14,7 @@ from crm_web.core import lifecycle
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
 from crm_web.core.dates import zone
-from crm_web.core.db import db
+from crm_web.core.db import db, transaction
 from crm_web.core.errors import NotFoundError, PermissionDenied, ValidationError
 from crm_web.core.permissions import allowed, authorize
 from crm_web.deals.services import get_deal
@@ -224,6 +224,18 @@ def get_note(note_id) -> Note:
 
 def _locked_note(note_id) -> Note:
     return lifecycle.locked(repo.get_note, "note", note_id)
+
+
+def move_activities(entity_type: str, from_id, to_id, actor: Actor) -> int:
+    """Part of merging records (records.merge): the tasks and notes of `from_id` become
+    `to_id`'s. The caller holds the transaction and has checked the permission."""
+    with transaction(actor) as session:
+        moved = repo.tasks_for(entity_type, [from_id]) + repo.notes_for(entity_type, [from_id])
+        for item in moved:
+            item.entity_id = to_id
+            item.updated_by = actor.id
+        session.flush()
+    return len(moved)
 
 
 def tasks_for(entity_type: str, entity_id) -> list[Task]:

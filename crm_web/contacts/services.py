@@ -330,3 +330,53 @@ def my_recent_contacts(actor: Actor, limit: int = 5) -> list[Contact]:
     """The contacts the actor owns, last updated first (their home page)."""
     authorize(actor, "records.read")
     return repo.recently_updated(actor.id, limit)
+
+
+# Merging duplicates (records.merge holds the transaction and moves deals, tasks and notes).
+
+# The fields a merge chooses, one contact's value each; emails and phones are all kept.
+MERGE_FIELDS = ("first_name", "last_name", "job_title", "company_id", "owner_id")
+
+
+def lock_for_merge(ids: list, versions: dict, actor: Actor) -> list[Contact]:
+    """The contacts to merge, locked in id order (two merges of the same pair never deadlock).
+    One changed since the merge page showed it (`versions`: {id: version}) raises
+    ConflictError; one the actor may not archive (a rep's colleague's) PermissionDenied;
+    one archived or gone NotFoundError. Managers and admins merge any; reps their own."""
+    authorize(actor, "records.update")
+    contacts = [_locked(i) for i in sorted({str(i) for i in ids})]
+    for contact in contacts:
+        if contact.archived_at is not None:
+            raise NotFoundError("contact", contact.id)
+        authorize_archive(actor, contact)
+        if str(versions.get(str(contact.id), "")) != str(contact.version):
+            raise ConflictError(contact)
+    return contacts
+
+
+def absorb_contacts(survivor: Contact, others: list[Contact], chosen: dict, actor: Actor):
+    """Give `survivor` the `chosen` values ({field: value} of MERGE_FIELDS), every email and
+    phone of `others` (in order, none twice), and the custom values it lacks; archive `others`
+    pointing to it (merged_into_id). Part of records.merge.merge_contacts (its transaction)."""
+    emails, phones = list(survivor.emails), list(survivor.phones)
+    custom = dict(survivor.custom_fields or {})
+    for other in others:
+        seen = {e.lower() for e in emails}
+        emails += [e for e in other.emails if e.lower() not in seen and not seen.add(e.lower())]
+        phones += [p for p in other.phones if p not in phones]
+        for key, value in (other.custom_fields or {}).items():
+            if custom.get(key) in (None, "", []):
+                custom[key] = value
+    with transaction(actor) as session:
+        for field in MERGE_FIELDS:
+            if field in chosen:
+                setattr(survivor, field, chosen[field])
+        survivor.emails, survivor.phones, survivor.custom_fields = emails, phones, custom
+        survivor.updated_by = actor.id
+        now = datetime.now(UTC)
+        for other in others:
+            other.archived_at = now
+            other.merged_into_id = survivor.id
+            other.updated_by = actor.id
+        session.flush()
+    return survivor
