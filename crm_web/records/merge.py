@@ -47,6 +47,8 @@ def merge_view(ids, actor: Actor) -> dict:
                 "may_merge": may_archive(actor, row),
             }
         )
+    # The oldest first: the one kept unless the user chooses another.
+    records.sort(key=lambda record: record["contact"].created_at)
     return {"records": records, "fields": MERGE_FIELDS}
 
 

@@ -118,8 +118,10 @@ class FieldRoutes:
                 (url_for(f"{request.blueprint}.detail", **{f"{self.entity}_id": id}), name)
                 for id, name in exc.duplicates
             ]
+            record = self.view(record_id, current_actor())
+            had = getattr(record, field, None) or []
             return self._render(
-                self.view(record_id, current_actor()),
+                record,
                 field,
                 status=409,
                 editing=True,
@@ -127,6 +129,10 @@ class FieldRoutes:
                 version=version,
                 errors=exc.fields.get(field) or [exc.message],
                 refused=refused,
+                # A list marks only the values it did not have (one of them is the duplicate).
+                invalid=[item for item in value if item not in had]
+                if isinstance(value, list)
+                else None,
             )
         except ValidationError as exc:
             errors = exc.fields.get(field) or [exc.message]
