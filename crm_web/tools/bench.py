@@ -305,10 +305,10 @@ def global_searches(sample) -> list[tuple[str, str]]:
     digits = re.sub(r"\D", "", (getattr(sample, "phones", None) or ["+14155550100"])[0])[-7:]
     typo = f"{_typo(sample.first_name)} {_typo(sample.last_name)}"
     return [
-        (f"global search name ({sample.last_name})", f"/search?q={quote(sample.last_name)}"),
-        (f"global search email fragment ({email})", f"/search?q={quote(email)}"),
-        (f"global search phone digits ({digits})", f"/search?q={digits}"),
-        (f"global search typo ({typo})", f"/search?q={quote(typo)}"),
+        (f"global search name ({sample.last_name})", f"/search/?q={quote(sample.last_name)}"),
+        (f"global search email fragment ({email})", f"/search/?q={quote(email)}"),
+        (f"global search phone digits ({digits})", f"/search/?q={digits}"),
+        (f"global search typo ({typo})", f"/search/?q={quote(typo)}"),
     ]
 
 
@@ -354,7 +354,7 @@ def bare_pages(sample) -> dict[str, str]:
         "/deals": "/deals/",
         "/deals/board": "/deals/board",
         # The bare app's /search runs the same per-kind statements, without the app around them.
-        **{path: path for _, path in global_searches(sample)},
+        **{path: path.replace("/search/", "/search") for _, path in global_searches(sample)},
     }
 
 
