@@ -30,6 +30,7 @@ from crm_web.custom_fields.views import bp as custom_fields
 from crm_web.deals.views import bp as deals
 from crm_web.imports.views import bp as imports
 from crm_web.imports.views import exports_bp as exports
+from crm_web.records.duplicate_views import bp as duplicates
 from crm_web.records.home import RECORD_PAGES, home_page, opened_records, remember_opened
 from crm_web.search.views import bp as search
 
@@ -41,7 +42,7 @@ def _blueprints():
     """Every area's blueprint. An area adds itself here."""
     return [
         accounts, deals, contacts, companies, custom_fields, tasks, notes, search, imports,
-        exports, api, api_docs,
+        exports, api, api_docs, duplicates,
     ]  # fmt: skip
 
 

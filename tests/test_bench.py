@@ -80,6 +80,11 @@ def test_the_bare_app_serves_every_counterpart_page_with_the_rows(committed_rows
         one = client.get(f"/api/contacts/{ids['contact']}").json
         assert (one["last_name"], one["custom_fields"]) == ("Yardstick", {})
         assert client.get("/api/contacts/not-an-id").status_code == 404
+        # The global search's counterpart finds by name, typo and email fragment, every kind.
+        for term in ("yardstick", "Adda Yardstcik", "ada.yards"):
+            assert "Ada Yardstick" in client.get(f"/search?q={term}").text, term
+        found = client.get("/search?q=yardstick").text
+        assert "Yardstick Works" in found and "Yardstick licence" in found
     finally:
         bare.extensions["bare_pool"].close()
 

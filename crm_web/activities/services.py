@@ -296,6 +296,18 @@ def _locked_note(note_id) -> Note:
     return lifecycle.locked(repo.get_note, "note", note_id)
 
 
+def move_activities(entity_type: str, from_id, to_id, actor: Actor) -> int:
+    """Part of merging records (records.merge): the tasks and notes of `from_id` become
+    `to_id`'s. The caller holds the transaction and has checked the permission."""
+    with transaction(actor) as session:
+        moved = repo.tasks_for(entity_type, [from_id]) + repo.notes_for(entity_type, [from_id])
+        for item in moved:
+            item.entity_id = to_id
+            item.updated_by = actor.id
+        session.flush()
+    return len(moved)
+
+
 def tasks_for(entity_type: str, entity_id) -> list[Task]:
     return repo.tasks_for(entity_type, [entity_id])
 

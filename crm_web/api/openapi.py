@@ -193,8 +193,8 @@ ALLOW_DUPLICATE = {
     "in": "query",
     "schema": {"type": "string", "enum": ["true", "false"]},
     "description": "A record with another live record's email or phone (contacts), or name or "
-    "web domain (companies), is refused with 409 naming it in `duplicates`; `true` creates it "
-    'anyway (the create form\'s "Create anyway").',
+    "web domain (companies), is refused with 409 naming it in `duplicates`; `true` saves it "
+    'anyway (the pages\' "Create anyway" and "Save anyway").',
 }
 DUPLICATE_ERRORS = {
     "409": _problem(
@@ -326,6 +326,13 @@ def _operations(name: str) -> tuple[dict, dict, dict]:
     }
     if resource.update is None:
         del item["put"], item["patch"]
+    elif resource.checks_duplicates:
+        for method in ("put", "patch"):
+            item[method]["parameters"].append(ALLOW_DUPLICATE)
+            item[method]["responses"]["409"] = _problem(
+                "Another live record has this email, phone, name or web domain (`duplicates` "
+                "holds its id; repeat with `allow_duplicate=true` to save it anyway)."
+            )
     if resource.delete is not None:
         item["delete"] = {
             "tags": tags,

@@ -132,9 +132,9 @@ class Resource:
     params: tuple | None = None
     # (id, actor, cursor) -> the record's audit trail; None: pages.history (contacts, …).
     history: Callable | None = None
-    # `create` takes `refuse_duplicates`: a single POST refuses another live record's email,
-    # phone, name or web domain (409 naming it) unless `?allow_duplicate=true`, as the create
-    # form does until "Create anyway"; a bulk job passes its own.
+    # `create` and `update` take `refuse_duplicates`: a single POST, PUT or PATCH refuses another
+    # live record's email, phone, name or web domain (409 naming it) unless
+    # `?allow_duplicate=true`, as the pages do until "Create/Save anyway"; a bulk job passes its own.
     checks_duplicates: bool = False
     description: str = ""
 
@@ -249,10 +249,14 @@ def _deal_rows(args, limit, actor):
 def _archive_customer_status(update):
     """Customers carry `status`: writing it archives or restores the contact."""
 
-    def write(contact_id, data, actor, expected_version=None):
+    def write(contact_id, data, actor, expected_version=None, *, refuse_duplicates=False):
         data = dict(data)
         status = data.pop("status", None)
-        record = update(contact_id, data, actor, expected_version) if data else None
+        record = (
+            update(contact_id, data, actor, expected_version, refuse_duplicates=refuse_duplicates)
+            if data
+            else None
+        )
         return _apply_status(contact_id, status, actor, record)
 
     return write

@@ -241,7 +241,10 @@ def update(kind, record_id):
     resource = _resource(kind)
     _offered(resource.update)
     data = _writes(resource, _body(), full=request.method == "PUT")
-    return _write(resource, record_id, lambda v: resource.update(record_id, data, api_actor(), v))
+    flags = {"refuse_duplicates": not _allow_duplicate()} if resource.checks_duplicates else {}
+    return _write(
+        resource, record_id, lambda v: resource.update(record_id, data, api_actor(), v, **flags)
+    )
 
 
 @bp.delete(f"/<{KINDS}:kind>/<record_id>")

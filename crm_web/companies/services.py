@@ -122,11 +122,31 @@ def list_companies(filters: dict | None = None, limit: int = 50, offset: int = 0
     return repo.list_companies(filters or {}, limit, offset)
 
 
-def update_company(company_id, data: dict, actor: Actor, expected_version=None) -> Company:
-    """Change the fields present in `data`; a stale `expected_version` raises ConflictError."""
-    return lifecycle.update_record(
-        _locked, company_id, lambda company: _clean(data, company), actor, expected_version
-    )
+def update_company(
+    company_id, data: dict, actor: Actor, expected_version=None, *, refuse_duplicates=False
+) -> Company:
+    """Change the fields present in `data`; a stale `expected_version` raises ConflictError.
+    With `refuse_duplicates` (a person editing, or an API client, until they confirm), a new
+    name or web domain another live company has raises DuplicateError naming it."""
+
+    def clean_for(company):
+        clean = _clean(data, company)
+        if refuse_duplicates:
+            _refuse_duplicates(_changed(clean, company), exclude=company.id)
+        return clean
+
+    return lifecycle.update_record(_locked, company_id, clean_for, actor, expected_version)
+
+
+def _changed(clean: dict, company: Company) -> dict:
+    """The name and website `clean` changes (an unchanged one, shared and saved anyway
+    earlier, does not hold up every later edit)."""
+    changed = {}
+    if "name" in clean and clean["name"].lower() != company.name.lower():
+        changed["name"] = clean["name"]
+    if "website" in clean and web_domain(clean["website"]) != web_domain(company.website):
+        changed["website"] = clean["website"]
+    return changed
 
 
 def archive_company(company_id, actor: Actor, expected_version=None) -> Company:
@@ -226,9 +246,12 @@ def field_change_since(company, field: str, seen, actor: Actor) -> dict | None:
     return change_since("company", company.id, seen, company.version, path)
 
 
-def update_company_field(company_id, field: str, value, expected_version, actor: Actor):
+def update_company_field(
+    company_id, field: str, value, expected_version, actor: Actor, *, allow_duplicate=False
+):
     """Inline edit of one field (an address part changes only that part); returns the company
-    as shown. A stale version raises ConflictError carrying the company as it is now."""
+    as shown. A stale version raises ConflictError carrying the company as it is now; a name
+    or website another live company has raises DuplicateError unless `allow_duplicate`."""
     if field not in EDITABLE_FIELDS:
         raise NotFoundError("field", field)
     if expected_version in (None, ""):
@@ -243,7 +266,13 @@ def update_company_field(company_id, field: str, value, expected_version, actor:
     else:
         data = {field: value}
     try:
-        update_company(company_id, data, actor, expected_version=expected_version)
+        update_company(
+            company_id,
+            data,
+            actor,
+            expected_version=expected_version,
+            refuse_duplicates=not allow_duplicate,
+        )
     except ValidationError as exc:
         if "address" in exc.fields:
             raise ValidationError({field: exc.fields["address"]}) from exc
@@ -293,6 +322,8 @@ def web_domain(website: str | None) -> str | None:
 
 def _refuse_duplicates(clean: dict, exclude=None) -> None:
     name, domain = clean.get("name") or "", web_domain(clean.get("website"))
+    if not name and not domain:
+        return
     fields = {}
     others = []
     for other in repo.live_companies_like(name, domain, exclude):

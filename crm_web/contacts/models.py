@@ -100,6 +100,10 @@ class Contact(Audited, TimestampedMixin, VersionedMixin, db.Model):
         UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The contact this one was merged into (migration 0018); it is archived, and points there.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("contacts.id", ondelete="SET NULL")
+    )
     # Copies of the company's and owner's names, kept by triggers (migration 0006) for the
     # list's sorts only: in the table, not in the entity (nor in its audit trail).
     company_sort_name: Unmapped[str | None] = unmapped_column(sa.Text)
@@ -108,3 +112,50 @@ class Contact(Audited, TimestampedMixin, VersionedMixin, db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+
+class DuplicatePair(db.Model):
+    """Two live contacts that are likely one person (migration 0018), found by the background
+    job (contacts/duplicates.py); `contact_a` < `contact_b`. A dismissal ("not a duplicate")
+    stays, so the pair is never offered again."""
+
+    __tablename__ = "duplicate_pairs"
+    __table_args__ = (
+        sa.CheckConstraint("contact_a < contact_b", name="ordered"),
+        sa.Index(
+            "idx_duplicate_pairs_open",
+            sa.text("score DESC"),
+            "contact_a",
+            "contact_b",
+            postgresql_where=sa.text("dismissed_at IS NULL"),
+        ),
+        sa.Index("idx_duplicate_pairs_b", "contact_b"),
+    )
+
+    contact_a: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_b: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    # "email", "phone", "name" (a very similar name at the same company)
+    reasons: Mapped[list[str]] = mapped_column(ARRAY(sa.Text), nullable=False)
+    score: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    found_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.clock_timestamp()
+    )
+    dismissed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Who said "not a duplicate" (the actor's id, as created_by/updated_by name them).
+    dismissed_by: Mapped[str | None] = mapped_column(sa.String(255))
+
+
+class DuplicateRecheck(db.Model):
+    """A contact changed since the duplicates job last looked at it: a trigger on contacts
+    (migration 0018) adds it in the same transaction as the change; the job takes it away."""
+
+    __tablename__ = "duplicate_rechecks"
+
+    contact_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.clock_timestamp()
+    )

@@ -87,6 +87,7 @@ def _row_query(*, full: bool = True):
             Contact.created_at,
             Contact.archived_at,
             Contact.custom_fields,
+            Contact.merged_into_id,
         ]
     return (
         select(*columns)

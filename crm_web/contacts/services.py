@@ -117,11 +117,30 @@ def get_contacts_by_company(company_id) -> list[Contact]:
     return repo.contacts_of_company(company_id)
 
 
-def update_contact(contact_id, data: dict, actor: Actor, expected_version=None) -> Contact:
-    """Change the fields present in `data`; a stale `expected_version` raises ConflictError."""
-    return lifecycle.update_record(
-        _locked, contact_id, lambda contact: _clean(data, contact), actor, expected_version
-    )
+def update_contact(
+    contact_id, data: dict, actor: Actor, expected_version=None, *, refuse_duplicates=False
+) -> Contact:
+    """Change the fields present in `data`; a stale `expected_version` raises ConflictError.
+    With `refuse_duplicates` (a person editing, or an API client, until they confirm), an email
+    or phone added that another live contact has raises DuplicateError naming it."""
+
+    def clean_for(contact):
+        clean = _clean(data, contact)
+        if refuse_duplicates:
+            _refuse_duplicates(_added(clean, contact), exclude=contact.id)
+        return clean
+
+    return lifecycle.update_record(_locked, contact_id, clean_for, actor, expected_version)
+
+
+def _added(clean: dict, contact: Contact) -> dict:
+    """The emails and phones `clean` gives the contact that it did not have: one it already
+    shared (saved anyway earlier) does not hold up every later edit."""
+    had_emails = {e.lower() for e in contact.emails}
+    return {
+        "emails": [e for e in clean.get("emails") or [] if e.lower() not in had_emails],
+        "phones": [p for p in clean.get("phones") or [] if p not in set(contact.phones)],
+    }
 
 
 def archive_contact(contact_id, actor: Actor, expected_version=None) -> Contact:
@@ -228,9 +247,12 @@ def field_change_since(contact, field: str, seen, actor: Actor) -> dict | None:
     return change
 
 
-def update_contact_field(contact_id, field: str, value, expected_version, actor: Actor):
+def update_contact_field(
+    contact_id, field: str, value, expected_version, actor: Actor, *, allow_duplicate=False
+):
     """Inline edit of one field; returns the contact as shown. A stale version raises
-    ConflictError carrying the contact as it is now. Editors."""
+    ConflictError carrying the contact as it is now; an email or phone another live contact
+    has raises DuplicateError unless `allow_duplicate` (the user confirmed). Editors."""
     if field not in EDITABLE_FIELDS:
         raise NotFoundError("field", field)
     if expected_version in (None, ""):
@@ -239,7 +261,13 @@ def update_contact_field(contact_id, field: str, value, expected_version, actor:
             {field: ["This edit is missing the version it changes; reload the page."]}
         )
     try:
-        update_contact(contact_id, {field: value}, actor, expected_version=expected_version)
+        update_contact(
+            contact_id,
+            {field: value},
+            actor,
+            expected_version=expected_version,
+            refuse_duplicates=not allow_duplicate,
+        )
     except ConflictError as exc:
         raise ConflictError(repo.contact_row(contact_id)) from exc
     return repo.contact_row(contact_id)
@@ -338,3 +366,53 @@ def my_recent_contacts(actor: Actor, limit: int = 5) -> list[Contact]:
     """The contacts the actor owns, last updated first (their home page)."""
     authorize(actor, "records.read")
     return repo.recently_updated(actor.id, limit)
+
+
+# Merging duplicates (records.merge holds the transaction and moves deals, tasks and notes).
+
+# The fields a merge chooses, one contact's value each; emails and phones are all kept.
+MERGE_FIELDS = ("first_name", "last_name", "job_title", "company_id", "owner_id")
+
+
+def lock_for_merge(ids: list, versions: dict, actor: Actor) -> list[Contact]:
+    """The contacts to merge, locked in id order (two merges of the same pair never deadlock).
+    One changed since the merge page showed it (`versions`: {id: version}) raises
+    ConflictError; one the actor may not archive (a rep's colleague's) PermissionDenied;
+    one archived or gone NotFoundError. Managers and admins merge any; reps their own."""
+    authorize(actor, "records.update")
+    contacts = [_locked(i) for i in sorted({str(i) for i in ids})]
+    for contact in contacts:
+        if contact.archived_at is not None:
+            raise NotFoundError("contact", contact.id)
+        authorize_archive(actor, contact)
+        if str(versions.get(str(contact.id), "")) != str(contact.version):
+            raise ConflictError(contact)
+    return contacts
+
+
+def absorb_contacts(survivor: Contact, others: list[Contact], chosen: dict, actor: Actor):
+    """Give `survivor` the `chosen` values ({field: value} of MERGE_FIELDS), every email and
+    phone of `others` (in order, none twice), and the custom values it lacks; archive `others`
+    pointing to it (merged_into_id). Part of records.merge.merge_contacts (its transaction)."""
+    emails, phones = list(survivor.emails), list(survivor.phones)
+    custom = dict(survivor.custom_fields or {})
+    for other in others:
+        seen = {e.lower() for e in emails}
+        emails += [e for e in other.emails if e.lower() not in seen and not seen.add(e.lower())]
+        phones += [p for p in other.phones if p not in phones]
+        for key, value in (other.custom_fields or {}).items():
+            if custom.get(key) in (None, "", []):
+                custom[key] = value
+    with transaction(actor) as session:
+        for field in MERGE_FIELDS:
+            if field in chosen:
+                setattr(survivor, field, chosen[field])
+        survivor.emails, survivor.phones, survivor.custom_fields = emails, phones, custom
+        survivor.updated_by = actor.id
+        now = datetime.now(UTC)
+        for other in others:
+            other.archived_at = now
+            other.merged_into_id = survivor.id
+            other.updated_by = actor.id
+        session.flush()
+    return survivor

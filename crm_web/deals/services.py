@@ -107,6 +107,11 @@ def get_deals_by_company(company_id, *, include_archived: bool = False) -> list[
     return repo.deals_of_company(company_id, include_archived=include_archived)
 
 
+def get_deals_by_contact(contact_id) -> list[Deal]:
+    """Every deal of a contact, archived ones too."""
+    return repo.deals_of_contact(contact_id)
+
+
 RELATED_LIMIT = 20
 
 
@@ -178,6 +183,18 @@ def unlink_contact(contact_id, actor: Actor) -> None:
             deal.contact_id = None
             deal.updated_by = actor.id
         session.flush()
+
+
+def move_contact_deals(from_id, to_id, actor: Actor) -> int:
+    """Part of merging contacts (records.merge): the deals of `from_id` become `to_id`'s.
+    The caller holds the transaction and has checked the permission. Returns how many."""
+    with transaction(actor) as session:
+        deals = repo.deals_of_contact(from_id)
+        for deal in deals:
+            deal.contact_id = to_id
+            deal.updated_by = actor.id
+        session.flush()
+    return len(deals)
 
 
 def _set_archived(deal_id, actor: Actor, when, expected_version) -> Deal:

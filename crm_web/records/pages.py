@@ -22,6 +22,8 @@ def contact_page(contact_id, actor: Actor) -> dict:
         "contact": row,
         "history": _history_card("contact", row.id, actor),
         "custom_fields": record_fields("contact", row),
+        # A merged contact points to the one it was merged into (records/merge.py).
+        "merged_into": contact_view(row.merged_into_id, actor) if row.merged_into_id else None,
         **_related("contact", row.id),
         # Fields are displayed, not edited: an editor brings its own owner choices.
         "owners": (),

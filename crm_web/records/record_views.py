@@ -2,7 +2,8 @@
 whose fields all edit one way (contacts, companies; DESIGN §6) the click-to-edit routes
 (FieldRoutes): a field's display, its editor (saying what changed since the page was drawn) and
 its save: the display (200), the editor with the message (422), or both values side by side
-when someone else saved first (409). Deals have their own (stages, dependent fields out of band)."""
+when someone else saved first (409); a value another live record has is refused (409) in the
+editor, with links to those records and a "Save anyway" button. Deals have their own (stages, dependent fields out of band)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from flask import Blueprint, abort, request, url_for
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.contacts.services import list_choices
-from crm_web.core.errors import ConflictError, ValidationError
+from crm_web.core.errors import ConflictError, DuplicateError, ValidationError
 from crm_web.core.htmx import render, saved
 from crm_web.core.notices import changed_since_notice, owner_shown
 from crm_web.core.permissions import authorize_owner_change
@@ -53,7 +54,8 @@ class FieldRoutes:
     fields: Mapping
     field_form: Callable  # (field, form data) -> a WTForms form with `value`, or None
     view: Callable  # (record_id, actor) -> the record as its fields show it
-    update: Callable  # (record_id, field, value, version, actor) -> the saved record
+    # (record_id, field, value, version, actor, allow_duplicate=) -> the saved record
+    update: Callable
     change_since: Callable  # (record, field, seen version, actor) -> what changed, or None
     yours_label: Callable = _no_label  # (field, value) -> how a conflict shows "yours"
 
@@ -103,10 +105,35 @@ class FieldRoutes:
         (record_id,) = ids.values()
         form = self.field_form(self._known(field), request.form) or abort(404)
         value, version = form.value.data, request.form.get("version")
+        allow_duplicate = bool(request.form.get("allow_duplicate"))
         try:
             if not form.validate():
                 raise ValidationError({field: form.value.errors})
-            record = self.update(record_id, field, value, version, current_actor())
+            record = self.update(
+                record_id, field, value, version, current_actor(), allow_duplicate=allow_duplicate
+            )
+        except DuplicateError as exc:
+            # The editor again, saying whose it is already (links), with "Save anyway".
+            refused = [
+                (url_for(f"{request.blueprint}.detail", **{f"{self.entity}_id": id}), name)
+                for id, name in exc.duplicates
+            ]
+            record = self.view(record_id, current_actor())
+            had = getattr(record, field, None) or []
+            return self._render(
+                record,
+                field,
+                status=409,
+                editing=True,
+                value=value,
+                version=version,
+                errors=exc.fields.get(field) or [exc.message],
+                refused=refused,
+                # A list marks only the values it did not have (one of them is the duplicate).
+                invalid=[item for item in value if item not in had]
+                if isinstance(value, list)
+                else None,
+            )
         except ValidationError as exc:
             errors = exc.fields.get(field) or [exc.message]
             return self._render(

@@ -15,6 +15,7 @@ psycopg after a few uses. Never mounted in the product; tests/test_bench.py keep
 from __future__ import annotations
 
 import os
+import re
 import uuid
 
 from flask import Flask, abort, jsonify, request
@@ -91,6 +92,70 @@ BOARD_CARDS = f"""SELECT s.name AS stage, d.id, d.title, co.name AS company, d.v
         ORDER BY coalesce(close_date, 'infinity'::date), id LIMIT {CARDS}) d
     JOIN companies co ON co.id = d.company_id
     ORDER BY s.position, coalesce(d.close_date, 'infinity'::date), d.id"""
+# Global search (crm_web/search/repository.py), kind by kind: the first SEARCH_CANDIDATES matches
+# through the same GIN index expressions (prefix full text, typo trigrams of every word, a
+# fragment or phone digits), then ranked by ts_rank + word_similarity; a count past the first 5.
+SEARCH_CANDIDATES, SEARCH_SHOWN = 200, 5
+_TSQ = "to_tsquery('simple'::regconfig, crm_unaccent(%(tsq)s))"
+SEARCH_KINDS = (
+    (
+        "contacts",
+        "crm_contact_document(contacts.first_name, contacts.last_name, contacts.emails, "
+        "contacts.phones)",
+        "crm_contact_search(contacts.first_name, contacts.last_name, contacts.emails, "
+        "contacts.phones)",
+        "contacts.id, contacts.first_name || ' ' || contacts.last_name AS label, "
+        "contacts.emails, co.name AS company",
+        "LEFT JOIN companies co ON co.id = contacts.company_id",
+    ),
+    (
+        "companies",
+        "crm_company_document(companies.name, companies.website)",
+        "crm_company_search(companies.name, companies.website)",
+        "companies.id, companies.name AS label, companies.website",
+        "",
+    ),
+    (
+        "deals",
+        "crm_text_document(deals.title)",
+        "crm_text_search(deals.title)",
+        "deals.id, deals.title AS label, deals.stage, co.name AS company",
+        "LEFT JOIN companies co ON co.id = deals.company_id",
+    ),
+    ("notes", "crm_text_document(notes.content)", None, "notes.id, notes.content AS label", ""),
+    (
+        "tasks",
+        "crm_text_document(tasks.description)",
+        None,
+        "tasks.id, tasks.description AS label",
+        "",
+    ),
+)
+
+
+def search_statements(kind, document, text, columns, join, typo_words: int, digits: bool):
+    """The ranked and the counting statement of one kind (%(name)s parameters)."""
+    conditions = [f"{document} @@ {_TSQ}"]
+    rank = f"ts_rank({document}, {_TSQ})"
+    live = " AND archived_at IS NULL" if kind not in ("notes", "tasks") else ""
+    if text:
+        typos = [f"lower(crm_unaccent(%(w{i})s)) <%% {text}" for i in range(typo_words)]
+        if typos:
+            conditions.append("(" + " AND ".join(typos) + ")")
+        conditions.append(f"{text} LIKE %(like)s")
+        if digits:
+            conditions.append(f"{text} LIKE %(digits)s")
+        rank += f" + word_similarity(lower(crm_unaccent(%(typed)s)), {text})"
+    found = (
+        f"WITH found AS MATERIALIZED (SELECT id FROM {kind} WHERE ({' OR '.join(conditions)})"
+        f"{live} LIMIT {SEARCH_CANDIDATES})"
+    )
+    ranked = (
+        f"{found} SELECT {columns}, {rank} AS rank FROM {kind} JOIN found ON found.id = {kind}.id "
+        f"{join} ORDER BY rank DESC, {kind}.id LIMIT {SEARCH_SHOWN}"
+    )
+    return ranked, f"{found} SELECT count(*) AS n FROM found"
+
 
 # The API's counterparts: the same rows as JSON, with what an API record carries besides the
 # list's columns (custom fields, stamps, version), read in the same query.
@@ -135,6 +200,9 @@ TEMPLATES = {
     "tasks.html": """{% extends "layout.html" %}{% block body %}<ul>{% for t in rows %}
 <li><input type="checkbox"> {{ t.description }} {{ t.due_date }} {{ t.priority }}
 {{ t.assignee or "" }} {{ t.record or "" }}{% endfor %}</ul>{% endblock %}""",
+    "search.html": """{% extends "layout.html" %}{% block body %}{% for kind, rows, n in groups %}
+<section><h2>{{ kind }} ({{ n }})</h2><ul>{% for r in rows %}<li>{{ r.label }}{% endfor %}</ul>
+</section>{% endfor %}{% endblock %}""",
     "companies.html": """{% extends "layout.html" %}{% block body %}<table>
 <tr><th>Name<th>Industry<th>City<th>Country<th>Owner
 {% for r in rows %}<tr><td><a href="/companies/{{ r.id }}">{{ r.name }}</a>
@@ -249,11 +317,48 @@ def create_bare_app(database_url: str | None = None) -> Flask:
             abort(404)
         return jsonify(found[0]._asdict())
 
+    @app.get("/search")
+    def search():
+        term = request.args.get("q", "").strip()
+        words = [w.lower() for w in re.findall(r"[^\W_]+", term)][:8]
+        if not words:
+            return render("search.html", title="Search", groups=[])
+        digits = re.sub(r"\D", "", term)
+        typo = [w for w in words if len(w) >= 3]
+        params = {
+            "tsq": " & ".join(f"{w}:*" for w in words),
+            "typed": term.lower(),
+            "like": _like(term.lower()),
+            "digits": _like(digits),
+            **{f"w{i}": w for i, w in enumerate(typo)},
+        }
+        groups = []
+        with pool.connection() as conn:
+            conn.execute("SELECT set_config('pg_trgm.word_similarity_threshold', '0.35', false)")
+            for kind, document, text, columns, join in SEARCH_KINDS:
+                ranked, counted = search_statements(
+                    kind,
+                    document,
+                    text,
+                    columns,
+                    join,
+                    len(typo),
+                    len(digits) >= 3 and digits != term,
+                )
+                found = conn.execute(ranked, params).fetchall()
+                n = conn.execute(counted, params).fetchone().n if len(found) >= 5 else len(found)
+                groups.append((kind, found, n))
+        return render("search.html", title="Search", groups=groups)
+
     @app.get("/healthz")
     def healthz():
         return "ok"
 
     return app
+
+
+def _like(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
 
 
 def _uuid(value, default=None):

@@ -179,12 +179,16 @@ def prepare(contacts: int, companies: int, deals: int, tasks: int = 0, notes: in
         sample = (
             db.session.execute(
                 text(
-                    "SELECT id, first_name, last_name, owner_id, version FROM contacts "
-                    "WHERE last_name = 'Turing' AND archived_at IS NULL LIMIT 1"
+                    "SELECT id, first_name, last_name, owner_id, version, emails, phones FROM contacts "
+                    "WHERE last_name = 'Turing' AND archived_at IS NULL "
+                    "AND cardinality(emails) > 0 AND cardinality(phones) > 0 LIMIT 1"
                 )
             ).first()
             or db.session.execute(
-                text("SELECT id, first_name, last_name, owner_id, version FROM contacts LIMIT 1")
+                text(
+                    "SELECT id, first_name, last_name, owner_id, version, emails, phones FROM contacts "
+                    "LIMIT 1"
+                )
             ).first()
         )
         give_a_timeline(sample.id, get_user_by_email(EMAIL).as_actor())
@@ -326,6 +330,25 @@ def against_bare(product, bare, cookie, path, bare_path, headers, count, pairs, 
     }
 
 
+def _typo(word: str) -> str:
+    """`Turing` → `Tuirng`: two letters swapped, as a hurried typist does."""
+    return word[:1] + word[2:3] + word[1:2] + word[3:] if len(word) > 3 else word
+
+
+def global_searches(sample) -> list[tuple[str, str]]:
+    """The global search (/search, as the top bar and palette ask it as you type): a name, an
+    email fragment, phone digits and a misspelled name, each as (label, path)."""
+    email = (getattr(sample, "emails", None) or ["ada@example.com"])[0].split("@")[0]
+    digits = re.sub(r"\D", "", (getattr(sample, "phones", None) or ["+14155550100"])[0])[-7:]
+    typo = f"{_typo(sample.first_name)} {_typo(sample.last_name)}"
+    return [
+        (f"global search name ({sample.last_name})", f"/search/?q={quote(sample.last_name)}"),
+        (f"global search email fragment ({email})", f"/search/?q={quote(email)}"),
+        (f"global search phone digits ({digits})", f"/search/?q={digits}"),
+        (f"global search typo ({typo})", f"/search/?q={quote(typo)}"),
+    ]
+
+
 def pages(sample, api_token: str = "") -> list[tuple[str, str, dict | None]]:
     hx = {"HX-Request": "true"}
     api = {"Authorization": f"Bearer {api_token}"}
@@ -359,6 +382,7 @@ def pages(sample, api_token: str = "") -> list[tuple[str, str, dict | None]]:
         ("api: contact by id", f"/api/v1/contacts/{sample.id}", api),
         # (`?etag`, which the API ignores, keeps it apart from the full read in bare_pages.)
         ("api: contact by id, 304 revalidation", f"/api/v1/contacts/{sample.id}?etag", revalidate),
+        *((name, path, hx) for name, path in global_searches(sample)),
     ]
 
 
@@ -381,6 +405,8 @@ def bare_pages(sample) -> dict[str, str]:
         # A revalidation against the bare app's full read: the 304 should cost far less.
         f"/api/v1/contacts/{sample.id}?etag": f"/api/contacts/{sample.id}",
         "/tasks/?assignee=anyone": "/tasks/",
+        # The bare app's /search runs the same per-kind statements, without the app around them.
+        **{path: path.replace("/search/", "/search") for _, path in global_searches(sample)},
     }
 
 
