@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import String, delete, func, select, update
+from sqlalchemy.orm import aliased
 
+from crm_web.accounts.models import User
+from crm_web.audit.models import AuditLog
+from crm_web.companies.models import Company
+from crm_web.contacts.models import Contact
 from crm_web.core.db import db
 from crm_web.imports.models import Import, ImportRow
 
@@ -95,3 +100,55 @@ def drop_done_rows(import_id: int) -> None:
             ImportRow.import_id == import_id, func.coalesce(ImportRow.outcome, "") != "refused"
         )
     )
+
+
+def _created_by_import(import_id: int, since, until):
+    """The create entries the import's actor (via `import:<id>`) wrote: the link from an
+    import to its records. The window on the timestamp index keeps it to the import's run."""
+    return select(AuditLog.entity_type, AuditLog.entity_id, AuditLog.seq).where(
+        AuditLog.timestamp.between(since, until),
+        AuditLog.via == f"import:{import_id}",
+        AuditLog.action == "create",
+        AuditLog.entity_type.in_(("contact", "company")),
+    )
+
+
+def records_created(import_id: int, since, until) -> list[tuple]:
+    """(entity_type, entity_id, changed_since) of every record import `import_id` created;
+    changed_since is the latest later entry by anyone else (an edit, an archive), or None."""
+    created = _created_by_import(import_id, since, until).subquery()
+    later = aliased(AuditLog)
+    latest = (
+        select(later.seq)
+        .where(
+            later.entity_type == created.c.entity_type,
+            later.entity_id == created.c.entity_id,
+            later.seq > created.c.seq,
+            later.via.is_distinct_from(f"import:{import_id}"),
+        )
+        .order_by(later.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = select(created.c.entity_type, created.c.entity_id, latest).order_by(created.c.seq)
+    return list(db.session.execute(query))
+
+
+def changes_named(seqs: list[int]) -> list[tuple]:
+    """(entry, record name, changed by) of the audit entries `seqs`, for the undo page."""
+    name = func.coalesce(
+        func.nullif(func.concat_ws(" ", Contact.first_name, Contact.last_name), ""), Company.name
+    )
+    query = (
+        select(AuditLog, name, User.name)
+        .outerjoin(
+            Contact, (AuditLog.entity_type == "contact") & (Contact.id == AuditLog.entity_id)
+        )
+        .outerjoin(
+            Company, (AuditLog.entity_type == "company") & (Company.id == AuditLog.entity_id)
+        )
+        .outerjoin(User, func.cast(User.id, String) == AuditLog.user_id)
+        .where(AuditLog.seq.in_(seqs))
+        .order_by(AuditLog.seq)
+    )
+    return list(db.session.execute(query))

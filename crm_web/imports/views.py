@@ -6,13 +6,22 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, redirect, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    request,
+    stream_with_context,
+    url_for,
+)
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.core import input_guard
 from crm_web.core.errors import ValidationError
 from crm_web.core.htmx import render
-from crm_web.imports import exports, mapping, services
+from crm_web.imports import exports, mapping, services, undo
 from crm_web.imports.models import IMPORT_KINDS
 from crm_web.imports.reader import UnreadableFile
 from crm_web.lists.state import record_list_state
@@ -141,6 +150,29 @@ def run(import_id):
         services.start_import(import_id, current_actor())
     except ValidationError:
         return redirect(url_for("imports.edit", import_id=import_id), 303)
+    return redirect(url_for("imports.detail", import_id=import_id), 303)
+
+
+@bp.get("/<import_id>/undo")
+@requires("data.import")
+def undo_confirm(import_id):
+    """What Undo would archive, and the records changed since (kept unless ticked)."""
+    plan = undo.undo_plan(import_id, current_actor())
+    return render("imports/undo.html", kinds=KIND_LABELS, **plan)
+
+
+@bp.post("/<import_id>/undo")
+@requires("data.import")
+def undo_run(import_id):
+    """Archive the import's records, then its page with what happened (303)."""
+    include_changed = request.form.get("include_changed") == "1"
+    try:
+        result = undo.undo_import(import_id, current_actor(), include_changed)
+    except ValidationError as exc:
+        flash(" ".join(sum(exc.fields.values(), [])), "error")
+        return redirect(url_for("imports.undo_confirm", import_id=import_id), 303)
+    kept = f" Kept {result['kept']:,} changed since the import." if result["kept"] else ""
+    flash(f"Import undone: {result['archived']:,} records archived.{kept}", "success")
     return redirect(url_for("imports.detail", import_id=import_id), 303)
 
 
