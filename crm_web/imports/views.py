@@ -21,7 +21,7 @@ from crm_web.accounts.auth import current_actor, requires
 from crm_web.core import input_guard
 from crm_web.core.errors import ValidationError
 from crm_web.core.htmx import render
-from crm_web.imports import exports, mapping, services, undo
+from crm_web.imports import exports, mapping, saved, services, undo
 from crm_web.imports.models import IMPORT_KINDS
 from crm_web.imports.reader import UnreadableFile
 from crm_web.lists.state import record_list_state
@@ -86,17 +86,26 @@ def create():
             return _upload_page(kind, exc.message, 422)
         except ValidationError as exc:
             return _upload_page("contacts", " ".join(sum(exc.fields.values(), [])), 422)
+    # A file shaped like one mapped before gets that saved mapping, chosen on the next page.
+    saved.offer_saved_mapping(record.id, current_actor())
     return redirect(url_for("imports.edit", import_id=record.id), 303)
 
 
 @bp.get("/<import_id>/map")
 @requires("data.import")
 def edit(import_id):
-    """Step 2: each column with sample values and where it goes."""
-    return _map_page(services.get_import(import_id, current_actor()))
+    """Step 2: each column with sample values and where it goes (?use=<saved mapping id>
+    shows a saved mapping's choices, kept when the form is saved)."""
+    record = services.get_import(import_id, current_actor())
+    matches = saved.matching_mappings(record)
+    chosen = next((m for m in matches if str(m.id) == request.args.get("use")), None)
+    if chosen is not None and record.status == "uploaded":
+        record.mapping = list(chosen.mapping)  # shown only: the form's Save keeps it
+    return _map_page(record, matches=matches)
 
 
-def _map_page(record, errors=None, status=200):
+def _map_page(record, errors=None, status=200, matches=None, save_as=""):
+    matches = saved.matching_mappings(record) if matches is None else matches
     return render(
         "imports/map.html",
         record=record,
@@ -104,6 +113,9 @@ def _map_page(record, errors=None, status=200):
         targets=mapping.targets(record.kind),
         kinds=KIND_LABELS,
         errors=errors or {},
+        matches=matches,
+        chosen=next((m for m in matches if m.mapping == record.mapping), None),
+        save_as=save_as,
         status=status,
     )
 
@@ -115,11 +127,12 @@ def update(import_id):
     actor = current_actor()
     record = services.get_import(import_id, actor)
     targets = [request.form.get(f"column-{i}", "") for i in range(len(record.header))]
+    save_as = request.form.get("save_as", "")
     try:
-        services.save_mapping(import_id, targets, actor)
+        saved.save_mapping(import_id, targets, save_as, actor)
     except ValidationError as exc:
         record.mapping = targets
-        return _map_page(record, exc.fields, 422)
+        return _map_page(record, exc.fields, 422, save_as=save_as)
     return redirect(url_for("imports.detail", import_id=import_id), 303)
 
 
