@@ -21,6 +21,7 @@ from crm_web.accounts.auth import current_actor, requires
 from crm_web.core import input_guard
 from crm_web.core.errors import ValidationError
 from crm_web.core.htmx import render
+from crm_web.deals import pipeline
 from crm_web.imports import exports, mapping, saved, services, undo
 from crm_web.imports.models import IMPORT_KINDS
 from crm_web.imports.reader import UnreadableFile
@@ -208,11 +209,20 @@ def _chain(first, rest):
     yield from rest
 
 
-@exports_bp.get("/<any(contacts, companies):kind>.csv")
+def _export_filters(kind: str, args) -> dict:
+    """The filters of the list the export comes from, read from its query string as it does."""
+    if kind == "deals":
+        return pipeline.clean_filters(args)
+    if kind == "tasks":
+        return {"q": (args.get("q") or "").strip()[:100], "assignee": args.get("assignee") or ""}
+    return dict(record_list_state(args, ()).filters)
+
+
+@exports_bp.get("/<any(contacts, companies, deals, tasks):kind>.csv")
 @requires("data.export")
 def export(kind: str):
     """Every row the list's filters (in the query string) select, as CSV; ?bom=1 for Excel."""
-    filters = dict(record_list_state(request.args, ()).filters)
+    filters = _export_filters(kind, request.args)
     chunks = exports.export_csv(kind, filters, current_actor(), bom=request.args.get("bom") == "1")
     first = next(chunks)
     response = Response(stream_with_context(_chain(first, chunks)), mimetype="text/csv")
