@@ -12,6 +12,7 @@ from crm_web.audit.models import AuditLog
 from crm_web.companies.models import Company
 from crm_web.contacts.models import Contact
 from crm_web.core.db import db
+from crm_web.deals.models import Deal
 from crm_web.imports.models import Import, ImportRow
 
 
@@ -114,15 +115,19 @@ def _created_by_import(import_id: int, since, until):
 
 
 def records_created(import_id: int, since, until) -> list[tuple]:
-    """(entity_type, entity_id, changed_since) of every record import `import_id` created;
-    changed_since is the latest later entry by anyone else (an edit, an archive), or None."""
+    """(entity_type, entity_id, latest, in_use) of every record import `import_id` created:
+    `latest` the seq of the newest later entry on its timeline by anyone else (an edit, an
+    archive, a task or note on it), or None; `in_use` whether a deal names it, or, for a
+    company, a live contact the import did not create."""
     created = _created_by_import(import_id, since, until).subquery()
     later = aliased(AuditLog)
+    timeline_type = func.coalesce(later.record_type, later.entity_type)
+    timeline_id = func.coalesce(later.record_id, later.entity_id)
     latest = (
         select(later.seq)
         .where(
-            later.entity_type == created.c.entity_type,
-            later.entity_id == created.c.entity_id,
+            timeline_type == created.c.entity_type,
+            timeline_id == created.c.entity_id,
             later.seq > created.c.seq,
             later.via.is_distinct_from(f"import:{import_id}"),
         )
@@ -130,25 +135,42 @@ def records_created(import_id: int, since, until) -> list[tuple]:
         .limit(1)
         .scalar_subquery()
     )
-    query = select(created.c.entity_type, created.c.entity_id, latest).order_by(created.c.seq)
-    return list(db.session.execute(query))
-
-
-def changes_named(seqs: list[int]) -> list[tuple]:
-    """(entry, record name, changed by) of the audit entries `seqs`, for the undo page."""
-    name = func.coalesce(
-        func.nullif(func.concat_ws(" ", Contact.first_name, Contact.last_name), ""), Company.name
+    own_contacts = select(created.c.entity_id).where(created.c.entity_type == "contact")
+    other_contact = select(Contact.id).where(
+        Contact.company_id == created.c.entity_id,
+        Contact.archived_at.is_(None),
+        Contact.id.not_in(own_contacts),
     )
+    deal = select(Deal.id).where(
+        (Deal.contact_id == created.c.entity_id) | (Deal.company_id == created.c.entity_id)
+    )
+    in_use = deal.exists() | ((created.c.entity_type == "company") & other_contact.exists())
+    query = select(created.c.entity_type, created.c.entity_id, latest, in_use)
+    return list(db.session.execute(query.order_by(created.c.seq)))
+
+
+def names_of(records: list[tuple]) -> dict:
+    """{(entity_type, id): name} of these contacts and companies."""
+    ids = {
+        kind: [key for entity, key in records if entity == kind] for kind in ("contact", "company")
+    }
+    contact_name = func.concat_ws(" ", Contact.first_name, Contact.last_name)
+    found = db.session.execute(
+        select(Contact.id, contact_name).where(Contact.id.in_(ids["contact"]))
+    )
+    names = {("contact", key): name for key, name in found}
+    found = db.session.execute(
+        select(Company.id, Company.name).where(Company.id.in_(ids["company"]))
+    )
+    names.update({("company", key): name for key, name in found})
+    return names
+
+
+def entries_with_user(seqs: list[int]) -> dict:
+    """{seq: (entry, user name)} of these audit entries."""
     query = (
-        select(AuditLog, name, User.name)
-        .outerjoin(
-            Contact, (AuditLog.entity_type == "contact") & (Contact.id == AuditLog.entity_id)
-        )
-        .outerjoin(
-            Company, (AuditLog.entity_type == "company") & (Company.id == AuditLog.entity_id)
-        )
+        select(AuditLog, User.name)
         .outerjoin(User, func.cast(User.id, String) == AuditLog.user_id)
         .where(AuditLog.seq.in_(seqs))
-        .order_by(AuditLog.seq)
     )
-    return list(db.session.execute(query))
+    return {entry.seq: (entry, name) for entry, name in db.session.execute(query)}

@@ -40,24 +40,34 @@ def undo_plan(import_id, actor: Actor) -> dict:
     if refusal:
         return {"record": record, "refusal": refusal}
     created = _created(record)
-    changed = [seq for _, _, seq in created if seq is not None]
+    changed = [(kind, key, seq) for kind, key, seq, in_use in created if seq or in_use]
     return {
         "record": record,
         "refusal": None,
-        "contacts": sum(kind == "contact" for kind, _, _ in created),
-        "companies": sum(kind == "company" for kind, _, _ in created),
+        "contacts": sum(row[0] == "contact" for row in created),
+        "companies": sum(row[0] == "company" for row in created),
         "changed_count": len(changed),
-        "changed": [
-            {
-                "type": entry.entity_type,
-                "id": entry.entity_id,
-                "name": name,
-                "entry": entry,
-                "by": by,
-            }
-            for entry, name, by in repo.changes_named(changed[:SHOWN_CHANGES])
-        ],
+        "changed": _described(changed[:SHOWN_CHANGES]),
     }
+
+
+def _described(changed: list[tuple]) -> list[dict]:
+    """Each record changed since: its name, and the latest change (who, what, when) or, for a
+    record only put to use (a deal, another contact at the company), None."""
+    names = repo.names_of([(kind, key) for kind, key, _ in changed])
+    entries = repo.entries_with_user([seq for _, _, seq in changed if seq])
+    result = []
+    for kind, key, seq in changed:
+        entry, by = entries.get(seq, (None, None))
+        what = None
+        if entry is not None:
+            action = "edited" if entry.action == "update" else f"{entry.action}d"
+            what = action if entry.entity_type == kind else f"{entry.entity_type} {action}"
+        name = names.get((kind, key))
+        result.append(
+            {"type": kind, "id": key, "name": name, "entry": entry, "what": what, "by": by}
+        )
+    return result
 
 
 def undo_import(import_id, actor: Actor, include_changed: bool = False) -> dict:
@@ -71,7 +81,11 @@ def undo_import(import_id, actor: Actor, include_changed: bool = False) -> dict:
         if refusal:
             raise ValidationError({"undo": [refusal]})
         created = _created(record)
-        chosen = [(kind, key) for kind, key, seq in created if include_changed or seq is None]
+        chosen = [
+            (kind, key)
+            for kind, key, seq, in_use in created
+            if include_changed or not (seq or in_use)
+        ]
         archived = 0
         try:
             for kind, archive in (("contact", archive_contacts), ("company", archive_companies)):

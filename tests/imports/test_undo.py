@@ -14,7 +14,7 @@ from crm_web.contacts.models import Contact
 from crm_web.contacts.services import update_contact_field
 from crm_web.core.db import db
 from crm_web.imports import jobs
-from tests.support import make_contact, make_user, sign_in
+from tests.support import make_contact, make_task, make_user, sign_in
 
 FILE = (
     "First Name,Last Name,Email,Company\n"
@@ -94,3 +94,22 @@ def test_only_the_importer_or_a_manager_may_undo(client, no_csrf):
     sign_in(client, "manager")
     client.post(f"/imports/{import_id}/undo")
     assert not _live(Contact, last_name="Undo")
+
+
+def test_undo_keeps_a_company_others_now_use_and_a_contact_with_a_task(client, no_csrf):
+    sign_in(client, "rep")
+    import_id = _run_import(client)
+    widgets = _live(Company, name="Undo Widgets")[0]
+    make_contact(first_name="Eve", last_name="Handmade", company_id=widgets.id)
+    cy = _live(Contact, first_name="Cy", last_name="Undo")[0]
+    make_task("contact", cy.id, description="Call Cy about the renewal")
+
+    confirm = client.get(f"/imports/{import_id}/undo").get_data(as_text=True)
+    assert "2 records were changed since the import" in confirm
+    assert (
+        "Undo Widgets</a> (company): now has deals or contacts this import didn't bring" in confirm
+    )
+    assert "Cy Undo</a>: task created by" in confirm
+    client.post(f"/imports/{import_id}/undo")
+    assert sorted(c.first_name for c in _live(Contact, last_name="Undo")) == ["Cy"]
+    assert _live(Company, name="Undo Widgets")
