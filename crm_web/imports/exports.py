@@ -199,8 +199,8 @@ EXPORTS = {
 
 
 def export_csv(kind: str, filters: dict, actor: Actor, bom: bool = False) -> Iterator[str]:
-    """The export as CSV text, a chunk of rows at a time (the first chunk is made before the
-    response starts, so a refused permission is a 403, not a broken download)."""
+    """The export as CSV text, a chunk of rows at a time. Those who may export (the view checks
+    data.export before the response starts, so a refusal is a 403, not a broken download)."""
     rows = EXPORTS[kind](filters, actor)
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -4,7 +4,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm_web.core.audit import Audited
 from crm_web.core.db import db, uuid_pk
@@ -46,6 +46,8 @@ class Import(db.Model):
         UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     archived: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="0")
+    # Who imported: the imports list shows it to managers, who see everyone's.
+    user = relationship("User", foreign_keys=[user_id], viewonly=True, lazy="select")
 
 
 class ImportRow(db.Model):

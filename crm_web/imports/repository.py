@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import String, delete, func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from crm_web.accounts.models import User
 from crm_web.audit.models import AuditLog
@@ -25,7 +25,9 @@ def get_import(import_id, *, for_update: bool = False) -> Import | None:
 
 def list_imports(user_id=None, limit: int = 50) -> list[Import]:
     """Newest first; only `user_id`'s when given."""
-    query = select(Import).order_by(Import.id.desc()).limit(limit)
+    query = (
+        select(Import).options(selectinload(Import.user)).order_by(Import.id.desc()).limit(limit)
+    )
     if user_id is not None:
         query = query.where(Import.user_id == user_id)
     return list(db.session.scalars(query))

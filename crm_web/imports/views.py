@@ -11,6 +11,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    has_app_context,
     redirect,
     request,
     stream_with_context,
@@ -58,8 +59,14 @@ def too_large(exc):
 @requires("data.import")
 def index():
     """Imports: who, when, which file, counts, status."""
-    imports = services.list_imports(current_actor())
-    return render("imports/index.html", imports=imports, kinds=KIND_LABELS)
+    actor = current_actor()
+    imports = services.list_imports(actor)
+    return render(
+        "imports/index.html",
+        imports=imports,
+        kinds=KIND_LABELS,
+        everyones=services.sees_every_import(actor),
+    )
 
 
 @bp.get("/new")
@@ -223,8 +230,19 @@ def _export_filters(kind: str, args) -> dict:
 def export(kind: str):
     """Every row the list's filters (in the query string) select, as CSV; ?bom=1 for Excel."""
     filters = _export_filters(kind, request.args)
-    chunks = exports.export_csv(kind, filters, current_actor(), bom=request.args.get("bom") == "1")
-    first = next(chunks)
-    response = Response(stream_with_context(_chain(first, chunks)), mimetype="text/csv")
+    actor, bom = current_actor(), request.args.get("bom") == "1"
+    app = current_app._get_current_object()
+
+    def body():
+        # Its own app context, so its own session: the request's is closed once the view has
+        # returned (teardown), and with it the server-side cursor the rows stream from. (One
+        # that is still active, as a test's, outlives the request and serves.)
+        if has_app_context():
+            yield from exports.export_csv(kind, filters, actor, bom=bom)
+            return
+        with app.app_context():
+            yield from exports.export_csv(kind, filters, actor, bom=bom)
+
+    response = Response(body(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{kind}.csv"'
     return response

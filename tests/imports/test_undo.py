@@ -53,14 +53,14 @@ def test_undo_archives_what_the_import_created_and_keeps_what_changed(client, no
     page = client.get(f"/imports/{import_id}")
     assert f'href="/imports/{import_id}/undo">Undo import' in page.get_data(as_text=True)
     confirm = client.get(f"/imports/{import_id}/undo").get_data(as_text=True)
-    assert "Undo archives <strong>3</strong> contacts and <strong>1</strong> company" in confirm
+    assert "created <strong>3</strong> contacts and <strong>1</strong> company." in confirm
     assert "1 record was changed since the import" in confirm
     assert "Bob Undo</a>: edited by" in confirm
 
     done = client.post(f"/imports/{import_id}/undo", follow_redirects=True)
     text = done.get_data(as_text=True)
     assert "Import undone: 3 records archived. Kept 1 changed since the import." in text
-    assert "Undone " in text and "Undo import</a>" not in text
+    assert "of the records it created were archived" in text and "Undo import</a>" not in text
     names = sorted(c.first_name for c in _live(Contact, last_name="Undo"))
     assert names == ["Bob", "Dee"]  # the one changed since, and the one made by hand
     assert before.id in {c.id for c in _live(Contact, last_name="Undo")}
