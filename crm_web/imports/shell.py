@@ -59,12 +59,15 @@ def import_here(
 
 def _watch(app, import_id: int, show, stop: threading.Event) -> None:
     """Report the import's progress from its own connection until `stop`."""
+    shown = None
     with app.app_context():
         while not stop.wait(0.5):
             with db.engine.connect() as conn:
                 row = conn.execute(text(PROGRESS), {"id": import_id}).first()
-            if row is not None:  # None until the staged import is committed
-                show(*row)
+            # None until the staged import is committed; a line only when the count moved.
+            if row is not None and tuple(row) != shown:
+                shown = tuple(row)
+                show(*shown)
 
 
 def write_errors(record: Import, email: str, target: Path) -> Path:
