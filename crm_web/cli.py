@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -10,7 +11,10 @@ from flask import Flask, current_app
 from crm_web.accounts.services import create_user, get_user_by_email
 from crm_web.accounts.tokens import create_token
 from crm_web.core.actor import ROLES, SYSTEM
-from crm_web.core.errors import ValidationError
+from crm_web.core.errors import CRMError, ValidationError
+from crm_web.imports.models import IMPORT_KINDS
+from crm_web.imports.reader import UnreadableFile
+from crm_web.imports.shell import import_here, write_errors
 from crm_web.jobs.queue import run_worker
 
 crm = click.Group("crm", help="crm_web administration.")
@@ -126,6 +130,38 @@ def verify_command() -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     _report(report)
+
+
+@crm.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--type", "kind", type=click.Choice(IMPORT_KINDS), required=True)
+@click.option("--as", "email", required=True, help="The acting user's email (named in history).")
+@click.option("--mapping", "mapping_name", help="A saved mapping's name (default: suggested).")
+def import_command(file: Path, kind: str, email: str, mapping_name: str | None) -> None:
+    """Import a CSV or .xlsx file of contacts or companies here, as the wizard would; exit 0
+    when it ran (even with refused rows), 1 when it could not."""
+
+    def show(done: int, total: int) -> None:
+        percent = int(100 * done / total) if total else 0
+        click.echo(f"\r{done:,} of {total:,} rows ({percent} %)", nl=False, err=True)
+
+    try:
+        record = import_here(file, kind, email, mapping_name, show)
+    except UnreadableFile as exc:
+        raise click.ClickException(exc.message) from exc
+    except CRMError as exc:
+        messages = sum(getattr(exc, "fields", {}).values(), []) or [str(exc)]
+        raise click.ClickException(" ".join(messages)) from exc
+    except Exception as exc:
+        raise click.ClickException(f"The import stopped: {exc}") from exc
+    click.echo("", err=True)
+    click.echo(
+        f"Import #{record.id}: {record.created:,} created, {record.skipped:,} skipped as "
+        f"duplicates, {record.refused:,} refused, of {record.total:,} rows."
+    )
+    if record.refused:
+        target = write_errors(record, email, file.with_name(f"{file.stem}-errors.csv"))
+        click.echo(f"Refused rows, with row numbers and reasons: {target}")
 
 
 @crm.command("worker")

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql
 
+from crm_web.accounts.models import User
 from crm_web.activities.models import Note, Task
 from crm_web.companies.models import Company
 from crm_web.contacts.models import Contact
@@ -186,3 +187,16 @@ def record_names(refs) -> dict:
         return {}
     rows = db.session.execute(sa.union_all(*parts))
     return {(kind, str(record_id)): name for kind, record_id, name in rows}
+
+
+def export_tasks(filters: dict, today, now, tz_name: str):
+    """Every task /tasks lists for `filters` (assignee_id, q), all its sections, as (task,
+    record name, assignee email), in the list's order, from a server-side cursor."""
+    shown = sa.or_(*(sa.and_(*_section_filters(s, today, now, tz_name)) for s in SECTIONS))
+    query = select(Task, RECORD_NAME, User.email).outerjoin(User, User.id == Task.assignee_id)
+    if filters.get("assignee_id"):
+        query = query.where(Task.assignee_id == as_uuid(filters["assignee_id"]))
+    if filters.get("q"):
+        query = query.where(Task.description.ilike(like_pattern(filters["q"])))
+    query = query.where(shown).order_by(*TASK_KEY.columns)
+    return db.session.execute(query.execution_options(yield_per=1000))

@@ -418,3 +418,17 @@ def record_names(refs, actor: Actor) -> dict:
     ((type, id) pairs), in one query. Readers."""
     authorize(actor, "records.read")
     return repo.record_names(refs)
+
+
+def tasks_for_export(filters: dict, actor: Actor, now=None):
+    """Every task /tasks shows for `filters` (q, assignee as task_list reads them) in all its
+    sections, as (task, record name, assignee email), streamed. Those who may export."""
+    authorize(actor, "data.export")
+    now = now or dt.datetime.now(dt.UTC)
+    today, tz_name = _today(actor, now)
+    wanted = filters.get("assignee") or ""
+    mine = not allowed(actor, "tasks.list_any") or wanted == ""
+    assignee = actor.id if mine else (None if wanted == "anyone" else wanted)
+    return repo.export_tasks(
+        {"q": filters.get("q") or "", "assignee_id": assignee}, today, now, tz_name
+    )

@@ -246,3 +246,10 @@ def my_open_deals(actor: Actor, limit: int = 5) -> list[Deal]:
     """The actor's open deals closing soonest (their home page). Everyone who may read."""
     authorize(actor, "records.read")
     return repo.open_deals_of_owner(actor.id, limit)
+
+
+def deals_for_export(filters: dict, actor: Actor):
+    """Every deal the list's filters select, as (deal, company, contact, owner email), streamed.
+    Those who may export (data.export)."""
+    authorize(actor, "data.export")
+    return repo.export_rows(filters)

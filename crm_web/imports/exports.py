@@ -1,4 +1,4 @@
-"""CSV exports of the contact and company lists: every row the list's filters select (not one
+"""CSV exports of the contact, company, deal and task lists: every row the list's filters select (not one
 page), every field including custom fields, streamed a chunk at a time, and safe to open in a
 spreadsheet (cells that a spreadsheet would run as a formula are neutralised)."""
 
@@ -9,10 +9,14 @@ import io
 import re
 from collections.abc import Iterator
 
+from crm_web.activities.services import tasks_for_export
 from crm_web.companies.services import companies_for_export
 from crm_web.contacts.services import contacts_for_export
 from crm_web.core.actor import Actor
+from crm_web.core.db import transaction
 from crm_web.custom_fields.services import list_definitions
+from crm_web.deals.services import deals_for_export
+from crm_web.imports.models import DataExport
 
 # OWASP "CSV injection": a cell starting with one of these is a formula to Excel, LibreOffice
 # and Google Sheets. Also caught: the same after leading spaces or quotes, and the full-width
@@ -128,22 +132,103 @@ def company_rows(filters: dict, actor: Actor) -> Iterator[list]:
         ]
 
 
-EXPORTS = {"contacts": contact_rows, "companies": company_rows}
+def deal_rows(filters: dict, actor: Actor) -> Iterator[list]:
+    """The header, then one row per selected deal."""
+    rows = deals_for_export(filters, actor)
+    definitions = list_definitions("deal")
+    yield [
+        "ID",
+        "Title",
+        "Company",
+        "Contact",
+        "Value",
+        "Currency",
+        "Stage",
+        "Probability",
+        "Close Date",
+        "Owner",
+        "Created",
+        "Updated",
+        "Archived",
+        *[d.label for d in definitions],
+    ]
+    for deal, company, contact, owner in rows:
+        yield [
+            deal.id,
+            deal.title,
+            company,
+            contact,
+            deal.value,
+            deal.currency,
+            deal.stage,
+            deal.probability,
+            deal.close_date.isoformat() if deal.close_date else "",
+            owner,
+            _stamp(deal.created_at),
+            _stamp(deal.updated_at),
+            _stamp(deal.archived_at),
+            *_custom(definitions, deal),
+        ]
+
+
+def task_rows(filters: dict, actor: Actor) -> Iterator[list]:
+    """The header, then one row per task the task list shows."""
+    rows = tasks_for_export(filters, actor)
+    yield ["ID", "Task", "Status", "Priority", "Due", "Record Type", "Record", "Assignee"]
+    for task, record_name, assignee in rows:
+        due = _stamp(task.due_at) or (task.due_date.isoformat() if task.due_date else "")
+        status = "done" if task.status == "closed" else task.status
+        yield [
+            task.id,
+            task.description,
+            status,
+            task.priority,
+            due,
+            task.entity_type or "",
+            record_name,
+            assignee or task.assigned_to,
+        ]
+
+
+EXPORTS = {
+    "contacts": contact_rows,
+    "companies": company_rows,
+    "deals": deal_rows,
+    "tasks": task_rows,
+}
 
 
 def export_csv(kind: str, filters: dict, actor: Actor, bom: bool = False) -> Iterator[str]:
-    """The export as CSV text, a chunk of rows at a time (the first chunk is made before the
-    response starts, so a refused permission is a 403, not a broken download)."""
+    """The export as CSV text, a chunk of rows at a time. Those who may export (the view checks
+    data.export before the response starts, so a refusal is a 403, not a broken download)."""
     rows = EXPORTS[kind](filters, actor)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(next(rows))
     yield ("\ufeff" if bom else "") + _drain(buffer)
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([neutralised(cell) for cell in row])
-        if count % CHUNK_ROWS == 0:
-            yield _drain(buffer)
-    yield _drain(buffer)
+    count, finished = 0, False
+    try:
+        for count, row in enumerate(rows, start=1):
+            writer.writerow([neutralised(cell) for cell in row])
+            if count % CHUNK_ROWS == 0:
+                yield _drain(buffer)
+        yield _drain(buffer)
+        finished = True
+    finally:
+        # Also when the download is cut short: the rows that went out are recorded.
+        record_export(kind, filters, count, finished, actor)
+
+
+def record_export(kind: str, filters: dict, rows: int, finished: bool, actor: Actor) -> None:
+    """The export's row, which the audit hook records: who exported which list, with which
+    filters, how many rows."""
+    chosen = {name: str(value) for name, value in filters.items() if value not in (None, "", False)}
+    with transaction(actor) as session:
+        session.add(
+            DataExport(
+                kind=kind, filters=chosen, row_count=rows, finished=finished, user_id=actor.id
+            )
+        )
 
 
 def _drain(buffer: io.StringIO) -> str:

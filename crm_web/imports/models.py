@@ -4,9 +4,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm_web.core.db import db
+from crm_web.core.audit import Audited
+from crm_web.core.db import db, uuid_pk
 
 IMPORT_KINDS = ("contacts", "companies")
 # uploaded -> (mapped) -> queued -> running -> done | failed
@@ -39,6 +40,14 @@ class Import(db.Model):
     )
     started_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Undo (migration 0019): when, by whom, and how many of its records it archived.
+    undone_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    undone_by: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    archived: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="0")
+    # Who imported: the imports list shows it to managers, who see everyone's.
+    user = relationship("User", foreign_keys=[user_id], viewonly=True, lazy="select")
 
 
 class ImportRow(db.Model):
@@ -59,3 +68,44 @@ class ImportRow(db.Model):
     outcome: Mapped[str | None] = mapped_column(sa.String(10))
     column_name: Mapped[str | None] = mapped_column(sa.Text)
     message: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class ImportMapping(db.Model):
+    """A column mapping saved under a name, offered for a later file with the same header.
+    Team-wide: whoever sets up the mapping of the old CRM's export once spares every rep."""
+
+    __tablename__ = "import_mappings"
+    __table_args__ = (sa.UniqueConstraint("kind", "name"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    header: Mapped[list] = mapped_column(JSONB, nullable=False)
+    mapping: Mapped[list] = mapped_column(JSONB, nullable=False)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()
+    )
+
+
+class DataExport(Audited, db.Model):
+    """One CSV export: its row is written when the download ends, so the audit hook records
+    who exported which list, with which filters, and how many rows went out."""
+
+    __tablename__ = "data_exports"
+    __audit_entity__ = "export"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    kind: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    filters: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    row_count: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    # False when the download was cut short (the rows counted are those sent).
+    finished: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()
+    )

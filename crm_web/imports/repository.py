@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import String, delete, func, select, text, update
+from sqlalchemy.orm import aliased, selectinload
 
+from crm_web.accounts.models import User
+from crm_web.audit.models import AuditLog
+from crm_web.companies.models import Company
+from crm_web.contacts.models import Contact
 from crm_web.core.db import db
+from crm_web.deals.models import Deal
 from crm_web.imports.models import Import, ImportRow
 
 
@@ -19,7 +25,9 @@ def get_import(import_id, *, for_update: bool = False) -> Import | None:
 
 def list_imports(user_id=None, limit: int = 50) -> list[Import]:
     """Newest first; only `user_id`'s when given."""
-    query = select(Import).order_by(Import.id.desc()).limit(limit)
+    query = (
+        select(Import).options(selectinload(Import.user)).order_by(Import.id.desc()).limit(limit)
+    )
     if user_id is not None:
         query = query.where(Import.user_id == user_id)
     return list(db.session.scalars(query))
@@ -115,3 +123,76 @@ def drop_done_rows(import_id: int) -> None:
             ImportRow.import_id == import_id, func.coalesce(ImportRow.outcome, "") != "refused"
         )
     )
+
+
+def _created_by_import(import_id: int, since, until):
+    """The create entries the import's actor (via `import:<id>`) wrote: the link from an
+    import to its records. The window on the timestamp index keeps it to the import's run."""
+    return select(AuditLog.entity_type, AuditLog.entity_id, AuditLog.seq).where(
+        AuditLog.timestamp.between(since, until),
+        AuditLog.via == f"import:{import_id}",
+        AuditLog.action == "create",
+        AuditLog.entity_type.in_(("contact", "company")),
+    )
+
+
+def records_created(import_id: int, since, until) -> list[tuple]:
+    """(entity_type, entity_id, latest, in_use) of every record import `import_id` created:
+    `latest` the seq of the newest later entry on its timeline by anyone else (an edit, an
+    archive, a task or note on it), or None; `in_use` whether a deal names it, or, for a
+    company, a live contact the import did not create."""
+    created = _created_by_import(import_id, since, until).subquery()
+    later = aliased(AuditLog)
+    timeline_type = func.coalesce(later.record_type, later.entity_type)
+    timeline_id = func.coalesce(later.record_id, later.entity_id)
+    latest = (
+        select(later.seq)
+        .where(
+            timeline_type == created.c.entity_type,
+            timeline_id == created.c.entity_id,
+            later.seq > created.c.seq,
+            later.via.is_distinct_from(f"import:{import_id}"),
+        )
+        .order_by(later.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    own_contacts = select(created.c.entity_id).where(created.c.entity_type == "contact")
+    other_contact = select(Contact.id).where(
+        Contact.company_id == created.c.entity_id,
+        Contact.archived_at.is_(None),
+        Contact.id.not_in(own_contacts),
+    )
+    deal = select(Deal.id).where(
+        (Deal.contact_id == created.c.entity_id) | (Deal.company_id == created.c.entity_id)
+    )
+    in_use = deal.exists() | ((created.c.entity_type == "company") & other_contact.exists())
+    query = select(created.c.entity_type, created.c.entity_id, latest, in_use)
+    return list(db.session.execute(query.order_by(created.c.seq)))
+
+
+def names_of(records: list[tuple]) -> dict:
+    """{(entity_type, id): name} of these contacts and companies."""
+    ids = {
+        kind: [key for entity, key in records if entity == kind] for kind in ("contact", "company")
+    }
+    contact_name = func.concat_ws(" ", Contact.first_name, Contact.last_name)
+    found = db.session.execute(
+        select(Contact.id, contact_name).where(Contact.id.in_(ids["contact"]))
+    )
+    names = {("contact", key): name for key, name in found}
+    found = db.session.execute(
+        select(Company.id, Company.name).where(Company.id.in_(ids["company"]))
+    )
+    names.update({("company", key): name for key, name in found})
+    return names
+
+
+def entries_with_user(seqs: list[int]) -> dict:
+    """{seq: (entry, user name)} of these audit entries."""
+    query = (
+        select(AuditLog, User.name)
+        .outerjoin(User, func.cast(User.id, String) == AuditLog.user_id)
+        .where(AuditLog.seq.in_(seqs))
+    )
+    return {entry.seq: (entry, name) for entry, name in db.session.execute(query)}

@@ -65,8 +65,11 @@ def get_import(import_id, actor: Actor) -> Import:
 def list_imports(actor: Actor) -> list[Import]:
     """Managers and admins see every import; reps their own."""
     authorize(actor, "data.import")
-    mine_only = not allowed(actor, "records.archive_any")
-    return repo.list_imports(actor.id if mine_only else None)
+    return repo.list_imports(None if sees_every_import(actor) else actor.id)
+
+
+def sees_every_import(actor: Actor) -> bool:
+    return allowed(actor, "records.archive_any")
 
 
 def columns(record: Import) -> list[dict]:

@@ -6,13 +6,24 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, redirect, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    has_app_context,
+    redirect,
+    request,
+    stream_with_context,
+    url_for,
+)
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.core import input_guard
 from crm_web.core.errors import ValidationError
 from crm_web.core.htmx import render
-from crm_web.imports import exports, mapping, services
+from crm_web.deals import pipeline
+from crm_web.imports import exports, mapping, saved, services, undo
 from crm_web.imports.models import IMPORT_KINDS
 from crm_web.imports.reader import UnreadableFile
 from crm_web.lists.state import record_list_state
@@ -48,8 +59,14 @@ def too_large(exc):
 @requires("data.import")
 def index():
     """Imports: who, when, which file, counts, status."""
-    imports = services.list_imports(current_actor())
-    return render("imports/index.html", imports=imports, kinds=KIND_LABELS)
+    actor = current_actor()
+    imports = services.list_imports(actor)
+    return render(
+        "imports/index.html",
+        imports=imports,
+        kinds=KIND_LABELS,
+        everyones=services.sees_every_import(actor),
+    )
 
 
 @bp.get("/new")
@@ -77,17 +94,26 @@ def create():
             return _upload_page(kind, exc.message, 422)
         except ValidationError as exc:
             return _upload_page("contacts", " ".join(sum(exc.fields.values(), [])), 422)
+    # A file shaped like one mapped before gets that saved mapping, chosen on the next page.
+    saved.offer_saved_mapping(record.id, current_actor())
     return redirect(url_for("imports.edit", import_id=record.id), 303)
 
 
 @bp.get("/<import_id>/map")
 @requires("data.import")
 def edit(import_id):
-    """Step 2: each column with sample values and where it goes."""
-    return _map_page(services.get_import(import_id, current_actor()))
+    """Step 2: each column with sample values and where it goes (?use=<saved mapping id>
+    shows a saved mapping's choices, kept when the form is saved)."""
+    record = services.get_import(import_id, current_actor())
+    matches = saved.matching_mappings(record)
+    chosen = next((m for m in matches if str(m.id) == request.args.get("use")), None)
+    if chosen is not None and record.status == "uploaded":
+        record.mapping = list(chosen.mapping)  # shown only: the form's Save keeps it
+    return _map_page(record, matches=matches)
 
 
-def _map_page(record, errors=None, status=200):
+def _map_page(record, errors=None, status=200, matches=None, save_as=""):
+    matches = saved.matching_mappings(record) if matches is None else matches
     return render(
         "imports/map.html",
         record=record,
@@ -95,6 +121,9 @@ def _map_page(record, errors=None, status=200):
         targets=mapping.targets(record.kind),
         kinds=KIND_LABELS,
         errors=errors or {},
+        matches=matches,
+        chosen=next((m for m in matches if m.mapping == record.mapping), None),
+        save_as=save_as,
         status=status,
     )
 
@@ -106,11 +135,12 @@ def update(import_id):
     actor = current_actor()
     record = services.get_import(import_id, actor)
     targets = [request.form.get(f"column-{i}", "") for i in range(len(record.header))]
+    save_as = request.form.get("save_as", "")
     try:
-        services.save_mapping(import_id, targets, actor)
+        saved.save_mapping(import_id, targets, save_as, actor)
     except ValidationError as exc:
         record.mapping = targets
-        return _map_page(record, exc.fields, 422)
+        return _map_page(record, exc.fields, 422, save_as=save_as)
     return redirect(url_for("imports.detail", import_id=import_id), 303)
 
 
@@ -144,6 +174,29 @@ def run(import_id):
     return redirect(url_for("imports.detail", import_id=import_id), 303)
 
 
+@bp.get("/<import_id>/undo")
+@requires("data.import")
+def undo_confirm(import_id):
+    """What Undo would archive, and the records changed since (kept unless ticked)."""
+    plan = undo.undo_plan(import_id, current_actor())
+    return render("imports/undo.html", kinds=KIND_LABELS, **plan)
+
+
+@bp.post("/<import_id>/undo")
+@requires("data.import")
+def undo_run(import_id):
+    """Archive the import's records, then its page with what happened (303)."""
+    include_changed = request.form.get("include_changed") == "1"
+    try:
+        result = undo.undo_import(import_id, current_actor(), include_changed)
+    except ValidationError as exc:
+        flash(" ".join(sum(exc.fields.values(), [])), "error")
+        return redirect(url_for("imports.undo_confirm", import_id=import_id), 303)
+    kept = f" Kept {result['kept']:,} changed since the import." if result["kept"] else ""
+    flash(f"Import undone: {result['archived']:,} records archived.{kept}", "success")
+    return redirect(url_for("imports.detail", import_id=import_id), 303)
+
+
 @bp.get("/<import_id>/errors.csv")
 @requires("data.import")
 def errors(import_id):
@@ -163,13 +216,33 @@ def _chain(first, rest):
     yield from rest
 
 
-@exports_bp.get("/<any(contacts, companies):kind>.csv")
+def _export_filters(kind: str, args) -> dict:
+    """The filters of the list the export comes from, read from its query string as it does."""
+    if kind == "deals":
+        return pipeline.clean_filters(args)
+    if kind == "tasks":
+        return {"q": (args.get("q") or "").strip()[:100], "assignee": args.get("assignee") or ""}
+    return dict(record_list_state(args, ()).filters)
+
+
+@exports_bp.get("/<any(contacts, companies, deals, tasks):kind>.csv")
 @requires("data.export")
 def export(kind: str):
     """Every row the list's filters (in the query string) select, as CSV; ?bom=1 for Excel."""
-    filters = dict(record_list_state(request.args, ()).filters)
-    chunks = exports.export_csv(kind, filters, current_actor(), bom=request.args.get("bom") == "1")
-    first = next(chunks)
-    response = Response(stream_with_context(_chain(first, chunks)), mimetype="text/csv")
+    filters = _export_filters(kind, request.args)
+    actor, bom = current_actor(), request.args.get("bom") == "1"
+    app = current_app._get_current_object()
+
+    def body():
+        # Its own app context, so its own session: the request's is closed once the view has
+        # returned (teardown), and with it the server-side cursor the rows stream from. (One
+        # that is still active, as a test's, outlives the request and serves.)
+        if has_app_context():
+            yield from exports.export_csv(kind, filters, actor, bom=bom)
+            return
+        with app.app_context():
+            yield from exports.export_csv(kind, filters, actor, bom=bom)
+
+    response = Response(body(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{kind}.csv"'
     return response

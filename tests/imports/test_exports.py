@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
 from crm_web.custom_fields.services import create_definition
 from crm_web.imports.exports import neutralised
-from tests.support import ADMIN, make_company, make_contact, sign_in
+from tests.support import ADMIN, make_company, make_contact, make_deal, make_task, sign_in
 
 
 def _csv(response) -> list[dict]:
@@ -88,3 +89,69 @@ def test_exporting_is_a_permission_of_its_own(client):
     sign_in(client, "manager")
     page = client.get("/contacts/?q=smith").get_data(as_text=True)
     assert 'href="/exports/contacts.csv?q=smith' in page
+
+
+def _audited_exports(user) -> list:
+    from sqlalchemy import select
+
+    from crm_web.audit.models import AuditLog
+    from crm_web.core.db import db
+
+    query = select(AuditLog).where(
+        AuditLog.entity_type == "export", AuditLog.user_id == str(user.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def test_the_deals_export_holds_every_deal_the_filtered_list_shows(client):
+    manager = sign_in(client, "manager")
+    firm = make_company(name="Dealexport Ltd")
+    for n in range(55):  # more than a page of the list
+        make_deal(title=f"Dealexport {n}", company_id=firm.id, stage="Lead", value="10.00")
+    make_deal(title="Dealexport won", company_id=firm.id, stage="Qualified")
+    make_deal(title="Other deal", company_id=firm.id, stage="Lead")
+    make_deal(title='=HYPERLINK("http://x") Dealexport', company_id=firm.id, stage="Lead")
+
+    page = client.get("/deals?q=dealexport&stage=Lead").get_data(as_text=True)
+    link = re.search(r'href="(/exports/deals\.csv\?[^"]*)" download>Export all as CSV', page)
+    assert "q=dealexport" in link.group(1) and "stage=Lead" in link.group(1)
+    rows = _csv(client.get("/exports/deals.csv?q=dealexport&stage=Lead"))
+    assert len(rows) == 56
+    assert {r["Company"] for r in rows} == {"Dealexport Ltd"}
+    assert '\'=HYPERLINK("http://x") Dealexport' in {r["Title"] for r in rows}
+    first = next(r for r in rows if r["Title"] == "Dealexport 0")
+    assert first["Stage"] == "Lead" and first["Value"] == "10.00"
+    [entry] = _audited_exports(manager)
+    assert entry.changes["kind"] == "deals"
+    assert entry.changes["filters"] == {"q": "dealexport", "stage": "Lead"}
+    assert entry.changes["row_count"] == 56
+
+
+def test_the_tasks_export_holds_the_tasks_the_list_shows(client):
+    manager = sign_in(client, "manager")
+    contact = make_contact(first_name="Tess", last_name="Taskexport")
+    for n in range(3):
+        make_task("contact", contact.id, description=f"Taskexport call {n}", assignee_id=manager.id)
+    make_task("contact", contact.id, description="Taskexport someone else's")
+    make_task("contact", contact.id, description="Unrelated", assignee_id=manager.id)
+
+    page = client.get("/tasks/?q=taskexport").get_data(as_text=True)
+    assert 'href="/exports/tasks.csv?q=taskexport' in page
+    rows = _csv(client.get("/exports/tasks.csv?q=taskexport"))
+    assert sorted(r["Task"] for r in rows) == [f"Taskexport call {n}" for n in range(3)]
+    assert {r["Record"] for r in rows} == {"Tess Taskexport"}
+    assert {r["Assignee"] for r in rows} == {manager.email}
+    everyone = _csv(client.get("/exports/tasks.csv?q=taskexport&assignee=anyone"))
+    assert len(everyone) == 4
+    assert [e.changes["row_count"] for e in _audited_exports(manager)] == [3, 4]
+
+
+def test_only_roles_with_data_export_see_the_deal_and_task_export(client):
+    sign_in(client, "rep")
+    assert client.get("/exports/deals.csv").status_code == 403
+    assert client.get("/exports/tasks.csv").status_code == 403
+    assert "Export all as CSV" not in client.get("/deals").get_data(as_text=True)
+    assert "Export these tasks as CSV" not in client.get("/tasks/").get_data(as_text=True)
+    viewer = sign_in(client, "viewer")
+    assert client.get("/exports/deals.csv").status_code == 403
+    assert _audited_exports(viewer) == []
