@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import String, delete, func, select, text, update
+from sqlalchemy import String, delete, func, select, text
 from sqlalchemy.orm import aliased, selectinload
 
 from crm_web.accounts.models import User
