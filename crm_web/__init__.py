@@ -60,7 +60,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         "pool_size": app.config["DB_POOL_SIZE"],
-        "pool_pre_ping": True,
+        # No pre-ping (a round trip on every checkout): core/db.py drops a connection the
+        # server closed as it is checked out, and none is kept past half an hour.
+        "pool_recycle": 1800,
         "connect_args": {"options": f"-c statement_timeout={app.config['STATEMENT_TIMEOUT_MS']}"},
     }
     replica.configure(app)

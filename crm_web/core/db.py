@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import select
 import uuid
 from contextlib import contextmanager, suppress
 from datetime import datetime
@@ -11,12 +12,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
+from psycopg import pq
 from sqlalchemy import MetaData, event, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.pool import Pool
 
 from crm_web.core.errors import (
     CommitUnknownError,
@@ -170,6 +173,32 @@ def _typed_database_error(context):
         return None
     _log.error("database error: %s", error.orig, exc_info=error)
     return DatabaseError(DATABASE_FAILED, error)
+
+
+def closed_by_server(dbapi_connection) -> bool:
+    """Has the server closed this idle connection (restart, crash, pg_terminate_backend, idle
+    timeout)? Asked of the socket without a round trip: an idle pooled connection has nothing
+    to read (the app never LISTENs on one) unless the server said goodbye."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return False
+    if dbapi_connection.closed or pgconn.status != pq.ConnStatus.OK:
+        return True
+    try:
+        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    except Exception:  # noqa: BLE001 - a socket that cannot be asked is unusable
+        return True
+    return bool(readable)
+
+
+@event.listens_for(Pool, "checkout")
+def _replace_closed_connection(dbapi_connection, connection_record, connection_proxy):
+    """In place of the pool's pre-ping (a SELECT 1 round trip per checkout): a connection the
+    server closed is dropped as it is checked out and the pool tries another one, or a new one
+    (SQLAlchemy's documented DisconnectionError protocol). Connections also never outlive
+    pool_recycle (crm_web/__init__.py)."""
+    if closed_by_server(dbapi_connection):
+        raise DisconnectionError("the server closed this connection")
 
 
 def discard_session(session=None) -> None:
