@@ -8,7 +8,7 @@ from flask import Flask
 
 from crm_web.config import settings_from_os
 from crm_web.core import replica
-from crm_web.core.db import db, release_session
+from crm_web.core.db import db, read_without_transaction, release_session
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Registered after Flask-SQLAlchemy's, so it runs first: a rollback on a connection the
     # database dropped is logged instead of failing the response after it was chosen.
     app.teardown_appcontext(release_session)
+    app.before_request(read_without_transaction)
 
     # App-factory wiring below is imported here, not at the top: `import crm_web` (Alembic,
     # tools, the models) stays light, and web pulls in every area's views.

@@ -37,7 +37,8 @@ def get_signed_in_user(user_id, session_version: int) -> SignedInUser | None:
     except ValueError:
         return None
     row = (
-        db.session.connection()
+        # The session's connection for this statement: on a GET, the autocommit reader.
+        db.session.connection(bind_arguments={"clause": _SIGNED_IN})
         .execute(
             _SIGNED_IN,
             {"user_id": user_id, "session_version": session_version},

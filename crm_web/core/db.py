@@ -10,6 +10,7 @@ from contextlib import contextmanager, suppress
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app, request
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from psycopg import pq
@@ -44,20 +45,43 @@ class Base(DeclarativeBase):
 
 class RoutedSession(FlaskSession):
     """A session that sends plain SELECTs to the read replica while `session.info["replica"]`
-    holds its engine (core/replica.py sets it around the read-only pages). Writes, flushes,
-    SELECT … FOR UPDATE and raw SQL always go to the primary."""
+    holds its engine (core/replica.py sets it around the read-only pages), or else, outside
+    `transaction()`, to `session.info["reader"]` (an autocommit view of the primary engine set
+    for GET requests: reads without BEGIN/ROLLBACK round trips). Writes, flushes, everything
+    inside `transaction()`, SELECT … FOR UPDATE and raw SQL always go to the primary."""
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
-        replica = self.info.get("replica")
         if (
-            replica is not None
-            and bind is None
+            bind is None
             and not self._flushing
             and isinstance(clause, sa.Select)
             and clause._for_update_arg is None
         ):
-            return replica
+            replica = self.info.get("replica")
+            if replica is not None:
+                return replica
+            reader = self.info.get("reader")
+            if reader is not None and not self.info.get("tx_depth"):
+                return reader
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+def read_without_transaction() -> None:
+    """Before a GET or HEAD request: its plain reads run in autocommit (one round trip each, no
+    BEGIN before nor ROLLBACK after); a write it makes still runs in `transaction()` on a
+    connection of its own. READS_AUTOCOMMIT=False turns it off."""
+    if request.method not in ("GET", "HEAD") or request.endpoint == "static":
+        return
+    app = current_app
+    if not app.config.get("READS_AUTOCOMMIT", True):
+        return
+    reader = app.extensions.get("autocommit_reader")
+    if reader is None:
+        # Shares the engine's pool; the isolation level is set and reset client-side.
+        reader = app.extensions["autocommit_reader"] = db.engine.execution_options(
+            isolation_level="AUTOCOMMIT"
+        )
+    db.session.info["reader"] = reader
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutedSession})

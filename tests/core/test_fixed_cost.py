@@ -3,9 +3,12 @@ ORM load; a connection the server closed replaced at checkout without a pre-ping
 
 from __future__ import annotations
 
+import re
+
 import psycopg
+import pytest
 from flask import g
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, func, select, text
 
 from tests.support import cluster_conninfo, embedded_cluster, sign_in
 
@@ -70,3 +73,57 @@ def test_a_connection_the_server_closed_is_replaced_at_checkout(app):
         assert second != first
     finally:
         engine.dispose()
+
+
+def _csrf_token(page: str) -> str:
+    return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+
+
+def test_the_csrf_token_is_signed_once_per_session(client, session, monkeypatch):
+    from itsdangerous.timed import TimestampSigner
+
+    sign_in(client, "rep")
+    first = _csrf_token(client.get("/contacts/").text)
+    later = TimestampSigner.get_timestamp(TimestampSigner(b"k")) + 120
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    g.pop("csrf_token", None)  # the test's app context outlives a request: see sign_in
+    page = client.get("/contacts/new").text
+    assert _csrf_token(page) == first
+    # Still the token this session's forms need.
+    response = client.post("/logout", headers={"X-CSRFToken": first})
+    assert response.status_code == 303
+
+
+@pytest.fixture(scope="module")
+def own_app(app):
+    """An app whose sessions are its own (not the tests' rolled-back outer transaction), on the
+    suite's database, with a probe: is the connection a read ran on left in a transaction?"""
+    from crm_web import create_app
+    from crm_web.accounts.auth import public
+    from crm_web.accounts.models import User
+    from crm_web.core.db import db
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    application = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "WTF_CSRF_ENABLED": False}
+    )
+
+    def status_after_a_read():
+        db.session.scalar(select(func.count()).select_from(User))
+        connection = db.session.connection(bind_arguments={"clause": select(User.id)})
+        return connection.connection.driver_connection.info.transaction_status.name
+
+    @application.route("/test/read-status", methods=["GET", "POST"])
+    @public
+    def read_status():
+        return status_after_a_read()
+
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def test_a_page_read_runs_without_a_transaction_and_a_form_post_within_one(own_app):
+    client = own_app.test_client()
+    assert client.get("/test/read-status").text == "IDLE"
+    assert client.post("/test/read-status").text == "INTRANS"
