@@ -6,7 +6,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id, literal_limit, page
-from crm_web.deals.models import Deal, PipelineStage
+from crm_web.deals.models import Deal, PipelineStage, deal_stage_totals
 from crm_web.lists.keyset import SortKey, decode_cursor, estimate_total, fetch_page
 
 
@@ -122,8 +122,25 @@ def column_deals(stage: str, filters: dict, after: tuple | None, limit: int) -> 
     return list(db.session.scalars(query).unique())
 
 
+# The filters deal_stage_totals can answer (it is kept per owner, stage and currency).
+KEPT_TOTALS_FILTERS = frozenset({"owner_id"})
+
+
 def stage_currency_totals(filters: dict) -> list:
-    """One aggregate query: (stage, currency, count, total, weighted) per stage and currency."""
+    """One aggregate query: (stage, currency, count, total, weighted) per stage and currency.
+    Unfiltered or by owner, from the kept totals (a few rows, however many deals); with other
+    filters, from the deals they match."""
+    if set(filters) <= KEPT_TOTALS_FILTERS:
+        kept = deal_stage_totals.c
+        query = select(
+            kept.stage, kept.currency, sa.cast(func.sum(kept.deals), sa.BigInteger),
+            func.sum(kept.total),
+            func.sum(kept.weighted),
+        )  # fmt: skip
+        if "owner_id" in filters:
+            query = query.where(kept.owner_id == filters["owner_id"])
+        query = query.group_by(kept.stage, kept.currency).having(func.sum(kept.deals) > 0)
+        return list(db.session.execute(query.order_by(kept.stage, kept.currency)))
     weighted = func.sum(Deal.value * Deal.probability / 100)
     query = filtered(
         select(Deal.stage, Deal.currency, func.count(), func.sum(Deal.value), weighted), filters
