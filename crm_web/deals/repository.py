@@ -4,6 +4,8 @@ import sqlalchemy as sa
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
+from crm_web.accounts.models import User
+from crm_web.companies.models import Company
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id, literal_limit, page
 from crm_web.deals.models import Deal, PipelineStage, deal_stage_totals
@@ -149,10 +151,26 @@ def stage_currency_totals(filters: dict) -> list:
     return list(db.session.execute(query))
 
 
-def printable_deals(filters: dict) -> list[Deal]:
-    """Every deal the filters match, ordered for the printed pipeline."""
-    query = filtered(select(Deal), filters).order_by(_CLOSE_KEY, Deal.title, Deal.id)
-    return list(db.session.scalars(_with_links(query)).unique())
+def printable_deals(filters: dict, limit: int) -> tuple[list, int]:
+    """The first `limit` deals the filters match, ordered for the printed pipeline, as rows of
+    the columns the sheet shows (company and owner names joined, no ORM objects), and how many
+    match: counted by the same capped query (count(*) OVER () is taken before the LIMIT)."""
+    query = (
+        filtered(
+            select(
+                Deal.title, Deal.stage, Deal.currency, Deal.value, Deal.probability,
+                Deal.close_date, Company.name.label("company_name"),
+                User.name.label("owner_name"), func.count().over().label("matching"),
+            ),
+            filters,
+        )
+        .outerjoin(Company, Company.id == Deal.company_id)
+        .outerjoin(User, User.id == Deal.owner_id)
+        .order_by(_CLOSE_KEY, Deal.title, Deal.id)
+        .limit(literal_limit(limit))
+    )  # fmt: skip
+    rows = db.session.execute(query).all()
+    return rows, (rows[0].matching if rows else 0)
 
 
 # The deals list: each sort a keyset, read either way (fetch_page orders every key column the
