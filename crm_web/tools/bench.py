@@ -33,7 +33,8 @@ from urllib.parse import quote, urlencode
 
 from sqlalchemy import make_url, text
 
-DATABASE = "crm_web_bench"
+# BENCH_DATABASE: another embedded database, e.g. to compare the board at 5,000 and 50,000 deals.
+DATABASE = os.environ.get("BENCH_DATABASE", "crm_web_bench")
 EMAIL, PASSWORD = "bench@example.com", "bench-password-long"
 ROOT = Path(__file__).resolve().parents[2]
 # gunicorn's recommended (2 x cores) + 1 sync workers: fewer leave a core idle while a worker
@@ -313,6 +314,7 @@ def pages(sample) -> list[tuple[str, str, dict | None]]:
         ("home", "/", None),
         ("deals list, first page", "/deals", None),
         ("deals board", "/deals/board", None),
+        ("deals board print view (bounded)", "/deals/board/print", None),
     ]
 
 
