@@ -8,7 +8,7 @@ from flask import Flask
 
 from crm_web.config import settings_from_os
 from crm_web.core import replica
-from crm_web.core.db import db, release_session
+from crm_web.core.db import db, read_without_transaction, release_session
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,7 +60,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         "pool_size": app.config["DB_POOL_SIZE"],
-        "pool_pre_ping": True,
+        # No pre-ping (a round trip on every checkout): core/db.py drops a connection the
+        # server closed as it is checked out, and none is kept past half an hour.
+        "pool_recycle": 1800,
         "connect_args": {"options": f"-c statement_timeout={app.config['STATEMENT_TIMEOUT_MS']}"},
     }
     replica.configure(app)
@@ -69,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Registered after Flask-SQLAlchemy's, so it runs first: a rollback on a connection the
     # database dropped is logged instead of failing the response after it was chosen.
     app.teardown_appcontext(release_session)
+    app.before_request(read_without_transaction)
 
     # App-factory wiring below is imported here, not at the top: `import crm_web` (Alembic,
     # tools, the models) stays light, and web pulls in every area's views.

@@ -182,6 +182,10 @@ def counted():
     def count(conn, cursor, statement, *args):
         statements.append(statement)
 
+    if has_app_context():
+        # Requests reuse the test's app context: without this, only the first counted request
+        # would read the signed-in user (every real request reads it, in one statement).
+        g.pop("_login_user", None)
     engine = db.session.get_bind().engine
     event.listen(engine, "before_cursor_execute", count)
     try:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, request, url_for
 from flask_login import LoginManager, current_user
 
-from crm_web.accounts.repository import get_user
+from crm_web.accounts.repository import get_signed_in_user
 from crm_web.core.actor import Actor
 from crm_web.core.permissions import POLICY, authorize
 
@@ -66,9 +66,11 @@ def public(view):
 
 @login_manager.user_loader
 def load_user(session_token: str):
-    """Accept the session only while the user is active and its session version still matches."""
+    """Accept the session only while the user is active and its session version still matches:
+    one light SELECT of the columns pages read, never an ORM load (issue 16). Deactivating the
+    user or bumping the version (sign-out elsewhere, password or role change) ends the session
+    on its next request."""
     user_id, _, version = session_token.partition(":")
-    user = get_user(user_id)
-    if user is None or not user.active or str(user.session_version) != version:
+    if not version.isdigit():
         return None
-    return user
+    return get_signed_in_user(user_id, int(version))

@@ -1,4 +1,5 @@
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -41,6 +42,30 @@ class User(UserMixin, Audited, TimestampedMixin, db.Model):
 
     def get_id(self) -> str:
         # The session stores id and session version: bumping the version revokes the session.
+        return f"{self.id}:{self.session_version}"
+
+    def as_actor(self) -> Actor:
+        return Actor(id=str(self.id), role=self.role, name=self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedInUser(UserMixin):
+    """What a request needs of the signed-in user (`current_user`), read as plain columns by
+    auth.load_user: no ORM object, no identity map. Services load the User when they change it."""
+
+    id: uuid.UUID
+    email: str
+    name: str
+    role: str
+    time_zone: str | None
+    last_login_at: datetime | None
+    session_version: int
+
+    @property
+    def is_active(self) -> bool:
+        return True  # only active users are loaded
+
+    def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
 
     def as_actor(self) -> Actor:

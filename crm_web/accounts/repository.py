@@ -1,14 +1,51 @@
 """Queries about users and failed sign-ins. Never commits."""
 
-from sqlalchemy import delete, func, select, text, update
+import uuid
 
-from crm_web.accounts.models import ApiToken, LoginAttempt, User
+from sqlalchemy import bindparam, delete, func, select, text, update
+
+from crm_web.accounts.models import ApiToken, LoginAttempt, SignedInUser, User
 from crm_web.core.db import db
 from crm_web.core.repository import get_by_id
+
+_users = User.__table__
+# Built once: the statement's compiled form is cached, so a request pays only for the execute.
+_SIGNED_IN = select(
+    _users.c.id,
+    _users.c.email,
+    _users.c.name,
+    _users.c.role,
+    _users.c.time_zone,
+    _users.c.last_login_at,
+    _users.c.session_version,
+).where(
+    _users.c.id == bindparam("user_id"),
+    _users.c.active,
+    _users.c.session_version == bindparam("session_version"),
+)
 
 
 def get_user(user_id) -> User | None:
     return get_by_id(User, user_id)
+
+
+def get_signed_in_user(user_id, session_version: int) -> SignedInUser | None:
+    """The session's user while active and at this session version: plain columns on the
+    session's connection (Core, not an ORM load: every request pays for it)."""
+    try:
+        user_id = uuid.UUID(str(user_id))
+    except ValueError:
+        return None
+    row = (
+        # The session's connection for this statement: on a GET, the autocommit reader.
+        db.session.connection(bind_arguments={"clause": _SIGNED_IN})
+        .execute(
+            _SIGNED_IN,
+            {"user_id": user_id, "session_version": session_version},
+        )
+        .first()
+    )
+    return SignedInUser(*row) if row else None
 
 
 def get_user_by_email(email: str) -> User | None:

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import logging
 import re
+import select
 import uuid
 from contextlib import contextmanager, suppress
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app, request
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
+from psycopg import pq
 from sqlalchemy import MetaData, event, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.pool import Pool
 
 from crm_web.core.errors import (
     CommitUnknownError,
@@ -41,20 +45,43 @@ class Base(DeclarativeBase):
 
 class RoutedSession(FlaskSession):
     """A session that sends plain SELECTs to the read replica while `session.info["replica"]`
-    holds its engine (core/replica.py sets it around the read-only pages). Writes, flushes,
-    SELECT … FOR UPDATE and raw SQL always go to the primary."""
+    holds its engine (core/replica.py sets it around the read-only pages), or else, outside
+    `transaction()`, to `session.info["reader"]` (an autocommit view of the primary engine set
+    for GET requests: reads without BEGIN/ROLLBACK round trips). Writes, flushes, everything
+    inside `transaction()`, SELECT … FOR UPDATE and raw SQL always go to the primary."""
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
-        replica = self.info.get("replica")
         if (
-            replica is not None
-            and bind is None
+            bind is None
             and not self._flushing
             and isinstance(clause, sa.Select)
             and clause._for_update_arg is None
         ):
-            return replica
+            replica = self.info.get("replica")
+            if replica is not None:
+                return replica
+            reader = self.info.get("reader")
+            if reader is not None and not self.info.get("tx_depth"):
+                return reader
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+def read_without_transaction() -> None:
+    """Before a GET or HEAD request: its plain reads run in autocommit (one round trip each, no
+    BEGIN before nor ROLLBACK after); a write it makes still runs in `transaction()` on a
+    connection of its own. READS_AUTOCOMMIT=False turns it off."""
+    if request.method not in ("GET", "HEAD") or request.endpoint == "static":
+        return
+    app = current_app
+    if not app.config.get("READS_AUTOCOMMIT", True):
+        return
+    reader = app.extensions.get("autocommit_reader")
+    if reader is None:
+        # Shares the engine's pool; the isolation level is set and reset client-side.
+        reader = app.extensions["autocommit_reader"] = db.engine.execution_options(
+            isolation_level="AUTOCOMMIT"
+        )
+    db.session.info["reader"] = reader
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutedSession})
@@ -170,6 +197,32 @@ def _typed_database_error(context):
         return None
     _log.error("database error: %s", error.orig, exc_info=error)
     return DatabaseError(DATABASE_FAILED, error)
+
+
+def closed_by_server(dbapi_connection) -> bool:
+    """Has the server closed this idle connection (restart, crash, pg_terminate_backend, idle
+    timeout)? Asked of the socket without a round trip: an idle pooled connection has nothing
+    to read (the app never LISTENs on one) unless the server said goodbye."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return False
+    if dbapi_connection.closed or pgconn.status != pq.ConnStatus.OK:
+        return True
+    try:
+        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    except Exception:  # noqa: BLE001 - a socket that cannot be asked is unusable
+        return True
+    return bool(readable)
+
+
+@event.listens_for(Pool, "checkout")
+def _replace_closed_connection(dbapi_connection, connection_record, connection_proxy):
+    """In place of the pool's pre-ping (a SELECT 1 round trip per checkout): a connection the
+    server closed is dropped as it is checked out and the pool tries another one, or a new one
+    (SQLAlchemy's documented DisconnectionError protocol). Connections also never outlive
+    pool_recycle (crm_web/__init__.py)."""
+    if closed_by_server(dbapi_connection):
+        raise DisconnectionError("the server closed this connection")
 
 
 def discard_session(session=None) -> None:

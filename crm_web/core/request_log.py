@@ -40,6 +40,9 @@ def _user_id() -> str | None:
     a rollback the user's columns are expired, and the database may be what failed)."""
     user = g.get("_login_user")
     state = inspect(user, raiseerr=False) if user is not None else None
+    if user is not None and state is None:  # auth.load_user's plain columns, not an ORM object
+        user_id = getattr(user, "id", None)
+        return str(user_id) if user_id is not None else None
     identity = state.identity if state is not None else None
     return str(identity[0]) if identity else None
 

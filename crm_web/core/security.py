@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
@@ -101,6 +101,29 @@ class GuardedSessionInterface(SecureCookieSessionInterface):
         super().save_session(app, session, response)
 
 
+# The session keeps the signed CSRF token beside the raw one it signs: [raw, signed].
+SIGNED_CSRF = "csrf_signed"
+
+
+def reuse_signed_csrf() -> None:
+    """Hand Flask-WTF the token signed earlier in this session (it looks in `g` first), so it is
+    signed once per session, not on every page that draws a form."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    kept = session.get(SIGNED_CSRF)
+    if kept and session.get(field) == kept[0]:
+        setattr(g, field, kept[1])
+
+
+def keep_signed_csrf(response):
+    """Remember a token Flask-WTF signed during this request (the session's first form, or the
+    first after sign-in cleared the session)."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    signed, raw = g.get(field), session.get(field)
+    if signed and raw and session.get(SIGNED_CSRF) != [raw, signed]:
+        session[SIGNED_CSRF] = [raw, signed]
+    return response
+
+
 def add_security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
@@ -130,4 +153,6 @@ def init_app(app: Flask) -> None:
     # one-hour limit would refuse forms and HTMX edits in a tab left open over lunch.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.before_request(refuse_cross_site)
+    app.before_request(reuse_signed_csrf)
+    app.after_request(keep_signed_csrf)
     app.after_request(add_security_headers)

@@ -107,3 +107,26 @@ class Deal(Audited, TimestampedMixin, VersionedMixin, db.Model):
     company = relationship("Company", viewonly=True, lazy="select")
     contact = relationship("Contact", viewonly=True, lazy="select")
     owner = relationship("User", viewonly=True, lazy="select")
+
+
+# The board's totals per owner, stage and currency over live (unarchived) deals, kept by the
+# trigger of migration 0020 in the same transaction as every change to deals: never written by
+# the app, read by repository.stage_currency_totals. No owner (NULL) is a key like any other.
+deal_stage_totals = sa.Table(
+    "deal_stage_totals",
+    db.metadata,
+    sa.Column("owner_id", UUID(as_uuid=True), nullable=True),
+    sa.Column("stage", sa.String(100), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("deals", sa.BigInteger, nullable=False),
+    sa.Column("total", sa.Numeric, nullable=False),
+    sa.Column("weighted", sa.Numeric, nullable=False),
+    sa.Index(
+        "uq_deal_stage_totals_key",
+        "owner_id",
+        "stage",
+        "currency",
+        unique=True,
+        postgresql_nulls_not_distinct=True,
+    ),
+)

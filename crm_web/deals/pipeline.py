@@ -22,6 +22,9 @@ from crm_web.deals.models import Deal, PipelineStage
 from crm_web.lists import keyset
 
 CARDS_PER_PAGE = 25
+# The print view's bound: a sheet of more deals is neither readable nor quick to render; it
+# says how many matched and asks for a narrower filter.
+PRINT_LIMIT = 1000
 LIST_PAGE_SIZE = 50
 STATUSES = ("open", "won", "lost")
 SORTS = tuple(repo.LIST_SORTS)
@@ -75,6 +78,9 @@ class Board:
     columns: list[Column]
     totals: Totals
     filters: dict
+    # The print view: how many deals matched, and how many the sheet holds (PRINT_LIMIT).
+    matching: int = 0
+    shown: int = 0
 
     # The headline says what it sums: deals still open, and those won and lost apart, by the
     # flags of their stage (PipelineStage.is_won / is_lost).
@@ -175,18 +181,20 @@ def get_column(stage_id, filters: dict, cursor: str | None, actor: Actor) -> tup
     return stage, deals, next_cursor
 
 
-def get_printable(filters: dict, actor: Actor) -> Board:
-    """Every matching deal, grouped by stage, with per-stage and grand totals."""
+def get_printable(filters: dict, actor: Actor, limit: int | None = None) -> Board:
+    """The matching deals (the first `limit`, soonest close first) grouped by stage, with the
+    totals of every matching deal per stage and overall, and how many matched."""
     authorize(actor, "records.read")
     per_stage, grand = stage_totals(filters)
-    by_stage: dict[str, list[Deal]] = {}
-    for deal in repo.printable_deals(filters):
-        by_stage.setdefault(deal.stage, []).append(deal)
+    rows, matching = repo.printable_deals(filters, limit or PRINT_LIMIT)
+    by_stage: dict[str, list] = {}
+    for row in rows:
+        by_stage.setdefault(row.stage, []).append(row)
     columns = [
         Column(stage, per_stage.get(stage.name, Totals()), by_stage.get(stage.name, []), None)
         for stage in repo.list_stages()
     ]
-    return Board(columns, grand, filters)
+    return Board(columns, grand, filters, matching=matching, shown=len(rows))
 
 
 def list_page(state, actor: Actor) -> dict:

@@ -9,7 +9,7 @@ from crm_web.companies.models import Company
 from crm_web.contacts.models import Contact
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id, literal_limit, page
-from crm_web.deals.models import Deal, PipelineStage
+from crm_web.deals.models import Deal, PipelineStage, deal_stage_totals
 from crm_web.lists.keyset import SortKey, decode_cursor, estimate_total, fetch_page
 
 
@@ -125,8 +125,25 @@ def column_deals(stage: str, filters: dict, after: tuple | None, limit: int) -> 
     return list(db.session.scalars(query).unique())
 
 
+# The filters deal_stage_totals can answer (it is kept per owner, stage and currency).
+KEPT_TOTALS_FILTERS = frozenset({"owner_id"})
+
+
 def stage_currency_totals(filters: dict) -> list:
-    """One aggregate query: (stage, currency, count, total, weighted) per stage and currency."""
+    """One aggregate query: (stage, currency, count, total, weighted) per stage and currency.
+    Unfiltered or by owner, from the kept totals (a few rows, however many deals); with other
+    filters, from the deals they match."""
+    if set(filters) <= KEPT_TOTALS_FILTERS:
+        kept = deal_stage_totals.c
+        query = select(
+            kept.stage, kept.currency, sa.cast(func.sum(kept.deals), sa.BigInteger),
+            func.sum(kept.total),
+            func.sum(kept.weighted),
+        )  # fmt: skip
+        if "owner_id" in filters:
+            query = query.where(kept.owner_id == filters["owner_id"])
+        query = query.group_by(kept.stage, kept.currency).having(func.sum(kept.deals) > 0)
+        return list(db.session.execute(query.order_by(kept.stage, kept.currency)))
     weighted = func.sum(Deal.value * Deal.probability / 100)
     query = filtered(
         select(Deal.stage, Deal.currency, func.count(), func.sum(Deal.value), weighted), filters
@@ -135,10 +152,26 @@ def stage_currency_totals(filters: dict) -> list:
     return list(db.session.execute(query))
 
 
-def printable_deals(filters: dict) -> list[Deal]:
-    """Every deal the filters match, ordered for the printed pipeline."""
-    query = filtered(select(Deal), filters).order_by(_CLOSE_KEY, Deal.title, Deal.id)
-    return list(db.session.scalars(_with_links(query)).unique())
+def printable_deals(filters: dict, limit: int) -> tuple[list, int]:
+    """The first `limit` deals the filters match, ordered for the printed pipeline, as rows of
+    the columns the sheet shows (company and owner names joined, no ORM objects), and how many
+    match: counted by the same capped query (count(*) OVER () is taken before the LIMIT)."""
+    query = (
+        filtered(
+            select(
+                Deal.title, Deal.stage, Deal.currency, Deal.value, Deal.probability,
+                Deal.close_date, Company.name.label("company_name"),
+                User.name.label("owner_name"), func.count().over().label("matching"),
+            ),
+            filters,
+        )
+        .outerjoin(Company, Company.id == Deal.company_id)
+        .outerjoin(User, User.id == Deal.owner_id)
+        .order_by(_CLOSE_KEY, Deal.title, Deal.id)
+        .limit(literal_limit(limit))
+    )  # fmt: skip
+    rows = db.session.execute(query).all()
+    return rows, (rows[0].matching if rows else 0)
 
 
 # The deals list: each sort a keyset, read either way (fetch_page orders every key column the

@@ -34,7 +34,8 @@ from urllib.parse import quote, urlencode
 
 from sqlalchemy import make_url, text
 
-DATABASE = "crm_web_bench"
+# BENCH_DATABASE: another embedded database, e.g. to compare the board at 5,000 and 50,000 deals.
+DATABASE = os.environ.get("BENCH_DATABASE", "crm_web_bench")
 EMAIL, PASSWORD = "bench@example.com", "bench-password-long"
 ROOT = Path(__file__).resolve().parents[2]
 # gunicorn's recommended (2 x cores) + 1 sync workers: fewer leave a core idle while a worker
@@ -383,6 +384,7 @@ def pages(sample, api_token: str = "") -> list[tuple[str, str, dict | None]]:
         # (`?etag`, which the API ignores, keeps it apart from the full read in bare_pages.)
         ("api: contact by id, 304 revalidation", f"/api/v1/contacts/{sample.id}?etag", revalidate),
         *((name, path, hx) for name, path in global_searches(sample)),
+        ("deals board print view (bounded)", "/deals/board/print", None),
     ]
 
 

@@ -97,6 +97,21 @@ def test_print_view_lists_every_deal_by_stage_with_totals(client):
     assert "USD 4,000.00" in html and "USD 400.00" in html
 
 
+def test_a_print_view_past_its_bound_says_how_many_deals_it_holds(client, monkeypatch):
+    from crm_web.deals import pipeline
+
+    monkeypatch.setattr(pipeline, "PRINT_LIMIT", 5)
+    sign_in(client, "rep")
+    company = make_company()
+    for n in range(8):
+        make_deal(company_id=company.id, title=f"Row {n:02d}", value="100", stage="Lead")
+    html = client.get("/deals/board/print").text
+    assert sum(f"Row {n:02d}" in html for n in range(8)) == 5
+    assert "the first 5 of 8 matching deals" in html
+    assert "Lead · 8 deals (5 listed)" in html
+    assert "Lead total USD (8)" in html and "USD 800.00" in html  # totals count them all
+
+
 def test_board_filters_narrow_cards_and_totals(client):
     rep = sign_in(client, "rep")
     company = make_company()

@@ -1,0 +1,129 @@
+"""What every request pays (issue 16 point 2): the signed-in user read as plain columns, not an
+ORM load; a connection the server closed replaced at checkout without a pre-ping."""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+import pytest
+from flask import g
+from sqlalchemy import create_engine, event, func, select, text
+
+from tests.support import cluster_conninfo, embedded_cluster, sign_in
+
+
+def test_pages_do_not_load_the_signed_in_user_through_the_orm(client, session):
+    from crm_web.accounts.models import User
+
+    user = sign_in(client, "rep")
+    loaded = []
+
+    def count(target, context):
+        loaded.append(target)
+
+    event.listen(User, "load", count)
+    try:
+        response = client.get("/profile")
+    finally:
+        event.remove(User, "load", count)
+    assert response.status_code == 200
+    assert user.email in response.text
+    assert loaded == []
+
+
+def test_deactivating_a_signed_in_user_ends_their_session_at_once(client, session):
+    from crm_web.core.db import db
+
+    user = sign_in(client, "rep")
+    assert client.get("/contacts/").status_code == 200
+    # Only the flag, as an admin's tool or SQL might: the session version stays the same.
+    db.session.execute(text("UPDATE users SET active = false WHERE id = :id"), {"id": user.id})
+    g.pop("_login_user", None)  # the test's app context outlives a request: see sign_in
+    response = client.get("/contacts/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_a_changed_name_shows_on_the_next_page(client, session):
+    from crm_web.core.db import db
+
+    user = sign_in(client, "rep")
+    db.session.execute(
+        text("UPDATE users SET name = 'Renamed Person' WHERE id = :id"), {"id": user.id}
+    )
+    assert "Renamed Person" in client.get("/profile").text
+
+
+def test_a_connection_the_server_closed_is_replaced_at_checkout(app):
+    from crm_web.core.db import db
+
+    cluster = embedded_cluster(app, "terminates a backend of the embedded cluster")
+    with app.app_context():
+        url = db.engine.url
+    engine = create_engine(url, pool_size=1, max_overflow=0, pool_pre_ping=False)
+    try:
+        with engine.connect() as connection:
+            first = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        with psycopg.connect(cluster_conninfo(cluster, url.database), autocommit=True) as other:
+            # Waits (up to 5 s) until the backend is gone, as after a server restart.
+            other.execute("SELECT pg_terminate_backend(%s, 5000)", (first,))
+        with engine.connect() as connection:
+            second = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        assert second != first
+    finally:
+        engine.dispose()
+
+
+def _csrf_token(page: str) -> str:
+    return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+
+
+def test_the_csrf_token_is_signed_once_per_session(client, session, monkeypatch):
+    from itsdangerous.timed import TimestampSigner
+
+    sign_in(client, "rep")
+    first = _csrf_token(client.get("/contacts/").text)
+    later = TimestampSigner.get_timestamp(TimestampSigner(b"k")) + 120
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    g.pop("csrf_token", None)  # the test's app context outlives a request: see sign_in
+    page = client.get("/contacts/new").text
+    assert _csrf_token(page) == first
+    # Still the token this session's forms need.
+    response = client.post("/logout", headers={"X-CSRFToken": first})
+    assert response.status_code == 303
+
+
+@pytest.fixture(scope="module")
+def own_app(app):
+    """An app whose sessions are its own (not the tests' rolled-back outer transaction), on the
+    suite's database, with a probe: is the connection a read ran on left in a transaction?"""
+    from crm_web import create_app
+    from crm_web.accounts.auth import public
+    from crm_web.accounts.models import User
+    from crm_web.core.db import db
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    application = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "WTF_CSRF_ENABLED": False}
+    )
+
+    def status_after_a_read():
+        db.session.scalar(select(func.count()).select_from(User))
+        connection = db.session.connection(bind_arguments={"clause": select(User.id)})
+        return connection.connection.driver_connection.info.transaction_status.name
+
+    @application.route("/test/read-status", methods=["GET", "POST"])
+    @public
+    def read_status():
+        return status_after_a_read()
+
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def test_a_page_read_runs_without_a_transaction_and_a_form_post_within_one(own_app):
+    client = own_app.test_client()
+    assert client.get("/test/read-status").text == "IDLE"
+    assert client.post("/test/read-status").text == "INTRANS"
