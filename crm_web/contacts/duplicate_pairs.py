@@ -14,6 +14,7 @@ scan never reopens it."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import sqlalchemy as sa
@@ -33,7 +34,10 @@ NAME_SIMILARITY = 0.6
 SHARED_KEY_CAP = 20
 # A company with more contacts than this has its names compared by the recheck only.
 COMPANY_CAP = 500
-RECHECK_BATCH = 2000
+RECHECK_BATCH = 500
+# A run stops after this long (the next minute's goes on): a worker told to stop waits for the
+# job in hand, and an import of many rows queues them all.
+RECHECK_JOB_SECONDS = 10.0
 
 _NAME = "lower(first_name || ' ' || last_name)"
 _NAME_OF_O = "lower(o.first_name || ' ' || o.last_name)"
@@ -135,10 +139,12 @@ def recheck(ids) -> None:
     session.execute(sa.text(RECHECK_SQL), {"ids": ids, "similarity": NAME_SIMILARITY})
 
 
-def recheck_queued() -> int:
+def recheck_queued(seconds: float | None = None) -> int:
     """Recheck the contacts changed since the last run, a batch per transaction (a batch
-    another worker holds is skipped). Returns how many were rechecked. The system's job."""
-    done = 0
+    another worker holds is skipped), all of them or as many batches as `seconds` allow (one at
+    least). Returns how
+    many were rechecked. The system's job."""
+    done, started = 0, time.monotonic()
     while True:
         with transaction(SYSTEM) as session:
             ids = list(
@@ -153,14 +159,16 @@ def recheck_queued() -> int:
             )
             recheck(ids)
         done += len(ids)
-        if len(ids) < RECHECK_BATCH:
+        if len(ids) < RECHECK_BATCH or (
+            seconds is not None and time.monotonic() - started >= seconds
+        ):
             return done
 
 
 @job("duplicates_recheck", cron="* * * * *", queueing_lock="duplicates_recheck")
 def recheck_job(context, timestamp: int | None = None) -> int:
     """Every minute: the contacts changed since (queued by the trigger of migration 0018)."""
-    return recheck_queued()
+    return recheck_queued(RECHECK_JOB_SECONDS)
 
 
 @job("duplicates_scan", cron="41 2 * * *", queueing_lock="duplicates_scan")

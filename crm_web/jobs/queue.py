@@ -68,8 +68,9 @@ def queue_of(flask_app: Flask) -> procrastinate.App:
     return queue
 
 
-def defer(name: str, **arguments) -> int:
-    """Queue the task `name` with keyword `arguments` (JSON values); returns the job id."""
+def defer(name: str, **arguments) -> int | None:
+    """Queue the task `name` with keyword `arguments` (JSON values); returns the job id, or None
+    when a task with a queueing lock is already waiting (queued either way, as the caller asked)."""
     flask_app = current_app._get_current_object()
     queue = queue_of(flask_app)
     with _opening:
@@ -77,7 +78,10 @@ def defer(name: str, **arguments) -> int:
             # The web's side of the queue: a small pool of its own, opened on the first defer.
             queue.open()
             flask_app.extensions["jobs_open"] = True
-    return queue.configure_task(name).defer(**arguments)
+    try:
+        return queue.configure_task(name).defer(**arguments)
+    except procrastinate.exceptions.AlreadyEnqueued:
+        return None
 
 
 def _in_app_context(flask_app: Flask):

@@ -52,8 +52,13 @@ def scan():
 @bp.get("/merge")
 @requires("records.read")
 def compare():
-    """The contacts of ?ids= side by side, a choice per field."""
-    view = merge.merge_view(request.args.getlist("ids"), current_actor())
+    """The contacts of ?ids= side by side, a choice per field; without two of them, the list
+    to pick a pair from."""
+    ids = request.args.getlist("ids")
+    if len(ids) < 2:
+        flash("Pick a pair below to compare them.", "info")
+        return redirect(url_for(".index"))
+    view = merge.merge_view(ids, current_actor())
     return render("duplicates/merge.html", **view, chosen={}, survivor=None)
 
 

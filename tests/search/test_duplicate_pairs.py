@@ -153,3 +153,27 @@ def test_a_rep_merges_their_own_contacts_but_not_a_colleagues(client, no_csrf):
     assert refused.status_code == 403 and get_contact(theirs.id).archived_at is None
     assert client.post("/duplicates/merge", data=_merge_form(one, two)).status_code == 303
     assert get_contact(two.id).merged_into_id == one.id
+
+
+def test_a_recheck_run_stops_after_its_time_and_the_next_one_goes_on(session, monkeypatch):
+    # A worker told to stop waits for the job in hand: an import queues every row it made.
+    dp.recheck_queued()
+    monkeypatch.setattr(dp, "RECHECK_BATCH", 2)
+    for n in range(3):
+        make_contact(first_name=f"Queued{n}", emails=[f"queued{n}@recheck.example"])
+    assert dp.recheck_queued(seconds=0) == 2
+    assert dp.recheck_queued(seconds=0) == 1
+
+
+def test_asking_for_a_scan_twice_queues_one_and_says_so_both_times(client, session, no_csrf):
+    sign_in(client, "admin")
+    for _ in range(2):
+        asked = client.post("/duplicates/scan")
+        assert asked.status_code == 303
+        assert "Looking for duplicates" in client.get(asked.location).text
+
+
+def test_the_comparison_without_a_pair_sends_to_the_list_to_pick_one(client, session):
+    sign_in(client, "manager")
+    page = client.get("/duplicates/merge", follow_redirects=True)
+    assert page.status_code == 200 and "Pick a pair below to compare them." in page.text
