@@ -87,6 +87,19 @@ def read_without_transaction() -> None:
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutedSession})
 
 
+@contextmanager
+def one_connection():
+    """Inside, every statement runs on the session's own connection (the primary, in one
+    transaction), never the autocommit reader or a replica: for reads whose statements rely on
+    a setting an earlier one made for the transaction (`set_config(…, true)`)."""
+    session = db.session
+    routes = {key: session.info.pop(key) for key in ("reader", "replica") if key in session.info}
+    try:
+        yield session
+    finally:
+        session.info.update(routes)
+
+
 def uuid_pk() -> Mapped[uuid.UUID]:
     return mapped_column(
         UUID(as_uuid=True),

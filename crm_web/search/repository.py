@@ -24,7 +24,7 @@ from sqlalchemy import func, literal_column, or_, select
 from crm_web.activities.models import Note, Task
 from crm_web.companies.models import Company
 from crm_web.contacts.models import Contact
-from crm_web.core.db import db
+from crm_web.core.db import db, one_connection
 from crm_web.deals.models import Deal
 from crm_web.lists.keyset import like_pattern
 
@@ -109,7 +109,13 @@ def search_all(term: str, *, archived: bool = False, limit: int = 5) -> dict:
     words = words_of(term)
     if not words:
         return {}
-    # Typo matching through the index: `<%` compares against this session-local threshold.
+    with one_connection():
+        return _search_all(term, words, archived=archived, limit=limit)
+
+
+def _search_all(term, words, *, archived, limit) -> dict:
+    # Typo matching through the index: `<%` compares against this transaction-local threshold,
+    # so every statement runs on the connection that set it (one_connection).
     db.session.execute(
         sa.text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
         {"t": str(TYPO_THRESHOLD)},
