@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from crm_web.companies.fields import FIELDS, LIST_FIELDS
 from crm_web.core.dates import time_html, user_zone
-from crm_web.core.display import field_display, readable_phone
+from crm_web.core.display import field_display, readable_phone, restore_cell, select_cell
 from crm_web.core.permissions import RecordRights
 
 MUTED = '<span class="muted">{}</span>'
@@ -92,22 +92,8 @@ def company_rows(
             else:
                 can_edit = reassign if field.kind == "owner" else editable
                 cells.append(f"<td>{_display(company_id, row, field, True, base, can_edit)}</td>")
-        select = (
-            f'<td class="select"><input type="checkbox" name="ids" value="{company_id}" '
-            f'aria-label="Select {name}"></td>'
-            if editable
-            else ""
-        )
-        restore = ""
-        if archived:
-            # The archived list's last column: Restore, where the user may restore the company.
-            button = (
-                f'<button type="submit" name="one" value="{company_id}" '
-                f'class="button button-small" aria-label="Restore {name}">Restore</button>'
-                if rights.archive(row.owner_id)
-                else ""
-            )
-            restore = f'<td class="nowrap">{button}</td>'
+        select = select_cell(company_id, name, editable)
+        restore = restore_cell(company_id, name, rights.archive(row.owner_id)) if archived else ""
         html.append(
             f'<tr id="row-{company_id}">{select}{"".join(cells)}'
             f'<td class="num"><a href="{contacts_root}?company={company_id}">{row.contact_count}</a></td>'

@@ -75,17 +75,7 @@ def check_companies(rows: list[dict], actor: Actor) -> list[dict | ValidationErr
     Editors."""
     authorize(actor, "records.create")
     batch = {"definitions": list_definitions("company"), "owner_id": v.Remembered(check_user_id)}
-    owner = owner_id_for(actor)
-    results: list[dict | ValidationError] = []
-    for data in rows:
-        try:
-            clean = _clean(data, batch=batch)
-        except ValidationError as exc:
-            results.append(exc)
-            continue
-        clean.setdefault("owner_id", owner)
-        results.append(clean)
-    return results
+    return v.check_each(rows, lambda data: _clean(data, batch=batch), owner_id_for(actor))
 
 
 def insert_companies(cleaned: list[dict], actor: Actor) -> list:

@@ -10,15 +10,15 @@ from crm_web.companies.display import company_display, company_rows
 from crm_web.companies.fields import FIELDS
 from crm_web.companies.forms import company_data, company_form, field_form
 from crm_web.contacts.services import list_choices
-from crm_web.core.errors import DuplicateError, PermissionDenied, ValidationError
-from crm_web.core.forms import add_errors, list_columns
+from crm_web.core.errors import PermissionDenied
+from crm_web.core.forms import list_columns
 from crm_web.core.htmx import render, wants_fragment
 from crm_web.core.notices import restored_notice
 from crm_web.core.replica import reads_replica
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
-from crm_web.records.record_views import FieldRoutes, register_history
+from crm_web.records.record_views import FieldRoutes, create_record, register_history
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 bp.add_app_template_global(company_display, "company_display")
@@ -109,28 +109,20 @@ def new():
 @bp.post("/")
 @requires("records.create")
 def create():
-    """Create, then show the record (303); the form again with messages beside fields (422)."""
+    """Create, then show the record (303); the form again with messages beside fields (422) or
+    listing likely duplicates, with a "Create anyway" box (409)."""
     form = company_form(request.form, list_definitions("company"))
-    if form.validate():
-        confirmed = bool(request.form.get("allow_duplicate"))
-        try:
-            company = services.create_company(
-                company_data(form), current_actor(), refuse_duplicates=not confirmed
-            )
-        except DuplicateError as exc:
-            add_errors(form, exc.fields)
-            return _form_page(form, 409, refused=exc.duplicates)
-        except ValidationError as exc:
-            return _form_page(form, 422, " ".join(add_errors(form, exc.fields)))
-        if confirmed:
-            flash(
-                f"Created {company.name}, though another company has its name or website.",
-                "warning",
-            )
-        else:
-            flash(f"Created {company.name}.", "success")
-        return redirect(url_for(".detail", company_id=company.id), 303)
-    return _form_page(form, 422)
+    if not form.validate():
+        return _form_page(form, 422)
+    return create_record(form, _form_page, _create, "another company has its name or website")
+
+
+def _create(form, refuse_duplicates: bool) -> tuple[str, str]:
+    """Create_record's save: the new company's name and URL."""
+    company = services.create_company(
+        company_data(form), current_actor(), refuse_duplicates=refuse_duplicates
+    )
+    return company.name, url_for(".detail", company_id=company.id)
 
 
 def _bulk(ids: list, restore: bool = False) -> dict:

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from crm_web.contacts.fields import FIELDS, LIST_FIELDS
 from crm_web.core.dates import time_html, user_zone
-from crm_web.core.display import field_display, readable_phone
+from crm_web.core.display import field_display, readable_phone, restore_cell, select_cell
 from crm_web.core.permissions import RecordRights
 
 MUTED = '<span class="muted">{}</span>'
@@ -131,22 +131,8 @@ def contact_rows(
                 can_edit = reassign if field.kind == "owner" else editable
                 display = _display(contact_id, row, field, True, base, company_root, can_edit)
                 cells.append(f"<td>{display}</td>")
-        select = (
-            f'<td class="select"><input type="checkbox" name="ids" value="{contact_id}" '
-            f'aria-label="Select {name}"></td>'
-            if editable
-            else ""
-        )
-        restore = ""
-        if archived:
-            # The archived list's last column: Restore, where the user may restore the contact.
-            button = (
-                f'<button type="submit" name="one" value="{contact_id}" '
-                f'class="button button-small" aria-label="Restore {name}">Restore</button>'
-                if rights.archive(row.owner_id)
-                else ""
-            )
-            restore = f'<td class="nowrap">{button}</td>'
+        select = select_cell(contact_id, name, editable)
+        restore = restore_cell(contact_id, name, rights.archive(row.owner_id)) if archived else ""
         html.append(
             f'<tr id="row-{contact_id}">{select}{"".join(cells)}'
             f'<td class="nowrap">{updated}</td>'

@@ -70,19 +70,9 @@ def check_contacts(rows: list[dict], actor: Actor) -> list[dict | ValidationErro
         "company_id": v.Remembered(check_company_id),
         "owner_id": v.Remembered(check_user_id),
     }
-    owner = owner_id_for(actor)
     # Held for the batch: check_company_id finds these companies in the session, no query each.
     batch["held"] = held_companies(data.get("company_id") for data in rows)
-    results: list[dict | ValidationError] = []
-    for data in rows:
-        try:
-            clean = _clean(data, batch=batch)
-        except ValidationError as exc:
-            results.append(exc)
-            continue
-        clean.setdefault("owner_id", owner)
-        results.append(clean)
-    return results
+    return v.check_each(rows, lambda data: _clean(data, batch=batch), owner_id_for(actor))
 
 
 def insert_contacts(cleaned: list[dict], actor: Actor) -> list:

@@ -11,15 +11,15 @@ from crm_web.contacts.display import contact_display, contact_rows
 from crm_web.contacts.fields import FIELDS
 from crm_web.contacts.forms import contact_form, field_form
 from crm_web.core.display import readable_phone
-from crm_web.core.errors import DuplicateError, PermissionDenied, ValidationError
-from crm_web.core.forms import add_errors, list_columns, service_data
+from crm_web.core.errors import PermissionDenied, ValidationError
+from crm_web.core.forms import list_columns, service_data
 from crm_web.core.htmx import render, wants_fragment
 from crm_web.core.notices import restored_notice
 from crm_web.core.replica import reads_replica
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
-from crm_web.records.record_views import FieldRoutes, register_history
+from crm_web.records.record_views import FieldRoutes, create_record, register_history
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
@@ -120,29 +120,20 @@ def new():
 @bp.post("/")
 @requires("records.create")
 def create():
-    """Create, then show the record (303); the form again with messages beside fields (422)."""
+    """Create, then show the record (303); the form again with messages beside fields (422) or
+    listing likely duplicates, with a "Create anyway" box (409)."""
     form = contact_form(request.form, list_definitions("contact"))
-    if form.validate():
-        confirmed = bool(request.form.get("allow_duplicate"))
-        try:
-            contact = services.create_contact(
-                service_data(form), current_actor(), refuse_duplicates=not confirmed
-            )
-        except DuplicateError as exc:
-            add_errors(form, exc.fields)
-            # The warning under the form says it all (and links the other contacts).
-            return _form_page(form, 409, refused=exc.duplicates)
-        except ValidationError as exc:
-            return _form_page(form, 422, " ".join(add_errors(form, exc.fields)))
-        if confirmed:
-            flash(
-                f"Created {contact.full_name}, though another contact has its email or phone.",
-                "warning",
-            )
-        else:
-            flash(f"Created {contact.full_name}.", "success")
-        return redirect(url_for(".detail", contact_id=contact.id), 303)
-    return _form_page(form, 422)
+    if not form.validate():
+        return _form_page(form, 422)
+    return create_record(form, _form_page, _create, "another contact has its email or phone")
+
+
+def _create(form, refuse_duplicates: bool) -> tuple[str, str]:
+    """Create_record's save: the new contact's name and URL."""
+    contact = services.create_contact(
+        service_data(form), current_actor(), refuse_duplicates=refuse_duplicates
+    )
+    return contact.full_name, url_for(".detail", contact_id=contact.id)
 
 
 @bp.get("/duplicates")

@@ -48,3 +48,26 @@ def field_display(entity, record_id, name, version, inner, compact, base, label=
         f'<span class="ie-display" id="{element_id}" tabindex="0" role="button" '
         f'aria-label="{label}" {request}>{inner}</span>'
     )
+
+
+def select_cell(record_id: str, name: str, editable: bool) -> str:
+    """A list row's first cell: its checkbox for the bulk actions, where the user may edit rows.
+    `name` is HTML-safe (escaped by the caller)."""
+    if not editable:
+        return ""
+    return (
+        f'<td class="select"><input type="checkbox" name="ids" value="{record_id}" '
+        f'aria-label="Select {name}"></td>'
+    )
+
+
+def restore_cell(record_id: str, name: str, may_restore: bool) -> str:
+    """The archived list's last cell: Restore, where the user may restore the record (empty
+    elsewhere). `name` is HTML-safe (escaped by the caller)."""
+    button = (
+        f'<button type="submit" name="one" value="{record_id}" '
+        f'class="button button-small" aria-label="Restore {name}">Restore</button>'
+        if may_restore
+        else ""
+    )
+    return f'<td class="nowrap">{button}</td>'

@@ -90,6 +90,21 @@ class Remembered:
         return result
 
 
+def check_each(rows, clean, owner_id) -> list:
+    """A batch create's check (imports, API bulk): each row's `clean(row)` with owner_id
+    defaulting to `owner_id`, or the ValidationError refusing it, in input order."""
+    results: list = []
+    for data in rows:
+        try:
+            checked = clean(data)
+        except ValidationError as exc:
+            results.append(exc)
+            continue
+        checked.setdefault("owner_id", owner_id)
+        results.append(checked)
+    return results
+
+
 def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.contacts.services import list_choices
 from crm_web.core.errors import ConflictError, DuplicateError, ValidationError
+from crm_web.core.forms import add_errors
 from crm_web.core.htmx import render, saved
 from crm_web.core.notices import changed_since_notice, owner_shown
 from crm_web.core.permissions import authorize_owner_change
@@ -41,6 +42,28 @@ def register_history(bp: Blueprint, entity: str, url: str) -> None:
         )
 
     bp.add_url_rule(url, "history", requires("records.read")(history))
+
+
+def create_record(form, form_page, create, duplicate_note: str):
+    """A valid create form's save: `create(form, refuse_duplicates)` -> (name, URL) of the new
+    record, then that URL (303) with a flash. A likely duplicate is refused unless the user ticked
+    "Create anyway" (allow_duplicate): the form again, listing them (409); a ValidationError: the
+    form again with messages beside the fields (422). `form_page(form, status, message, refused=)`
+    draws the form; `duplicate_note` ends the flash of a record created anyway."""
+    confirmed = bool(request.form.get("allow_duplicate"))
+    try:
+        name, url = create(form, not confirmed)
+    except DuplicateError as exc:
+        add_errors(form, exc.fields)
+        # The warning under the form says it all (and links the other records).
+        return form_page(form, 409, refused=exc.duplicates)
+    except ValidationError as exc:
+        return form_page(form, 422, " ".join(add_errors(form, exc.fields)))
+    if confirmed:
+        flash(f"Created {name}, though {duplicate_note}.", "warning")
+    else:
+        flash(f"Created {name}.", "success")
+    return redirect(url, 303)
 
 
 def _no_label(field: str, value: str) -> None:
