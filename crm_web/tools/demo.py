@@ -165,6 +165,12 @@ def _array(items) -> str:
     )
 
 
+def _copy_line(*values: str) -> str:
+    """One row in COPY's text format (values already escaped, `\\N` for NULL), with the
+    created_by, updated_by and version every seeded record has."""
+    return "\t".join((*values, "seed-demo", "seed-demo", "1")) + "\n"
+
+
 def _owners() -> list[str]:
     owners = []
     for name in ("Riley Rep", "Sam Seller", "Morgan Manager", "Casey Closer", "Jordan Junior"):
@@ -203,24 +209,18 @@ def _company_lines(count, owners, rng, now):
         created, updated = _timestamps(rng, now)
         yield (
             company_id,
-            "\t".join(
-                [
-                    company_id,
-                    _copy_escape(name),
-                    f"https://{site}.example.com" if rng.random() < 0.9 else "\\N",
-                    _phone(rng) if rng.random() < 0.7 else "\\N",
-                    _copy_escape(rng.choice(INDUSTRIES)) if rng.random() < 0.8 else "\\N",
-                    _copy_escape(address),
-                    "{}",
-                    rng.choice(owners),
-                    created,
-                    updated,
-                    "seed-demo",
-                    "seed-demo",
-                    "1",
-                ]
-            )
-            + "\n",
+            _copy_line(
+                company_id,
+                _copy_escape(name),
+                f"https://{site}.example.com" if rng.random() < 0.9 else "\\N",
+                _phone(rng) if rng.random() < 0.7 else "\\N",
+                _copy_escape(rng.choice(INDUSTRIES)) if rng.random() < 0.8 else "\\N",
+                _copy_escape(address),
+                "{}",
+                rng.choice(owners),
+                created,
+                updated,
+            ),
         )
 
 
@@ -242,26 +242,18 @@ def _contact_lines(count, company_ids, owners, rng, now):
         title = _copy_escape(rng.choice(JOB_TITLES)) if rng.random() < 0.75 else "\\N"
         company = rng.choice(company_ids) if company_ids and rng.random() < 0.85 else "\\N"
         created, updated = _timestamps(rng, now)
-        yield (
-            "\t".join(
-                [
-                    str(uuid.uuid4()),
-                    _copy_escape(first),
-                    _copy_escape(last),
-                    title,
-                    _array(emails),
-                    _array(phones),
-                    company,
-                    "{}",
-                    rng.choice(owners),
-                    created,
-                    updated,
-                    "seed-demo",
-                    "seed-demo",
-                    "1",
-                ]
-            )
-            + "\n"
+        yield _copy_line(
+            str(uuid.uuid4()),
+            _copy_escape(first),
+            _copy_escape(last),
+            title,
+            _array(emails),
+            _array(phones),
+            company,
+            "{}",
+            rng.choice(owners),
+            created,
+            updated,
         )
 
 
@@ -322,25 +314,17 @@ def _task_lines(count, targets, owners, rng, now):
         due = today + timedelta(days=rng.randrange(-30, 60)) if rng.random() < 0.9 else None
         done = due is not None and due < today and rng.random() < 0.6
         created, updated = _timestamps(rng, now)
-        yield (
-            "\t".join(
-                [
-                    str(uuid.uuid4()),
-                    rng.choice(TASK_TITLES),
-                    due.isoformat() if due else "\\N",
-                    "closed" if done else "open",
-                    kind,
-                    entity_id,
-                    rng.choice(("low", "normal", "normal", "high")),
-                    rng.choice(owners),
-                    created,
-                    updated,
-                    "seed-demo",
-                    "seed-demo",
-                    "1",
-                ]
-            )
-            + "\n"
+        yield _copy_line(
+            str(uuid.uuid4()),
+            rng.choice(TASK_TITLES),
+            due.isoformat() if due else "\\N",
+            "closed" if done else "open",
+            kind,
+            entity_id,
+            rng.choice(("low", "normal", "normal", "high")),
+            rng.choice(owners),
+            created,
+            updated,
         )
 
 
@@ -349,22 +333,7 @@ def _note_lines(count, targets, rng, now):
         kind, entity_id = rng.choice(targets)
         created, updated = _timestamps(rng, now)
         text_ = _copy_escape(rng.choice(NOTE_TEXTS))
-        yield (
-            "\t".join(
-                [
-                    str(uuid.uuid4()),
-                    text_,
-                    kind,
-                    entity_id,
-                    created,
-                    updated,
-                    "seed-demo",
-                    "seed-demo",
-                    "1",
-                ]
-            )
-            + "\n"
-        )
+        yield _copy_line(str(uuid.uuid4()), text_, kind, entity_id, created, updated)
 
 
 def seed_activities(tasks: int, notes: int, seed: int = 7, echo=print) -> None:
