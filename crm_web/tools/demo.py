@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
@@ -269,6 +270,30 @@ def _copy(cursor, table, columns, lines, batch=20_000):
             copy.write("".join(chunk))
 
 
+@contextmanager
+def _raw_cursor():
+    """A cursor on a connection of its own, for COPY, with no statement timeout (a big COPY
+    outlasts the web's); the connection is closed after."""
+    db.session.commit()
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.driver_connection.cursor()
+        cursor.execute("SET statement_timeout = 0")
+        yield raw, cursor
+    finally:
+        raw.close()
+
+
+def _commit_and_vacuum(raw, cursor, *tables) -> None:
+    """Commit what was copied, then VACUUM ANALYZE the tables (which runs outside a
+    transaction)."""
+    raw.commit()
+    raw.driver_connection.autocommit = True
+    for table in tables:
+        cursor.execute(f"VACUUM ANALYZE {table}")
+    raw.driver_connection.autocommit = False
+
+
 def _secondary_indexes(cursor, table) -> list[tuple[str, str]]:
     cursor.execute(
         "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
@@ -342,12 +367,8 @@ def seed_activities(tasks: int, notes: int, seed: int = 7, echo=print) -> None:
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     now = datetime.now(UTC)
     owners = _owners()
-    db.session.commit()
     started = time.monotonic()
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.driver_connection.cursor()
-        cursor.execute("SET statement_timeout = 0")
+    with _raw_cursor() as (raw, cursor):
         targets = _attachment_targets(cursor, 200_000)
         if not targets:
             echo("no contacts or deals to attach tasks and notes to")
@@ -361,13 +382,7 @@ def seed_activities(tasks: int, notes: int, seed: int = 7, echo=print) -> None:
         columns += ["created_by", "updated_by", "version"]
         _copy(cursor, "notes", columns, _note_lines(notes, targets, rng, now))
         echo(f"notes: {notes:,} in {time.monotonic() - started:.1f}s")
-        raw.commit()
-        raw.driver_connection.autocommit = True
-        cursor.execute("VACUUM ANALYZE tasks")
-        cursor.execute("VACUUM ANALYZE notes")
-        raw.driver_connection.autocommit = False
-    finally:
-        raw.close()
+        _commit_and_vacuum(raw, cursor, "tasks", "notes")
 
 
 def seed_demo(contacts: int, companies: int, seed: int = 7, echo=print) -> None:
@@ -375,13 +390,9 @@ def seed_demo(contacts: int, companies: int, seed: int = 7, echo=print) -> None:
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     now = datetime.now(UTC)
     owners = _owners()
-    db.session.commit()
     started = time.monotonic()
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.driver_connection.cursor()
+    with _raw_cursor() as (raw, cursor):
         cursor.execute("SET maintenance_work_mem = '256MB'")
-        cursor.execute("SET statement_timeout = 0")  # a big COPY outlasts the web's timeout
         dropped = []
         if contacts + companies >= BIG_LOAD:
             for table in ("contacts", "companies"):
@@ -432,13 +443,7 @@ def seed_demo(contacts: int, companies: int, seed: int = 7, echo=print) -> None:
             cursor.execute(definition)
         if dropped:
             echo(f"indexes rebuilt in {time.monotonic() - started:.1f}s")
-        raw.commit()
-        raw.driver_connection.autocommit = True
-        cursor.execute("VACUUM ANALYZE companies")
-        cursor.execute("VACUUM ANALYZE contacts")
-        raw.driver_connection.autocommit = False
-    finally:
-        raw.close()
+        _commit_and_vacuum(raw, cursor, "companies", "contacts")
     echo(f"done in {time.monotonic() - started:.1f}s (vacuumed and analysed)")
 
 
