@@ -166,9 +166,13 @@ def _array(items) -> str:
     )
 
 
+# The columns _copy_line fills in itself, after each table's own.
+SEEDED_COLUMNS = ("created_by", "updated_by", "version")
+
+
 def _copy_line(*values: str) -> str:
     """One row in COPY's text format (values already escaped, `\\N` for NULL), with the
-    created_by, updated_by and version every seeded record has."""
+    created_by, updated_by and version every seeded record has (SEEDED_COLUMNS)."""
     return "\t".join((*values, "seed-demo", "seed-demo", "1")) + "\n"
 
 
@@ -374,12 +378,11 @@ def seed_activities(tasks: int, notes: int, seed: int = 7, echo=print) -> None:
             echo("no contacts or deals to attach tasks and notes to")
             return
         columns = ["id", "description", "due_date", "status", "entity_type", "entity_id"]
-        columns += ["priority", "assignee_id", "created_at", "updated_at"]
-        columns += ["created_by", "updated_by", "version"]
+        columns += ["priority", "assignee_id", "created_at", "updated_at", *SEEDED_COLUMNS]
         _copy(cursor, "tasks", columns, _task_lines(tasks, targets, owners, rng, now))
         echo(f"tasks: {tasks:,} in {time.monotonic() - started:.1f}s")
         columns = ["id", "content", "entity_type", "entity_id", "created_at", "updated_at"]
-        columns += ["created_by", "updated_by", "version"]
+        columns += SEEDED_COLUMNS
         _copy(cursor, "notes", columns, _note_lines(notes, targets, rng, now))
         echo(f"notes: {notes:,} in {time.monotonic() - started:.1f}s")
         _commit_and_vacuum(raw, cursor, "tasks", "notes")
@@ -400,43 +403,16 @@ def seed_demo(contacts: int, companies: int, seed: int = 7, echo=print) -> None:
                     cursor.execute(f'DROP INDEX "{name}"')
                     dropped.append(definition)
         company_ids = []
-        columns = [
-            "id",
-            "name",
-            "website",
-            "phone",
-            "industry",
-            "address",
-            "custom_fields",
-            "owner_id",
-            "created_at",
-            "updated_at",
-            "created_by",
-            "updated_by",
-            "version",
-        ]
+        columns = ["id", "name", "website", "phone", "industry", "address", "custom_fields"]
+        columns += ["owner_id", "created_at", "updated_at", *SEEDED_COLUMNS]
         lines = _company_lines(companies, owners, rng, now)
         _copy(cursor, "companies", columns, (company_ids.append(i) or line for i, line in lines))
         if not company_ids:
             cursor.execute("SELECT id::text FROM companies WHERE archived_at IS NULL LIMIT 100000")
             company_ids = [r[0] for r in cursor.fetchall()]
         echo(f"companies: {companies:,} in {time.monotonic() - started:.1f}s")
-        columns = [
-            "id",
-            "first_name",
-            "last_name",
-            "job_title",
-            "emails",
-            "phones",
-            "company_id",
-            "custom_fields",
-            "owner_id",
-            "created_at",
-            "updated_at",
-            "created_by",
-            "updated_by",
-            "version",
-        ]
+        columns = ["id", "first_name", "last_name", "job_title", "emails", "phones", "company_id"]
+        columns += ["custom_fields", "owner_id", "created_at", "updated_at", *SEEDED_COLUMNS]
         _copy(cursor, "contacts", columns, _contact_lines(contacts, company_ids, owners, rng, now))
         echo(f"contacts: {contacts:,} in {time.monotonic() - started:.1f}s")
         for definition in dropped:
