@@ -4,6 +4,7 @@ sign the test client in."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from contextlib import contextmanager
 
@@ -120,6 +121,15 @@ def post_form(client, url: str, **fields):
     """Post the create form at `url` with `fields` (a dotted name such as custom_fields.region
     goes as **{...}) over REQUIRED_FIELDS, as the browser sends it (not through HTMX)."""
     return client.post(url, data={**REQUIRED_FIELDS.get(url, {}), **fields})
+
+
+def message_beside(html: str, name: str) -> str:
+    """The message beside input `name` of a form that came back 422, which is marked invalid
+    and points at it (aria-describedby)."""
+    input_tag = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', html).group(0)
+    key = name.replace(".", "-")
+    assert 'aria-invalid="true"' in input_tag and f'aria-describedby="err-{key}"' in input_tag
+    return re.search(rf'id="err-{re.escape(key)}"[^>]*>([^<]*)<', html).group(1)
 
 
 def patch_field(client, url: str, value, version=1):

@@ -9,7 +9,7 @@ import json
 
 from crm_web.activities import feeds
 from crm_web.activities import services as activities
-from crm_web.api.resources import Resource, _etag, attributes, plain, writable
+from crm_web.api.resources import Resource, attributes, plain, reader, writable
 from crm_web.audit.services import history_page
 from crm_web.core.actor import Actor
 from crm_web.core.errors import NotFoundError
@@ -63,15 +63,6 @@ def definition_json(definition) -> dict:
         "required": definition.required,
         "created_at": plain(definition.created_at),
     }
-
-
-def _reader(get, as_json):
-    def read(record_id, actor: Actor):
-        authorize(actor, "records.read")
-        record = get(record_id)
-        return as_json(record), _etag(record.version)
-
-    return read
 
 
 def _history(entity: str, read):
@@ -143,9 +134,9 @@ def _delete_definition(definition_id, actor, _version, _args):
     custom_fields.delete_definition(definition_id, actor)
 
 
-_read_task = _reader(activities.get_task, task_json)
-_read_note = _reader(activities.get_note, note_json)
-_read_stage = _reader(stages.get_stage, stage_json)
+_read_task = reader(activities.get_task, task_json)
+_read_note = reader(activities.get_note, note_json)
+_read_stage = reader(stages.get_stage, stage_json)
 STAMPS = frozenset({"id", "created_at", "updated_at", "version"})
 
 MORE_RESOURCES = (

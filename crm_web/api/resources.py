@@ -58,7 +58,8 @@ def _common(record) -> dict:
     }
 
 
-def contact_json(row) -> dict:
+def _person(row) -> dict:
+    """What a contact and a customer both read as: its id, name, title, emails and phones."""
     return {
         "id": str(row.id),
         "first_name": row.first_name,
@@ -66,6 +67,12 @@ def contact_json(row) -> dict:
         "job_title": row.job_title,
         "emails": list(row.emails or []),
         "phones": list(row.phones or []),
+    }
+
+
+def contact_json(row) -> dict:
+    return {
+        **_person(row),
         "company_id": plain(row.company_id),
         "company_name": row.company_name,
         "owner_name": row.owner_name,
@@ -91,13 +98,8 @@ def deal_json(deal) -> dict:
 def customer_json(row, company) -> dict:
     """A contact as a customer: its company's name and address beside it."""
     return {
-        "id": str(row.id),
+        **_person(row),
         "name": f"{row.first_name} {row.last_name}",
-        "first_name": row.first_name,
-        "last_name": row.last_name,
-        "job_title": row.job_title,
-        "emails": list(row.emails or []),
-        "phones": list(row.phones or []),
         "company": None
         if company is None
         else {"id": str(company.id), "name": company.name, "address": company.address},
@@ -153,10 +155,19 @@ def _read_company(company_id, actor: Actor):
     return company_json(row), _etag(row.version)
 
 
-def _read_deal(deal_id, actor: Actor):
-    authorize(actor, "records.read")
-    deal = deals.get_deal(deal_id)
-    return deal_json(deal), _etag(deal.version)
+def reader(get, as_json):
+    """`read(id, actor)` for a record any signed-in user reads: `get(id)` as JSON, its ETag
+    its version."""
+
+    def read(record_id, actor: Actor):
+        authorize(actor, "records.read")
+        record = get(record_id)
+        return as_json(record), _etag(record.version)
+
+    return read
+
+
+_read_deal = reader(deals.get_deal, deal_json)
 
 
 def _read_customer(contact_id, actor: Actor):
@@ -262,9 +273,13 @@ def _archive_customer_status(update):
     return write
 
 
-def _apply_status(contact_id, status, actor, record=None):
+def _check_status(status) -> None:
     if status not in (None, "active", "archived"):
         raise ValidationError({"status": ["Must be one of: active, archived."]})
+
+
+def _apply_status(contact_id, status, actor, record=None):
+    _check_status(status)
     current = record or contacts.get_contact(contact_id)
     if status == "archived" and current.archived_at is None:
         return contacts.archive_contact(contact_id, actor)
@@ -276,8 +291,7 @@ def _apply_status(contact_id, status, actor, record=None):
 def _create_customer(data, actor, *, refuse_duplicates: bool):
     data = dict(data)
     status = data.pop("status", None)
-    if status not in (None, "active", "archived"):
-        raise ValidationError({"status": ["Must be one of: active, archived."]})
+    _check_status(status)  # before the contact is made
     contact = contacts.create_contact(data, actor, refuse_duplicates=refuse_duplicates)
     return _apply_status(contact.id, status, actor, contact)
 

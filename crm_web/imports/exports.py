@@ -48,9 +48,21 @@ def _stamp(value) -> str:
     return value.isoformat(timespec="seconds") if value else ""
 
 
-def _custom(definitions, record) -> list:
+def _record_header(definitions) -> list[str]:
+    """The columns a contact's, company's and deal's rows end with."""
+    return ["Owner", "Created", "Updated", "Archived", *[d.label for d in definitions]]
+
+
+def _record_cells(owner, record, definitions) -> list:
+    """The record's owner, its times and its custom fields' values (under _record_header)."""
     values = record.custom_fields or {}
-    return [values.get(d.name, "") for d in definitions]
+    return [
+        owner,
+        _stamp(record.created_at),
+        _stamp(record.updated_at),
+        _stamp(record.archived_at),
+        *[values.get(d.name, "") for d in definitions],
+    ]
 
 
 def contact_rows(filters: dict, actor: Actor) -> Iterator[list]:
@@ -66,11 +78,7 @@ def contact_rows(filters: dict, actor: Actor) -> Iterator[list]:
         *_numbered("Email", emails),
         *_numbered("Phone", phones),
         "Company",
-        "Owner",
-        "Created",
-        "Updated",
-        "Archived",
-        *[d.label for d in definitions],
+        *_record_header(definitions),
     ]
     for contact, company, owner in rows:
         yield [
@@ -81,11 +89,7 @@ def contact_rows(filters: dict, actor: Actor) -> Iterator[list]:
             *_padded(contact.emails, emails),
             *_padded(contact.phones, phones),
             company,
-            owner,
-            _stamp(contact.created_at),
-            _stamp(contact.updated_at),
-            _stamp(contact.archived_at),
-            *_custom(definitions, contact),
+            *_record_cells(owner, contact, definitions),
         ]
 
 
@@ -109,11 +113,7 @@ def company_rows(filters: dict, actor: Actor) -> Iterator[list]:
         "Phone",
         "Industry",
         *[label for _, label in ADDRESS],
-        "Owner",
-        "Created",
-        "Updated",
-        "Archived",
-        *[d.label for d in definitions],
+        *_record_header(definitions),
     ]
     for company, owner in rows:
         address = company.address or {}
@@ -124,11 +124,7 @@ def company_rows(filters: dict, actor: Actor) -> Iterator[list]:
             company.phone,
             company.industry,
             *[address.get(part, "") for part, _ in ADDRESS],
-            owner,
-            _stamp(company.created_at),
-            _stamp(company.updated_at),
-            _stamp(company.archived_at),
-            *_custom(definitions, company),
+            *_record_cells(owner, company, definitions),
         ]
 
 
@@ -146,11 +142,7 @@ def deal_rows(filters: dict, actor: Actor) -> Iterator[list]:
         "Stage",
         "Probability",
         "Close Date",
-        "Owner",
-        "Created",
-        "Updated",
-        "Archived",
-        *[d.label for d in definitions],
+        *_record_header(definitions),
     ]
     for deal, company, contact, owner in rows:
         yield [
@@ -163,11 +155,7 @@ def deal_rows(filters: dict, actor: Actor) -> Iterator[list]:
             deal.stage,
             deal.probability,
             deal.close_date.isoformat() if deal.close_date else "",
-            owner,
-            _stamp(deal.created_at),
-            _stamp(deal.updated_at),
-            _stamp(deal.archived_at),
-            *_custom(definitions, deal),
+            *_record_cells(owner, deal, definitions),
         ]
 
 

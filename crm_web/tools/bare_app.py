@@ -34,17 +34,19 @@ CONTACT_COLUMNS = """
 CONTACT_FROM = """
     FROM contacts c LEFT JOIN companies co ON co.id = c.company_id
     LEFT JOIN users u ON u.id = c.owner_id"""
-CONTACTS = f"""SELECT {CONTACT_COLUMNS} {CONTACT_FROM}
+# The page after (last name, first name, id), by name.
+AFTER = f"""
     WHERE c.archived_at IS NULL AND (c.last_name, c.first_name, c.id) > (%s, %s, %s)
     ORDER BY c.last_name, c.first_name, c.id LIMIT {PAGE}"""
+CONTACTS = f"SELECT {CONTACT_COLUMNS} {CONTACT_FROM} {AFTER}"
 # The product's trigram path: up to SEARCH_CAP matches of the search text, sorted by name.
-SEARCH = f"""WITH matches AS MATERIALIZED (
+MATCHES = f"""WITH matches AS MATERIALIZED (
         SELECT id FROM contacts
         WHERE crm_contact_search_text(first_name, last_name, emails, phones) LIKE %s
           AND archived_at IS NULL
-        LIMIT {SEARCH_CAP})
-    SELECT {CONTACT_COLUMNS} {CONTACT_FROM} JOIN matches m ON m.id = c.id
-    ORDER BY c.last_name, c.first_name, c.id LIMIT {PAGE}"""
+        LIMIT {SEARCH_CAP})"""
+BY_NAME = f"JOIN matches m ON m.id = c.id ORDER BY c.last_name, c.first_name, c.id LIMIT {PAGE}"
+SEARCH = f"{MATCHES} SELECT {CONTACT_COLUMNS} {CONTACT_FROM} {BY_NAME}"
 CONTACT = f"SELECT {CONTACT_COLUMNS}, c.custom_fields, c.created_at {CONTACT_FROM} WHERE c.id = %s"
 CONTACT_DEALS = """SELECT id, title, value, currency, stage, close_date FROM deals
     WHERE contact_id = %s AND archived_at IS NULL ORDER BY created_at DESC LIMIT 10"""
@@ -161,16 +163,8 @@ def search_statements(kind, document, text, columns, join, typo_words: int, digi
 # list's columns (custom fields, stamps, version), read in the same query.
 API_COLUMNS = f"""{CONTACT_COLUMNS}, c.company_id, c.owner_id, c.custom_fields, c.created_at,
     c.archived_at, c.version"""
-API_CONTACTS = f"""SELECT {API_COLUMNS} {CONTACT_FROM}
-    WHERE c.archived_at IS NULL AND (c.last_name, c.first_name, c.id) > (%s, %s, %s)
-    ORDER BY c.last_name, c.first_name, c.id LIMIT {PAGE}"""
-API_CUSTOMERS = f"""WITH matches AS MATERIALIZED (
-        SELECT id FROM contacts
-        WHERE crm_contact_search_text(first_name, last_name, emails, phones) LIKE %s
-          AND archived_at IS NULL
-        LIMIT {SEARCH_CAP})
-    SELECT {API_COLUMNS}, co.address {CONTACT_FROM} JOIN matches m ON m.id = c.id
-    ORDER BY c.last_name, c.first_name, c.id LIMIT {PAGE}"""
+API_CONTACTS = f"SELECT {API_COLUMNS} {CONTACT_FROM} {AFTER}"
+API_CUSTOMERS = f"{MATCHES} SELECT {API_COLUMNS}, co.address {CONTACT_FROM} {BY_NAME}"
 API_CONTACT = f"SELECT {API_COLUMNS} {CONTACT_FROM} WHERE c.id = %s"
 
 LAYOUT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>

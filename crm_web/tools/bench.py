@@ -242,11 +242,11 @@ def sign_in(port) -> str:
     return response.getheader("Set-Cookie").split(";")[0]
 
 
-def cpu_seconds(servers, database: str) -> float:
-    """CPU time used so far by the gunicorn servers' processes and by the PostgreSQL backends
-    connected to `database` (utime + stime of /proc/<pid>/stat). Backends of another host's
-    PostgreSQL are out of reach: then only the app's share is counted."""
-    parents = {server.pid for server in servers}
+def cpu_seconds(parents: set[int], database: str) -> float:
+    """CPU time used so far by the processes `parents` and their children (the gunicorn
+    servers' workers) and by the PostgreSQL backends connected to `database` (utime + stime of
+    /proc/<pid>/stat). Backends of another host's PostgreSQL are out of reach: then only the
+    app's share is counted."""
     ticks = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -484,7 +484,7 @@ def main() -> None:
         bare = bare_pages(info["contact"])
 
         def cpu():
-            return cpu_seconds(servers, info["database"])
+            return cpu_seconds({server.pid for server in servers}, info["database"])
 
         only = [word for word in os.environ.get("BENCH_ONLY", "").split(",") if word]
         for name, path, headers in pages(info["contact"], info["api_token"]):

@@ -29,7 +29,7 @@ from crm_web.api import bulk
 from crm_web.api.models import BulkItem, BulkJob
 from crm_web.core.db import db, transaction
 from crm_web.imports import jobs, services
-from crm_web.tools.bench import EMAIL, PASSWORD, bench_config, prepare
+from crm_web.tools.bench import EMAIL, PASSWORD, bench_config, cpu_seconds, prepare
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", 100_000))
 BULK = int(os.environ.get("BENCH_BULK_ITEMS", 10_000))
@@ -73,31 +73,12 @@ def write_csv(path: Path, rows: int, run: str, base: int) -> int:
     return bad
 
 
-def cpu_seconds(database: str) -> float:
-    """This process's CPU plus the PostgreSQL backends' connected to `database`."""
-    ticks = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
-            if int(entry.name) == os.getpid() or (
-                stat.startswith(f"{entry.name} (postgres)")
-                and f" {database} "
-                in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            ):
-                ticks += int(fields[11]) + int(fields[12])
-        except (OSError, ValueError, IndexError):
-            continue
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def measure(label: str, rows: int, database: str, action) -> None:
     load = open("/proc/loadavg").read().split()[0]  # noqa: SIM115, PTH123
-    cpu, started = cpu_seconds(database), time.monotonic()
+    ours = {os.getpid()}  # this process, where the import runs, and the database's backends
+    cpu, started = cpu_seconds(ours, database), time.monotonic()
     action()
-    seconds, used = time.monotonic() - started, cpu_seconds(database) - cpu
+    seconds, used = time.monotonic() - started, cpu_seconds(ours, database) - cpu
     print(
         f"{label:<44} {rows:>9,} rows {seconds:7.1f} s {rows / seconds:9,.0f} rows/s "
         f"CPU {used:6.1f} s ({1e6 * used / rows:5.0f} µs/row)  load {load}",

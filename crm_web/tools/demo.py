@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
@@ -165,6 +166,16 @@ def _array(items) -> str:
     )
 
 
+# The columns _copy_line fills in itself, after each table's own.
+SEEDED_COLUMNS = ("created_by", "updated_by", "version")
+
+
+def _copy_line(*values: str) -> str:
+    """One row in COPY's text format (values already escaped, `\\N` for NULL), with the
+    created_by, updated_by and version every seeded record has (SEEDED_COLUMNS)."""
+    return "\t".join((*values, "seed-demo", "seed-demo", "1")) + "\n"
+
+
 def _owners() -> list[str]:
     owners = []
     for name in ("Riley Rep", "Sam Seller", "Morgan Manager", "Casey Closer", "Jordan Junior"):
@@ -203,24 +214,18 @@ def _company_lines(count, owners, rng, now):
         created, updated = _timestamps(rng, now)
         yield (
             company_id,
-            "\t".join(
-                [
-                    company_id,
-                    _copy_escape(name),
-                    f"https://{site}.example.com" if rng.random() < 0.9 else "\\N",
-                    _phone(rng) if rng.random() < 0.7 else "\\N",
-                    _copy_escape(rng.choice(INDUSTRIES)) if rng.random() < 0.8 else "\\N",
-                    _copy_escape(address),
-                    "{}",
-                    rng.choice(owners),
-                    created,
-                    updated,
-                    "seed-demo",
-                    "seed-demo",
-                    "1",
-                ]
-            )
-            + "\n",
+            _copy_line(
+                company_id,
+                _copy_escape(name),
+                f"https://{site}.example.com" if rng.random() < 0.9 else "\\N",
+                _phone(rng) if rng.random() < 0.7 else "\\N",
+                _copy_escape(rng.choice(INDUSTRIES)) if rng.random() < 0.8 else "\\N",
+                _copy_escape(address),
+                "{}",
+                rng.choice(owners),
+                created,
+                updated,
+            ),
         )
 
 
@@ -242,26 +247,18 @@ def _contact_lines(count, company_ids, owners, rng, now):
         title = _copy_escape(rng.choice(JOB_TITLES)) if rng.random() < 0.75 else "\\N"
         company = rng.choice(company_ids) if company_ids and rng.random() < 0.85 else "\\N"
         created, updated = _timestamps(rng, now)
-        yield (
-            "\t".join(
-                [
-                    str(uuid.uuid4()),
-                    _copy_escape(first),
-                    _copy_escape(last),
-                    title,
-                    _array(emails),
-                    _array(phones),
-                    company,
-                    "{}",
-                    rng.choice(owners),
-                    created,
-                    updated,
-                    "seed-demo",
-                    "seed-demo",
-                    "1",
-                ]
-            )
-            + "\n"
+        yield _copy_line(
+            str(uuid.uuid4()),
+            _copy_escape(first),
+            _copy_escape(last),
+            title,
+            _array(emails),
+            _array(phones),
+            company,
+            "{}",
+            rng.choice(owners),
+            created,
+            updated,
         )
 
 
@@ -275,6 +272,30 @@ def _copy(cursor, table, columns, lines, batch=20_000):
                 chunk = []
         if chunk:
             copy.write("".join(chunk))
+
+
+@contextmanager
+def _raw_cursor():
+    """A cursor on a connection of its own, for COPY, with no statement timeout (a big COPY
+    outlasts the web's); the connection is closed after."""
+    db.session.commit()
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.driver_connection.cursor()
+        cursor.execute("SET statement_timeout = 0")
+        yield raw, cursor
+    finally:
+        raw.close()
+
+
+def _commit_and_vacuum(raw, cursor, *tables) -> None:
+    """Commit what was copied, then VACUUM ANALYZE the tables (which runs outside a
+    transaction)."""
+    raw.commit()
+    raw.driver_connection.autocommit = True
+    for table in tables:
+        cursor.execute(f"VACUUM ANALYZE {table}")
+    raw.driver_connection.autocommit = False
 
 
 def _secondary_indexes(cursor, table) -> list[tuple[str, str]]:
@@ -322,25 +343,17 @@ def _task_lines(count, targets, owners, rng, now):
         due = today + timedelta(days=rng.randrange(-30, 60)) if rng.random() < 0.9 else None
         done = due is not None and due < today and rng.random() < 0.6
         created, updated = _timestamps(rng, now)
-        yield (
-            "\t".join(
-                [
-                    str(uuid.uuid4()),
-                    rng.choice(TASK_TITLES),
-                    due.isoformat() if due else "\\N",
-                    "closed" if done else "open",
-                    kind,
-                    entity_id,
-                    rng.choice(("low", "normal", "normal", "high")),
-                    rng.choice(owners),
-                    created,
-                    updated,
-                    "seed-demo",
-                    "seed-demo",
-                    "1",
-                ]
-            )
-            + "\n"
+        yield _copy_line(
+            str(uuid.uuid4()),
+            rng.choice(TASK_TITLES),
+            due.isoformat() if due else "\\N",
+            "closed" if done else "open",
+            kind,
+            entity_id,
+            rng.choice(("low", "normal", "normal", "high")),
+            rng.choice(owners),
+            created,
+            updated,
         )
 
 
@@ -349,22 +362,7 @@ def _note_lines(count, targets, rng, now):
         kind, entity_id = rng.choice(targets)
         created, updated = _timestamps(rng, now)
         text_ = _copy_escape(rng.choice(NOTE_TEXTS))
-        yield (
-            "\t".join(
-                [
-                    str(uuid.uuid4()),
-                    text_,
-                    kind,
-                    entity_id,
-                    created,
-                    updated,
-                    "seed-demo",
-                    "seed-demo",
-                    "1",
-                ]
-            )
-            + "\n"
-        )
+        yield _copy_line(str(uuid.uuid4()), text_, kind, entity_id, created, updated)
 
 
 def seed_activities(tasks: int, notes: int, seed: int = 7, echo=print) -> None:
@@ -373,32 +371,21 @@ def seed_activities(tasks: int, notes: int, seed: int = 7, echo=print) -> None:
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     now = datetime.now(UTC)
     owners = _owners()
-    db.session.commit()
     started = time.monotonic()
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.driver_connection.cursor()
-        cursor.execute("SET statement_timeout = 0")
+    with _raw_cursor() as (raw, cursor):
         targets = _attachment_targets(cursor, 200_000)
         if not targets:
             echo("no contacts or deals to attach tasks and notes to")
             return
         columns = ["id", "description", "due_date", "status", "entity_type", "entity_id"]
-        columns += ["priority", "assignee_id", "created_at", "updated_at"]
-        columns += ["created_by", "updated_by", "version"]
+        columns += ["priority", "assignee_id", "created_at", "updated_at", *SEEDED_COLUMNS]
         _copy(cursor, "tasks", columns, _task_lines(tasks, targets, owners, rng, now))
         echo(f"tasks: {tasks:,} in {time.monotonic() - started:.1f}s")
         columns = ["id", "content", "entity_type", "entity_id", "created_at", "updated_at"]
-        columns += ["created_by", "updated_by", "version"]
+        columns += SEEDED_COLUMNS
         _copy(cursor, "notes", columns, _note_lines(notes, targets, rng, now))
         echo(f"notes: {notes:,} in {time.monotonic() - started:.1f}s")
-        raw.commit()
-        raw.driver_connection.autocommit = True
-        cursor.execute("VACUUM ANALYZE tasks")
-        cursor.execute("VACUUM ANALYZE notes")
-        raw.driver_connection.autocommit = False
-    finally:
-        raw.close()
+        _commit_and_vacuum(raw, cursor, "tasks", "notes")
 
 
 def seed_demo(contacts: int, companies: int, seed: int = 7, echo=print) -> None:
@@ -406,13 +393,9 @@ def seed_demo(contacts: int, companies: int, seed: int = 7, echo=print) -> None:
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     now = datetime.now(UTC)
     owners = _owners()
-    db.session.commit()
     started = time.monotonic()
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.driver_connection.cursor()
+    with _raw_cursor() as (raw, cursor):
         cursor.execute("SET maintenance_work_mem = '256MB'")
-        cursor.execute("SET statement_timeout = 0")  # a big COPY outlasts the web's timeout
         dropped = []
         if contacts + companies >= BIG_LOAD:
             for table in ("contacts", "companies"):
@@ -420,56 +403,23 @@ def seed_demo(contacts: int, companies: int, seed: int = 7, echo=print) -> None:
                     cursor.execute(f'DROP INDEX "{name}"')
                     dropped.append(definition)
         company_ids = []
-        columns = [
-            "id",
-            "name",
-            "website",
-            "phone",
-            "industry",
-            "address",
-            "custom_fields",
-            "owner_id",
-            "created_at",
-            "updated_at",
-            "created_by",
-            "updated_by",
-            "version",
-        ]
+        columns = ["id", "name", "website", "phone", "industry", "address", "custom_fields"]
+        columns += ["owner_id", "created_at", "updated_at", *SEEDED_COLUMNS]
         lines = _company_lines(companies, owners, rng, now)
         _copy(cursor, "companies", columns, (company_ids.append(i) or line for i, line in lines))
         if not company_ids:
             cursor.execute("SELECT id::text FROM companies WHERE archived_at IS NULL LIMIT 100000")
             company_ids = [r[0] for r in cursor.fetchall()]
         echo(f"companies: {companies:,} in {time.monotonic() - started:.1f}s")
-        columns = [
-            "id",
-            "first_name",
-            "last_name",
-            "job_title",
-            "emails",
-            "phones",
-            "company_id",
-            "custom_fields",
-            "owner_id",
-            "created_at",
-            "updated_at",
-            "created_by",
-            "updated_by",
-            "version",
-        ]
+        columns = ["id", "first_name", "last_name", "job_title", "emails", "phones", "company_id"]
+        columns += ["custom_fields", "owner_id", "created_at", "updated_at", *SEEDED_COLUMNS]
         _copy(cursor, "contacts", columns, _contact_lines(contacts, company_ids, owners, rng, now))
         echo(f"contacts: {contacts:,} in {time.monotonic() - started:.1f}s")
         for definition in dropped:
             cursor.execute(definition)
         if dropped:
             echo(f"indexes rebuilt in {time.monotonic() - started:.1f}s")
-        raw.commit()
-        raw.driver_connection.autocommit = True
-        cursor.execute("VACUUM ANALYZE companies")
-        cursor.execute("VACUUM ANALYZE contacts")
-        raw.driver_connection.autocommit = False
-    finally:
-        raw.close()
+        _commit_and_vacuum(raw, cursor, "companies", "contacts")
     echo(f"done in {time.monotonic() - started:.1f}s (vacuumed and analysed)")
 
 

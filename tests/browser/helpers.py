@@ -1,9 +1,9 @@
 """What a person does over and over in the browser tests: sign in and open a page, fill in a
-form and send it, change one value in place."""
+form and send it, change one value in place; and the committed records they start from."""
 
 from __future__ import annotations
 
-from tests.browser.conftest import committed_user, login
+from tests.browser.conftest import committed, committed_user, login
 
 
 def open_as(app, page, path: str, role: str = "rep", **fields):
@@ -31,3 +31,43 @@ def edit_in_place(page, display, name: str, value: str, *, role: str = "textbox"
     editor = (within or page).get_by_role(role, name=name)
     editor.fill(value)
     editor.press("Enter")
+
+
+def utc_today():
+    """Today for a user made here: none has a time zone until their browser (UTC) sends one."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).date()
+
+
+def actor_of(user):
+    """A committed user (committed_user) as the services' acting user, read afresh."""
+    from crm_web.accounts.services import get_user
+
+    return get_user(user.id).as_actor()
+
+
+def committed_contact(app, user=None, first="Peter", last="Gibbons"):
+    """A contact created by `user` (or an admin) and committed; its id comes back."""
+    from crm_web.contacts.services import create_contact
+    from tests.support import ADMIN
+
+    def make():
+        by = actor_of(user) if user else ADMIN
+        return create_contact({"first_name": first, "last_name": last}, by).id
+
+    return committed(app, make)
+
+
+def committed_task(app, user, title, due=None, entity=None):
+    """A task of `user`'s, due on the date `due` (or undated), on `entity` (type, id) or on no
+    record, committed; its id comes back."""
+    from crm_web.activities.services import create_task
+
+    def make():
+        data = {"description": title, "due_date": due.isoformat() if due else None}
+        if entity:
+            data.update(entity_type=entity[0], entity_id=entity[1])
+        return create_task(data, actor_of(user)).id
+
+    return committed(app, make)

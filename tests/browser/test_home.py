@@ -1,33 +1,26 @@
 """The home page as a rep starts the day there: what is overdue and due today, ticked off in
 place with an Undo; a rep with nothing yet is told how to start."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import committed, committed_user, login, screenshot
+from tests.browser.conftest import committed_user, login, screenshot
+from tests.browser.helpers import committed_contact, committed_task, utc_today
 
 pytestmark = pytest.mark.browser
 
 
 def _task(app, user, title, due):
-    from crm_web.accounts.services import get_user
-    from crm_web.activities.services import create_task
-    from crm_web.contacts.services import create_contact
-
-    def make():
-        by = get_user(user.id).as_actor()
-        contact = create_contact({"first_name": "Peter", "last_name": "Gibbons"}, by)
-        data = {"description": title, "due_date": due.isoformat()}
-        return create_task({**data, "entity_type": "contact", "entity_id": contact.id}, by).id
-
-    return committed(app, make)
+    """A task of `user`'s due on `due`, on a contact of its own."""
+    contact_id = committed_contact(app, user)
+    return committed_task(app, user, title, due, ("contact", contact_id))
 
 
 def test_a_rep_ticks_off_a_task_due_today_on_the_home_page(page, app):
     rep = committed_user(app, "rep")
-    today = datetime.now(UTC).date()  # a user without a time zone lives on UTC's day
+    today = utc_today()
     _task(app, rep, "Send the overdue quote", today - timedelta(days=2))
     _task(app, rep, "Call back about renewal", today)
     _task(app, rep, "Plan next quarter", today + timedelta(days=5))

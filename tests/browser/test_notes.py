@@ -12,6 +12,7 @@ from tests.browser.conftest import (
     login,
     screenshot,
 )
+from tests.browser.helpers import actor_of
 
 pytestmark = pytest.mark.browser
 
@@ -21,23 +22,17 @@ TWO_PARAGRAPHS = (
 )
 
 
-def _user_actor(user):
-    from crm_web.accounts.services import get_user
-
-    return get_user(user.id).as_actor()
-
-
 def _deal(app, user):
     from tests.support import make_deal
 
-    return committed(app, lambda: make_deal(_user_actor(user), title="Initech renewal").id)
+    return committed(app, lambda: make_deal(actor_of(user), title="Initech renewal").id)
 
 
 def _note(app, user, entity, content):
     from crm_web.activities.services import create_note
 
     data = {"content": content, "entity_type": entity[0], "entity_id": entity[1]}
-    return committed(app, lambda: create_note(data, _user_actor(user)).id)
+    return committed(app, lambda: create_note(data, actor_of(user)).id)
 
 
 def _add_note(page, text):
@@ -147,9 +142,7 @@ def test_keys_t_and_n_add_a_task_and_a_note_and_question_mark_lists_them(page, a
     rep = committed_user(app, "rep")
     contact_id = committed(
         app,
-        lambda: (
-            create_contact({"first_name": "Peter", "last_name": "Gibbons"}, _user_actor(rep)).id
-        ),
+        lambda: create_contact({"first_name": "Peter", "last_name": "Gibbons"}, actor_of(rep)).id,
     )
     login(page, rep)
     page.goto(f"/contacts/{contact_id}")

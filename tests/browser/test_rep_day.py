@@ -5,7 +5,7 @@ a task or a note deleted comes back with Undo; a task moves to a deal; two pages
 same task and the second gets the conflict view; a viewer is offered nothing and a forged POST
 is refused."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -17,35 +17,9 @@ from tests.browser.conftest import (
     login,
     screenshot,
 )
+from tests.browser.helpers import actor_of, committed_contact, committed_task, utc_today
 
 pytestmark = pytest.mark.browser
-
-
-def _today():
-    # Users made here have no time zone until their browser (UTC) sends one: UTC's day.
-    return datetime.now(UTC).date()
-
-
-def _actor(user):
-    from crm_web.accounts.services import get_user
-
-    return get_user(user.id).as_actor()
-
-
-def _contact(app, user, first="Peter", last="Gibbons"):
-    from crm_web.contacts.services import create_contact
-
-    data = {"first_name": first, "last_name": last}
-    return committed(app, lambda: create_contact(data, _actor(user)).id)
-
-
-def _task(app, user, title, due=None, entity=None):
-    from crm_web.activities.services import create_task
-
-    data = {"description": title, "due_date": due.isoformat() if due else None}
-    if entity:
-        data.update(entity_type=entity[0], entity_id=entity[1])
-    return committed(app, lambda: create_task(data, _actor(user)).id)
 
 
 def _section(page, name):
@@ -54,8 +28,8 @@ def _section(page, name):
 
 def test_a_task_added_with_t_comes_due_today_and_ticking_it_moves_it_to_done(page, app):
     rep = committed_user(app, "rep", name="Rita Rep")
-    contact_id = _contact(app, rep)
-    _task(app, rep, "Chase the invoice", _today())
+    contact_id = committed_contact(app, rep)
+    committed_task(app, rep, "Chase the invoice", utc_today())
     login(page, rep)
     page.goto(f"/contacts/{contact_id}")
 
@@ -64,7 +38,7 @@ def test_a_task_added_with_t_comes_due_today_and_ticking_it_moves_it_to_done(pag
     expect(title).to_be_focused()
     title.press_sequentially("Call back about renewal", delay=120)
     due = page.locator("#tasks").get_by_label("Due day")
-    due.fill((_today() + timedelta(days=1)).isoformat())
+    due.fill((utc_today() + timedelta(days=1)).isoformat())
     due.press("Enter")
     row = page.locator("#tasks .task-item", has_text="Call back about renewal")
     expect(row).to_contain_text("tomorrow")
@@ -78,7 +52,7 @@ def test_a_task_added_with_t_comes_due_today_and_ticking_it_moves_it_to_done(pag
     # The next day: its due date is today (set in place, as the rep would on the day).
     upcoming_row = page.locator(".task-item", has_text="Call back about renewal")
     upcoming_row.get_by_role("button", name="Due: tomorrow, edit").click()
-    upcoming_row.get_by_label("Due day").fill(_today().isoformat())
+    upcoming_row.get_by_label("Due day").fill(utc_today().isoformat())
     upcoming_row.get_by_label("Due day").press("Enter")
     expect(upcoming_row.locator(".task-flag")).to_have_text("Today")
     page.goto("/")
@@ -130,10 +104,10 @@ def test_a_deleted_task_and_note_come_back_with_undo(page, app):
     from crm_web.activities.services import create_note
 
     rep = committed_user(app, "rep")
-    contact_id = _contact(app, rep)
-    _task(app, rep, "Send the brochure", _today(), ("contact", contact_id))
+    contact_id = committed_contact(app, rep)
+    committed_task(app, rep, "Send the brochure", utc_today(), ("contact", contact_id))
     data = {"content": "Prefers email", "entity_type": "contact", "entity_id": contact_id}
-    committed(app, lambda: create_note(data, _actor(rep)).id)
+    committed(app, lambda: create_note(data, actor_of(rep)).id)
     login(page, rep)
     page.goto(f"/contacts/{contact_id}")
 
@@ -164,9 +138,9 @@ def test_a_task_moves_to_a_deal_and_both_timelines_show_it(page, app):
     from tests.support import make_deal
 
     rep = committed_user(app, "rep", name="Rita Rep")
-    contact_id = _contact(app, rep)
-    deal_id = committed(app, lambda: make_deal(_actor(rep), title="Initech renewal").id)
-    task_id = _task(app, rep, "Send the quote", _today(), ("contact", contact_id))
+    contact_id = committed_contact(app, rep)
+    deal_id = committed(app, lambda: make_deal(actor_of(rep), title="Initech renewal").id)
+    task_id = committed_task(app, rep, "Send the quote", utc_today(), ("contact", contact_id))
     login(page, rep)
     page.goto(f"/contacts/{contact_id}")
 
@@ -190,7 +164,7 @@ def test_a_task_moves_to_a_deal_and_both_timelines_show_it(page, app):
 
 def test_two_pages_change_the_same_task_and_the_second_gets_the_conflict_view(page, app):
     rep = committed_user(app, "rep")
-    task_id = _task(app, rep, "Draft the proposal", _today())
+    task_id = committed_task(app, rep, "Draft the proposal", utc_today())
     login(page, rep)
     page.goto("/tasks/")
     other = page.context.new_page()
@@ -233,10 +207,10 @@ def test_a_viewer_sees_tasks_and_notes_without_controls_and_a_forged_post_is_ref
 
     rep = committed_user(app, "rep")
     viewer = committed_user(app, "viewer")
-    contact_id = _contact(app, rep)
-    task_id = _task(app, rep, "Call Peter", _today(), ("contact", contact_id))
+    contact_id = committed_contact(app, rep)
+    task_id = committed_task(app, rep, "Call Peter", utc_today(), ("contact", contact_id))
     data = {"content": "Met at the fair", "entity_type": "contact", "entity_id": contact_id}
-    committed(app, lambda: create_note(data, _actor(rep)).id)
+    committed(app, lambda: create_note(data, actor_of(rep)).id)
     login(page, viewer)
     page.goto(f"/contacts/{contact_id}")
     for card in ("#tasks", "#notes"):

@@ -3,55 +3,26 @@ see overdue ones stand out, work through /tasks by section and assignee, the nav
 viewer reads tasks but is offered nothing to change them."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import committed, committed_user, login, screenshot
+from tests.browser.conftest import committed_user, login, screenshot
+from tests.browser.helpers import committed_contact, committed_task, utc_today
 
 pytestmark = pytest.mark.browser
 
 
-def _today():
-    # Users made here have no time zone until their browser (UTC) sends one: UTC's day.
-    return datetime.now(UTC).date()
-
-
-def _contact(app, user=None):
-    from crm_web.accounts.services import get_user
-    from crm_web.contacts.services import create_contact
-    from tests.support import ADMIN
-
-    def make():
-        by = get_user(user.id).as_actor() if user else ADMIN
-        return create_contact({"first_name": "Peter", "last_name": "Gibbons"}, by).id
-
-    return committed(app, make)
-
-
-def _task(app, user, title, due=None, entity=None):
-    from crm_web.accounts.services import get_user
-    from crm_web.activities.services import create_task
-
-    def make():
-        data = {"description": title, "due_date": due.isoformat() if due else None}
-        if entity:
-            data.update(entity_type=entity[0], entity_id=entity[1])
-        return create_task(data, get_user(user.id).as_actor()).id
-
-    return committed(app, make)
-
-
 def test_a_rep_adds_a_task_from_a_contact_page_with_enter(page, app):
     rep = committed_user(app, "rep")
-    contact_id = _contact(app, rep)
+    contact_id = committed_contact(app, rep)
     login(page, rep)
     page.goto(f"/contacts/{contact_id}")
     tasks = page.locator("#tasks")
     title = tasks.get_by_label("New task")
     title.press_sequentially("Call back about renewal", delay=120)
-    tasks.get_by_label("Due day").fill((_today() + timedelta(days=1)).isoformat())
+    tasks.get_by_label("Due day").fill((utc_today() + timedelta(days=1)).isoformat())
     tasks.get_by_label("Due day").press("Enter")
 
     row = tasks.locator(".task-item", has_text="Call back about renewal")
@@ -71,8 +42,8 @@ def test_a_rep_adds_a_task_from_a_contact_page_with_enter(page, app):
 
 def test_ticking_a_task_marks_it_done_and_undo_brings_it_back(page, app):
     rep = committed_user(app, "rep")
-    contact_id = _contact(app, rep)
-    _task(app, rep, "Send the TPS report", _today(), ("contact", contact_id))
+    contact_id = committed_contact(app, rep)
+    committed_task(app, rep, "Send the TPS report", utc_today(), ("contact", contact_id))
     login(page, rep)
     page.goto(f"/contacts/{contact_id}")
     row = page.locator(".task-item", has_text="Send the TPS report")
@@ -95,10 +66,10 @@ def test_ticking_a_task_marks_it_done_and_undo_brings_it_back(page, app):
 
 def test_overdue_tasks_look_overdue_and_the_badge_counts_them(page, app):
     rep = committed_user(app, "rep")
-    _task(app, rep, "Chase the invoice", _today() - timedelta(days=3))
-    _task(app, rep, "Book the venue", _today())
-    _task(app, rep, "Plan Q3", _today() + timedelta(days=9))
-    _task(app, rep, "Read the handbook")
+    committed_task(app, rep, "Chase the invoice", utc_today() - timedelta(days=3))
+    committed_task(app, rep, "Book the venue", utc_today())
+    committed_task(app, rep, "Plan Q3", utc_today() + timedelta(days=9))
+    committed_task(app, rep, "Read the handbook")
     login(page, rep)
     expect(page.locator("#task-badge")).to_have_text("2 overdue or due today")
     page.goto("/tasks/")
@@ -123,8 +94,8 @@ def test_overdue_tasks_look_overdue_and_the_badge_counts_them(page, app):
 def test_a_manager_filters_tasks_by_assignee_and_the_url_keeps_it(page, app):
     rep = committed_user(app, "rep", name="Rita Rep")
     manager = committed_user(app, "manager")
-    _task(app, rep, "Rita's renewal call", _today())
-    _task(app, manager, "Manager's review", _today())
+    committed_task(app, rep, "Rita's renewal call", utc_today())
+    committed_task(app, manager, "Manager's review", utc_today())
     login(page, manager)
     page.goto("/tasks/")
     expect(page.get_by_role("heading", name="My tasks")).to_be_visible()
@@ -144,7 +115,7 @@ def test_a_manager_filters_tasks_by_assignee_and_the_url_keeps_it(page, app):
 
 def test_a_title_is_edited_in_place(page, app):
     rep = committed_user(app, "rep")
-    _task(app, rep, "Draft the propsal", _today())
+    committed_task(app, rep, "Draft the propsal", utc_today())
     login(page, rep)
     page.goto("/tasks/")
     page.get_by_role("button", name="Title: Draft the propsal, edit").click()
@@ -157,8 +128,8 @@ def test_a_title_is_edited_in_place(page, app):
 def test_a_viewer_sees_tasks_but_no_way_to_change_them(page, app):
     viewer = committed_user(app, "viewer")
     rep = committed_user(app, "rep")
-    contact_id = _contact(app, rep)
-    _task(app, rep, "Call Peter", _today(), ("contact", contact_id))
+    contact_id = committed_contact(app, rep)
+    committed_task(app, rep, "Call Peter", utc_today(), ("contact", contact_id))
     login(page, viewer)
     page.goto(f"/contacts/{contact_id}")
     tasks = page.locator("#tasks")
@@ -170,11 +141,11 @@ def test_a_viewer_sees_tasks_but_no_way_to_change_them(page, app):
 
 def test_screenshots_of_a_contact_page_with_tasks(page, app):
     rep = committed_user(app, "rep")
-    contact_id = _contact(app, rep)
+    contact_id = committed_contact(app, rep)
     entity = ("contact", contact_id)
-    _task(app, rep, "Chase the signed order form", _today() - timedelta(days=2), entity)
-    _task(app, rep, "Call back about renewal", _today() + timedelta(days=1), entity)
-    _task(app, rep, "Send the brochure", None, entity)
+    committed_task(app, rep, "Chase the signed order form", utc_today() - timedelta(days=2), entity)
+    committed_task(app, rep, "Call back about renewal", utc_today() + timedelta(days=1), entity)
+    committed_task(app, rep, "Send the brochure", None, entity)
     login(page, rep)
     page.goto(f"/contacts/{contact_id}")
     expect(page.locator(".task-item")).to_have_count(3)
@@ -185,13 +156,13 @@ def test_screenshots_of_a_contact_page_with_tasks(page, app):
 
 def test_a_due_day_and_time_are_set_in_place_and_the_task_stops_being_overdue(page, app):
     rep = committed_user(app, "rep")
-    _task(app, rep, "Prepare the demo", _today() - timedelta(days=1))
+    committed_task(app, rep, "Prepare the demo", utc_today() - timedelta(days=1))
     login(page, rep)
     page.goto("/tasks/")
     row = page.locator(".task-item", has_text="Prepare the demo")
     expect(row.locator(".task-flag")).to_have_text("Overdue")
     row.get_by_role("button", name="Due: yesterday, edit").click()
-    row.get_by_label("Due day").fill((_today() + timedelta(days=2)).isoformat())
+    row.get_by_label("Due day").fill((utc_today() + timedelta(days=2)).isoformat())
     row.get_by_label("Due time (optional)").fill("14:30")
     row.get_by_label("Due time (optional)").press("Enter")
     expect(row.locator(".task-flag")).to_have_count(0)

@@ -16,20 +16,13 @@ from tests.support import (
     actor,
     assert_inline_editors,
     make_company,
+    message_beside,
     patch_field,
     post_form,
     sign_in,
 )
 
 HX = {"HX-Request": "true"}
-
-
-def _message(html: str, name: str) -> str:
-    """The message beside input `name`, which is marked invalid and points at it."""
-    input_tag = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', html).group(0)
-    key = name.replace(".", "-")
-    assert 'aria-invalid="true"' in input_tag and f'aria-describedby="err-{key}"' in input_tag
-    return re.search(rf'id="err-{re.escape(key)}"[^>]*>([^<]*)<', html).group(1)
 
 
 def test_bad_website_phone_and_industry_get_messages_beside_them_and_stay_typed(client, no_csrf):
@@ -39,9 +32,9 @@ def test_bad_website_phone_and_industry_get_messages_beside_them_and_stay_typed(
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "is not a web address" in _message(html, "website")
-    assert "not a valid phone number" in _message(html, "phone")
-    assert "at most 100 characters" in _message(html, "industry")
+    assert "is not a web address" in message_beside(html, "website")
+    assert "not a valid phone number" in message_beside(html, "phone")
+    assert "at most 100 characters" in message_beside(html, "industry")
     assert 'value="javascript:alert(1)"' in html and 'value="555"' in html
     assert 'value="Initech"' in html
     assert list_companies() == []

@@ -11,19 +11,17 @@ from crm_web.contacts.fields import FIELDS
 from crm_web.contacts.forms import ContactForm, field_form
 from crm_web.contacts.services import get_contact, list_contacts
 from crm_web.core.errors import PermissionDenied
-from tests.support import ADMIN, actor, assert_inline_editors, make_contact, post_form, sign_in
+from tests.support import (
+    ADMIN,
+    actor,
+    assert_inline_editors,
+    make_contact,
+    message_beside,
+    post_form,
+    sign_in,
+)
 
 HX = {"HX-Request": "true"}
-
-
-def _beside(html: str, name: str) -> str:
-    """The message shown beside input `name` (the span its aria-describedby points at)."""
-    assert re.search(rf'name="{re.escape(name)}"[^>]*aria-invalid="true"', html) or re.search(
-        rf'aria-invalid="true"[^>]*name="{re.escape(name)}"', html
-    ), f"{name} is not marked invalid"
-    found = re.search(rf'id="err-{re.escape(name.replace(".", "-"))}"[^>]*>([^<]*)<', html)
-    assert found, f"no message beside {name}"
-    return found.group(1)
 
 
 def test_bad_input_gets_a_message_beside_each_input_and_keeps_what_was_typed(client, no_csrf):
@@ -38,8 +36,8 @@ def test_bad_input_gets_a_message_beside_each_input_and_keeps_what_was_typed(cli
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert _beside(html, "first_name") == "This field is required."
-    assert "at most 255 characters" in _beside(html, "job_title")
+    assert message_beside(html, "first_name") == "This field is required."
+    assert "at most 255 characters" in message_beside(html, "job_title")
     assert "not a valid email" in re.search(r'id="err-emails"[^>]*>([^<]*)<', html).group(1)
     assert "not a valid phone number" in re.search(r'id="err-phones"[^>]*>([^<]*)<', html).group(1)
     # Only the refused email's input is marked; both are still there, as typed.
@@ -66,7 +64,7 @@ def test_a_required_custom_field_has_its_input_and_its_message_on_new_contact(
     response = post_form(client, "/contacts/")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert _beside(html, "custom_fields.region") == "Sales region is required."
+    assert message_beside(html, "custom_fields.region") == "Sales region is required."
     assert 'value="Grace"' in html
     created = post_form(client, "/contacts/", **{"custom_fields.region": "EMEA"})
     assert created.status_code == 303
