@@ -22,8 +22,6 @@ from tests.support import (
     sign_in,
 )
 
-HX = {"HX-Request": "true"}
-
 
 def test_bad_website_phone_and_industry_get_messages_beside_them_and_stay_typed(client, no_csrf):
     sign_in(client)

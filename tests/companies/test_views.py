@@ -1,9 +1,7 @@
 import re
 
 from crm_web.companies.services import get_company
-from tests.support import ADMIN, make_company, make_contact, patch_field, sign_in
-
-HX = {"HX-Request": "true"}
+from tests.support import ADMIN, HX_REQUEST, make_company, make_contact, patch_field, sign_in
 
 
 def test_list_shows_city_country_and_number_of_contacts(app, client):
@@ -21,9 +19,9 @@ def test_search_and_sort_by_city(app, client):
     make_company(name="Zed", address={"city": "Amsterdam"})
     make_company(name="Alpha", address={"city": "Zurich"})
     make_company(name="Other")
-    html = client.get("/companies/?sort=city", headers=HX).get_data(as_text=True)
+    html = client.get("/companies/?sort=city", headers=HX_REQUEST).get_data(as_text=True)
     assert html.index("Zed") < html.index("Alpha") < html.index("Other")
-    html = client.get("/companies/?q=ALP", headers=HX).get_data(as_text=True)
+    html = client.get("/companies/?q=ALP", headers=HX_REQUEST).get_data(as_text=True)
     assert "Alpha" in html and "Zed" not in html
 
 
@@ -35,7 +33,7 @@ def test_address_part_edited_inline_keeps_the_other_parts(app, client, no_csrf):
     assert get_company(acme.id).address == {"city": "Lyon", "country": "FR"}
     # A save tells the record page to fetch its History card again, which has the change.
     assert response.headers["HX-Trigger"] == "record-saved"
-    history = client.get(f"/companies/{acme.id}/history", headers=HX).get_data(as_text=True)
+    history = client.get(f"/companies/{acme.id}/history", headers=HX_REQUEST).get_data(as_text=True)
     assert re.search(r"<strong>city</strong>\s*from <q>Paris</q> to <q>Lyon</q>", history)
     stale = patch_field(client, f"/companies/{acme.id}/fields/name", "Mine")
     assert stale.status_code == 409 and "Acme" in stale.get_data(as_text=True)
@@ -57,7 +55,7 @@ def test_picker_finds_companies_by_part_of_the_name(app, client):
     sign_in(client)
     make_company(name="Initech")
     make_company(name="Globex")
-    html = client.get("/companies/picker?company_q=tech", headers=HX).get_data(as_text=True)
+    html = client.get("/companies/picker?company_q=tech", headers=HX_REQUEST).get_data(as_text=True)
     assert "Initech" in html and "Globex" not in html
 
 
@@ -102,9 +100,9 @@ def test_an_address_part_editor_on_an_out_of_date_page_says_who_changed_it_from_
     update_company(company.id, {"address": {"city": "Dallas"}}, mia)
     update_company(company.id, {"name": "Initech Inc"}, mia)
 
-    editor = client.get(edit_url.replace("&amp;", "&"), headers=HX).get_data(as_text=True)
+    editor = client.get(edit_url.replace("&amp;", "&"), headers=HX_REQUEST).get_data(as_text=True)
     assert "Mia Manager changed it from “Austin” to “Dallas” at " in editor
-    street = client.get(f"/companies/{company.id}/fields/street/edit?seen=1", headers=HX)
+    street = client.get(f"/companies/{company.id}/fields/street/edit?seen=1", headers=HX_REQUEST)
     assert "ie-notice" not in street.get_data(as_text=True)
     # A list cell carries the version of its row as well.
     listing = client.get("/companies/").get_data(as_text=True)

@@ -13,6 +13,7 @@ from crm_web.contacts.services import get_contact, list_contacts
 from crm_web.core.errors import PermissionDenied
 from tests.support import (
     ADMIN,
+    HX_REQUEST,
     actor,
     assert_inline_editors,
     make_contact,
@@ -20,8 +21,6 @@ from tests.support import (
     post_form,
     sign_in,
 )
-
-HX = {"HX-Request": "true"}
 
 
 def test_bad_input_gets_a_message_beside_each_input_and_keeps_what_was_typed(client, no_csrf):
@@ -84,13 +83,13 @@ def test_job_title_from_the_create_form_to_the_record_an_inline_edit_and_the_lis
     saved = client.patch(
         f"/contacts/{contact.id}/fields/job_title",
         data={"value": "Senior programmer", "version": str(contact.version)},
-        headers=HX,
+        headers=HX_REQUEST,
     )
     assert saved.status_code == 200 and "Senior programmer" in saved.get_data(as_text=True)
     refused = client.patch(
         f"/contacts/{contact.id}/fields/job_title",
         data={"value": "y" * 300, "version": str(get_contact(contact.id).version)},
-        headers=HX,
+        headers=HX_REQUEST,
     )
     assert refused.status_code == 422
     assert "at most 255 characters" in refused.get_data(as_text=True)
@@ -122,7 +121,7 @@ def test_the_list_words_a_refused_bulk_archive(client, no_csrf):
     sign_in(client, "rep")
     theirs = make_contact(last_name="Theirs")
     html = client.post(
-        "/contacts/bulk", data={"action": "archive", "ids": [str(theirs.id)]}, headers=HX
+        "/contacts/bulk", data={"action": "archive", "ids": [str(theirs.id)]}, headers=HX_REQUEST
     ).get_data(as_text=True)
     assert "Only the owner or a manager may archive this. Nothing was changed." in html
     assert "notice-error" in html

@@ -3,6 +3,7 @@ import re
 from crm_web.contacts.services import get_contact, list_contacts
 from tests.support import (
     ADMIN,
+    HX_REQUEST,
     make_company,
     make_contact,
     make_deal,
@@ -12,8 +13,6 @@ from tests.support import (
     post_form,
     sign_in,
 )
-
-HX = {"HX-Request": "true"}
 
 
 def test_list_shows_columns_and_phones_readably(client, no_csrf):
@@ -36,7 +35,7 @@ def test_search_fragment_is_only_the_list_block(client, no_csrf):
     sign_in(client)
     make_contact(last_name="Smith")
     make_contact(last_name="Jones")
-    page = client.get("/contacts/?q=smi", headers=HX)
+    page = client.get("/contacts/?q=smi", headers=HX_REQUEST)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith('<div id="contact_list"')
@@ -72,7 +71,7 @@ def test_bad_email_is_refused_beside_the_field_and_nothing_saved(client, no_csrf
 def test_inline_edit_round_trip(client, no_csrf):
     sign_in(client)
     contact = make_contact()
-    editor = client.get(f"/contacts/{contact.id}/fields/last_name/edit", headers=HX)
+    editor = client.get(f"/contacts/{contact.id}/fields/last_name/edit", headers=HX_REQUEST)
     assert 'name="value"' in editor.get_data(as_text=True)
     saved = patch_field(client, f"/contacts/{contact.id}/fields/last_name", "Byron")
     assert saved.status_code == 200 and "Byron" in saved.get_data(as_text=True)
@@ -107,7 +106,7 @@ def test_stale_version_shows_both_values_and_overwrite_works(client, no_csrf):
     again = client.patch(
         f"/contacts/{contact.id}/fields/last_name",
         data={"value": "Mine", "version": current_version},
-        headers=HX,
+        headers=HX_REQUEST,
     )
     assert again.status_code == 200 and get_contact(contact.id).last_name == "Mine"
 
@@ -117,7 +116,9 @@ def test_bulk_archive_is_undoable_and_archived_leave_the_list(client, no_csrf):
     a = make_contact(last_name="Alpha")
     b = make_contact(last_name="Beta")
     response = client.post(
-        "/contacts/bulk", data={"action": "archive", "ids": [str(a.id), str(b.id)]}, headers=HX
+        "/contacts/bulk",
+        data={"action": "archive", "ids": [str(a.id), str(b.id)]},
+        headers=HX_REQUEST,
     )
     html = response.get_data(as_text=True)
     assert "Archived 2 contacts." in html and "Undo" in html and "Alpha" not in html
@@ -127,7 +128,9 @@ def test_bulk_archive_is_undoable_and_archived_leave_the_list(client, no_csrf):
         "Alpha"
         not in client.get("/contacts/?q=alpha").get_data(as_text=True).split("contact_list")[1]
     )
-    client.post("/contacts/bulk", data={"action": "restore", "ids": [str(a.id)]}, headers=HX)
+    client.post(
+        "/contacts/bulk", data={"action": "restore", "ids": [str(a.id)]}, headers=HX_REQUEST
+    )
     assert get_contact(a.id).archived_at is None and get_contact(b.id).archived_at is not None
     assert user
 
@@ -136,7 +139,7 @@ def test_rep_cannot_archive_someone_elses_contact_and_nothing_changes(client, no
     sign_in(client, "rep")
     mine = make_contact(last_name="Mine")  # owned by nobody (ADMIN actor is not a user)
     response = client.post(
-        "/contacts/bulk", data={"action": "archive", "ids": [str(mine.id)]}, headers=HX
+        "/contacts/bulk", data={"action": "archive", "ids": [str(mine.id)]}, headers=HX_REQUEST
     )
     assert "Nothing was changed" in response.get_data(as_text=True)
     assert get_contact(mine.id).archived_at is None
@@ -149,7 +152,7 @@ def test_bulk_assign_owner(client, no_csrf):
     response = client.post(
         "/contacts/bulk",
         data={"action": "assign", "ids": [str(a.id)], "owner_id": str(owner.id)},
-        headers=HX,
+        headers=HX_REQUEST,
     )
     assert "Assigned 1 contact." in response.get_data(as_text=True)
     assert get_contact(a.id).owner_id == owner.id
@@ -158,9 +161,9 @@ def test_bulk_assign_owner(client, no_csrf):
 def test_duplicate_warning_links_the_other_contact(client, no_csrf):
     sign_in(client)
     other = make_contact(first_name="Dup", last_name="Licate", phones=["+14155550100"])
-    html = client.get("/contacts/duplicates?emails=&phones=(415) 555-0100", headers=HX).get_data(
-        as_text=True
-    )
+    html = client.get(
+        "/contacts/duplicates?emails=&phones=(415) 555-0100", headers=HX_REQUEST
+    ).get_data(as_text=True)
     assert f"/contacts/{other.id}" in html and "Dup Licate" in html
 
 
@@ -245,7 +248,7 @@ def test_an_edit_without_a_version_is_refused_and_saves_nothing(client, no_csrf)
     sign_in(client)
     contact = make_contact()
     response = client.patch(
-        f"/contacts/{contact.id}/fields/last_name", data={"value": "Blind"}, headers=HX
+        f"/contacts/{contact.id}/fields/last_name", data={"value": "Blind"}, headers=HX_REQUEST
     )
     assert response.status_code == 422 and "version" in response.get_data(as_text=True)
     assert get_contact(contact.id).last_name == "Lovelace"
@@ -363,8 +366,8 @@ def test_a_company_conflict_names_both_companies(client, no_csrf):
 def test_a_short_search_says_what_it_matched(client, no_csrf):
     sign_in(client)
     make_contact(last_name="Jones")
-    short = client.get("/contacts/?q=jo", headers=HX).get_data(as_text=True)
-    longer = client.get("/contacts/?q=jon", headers=HX).get_data(as_text=True)
+    short = client.get("/contacts/?q=jo", headers=HX_REQUEST).get_data(as_text=True)
+    longer = client.get("/contacts/?q=jon", headers=HX_REQUEST).get_data(as_text=True)
     assert "type 3 characters or more" in short and "Jones" in short
     assert "type 3 characters or more" not in longer and "Jones" in longer
 
@@ -429,7 +432,7 @@ def test_an_editor_opened_on_an_out_of_date_page_says_who_changed_the_field_from
     update_contact(contact.id, {"first_name": "Adah"}, mia.as_actor())
     update_contact(contact.id, {"last_name": "Byron"}, mia.as_actor())
 
-    editor = client.get(edit_url.replace("&amp;", "&"), headers=HX).get_data(as_text=True)
+    editor = client.get(edit_url.replace("&amp;", "&"), headers=HX_REQUEST).get_data(as_text=True)
     assert re.search(
         r'class="ie-notice" role="status">Changed since you opened this page: Mia Manager '
         r"changed it from “Ada” to “Adah” at \d\d:\d\d\.</p>",
@@ -437,9 +440,9 @@ def test_an_editor_opened_on_an_out_of_date_page_says_who_changed_the_field_from
     )
     assert 'value="Adah"' in editor
     # A field nobody touched since, or a page that is up to date, gets no notice.
-    job = client.get(f"/contacts/{contact.id}/fields/job_title/edit?seen=1", headers=HX)
+    job = client.get(f"/contacts/{contact.id}/fields/job_title/edit?seen=1", headers=HX_REQUEST)
     assert "ie-notice" not in job.get_data(as_text=True)
-    fresh = client.get(f"/contacts/{contact.id}/fields/first_name/edit?seen=3", headers=HX)
+    fresh = client.get(f"/contacts/{contact.id}/fields/first_name/edit?seen=3", headers=HX_REQUEST)
     assert "ie-notice" not in fresh.get_data(as_text=True)
 
 
@@ -458,7 +461,9 @@ def test_the_changed_since_notice_gives_the_time_in_the_users_zone(client, no_cs
     kathmandu = ZoneInfo("Asia/Kathmandu")
     before = datetime.now(UTC).astimezone(kathmandu)
     update_contact(contact.id, {"first_name": "Adah"}, make_user("manager").as_actor())
-    editor = client.get(f"/contacts/{contact.id}/fields/first_name/edit?seen=1", headers=HX).text
+    editor = client.get(
+        f"/contacts/{contact.id}/fields/first_name/edit?seen=1", headers=HX_REQUEST
+    ).text
     after = datetime.now(UTC).astimezone(kathmandu)
     # The minute of the change in Kathmandu (either one, should it fall at a minute's edge).
     assert re.search(r"to “Adah” at (\d\d:\d\d)\.</p>", editor)[1] in {
@@ -477,5 +482,5 @@ def test_a_list_cell_editor_says_the_company_changed_by_its_names(client, no_csr
     listing = client.get("/contacts/").get_data(as_text=True)
     edit_url = re.search(r'hx-get="([^"]*/fields/company_id/edit[^"]*)"', listing)[1]
     update_contact(contact.id, {"company_id": new.id}, make_user("manager").as_actor())
-    editor = client.get(edit_url.replace("&amp;", "&"), headers=HX).get_data(as_text=True)
+    editor = client.get(edit_url.replace("&amp;", "&"), headers=HX_REQUEST).get_data(as_text=True)
     assert "Mia Manager changed it from “Initech” to “Initrode”" in editor

@@ -15,6 +15,7 @@ from crm_web.lists.keyset import encode_cursor
 from crm_web.records import pages
 from tests.support import (
     ADMIN,
+    HX_REQUEST,
     make_company,
     make_contact,
     make_deal,
@@ -23,7 +24,6 @@ from tests.support import (
     sign_in,
 )
 
-HX = {"HX-Request": "true"}
 ENTRY = re.compile(r'<span class="history-who">')
 OLDER = re.compile(r'hx-get="([^"]*\?before=[^"]*)"')
 
@@ -69,7 +69,7 @@ def test_field_changes_are_for_managers_and_admins_only(client, role, sees_chang
         page = client.get(url).get_data(as_text=True)
         assert 'id="history"' in page
         assert ("created this record" in page) is sees_changes
-        entries = client.get(f"{url}/history", headers=HX)
+        entries = client.get(f"{url}/history", headers=HX_REQUEST)
         assert entries.status_code == 200
         assert ("created this record" in entries.text) is sees_changes
     someone = Actor(id=f"user-{role}", role=role)
@@ -99,7 +99,7 @@ def test_history_pages_back_fifty_at_a_time_newest_first(client):
     older_url = OLDER.search(card).group(1)
     assert older_url.startswith(f"/contacts/{contact.id}/history?before=")
 
-    older = client.get(older_url, headers=HX).get_data(as_text=True)
+    older = client.get(older_url, headers=HX_REQUEST).get_data(as_text=True)
     assert len(ENTRY.findall(older)) == 11
     assert "<ol" not in older  # the <li>s that replace the "Show older" button
     assert older.index("to <q>Name 10</q>") < older.index("created this record")
@@ -122,7 +122,7 @@ def test_a_forged_history_cursor_reads_as_the_first_page(client, cursor):
     contact = make_contact(last_name="Name 00")
     for n in range(1, 52):
         update_contact(contact.id, {"last_name": f"Name {n:02}"}, ADMIN)
-    response = client.get(f"/contacts/{contact.id}/history?before={cursor}", headers=HX)
+    response = client.get(f"/contacts/{contact.id}/history?before={cursor}", headers=HX_REQUEST)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert len(ENTRY.findall(html)) == 50 and "Show older" in html

@@ -18,6 +18,7 @@ from crm_web.lists.keyset import Explain
 from crm_web.records.timeline import timeline_query
 from tests.support import (
     ADMIN,
+    HX_REQUEST,
     counted,
     make_company,
     make_contact,
@@ -27,7 +28,6 @@ from tests.support import (
     sign_in,
 )
 
-HX = {"HX-Request": "true"}
 ITEM = re.compile(r'<li class="timeline-item')
 OLDER = re.compile(r'hx-get="([^"]*\?before=[^"]*)"')
 
@@ -90,7 +90,7 @@ def test_show_older_appends_the_next_fifty_without_repeating_any(client):
     html = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
     first = _visible(html).splitlines()
     assert len(first) == 50 and first[0].endswith("to Name 29")
-    older = client.get(OLDER.search(html).group(1), headers=HX).get_data(as_text=True)
+    older = client.get(OLDER.search(html).group(1), headers=HX_REQUEST).get_data(as_text=True)
     assert "<ol" not in older and "Show older" not in older  # <li>s put where the button was
     rest = _visible(older).splitlines()
     assert len(rest) == 11 and rest[-1].endswith("created this record")
@@ -99,7 +99,7 @@ def test_show_older_appends_the_next_fifty_without_repeating_any(client):
 
 def _fragment_statements(client, url: str) -> int:
     with counted() as statements:
-        response = client.get(url, headers=HX)
+        response = client.get(url, headers=HX_REQUEST)
     assert response.status_code == 200
     return len(statements)
 
@@ -117,7 +117,7 @@ def test_a_timeline_page_runs_the_same_few_statements_for_3_items_and_50(client)
         make_note("contact", contact.id, content=f"Note {n}")
     many = [_fragment_statements(client, url) for url in urls]
     assert many == few and max(many) <= 10, many
-    assert len(ITEM.findall(client.get(urls[1], headers=HX).get_data(as_text=True))) == 50
+    assert len(ITEM.findall(client.get(urls[1], headers=HX_REQUEST).get_data(as_text=True))) == 50
 
 
 def _plan(statement) -> str:
@@ -169,9 +169,11 @@ def test_a_company_s_timeline_takes_in_its_contacts_and_deals_when_asked(client)
     assert 'aria-checked="true"' in page
 
     # The toggle swaps the whole card, and the card's refresh keeps what it shows.
-    card = client.get(f"/companies/{company.id}/history?card=1&timeline=all", headers=HX).text
+    card = client.get(
+        f"/companies/{company.id}/history?card=1&timeline=all", headers=HX_REQUEST
+    ).text
     assert card.startswith('<section class="card card-wide" id="history"')
     assert "Call Zoe" in card and f'hx-get="/companies/{company.id}/history?timeline=all"' in card
     # A contact's timeline has no such toggle, and ignores the parameter.
-    other = client.get(f"/contacts/{contact.id}/history?timeline=all", headers=HX).text
+    other = client.get(f"/contacts/{contact.id}/history?timeline=all", headers=HX_REQUEST).text
     assert "Call Zoe" in other and "Budget approved" not in other

@@ -5,9 +5,7 @@ import sqlalchemy as sa
 from crm_web.contacts.services import archive_contact
 from crm_web.core.db import db
 from crm_web.search import repository
-from tests.support import ADMIN, make_company, make_contact, make_deal, sign_in
-
-HX = {"HX-Request": "true"}
+from tests.support import ADMIN, HX_REQUEST, make_company, make_contact, make_deal, sign_in
 
 
 def test_results_are_grouped_by_kind_with_counts_and_marked(client):
@@ -25,7 +23,7 @@ def test_results_are_grouped_by_kind_with_counts_and_marked(client):
 def test_an_img_tag_in_a_name_is_text_not_markup(client):
     sign_in(client)
     make_contact(first_name="<img src=x onerror=alert(1)>", last_name="Evil")
-    html = client.get("/search/suggestions?q=evil", headers=HX).get_data(as_text=True)
+    html = client.get("/search/suggestions?q=evil", headers=HX_REQUEST).get_data(as_text=True)
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt; <mark>Evil</mark>" in html
 
@@ -41,11 +39,11 @@ def test_archived_records_only_with_the_toggle(client):
 
 def test_the_palette_offers_actions_that_exist_and_match(client):
     sign_in(client, "rep")
-    html = client.get("/search/palette?q=", headers=HX).get_data(as_text=True)
+    html = client.get("/search/palette?q=", headers=HX_REQUEST).get_data(as_text=True)
     for label in ("New contact", "New deal", "My tasks", "Pipeline board", "Print pipeline"):
         assert label in html
     assert ("Import<" in html) == ("/imports" in html)
-    narrowed = client.get("/search/palette?q=pipe", headers=HX).get_data(as_text=True)
+    narrowed = client.get("/search/palette?q=pipe", headers=HX_REQUEST).get_data(as_text=True)
     assert "Pipeline board" in narrowed and "New contact" not in narrowed
 
 
