@@ -20,6 +20,14 @@ from werkzeug.serving import make_server
 
 from tests.support import TEST_PASSWORD, make_user
 
+
+def pytest_collection_modifyitems(items):
+    """Every test in this folder drives the browser: marked `browser` here, not file by file."""
+    for item in items:
+        if "tests/browser/" in item.nodeid:
+            item.add_marker(pytest.mark.browser)
+
+
 CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/lib/chromium/chromium")
 CHROMIUM_FLAGS = [
     "--no-sandbox",

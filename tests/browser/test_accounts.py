@@ -18,8 +18,6 @@ from tests.browser.conftest import (
     screenshot,
 )
 
-pytestmark = pytest.mark.browser
-
 NEW_PASSWORD = "a brand new passphrase"
 
 

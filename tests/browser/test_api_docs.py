@@ -4,13 +4,10 @@ a personal token answers."""
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
 from crm_web.accounts.tokens import create_token
 from tests.browser.conftest import committed_user, screenshot
-
-pytestmark = pytest.mark.browser
 
 
 def test_the_api_reference_lists_the_resources_and_tries_a_call_with_a_token(app, page):

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import committed_user, login, screenshot
-
-pytestmark = pytest.mark.browser
 
 
 def test_make_copy_and_revoke_an_api_token(app, page):

@@ -7,8 +7,6 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import committed_user, expect_error_status, login, screenshot
 
-pytestmark = pytest.mark.browser
-
 
 def _deals(app, *specs):
     """Commit a company and deals (title, stage, value[, currency[, close_date]]);

@@ -1,12 +1,9 @@
 """Journeys through the company pages in a real Chromium."""
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.helpers import edit_in_place, fill_in, open_as
-
-pytestmark = pytest.mark.browser
 
 
 def test_create_a_company_edit_its_city_inline_and_pick_it_for_a_contact(app, page):

@@ -2,14 +2,11 @@
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
 from tests.browser.conftest import committed_user, login, screenshot
 from tests.browser.helpers import fill_in, open_as
-
-pytestmark = pytest.mark.browser
 
 
 def _contact(app, **fields):

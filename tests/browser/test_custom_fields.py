@@ -1,12 +1,9 @@
 """An admin defines custom fields; a company's record page edits them in place."""
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import committed_user, login, screenshot
 from tests.browser.helpers import edit_in_place, open_as
-
-pytestmark = pytest.mark.browser
 
 
 def test_admin_defines_fields_and_sets_them_on_a_company(app, page):

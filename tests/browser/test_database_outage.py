@@ -3,13 +3,10 @@
 import re
 from contextlib import contextmanager
 
-import pytest
 from playwright.sync_api import expect
 from sqlalchemy import event, text
 
 from tests.browser.conftest import committed_user, expect_error_status, login, screenshot
-
-pytestmark = pytest.mark.browser
 
 MAYBE_SAVED = "Your change may have been saved: reload to check."
 

@@ -8,8 +8,6 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PageProblems, committed_user, login, screenshot
 
-pytestmark = pytest.mark.browser
-
 
 def _records(app, user):
     """A contact and two deals owned by `user`, committed for the live server."""

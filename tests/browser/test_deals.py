@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import committed, committed_user, login, screenshot
 from tests.browser.helpers import fill_in, open_as
-
-pytestmark = pytest.mark.browser
 
 
 def _companies(app):

@@ -1,13 +1,10 @@
 """Duplicates in a real Chromium: an edit to another contact's email is refused with a link
 and "Save anyway"; a manager finds a pair on /duplicates and merges it."""
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import committed, screenshot
 from tests.browser.helpers import open_as
-
-pytestmark = pytest.mark.browser
 
 
 def _contact(**fields):

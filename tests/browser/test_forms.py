@@ -1,13 +1,10 @@
 """Create forms and the new fields in a real Chromium: custom fields' inputs and messages on the
 create pages, and a company's website, phone and industry from the form to the list."""
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.helpers import edit_in_place, fill_in, open_as
-
-pytestmark = pytest.mark.browser
 
 
 def _define(app, entity_type, name, label, field_type="text", required=False, **more):

@@ -3,13 +3,10 @@ place with an Undo; a rep with nothing yet is told how to start."""
 
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import committed_user, login, screenshot
 from tests.browser.helpers import committed_contact, committed_task, utc_today
-
-pytestmark = pytest.mark.browser
 
 
 def _task(app, user, title, due):

@@ -7,13 +7,10 @@ import csv
 import io
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import committed, committed_user, login, screenshot
 from tests.jobs.support import start_worker
-
-pytestmark = pytest.mark.browser
 
 # A BOM, semicolons, a quoted newline in a job title, accents, an email used twice, a bad email,
 # phones written in several ways, a blank line (row 6 as a spreadsheet counts it).

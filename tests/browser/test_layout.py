@@ -10,8 +10,6 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import committed_user, login, screenshot
 
-pytestmark = pytest.mark.browser
-
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 AXE = "/static/vendor/axe-core-4.14.1.min.js"

@@ -2,7 +2,6 @@
 link, edited in place and pinned; hostile text shows as text and runs nothing; a viewer reads
 notes only. Keyboard: `t` and `n` on a record page, `?` lists the shortcuts."""
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
@@ -13,8 +12,6 @@ from tests.browser.conftest import (
     screenshot,
 )
 from tests.browser.helpers import actor_of
-
-pytestmark = pytest.mark.browser
 
 TWO_PARAGRAPHS = (
     "Spoke with Ann about the renewal.\n\n"

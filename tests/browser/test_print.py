@@ -9,13 +9,10 @@ import subprocess
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
-import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.browser.conftest import ARTIFACTS, committed_user, login, screenshot
-
-pytestmark = pytest.mark.browser
 
 STAGES = [("Lead", 10), ("Qualified", 25), ("Proposal", 50), ("Negotiation", 75), ("Won", 100)]
 

@@ -3,12 +3,9 @@ matching deals it lists, while its totals count them all."""
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import committed_user, login, screenshot
-
-pytestmark = pytest.mark.browser
 
 
 def test_a_bounded_print_view_says_how_many_deals_it_holds(app, page, monkeypatch):

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
 from tests.browser.conftest import committed, screenshot
 from tests.browser.helpers import fill_in, open_as
-
-pytestmark = pytest.mark.browser
 
 LONG_AGO = datetime(2020, 1, 2, 3, 4, tzinfo=UTC)
 

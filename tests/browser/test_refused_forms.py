@@ -6,8 +6,6 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import committed_user, login, screenshot
 
-pytestmark = pytest.mark.browser
-
 
 def _company(app, name):
     from crm_web.core.db import db

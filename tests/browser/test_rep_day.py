@@ -7,7 +7,6 @@ is refused."""
 
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
@@ -18,8 +17,6 @@ from tests.browser.conftest import (
     screenshot,
 )
 from tests.browser.helpers import actor_of, committed_contact, committed_task, utc_today
-
-pytestmark = pytest.mark.browser
 
 
 def _section(page, name):

@@ -1,12 +1,9 @@
 """Pages offer only what the signed-in role may do (issue 15 points 1, 4, 10, 11, 9; issue 17)."""
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import committed, committed_user, login, screenshot
 from tests.browser.helpers import open_as
-
-pytestmark = pytest.mark.browser
 
 
 def _contact(app, **fields):

@@ -3,7 +3,6 @@ keyboard; the Ctrl+K palette (a typo, Enter); markup in a name shown as text; a 
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
@@ -13,8 +12,6 @@ from tests.browser.conftest import (
     login,
     screenshot,
 )
-
-pytestmark = pytest.mark.browser
 
 
 def _records(app):

@@ -16,8 +16,6 @@ from tests.browser.conftest import (
     screenshot,
 )
 
-pytestmark = pytest.mark.browser
-
 # Not pages: probes, the favicon, and the JSON API (tests/api; it takes tokens, not sessions).
 NOT_PAGES = {"static", "favicon", "healthz", "readyz", "accounts.setup"}
 API = "/api/v1/"

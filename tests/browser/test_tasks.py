@@ -5,13 +5,10 @@ viewer reads tasks but is offered nothing to change them."""
 import re
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import committed_user, login, screenshot
 from tests.browser.helpers import committed_contact, committed_task, utc_today
-
-pytestmark = pytest.mark.browser
 
 
 def test_a_rep_adds_a_task_from_a_contact_page_with_enter(page, app):

@@ -6,13 +6,10 @@ timeline takes in its contacts' and deals' activity with a toggle the URL keeps.
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import committed, committed_user, login, screenshot
 from tests.browser.helpers import edit_in_place
-
-pytestmark = pytest.mark.browser
 
 
 def _contact_with_a_long_past(app, user, changes: int):
