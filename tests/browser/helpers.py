@@ -26,7 +26,9 @@ def fill_in(page, fields: dict[str, str], submit: str | None = None) -> None:
 
 def edit_in_place(page, display, name: str, value: str, *, role: str = "textbox", within=None):
     """Click-to-edit: click `display` to open its editor (the `role` named `name`, looked for
-    in `within` or the page), type `value` and save with Enter."""
+    in `within` or the page), type `value` and save with Enter. Clicks once the page's scripts
+    have run (DOMContentLoaded): a click on a page just shown, before htmx is listening, is lost."""
+    page.wait_for_load_state("domcontentloaded")
     display.click()
     editor = (within or page).get_by_role(role, name=name)
     editor.fill(value)
