@@ -44,6 +44,8 @@ def test_a_task_added_with_t_comes_due_today_and_ticking_it_moves_it_to_done(pag
     )
     page.get_by_role("link", name="Tasks").first.click()
     expect(_section(page, "Upcoming")).to_contain_text("Call back about renewal")
+    # Shown is not ready: a click before the page's deferred scripts have run is lost.
+    page.wait_for_load_state("domcontentloaded")
     expect(page.locator("#task-badge")).to_have_text("1 overdue or due today")
 
     # The next day: its due date is today (set in place, as the rep would on the day).
