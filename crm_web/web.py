@@ -23,6 +23,7 @@ from crm_web.companies.views import bp as companies
 from crm_web.contacts.views import bp as contacts
 from crm_web.core import dates, input_guard, request_log, security
 from crm_web.core.db import discard_session
+from crm_web.core.display import count_of
 from crm_web.core.errors import CRMError
 from crm_web.core.health import readiness
 from crm_web.core.permissions import allowed, may_archive, may_reassign, record_rights
@@ -159,6 +160,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     dates.init_app(app)
+    app.add_template_filter(count_of)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     # Only bearer tokens authenticate the API (never the session cookie): no CSRF surface there.

@@ -71,3 +71,8 @@ def restore_cell(record_id: str, name: str, may_restore: bool) -> str:
         else ""
     )
     return f'<td class="nowrap">{button}</td>'
+
+
+def count_of(count: int, noun: str, plural: str | None = None) -> str:
+    """`1,204 rows`, `1 row`: a count with its noun, for the pages' sentences."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"

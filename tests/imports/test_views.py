@@ -89,3 +89,11 @@ def test_a_mapping_without_a_name_is_refused(client, no_csrf):
     response = client.post(map_url, data={"column-0": "", "column-1": "", "column-2": "emails:1"})
     assert response.status_code == 422
     assert "Choose the column that holds the name." in response.get_data(as_text=True)
+
+
+def test_the_wizard_counts_rows_in_words(client, no_csrf):
+    sign_in(client, "rep")
+    one = _upload(client, b"Given Name,Family Name\nAnn,Lee\n").headers["Location"]
+    assert "1 row of contacts" in client.get(one).get_data(as_text=True)
+    three = _upload(client, MESSY.encode("utf-8")).headers["Location"]
+    assert "3 rows of contacts" in client.get(three).get_data(as_text=True)
