@@ -182,6 +182,25 @@ def make_note(entity_type: str, entity_id, by: Actor = ADMIN, **overrides):
     return create_note({**data, **overrides}, by)
 
 
+def make_duplicate_twins():
+    """Ada Lovelace and her likely duplicate Augusta King (the same email in another case), who
+    brings a job title, a company, a deal, a task and a note to a merge: (ada, twin, company, deal)."""
+    engines = make_company(name="Analytical Engines")
+    ada = make_contact(emails=["ada@example.com"], phones=["+14155550100"])
+    twin = make_contact(
+        first_name="Augusta",
+        last_name="King",
+        job_title="Countess",
+        company_id=engines.id,
+        emails=["ADA@example.com", "countess@example.com"],
+        phones=["+14155550199"],
+    )
+    deal = make_deal(title="Difference engine", company_id=engines.id, contact_id=twin.id)
+    make_task("contact", twin.id, description="Send the notes on the engine")
+    make_note("contact", twin.id, content="Translated Menabrea")
+    return ada, twin, engines, deal
+
+
 @contextmanager
 def counted():
     """The SQL statements run inside the block (a page's query count is part of its speed)."""

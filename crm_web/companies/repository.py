@@ -12,7 +12,15 @@ from crm_web.companies.models import CITY_SORT, COUNTRY_SORT, OWNER_SORT, Compan
 # its live contacts in the same query; asking the contacts area would cost a query per page.
 from crm_web.contacts.models import Contact
 from crm_web.core.db import db
-from crm_web.core.repository import as_uuid, get_by_id, literal_limit, page
+from crm_web.core.repository import (
+    archived_or_live,
+    as_uuid,
+    get_by_id,
+    get_by_ids,
+    latest_owned,
+    page,
+    row_by_id,
+)
 from crm_web.lists.keyset import SortKey, estimate_total, fetch_page, like_pattern
 
 
@@ -89,17 +97,11 @@ _COMPANY_ROW = _row_query().where(Company.id == bindparam("id"))  # built once (
 
 
 def company_row(company_id):
-    key = as_uuid(company_id)
-    if key is None:
-        return None
-    return db.session.execute(_COMPANY_ROW, {"id": key}).first()
+    return row_by_id(_COMPANY_ROW, company_id)
 
 
 def filtered(query, filters: dict):
-    if filters.get("archived"):
-        query = query.where(Company.archived_at.is_not(None))
-    else:
-        query = query.where(Company.archived_at.is_(None))
+    query = archived_or_live(query, Company, filters.get("archived"))
     if filters.get("owner_id"):
         query = query.where(Company.owner_id == as_uuid(filters["owner_id"]))
     if filters.get("q") and filters["q"].strip():
@@ -136,22 +138,12 @@ def picker_options(term: str, limit: int = 8) -> list:
 
 
 def companies_by_ids(ids, *, for_update: bool = False) -> list[Company]:
-    keys = [k for k in (as_uuid(i) for i in ids) if k is not None]
-    query = select(Company).where(Company.id.in_(keys)).order_by(Company.id)
-    if for_update:
-        query = query.with_for_update()
-    return list(db.session.scalars(query))
+    return get_by_ids(Company, ids, for_update=for_update)
 
 
 def recently_updated(owner_id, limit: int) -> list[Company]:
     """An owner's live companies, last updated first (idx_companies_owner_id)."""
-    query = (
-        select(Company)
-        .where(Company.owner_id == as_uuid(owner_id), Company.archived_at.is_(None))
-        .order_by(Company.updated_at.desc(), Company.id)
-        .limit(literal_limit(limit))
-    )
-    return list(db.session.scalars(query))
+    return latest_owned(Company, owner_id, limit)
 
 
 def addresses_of(company_ids) -> dict:

@@ -18,7 +18,7 @@ from crm_web.core.actor import Actor
 from crm_web.core.batch import insert_records
 from crm_web.core.db import transaction
 from crm_web.core.errors import ConflictError, DuplicateError, NotFoundError, ValidationError
-from crm_web.core.permissions import authorize, authorize_archive
+from crm_web.core.permissions import authorize
 from crm_web.core.repository import check_version, list_extras
 from crm_web.custom_fields.services import checked_with_custom_fields, list_definitions
 from crm_web.lists import keyset
@@ -244,11 +244,7 @@ def update_company_field(
     or website another live company has raises DuplicateError unless `allow_duplicate`."""
     if field not in EDITABLE_FIELDS:
         raise NotFoundError("field", field)
-    if expected_version in (None, ""):
-        # Never a blind write: an edit must say which version of the record it changes.
-        raise ValidationError(
-            {field: ["This edit is missing the version it changes; reload the page."]}
-        )
+    lifecycle.require_version(expected_version, field)
     if field in ADDRESS_PARTS:
         current = get_company(company_id)
         check_version(current, expected_version)
@@ -275,18 +271,7 @@ def update_company_field(
 def bulk_archive(ids: list, actor: Actor, restore: bool = False) -> list[str]:
     """Archive (or restore) the selected companies, all or nothing: one the actor may not
     change raises PermissionDenied and changes none. Returns the ids changed (for the undo)."""
-    when = None if restore else datetime.now(UTC)
-    with transaction(actor) as session:
-        companies = repo.companies_by_ids(ids, for_update=True)
-        for company in companies:
-            authorize_archive(actor, company)
-        # One already so is not changed, nor counted: "Restored 1" means one came back.
-        changed = [c for c in companies if (c.archived_at is None) != (when is None)]
-        for company in changed:
-            company.archived_at = when
-            company.updated_by = actor.id
-        session.flush()
-    return [str(c.id) for c in changed]
+    return lifecycle.bulk_set_archived(repo.companies_by_ids, ids, actor, restore)
 
 
 def my_recent_companies(actor: Actor, limit: int = 5) -> list[Company]:

@@ -21,7 +21,16 @@ from crm_web.contacts.models import (
     name_key,
 )
 from crm_web.core.db import db
-from crm_web.core.repository import as_uuid, get_by_id, literal_limit, page
+from crm_web.core.repository import (
+    archived_or_live,
+    as_uuid,
+    get_by_id,
+    get_by_ids,
+    latest_owned,
+    literal_limit,
+    page,
+    row_by_id,
+)
 from crm_web.lists.keyset import (
     SortKey,
     estimate_total,
@@ -102,10 +111,7 @@ _CONTACT_ROW = _row_query().where(Contact.id == bindparam("id"))
 
 def contact_row(contact_id):
     """One contact as the list and record templates show it."""
-    key = as_uuid(contact_id)
-    if key is None:
-        return None
-    return db.session.execute(_CONTACT_ROW, {"id": key}).first()
+    return row_by_id(_CONTACT_ROW, contact_id)
 
 
 def _search(query, term: str):
@@ -127,10 +133,7 @@ def _search(query, term: str):
 
 
 def filtered(query, filters: dict):
-    if filters.get("archived"):
-        query = query.where(Contact.archived_at.is_not(None))
-    else:
-        query = query.where(Contact.archived_at.is_(None))
+    query = archived_or_live(query, Contact, filters.get("archived"))
     if filters.get("company_id"):
         query = query.where(Contact.company_id == as_uuid(filters["company_id"]))
     if filters.get("owner_id"):
@@ -266,11 +269,7 @@ def contacts_with_company(company_id) -> list[Contact]:
 
 
 def contacts_by_ids(ids, *, for_update: bool = False) -> list[Contact]:
-    keys = [k for k in (as_uuid(i) for i in ids) if k is not None]
-    query = select(Contact).where(Contact.id.in_(keys)).order_by(Contact.id)
-    if for_update:
-        query = query.with_for_update()
-    return list(db.session.scalars(query))
+    return get_by_ids(Contact, ids, for_update=for_update)
 
 
 def contacts_with_email_or_phone(emails: list[str], phones: list[str], exclude=None):
@@ -382,10 +381,4 @@ def baseline_rows(limit: int = 50) -> list:
 
 def recently_updated(owner_id, limit: int) -> list[Contact]:
     """An owner's live contacts, last updated first (idx_contacts_owner_id)."""
-    query = (
-        select(Contact)
-        .where(Contact.owner_id == as_uuid(owner_id), Contact.archived_at.is_(None))
-        .order_by(Contact.updated_at.desc(), Contact.id)
-        .limit(literal_limit(limit))
-    )
-    return list(db.session.scalars(query))
+    return latest_owned(Contact, owner_id, limit)

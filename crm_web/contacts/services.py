@@ -245,11 +245,7 @@ def update_contact_field(
     has raises DuplicateError unless `allow_duplicate` (the user confirmed). Editors."""
     if field not in EDITABLE_FIELDS:
         raise NotFoundError("field", field)
-    if expected_version in (None, ""):
-        # Never a blind write: an edit must say which version of the record it changes.
-        raise ValidationError(
-            {field: ["This edit is missing the version it changes; reload the page."]}
-        )
+    lifecycle.require_version(expected_version, field)
     try:
         update_contact(
             contact_id,
@@ -282,18 +278,7 @@ def bulk_assign_owner(ids: list, owner_id, actor: Actor) -> list[str]:
 def bulk_archive(ids: list, actor: Actor, restore: bool = False) -> list[str]:
     """Archive (or restore) every selected contact the actor may, all or nothing: one refusal
     refuses the whole batch. Returns the ids changed (for the undo)."""
-    when = None if restore else datetime.now(UTC)
-    with transaction(actor) as session:
-        contacts = repo.contacts_by_ids(ids, for_update=True)
-        for contact in contacts:
-            authorize_archive(actor, contact)
-        # One already so is not changed, nor counted: "Restored 1" means one came back.
-        changed = [c for c in contacts if (c.archived_at is None) != (when is None)]
-        for contact in changed:
-            contact.archived_at = when
-            contact.updated_by = actor.id
-        session.flush()
-    return [str(c.id) for c in changed]
+    return lifecycle.bulk_set_archived(repo.contacts_by_ids, ids, actor, restore)
 
 
 def _refuse_duplicates(clean: dict, exclude=None) -> None:

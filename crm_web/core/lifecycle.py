@@ -4,6 +4,8 @@ own rules (what its fields may hold); the steps and checks around them are writt
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
 from crm_web.core.errors import NotFoundError, ValidationError
@@ -18,6 +20,16 @@ def create_record(model, clean: dict, actor: Actor):
         session.add(record)
         session.flush()
     return record
+
+
+MISSING_VERSION = "This edit is missing the version it changes; reload the page."
+
+
+def require_version(expected_version, field: str = "version") -> None:
+    """Never a blind write from a page: an edit must say which version of the record it changes
+    (ValidationError on `field` otherwise)."""
+    if expected_version is None or str(expected_version).strip() == "":
+        raise ValidationError({field: [MISSING_VERSION]})
 
 
 def update_record(lock, record_id, clean_for, actor: Actor, expected_version=None):
@@ -55,6 +67,24 @@ def set_archived(lock, record_id, actor: Actor, when, expected_version=None, *, 
         record.updated_by = actor.id
         session.flush()
     return record
+
+
+def bulk_set_archived(by_ids, ids, actor: Actor, restore: bool = False) -> list[str]:
+    """Archive (or restore) the records `by_ids(ids, for_update=True)` reads, all or nothing: one
+    the actor may not change raises PermissionDenied and changes none. Returns the ids changed
+    (for the undo)."""
+    when = None if restore else datetime.now(UTC)
+    with transaction(actor) as session:
+        records = by_ids(ids, for_update=True)
+        for record in records:
+            authorize_archive(actor, record)
+        # One already so is not changed, nor counted: "Restored 1" means one came back.
+        changed = [r for r in records if (r.archived_at is None) != (when is None)]
+        for record in changed:
+            record.archived_at = when
+            record.updated_by = actor.id
+        session.flush()
+    return [str(r.id) for r in changed]
 
 
 def delete_record(lock, record_id, actor: Actor, action: str = "records.update") -> None:

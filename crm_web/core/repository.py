@@ -35,6 +35,43 @@ def get_by_id(model, record_id, *, for_update: bool = False):
     return db.session.get(model, key)
 
 
+def row_by_id(statement, record_id):
+    """The first row of `statement` (built once, its record's id a bindparam named "id") for
+    `record_id`; None when there is none or the id is not a UUID."""
+    key = as_uuid(record_id)
+    if key is None:
+        return None
+    return db.session.execute(statement, {"id": key}).first()
+
+
+def get_by_ids(model, ids, *, for_update: bool = False) -> list:
+    """The `model` rows of these ids (those that are UUIDs), in id order (a lock order that
+    cannot deadlock with another caller's)."""
+    keys = [k for k in (as_uuid(i) for i in ids) if k is not None]
+    query = select(model).where(model.id.in_(keys)).order_by(model.id)
+    if for_update:
+        query = query.with_for_update()
+    return list(db.session.scalars(query))
+
+
+def latest_owned(model, owner_id, limit: int) -> list:
+    """An owner's live `model` records, last updated first (the index on its owner_id)."""
+    query = (
+        select(model)
+        .where(model.owner_id == as_uuid(owner_id), model.archived_at.is_(None))
+        .order_by(model.updated_at.desc(), model.id)
+        .limit(literal_limit(limit))
+    )
+    return list(db.session.scalars(query))
+
+
+def archived_or_live(query, model, archived) -> sa.Select:
+    """Only the archived `model` records (a list's "Archived" filter), or else only live ones."""
+    if archived:
+        return query.where(model.archived_at.is_not(None))
+    return query.where(model.archived_at.is_(None))
+
+
 def literal_limit(n: int):
     """A LIMIT written into the SQL, not sent as a parameter. PostgreSQL re-plans a prepared
     statement for every execution when its LIMIT is a parameter (a generic plan can't know the

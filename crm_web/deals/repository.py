@@ -8,7 +8,7 @@ from crm_web.accounts.models import User
 from crm_web.companies.models import Company
 from crm_web.contacts.models import Contact
 from crm_web.core.db import db
-from crm_web.core.repository import as_uuid, get_by_id, literal_limit, page
+from crm_web.core.repository import archived_or_live, as_uuid, get_by_id, literal_limit, page
 from crm_web.deals.models import Deal, PipelineStage, deal_stage_totals
 from crm_web.lists.keyset import SortKey, decode_cursor, estimate_total, fetch_page
 
@@ -26,11 +26,7 @@ def list_stages() -> list[PipelineStage]:
 
 
 def deals_query(filters: dict):
-    query = select(Deal)
-    if filters.get("archived"):
-        query = query.where(Deal.archived_at.is_not(None))
-    else:
-        query = query.where(Deal.archived_at.is_(None))
+    query = archived_or_live(select(Deal), Deal, filters.get("archived"))
     return _equal_to(query, filters, "company_id", "contact_id", "owner_id", "stage")
 
 
@@ -89,9 +85,8 @@ def filtered(query, filters: dict):
     if filters.get("status"):
         stages = select(PipelineStage.name).where(_of_status(PipelineStage, filters["status"]))
         query = query.where(Deal.stage.in_(stages.scalar_subquery()))
-    if filters.get("archived"):  # only the list asks for these: never the board or totals
-        return query.where(Deal.archived_at.is_not(None))
-    return query.where(Deal.archived_at.is_(None))
+    # Archived deals: only the list asks for them, never the board or totals.
+    return archived_or_live(query, Deal, filters.get("archived"))
 
 
 def _of_status(stage, status: str):

@@ -132,20 +132,11 @@ def update_deal(deal_id, data: dict, actor: Actor, expected_version=None) -> Dea
     )
 
 
-MISSING_VERSION = "This edit is missing the version it changes; reload the page."
-
-
-def _require_version(expected_version, field: str = "version") -> None:
-    """Never a blind write from a page: an edit must say which version of the deal it changes."""
-    if expected_version is None or str(expected_version).strip() == "":
-        raise ValidationError({field: [MISSING_VERSION]})
-
-
 def archive_deal(deal_id, actor: Actor, expected_version=None, *, version_required=False) -> Deal:
     """Archive a deal (off the board, lists and totals). Its owner, managers and admins.
     A form says `version_required`: without the version it saw, nothing changes (422)."""
     if version_required:
-        _require_version(expected_version)
+        lifecycle.require_version(expected_version)
     return _set_archived(deal_id, actor, datetime.now(UTC), expected_version)
 
 
@@ -155,7 +146,7 @@ def restore_deal(
     """Bring an archived deal back (see archive_deal). `must_change`: one that is not archived
     raises ValidationError instead of being "restored" as it is."""
     if version_required:
-        _require_version(expected_version)
+        lifecycle.require_version(expected_version)
     return lifecycle.set_archived(
         _locked, deal_id, actor, None, expected_version, must_change=must_change
     )
@@ -209,7 +200,7 @@ def move_deal(deal_id, stage: str, actor: Actor, expected_version) -> Deal:
     """Move a deal to another stage (the board's drag and keys); it takes the stage's default
     probability. A stale `expected_version` raises ConflictError, a missing one ValidationError;
     either changes nothing."""
-    _require_version(expected_version, "stage")
+    lifecycle.require_version(expected_version, "stage")
     return update_deal(deal_id, {"stage": stage}, actor, expected_version)
 
 
@@ -233,7 +224,7 @@ def update_deal_field(deal_id, field: str, value, actor: Actor, expected_version
     for the deal's company). Editors."""
     if field not in EDITABLE_FIELDS:
         raise NotFoundError("deal field", field)
-    _require_version(expected_version, field)
+    lifecycle.require_version(expected_version, field)
     data = {field: value}
     if field == "company_id":
         current = get_deal(deal_id)

@@ -1,7 +1,10 @@
 """What a person does over and over in the browser tests: sign in and open a page, fill in a
-form and send it, change one value in place; and the committed records they start from."""
+form and send it, change one value in place, add a task with `t`; and the committed records
+they start from."""
 
 from __future__ import annotations
+
+from playwright.sync_api import expect
 
 from tests.browser.conftest import committed, committed_user, login
 
@@ -33,6 +36,16 @@ def edit_in_place(page, display, name: str, value: str, *, role: str = "textbox"
     editor = (within or page).get_by_role(role, name=name)
     editor.fill(value)
     editor.press("Enter")
+
+
+def type_task_after_t(page, title: str):
+    """On a record page, `t` puts the cursor in the new task's title; `title` is typed there at a
+    person's pace (its t's and n's are text there, not shortcuts). The title input comes back."""
+    page.keyboard.press("t")
+    box = page.get_by_label("New task")
+    expect(box).to_be_focused()
+    box.press_sequentially(title, delay=120)
+    return box
 
 
 def utc_today():

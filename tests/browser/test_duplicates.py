@@ -37,23 +37,11 @@ def test_an_email_edited_to_another_contacts_is_refused_until_saved_anyway(app, 
 
 def test_a_manager_merges_two_contacts_from_the_duplicates_page(app, page):
     from crm_web.contacts.duplicate_pairs import recheck_queued
-    from tests.support import make_company, make_deal, make_note, make_task
+    from tests.support import make_duplicate_twins
 
     def seed():
-        acme = make_company(name="Analytical Engines")
-        ada = _contact(emails=["ada@example.com"], phones=["+14155550100"])
-        twin = _contact(
-            first_name="Augusta",
-            last_name="King",
-            job_title="Countess",
-            company_id=acme.id,
-            emails=["ADA@example.com", "countess@example.com"],
-            phones=["+14155550199"],
-        )
-        make_deal(title="Difference engine", company_id=acme.id, contact_id=twin)
-        make_task("contact", twin, description="Send the notes on the engine")
-        make_note("contact", twin, content="Translated Menabrea")
-        return ada, twin
+        ada, twin, _, _ = make_duplicate_twins()
+        return ada.id, twin.id
 
     ada, twin = committed(app, seed)
     committed(app, recheck_queued)

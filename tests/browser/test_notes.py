@@ -11,7 +11,7 @@ from tests.browser.conftest import (
     login,
     screenshot,
 )
-from tests.browser.helpers import actor_of
+from tests.browser.helpers import actor_of, committed_contact, type_task_after_t
 
 TWO_PARAGRAPHS = (
     "Spoke with Ann about the renewal.\n\n"
@@ -134,22 +134,12 @@ def test_a_viewer_reads_notes_but_cannot_add_or_change_them(page, app):
 
 
 def test_keys_t_and_n_add_a_task_and_a_note_and_question_mark_lists_them(page, app):
-    from crm_web.contacts.services import create_contact
-
     rep = committed_user(app, "rep")
-    contact_id = committed(
-        app,
-        lambda: create_contact({"first_name": "Peter", "last_name": "Gibbons"}, actor_of(rep)).id,
-    )
+    contact_id = committed_contact(app, rep)
     login(page, rep)
     page.goto(f"/contacts/{contact_id}")
 
-    page.keyboard.press("t")
-    title = page.get_by_label("New task")
-    expect(title).to_be_focused()
-    # Typed at a person's pace; its t's and n's are text here, not shortcuts.
-    title.press_sequentially("Call back about renewal", delay=120)
-    title.press("Enter")
+    type_task_after_t(page, "Call back about renewal").press("Enter")
     expect(page.locator("#tasks .task-item", has_text="Call back about renewal")).to_be_visible()
 
     page.get_by_role("heading", level=1).click()  # out of the field: keys are shortcuts again

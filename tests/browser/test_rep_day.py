@@ -16,7 +16,13 @@ from tests.browser.conftest import (
     login,
     screenshot,
 )
-from tests.browser.helpers import actor_of, committed_contact, committed_task, utc_today
+from tests.browser.helpers import (
+    actor_of,
+    committed_contact,
+    committed_task,
+    type_task_after_t,
+    utc_today,
+)
 
 
 def _section(page, name):
@@ -30,10 +36,7 @@ def test_a_task_added_with_t_comes_due_today_and_ticking_it_moves_it_to_done(pag
     login(page, rep)
     page.goto(f"/contacts/{contact_id}")
 
-    page.keyboard.press("t")
-    title = page.get_by_label("New task")
-    expect(title).to_be_focused()
-    title.press_sequentially("Call back about renewal", delay=120)
+    type_task_after_t(page, "Call back about renewal")
     due = page.locator("#tasks").get_by_label("Due day")
     due.fill((utc_today() + timedelta(days=1)).isoformat())
     due.press("Enter")
