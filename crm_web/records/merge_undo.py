@@ -161,36 +161,28 @@ def _changed_since(plan: Plan, contacts: dict, deals: dict, items: dict, created
 
 
 def merges_on(items, actor: Actor) -> dict:
-    """For the merges a page of a timeline shows (items tagged merge:<id>, or undo:merge:<id>),
-    {merge id: {"undone": bool, "may_undo": bool}}: whether it was undone, and whether the
-    actor may undo it (an editor who may archive the survivor and every merged contact)."""
-    ids = {_merge_id(item.entry.via) for item in items} - {None}
+    """The merges a page of a timeline shows (items tagged merge:<id> or undo:merge:<id>):
+    {merge id: {"survivor": contact, "merged": [contacts merged into it], "undone": bool,
+    "may_undo": bool}} (may_undo: the actor has the rights to merge them all and it was not
+    undone). A merge whose contacts are gone (purged) is left out. Readers."""
+    ids = {item.merge_id for item in items if item.kind in ("merge", "unmerge")}
     if not ids:
         return {}
     undone = vias_present([f"{UNDO_VIA}{i}" for i in ids])
     states = {}
     for merge_id in ids:
-        state = {"undone": f"{UNDO_VIA}{merge_id}" in undone, "may_undo": False}
-        if not state["undone"] and allowed(actor, "records.update"):
-            state["may_undo"] = _may_undo(merge_id, actor)
+        plan = read_plan(merge_id)
+        try:
+            survivor = get_contact(plan.survivor)
+            merged = [get_contact(i) for i in plan.losers]
+        except NotFoundError:
+            continue
+        state = {"survivor": survivor, "merged": merged}
+        state["undone"] = f"{UNDO_VIA}{merge_id}" in undone
+        state["may_undo"] = (
+            not state["undone"]
+            and allowed(actor, "records.update")
+            and all(may_archive(actor, c) for c in (survivor, *merged))
+        )
         states[merge_id] = state
     return states
-
-
-def _may_undo(merge_id: str, actor: Actor) -> bool:
-    if allowed(actor, "records.archive_any"):
-        return True
-    plan = read_plan(merge_id)
-    try:
-        contacts = [get_contact(i) for i in (plan.survivor, *plan.losers)]
-    except NotFoundError:
-        return False
-    return all(may_archive(actor, contact) for contact in contacts)
-
-
-def _merge_id(via: str | None) -> str | None:
-    """The merge an entry belongs to: "merge:<id>" or "undo:merge:<id>"; else None."""
-    for prefix in (UNDO_VIA, MERGE_VIA):
-        if via and via.startswith(prefix):
-            return via[len(prefix) :]
-    return None

@@ -161,3 +161,63 @@ def test_a_failure_midway_leaves_the_merge_in_place(session, monkeypatch):
     assert get_deal(deal.id).contact_id == ada.id
     undo_rows = db.session.query(AuditLog).filter(AuditLog.via == f"undo:merge:{merge_id}")
     assert undo_rows.count() == 0
+
+
+def _timeline(client, contact_id) -> str:
+    return client.get(f"/contacts/{contact_id}/history").get_data(as_text=True)
+
+
+def test_the_merges_timeline_entries_name_the_contacts_and_offer_undo_to_who_may(
+    client, session, no_csrf
+):
+    ada, twin = _pair()
+    merge_id = _merge(ada, twin)
+    undo_url = f"/duplicates/merges/{merge_id}/undo"
+    sign_in(client, "manager")
+    kept = _timeline(client, ada.id)
+    assert f'merged <a href="/contacts/{twin.id}">Augusta King</a> into this contact' in kept
+    assert undo_url in kept and "Undo this merge" in kept
+    # The merge's own field changes name the companies, linked, instead of their ids.
+    assert '<a href="/companies/' in kept and "Undo Engines</a>" in kept
+    assert str(twin.company_id) not in kept.replace(f"/companies/{twin.company_id}", "")
+    # A moved task says where it came from.
+    assert (
+        f'from the contact <a href="/contacts/{twin.id}">Augusta King</a>' in kept
+        and "Send the notes on the engine" in kept
+    )
+    gone = _timeline(client, twin.id)
+    assert f'merged this contact into <a href="/contacts/{ada.id}">Ada Lovelace</a>' in gone
+    assert undo_url in gone
+    # A viewer sees the merge on both, with no button.
+    sign_in(client, "viewer")
+    for page in (_timeline(client, ada.id), _timeline(client, twin.id)):
+        assert "Augusta King</a> into this contact" in page or "this contact into <a" in page
+        assert "Undo this merge" not in page
+
+
+def test_undo_from_the_timeline_then_again_is_refused_with_409_saying_so(client, session, no_csrf):
+    ada, twin = _pair()
+    merge_id = _merge(ada, twin)
+    sign_in(client, "manager")
+    done = client.post(f"/duplicates/merges/{merge_id}/undo")
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"/contacts/{ada.id}")
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Undid the merge: Augusta King and Ada Lovelace are back as they were." in page
+    kept = _timeline(client, ada.id)
+    assert "Undone" in kept and "Undo this merge" not in kept
+    assert "undid the merge of" in kept
+    again = client.post(f"/duplicates/merges/{merge_id}/undo")
+    assert again.status_code == 409
+    assert "It was undone already" in again.get_data(as_text=True)
+
+
+def test_undo_after_a_change_is_refused_with_409_naming_it(client, session, no_csrf):
+    ada, twin = _pair()
+    merge_id = _merge(ada, twin)
+    update_contact(ada.id, {"job_title": "Analyst"}, ADMIN)
+    sign_in(client, "manager")
+    refused = client.post(f"/duplicates/merges/{merge_id}/undo")
+    assert refused.status_code == 409
+    html = refused.get_data(as_text=True)
+    assert f'<a href="/contacts/{ada.id}">Ada Lovelace</a>’s job title is now “Analyst”' in html
+    assert get_contact(twin.id).archived_at is not None
