@@ -135,3 +135,32 @@ def test_a_manager_merges_two_contacts_from_the_duplicates_page(app, page):
     expect(main.get_by_text("Send the notes on the engine").first).to_be_visible()
     expect(main.get_by_text("Translated Menabrea").first).to_be_visible()
     screenshot(page, "duplicates-merge-undone-merged-contact")
+
+
+def test_undoing_a_merge_after_the_survivor_changed_says_what_changed(app, page):
+    from crm_web.contacts.services import get_contact, update_contact
+    from crm_web.core.actor import SYSTEM
+    from crm_web.records.merge import merge_contacts
+
+    def seed():
+        ada = _contact(emails=["ada@example.com"])
+        twin = _contact(first_name="Augusta", last_name="King", job_title="Countess")
+        versions = {str(c.id): c.version for c in (get_contact(ada), get_contact(twin))}
+        merge_contacts(ada, [twin], {"job_title": twin}, versions, SYSTEM)
+        return ada, twin
+
+    ada, twin = committed(app, seed)
+    open_as(app, page, f"/contacts/{ada}", role="manager")
+    undo = page.locator("#history .timeline-merge").get_by_role("button", name="Undo this merge")
+    expect(undo).to_be_visible()
+    committed(app, lambda: update_contact(ada, {"job_title": "Analyst"}, SYSTEM))
+    undo.click()
+
+    expect(page.get_by_role("heading", name="This merge can't be undone")).to_be_visible()
+    refusal = page.get_by_role("alert")
+    expect(refusal).to_contain_text("Ada Lovelace’s job title is now “Analyst”")
+    screenshot(page, "duplicates-merge-undo-refused")
+    page.get_by_role("link", name="Back to Ada Lovelace").click()
+    expect(page.locator("#history .timeline-merge")).to_contain_text("merged Augusta King")
+    page.goto(f"/contacts/{twin}")
+    expect(page.locator(".merged-into")).to_contain_text("Merged into Ada Lovelace")
