@@ -83,9 +83,10 @@ def read_plan(merge_id) -> Plan:
 
 def undo_merge(merge_id, actor: Actor) -> dict:
     """Undo merge `merge_id` in one transaction (see the module's docstring): {"survivor",
-    "restored": the contacts merged into it, back}. The same rights as merging: editors who may archive every contact of it
-    (managers and admins any, reps their own), else PermissionDenied; UndoRefused when it was
-    undone already or something it would overwrite changed since."""
+    "restored": the contacts merged into it, back}. The same rights as merging: editors who
+    may archive every contact of it (managers and admins any, reps their own), else
+    PermissionDenied; UndoRefused when it was undone already or something it would overwrite
+    changed since; NotFoundError for an id no merge had."""
     authorize(actor, "records.update")
     through = Actor(id=actor.id, role=actor.role, name=actor.name, via=f"{UNDO_VIA}{merge_id}")
     with transaction(through):
@@ -171,8 +172,8 @@ def merges_on(items, actor: Actor) -> dict:
     undone = vias_present([f"{UNDO_VIA}{i}" for i in ids])
     states = {}
     for merge_id in ids:
-        plan = read_plan(merge_id)
         try:
+            plan = read_plan(merge_id)
             survivor = get_contact(plan.survivor)
             merged = [get_contact(i) for i in plan.losers]
         except NotFoundError:

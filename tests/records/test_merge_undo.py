@@ -108,9 +108,12 @@ def test_a_repeated_undo_is_refused_and_changes_nothing(session):
     assert (_state(ada.id), _state(twin.id)) == after_undo
 
 
-def test_a_forged_merge_id_is_not_found(session):
+def test_a_forged_merge_id_is_not_found(client, session, no_csrf):
     with pytest.raises(NotFoundError):
         merge_undo.undo_merge("6f1c0d3e-0000-4000-8000-000000000000", ADMIN)
+    sign_in(client, "manager")
+    for forged in ("6f1c0d3e-0000-4000-8000-000000000000", "not-a-merge"):
+        assert client.post(f"/duplicates/merges/{forged}/undo").status_code == 404
 
 
 def test_undo_is_refused_saying_what_changed_since(session):
@@ -220,4 +223,13 @@ def test_undo_after_a_change_is_refused_with_409_naming_it(client, session, no_c
     assert refused.status_code == 409
     html = refused.get_data(as_text=True)
     assert f'<a href="/contacts/{ada.id}">Ada Lovelace</a>’s job title is now “Analyst”' in html
+    assert get_contact(twin.id).archived_at is not None
+
+
+def test_an_undo_posted_without_the_csrf_token_is_refused_and_changes_nothing(client, session):
+    ada, twin = _pair()
+    merge_id = _merge(ada, twin)
+    sign_in(client, "manager")
+    forged = client.post(f"/duplicates/merges/{merge_id}/undo")
+    assert forged.status_code == 403
     assert get_contact(twin.id).archived_at is not None
