@@ -308,6 +308,28 @@ def move_activities(entity_type: str, from_id, to_id, actor: Actor) -> int:
     return len(moved)
 
 
+def lock_activities(kind: str, ids) -> dict:
+    """{id as text: task or note} of those of `ids` (kind "task" or "note") that still exist,
+    locked in id order (undoing a merge checks where each is now before moving it back)."""
+    get = repo.get_task if kind == "task" else repo.get_note
+    found = (get(i, for_update=True) for i in sorted({str(i) for i in ids}))
+    return {str(item.id): item for item in found if item is not None}
+
+
+def set_activity_records(items: dict, records: dict, actor: Actor) -> None:
+    """Part of undoing a merge (records.merge): each task or note of `items` ({id: locked
+    item}) hangs on `records[id]` ((entity_type, entity_id)) again; `records[id]` None deletes
+    it (the note the merge wrote). The caller holds the transaction and checked rights."""
+    with transaction(actor) as session:
+        for item_id, item in items.items():
+            if records[item_id] is None:
+                session.delete(item)
+                continue
+            item.entity_type, item.entity_id = records[item_id]
+            item.updated_by = actor.id
+        session.flush()
+
+
 def tasks_for(entity_type: str, entity_id) -> list[Task]:
     return repo.tasks_for(entity_type, [entity_id])
 

@@ -20,6 +20,8 @@ class AuditLog(db.Model):
         sa.Index("idx_audit_logs_entity", "entity_type", "entity_id", "seq"),
         sa.Index("idx_audit_logs_user_id", "user_id", "seq"),
         sa.Index("idx_audit_logs_timestamp", "timestamp"),
+        # An operation's rows by its tag ("merge:<id>", "undo:merge:<id>"; migration 0021).
+        sa.Index("idx_audit_logs_via", "via", postgresql_where=sa.text("via IS NOT NULL")),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -96,3 +96,23 @@ def recently_changed_by(user_id: str, entity_types: tuple, limit: int, scan: int
         .limit(literal_limit(limit))
     )
     return [tuple(row) for row in db.session.execute(query)]
+
+
+def entries_via(via: str) -> list[tuple]:
+    """(entry, name of who made it) of every row one operation wrote (`via`, e.g.
+    "merge:<id>"), in the order written (idx_audit_logs_via)."""
+    query = (
+        select(AuditLog, User.name)
+        .outerjoin(User, sa.cast(User.id, sa.String) == AuditLog.user_id)
+        .where(AuditLog.via == via)
+        .order_by(AuditLog.seq)
+    )
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def vias_present(vias: list[str]) -> set[str]:
+    """Which of `vias` some audit row carries (idx_audit_logs_via)."""
+    if not vias:
+        return set()
+    query = select(AuditLog.via).where(AuditLog.via.in_(vias)).distinct()
+    return set(db.session.scalars(query))

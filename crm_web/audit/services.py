@@ -94,3 +94,14 @@ def recently_changed_by(actor: Actor, entity_types: tuple, limit: int) -> list:
     """(entity_type, entity_id, when) of the records the actor changed last, newest first (their
     home page): their own trail, so anyone signed in may read it."""
     return repo.recently_changed_by(actor.id, entity_types, limit)
+
+
+def entries_via(via: str) -> list[tuple]:
+    """(entry, who) of every change one operation made (its `via`, e.g. "merge:<id>"), in the
+    order made. The caller checks access (undoing a merge reads its own rows)."""
+    return repo.entries_via(via)
+
+
+def vias_present(vias: list[str]) -> set[str]:
+    """Which of these operations (`via`s) left any entry: e.g. which merges were undone."""
+    return repo.vias_present(vias)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import current_app
 
 from crm_web.accounts.services import check_user_id, owner_id_for
@@ -14,6 +16,7 @@ from crm_web.contacts.models import Contact
 from crm_web.core import lifecycle
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
+from crm_web.core.audit import to_json
 from crm_web.core.batch import insert_records
 from crm_web.core.db import transaction
 from crm_web.core.errors import (
@@ -388,6 +391,42 @@ def absorb_contacts(survivor: Contact, others: list[Contact], chosen: dict, acto
         for other in others:
             other.archived_at = now
             other.merged_into_id = survivor.id
+            other.updated_by = actor.id
+        session.flush()
+    return survivor
+
+
+def lock_merged(ids: list, actor: Actor) -> list[Contact]:
+    """The contacts of a merge being undone, locked in id order (as lock_for_merge), whether
+    archived or not. The same rights as merging: one the actor may not archive raises
+    PermissionDenied, one deleted since NotFoundError."""
+    authorize(actor, "records.update")
+    contacts = [_locked(i) for i in sorted({str(i) for i in ids})]
+    for contact in contacts:
+        authorize_archive(actor, contact)
+    return contacts
+
+
+def differs_from(contact: Contact, values: dict) -> list[str]:
+    """The fields of `values` ({column: value as the audit trail records it}) whose value the
+    contact no longer has: what undoing a merge would overwrite."""
+    return [name for name, value in values.items() if to_json(getattr(contact, name)) != value]
+
+
+def unabsorb_contacts(survivor: Contact, others: list[Contact], before: dict, actor: Actor):
+    """Undo absorb_contacts: `survivor` takes back `before` ({column: value as the audit trail
+    recorded it before the merge}); `others` are restored, pointing to nobody. Part of
+    records.merge.undo_merge (its transaction; it checked the rights and what changed since)."""
+    columns = Contact.__table__.c
+    with transaction(actor) as session:
+        for name, value in before.items():
+            if value is not None and isinstance(columns[name].type, sa.Uuid):
+                value = uuid.UUID(str(value))
+            setattr(survivor, name, value)
+        survivor.updated_by = actor.id
+        for other in others:
+            other.archived_at = None
+            other.merged_into_id = None
             other.updated_by = actor.id
         session.flush()
     return survivor

@@ -188,6 +188,23 @@ def move_contact_deals(from_id, to_id, actor: Actor) -> int:
     return len(deals)
 
 
+def lock_deals(ids) -> dict:
+    """{id as text: deal} of those of `ids` that still exist, locked in id order (undoing a
+    merge checks where each is now before moving it back)."""
+    found = (repo.get_deal(i, for_update=True) for i in sorted({str(i) for i in ids}))
+    return {str(deal.id): deal for deal in found if deal is not None}
+
+
+def set_deal_contacts(deals: dict, contact_ids: dict, actor: Actor) -> None:
+    """Part of undoing a merge (records.merge): each deal of `deals` ({id: locked deal}) takes
+    the contact `contact_ids[id]` again. The caller holds the transaction and checked rights."""
+    with transaction(actor) as session:
+        for deal_id, deal in deals.items():
+            deal.contact_id = contact_ids[deal_id]
+            deal.updated_by = actor.id
+        session.flush()
+
+
 def _set_archived(deal_id, actor: Actor, when, expected_version) -> Deal:
     return lifecycle.set_archived(_locked, deal_id, actor, when, expected_version)
 

@@ -14,7 +14,7 @@ from crm_web.contacts import duplicate_pairs
 from crm_web.core.errors import ConflictError
 from crm_web.core.htmx import render
 from crm_web.jobs.queue import defer
-from crm_web.records import merge
+from crm_web.records import merge, merge_undo
 
 bp = Blueprint("duplicates", __name__, url_prefix="/duplicates")
 PAGE = 50
@@ -86,4 +86,19 @@ def merge_records():
             message=message,
         )
     flash(f"Merged {len(ids) - 1} contact{'s' * (len(ids) > 2)} into {kept.full_name}.", "success")
+    return redirect(url_for("contacts.detail", contact_id=kept.id), 303)
+
+
+@bp.post("/merges/<uuid:merge_id>/undo")
+@requires("records.update")
+def undo(merge_id):
+    """ "Undo this merge" (its timeline entry): the survivor's page (303); undone already, or
+    something undo would overwrite changed since: why, with links (409)."""
+    try:
+        done = merge_undo.undo_merge(merge_id, current_actor())
+    except merge_undo.UndoRefused as refused:
+        return render("duplicates/undo_refused.html", status=409, refused=refused)
+    names = ", ".join(contact.full_name for contact in done["restored"])
+    kept = done["survivor"]
+    flash(f"Undid the merge: {names} and {kept.full_name} are back as they were.", "success")
     return redirect(url_for("contacts.detail", contact_id=kept.id), 303)

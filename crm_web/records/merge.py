@@ -2,9 +2,12 @@
 and the merge itself, one transaction: the survivor takes the chosen value of each field and
 every email and phone; the deals, tasks and notes of the others move to it; the others are
 archived pointing to it (merged_into_id); a note on the survivor says who was merged in. The
-audit hook records every one of those changes, so the survivor's history shows the merge."""
+audit hook records every one of those changes, each tagged `via merge:<id>`: that is how the
+survivor's and the others' timelines show the merge, and how records.merge_undo undoes it."""
 
 from __future__ import annotations
+
+import uuid
 
 from crm_web.activities.services import create_note, move_activities, tasks_for
 from crm_web.activities.services import notes_for as notes_of
@@ -22,6 +25,9 @@ from crm_web.core.permissions import authorize, may_archive
 from crm_web.deals.services import get_deals_by_contact, move_contact_deals
 
 MAX_MERGED = 5
+# The tag (audit_logs.via) of every change one merge makes, and of those its undo makes.
+MERGE_VIA = "merge:"
+UNDO_VIA = "undo:merge:"
 
 
 def _ids(ids) -> list[str]:
@@ -58,6 +64,8 @@ def merge_contacts(survivor_id, ids, choices: dict, versions: dict, actor: Actor
     since raises ConflictError; one the actor may not archive PermissionDenied. Editors:
     managers and admins any contacts, reps only contacts they own."""
     ids = _ids([survivor_id, *ids])
+    via = f"{MERGE_VIA}{uuid.uuid4()}"
+    actor = Actor(id=actor.id, role=actor.role, name=actor.name, via=via)
     with transaction(actor):
         contacts = {str(c.id): c for c in lock_for_merge(ids, versions, actor)}
         survivor = contacts[str(survivor_id)]

@@ -12,6 +12,7 @@ from crm_web.core.actor import Actor
 from crm_web.core.permissions import allowed, authorize
 from crm_web.custom_fields.services import record_fields
 from crm_web.deals.services import get_deal, related_deals
+from crm_web.records.merge_undo import merges_on
 from crm_web.records.timeline import timeline_page
 
 
@@ -77,7 +78,8 @@ def timeline(
     related = related and entity_type == "company"
     activity_only = not allowed(actor, "audit.read")
     page = timeline_page(entity_type, record.id, before, related, activity_only)
-    return {**page, "related": related, "activity_only": activity_only}
+    merges = merges_on(page["items"], actor)
+    return {**page, "merges": merges, "related": related, "activity_only": activity_only}
 
 
 def _history_card(entity_type: str, record_id, actor: Actor, related: bool = False) -> dict:
@@ -85,7 +87,8 @@ def _history_card(entity_type: str, record_id, actor: Actor, related: bool = Fal
     related = related and entity_type == "company"
     activity_only = not allowed(actor, "audit.read")
     page = timeline_page(entity_type, record_id, None, related, activity_only)
-    return {**page, "related": related, "activity_only": activity_only}
+    merges = merges_on(page["items"], actor)
+    return {**page, "merges": merges, "related": related, "activity_only": activity_only}
 
 
 def _related(entity_type: str, entity_id) -> dict:

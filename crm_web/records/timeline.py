@@ -17,11 +17,13 @@ from crm_web.accounts.models import User
 from crm_web.activities.models import Note, Task
 from crm_web.audit.models import TIMELINE_RECORD_ID, TIMELINE_RECORD_TYPE, AuditLog
 from crm_web.audit.services import HISTORY_KEY
+from crm_web.companies.models import Company
 from crm_web.contacts.models import Contact
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, literal_limit
 from crm_web.deals.models import Deal
 from crm_web.lists import keyset
+from crm_web.records.merge import MERGE_VIA, UNDO_VIA
 
 PAGE_SIZE = 50
 BIGINT = range(-(2**63), 2**63)
@@ -42,7 +44,31 @@ class Item:
 
     @property
     def kind(self) -> str:
+        """ "merge"/"unmerge" for the entry that stands for a duplicates merge or its undo
+        (see is_merge_entry), else "task", "note" or "change"."""
+        if is_merge_entry(self.entry):
+            return "unmerge" if self.entry.via.startswith(UNDO_VIA) else "merge"
         return self.entry.entity_type if self.entry.entity_type in ACTIVITY else "change"
+
+    @property
+    def merge_id(self) -> str | None:
+        """The merge this entry was part of (its audit tag "merge:<id>" or "undo:merge:<id>")."""
+        via = self.entry.via or ""
+        for prefix in (UNDO_VIA, MERGE_VIA):
+            if via.startswith(prefix):
+                return via[len(prefix) :]
+        return None
+
+
+def is_merge_entry(entry: AuditLog) -> bool:
+    """Whether `entry` stands for a whole merge (or its undo) on a timeline: on a merged
+    contact's, its archiving into the survivor; on the survivor's, the note the merge wrote
+    (the merge may change none of its fields, but always writes that note)."""
+    if not (entry.via or "").startswith((MERGE_VIA, UNDO_VIA)):
+        return False
+    if entry.entity_type == "contact":
+        return "merged_into_id" in (entry.changes or {})
+    return entry.entity_type == "note" and entry.action in ("create", "delete")
 
 
 def _records(entity_type: str, record_id, related: bool):
@@ -85,7 +111,11 @@ def timeline_query(
     order = (AuditLog.timestamp.desc(), AuditLog.seq.desc())
     older = sa.true()
     if activity_only:  # tasks and notes, not the record's field changes (audit.read)
-        older = AuditLog.entity_type.in_(ACTIVITY)
+        # ... but a merged contact's archiving into the survivor, and back: the merge's entry.
+        merged = AuditLog.via.startswith(MERGE_VIA) | AuditLog.via.startswith(UNDO_VIA)
+        older = AuditLog.entity_type.in_(ACTIVITY) | (
+            merged & AuditLog.changes.has_key("merged_into_id")
+        )
     if bound is not None:
         values = sa.tuple_(literal(bound[0], sa.DateTime(timezone=True)), literal(int(bound[1])))
         older = older & (sa.tuple_(AuditLog.timestamp, AuditLog.seq) < values)
@@ -137,7 +167,51 @@ def timeline_page(
     if len(rows) > PAGE_SIZE:
         last = items[-1].entry
         older = keyset.encode_cursor([last.timestamp, last.seq])
-    return {"items": items, "older": older}
+    return {"items": items, "older": older, "names": record_names(items)}
+
+
+# The columns of audited records that hold another record's id, and that record's kind: their
+# changes read with its name ("company from Acme to Initech"), not the id.
+REFERENCES = {
+    "company_id": "company",
+    "contact_id": "contact",
+    "merged_into_id": "contact",
+    "owner_id": "user",
+    "assignee_id": "user",
+}
+
+
+def record_names(items: list[Item]) -> dict:
+    """{(kind, id as text): name} of the records a page's entries refer to by id (REFERENCES,
+    and where a task or note moved from or to), archived ones too, in one query."""
+    refs = set()
+    for item in items:
+        changes = item.entry.changes or {}
+        if item.entry.action != "update":
+            continue
+        for column, kind in REFERENCES.items():
+            refs.update((kind, value) for value in changes.get(column) or () if value)
+        if item.entry.entity_type in ACTIVITY and "entity_id" in changes:
+            kinds = changes.get("entity_type") or [item.entry.record_type] * 2
+            refs.update((k, i) for k, i in zip(kinds, changes["entity_id"], strict=True) if k and i)
+    wanted = {}
+    for kind, value in refs:
+        if as_uuid(value) is not None:  # else not an id: shown as it is
+            wanted.setdefault(kind, []).append(as_uuid(value))
+    parts = [
+        select(literal(kind, sa.String), model.id, label).where(model.id.in_(wanted[kind]))
+        for kind, model, label in (
+            ("contact", Contact, sa.func.concat_ws(" ", Contact.first_name, Contact.last_name)),
+            ("company", Company, Company.name),
+            ("deal", Deal, Deal.title),
+            ("user", User, User.name),
+        )
+        if wanted.get(kind)
+    ]
+    if not parts:
+        return {}
+    rows = db.session.execute(sa.union_all(*parts))
+    return {(kind, str(key)): name for kind, key, name in rows}
 
 
 def _item(row: Any, entity_type: str, record_id) -> Item:

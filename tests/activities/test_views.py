@@ -198,8 +198,11 @@ def test_a_task_moves_to_another_record_and_both_timelines_say_so(client, rep):
     assert (get_task(task.id).entity_type, get_task(task.id).entity_id) == ("deal", deal.id)
     left = client.get(f"/contacts/{contact.id}/history").get_data(as_text=True)
     arrived = client.get(f"/deals/{deal.id}/history").get_data(as_text=True)
-    assert "Send the quote" in left and "to a deal" in left
-    assert "Send the quote" in arrived and "here from a contact" in arrived
+    assert (
+        "Send the quote" in left and f'to the deal <a href="/deals/{deal.id}">Big order</a>' in left
+    )
+    assert "Send the quote" in arrived
+    assert f'here from the contact <a href="/contacts/{contact.id}">Ada Lovelace</a>' in arrived
 
     stale = client.patch(f"/tasks/{task.id}/fields/record", data=data, headers=HX_REQUEST)
     assert stale.status_code == 409 and "Overwrite with mine" in stale.get_data(as_text=True)

@@ -154,13 +154,15 @@ def test_a_task_moves_to_a_deal_and_both_timelines_show_it(page, app):
     screenshot(page, "task-record-picker")
     option.click()
     expect(row.get_by_role("link", name="Initech renewal")).to_be_visible()
-    expect(page.locator("#history")).to_contain_text("moved the task Send the quote to a deal")
+    expect(page.locator("#history")).to_contain_text(
+        "moved the task Send the quote to the deal Initech renewal"
+    )
 
     row.get_by_role("link", name="Initech renewal").click()
     expect(page).to_have_url(f"/deals/{deal_id}")
     expect(page.locator("#tasks")).to_contain_text("Send the quote")
     expect(page.locator("#history")).to_contain_text(
-        "Rita Rep moved the task Send the quote here from a contact"
+        "Rita Rep moved the task Send the quote here from the contact Peter Gibbons"
     )
 
 

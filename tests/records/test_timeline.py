@@ -177,3 +177,24 @@ def test_a_company_s_timeline_takes_in_its_contacts_and_deals_when_asked(client)
     # A contact's timeline has no such toggle, and ignores the parameter.
     other = client.get(f"/contacts/{contact.id}/history?timeline=all", headers=HX_REQUEST).text
     assert "Call Zoe" in other and "Budget approved" not in other
+
+
+def test_a_task_moved_to_a_deal_names_the_deal_and_a_change_of_company_names_both(client):
+    sign_in(client, "manager")
+    old, new = make_company(name="Old Works"), make_company(name="New Works")
+    contact = make_contact(last_name="Mover", company_id=old.id)
+    deal = make_deal(title="Boiler refit", company_id=new.id)
+    task = make_task("contact", contact.id, description="Quote the boiler")
+    update_task(task.id, {"entity_type": "deal", "entity_id": str(deal.id)}, ADMIN)
+    update_contact(contact.id, {"company_id": str(new.id)}, ADMIN)
+
+    html = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    lines = _visible(html).splitlines()
+    assert lines[:2] == [
+        "changed company from Old Works to New Works",
+        "Task moved the task Quote the boiler to the deal Boiler refit",
+    ]
+    assert f'the deal <a href="/deals/{deal.id}">Boiler refit</a>' in html
+    assert f'<a href="/companies/{old.id}">Old Works</a> to <a href="/companies/{new.id}">' in html
+    deal_lines = _visible(client.get(f"/deals/{deal.id}").get_data(as_text=True)).splitlines()
+    assert "Task moved the task Quote the boiler here from the contact Ada Mover" in deal_lines
