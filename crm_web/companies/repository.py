@@ -135,6 +135,14 @@ def picker_options(term: str, limit: int = 8) -> list:
     return list(db.session.execute(query.order_by(Company.name, Company.id).limit(limit)))
 
 
+def existing_company_ids(ids) -> set:
+    """Which of these ids (any text) name a company, archived or not."""
+    keys = [k for k in (as_uuid(i) for i in ids) if k is not None]
+    if not keys:
+        return set()
+    return set(db.session.scalars(select(Company.id).where(Company.id.in_(keys))))
+
+
 def companies_by_ids(ids, *, for_update: bool = False) -> list[Company]:
     keys = [k for k in (as_uuid(i) for i in ids) if k is not None]
     query = select(Company).where(Company.id.in_(keys)).order_by(Company.id)
