@@ -103,7 +103,7 @@ def load_settings(environ, instance_path: Path) -> dict:
         # The largest file the import wizard takes (bytes; 200 MB is about a million rows).
         "IMPORT_MAX_BYTES": _int_setting(environ, "CRM_IMPORT_MAX_BYTES", 200 * 1024 * 1024),
         # Rows an import job commits at a time (a killed worker redoes at most one batch).
-        "IMPORT_BATCH_ROWS": _int_setting(environ, "CRM_IMPORT_BATCH_ROWS", 500),
+        "IMPORT_BATCH_ROWS": _int_setting(environ, "CRM_IMPORT_BATCH_ROWS", 2000),
         # Retention (the daily job in records/retention.py): unset keeps everything.
         "RETENTION_ARCHIVED_DAYS": _int_setting(environ, "CRM_RETENTION_ARCHIVED_DAYS", None),
         "RETENTION_AUDIT_DAYS": _int_setting(environ, "CRM_RETENTION_AUDIT_DAYS", None),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from crm_web.accounts.models import User
 from crm_web.companies.models import CITY_SORT, COUNTRY_SORT, OWNER_SORT, Company
@@ -135,6 +136,16 @@ def picker_options(term: str, limit: int = 8) -> list:
     if term.strip():
         query = query.where(func.lower(Company.name).like(like_pattern(term.strip().lower())))
     return list(db.session.execute(query.order_by(Company.name, Company.id).limit(limit)))
+
+
+def existing_company_ids(ids) -> set:
+    """Which of these ids (any text) name a company, archived or not."""
+    keys = [k for k in (as_uuid(i) for i in ids) if k is not None]
+    if not keys:
+        return set()
+    # One array parameter: an IN list of a batch's 2,000 ids costs twice the time to send and plan.
+    ids = bindparam("ids", keys, type_=ARRAY(Company.id.type))
+    return set(db.session.scalars(select(Company.id).where(Company.id == any_(ids))))
 
 
 def companies_by_ids(ids, *, for_update: bool = False) -> list[Company]:

@@ -19,7 +19,7 @@ from crm_web.core.batch import insert_records
 from crm_web.core.db import transaction
 from crm_web.core.errors import ConflictError, DuplicateError, NotFoundError, ValidationError
 from crm_web.core.permissions import authorize
-from crm_web.core.repository import check_version, list_extras
+from crm_web.core.repository import as_uuid, check_version, list_extras
 from crm_web.custom_fields.services import checked_with_custom_fields, list_definitions
 from crm_web.lists import keyset
 
@@ -166,11 +166,19 @@ def _locked(company_id) -> Company:
     return lifecycle.locked(repo.get_company, "company", company_id)
 
 
-def held_companies(ids) -> list[Company]:
-    """The companies of these ids, read in one query: while the caller holds the list, the
-    session has them, and check_company_id finds each without a query (a batch's references)."""
-    hashable = {value for value in ids if isinstance(value, str | uuid.UUID)}
-    return repo.companies_by_ids(hashable) if hashable else []
+def company_id_check(ids):
+    """check_company_id for a batch's references (imports, API bulk): which of `ids` name a
+    company is read in one query of ids alone (no records loaded, no query a row); any other
+    value gets check_company_id's own answer and message."""
+    known = repo.existing_company_ids(
+        {value for value in ids if isinstance(value, str | uuid.UUID)}
+    )
+
+    def check(value):
+        key = as_uuid(value) if isinstance(value, str | uuid.UUID) else None
+        return key if key in known else check_company_id(value)
+
+    return check
 
 
 def check_company_id(value):

@@ -10,7 +10,7 @@ from flask import current_app
 
 from crm_web.accounts.services import check_user_id, owner_id_for
 from crm_web.audit.services import change_since
-from crm_web.companies.services import check_company_id, company_name, held_companies
+from crm_web.companies.services import check_company_id, company_id_check, company_name
 from crm_web.contacts import repository as repo
 from crm_web.contacts.models import Contact
 from crm_web.core import lifecycle
@@ -70,11 +70,9 @@ def check_contacts(rows: list[dict], actor: Actor) -> list[dict | ValidationErro
     authorize(actor, "records.create")
     batch = {
         "definitions": list_definitions("contact"),
-        "company_id": v.Remembered(check_company_id),
+        "company_id": v.Remembered(company_id_check(data.get("company_id") for data in rows)),
         "owner_id": v.Remembered(check_user_id),
     }
-    # Held for the batch: check_company_id finds these companies in the session, no query each.
-    batch["held"] = held_companies(data.get("company_id") for data in rows)
     return v.check_each(rows, lambda data: _clean(data, batch=batch), owner_id_for(actor))
 
 

@@ -47,6 +47,7 @@ def insert_records(model, records: list[dict]) -> list[uuid.UUID]:
     given = sorted({key for record in records for key in record})
     columns = sorted({*given, *defaults, "id", "created_by", "updated_by"})
     ids = [uuid.uuid4() for _ in records]
+    json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
     target = sql.Identifier(table.name)
     staging = sql.Identifier(f"batch_{table.name}")
     names = sql.SQL(", ").join(map(sql.Identifier, columns))
@@ -67,7 +68,7 @@ def insert_records(model, records: list[dict]) -> list[uuid.UUID]:
                 changes = {k: to_json(v) for k, v in row.items() if k not in UNRECORDED}
                 row.update(id=record_id, created_by=actor_id, updated_by=actor_id)
                 copy.write_row(
-                    [_copy_value(table.c[name], row.get(name)) for name in columns]
+                    [_copy_value(name in json_columns, row.get(name)) for name in columns]
                     + [order, json.dumps(changes)]
                 )
         insert = "INSERT INTO {} ({}) SELECT {} FROM {} ORDER BY batch_order"
@@ -82,8 +83,8 @@ def insert_records(model, records: list[dict]) -> list[uuid.UUID]:
     return ids
 
 
-def _copy_value(column, value):
+def _copy_value(is_json: bool, value):
     """A value as COPY takes it: JSON columns as JSON text, the rest as psycopg adapts them."""
-    if value is not None and isinstance(column.type, JSON):
+    if value is not None and is_json:
         return json.dumps(to_json(value))
     return value

@@ -4,6 +4,8 @@ FieldError with a message a person can act on; `Checker` gathers them per field.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import importlib
 import uuid
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit, urlunsplit
@@ -13,6 +15,20 @@ import phonenumbers
 import pycountry
 
 from crm_web.core.errors import ValidationError
+
+
+def _remember_email_domains() -> None:
+    """email-validator checks each address's domain afresh (IDNA and UTS-46, character by
+    character: two thirds of its time), though an import of a million addresses holds a few
+    thousand domains. That check is a pure function of its arguments, so its answers are kept
+    (errors are not: a bad domain is checked again and raises the same message)."""
+    module = importlib.import_module("email_validator.validate_email")
+    check = getattr(module, "validate_email_domain_name", None)
+    if check is not None and not hasattr(check, "cache_info"):
+        module.validate_email_domain_name = functools.lru_cache(maxsize=20_000)(check)
+
+
+_remember_email_domains()
 
 
 class FieldError(ValueError):

@@ -56,14 +56,16 @@ def first_rows(import_id: int, limit: int) -> list[ImportRow]:
     return list(db.session.scalars(query))
 
 
-def rows_after(import_id: int, after: int, size: int) -> list[ImportRow]:
+def rows_after(import_id: int, after: int, size: int) -> list:
+    """(row_number, cells) of the next `size` staged rows: plain rows, not ORM records, which
+    the job would pay to build and the session to track though it only reads them."""
     query = (
-        select(ImportRow)
+        select(ImportRow.row_number, ImportRow.cells)
         .where(ImportRow.import_id == import_id, ImportRow.row_number > after)
         .order_by(ImportRow.row_number)
         .limit(size)
     )
-    return list(db.session.scalars(query))
+    return list(db.session.execute(query))
 
 
 _SET_OUTCOMES = text(
@@ -79,8 +81,11 @@ _SET_OUTCOMES = text(
 
 
 def set_outcomes(import_id: int, outcomes: list[dict]) -> None:
-    """Each {row_number, outcome, column_name, message}: one statement (one round trip, one
-    plan) for the whole batch."""
+    """Each {row_number, outcome, column_name, message} of a row not created: one statement
+    (one round trip, one plan) for the whole batch. A created row's staged copy is left as it
+    is (an UPDATE writes a new version of the row, cells and all); drop_done_rows removes it
+    with the rest when the import is done, and only refused rows are read back."""
+    outcomes = [o for o in outcomes if o["outcome"] != "created"]
     if outcomes:
         db.session.execute(
             _SET_OUTCOMES,

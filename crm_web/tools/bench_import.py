@@ -13,6 +13,7 @@ load average: on a shared machine rows/s follows the load, CPU per row much less
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import random
@@ -73,15 +74,31 @@ def write_csv(path: Path, rows: int, run: str, base: int) -> int:
     return bad
 
 
+def process_cpu(database: str) -> dict[int, float]:
+    """{pid: CPU seconds} of this process (where the job runs) and the database's backends."""
+    result = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if int(entry.name) == os.getpid() or f" {database} " in (
+                    (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                ):
+                    result[int(entry.name)] = cpu_seconds({int(entry.name)}, "-")
+    return result
+
+
 def measure(label: str, rows: int, database: str, action) -> None:
     load = open("/proc/loadavg").read().split()[0]  # noqa: SIM115, PTH123
-    ours = {os.getpid()}  # this process, where the import runs, and the database's backends
-    cpu, started = cpu_seconds(ours, database), time.monotonic()
+    before, started = process_cpu(database), time.monotonic()
     action()
-    seconds, used = time.monotonic() - started, cpu_seconds(ours, database) - cpu
+    seconds, after = time.monotonic() - started, process_cpu(database)
+    # Per process: a backend that closed during the run is not subtracted from the total.
+    used = sum(ticks - before.get(pid, 0.0) for pid, ticks in after.items())
+    app = after.get(os.getpid(), 0.0) - before.get(os.getpid(), 0.0)
     print(
         f"{label:<44} {rows:>9,} rows {seconds:7.1f} s {rows / seconds:9,.0f} rows/s "
-        f"CPU {used:6.1f} s ({1e6 * used / rows:5.0f} µs/row)  load {load}",
+        f"CPU {used:6.1f} s ({1e6 * used / rows:5.0f} µs/row: app {1e6 * app / rows:4.0f}, "
+        f"PostgreSQL {1e6 * (used - app) / rows:4.0f})  load {load}",
         flush=True,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import uuid
 
 import pytest
@@ -39,6 +40,22 @@ def test_a_malformed_email_is_refused_with_the_reason(session):
 def test_emails_are_stored_normalised_and_without_duplicates(session):
     contact = make_contact(emails=[" Ada@Example.COM ", "ada@example.com", ""])
     assert get_contact(contact.id).emails == ["Ada@example.com", "ada@example.com"]
+
+
+def test_addresses_sharing_a_domain_read_as_alone_and_the_domain_is_checked_once():
+    """An import of many addresses at a few domains: each address still comes out as
+    email-validator makes it (domain lower-cased, an IDN in Unicode) and a bad domain is
+    refused each time with its message, but each good domain's check runs once."""
+    check = importlib.import_module("email_validator.validate_email").validate_email_domain_name
+    check.cache_clear()
+    typed = [f"Person{n}@Example.COM" for n in range(200)] + ["Ann@BÜCHER.example"] * 2
+    assert [v.email(e) for e in typed] == [f"Person{n}@example.com" for n in range(200)] + [
+        "Ann@bücher.example"
+    ] * 2
+    assert check.cache_info().misses == 2
+    for _ in range(2):
+        with pytest.raises(v.FieldError, match="'a@b_c.example' is not a valid email address"):
+            v.email("a@b_c.example")
 
 
 def test_a_us_number_typed_nationally_is_stored_as_e164(session):

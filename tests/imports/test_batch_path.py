@@ -4,6 +4,7 @@ very records, refusals and history the one-at-a-time services make for the same 
 from __future__ import annotations
 
 import dataclasses
+import uuid
 
 import pytest
 from sqlalchemy import text
@@ -91,6 +92,8 @@ def test_batch_contacts_match_contacts_made_one_at_a_time(session, importer):
         ADMIN,
     )
     firm = make_company(importer, name="Batch Path Firm")
+    old_firm = make_company(importer, name="Batch Path Old Firm")
+    companies.archive_company(old_firm.id, ADMIN)
     inputs = [
         {"first_name": " Ada ", "last_name": "Lovelace", "emails": ["Ada@Example.COM"]},
         {
@@ -106,6 +109,10 @@ def test_batch_contacts_match_contacts_made_one_at_a_time(session, importer):
         {"first_name": "No last name"},
         {"first_name": "Bad", "last_name": "Tier", "custom_fields": {"tier": "Bronze", "x": 1}},
         {"first_name": "Bad", "last_name": "Company", "company_id": "not-a-company"},
+        {"first_name": "Gone", "last_name": "Company", "company_id": str(uuid.uuid4())},
+        # The same company as Grace's, spelt in capitals; and one archived, still a company.
+        {"first_name": "Upper", "last_name": "Case", "company_id": str(firm.id).upper()},
+        {"first_name": "Archived", "last_name": "Firm", "company_id": str(old_firm.id)},
         {
             "first_name": "Kept",
             "last_name": "Owner",
@@ -115,7 +122,8 @@ def test_batch_contacts_match_contacts_made_one_at_a_time(session, importer):
     ]
     single = _one_at_a_time(contacts.create_contact, inputs, importer)
     batch = _in_a_batch(contacts.check_contacts, contacts.insert_contacts, inputs, importer)
-    assert _same_outcomes("contacts", single, batch) == 4
+    assert _same_outcomes("contacts", single, batch) == 6
+    assert batch[7] == {"company_id": ["No such company."]}
     # What a person sees on the record: normalised email and phones, company, custom fields.
     grace = contacts.contact_view(batch[1], importer)
     assert grace.phones == ["+14155550100", "+442079460958"]

@@ -9,7 +9,9 @@ import sys
 import pytest
 from sqlalchemy import text
 
+from crm_web.core.actor import SYSTEM
 from crm_web.core.db import db
+from crm_web.jobs.batches import run_in_batches
 from crm_web.jobs.queue import defer
 from tests.jobs import probe  # noqa: F401  (registers probe_batches before the queue is built)
 from tests.jobs.support import start_worker, wait_for
@@ -67,3 +69,18 @@ def test_a_killed_workers_job_resumes_from_its_last_committed_batch(app, probe_t
     assert _count("SELECT count(*) FROM job_probe_done") == ROWS
     assert _count("SELECT count(DISTINCT row_id) FROM job_probe_done") == ROWS
     assert _count(f"SELECT count(*) FROM job_progress WHERE key = 'probe:{job_id}'") == 1
+
+
+def test_a_batch_commits_without_waiting_for_the_disk(session):
+    """A job's batch may be lost with its progress note in a server crash (and is then done
+    again from the last note), so its COMMIT does not wait for the WAL to be flushed."""
+    seen = []
+
+    def process(rows):
+        seen.append(db.session.execute(text("SHOW synchronous_commit")).scalar())
+
+    def next_batch(after, size):
+        return [n for n in range((after or 0) + 1, 5) if n <= (after or 0) + size]
+
+    assert run_in_batches("probe:sync-commit", next_batch, process, int, SYSTEM, 2) == 4
+    assert seen == ["off", "off"]
