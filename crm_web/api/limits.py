@@ -17,11 +17,20 @@ from crm_web.core.db import db
 DEFAULT_LIMIT = 600
 DEFAULT_WINDOW = 60
 
+# One statement, one round trip, run in autocommit so it is committed at once: the count of
+# this window goes up, the token's past windows go (the table holds about one row per token),
+# and the commit does not wait for the WAL to reach the disk (`set_config(…, true)` is SET
+# LOCAL for the statement's own transaction): the count is advice, not a record, and a crash
+# may forget the last few requests' counts, never corrupt them.
 _COUNT = text(
     """
     WITH slot AS (
         SELECT to_timestamp(floor(extract(epoch FROM clock_timestamp()) / :window) * :window)
-            AS start
+            AS start,
+            set_config('synchronous_commit', 'off', true) AS async_commit
+    ), forget AS (
+        DELETE FROM api_rate_counts
+        WHERE token_id = :token AND window_start < (SELECT start FROM slot)
     )
     INSERT INTO api_rate_counts (token_id, window_start, count)
     SELECT :token, start, 1 FROM slot
@@ -30,15 +39,6 @@ _COUNT = text(
     RETURNING count,
         extract(epoch FROM window_start + make_interval(secs => :window) - clock_timestamp())
     """
-)
-# The count is advice, not a record: its commit need not wait for the WAL to reach the disk (a
-# crash may forget the last few requests' counts, never corrupt them), which saves every API call
-# the wait for an fsync.
-_ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO off")
-# A token's past windows go when it opens a new one: the table holds about one row per token.
-_FORGET = text(
-    "DELETE FROM api_rate_counts WHERE token_id = :token "
-    "AND window_start < clock_timestamp() - make_interval(secs => :window)"
 )
 
 
@@ -50,14 +50,19 @@ def settings() -> tuple[int, int]:
     )
 
 
+def _autocommit_engine():
+    """The engine's pool in autocommit (set and reset client-side): no BEGIN, no COMMIT."""
+    extensions = current_app.extensions
+    if "rate_counter" not in extensions:
+        extensions["rate_counter"] = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+    return extensions["rate_counter"]
+
+
 def count_request(token_id) -> None:
     """Count this request against its token's window; 429 with Retry-After past the limit."""
     limit, window = settings()
-    with db.engine.begin() as conn:
-        conn.execute(_ASYNC_COMMIT)
+    with _autocommit_engine().connect() as conn:
         count, left = conn.execute(_COUNT, {"token": token_id, "window": window}).one()
-        if count == 1:
-            conn.execute(_FORGET, {"token": token_id, "window": window})
     retry_after = max(1, math.ceil(float(left)))
     g.api_rate = (limit, max(0, limit - count), retry_after)
     if count > limit:

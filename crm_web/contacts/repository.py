@@ -108,6 +108,22 @@ def contact_row(contact_id):
     return db.session.execute(_CONTACT_ROW, {"id": key}).first()
 
 
+# A revalidation's read (the API's If-None-Match): the versions an ETag is made of, no more.
+_VERSIONS = (
+    select(Contact.version, Company.version.label("company_version"))
+    .outerjoin(Company, Company.id == Contact.company_id)
+    .where(Contact.id == bindparam("id"))
+)
+
+
+def contact_versions(contact_id):
+    """(contact version, its company's version or None) of one contact, or None."""
+    key = as_uuid(contact_id)
+    if key is None:
+        return None
+    return db.session.execute(_VERSIONS, {"id": key}).first()
+
+
 def _search(query, term: str):
     """Name, email, phone digits (any format typed) or company name contains `term`."""
     term = term.strip().lower()

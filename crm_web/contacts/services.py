@@ -226,6 +226,16 @@ def contact_view(contact_id, actor: Actor):
     return row
 
 
+def contact_versions(contact_id, actor: Actor) -> tuple[int, int | None]:
+    """The contact's version and its company's (None without one), read alone: what an API
+    client revalidating its copy needs. Readers; 404 as contact_view."""
+    authorize(actor, "records.read")
+    row = repo.contact_versions(contact_id)
+    if row is None:
+        raise NotFoundError("contact", contact_id)
+    return row.version, row.company_version
+
+
 def field_change_since(contact, field: str, seen, actor: Actor) -> dict | None:
     """How `field` of `contact` (as contact_view shows it) changed since the version `seen` a
     page was drawn from (audit.services.change_since; a company as its name); None if it did
