@@ -159,6 +159,26 @@ def test_a_customers_cached_copy_goes_stale_when_its_company_moves(client, sessi
     assert fresh.headers["ETag"] != etag
 
 
+def test_a_revalidation_costs_two_small_reads_and_an_unknown_record_is_still_404(client, session):
+    """A 304 is answered from the token's row and the record's versions, before the record is
+    read or serialised (the point of revalidating); nothing else of a call reaches the
+    database, and a record that is not there is a 404 as for a full GET."""
+    secret = token_for("rep")[2]
+    contact = make_contact(company_id=make_company(name="Versions Ltd").id)
+    for kind in ("contacts", "customers"):
+        url = f"/api/v1/{kind}/{contact.id}"
+        etag = client.get(url, headers=auth(secret)).headers["ETag"]
+        with counted() as statements:
+            cached = client.get(url, headers=auth(secret, **{"If-None-Match": etag}))
+        assert cached.status_code == 304 and cached.headers["ETag"] == etag
+        reads = _queries(statements)
+        assert len(reads) == 2, reads
+        assert "api_tokens" in reads[0] and "version" in reads[1] and "emails" not in reads[1]
+    missing = "/api/v1/contacts/00000000-0000-0000-0000-000000000000"
+    gone = client.get(missing, headers=auth(secret, **{"If-None-Match": etag}))
+    assert gone.status_code == 404 and gone.mimetype == PROBLEM
+
+
 def test_a_records_history_names_each_change_and_where_it_came_from(client, session):
     _, token, secret = token_for("manager")
     contact = make_contact(job_title="Clerk")
