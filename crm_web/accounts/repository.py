@@ -102,10 +102,34 @@ def get_token(token_id, *, for_update: bool = False) -> ApiToken | None:
     return get_by_id(ApiToken, token_id, for_update=for_update)
 
 
-def token_with_user(token_hash: str):
-    """(token, user) for a secret's hash, or None: one indexed query per API call."""
-    query = select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-    return db.session.execute(query.where(ApiToken.token_hash == token_hash)).first()
+_tokens = ApiToken.__table__
+# Every API call's lookup: the few columns it needs, by the unique hash, no ORM objects; a
+# revoked or expired token, or one of an inactive user, is no row at all.
+_LIVE_TOKEN = (
+    select(
+        _tokens.c.id,
+        _tokens.c.name,
+        _tokens.c.scope,
+        _tokens.c.expires_at,
+        _tokens.c.last_used_at,
+        _users.c.id.label("user_id"),
+        _users.c.role,
+        _users.c.name.label("user_name"),
+    )
+    .join(_users, _users.c.id == _tokens.c.user_id)
+    .where(
+        _tokens.c.token_hash == bindparam("token_hash"),
+        _tokens.c.revoked_at.is_(None),
+        _users.c.active,
+        (_tokens.c.expires_at.is_(None)) | (_tokens.c.expires_at > func.clock_timestamp()),
+    )
+)
+
+
+def live_token(token_hash: str):
+    """The usable token with a secret's hash and its user's id, role and name, or None: one
+    indexed query per API call."""
+    return db.session.execute(_LIVE_TOKEN, {"token_hash": token_hash}).first()
 
 
 def tokens_of_user(user_id) -> list[ApiToken]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from crm_web.accounts import repository as repo
@@ -94,26 +96,36 @@ def revoke_token(token_id, actor: Actor) -> ApiToken:
     return token
 
 
-def authenticate(secret: str) -> tuple[Actor, ApiToken] | None:
+@dataclass(frozen=True)
+class TokenGrant:
+    """What an API call knows of its token: read from one row, not an ORM object."""
+
+    id: uuid.UUID
+    name: str
+    scope: str
+    expires_at: datetime | None
+
+    @property
+    def read_only(self) -> bool:
+        return self.scope == "read"
+
+
+def authenticate(secret: str) -> tuple[Actor, TokenGrant] | None:
     """The actor a bearer secret stands for, and its token; None when the token is unknown,
     revoked, expired or its user deactivated. Stamps last use (at most once a minute)."""
     if not secret.startswith(PREFIX) or len(secret) > 200:
         return None
-    found = repo.token_with_user(hash_token(secret))
-    if found is None:
+    row = repo.live_token(hash_token(secret))
+    if row is None:
         return None
-    token, user = found
-    now = datetime.now(UTC)
-    if token.revoked_at or not user.active or (token.expires_at and token.expires_at <= now):
-        return None
-    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
-        repo.touch_token(token.id)
+    if row.last_used_at is None or datetime.now(UTC) - row.last_used_at >= TOUCH_EVERY:
+        repo.touch_token(row.id)
         db.session.commit()
-    actor = Actor(id=str(user.id), role=user.role, name=user.name, via=f"api:{token.id}")
-    return actor, token
+    actor = Actor(id=str(row.user_id), role=row.role, name=row.user_name, via=f"api:{row.id}")
+    return actor, TokenGrant(row.id, row.name, row.scope, row.expires_at)
 
 
-def ensure_write_scope(token: ApiToken) -> None:
+def ensure_write_scope(token: TokenGrant) -> None:
     """A read token may read only, whatever its user's role."""
     if token.read_only:
         raise PermissionDenied("api.write", "This token is read-only.")

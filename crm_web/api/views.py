@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, g, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, g, jsonify, render_template, request, url_for
 
 from crm_web.accounts.services import get_user
 from crm_web.api import bulk, limits, openapi
@@ -174,12 +174,25 @@ def _allow_duplicate() -> bool:
 @declares("records.read")
 def detail(kind, record_id):
     """One record; 304 when If-None-Match names its ETag."""
-    body, etag = _resource(kind).read(record_id, api_actor())
-    if etag in _tags(request.headers.get("If-None-Match")):
-        response = _record_response({}, etag, 304)
-        response.set_data(b"")
-        return response
+    resource = _resource(kind)
+    known = _tags(request.headers.get("If-None-Match"))
+    if known and resource.etag is not None:
+        # A revalidation reads the versions alone: an unchanged record is neither loaded nor
+        # serialised.
+        etag = resource.etag(record_id, api_actor())
+        if etag in known:
+            return _not_modified(etag)
+    body, etag = resource.read(record_id, api_actor())
+    if etag in known:
+        return _not_modified(etag)
     return _record_response(body, etag)
+
+
+def _not_modified(etag: str):
+    """304: no body, the ETag and caching advice a 200 would carry."""
+    return current_app.response_class(
+        status=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    )
 
 
 def _tags(header: str | None) -> set[str]:

@@ -157,15 +157,6 @@ def recently_updated(owner_id, limit: int) -> list[Company]:
     return latest_owned(Company, owner_id, limit)
 
 
-def addresses_of(company_ids) -> dict:
-    """{company id: (name, address, version)} for these ids, in one query."""
-    ids = [key for key in map(as_uuid, company_ids) if key is not None]
-    if not ids:
-        return {}
-    query = select(Company.id, Company.name, Company.address, Company.version)
-    return {row.id: row for row in db.session.execute(query.where(Company.id.in_(ids)))}
-
-
 # Migration 0012's index expression (idx_companies_search_trgm): name and web domain, lower-cased.
 _SEARCH_TEXT = sa.literal_column("crm_company_search(companies.name, companies.website)")
 

@@ -288,13 +288,6 @@ def my_recent_companies(actor: Actor, limit: int = 5) -> list[Company]:
     return repo.recently_updated(actor.id, limit)
 
 
-def company_cards(company_ids, actor: Actor) -> dict:
-    """{id: row with name, address and version} of these companies (the API's customers show
-    their company's name and address). Readers."""
-    authorize(actor, "records.read")
-    return repo.addresses_of(company_ids)
-
-
 def web_domain(website: str | None) -> str | None:
     """`https://www.acme.com/about` → `acme.com`."""
     if not website:

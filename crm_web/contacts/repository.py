@@ -97,6 +97,9 @@ def _row_query(*, full: bool = True):
             Contact.archived_at,
             Contact.custom_fields,
             Contact.merged_into_id,
+            # The API's customer shows its company's address, and its ETag the company's version.
+            Company.address.label("company_address"),
+            Company.version.label("company_version"),
         ]
     return (
         select(*columns)
@@ -112,6 +115,22 @@ _CONTACT_ROW = _row_query().where(Contact.id == bindparam("id"))
 def contact_row(contact_id):
     """One contact as the list and record templates show it."""
     return row_by_id(_CONTACT_ROW, contact_id)
+
+
+# A revalidation's read (the API's If-None-Match): the versions an ETag is made of, no more.
+_VERSIONS = (
+    select(Contact.version, Company.version.label("company_version"))
+    .outerjoin(Company, Company.id == Contact.company_id)
+    .where(Contact.id == bindparam("id"))
+)
+
+
+def contact_versions(contact_id):
+    """(contact version, its company's version or None) of one contact, or None."""
+    key = as_uuid(contact_id)
+    if key is None:
+        return None
+    return db.session.execute(_VERSIONS, {"id": key}).first()
 
 
 def _search(query, term: str):
@@ -182,8 +201,11 @@ RELEVANCE = SortKey((LAST_LOWER, FIRST_LOWER, Contact.id), ("str", "str", "uuid"
 FULL_NAME_SPLITS = 3
 
 
-def list_page(filters: dict, sort: str, descending: bool, cursor: dict, limit: int = 50):
-    """(rows, next cursor, prev cursor) of the contact list."""
+def list_page(
+    filters: dict, sort: str, descending: bool, cursor: dict, limit: int = 50, full: bool = False
+):
+    """(rows, next cursor, prev cursor) of the contact list; `full`: rows with every column a
+    record has (contact_row's), as the API lists them."""
     term = filters.get("q", "").strip()
     if term and sort == "relevance":
         # Every name starting with the term (index ranges, read in list order: `smi` costs
@@ -202,21 +224,30 @@ def list_page(filters: dict, sort: str, descending: bool, cursor: dict, limit: i
         if _contains_search(term):
             tiers.append(others)
         return fetch_tiered_page(
-            tiers, RELEVANCE, _rows_of, descending=descending, limit=limit, **cursor
+            tiers,
+            RELEVANCE,
+            _full_rows_of if full else _rows_of,
+            descending=descending,
+            limit=limit,
+            **cursor,
         )
     if term:
         # The first SEARCH_CAP matches, found through the trigram index, then sorted and paged.
         matches = filtered(select(Contact.id), filters).limit(SEARCH_CAP).cte("matches")
         matches = matches.prefix_with("MATERIALIZED")
-        query = _row_query(full=False).join(matches, matches.c.id == Contact.id)
+        query = _row_query(full=full).join(matches, matches.c.id == Contact.id)
     else:
-        query = filtered(_row_query(full=False), filters)
+        query = filtered(_row_query(full=full), filters)
     key = SORTS["name"] if sort == "relevance" else SORTS[sort]
     return fetch_page(query, key, descending=descending, limit=limit, **cursor)
 
 
 def _rows_of(page):
     return _row_query(full=False).join(page, page.c.id == Contact.id)
+
+
+def _full_rows_of(page):
+    return _row_query().join(page, page.c.id == Contact.id)
 
 
 def _starts_with(term: str) -> list:

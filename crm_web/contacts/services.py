@@ -206,6 +206,16 @@ def list_page(state, actor: Actor) -> dict:
     }
 
 
+def record_page(state, actor: Actor) -> tuple[list, str | None]:
+    """(rows, next cursor) of the contact list in `state` with every column contact_view has
+    (the API's lists: one query, no total counted). Everyone."""
+    authorize(actor, "records.read")
+    rows, next_cursor, _ = repo.list_page(
+        state.filters, state.sort, state.descending, state.cursor, state.page_size, full=True
+    )
+    return rows, next_cursor
+
+
 def list_details(ids, actor: Actor) -> dict:
     """Custom field values and created/archived times of the listed contacts (a list page's rows
     leave them out), in one query: {id: row}. Everyone."""
@@ -225,6 +235,16 @@ def contact_view(contact_id, actor: Actor):
     if row is None:
         raise NotFoundError("contact", contact_id)
     return row
+
+
+def contact_versions(contact_id, actor: Actor) -> tuple[int, int | None]:
+    """The contact's version and its company's (None without one), read alone: what an API
+    client revalidating its copy needs. Readers; 404 as contact_view."""
+    authorize(actor, "records.read")
+    row = repo.contact_versions(contact_id)
+    if row is None:
+        raise NotFoundError("contact", contact_id)
+    return row.version, row.company_version
 
 
 def field_change_since(contact, field: str, seen, actor: Actor) -> dict | None:

@@ -56,6 +56,11 @@ def refuse_cross_site():
         abort(403, description=CROSS_SITE_MESSAGE)
 
 
+# Paths that never use the session: the REST API authenticates each call by its bearer token
+# (a session cookie is no credential there), so its calls neither verify nor sign a cookie.
+SESSIONLESS_PATHS = ("/api/v1/",)
+
+
 class SignedSession(SecureCookieSession):
     """A session that knows when its cookie was signed (None: no cookie came with the request)."""
 
@@ -74,6 +79,8 @@ class GuardedSessionInterface(SecureCookieSessionInterface):
     session_class = SignedSession
 
     def open_session(self, app, request):
+        if request.path.startswith(SESSIONLESS_PATHS):
+            return self.session_class()  # no cookie read or verified; save_session skips it
         serializer = self.get_signing_serializer(app)
         cookie = request.cookies.get(self.get_cookie_name(app))
         if serializer is None or not cookie:
@@ -96,7 +103,7 @@ class GuardedSessionInterface(SecureCookieSessionInterface):
         return age >= app.config["SESSION_REFRESH_AFTER"]
 
     def save_session(self, app, session, response):
-        if g.get("refused_cross_site"):
+        if g.get("refused_cross_site") or request.path.startswith(SESSIONLESS_PATHS):
             return
         super().save_session(app, session, response)
 

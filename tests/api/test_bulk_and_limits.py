@@ -189,6 +189,27 @@ def test_past_the_rate_limit_a_token_gets_429_with_retry_after(app, client, sess
     assert client.get("/api/v1/users/me", headers=auth(other)).status_code == 200
 
 
+def test_requests_counted_by_another_process_bring_the_429_sooner(
+    app, client, session, monkeypatch
+):
+    """Far from the limit a process adds its requests to the shared count in batches; the other
+    worker processes' requests still count, and near the limit every call is counted at once."""
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", 300)
+    _, token, secret = token_for("viewer")
+    first = client.get("/api/v1/users/me", headers=auth(secret))
+    assert first.headers["RateLimit-Remaining"] == "299"
+    # Another gunicorn worker served 297 calls of the same token in this window.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(
+            text("UPDATE api_rate_counts SET count = count + 297 WHERE token_id = :t"),
+            {"t": token.id},
+        )
+    answers = [client.get("/api/v1/users/me", headers=auth(secret)) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].headers["RateLimit-Remaining"] == "0"
+    assert 1 <= int(answers[2].headers["Retry-After"]) <= 60
+
+
 def test_a_body_past_the_size_limit_gets_a_413_problem(app, client, session, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
     _, _, secret = token_for("rep")
