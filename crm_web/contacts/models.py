@@ -48,6 +48,12 @@ class Contact(Audited, TimestampedMixin, VersionedMixin, db.Model):
             "archived_at",
             postgresql_where=sa.text("archived_at IS NOT NULL"),
         ),
+        # Migration 0022: the rows a deleted survivor's foreign key sets to NULL.
+        sa.Index(
+            "idx_contacts_merged_into",
+            "merged_into_id",
+            postgresql_where=sa.text("merged_into_id IS NOT NULL"),
+        ),
         sa.Index(
             "idx_contacts_search_trgm",
             sa.func.crm_contact_search_text(
