@@ -64,7 +64,8 @@
   document.addEventListener("click", function (event) {
     var cell = cellOf(event.target);
     // A link (mailto:, tel:, the company) is followed, and an open editor's controls work.
-    if (!cell || event.target.closest("a, button, input, select, label, form, .ie-conflict")) return;
+    // (The cells are inside the bulk form: not a plain "form" here.)
+    if (!cell || event.target.closest("a, button, input, select, label, .ie-editor, .ie-conflict")) return;
     rove(cell, false);
     openCell(cell);
   });
