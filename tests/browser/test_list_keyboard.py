@@ -75,3 +75,31 @@ def test_edit_a_list_cell_with_the_keyboard_alone(app, page):
     page.reload()
     expect(cell(ada, "job_title")).to_have_text("Mathematician")
     expect(cell(grace, "job_title")).to_have_text("Admiral")
+
+
+def test_a_list_cell_saved_over_someone_elses_change_shows_both_then_keeps_theirs(app, page):
+    from crm_web.contacts.services import update_contact
+    from crm_web.core.actor import SYSTEM
+    from crm_web.core.db import db
+
+    ada, _ = _contacts(app)
+    open_as(app, page, "/contacts/", "rep", email="rep@example.com")
+    cell = page.locator(f'tr[data-id="{ada}"] td[data-field="job_title"]')
+    cell.click()
+    editor = page.get_by_role("textbox", name="Job title")
+    expect(editor).to_be_focused()
+    with app.app_context():  # a colleague saves first
+        update_contact(ada, {"job_title": "Countess"}, SYSTEM, 1)
+        db.session.commit()
+        db.session.remove()
+    editor.fill("Mathematician")
+    editor.press("Enter")
+    expect(cell.get_by_role("alert")).to_contain_text("Someone else changed job title")
+    screenshot(page, "contacts-list-cell-conflict")
+    cell.get_by_role("button", name="Keep theirs").click()
+    expect(cell).to_have_text("Countess")
+    # The row took the version it shows: the next edit saves without a conflict.
+    cell.click()
+    editor.fill("Mathematician")
+    editor.press("Enter")
+    expect(cell).to_have_text("Mathematician")
