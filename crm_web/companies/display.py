@@ -10,7 +10,13 @@ from markupsafe import Markup
 
 from crm_web.companies.fields import FIELDS, LIST_FIELDS
 from crm_web.core.dates import time_html, user_zone
-from crm_web.core.display import field_display, readable_phone, restore_cell, select_cell
+from crm_web.core.display import (
+    field_display,
+    list_cell,
+    readable_phone,
+    restore_cell,
+    select_cell,
+)
 from crm_web.core.permissions import RecordRights
 
 MUTED = '<span class="muted">{}</span>'
@@ -71,7 +77,7 @@ def company_display(company, name, compact=False, base=None, editable=True) -> M
 def company_rows(
     rows, companies_root: str, contacts_root: str, archived: bool, rights: RecordRights
 ) -> Markup:
-    """The list's <tr>s: a checkbox (for the bulk actions, when the user may edit), a cell per
+    """The list's <tr>s (data-id, data-version: what a cell's editor needs): a checkbox (for the bulk actions, when the user may edit), a cell per
     list field (fields.LIST_FIELDS: the name links to the record, the others edit in place as
     `rights` allow), the number of contacts (a link to them), the last update (one Python loop,
     as contacts')."""
@@ -88,16 +94,16 @@ def company_rows(
         for field in LIST_FIELDS:
             if field.name == "name":
                 # The name opens the record, as in every CRM; the other cells edit in place.
-                cells.append(f'<td><a href="{base}" class="record-link">{name}</a></td>')
+                cells.append(f'<td><a href="{base}">{name}</a></td>')
             else:
                 can_edit = reassign if field.kind == "owner" else editable
-                cells.append(f"<td>{_display(company_id, row, field, True, base, can_edit)}</td>")
+                cells.append(list_cell(field.name, _inner(row, field), can_edit))
         select = select_cell(company_id, name, editable)
         restore = restore_cell(company_id, name, rights.archive(row.owner_id)) if archived else ""
         html.append(
-            f'<tr id="row-{company_id}">{select}{"".join(cells)}'
+            f'<tr data-id="{company_id}" data-version="{row.version}">{select}{"".join(cells)}'
             f'<td class="num"><a href="{contacts_root}?company={company_id}">{row.contact_count}</a></td>'
-            f'<td class="nowrap">{updated}</td>'
+            f"<td>{updated}</td>"
             f"{restore}</tr>"
         )
     return Markup("".join(html))  # noqa: S704 - names escaped here, values by _inner

@@ -15,7 +15,13 @@ from markupsafe import Markup
 
 from crm_web.contacts.fields import FIELDS, LIST_FIELDS
 from crm_web.core.dates import time_html, user_zone
-from crm_web.core.display import field_display, readable_phone, restore_cell, select_cell
+from crm_web.core.display import (
+    field_display,
+    list_cell,
+    readable_phone,
+    restore_cell,
+    select_cell,
+)
 from crm_web.core.permissions import RecordRights
 
 MUTED = '<span class="muted">{}</span>'
@@ -109,9 +115,10 @@ NAME_FIELDS = frozenset(("first_name", "last_name"))
 def contact_rows(
     rows, contacts_root: str, company_root: str, archived: bool, rights: RecordRights
 ) -> Markup:
-    """The list's <tr>s: a checkbox (for the bulk actions, when the user may edit), a cell per
-    list field (fields.LIST_FIELDS: the names link to the record, the others edit in place as
-    `rights` allow), the last update. One Python loop, not a Jinja one: it is most of a list
+    """The list's <tr>s (data-id, data-version: what a cell's editor needs): a checkbox (for the
+    bulk actions, when the user may edit), a cell per list field (fields.LIST_FIELDS: the names
+    link to the record, the others edit in place as `rights` allow: core/display.py list_cell),
+    the last update. One Python loop, not a Jinja one: it is most of a list
     page's cost (see above)."""
     html = []
     now, tz = datetime.now(UTC), user_zone()  # once for every row's "Updated" cell
@@ -126,16 +133,16 @@ def contact_rows(
         for field in LIST_FIELDS:
             if field.name in NAME_FIELDS:
                 value = escape(getattr(row, field.name))
-                cells.append(f'<td><a href="{base}" class="record-link">{value}</a></td>')
+                cells.append(f'<td><a href="{base}">{value}</a></td>')
             else:
                 can_edit = reassign if field.kind == "owner" else editable
-                display = _display(contact_id, row, field, True, base, company_root, can_edit)
-                cells.append(f"<td>{display}</td>")
+                inner = _inner(row, field, True, company_root)
+                cells.append(list_cell(field.name, inner, can_edit))
         select = select_cell(contact_id, name, editable)
         restore = restore_cell(contact_id, name, rights.archive(row.owner_id)) if archived else ""
         html.append(
-            f'<tr id="row-{contact_id}">{select}{"".join(cells)}'
-            f'<td class="nowrap">{updated}</td>'
+            f'<tr data-id="{contact_id}" data-version="{row.version}">{select}{"".join(cells)}'
+            f"<td>{updated}</td>"
             f"{restore}</tr>"
         )
     return Markup("".join(html))  # noqa: S704 - names escaped here, values by _inner

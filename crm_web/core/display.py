@@ -23,21 +23,25 @@ def readable_phone(value: str | None) -> str:
 
 def field_display(entity, record_id, name, version, inner, compact, base, label=None) -> str:
     """A record field's click-to-edit display (templates/_macros/fields.html writes the same
-    markup), e.g. id "contact-<id>-first_name" (-c in a list). Read-only (`label` None: a viewer,
-    or an owner the user may not change): plain text. Editable: the value itself is the button
-    ("First name: Ada, edit"), unless it holds a link (mailto:, tel:, the company): a button may
-    not hold a link, so such a value sits beside its own ✎ button, and a click elsewhere on the
-    value still opens the editor. hx-target="this": a list cell is inside the bulk form, whose
-    target (the whole list) it would inherit. seen=: the version this was drawn from, so the
-    editor can say what changed since. All but `label` (escaped here) are HTML-safe."""
-    suffix, query = ("-c", "?compact=1&") if compact else ("", "?")
-    element_id = f"{entity}-{record_id}-{name}{suffix}"
+    markup), e.g. id "contact-<id>-first_name". Read-only (`label` None: a viewer, or an owner
+    the user may not change): plain text. Editable: the value itself is the button ("First name:
+    Ada, edit"), unless it holds a link (mailto:, tel:, the company): a button may not hold a
+    link, so such a value sits beside its own ✎ button, and a click elsewhere on the value still
+    opens the editor. hx-target="this": a list cell is inside the bulk form, whose target (the
+    whole list) it would inherit. seen=: the version this was drawn from, so the editor can say
+    what changed since. `compact`: the value a list cell gets back after an edit (id "…-c"),
+    bare: its cell (list_cell) opens the editor, and data-version tells the row the version
+    now. All but `label` (escaped here) are HTML-safe."""
+    element_id = f"{entity}-{record_id}-{name}"
+    if compact:
+        return (
+            f'<span class="ie-display" id="{element_id}-c" data-version="{version}">{inner}</span>'
+        )
     if label is None:
         return f'<span class="ie-display" id="{element_id}">{inner}</span>'
     label = escape(f"{label}, edit")
     request = (
-        f'hx-get="{base}/fields/{name}/edit{query}seen={version}" hx-target="this" '
-        'hx-swap="outerHTML"'
+        f'hx-get="{base}/fields/{name}/edit?seen={version}" hx-target="this" hx-swap="outerHTML"'
     )
     if "<a " in inner:
         return (
@@ -50,13 +54,22 @@ def field_display(entity, record_id, name, version, inner, compact, base, label=
     )
 
 
+def list_cell(name: str, inner: str, editable: bool) -> str:
+    """A list row's cell for the field `name`: the value alone. An editable one says its field
+    (data-field); one listener on the table (static/js/inline-edit.js) opens its editor from the
+    row's data-id and data-version, so 300 cells carry no request attributes."""
+    if editable:
+        return f'<td data-field="{name}">{inner}</td>'
+    return f"<td>{inner}</td>"
+
+
 def select_cell(record_id: str, name: str, editable: bool) -> str:
     """A list row's first cell: its checkbox for the bulk actions, where the user may edit rows.
     `name` is HTML-safe (escaped by the caller)."""
     if not editable:
         return ""
     return (
-        f'<td class="select"><input type="checkbox" name="ids" value="{record_id}" '
+        f'<td><input type="checkbox" name="ids" value="{record_id}" '
         f'aria-label="Select {name}"></td>'
     )
 

@@ -1,11 +1,78 @@
 // Click-to-edit (templates/_macros/fields.html): Enter opens an editor, Enter or leaving the
 // editor saves, Escape puts the display back. No inline handlers: the CSP forbids them.
+// A list's cells are plain <td data-field> in rows <tr data-id data-version> of a
+// <table data-edit-url>: the listeners below build each cell's editor request, so the 300 cells
+// of a list page carry no request attributes; the arrow keys move the one tabbable cell (a
+// roving tabindex, as in the WAI-ARIA grid pattern).
 (function () {
   "use strict";
 
   function editorOf(el) {
     return el && el.closest ? el.closest("form.ie-editor") : null;
   }
+
+  function cellOf(el) {
+    var cell = el && el.closest ? el.closest("td[data-field]") : null;
+    return cell && cell.closest("table[data-edit-url]") ? cell : null;
+  }
+
+  // The cell's editor, swapped inside it (the cell, its row and the list stay).
+  function openCell(cell) {
+    if (cell.querySelector(".ie-editor, .ie-conflict")) return;
+    var row = cell.parentElement;
+    var url = cell.closest("table").dataset.editUrl + row.dataset.id + "/fields/" +
+      cell.dataset.field + "/edit?compact=1&seen=" + row.dataset.version;
+    htmx.ajax("GET", url, { source: cell, target: cell, swap: "innerHTML" });
+  }
+
+  // `cell` becomes the one cell of its table that Tab reaches.
+  function rove(cell, focus) {
+    cell.closest("table").querySelectorAll("td[data-field][tabindex]").forEach(function (other) {
+      if (other !== cell) other.removeAttribute("tabindex");
+    });
+    cell.tabIndex = 0;
+    if (focus) cell.focus();
+  }
+
+  function firstTabbableCells() {
+    document.querySelectorAll("table[data-edit-url]").forEach(function (table) {
+      var cell = table.querySelector("td[data-field]");
+      if (cell && !table.querySelector("td[data-field][tabindex]")) cell.tabIndex = 0;
+    });
+  }
+
+  // The cell an arrow key (Home, End) moves to from `cell`, or null.
+  function neighbour(cell, key) {
+    var row = cell.parentElement;
+    if (key === "ArrowUp" || key === "ArrowDown") {
+      var selector = 'td[data-field="' + cell.dataset.field + '"]';
+      var next = row;
+      do {
+        next = key === "ArrowDown" ? next.nextElementSibling : next.previousElementSibling;
+      } while (next && !next.querySelector(selector));
+      return next && next.querySelector(selector);
+    }
+    var cells = Array.prototype.slice.call(row.querySelectorAll("td[data-field]"));
+    var at = cells.indexOf(cell);
+    var index = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: cells.length - 1 }[key];
+    return index === undefined ? null : cells[index] || null;
+  }
+
+  document.addEventListener("DOMContentLoaded", firstTabbableCells);
+  document.addEventListener("htmx:afterSettle", firstTabbableCells);
+
+  document.addEventListener("click", function (event) {
+    var cell = cellOf(event.target);
+    // A link (mailto:, tel:, the company) is followed, and an open editor's controls work.
+    // (The cells are inside the bulk form: not a plain "form" here.)
+    if (!cell || event.target.closest("a, button, input, select, label, .ie-editor, .ie-conflict")) return;
+    rove(cell, false);
+    openCell(cell);
+  });
+
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("td[data-field]")) rove(event.target, false);
+  });
 
   function cancel(editor) {
     editor.dataset.done = "1";
@@ -23,10 +90,24 @@
     if (editor) {
       if (event.key === "Escape") {
         event.preventDefault();
+        editor.dataset.refocus = "1";
         cancel(editor);
       } else if (event.key === "Enter" && event.target.matches("input")) {
         event.preventDefault();
+        editor.dataset.refocus = "1";
         save(editor);
+      }
+      return;
+    }
+    var cell = cellOf(event.target);
+    if (cell && event.target === cell) {
+      var next = event.key === "Enter" || event.key === "F2" ? null : neighbour(cell, event.key);
+      if (next) {
+        event.preventDefault();
+        rove(next, true);
+      } else if (event.key === "Enter" || event.key === "F2") {
+        event.preventDefault();
+        openCell(cell);
       }
       return;
     }
@@ -51,12 +132,20 @@
     }, 0);
   });
 
-  // A new editor (or one back with its message, 422) gets the focus; a saved display flashes.
+  // A new editor (or one back with its message, 422) gets the focus; a saved display flashes
+  // (in a list, its cell), and its row takes the record's new version. A list cell closed from
+  // the keyboard (Enter, Escape) gets the focus back.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (!target) return;
-    var fresh = document.getElementById(target.id) || target;
-    var focus = fresh.querySelector && (fresh.matches("form.ie-editor") ? fresh : null);
+    var fresh = (target.id && document.getElementById(target.id)) || target;
+    if (!fresh.matches) return;
+    var focus = fresh.matches("form.ie-editor") ? fresh : null;
+    if (!focus && fresh.matches("td[data-field]")) focus = fresh.querySelector("form.ie-editor");
+    var cell = cellOf(fresh);
+    var row = cell && fresh.dataset.version ? cell.parentElement : null;
+    if (row) row.dataset.version = fresh.dataset.version;
+    if (cell && !focus && target.dataset.refocus) rove(cell, true);
     if (focus) {
       var input = focus.querySelector("[autofocus]") || focus.querySelector("input:not([type=hidden]), select");
       if (input) {
@@ -65,7 +154,7 @@
       }
     } else if (fresh.matches && fresh.matches(".ie-display") && event.detail.requestConfig &&
                event.detail.requestConfig.verb !== "get") {
-      fresh.classList.add("ie-saved");
+      (cell || fresh).classList.add("ie-saved");
     }
   });
 

@@ -69,8 +69,8 @@ def test_edit_a_list_cell_and_the_record_escape_cancels(app, page):
     # A manager: the record page's History card is for those who may read the audit trail.
     contact_id = _contact(app, job_title="Analyst")
     open_as(app, page, "/contacts/", "manager", email="manager@example.com", name="Mia Manager")
-    cell = page.locator(f"#contact-{contact_id}-job_title-c")
-    row = page.locator(f"#row-{contact_id}")
+    row = page.locator(f'tr[data-id="{contact_id}"]')
+    cell = row.locator('td[data-field="job_title"]')
     cell.click()
     editor = page.get_by_role("textbox", name="Job title")
     # The editor opens in its cell: the row and the rest of the list stay.

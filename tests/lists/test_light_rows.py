@@ -1,0 +1,80 @@
+"""A list page's weight: its rows are plain cells (tr[data-id], td[data-field]); one listener
+on the table opens their editors (static/js/inline-edit.js), so 50 rows stay light."""
+
+import re
+
+from tests.support import HX_REQUEST, make_company, make_contact, make_user, sign_in
+
+# Issue 16 aims at 40 KB for a 50-row page. With every cell filled (two links to the record,
+# a company link, mailto: and tel: links, the update time) the rows are ~0.9 KB each, ~53 KB
+# with the page around them (135 KB before the cells lost their request attributes): this
+# budget keeps them there; reaching 40 KB means dropping content (README, "Bench").
+MAX_BYTES = 56_000
+MAX_ROW_BYTES = 950
+
+
+def _fifty_contacts():
+    """50 contacts with every list cell filled (a job, a company, email, phone, an owner)."""
+    rep = make_user("rep", name="Robin Rep")
+    company = make_company(name="Northwind Traders", owner_id=rep.id)
+    for n in range(50):
+        make_contact(
+            first_name=f"Augusta{n}",
+            last_name=f"King{n}",
+            job_title="Head of Engineering",
+            emails=[f"augusta.king{n}@northwind.example", f"a{n}@king.example"][: 1 + n % 2],
+            phones=["+14155550123"],
+            company_id=company.id,
+            owner_id=rep.id,
+        )
+
+
+def test_a_50_row_contact_list_page_stays_light(app, client):
+    sign_in(client, "admin")  # every cell editable, every row selectable
+    _fifty_contacts()
+    page = client.get("/contacts/")
+    html = page.get_data(as_text=True)
+    assert len(re.findall(r'<tr data-id="[^"]+" data-version="1">', html)) == 50
+    assert html.count('<td data-field="job_title">Head of Engineering</td>') == 50
+    assert html.count('name="ids"') == 50  # the bulk actions' checkboxes are all there
+    assert len(page.get_data()) <= MAX_BYTES
+    rows = html[html.index("<tbody>") : html.index("</tbody>")]
+    assert len(rows.encode()) / 50 <= MAX_ROW_BYTES
+    # Search as you type gets the list alone: lighter still.
+    assert len(client.get("/contacts/?q=King", headers=HX_REQUEST).get_data()) <= MAX_BYTES
+
+
+def test_list_cells_carry_no_request_attributes_the_table_says_where_to_edit(app, client):
+    sign_in(client, "admin")
+    acme = make_company(name="Acme", address={"city": "Paris"})
+    make_contact(company_id=acme.id, job_title="Analyst")
+    for path, url in (("/contacts/", "/contacts/"), ("/companies/", "/companies/")):
+        html = client.get(path, headers=HX_REQUEST).get_data(as_text=True)
+        rows = html[html.index("<tbody>") : html.index("</tbody>")]
+        assert "hx-" not in rows and 'aria-label="Select' in rows
+        assert re.search(rf'<table class="records" role="grid" data-edit-url="{url}"', html)
+    assert '<td data-field="city">Paris</td>' in rows
+
+
+def test_a_viewer_gets_plain_cells_and_no_editable_grid(app, client):
+    sign_in(client, "viewer")
+    make_contact(job_title="Analyst")
+    html = client.get("/contacts/").get_data(as_text=True)
+    assert "<td>Analyst</td>" in html
+    assert "data-field" not in html and "data-edit-url" not in html
+
+
+def test_a_list_cell_saved_comes_back_bare_with_the_new_version(app, client, no_csrf):
+    sign_in(client, "admin")
+    contact = make_contact(job_title="Analyst")
+    url = f"/contacts/{contact.id}/fields/job_title"
+    editor = client.get(f"{url}/edit?compact=1&seen=1", headers=HX_REQUEST).get_data(as_text=True)
+    assert 'name="version" value="1"' in editor
+    response = client.patch(
+        url, data={"value": "Engineer", "version": "1", "compact": "1"}, headers=HX_REQUEST
+    )
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).strip() == (
+        f'<span class="ie-display" id="contact-{contact.id}-job_title-c" data-version="2">'
+        "Engineer</span>"
+    )
