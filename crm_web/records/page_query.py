@@ -118,8 +118,8 @@ USERS = Listed(
 )
 
 
-def _timeline(entity_type: str, activity_only: bool):
-    query = timeline_query(entity_type, ID, None, False, activity_only)
+def _timeline(entity_type: str, activity_only: bool, related: bool = False):
+    query = timeline_query(entity_type, ID, None, related, activity_only)
     order = (AuditLog.timestamp.desc(), AuditLog.seq.desc())
     return Listed(query, order, AUDIT_COLUMNS + TIMELINE_EXTRA)
 
@@ -192,3 +192,91 @@ def _contact_query(activity_only: bool) -> PageQuery:
 
 
 CONTACT = {activity_only: _contact_query(activity_only) for activity_only in (False, True)}
+
+
+def _company_query(activity_only: bool, related: bool) -> PageQuery:
+    contact_count = (
+        select(func.count())
+        .where(Contact.company_id == Company.id, Contact.archived_at.is_(None))
+        .correlate(Company)
+        .scalar_subquery()
+    )
+    base = (
+        select(
+            Company.id,
+            Company.name,
+            Company.website,
+            Company.phone,
+            Company.industry,
+            Company.address,
+            Company.owner_id,
+            User.name.label("owner_name"),
+            contact_count.label("contact_count"),
+            Company.updated_at,
+            Company.version,
+            Company.created_at,
+            Company.archived_at,
+            Company.custom_fields,
+        )
+        .outerjoin(User, User.id == Company.owner_id)
+        .where(Company.id == ID)
+    )
+    # Its live contacts by name (contacts.repository's contacts_of_company).
+    order = (Contact.last_name, Contact.first_name, Contact.id)
+    contacts = select(*_columns(Contact)).where(
+        Contact.company_id == ID, Contact.archived_at.is_(None)
+    )
+    return PageQuery(
+        base,
+        {
+            "contacts": Listed(contacts.order_by(*order), order),
+            "deals": _deals(Deal.company_id),
+            "tasks": _attached(Task, "company"),
+            "notes": _attached(Note, "company"),
+            "definitions": _definitions("company"),
+            "users": USERS,
+            "timeline": _timeline("company", activity_only, related),
+        },
+    )
+
+
+# (activity_only, related): the Timeline card for a reader, and "with its contacts and deals".
+COMPANY = {
+    (activity_only, related): _company_query(activity_only, related)
+    for activity_only in (False, True)
+    for related in (False, True)
+}
+
+
+def _deal_query(activity_only: bool) -> PageQuery:
+    def named(model, *columns):
+        """The deal's company, contact or owner as a JSON object of `columns` (None without)."""
+        pairs = [part for column in columns for part in (literal_column(f"'{column.key}'"), column)]
+        key = {Company: Deal.company_id, Contact: Deal.contact_id, User: Deal.owner_id}[model]
+        return (
+            select(func.json_build_object(*pairs))
+            .where(model.id == key)
+            .correlate(Deal)
+            .scalar_subquery()
+        )
+
+    base = select(
+        *_columns(Deal),
+        named(Company, Company.name).label("company"),
+        named(Contact, Contact.first_name, Contact.last_name).label("contact"),
+        named(User, User.name).label("owner"),
+    ).where(Deal.id == ID)
+    return PageQuery(
+        base,
+        {
+            "tasks": _attached(Task, "deal"),
+            "notes": _attached(Note, "deal"),
+            "definitions": _definitions("deal"),
+            "users": USERS,
+            "timeline": _timeline("deal", activity_only),
+        },
+    )
+
+
+DEAL = {activity_only: _deal_query(activity_only) for activity_only in (False, True)}
+DEAL_COLUMNS = [column.key for column in _columns(Deal)]

@@ -52,7 +52,10 @@ def _records(entity_type: str, record_id, related: bool):
         return None
     own = select(
         literal(entity_type, sa.String).label("type"),
-        literal(record_id, sa.Uuid).label("id"),
+        # (a bound parameter when the statement is built once for every record: page_query)
+        (
+            record_id if isinstance(record_id, sa.ColumnElement) else literal(record_id, sa.Uuid)
+        ).label("id"),
         sa.null().label("label"),
     )
     name = sa.func.concat_ws(" ", Contact.first_name, Contact.last_name)
