@@ -69,7 +69,8 @@ def _fields(definitions, record) -> list:
 
 
 def _listed_related(listed: dict) -> dict:
-    """_related from the page's statement: up to RELATED_DEALS deals, whether there are more,
+    """What a company or contact page lists beside its fields, from its statement: up to
+    RELATED_DEALS deals, whether there are more,
     the tasks and the notes."""
     deals = listed["deals"]
     return {
