@@ -41,6 +41,12 @@ def assignee_choices() -> list[tuple[str, str]]:
     return g.assignee_choices
 
 
+def remember_assignees(choices: list[tuple[str, str]]) -> None:
+    """(id, name) of the active users as a page already read them (records.page_query), so
+    its task rows and notes name people without reading the users again."""
+    g.assignee_choices = choices
+
+
 def assignee_name(assignee_id) -> str:
     return dict(assignee_choices()).get(str(assignee_id or ""), "")
 

@@ -24,11 +24,12 @@ def _filters() -> dict:
 def board():
     """The board; an HTMX filter change gets only the `board` block."""
     filters = _filters()
+    board = pipeline.get_board(filters, current_actor())
     return render(
         "deals/board.html",
         "board",
-        board=pipeline.get_board(filters, current_actor()),
-        owners=pipeline.owner_choices(),
+        board=board,
+        owners=board.owners,
         filter_args=pipeline.filter_args(filters),
     )
 

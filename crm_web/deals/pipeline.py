@@ -8,6 +8,10 @@ import contextlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
+from uuid import UUID
+
+import sqlalchemy as sa
 
 from crm_web.accounts.services import active_users, get_user
 from crm_web.companies.services import company_name
@@ -81,6 +85,8 @@ class Board:
     # The print view: how many deals matched, and how many the sheet holds (PRINT_LIMIT).
     matching: int = 0
     shown: int = 0
+    # The board: the active users, for its owner filter (read in the board's statement).
+    owners: list = field(default_factory=list)
 
     # The headline says what it sums: deals still open, and those won and lost apart, by the
     # flags of their stage (PipelineStage.is_won / is_lost).
@@ -163,12 +169,53 @@ def column_page(
 def get_board(filters: dict, actor: Actor) -> Board:
     """The board: a column per stage with its first cards, and totals. Everyone may read."""
     authorize(actor, "records.read")
-    per_stage, grand = stage_totals(filters)
+    rows = repo.board(filters, CARDS_PER_PAGE + 1)
+    per_stage, grand = _totals(rows[0].totals if rows else [])
     columns = []
-    for stage in repo.list_stages():
-        deals, cursor = column_page(stage.name, filters)
+    for row in rows:
+        values = row._mapping
+        stage = SimpleNamespace(**{name: values[name] for name in STAGE_COLUMNS})
+        deals = [_card(item) for item in row.cards]
+        more = len(deals) > CARDS_PER_PAGE
+        deals = deals[:CARDS_PER_PAGE]
+        last = deals[-1] if more else None
+        cursor = keyset.encode_cursor([last.close_date, last.id]) if last else None
         columns.append(Column(stage, per_stage.get(stage.name, Totals()), deals, cursor))
-    return Board(columns, grand, filters)
+    owners = (
+        [SimpleNamespace(id=UUID(user["id"]), name=user["name"]) for user in rows[0].owners]
+        if rows
+        else []
+    )
+    return Board(columns, grand, filters, owners=owners)
+
+
+STAGE_COLUMNS = [column.key for column in sa.inspect(PipelineStage).columns]
+
+
+def _totals(lines: list[dict]) -> tuple[dict[str, Totals], Totals]:
+    """stage_totals from the board statement's JSON lines (amounts as text)."""
+    per_stage: dict[str, Totals] = {}
+    grand = Totals()
+    for line in lines:
+        total, weighted = Decimal(line["total"] or 0), Decimal(line["weighted"] or 0)
+        per_stage.setdefault(line["stage"], Totals()).add(
+            line["currency"], line["count"], total, weighted
+        )
+        grand.add(line["currency"], line["count"], total, weighted)
+    return per_stage, grand
+
+
+def _card(item: dict) -> SimpleNamespace:
+    """A board card from the board statement's JSON: what deals/_macros.html's card reads."""
+    company, owner, close = item.pop("company_name"), item.pop("owner_name"), item["close_date"]
+    item.update(
+        id=UUID(item["id"]),
+        value=Decimal(item["value"]),
+        close_date=date.fromisoformat(close) if close else None,
+        company=SimpleNamespace(name=company) if company is not None else None,
+        owner=SimpleNamespace(name=owner) if owner is not None else None,
+    )
+    return SimpleNamespace(**item)
 
 
 def get_column(stage_id, filters: dict, cursor: str | None, actor: Actor) -> tuple:

@@ -2,6 +2,7 @@ from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased, joinedload
 
 from crm_web.accounts.models import User
@@ -128,22 +129,102 @@ def stage_currency_totals(filters: dict) -> list:
     """One aggregate query: (stage, currency, count, total, weighted) per stage and currency.
     Unfiltered or by owner, from the kept totals (a few rows, however many deals); with other
     filters, from the deals they match."""
+    return list(db.session.execute(_totals_query(filters)))
+
+
+def _totals_query(filters: dict):
+    """stage_currency_totals' statement, its columns named."""
     if set(filters) <= KEPT_TOTALS_FILTERS:
         kept = deal_stage_totals.c
         query = select(
-            kept.stage, kept.currency, sa.cast(func.sum(kept.deals), sa.BigInteger),
-            func.sum(kept.total),
-            func.sum(kept.weighted),
+            kept.stage, kept.currency, sa.cast(func.sum(kept.deals), sa.BigInteger).label("count"),
+            func.sum(kept.total).label("total"),
+            func.sum(kept.weighted).label("weighted"),
         )  # fmt: skip
         if "owner_id" in filters:
             query = query.where(kept.owner_id == filters["owner_id"])
         query = query.group_by(kept.stage, kept.currency).having(func.sum(kept.deals) > 0)
-        return list(db.session.execute(query.order_by(kept.stage, kept.currency)))
-    weighted = func.sum(Deal.value * Deal.probability / 100)
+        return query.order_by(kept.stage, kept.currency)
+    weighted = func.sum(Deal.value * Deal.probability / 100).label("weighted")
     query = filtered(
-        select(Deal.stage, Deal.currency, func.count(), func.sum(Deal.value), weighted), filters
+        select(
+            Deal.stage,
+            Deal.currency,
+            func.count().label("count"),
+            func.sum(Deal.value).label("total"),
+            weighted,
+        ),
+        filters,
     )
-    query = query.group_by(Deal.stage, Deal.currency).order_by(Deal.stage, Deal.currency)
+    return query.group_by(Deal.stage, Deal.currency).order_by(Deal.stage, Deal.currency)
+
+
+def _json_object(columns) -> sa.ColumnElement:
+    """A JSON object of `columns` by name; amounts as text, so they come back exact."""
+    pairs = []
+    for column in columns:
+        value = sa.cast(column, sa.Text) if isinstance(column.type, sa.Numeric) else column
+        pairs += [sa.literal_column(f"'{column.key}'"), value]
+    return func.json_build_object(*pairs)
+
+
+def board(filters: dict, limit: int) -> list:
+    """The board in one statement: a row per stage in order (its columns), with `cards` (JSON:
+    its first `limit` cards as column_deals orders them, with company and owner names), the same
+    `totals` on every row (JSON: stage_currency_totals) and `owners` (JSON: the active users,
+    for the owner filter)."""
+    cards = (
+        filtered(
+            select(
+                Deal.id,
+                Deal.title,
+                Deal.stage,
+                Deal.version,
+                Deal.value,
+                Deal.currency,
+                Deal.close_date,
+                Deal.probability,
+                Deal.company_id,
+                Deal.owner_id,
+                Company.name.label("company_name"),
+                User.name.label("owner_name"),
+                _CLOSE_KEY.label("close_key"),
+            ),
+            filters,
+        )  # fmt: skip
+        .outerjoin(Company, Company.id == Deal.company_id)
+        .outerjoin(User, User.id == Deal.owner_id)
+        .where(Deal.stage == PipelineStage.name)
+        .order_by(_CLOSE_KEY, Deal.id)
+        .limit(literal_limit(limit))
+        .lateral("cards")
+    )
+    card = _json_object([c for c in cards.c if c.key != "close_key"])
+    listed = func.json_agg(aggregate_order_by(card, cards.c.close_key, cards.c.id))
+    totals = _totals_query(filters).subquery("totals")
+    owners = select(User.id, User.name, User.email).where(User.active).subquery()
+    owner = _json_object([owners.c.id, owners.c.name])
+    empty = sa.literal_column("'[]'::json")
+    query = (
+        select(
+            *sa.inspect(PipelineStage).columns,
+            func.coalesce(listed.filter(cards.c.id.is_not(None)), empty).label("cards"),
+            select(func.coalesce(func.json_agg(_json_object(list(totals.c))), empty))
+            .scalar_subquery()
+            .label("totals"),
+            select(
+                func.coalesce(
+                    func.json_agg(aggregate_order_by(owner, owners.c.name, owners.c.email)), empty
+                )
+            )
+            .scalar_subquery()
+            .label("owners"),
+        )
+        .select_from(PipelineStage)
+        .outerjoin(cards, sa.true())
+        .group_by(PipelineStage.id)
+        .order_by(PipelineStage.position)
+    )
     return list(db.session.execute(query))
 
 

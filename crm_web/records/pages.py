@@ -4,58 +4,131 @@ services they combine, so no service has to call a higher area."""
 
 from __future__ import annotations
 
-from crm_web.activities.services import notes_for, tasks_for
+from types import SimpleNamespace
+
+from crm_web.activities.display import remember_assignees
 from crm_web.audit.services import history_page
 from crm_web.companies.services import company_view
-from crm_web.contacts.services import contact_view, get_contacts_by_company
+from crm_web.contacts.services import contact_view
 from crm_web.core.actor import Actor
+from crm_web.core.db import db
+from crm_web.core.errors import NotFoundError
 from crm_web.core.permissions import allowed, authorize
-from crm_web.custom_fields.services import record_fields
-from crm_web.deals.services import get_deal, related_deals
+from crm_web.core.repository import as_uuid
+from crm_web.deals.services import get_deal
+from crm_web.records import page_query
 from crm_web.records.merge_undo import merges_on
-from crm_web.records.timeline import timeline_page
+from crm_web.records.timeline import page_of, timeline_page
 
 
 def contact_page(contact_id, actor: Actor) -> dict:
-    """Everything the record page shows: the contact, its company, deals, tasks, notes, history."""
-    row = contact_view(contact_id, actor)
+    """Everything the record page shows: the contact, its company, deals, tasks, notes, history
+    (one statement: records.page_query). Those who read records."""
+    authorize(actor, "records.read")
+    activity_only = not allowed(actor, "audit.read")
+    row, listed = _read(page_query.CONTACT[activity_only], contact_id, "contact")
+    merged = row.merged_into
     return {
         "contact": row,
-        "history": _history_card("contact", row.id, actor),
-        "custom_fields": record_fields("contact", row),
+        "history": _first_timeline_page(
+            "contact", row.id, listed["timeline"], activity_only, actor
+        ),
+        "custom_fields": _fields(listed["definitions"], row),
         # A merged contact points to the one it was merged into (records/merge.py).
-        "merged_into": contact_view(row.merged_into_id, actor) if row.merged_into_id else None,
-        **_related("contact", row.id),
+        "merged_into": SimpleNamespace(**merged) if merged else None,
+        **_listed_related(listed),
         # Fields are displayed, not edited: an editor brings its own owner choices.
         "owners": (),
     }
 
 
+def _read(query: page_query.PageQuery, record_id, entity_type: str):
+    """The record's row and lists (query.run); NotFoundError when there is no such record.
+    Remembers the users' names for the task rows and notes (activities.display)."""
+    key = as_uuid(record_id)
+    row, listed = query.run(db.session, key) if key else (None, {})
+    if row is None:
+        raise NotFoundError(entity_type, record_id)
+    remember_assignees([(user.id, user.name) for user in listed["users"]])
+    return row, listed
+
+
+def _first_timeline_page(
+    entity_type: str, record_id, rows, activity_only: bool, actor: Actor
+) -> dict:
+    """The Timeline card's first page from the JSON rows the page's statement read, with the
+    merges it shows (records.merge_undo)."""
+    columns = page_query.AUDIT_COLUMNS
+    rows = [
+        (SimpleNamespace(**{name: item[name] for name in columns}),)
+        + tuple(item[name] for name in page_query.TIMELINE_EXTRA)
+        for item in (vars(row) for row in rows)
+    ]
+    page = page_of(rows, entity_type, record_id)
+    merges = merges_on(page["items"], actor)
+    return {**page, "merges": merges, "related": False, "activity_only": activity_only}
+
+
+def _fields(definitions, record) -> list:
+    """custom_fields.services.record_fields from the definitions the page's statement read."""
+    values = record.custom_fields or {}
+    return [(definition, values.get(definition.name)) for definition in definitions]
+
+
+def _listed_related(listed: dict) -> dict:
+    """What a company or contact page lists beside its fields, from its statement: up to
+    RELATED_DEALS deals, whether there are more,
+    the tasks and the notes."""
+    deals = listed["deals"]
+    return {
+        "deals": deals[: page_query.RELATED_DEALS],
+        "more_deals": len(deals) > page_query.RELATED_DEALS,
+        "tasks": listed["tasks"],
+        "notes": listed["notes"],
+    }
+
+
 def company_page(company_id, actor: Actor, related: bool = False) -> dict:
     """The record page: the company, its contacts, deals, tasks, notes and timeline (`related`:
-    with its contacts' and deals' activity)."""
-    row = company_view(company_id, actor)
+    with its contacts' and deals' activity), in one statement (records.page_query). Readers."""
+    authorize(actor, "records.read")
+    activity_only = not allowed(actor, "audit.read")
+    query = page_query.COMPANY[activity_only, bool(related)]
+    row, listed = _read(query, company_id, "company")
+    history = _first_timeline_page("company", row.id, listed["timeline"], activity_only, actor)
     return {
         "company": row,
-        "contacts": get_contacts_by_company(row.id),
-        "history": _history_card("company", row.id, actor, related),
-        "custom_fields": record_fields("company", row),
-        **_related("company", row.id),
+        "contacts": listed["contacts"],
+        "history": {**history, "related": bool(related)},
+        "custom_fields": _fields(listed["definitions"], row),
+        **_listed_related(listed),
         # Fields are displayed, not edited: an editor brings its own owner choices.
         "owners": (),
     }
 
 
 def deal_page(deal_id, actor: Actor) -> dict:
-    """Everything the record page shows: the deal, its tasks, notes, custom fields and history."""
-    deal = _deal_view(deal_id, actor)
+    """Everything the record page shows: the deal, its tasks, notes, custom fields and history,
+    in one statement (records.page_query). Readers."""
+    authorize(actor, "records.read")
+    activity_only = not allowed(actor, "audit.read")
+    row, listed = _read(page_query.DEAL[activity_only], deal_id, "deal")
+    values = row._mapping
+    # The deal as its templates read it: its columns, and its company, contact and owner.
+    deal = SimpleNamespace(
+        **{name: values[name] for name in page_query.DEAL_COLUMNS},
+        **{name: SimpleNamespace(**values[name]) if values[name] else None for name in NAMED},
+    )
     return {
         "deal": deal,
-        "tasks": tasks_for("deal", deal.id),
-        "notes": notes_for("deal", deal.id),
-        "custom_fields": record_fields("deal", deal),
-        "history": _history_card("deal", deal.id, actor),
+        "tasks": listed["tasks"],
+        "notes": listed["notes"],
+        "custom_fields": _fields(listed["definitions"], deal),
+        "history": _first_timeline_page("deal", deal.id, listed["timeline"], activity_only, actor),
     }
+
+
+NAMED = ("company", "contact", "owner")
 
 
 def history(entity_type: str, record_id, actor: Actor, before: str | None = None) -> dict:
@@ -80,26 +153,6 @@ def timeline(
     page = timeline_page(entity_type, record.id, before, related, activity_only)
     merges = merges_on(page["items"], actor)
     return {**page, "merges": merges, "related": related, "activity_only": activity_only}
-
-
-def _history_card(entity_type: str, record_id, actor: Actor, related: bool = False) -> dict:
-    """The Timeline card's first page (see timeline)."""
-    related = related and entity_type == "company"
-    activity_only = not allowed(actor, "audit.read")
-    page = timeline_page(entity_type, record_id, None, related, activity_only)
-    merges = merges_on(page["items"], actor)
-    return {**page, "merges": merges, "related": related, "activity_only": activity_only}
-
-
-def _related(entity_type: str, entity_id) -> dict:
-    """What a company or contact page lists beside its fields: deals, tasks and notes."""
-    deals, more_deals = related_deals(entity_type, entity_id)
-    return {
-        "deals": deals,
-        "more_deals": more_deals,
-        "tasks": tasks_for(entity_type, entity_id),
-        "notes": notes_for(entity_type, entity_id),
-    }
 
 
 def _deal_view(deal_id, actor: Actor):

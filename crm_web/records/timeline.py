@@ -78,7 +78,10 @@ def _records(entity_type: str, record_id, related: bool):
         return None
     own = select(
         literal(entity_type, sa.String).label("type"),
-        literal(record_id, sa.Uuid).label("id"),
+        # (a bound parameter when the statement is built once for every record: page_query)
+        (
+            record_id if isinstance(record_id, sa.ColumnElement) else literal(record_id, sa.Uuid)
+        ).label("id"),
         sa.null().label("label"),
     )
     name = sa.func.concat_ws(" ", Contact.first_name, Contact.last_name)
@@ -161,7 +164,12 @@ def timeline_page(
     if bound is not None and int(bound[1]) not in BIGINT:
         bound = None
     query = timeline_query(entity_type, record_id, bound, related, activity_only)
-    rows = db.session.execute(query).all()
+    return page_of(db.session.execute(query).all(), entity_type, record_id)
+
+
+def page_of(rows, entity_type: str, record_id) -> dict:
+    """timeline_page's answer from the rows of timeline_query (up to PAGE_SIZE + 1 of them):
+    (entry, who, task, note, on_type, on_id, label), the entry an AuditLog or alike."""
     items = [_item(row, entity_type, record_id) for row in rows[:PAGE_SIZE]]
     older = None
     if len(rows) > PAGE_SIZE:

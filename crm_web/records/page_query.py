@@ -1,0 +1,282 @@
+"""The record pages' data in one prebuilt statement each (issue 16 point 3): the record's row
+with, in JSON subqueries, what its page lists beside it (deals, tasks, notes, custom field
+definitions, the users tasks and notes name, the Timeline card's first page). PostgreSQL does
+the work in well under a millisecond; building ORM objects for it cost several times that, so
+the rows come back as plain objects (SimpleNamespace, attributes named as the models' columns)
+with their dates, ids and amounts turned back into Python types.
+
+The caller (records.pages) checks access and shapes the page; the statements are built once, at
+import, for each variant (activity-only timeline or not), as the areas' own are."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import aliased
+
+from crm_web.accounts.models import User
+from crm_web.activities.models import Note, Task
+from crm_web.audit.models import AuditLog
+from crm_web.companies.models import Company
+from crm_web.contacts.models import Contact
+from crm_web.core.repository import literal_limit
+from crm_web.custom_fields.models import CustomFieldDefinition
+from crm_web.deals.models import Deal
+from crm_web.records.timeline import timeline_query
+
+RELATED_DEALS = 20  # deals.services.RELATED_LIMIT: the page says "All deals" past it
+ID = bindparam("id", type_=sa.Uuid)
+AUDIT_COLUMNS = [column.key for column in sa.inspect(AuditLog).columns]
+# A timeline row's values after the audit entry's (records.timeline.timeline_query).
+TIMELINE_EXTRA = ["who", "task", "note", "on_type", "on_id", "label"]
+
+
+def _converter(type_):
+    """How a column's JSON value becomes the Python value the ORM would have given."""
+    if isinstance(type_, sa.DateTime):
+        return dt.datetime.fromisoformat
+    if isinstance(type_, sa.Date):
+        return dt.date.fromisoformat
+    if isinstance(type_, sa.Uuid):
+        return uuid.UUID
+    if isinstance(type_, sa.Numeric) and not isinstance(type_, sa.Float):
+        return Decimal  # sent as text: a JSON number would go through float
+    return None
+
+
+class Listed:
+    """A JSON array subquery of the rows of a select, and how to read its items back."""
+
+    def __init__(self, query, order, names=None):
+        numbered = query.add_columns(func.row_number().over(order_by=order).label("_n"))
+        numbered = numbered.subquery()
+        columns = list(numbered.c)[:-1]
+        names = names or [column.key for column in columns]
+        pairs, self.converters = [], []
+        for name, column in zip(names, columns, strict=True):
+            convert = _converter(column.type)
+            pairs += [
+                literal_column(f"'{name}'"),
+                sa.cast(column, sa.Text) if convert is Decimal else column,
+            ]
+            if convert is not None:
+                self.converters.append((name, convert))
+        items = func.json_agg(aggregate_order_by(func.json_build_object(*pairs), numbered.c._n))
+        empty = literal_column("'[]'::json")
+        self.column = select(func.coalesce(items, empty)).select_from(numbered).scalar_subquery()
+
+    def read(self, items: list[dict]) -> list[SimpleNamespace]:
+        return [SimpleNamespace(**self.convert(item)) for item in items]
+
+    def convert(self, item: dict) -> dict:
+        for name, convert in self.converters:
+            if item[name] is not None:
+                item[name] = convert(item[name])
+        return item
+
+
+def _columns(model):
+    """The model's mapped columns (not the search documents kept beside them)."""
+    return list(sa.inspect(model).columns)
+
+
+def _attached(model, entity_type: str):
+    """The record's tasks or notes, as activities.repository orders them."""
+    if model is Task:
+        order = (Task.due_date.asc().nulls_last(), Task.created_at, Task.id)
+    else:
+        order = (Note.pinned.desc(), Note.created_at.desc(), Note.id)
+    query = select(*_columns(model)).where(model.entity_type == entity_type, model.entity_id == ID)
+    return Listed(query.order_by(*order), order)
+
+
+def _deals(column):
+    """The live deals of a company or contact, soonest close first (deals.repository)."""
+    order = (Deal.close_date.asc().nulls_last(), Deal.id)
+    query = select(*_columns(Deal)).where(column == ID, Deal.archived_at.is_(None))
+    return Listed(query.order_by(*order).limit(literal_limit(RELATED_DEALS + 1)), order)
+
+
+def _definitions(entity_type: str):
+    order = (CustomFieldDefinition.created_at, CustomFieldDefinition.name)
+    query = select(*_columns(CustomFieldDefinition)).where(
+        CustomFieldDefinition.entity_type == entity_type
+    )
+    return Listed(query.order_by(*order), order)
+
+
+# Who tasks and notes name (activities.display's assignee names): the active users by name.
+USERS = Listed(
+    select(sa.cast(User.id, sa.String).label("id"), User.name).where(User.active),
+    (User.name, User.email),
+)
+
+
+def _timeline(entity_type: str, activity_only: bool, related: bool = False):
+    query = timeline_query(entity_type, ID, None, related, activity_only)
+    order = (AuditLog.timestamp.desc(), AuditLog.seq.desc())
+    return Listed(query, order, AUDIT_COLUMNS + TIMELINE_EXTRA)
+
+
+class PageQuery:
+    """One record page's statement: `row_columns` from `base`, plus the lists in `listed`."""
+
+    def __init__(self, base, listed: dict[str, Listed]):
+        self.listed = listed
+        self.statement = base.add_columns(
+            *(item.column.label(name) for name, item in listed.items())
+        )
+
+    def run(self, session, record_id):
+        """The row (None if there is none) and each list read back."""
+        row = session.execute(self.statement, {"id": record_id}).first()
+        if row is None:
+            return None, {}
+        mapping = row._mapping
+        return row, {name: item.read(mapping[name]) for name, item in self.listed.items()}
+
+
+def _contact_query(activity_only: bool) -> PageQuery:
+    merged = aliased(Contact)
+    merged_into = (
+        select(
+            func.json_build_object(
+                "id", merged.id, "first_name", merged.first_name, "last_name", merged.last_name
+            )
+        )
+        .where(merged.id == Contact.merged_into_id)
+        .correlate(Contact)
+        .scalar_subquery()
+    )
+    base = (
+        select(
+            Contact.id,
+            Contact.first_name,
+            Contact.last_name,
+            Contact.job_title,
+            Contact.emails,
+            Contact.phones,
+            Contact.company_id,
+            Company.name.label("company_name"),
+            Contact.owner_id,
+            User.name.label("owner_name"),
+            Contact.updated_at,
+            Contact.version,
+            Contact.created_at,
+            Contact.archived_at,
+            Contact.custom_fields,
+            Contact.merged_into_id,
+            merged_into.label("merged_into"),
+        )
+        .outerjoin(Company, Company.id == Contact.company_id)
+        .outerjoin(User, User.id == Contact.owner_id)
+        .where(Contact.id == ID)
+    )
+    return PageQuery(
+        base,
+        {
+            "deals": _deals(Deal.contact_id),
+            "tasks": _attached(Task, "contact"),
+            "notes": _attached(Note, "contact"),
+            "definitions": _definitions("contact"),
+            "users": USERS,
+            "timeline": _timeline("contact", activity_only),
+        },
+    )
+
+
+CONTACT = {activity_only: _contact_query(activity_only) for activity_only in (False, True)}
+
+
+def _company_query(activity_only: bool, related: bool) -> PageQuery:
+    contact_count = (
+        select(func.count())
+        .where(Contact.company_id == Company.id, Contact.archived_at.is_(None))
+        .correlate(Company)
+        .scalar_subquery()
+    )
+    base = (
+        select(
+            Company.id,
+            Company.name,
+            Company.website,
+            Company.phone,
+            Company.industry,
+            Company.address,
+            Company.owner_id,
+            User.name.label("owner_name"),
+            contact_count.label("contact_count"),
+            Company.updated_at,
+            Company.version,
+            Company.created_at,
+            Company.archived_at,
+            Company.custom_fields,
+        )
+        .outerjoin(User, User.id == Company.owner_id)
+        .where(Company.id == ID)
+    )
+    # Its live contacts by name (contacts.repository's contacts_of_company).
+    order = (Contact.last_name, Contact.first_name, Contact.id)
+    contacts = select(*_columns(Contact)).where(
+        Contact.company_id == ID, Contact.archived_at.is_(None)
+    )
+    return PageQuery(
+        base,
+        {
+            "contacts": Listed(contacts.order_by(*order), order),
+            "deals": _deals(Deal.company_id),
+            "tasks": _attached(Task, "company"),
+            "notes": _attached(Note, "company"),
+            "definitions": _definitions("company"),
+            "users": USERS,
+            "timeline": _timeline("company", activity_only, related),
+        },
+    )
+
+
+# (activity_only, related): the Timeline card for a reader, and "with its contacts and deals".
+COMPANY = {
+    (activity_only, related): _company_query(activity_only, related)
+    for activity_only in (False, True)
+    for related in (False, True)
+}
+
+
+def _deal_query(activity_only: bool) -> PageQuery:
+    def named(model, *columns):
+        """The deal's company, contact or owner as a JSON object of `columns` (None without)."""
+        pairs = [part for column in columns for part in (literal_column(f"'{column.key}'"), column)]
+        key = {Company: Deal.company_id, Contact: Deal.contact_id, User: Deal.owner_id}[model]
+        return (
+            select(func.json_build_object(*pairs))
+            .where(model.id == key)
+            .correlate(Deal)
+            .scalar_subquery()
+        )
+
+    base = select(
+        *_columns(Deal),
+        named(Company, Company.name).label("company"),
+        named(Contact, Contact.first_name, Contact.last_name).label("contact"),
+        named(User, User.name).label("owner"),
+    ).where(Deal.id == ID)
+    return PageQuery(
+        base,
+        {
+            "tasks": _attached(Task, "deal"),
+            "notes": _attached(Note, "deal"),
+            "definitions": _definitions("deal"),
+            "users": USERS,
+            "timeline": _timeline("deal", activity_only),
+        },
+    )
+
+
+DEAL = {activity_only: _deal_query(activity_only) for activity_only in (False, True)}
+DEAL_COLUMNS = [column.key for column in _columns(Deal)]
