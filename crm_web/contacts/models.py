@@ -48,7 +48,7 @@ class Contact(Audited, TimestampedMixin, VersionedMixin, db.Model):
             "archived_at",
             postgresql_where=sa.text("archived_at IS NOT NULL"),
         ),
-        # Migration 0022: the rows a deleted survivor's foreign key sets to NULL.
+        # Migration 0021: the rows a deleted survivor's foreign key sets to NULL.
         sa.Index(
             "idx_contacts_merged_into",
             "merged_into_id",
