@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from html import escape
 
 from flask import url_for
 from markupsafe import Markup
 
 from crm_web.companies.fields import FIELDS, LIST_FIELDS
-from crm_web.core.dates import time_html, user_zone
-from crm_web.core.display import (
-    field_display,
-    list_cell,
-    readable_phone,
-    restore_cell,
-    select_cell,
-)
+from crm_web.core.display import field_display, readable_phone, record_rows
 from crm_web.core.permissions import RecordRights
 
 MUTED = '<span class="muted">{}</span>'
@@ -77,33 +69,21 @@ def company_display(company, name, compact=False, base=None, editable=True) -> M
 def company_rows(
     rows, companies_root: str, contacts_root: str, archived: bool, rights: RecordRights
 ) -> Markup:
-    """The list's <tr>s (data-id, data-version: what a cell's editor needs): a checkbox (for the bulk actions, when the user may edit), a cell per
-    list field (fields.LIST_FIELDS: the name links to the record, the others edit in place as
-    `rights` allow), the number of contacts (a link to them), the last update (one Python loop,
-    as contacts')."""
-    html = []
-    now, tz = datetime.now(UTC), user_zone()  # once for every row's "Updated" cell
-    editable = rights.update
-    for row in rows:
-        company_id = str(row.id)
-        base = companies_root + company_id
-        name = escape(row.name)
-        updated = time_html(row.updated_at, now, tz)
-        reassign = rights.reassign(row.owner_id)
-        cells = []
-        for field in LIST_FIELDS:
-            if field.name == "name":
-                # The name opens the record, as in every CRM; the other cells edit in place.
-                cells.append(f'<td><a href="{base}">{name}</a></td>')
-            else:
-                can_edit = reassign if field.kind == "owner" else editable
-                cells.append(list_cell(field.name, _inner(row, field), can_edit))
-        select = select_cell(company_id, name, editable)
-        restore = restore_cell(company_id, name, rights.archive(row.owner_id)) if archived else ""
-        html.append(
-            f'<tr data-id="{company_id}" data-version="{row.version}">{select}{"".join(cells)}'
-            f'<td class="num"><a href="{contacts_root}?company={company_id}">{row.contact_count}</a></td>'
-            f"<td>{updated}</td>"
-            f"{restore}</tr>"
-        )
-    return Markup("".join(html))  # noqa: S704 - names escaped here, values by _inner
+    """The list's <tr>s (core/display.py record_rows): the name links to the record, the other
+    fields edit in place, then the number of contacts (a link to them)."""
+
+    def contact_count(row, company_id: str) -> str:
+        url = f"{contacts_root}?company={company_id}"
+        return f'<td class="num"><a href="{url}">{row.contact_count}</a></td>'
+
+    return record_rows(
+        rows,
+        companies_root,
+        rights,
+        archived,
+        fields=LIST_FIELDS,
+        linked=("name",),
+        inner=_inner,
+        name=lambda row: row.name,
+        extra=contact_count,
+    )

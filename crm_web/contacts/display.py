@@ -6,7 +6,6 @@ where markupsafe's escape builds a Markup object per value at twice the cost."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import lru_cache
 from html import escape
 
@@ -14,14 +13,7 @@ from flask import url_for
 from markupsafe import Markup
 
 from crm_web.contacts.fields import FIELDS, LIST_FIELDS
-from crm_web.core.dates import time_html, user_zone
-from crm_web.core.display import (
-    field_display,
-    list_cell,
-    readable_phone,
-    restore_cell,
-    select_cell,
-)
+from crm_web.core.display import field_display, readable_phone, record_rows
 from crm_web.core.permissions import RecordRights
 
 MUTED = '<span class="muted">{}</span>'
@@ -108,41 +100,18 @@ def contact_display(
     return Markup(html)  # noqa: S704
 
 
-# The list's name cells open the record, as in every CRM; the other cells edit in place.
-NAME_FIELDS = frozenset(("first_name", "last_name"))
-
-
 def contact_rows(
     rows, contacts_root: str, company_root: str, archived: bool, rights: RecordRights
 ) -> Markup:
-    """The list's <tr>s (data-id, data-version: what a cell's editor needs): a checkbox (for the
-    bulk actions, when the user may edit), a cell per list field (fields.LIST_FIELDS: the names
-    link to the record, the others edit in place as `rights` allow: core/display.py list_cell),
-    the last update. One Python loop, not a Jinja one: it is most of a list
-    page's cost (see above)."""
-    html = []
-    now, tz = datetime.now(UTC), user_zone()  # once for every row's "Updated" cell
-    editable = rights.update
-    for row in rows:
-        contact_id = str(row.id)
-        base = contacts_root + contact_id
-        name = escape(f"{row.first_name} {row.last_name}")
-        updated = time_html(row.updated_at, now, tz)
-        reassign = rights.reassign(row.owner_id)
-        cells = []
-        for field in LIST_FIELDS:
-            if field.name in NAME_FIELDS:
-                value = escape(getattr(row, field.name))
-                cells.append(f'<td><a href="{base}">{value}</a></td>')
-            else:
-                can_edit = reassign if field.kind == "owner" else editable
-                inner = _inner(row, field, True, company_root)
-                cells.append(list_cell(field.name, inner, can_edit))
-        select = select_cell(contact_id, name, editable)
-        restore = restore_cell(contact_id, name, rights.archive(row.owner_id)) if archived else ""
-        html.append(
-            f'<tr data-id="{contact_id}" data-version="{row.version}">{select}{"".join(cells)}'
-            f"<td>{updated}</td>"
-            f"{restore}</tr>"
-        )
-    return Markup("".join(html))  # noqa: S704 - names escaped here, values by _inner
+    """The list's <tr>s (core/display.py record_rows): the names link to the record, as in every
+    CRM; the other fields edit in place."""
+    return record_rows(
+        rows,
+        contacts_root,
+        rights,
+        archived,
+        fields=LIST_FIELDS,
+        linked=("first_name", "last_name"),
+        inner=lambda row, field: _inner(row, field, True, company_root),
+        name=lambda row: f"{row.first_name} {row.last_name}",
+    )

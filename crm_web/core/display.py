@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Sequence
+from datetime import UTC, datetime
 from functools import lru_cache
 from html import escape
 
 import phonenumbers
+from markupsafe import Markup
+
+from crm_web.core.dates import time_html, user_zone
+from crm_web.core.permissions import RecordRights
 
 
 @lru_cache(maxsize=65536)
@@ -72,6 +78,49 @@ def select_cell(record_id: str, name: str, editable: bool) -> str:
         f'<td><input type="checkbox" name="ids" value="{record_id}" '
         f'aria-label="Select {name}"></td>'
     )
+
+
+def record_rows(
+    rows,
+    root: str,
+    rights: RecordRights,
+    archived: bool,
+    *,
+    fields: Sequence,
+    linked: Collection[str],
+    inner: Callable,
+    name: Callable,
+    extra: Callable | None = None,
+) -> Markup:
+    """A list's <tr>s (data-id, data-version: what a cell's editor needs): a checkbox (for the
+    bulk actions, when the user may edit), a cell per field of `fields` (those named in `linked`
+    link to the record at `root` + id, the others hold `inner(row, field)` and edit in place as
+    `rights` allow: list_cell), the cells `extra(row, record_id)` adds, the last update, and
+    Restore on the archived list. `name(row)` names the row for screen readers. One Python
+    loop, not a Jinja one: it is most of a list page's cost (contacts/display.py)."""
+    html = []
+    now, tz = datetime.now(UTC), user_zone()  # once for every row's "Updated" cell
+    editable = rights.update
+    for row in rows:
+        record_id = str(row.id)
+        base = root + record_id
+        title = escape(name(row))
+        reassign = rights.reassign(row.owner_id)
+        cells = []
+        for field in fields:
+            if field.name in linked:
+                cells.append(f'<td><a href="{base}">{escape(getattr(row, field.name))}</a></td>')
+            else:
+                can_edit = reassign if field.kind == "owner" else editable
+                cells.append(list_cell(field.name, inner(row, field), can_edit))
+        select = select_cell(record_id, title, editable)
+        more = extra(row, record_id) if extra else ""
+        restore = restore_cell(record_id, title, rights.archive(row.owner_id)) if archived else ""
+        html.append(
+            f'<tr data-id="{record_id}" data-version="{row.version}">{select}{"".join(cells)}'
+            f"{more}<td>{time_html(row.updated_at, now, tz)}</td>{restore}</tr>"
+        )
+    return Markup("".join(html))  # noqa: S704 - names escaped here, values by `inner`
 
 
 def restore_cell(record_id: str, name: str, may_restore: bool) -> str:
