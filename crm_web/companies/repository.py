@@ -67,7 +67,7 @@ def company_ids_by_name(lowered: list[str]) -> dict:
     return dict(db.session.execute(query).all())
 
 
-def _row_query(*, full: bool = True):
+def row_query(*, full: bool = True):
     """Company columns, owner name and the number of live contacts, in one query. A list
     (`full=False`) leaves out what it never shows: custom fields cost a JSON parse a row."""
     contacts = (
@@ -94,7 +94,7 @@ def _row_query(*, full: bool = True):
     return select(*columns).outerjoin(User, User.id == Company.owner_id)
 
 
-_COMPANY_ROW = _row_query().where(Company.id == bindparam("id"))  # built once (core.repository)
+_COMPANY_ROW = row_query().where(Company.id == bindparam("id"))  # built once (core.repository)
 
 
 def company_row(company_id):
@@ -115,7 +115,7 @@ def companies_query(filters: dict):
 
 
 def list_page(filters: dict, sort: str, descending: bool, cursor: dict, limit: int = 50):
-    query = filtered(_row_query(full=False), filters)
+    query = filtered(row_query(full=False), filters)
     return fetch_page(query, SORTS[sort], descending=descending, limit=limit, **cursor)
 
 

@@ -208,6 +208,13 @@ def list_details(ids, actor: Actor) -> dict:
     return list_extras(Company, ids)
 
 
+def row_query():
+    """The SELECT of a company's row as its page shows it (repository.row_query), for a statement
+    that reads the row with more beside it (records.page_query). No rights: building a query
+    reads nothing; whoever runs it checks records.read."""
+    return repo.row_query()
+
+
 def company_view(company_id, actor: Actor):
     """The company as its page and fragments show it (owner name, number of contacts)."""
     authorize(actor, "records.read")

@@ -74,7 +74,7 @@ def get_contact(contact_id, *, for_update: bool = False) -> Contact | None:
     return get_by_id(Contact, contact_id, for_update=for_update)
 
 
-def _row_query(*, full: bool = True):
+def row_query(*, full: bool = True):
     """Contact columns plus company and owner names, in one query (no N+1 in lists). A list
     (`full=False`) leaves out what it never shows: custom fields alone cost a JSON parse a row."""
     columns = [
@@ -109,7 +109,7 @@ def _row_query(*, full: bool = True):
 
 
 # Built once, at import, as the other statements a record page runs (see core.repository).
-_CONTACT_ROW = _row_query().where(Contact.id == bindparam("id"))
+_CONTACT_ROW = row_query().where(Contact.id == bindparam("id"))
 
 
 def contact_row(contact_id):
@@ -235,19 +235,19 @@ def list_page(
         # The first SEARCH_CAP matches, found through the trigram index, then sorted and paged.
         matches = filtered(select(Contact.id), filters).limit(SEARCH_CAP).cte("matches")
         matches = matches.prefix_with("MATERIALIZED")
-        query = _row_query(full=full).join(matches, matches.c.id == Contact.id)
+        query = row_query(full=full).join(matches, matches.c.id == Contact.id)
     else:
-        query = filtered(_row_query(full=full), filters)
+        query = filtered(row_query(full=full), filters)
     key = SORTS["name"] if sort == "relevance" else SORTS[sort]
     return fetch_page(query, key, descending=descending, limit=limit, **cursor)
 
 
 def _rows_of(page):
-    return _row_query(full=False).join(page, page.c.id == Contact.id)
+    return row_query(full=False).join(page, page.c.id == Contact.id)
 
 
 def _full_rows_of(page):
-    return _row_query().join(page, page.c.id == Contact.id)
+    return row_query().join(page, page.c.id == Contact.id)
 
 
 def _starts_with(term: str) -> list:

@@ -228,6 +228,13 @@ def list_choices() -> dict:
     return {"owners": repo.owner_choices()}
 
 
+def row_query():
+    """The SELECT of a contact's row as its page shows it (repository.row_query), for a statement
+    that reads the row with more beside it (records.page_query). No rights: building a query
+    reads nothing; whoever runs it checks records.read."""
+    return repo.row_query()
+
+
 def contact_view(contact_id, actor: Actor):
     """The contact as its page and fragments show it (with company and owner names)."""
     authorize(actor, "records.read")

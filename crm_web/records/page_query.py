@@ -24,7 +24,9 @@ from crm_web.accounts.models import User
 from crm_web.activities.models import Note, Task
 from crm_web.audit.models import AuditLog
 from crm_web.companies.models import Company
+from crm_web.companies.services import row_query as company_row_query
 from crm_web.contacts.models import Contact
+from crm_web.contacts.services import row_query as contact_row_query
 from crm_web.core.repository import literal_limit
 from crm_web.custom_fields.models import CustomFieldDefinition
 from crm_web.deals.models import Deal
@@ -154,30 +156,7 @@ def _contact_query(activity_only: bool) -> PageQuery:
         .correlate(Contact)
         .scalar_subquery()
     )
-    base = (
-        select(
-            Contact.id,
-            Contact.first_name,
-            Contact.last_name,
-            Contact.job_title,
-            Contact.emails,
-            Contact.phones,
-            Contact.company_id,
-            Company.name.label("company_name"),
-            Contact.owner_id,
-            User.name.label("owner_name"),
-            Contact.updated_at,
-            Contact.version,
-            Contact.created_at,
-            Contact.archived_at,
-            Contact.custom_fields,
-            Contact.merged_into_id,
-            merged_into.label("merged_into"),
-        )
-        .outerjoin(Company, Company.id == Contact.company_id)
-        .outerjoin(User, User.id == Contact.owner_id)
-        .where(Contact.id == ID)
-    )
+    base = contact_row_query().add_columns(merged_into.label("merged_into")).where(Contact.id == ID)
     return PageQuery(
         base,
         {
@@ -195,32 +174,7 @@ CONTACT = {activity_only: _contact_query(activity_only) for activity_only in (Fa
 
 
 def _company_query(activity_only: bool, related: bool) -> PageQuery:
-    contact_count = (
-        select(func.count())
-        .where(Contact.company_id == Company.id, Contact.archived_at.is_(None))
-        .correlate(Company)
-        .scalar_subquery()
-    )
-    base = (
-        select(
-            Company.id,
-            Company.name,
-            Company.website,
-            Company.phone,
-            Company.industry,
-            Company.address,
-            Company.owner_id,
-            User.name.label("owner_name"),
-            contact_count.label("contact_count"),
-            Company.updated_at,
-            Company.version,
-            Company.created_at,
-            Company.archived_at,
-            Company.custom_fields,
-        )
-        .outerjoin(User, User.id == Company.owner_id)
-        .where(Company.id == ID)
-    )
+    base = company_row_query().where(Company.id == ID)
     # Its live contacts by name (contacts.repository's contacts_of_company).
     order = (Contact.last_name, Contact.first_name, Contact.id)
     contacts = select(*_columns(Contact)).where(
