@@ -12,7 +12,15 @@ from sqlalchemy import text
 from crm_web.activities import repository as repo
 from crm_web.core.db import db
 from crm_web.lists.keyset import Explain
-from tests.support import make_user
+from tests.support import (
+    counted,
+    make_company,
+    make_contact,
+    make_deal,
+    make_task,
+    make_user,
+    sign_in,
+)
 
 MANY_TASKS = """
 INSERT INTO tasks (description, due_date, status, assignee_id, created_by, updated_by)
@@ -78,3 +86,53 @@ def test_a_page_of_my_tasks_reads_a_section_in_order_down_an_index(many_tasks, w
     wanted = "idx_tasks_open_assignee_order" if assignee else "idx_tasks_open_order"
     assert wanted in _indexes(plan), plan
     assert '"Sort"' not in json.dumps(plan) or "Incremental" in json.dumps(plan), plan
+
+
+def test_the_home_pages_due_tasks_read_the_open_tasks_index(many_tasks):
+    today = dt.date.today()
+    seen = _first_statement(lambda: repo.due_tasks(many_tasks[3].id, today, "Europe/Berlin", 21))
+    plan = json.loads(json.dumps(db.session.execute(Explain(seen)).scalar()))[0]["Plan"]
+    # Either partial index on the assignee's open tasks: their due range, or their order.
+    assert {"idx_tasks_assignee_open_due", "idx_tasks_open_assignee_order"} & _indexes(plan), plan
+    assert "Seq Scan" not in json.dumps(plan), plan
+    rows = repo.due_tasks(many_tasks[3].id, today, "UTC", 21)
+    assert len(rows) == 21 and all(row.due_date <= today for row in rows)
+
+
+def _fill(count: int, assignee) -> None:
+    """`count` tasks of `assignee` spread over the sections and the three kinds of record."""
+    today = dt.date.today()
+    contact, company = make_contact(), make_company()
+    deal = make_deal(company_id=company.id)
+    records = [("contact", contact.id), ("company", company.id), ("deal", deal.id), (None, None)]
+    for n in range(count):
+        kind, record_id = records[n % 4]
+        due = today + dt.timedelta(days=n % 5 - 2) if n % 6 else None
+        status = "closed" if n % 7 == 0 else "open"
+        fields = {"due_date": due, "assignee_id": assignee, "status": status}
+        make_task(kind, record_id, description=f"Follow up {n}", **fields)
+
+
+def _page_statements(client, url: str) -> tuple[list, str]:
+    db.session.expire_all()
+    with counted() as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    # The test's savepoints are not the page's.
+    statements = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    return statements, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/tasks/", "/tasks/?assignee=anyone", "/"])
+def test_my_tasks_and_home_pages_run_a_few_statements_whatever_the_tasks_shown(client, url):
+    manager = sign_in(client, "manager")
+    _fill(5, manager.id)
+    few, page = _page_statements(client, url)
+    assert page.count('class="task-item') >= 2
+    _fill(120, manager.id)
+    many, page = _page_statements(client, url)
+    # A full page: 50 rows on /tasks, the 20 due on the home page, each with its record's link.
+    assert page.count('class="task-item') == (20 if url == "/" else 50)
+    assert page.count('class="task-record-link"') >= 10
+    # One statement a section read: a full page may stop before the last sections.
+    assert len(many) <= len(few) <= 10, "\n\n".join(few)
