@@ -83,9 +83,39 @@ def test_a_page_of_my_tasks_reads_a_section_in_order_down_an_index(many_tasks, w
         )
     )
     plan = json.loads(json.dumps(db.session.execute(Explain(query)).scalar()))[0]["Plan"]
-    wanted = "idx_tasks_open_assignee_order" if assignee else "idx_tasks_open_order"
+    # Overdue, the first section: the index of dated open tasks (no undated ones to step over).
+    wanted = "idx_tasks_open_assignee_dated_order" if assignee else "idx_tasks_open_dated_order"
     assert wanted in _indexes(plan), plan
     assert '"Sort"' not in json.dumps(plan) or "Incremental" in json.dumps(plan), plan
+
+
+UNDATED_LONG_AGO = """
+INSERT INTO tasks (description, status, assignee_id, created_by, updated_by, created_at)
+SELECT 'Someday ' || n, 'open', (SELECT id FROM users LIMIT 1), 'test', 'test',
+       now() - interval '1 year' + n * interval '1 minute'
+FROM generate_series(1, 5000) AS n
+"""
+
+
+def _removed_by_filter(plan) -> int:
+    return plan.get("Rows Removed by Filter", 0) + sum(
+        _removed_by_filter(child) for child in plan.get("Plans", [])
+    )
+
+
+def test_overdue_tasks_are_not_read_past_a_years_undated_ones(many_tasks):
+    """Tasks without a due day sort by when they were made: they must not stand in Overdue's way
+    (the first page of anyone's tasks stepped over every one of them)."""
+    db.session.execute(text(UNDATED_LONG_AGO))
+    db.session.execute(text("ANALYZE tasks"))
+    now = dt.datetime.now(dt.UTC)
+    query = _first_statement(
+        lambda: repo.task_page({}, now.date(), now, "UTC", {"after": None, "before": None})
+    )
+    compiled = query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
+    explain = text(f"EXPLAIN (ANALYZE, FORMAT JSON) {compiled}")
+    plan = json.loads(json.dumps(db.session.execute(explain).scalar()))[0]["Plan"]
+    assert _removed_by_filter(plan) < 1000, plan
 
 
 def test_the_home_pages_due_tasks_read_the_open_tasks_index(many_tasks):
@@ -93,7 +123,9 @@ def test_the_home_pages_due_tasks_read_the_open_tasks_index(many_tasks):
     seen = _first_statement(lambda: repo.due_tasks(many_tasks[3].id, today, "Europe/Berlin", 21))
     plan = json.loads(json.dumps(db.session.execute(Explain(seen)).scalar()))[0]["Plan"]
     # Either partial index on the assignee's open tasks: their due range, or their order.
-    assert {"idx_tasks_assignee_open_due", "idx_tasks_open_assignee_order"} & _indexes(plan), plan
+    assert {"idx_tasks_assignee_open_due", "idx_tasks_open_assignee_dated_order"} & _indexes(
+        plan
+    ), plan
     assert "Seq Scan" not in json.dumps(plan), plan
     rows = repo.due_tasks(many_tasks[3].id, today, "UTC", 21)
     assert len(rows) == 21 and all(row.due_date <= today for row in rows)
