@@ -5,13 +5,20 @@ registered by the tasks blueprint; computed once a request (a list draws 50 rows
 from __future__ import annotations
 
 import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
 
-from flask import g
+from flask import g, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from crm_web.accounts.services import active_users
-from crm_web.activities.services import may_change_task, record_name, record_names
-from crm_web.core.dates import user_zone
+from crm_web.activities.fields import FIELDS, PRIORITY_LABELS
+from crm_web.activities.services import may_change_task, record_names
+from crm_web.activities.services import record_name as find_record_name
+from crm_web.core.actor import Actor
+from crm_web.core.dates import relative, time_html, user_zone
 
 
 def _clock() -> tuple[dt.datetime, dt.date]:
@@ -23,15 +30,8 @@ def _clock() -> tuple[dt.datetime, dt.date]:
 
 def task_look(task) -> str:
     """ "done", "overdue", "today" or "" (upcoming or no date): the row's class."""
-    if task.status == "closed":
-        return "done"
     now, today = _clock()
-    if task.due_at is not None:
-        day = task.due_at.astimezone(user_zone()).date()
-        return "overdue" if task.due_at < now else ("today" if day == today else "")
-    if task.due_date is None:
-        return ""
-    return "overdue" if task.due_date < today else ("today" if task.due_date == today else "")
+    return _look(task, now, today, user_zone())
 
 
 def assignee_choices() -> list[tuple[str, str]]:
@@ -72,12 +72,276 @@ def record_label(value: str) -> str:
     return f"{kind.capitalize()} {name or '(gone)'}"
 
 
+# A task row as HTML (templates/tasks/_macros.html's row and field call these). /tasks and the
+# home page draw 50 rows of five click-to-edit fields: through Jinja macros that was most of the
+# page's cost; built here with f-strings, as the contact list builds its rows
+# (crm_web/contacts/display.py), it is a fraction.
+MUTED = '<span class="muted">{}</span>'
+RECORD_PAGES = {
+    "contact": ("contacts.detail", "contact_id"),
+    "company": ("companies.detail", "company_id"),
+    "deal": ("deals.detail", "deal_id"),
+}
+_SAMPLE_ID = uuid.UUID(int=0)
+
+
+def escape(value: str) -> str:
+    """markupsafe's escaping (the same entities the templates write), as a plain str: no
+    Markup object per value."""
+    return (
+        value.replace("&", "&amp;")
+        .replace(">", "&gt;")
+        .replace("<", "&lt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """What every row of a request shares: the clock, the user, the URLs' roots."""
+
+    now: dt.datetime
+    today: dt.date
+    tz: dt.tzinfo
+    actor: Actor | None
+    assignees: dict
+    tasks_root: str
+    record_roots: dict
+
+
+def _rows_context() -> _Rows:
+    if "task_rows" not in g:
+        now, today = _clock()
+        actor = current_user.as_actor() if current_user.is_authenticated else None
+        roots = {}
+        for kind, (endpoint, argument) in RECORD_PAGES.items():
+            sample = url_for(endpoint, **{argument: _SAMPLE_ID})
+            roots[kind] = sample[: -len(str(_SAMPLE_ID))]
+        g.task_rows = _Rows(
+            now,
+            today,
+            user_zone(),
+            actor,
+            dict(assignee_choices()),
+            url_for("tasks.index"),
+            roots,
+        )
+    return g.task_rows
+
+
+def _look(task, now: dt.datetime, today: dt.date, tz: dt.tzinfo) -> str:
+    if task.status == "closed":
+        return "done"
+    if task.due_at is not None:
+        day = task.due_at.astimezone(tz).date()
+        return "overdue" if task.due_at < now else ("today" if day == today else "")
+    if task.due_date is None:
+        return ""
+    return "overdue" if task.due_date < today else ("today" if task.due_date == today else "")
+
+
+def _value(task, name: str, ctx: _Rows, in_list: bool, record_name) -> tuple[str, str]:
+    """(HTML, words) of a field's value: the display's content and its accessible name."""
+    if name == "due_date":
+        when = task.due_at if task.due_at is not None else task.due_date
+        if when is None:
+            return MUTED.format("No date"), "No date"
+        return time_html(when, ctx.now, ctx.tz), relative(when, ctx.now, ctx.tz)
+    if name == "priority":
+        words = PRIORITY_LABELS.get(task.priority, task.priority or "")
+    elif name == "assignee_id":
+        words = ctx.assignees.get(str(task.assignee_id or ""), "") or "Nobody"
+    elif name == "record":
+        return _record_value(task, ctx, in_list, record_name)
+    else:
+        words = task.description or ""
+    return escape(words), " ".join(words.split())
+
+
+def _record_value(task, ctx: _Rows, in_list: bool, name) -> tuple[str, str]:
+    """The record a task is on: its kind and a link to it; on that record's own page (no name,
+    not in a list) just "This contact", as the page is that record."""
+    kind = task.entity_type
+    if not kind:
+        return MUTED.format("No record"), "No record"
+    if not name and not in_list:
+        return f"This {kind}", f"This {kind}"
+    name = name or "(gone)"
+    href = f"{ctx.record_roots[kind]}{task.entity_id}"  # from a UUID: nothing to escape
+    link = f'<a class="task-record-link" href="{href}">{escape(name)}</a>'
+    return f"{kind.capitalize()} {link}", " ".join(f"{kind.capitalize()} {name}".split())
+
+
+def _field(task, name: str, ctx: _Rows, in_list: bool, editable: bool, record_name=None) -> str:
+    """A field's click-to-edit display (templates/_macros/fields.html's display, by hand):
+    click or Enter (static/js/inline-edit.js) asks for its editor when `editable`."""
+    inner, words = _value(task, name, ctx, in_list, record_name)
+    element = f'class="ie-display{{}} task-{name}" id="task-{task.id}-{name}"'
+    if not editable:
+        return f"<span {element.format('')}>{inner}</span>"
+    label = escape(f"{FIELDS[name].label}: {words}, edit")
+    query = "?list=1" if in_list else ""
+    request = (
+        f'hx-get="{ctx.tasks_root}{task.id}/fields/{name}/edit{query}" hx-target="this" '
+        'hx-swap="outerHTML"'
+    )
+    if "<a " in inner:  # a button may not hold a link: its own ✎ button beside it
+        return (
+            f"<span {element.format(' ie-linked')} {request}>{inner}"
+            f'<button type="button" class="ie-edit" aria-label="{label}"></button></span>'
+        )
+    return (
+        f'<span {element.format("")} tabindex="0" role="button" aria-label="{label}" '
+        f"{request}>{inner}</span>"
+    )
+
+
+def task_field(task, name: str, in_list: bool = False, record_name=None) -> Markup:
+    """One field's display, as a fragment or in a row (templates/tasks/_macros.html field)."""
+    if name not in FIELDS:
+        raise ValueError(f"no display for {name!r}")
+    ctx = _rows_context()
+    editable = ctx.actor is not None and may_change_task(ctx.actor, task)
+    return Markup(_field(task, name, ctx, in_list, editable, record_name))  # noqa: S704
+
+
+def task_value(task, name: str, in_list: bool = False, record_name=None) -> Markup:
+    """A field's value alone (the conflict view's "theirs")."""
+    return Markup(_value(task, name, _rows_context(), in_list, record_name)[0])  # noqa: S704
+
+
+def _target(view) -> str:
+    """Where a completion, an undo or a deletion swaps its answer: /tasks' sections or the
+    home page's list (the task moves to where it now belongs), else the row itself."""
+    if view == "tasks":
+        return 'hx-target="#task_sections" hx-swap="outerHTML"'
+    if view == "home":
+        return 'hx-target="#home-task-list" hx-swap="outerHTML"'
+    return 'hx-target="closest li" hx-swap="outerHTML"'
+
+
+def _vals(task, in_list: bool, view, **extra) -> str:
+    """hx-vals of a button acting on `task`: JSON of UUIDs, digits and names (quote-free)."""
+    values = {**extra, "version": str(task.version)}
+    if in_list:
+        values["list"] = "1"
+    if view:
+        values["view"] = view
+    return json.dumps(values, sort_keys=True)
+
+
+def _row(task, ctx: _Rows, in_list, view, record_name, notice, notice_kind, undo) -> str:
+    look = _look(task, ctx.now, ctx.today, ctx.tz)
+    done = task.status == "closed"
+    changeable = ctx.actor is not None and may_change_task(ctx.actor, task)
+    task_id, title = task.id, escape(task.description or "")
+    target = _target(view)
+    root = f"{ctx.tasks_root}{task_id}"
+    if changeable:
+        check = (
+            f'<form class="task-check" hx-post="{root}/status" hx-trigger="change" {target}>'
+            f'<input type="hidden" name="version" value="{task.version}">'
+            f'<input type="hidden" name="status" value="{"open" if done else "closed"}">'
+            + ('<input type="hidden" name="list" value="1">' if in_list else "")
+            + (f'<input type="hidden" name="view" value="{escape(view)}">' if view else "")
+            + f'<input type="checkbox" class="task-checkbox" id="task-{task_id}-done"'
+            f'{" checked" if done else ""} aria-label="{"Reopen" if done else "Complete"}: '
+            f'{title}"></form>'
+        )
+    else:
+        check = f'<span class="task-state" aria-hidden="true">{"✓" if done else "○"}</span>'
+    flag = (
+        '<span class="task-flag">Overdue</span>'
+        if look == "overdue"
+        else ('<span class="task-flag task-flag-today">Today</span>' if look == "today" else "")
+    )
+    meta = "".join(
+        f'<span class="task-meta-item"><span class="task-label">{label}</span> '
+        f"{_field(task, name, ctx, in_list, changeable, record_name)}</span>"
+        for label, name in (("Due", "due_date"), ("Priority", "priority"))
+        + (("For", "assignee_id"), ("On", "record"))
+    )
+    said = ""
+    if notice:
+        button = ""
+        if undo and changeable:
+            vals = _vals(task, in_list, view, status="open")
+            button = (
+                f'<button type="button" class="link-button" hx-post="{root}/status" '
+                f"hx-vals='{vals}' {target}>Undo</button>"
+            )
+        said = (
+            f'<p class="task-notice task-notice-{escape(notice_kind)}" role="status">'
+            f"{escape(str(notice))}{' ' if button else ''}{button}</p>"
+        )
+    delete = ""
+    if changeable:
+        vals = f" hx-vals='{_vals(task, in_list, view)}'" if in_list or view else ""
+        delete = (
+            f'<button type="button" class="task-delete" hx-post="{root}/delete"{vals} {target} '
+            f'aria-label="Delete task: {title}">×</button>'
+        )
+    description = _field(task, "description", ctx, in_list, changeable)
+    done_words = '<span class="visually-hidden"> (done)</span>' if done else ""
+    return (
+        f'<li class="task-item{f" task-{look}" if look else ""}" id="task-{task_id}">{check}'
+        f'<div class="task-body"><div class="task-title">{description}{done_words}</div>'
+        f'<div class="task-meta">{flag}{meta}</div>{said}</div>{delete}</li>'
+    )
+
+
+def task_row(
+    task,
+    in_list=False,
+    notice=None,
+    notice_kind="success",
+    undo=False,
+    record_name=None,
+    view=None,
+) -> Markup:
+    """<li id="task-<id>">: its checkbox (complete/reopen), its click-to-edit fields, what just
+    happened (`notice`, with an Undo), its delete button; view "tasks" (/tasks) or "home"."""
+    ctx = _rows_context()
+    if in_list and record_name is None and task.entity_type:  # one row: its record's name
+        record_name = getattr(task, "record_name", None) or find_record_name(task)
+    html = _row(task, ctx, in_list, view, record_name, notice, notice_kind, undo)
+    return Markup(html)  # noqa: S704 - every value escaped above
+
+
+def task_rows(rows, in_list=True, view=None, notice_task=None, note=None) -> Markup:
+    """The rows of a list (/tasks' section, the home page's), each with its `record_name`
+    column; `notice_task`'s row says `note` (notice, notice_kind, undo). One Python loop."""
+    ctx = _rows_context()
+    noticed = notice_task.id if notice_task is not None else None
+    html = []
+    for row in rows:
+        said = note if note and row.id == noticed else {}
+        html.append(
+            _row(
+                row,
+                ctx,
+                in_list,
+                view,
+                row.record_name,
+                said.get("notice"),
+                said.get("notice_kind") or "success",
+                said.get("undo", False),
+            )
+        )
+    return Markup("".join(html))  # noqa: S704 - every value escaped in _row
+
+
 TEMPLATE_GLOBALS = {
     "task_look": task_look,
     "task_assignees": assignee_choices,
     "task_assignee_name": assignee_name,
     "can_change_task": can_change_task,
     "task_local_time": local_time,
-    "task_record_name": record_name,
+    "task_record_name": find_record_name,
     "task_record_label": record_label,
+    "task_row": task_row,
+    "task_rows": task_rows,
+    "task_field": task_field,
+    "task_value": task_value,
 }

@@ -50,16 +50,17 @@ class Task(Audited, TimestampedMixin, VersionedMixin, db.Model):
             postgresql_where=sa.text("status = 'open'"),
         ),
         # The sections of /tasks in their order (activities.repository.TASK_KEY), one
-        # assignee's and anyone's (0017).
-        sa.Index(
-            "idx_tasks_open_assignee_order",
-            "assignee_id",
-            _DUE_ORDER,
-            "id",
-            postgresql_where=sa.text("status = 'open'"),
-        ),
-        sa.Index(
-            "idx_tasks_open_order", _DUE_ORDER, "id", postgresql_where=sa.text("status = 'open'")
+        # assignee's and anyone's: the dated sections' and No date's apart (0017, 0021).
+        *(
+            sa.Index(
+                f"idx_tasks_open{assignee}_{kind}_order",
+                *(("assignee_id",) if assignee else ()),
+                _DUE_ORDER,
+                "id",
+                postgresql_where=sa.text(f"status = 'open' AND {where}"),
+            )
+            for assignee in ("_assignee", "")
+            for kind, where in (("dated", "due_date IS NOT NULL"), ("undated", "due_date IS NULL"))
         ),
         sa.Index(
             "idx_tasks_assignee_done",

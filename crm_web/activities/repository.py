@@ -111,9 +111,26 @@ RECORD_NAME = sa.case(
 ).label("record_name")
 
 
+# What a task's row shows (activities/display.py), as plain columns: no ORM objects to build.
+ROW_COLUMNS = (
+    Task.id,
+    Task.description,
+    Task.due_date,
+    Task.due_at,
+    Task.priority,
+    Task.assignee_id,
+    Task.created_by,
+    Task.entity_type,
+    Task.entity_id,
+    Task.status,
+    Task.version,
+    RECORD_NAME,
+)
+
+
 def task_page(filters: dict, today, now, tz_name: str, cursor: dict, limit: int = 50):
-    """One page of the sections (rows: (Task, record name, section number, *key)) and its
-    cursors.
+    """One page of the sections (rows: ROW_COLUMNS, then the section number and the key) and
+    its cursors: one statement per section shown.
     filters: assignee_id (None: anyone's), q (words in the title)."""
     base = []
     if filters.get("assignee_id"):
@@ -127,7 +144,7 @@ def task_page(filters: dict, today, now, tz_name: str, cursor: dict, limit: int 
         ]
 
     def rows(page):
-        return select(Task, RECORD_NAME).join(page, Task.id == page.c.id)
+        return select(*ROW_COLUMNS).join(page, Task.id == page.c.id)
 
     return fetch_tiered_page([tier(s) for s in SECTIONS], TASK_KEY, rows, limit=limit, **cursor)
 
@@ -153,16 +170,16 @@ def _due_by(assignee_id, today, tz_name: str) -> list:
     ]
 
 
-def due_tasks(assignee_id, today, tz_name: str, limit: int) -> list[tuple]:
-    """(Task, record name) of `assignee_id`'s open tasks overdue or due today, earliest first
+def due_tasks(assignee_id, today, tz_name: str, limit: int) -> list:
+    """Rows (ROW_COLUMNS) of `assignee_id`'s open tasks overdue or due today, earliest first
     (the home page): the nav badge's range on idx_tasks_assignee_open_due, with the names."""
     query = (
-        select(Task, RECORD_NAME)
+        select(*ROW_COLUMNS)
         .where(*_due_by(assignee_id, today, tz_name))
         .order_by(*TASK_KEY.columns)
         .limit(literal_limit(limit))
     )
-    return [tuple(row) for row in db.session.execute(query)]
+    return list(db.session.execute(query))
 
 
 def record_names(refs) -> dict:

@@ -371,14 +371,13 @@ def delete_attachments(entity_type: str, entity_ids: list) -> None:
 
 @dataclass
 class TaskList:
-    """A page of "My tasks": sections as (name, tasks) in order, the cursors, the assignee
-    shown (None: anyone's)."""
+    """A page of "My tasks": sections as (name, rows) in order (a row: the task's shown columns
+    and its record's `record_name`), the cursors, the assignee shown (None: anyone's)."""
 
     sections: list
     next_cursor: str | None
     prev_cursor: str | None
     assignee_id: str | None  # None: anyone's
-    record_names: dict  # task id -> the name of its record
 
 
 def _today(actor: Actor, now: dt.datetime) -> tuple[dt.date, str]:
@@ -400,15 +399,13 @@ def task_list(filters: dict, cursor: dict, actor: Actor, now=None) -> TaskList:
         assignee = None if wanted == "anyone" else wanted
     query = {"q": filters.get("q") or "", "assignee_id": assignee}
     rows, after, before = repo.task_page(query, today, now, tz_name, cursor)
-    names: dict = {}
     sections: list = []
-    for task, record_name, tier, *_key in rows:
-        name = repo.SECTIONS[tier]
+    for row in rows:
+        name = repo.SECTIONS[row[len(repo.ROW_COLUMNS)]]  # the section's number follows
         if not sections or sections[-1][0] != name:
             sections.append((name, []))
-        sections[-1][1].append(task)
-        names[task.id] = record_name
-    return TaskList(sections, after, before, None if assignee is None else str(assignee), names)
+        sections[-1][1].append(row)
+    return TaskList(sections, after, before, None if assignee is None else str(assignee))
 
 
 def record_name(task: Task) -> str | None:
@@ -427,9 +424,9 @@ def due_count(actor: Actor, now=None) -> int:
     return repo.due_count(actor.id, today, tz_name)
 
 
-def my_due_tasks(actor: Actor, limit: int, now=None) -> list[tuple[Task, str | None]]:
-    """The actor's open tasks overdue or due today, earliest first, each with the name of its
-    record (the home page). Readers."""
+def my_due_tasks(actor: Actor, limit: int, now=None) -> list:
+    """The actor's open tasks overdue or due today, earliest first, as rows of the columns a
+    task's row shows with the name of its record (`record_name`) (the home page). Readers."""
     authorize(actor, "records.read")
     today, tz_name = _today(actor, now or dt.datetime.now(dt.UTC))
     return repo.due_tasks(actor.id, today, tz_name, limit)

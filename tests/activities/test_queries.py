@@ -12,7 +12,15 @@ from sqlalchemy import text
 from crm_web.activities import repository as repo
 from crm_web.core.db import db
 from crm_web.lists.keyset import Explain
-from tests.support import make_user
+from tests.support import (
+    counted,
+    make_company,
+    make_contact,
+    make_deal,
+    make_task,
+    make_user,
+    sign_in,
+)
 
 MANY_TASKS = """
 INSERT INTO tasks (description, due_date, status, assignee_id, created_by, updated_by)
@@ -75,6 +83,88 @@ def test_a_page_of_my_tasks_reads_a_section_in_order_down_an_index(many_tasks, w
         )
     )
     plan = json.loads(json.dumps(db.session.execute(Explain(query)).scalar()))[0]["Plan"]
-    wanted = "idx_tasks_open_assignee_order" if assignee else "idx_tasks_open_order"
+    # Overdue, the first section: the index of dated open tasks (no undated ones to step over).
+    wanted = "idx_tasks_open_assignee_dated_order" if assignee else "idx_tasks_open_dated_order"
     assert wanted in _indexes(plan), plan
     assert '"Sort"' not in json.dumps(plan) or "Incremental" in json.dumps(plan), plan
+
+
+UNDATED_LONG_AGO = """
+INSERT INTO tasks (description, status, assignee_id, created_by, updated_by, created_at)
+SELECT 'Someday ' || n, 'open', (SELECT id FROM users LIMIT 1), 'test', 'test',
+       now() - interval '1 year' + n * interval '1 minute'
+FROM generate_series(1, 5000) AS n
+"""
+
+
+def _removed_by_filter(plan) -> int:
+    return plan.get("Rows Removed by Filter", 0) + sum(
+        _removed_by_filter(child) for child in plan.get("Plans", [])
+    )
+
+
+def test_overdue_tasks_are_not_read_past_a_years_undated_ones(many_tasks):
+    """Tasks without a due day sort by when they were made: they must not stand in Overdue's way
+    (the first page of anyone's tasks stepped over every one of them)."""
+    db.session.execute(text(UNDATED_LONG_AGO))
+    db.session.execute(text("ANALYZE tasks"))
+    now = dt.datetime.now(dt.UTC)
+    query = _first_statement(
+        lambda: repo.task_page({}, now.date(), now, "UTC", {"after": None, "before": None})
+    )
+    compiled = query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
+    explain = text(f"EXPLAIN (ANALYZE, FORMAT JSON) {compiled}")
+    plan = json.loads(json.dumps(db.session.execute(explain).scalar()))[0]["Plan"]
+    assert _removed_by_filter(plan) < 1000, plan
+
+
+def test_the_home_pages_due_tasks_read_the_open_tasks_index(many_tasks):
+    today = dt.date.today()
+    seen = _first_statement(lambda: repo.due_tasks(many_tasks[3].id, today, "Europe/Berlin", 21))
+    plan = json.loads(json.dumps(db.session.execute(Explain(seen)).scalar()))[0]["Plan"]
+    # Either partial index on the assignee's open tasks: their due range, or their order.
+    assert {"idx_tasks_assignee_open_due", "idx_tasks_open_assignee_dated_order"} & _indexes(
+        plan
+    ), plan
+    assert "Seq Scan" not in json.dumps(plan), plan
+    rows = repo.due_tasks(many_tasks[3].id, today, "UTC", 21)
+    assert len(rows) == 21 and all(row.due_date <= today for row in rows)
+
+
+def _fill(count: int, assignee) -> None:
+    """`count` tasks of `assignee` spread over the sections and the three kinds of record."""
+    today = dt.date.today()
+    contact, company = make_contact(), make_company()
+    deal = make_deal(company_id=company.id)
+    records = [("contact", contact.id), ("company", company.id), ("deal", deal.id), (None, None)]
+    for n in range(count):
+        kind, record_id = records[n % 4]
+        due = today + dt.timedelta(days=n % 5 - 2) if n % 6 else None
+        status = "closed" if n % 7 == 0 else "open"
+        fields = {"due_date": due, "assignee_id": assignee, "status": status}
+        make_task(kind, record_id, description=f"Follow up {n}", **fields)
+
+
+def _page_statements(client, url: str) -> tuple[list, str]:
+    db.session.expire_all()
+    with counted() as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    # The test's savepoints are not the page's.
+    statements = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    return statements, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/tasks/", "/tasks/?assignee=anyone", "/"])
+def test_my_tasks_and_home_pages_run_a_few_statements_whatever_the_tasks_shown(client, url):
+    manager = sign_in(client, "manager")
+    _fill(5, manager.id)
+    few, page = _page_statements(client, url)
+    assert page.count('class="task-item') >= 2
+    _fill(120, manager.id)
+    many, page = _page_statements(client, url)
+    # A full page: 50 rows on /tasks, the 20 due on the home page, each with its record's link.
+    assert page.count('class="task-item') == (20 if url == "/" else 50)
+    assert page.count('class="task-record-link"') >= 10
+    # One statement a section read: a full page may stop before the last sections.
+    assert len(many) <= len(few) <= 10, "\n\n".join(few)
