@@ -50,7 +50,7 @@ class Task(Audited, TimestampedMixin, VersionedMixin, db.Model):
             postgresql_where=sa.text("status = 'open'"),
         ),
         # The sections of /tasks in their order (activities.repository.TASK_KEY), one
-        # assignee's and anyone's: the dated sections' and No date's apart (0017, 0021).
+        # assignee's and anyone's: the dated sections' and No date's apart (0017, 0022).
         *(
             sa.Index(
                 f"idx_tasks_open{assignee}_{kind}_order",

@@ -4,14 +4,14 @@ both, in one order: a task without a due day sorts by when it was made, so a yea
 tasks came before today's overdue ones and Overdue stepped over all of them (10,000 index
 entries, 38 ms, for the first page of anyone's tasks at 100,000 tasks).
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 """
 
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
