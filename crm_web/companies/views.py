@@ -18,7 +18,7 @@ from crm_web.core.replica import reads_replica
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
-from crm_web.records.record_views import FieldRoutes, create_record, register_history
+from crm_web.records.record_views import FieldRoutes, create_record, purge_record, register_history
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 bp.add_app_template_global(company_display, "company_display")
@@ -182,6 +182,4 @@ def restore(company_id):
 @requires("records.purge")
 def purge(company_id):
     """Delete for good (admins)."""
-    operations.delete_company(company_id, current_actor())
-    flash("Company deleted for good.", "success")
-    return redirect(url_for(".index", archived="1"), 303)
+    return purge_record(operations.delete_company, company_id, "company", "companies.index")

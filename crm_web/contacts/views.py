@@ -19,7 +19,7 @@ from crm_web.core.replica import reads_replica
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
-from crm_web.records.record_views import FieldRoutes, create_record, register_history
+from crm_web.records.record_views import FieldRoutes, create_record, purge_record, register_history
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
@@ -215,6 +215,4 @@ def restore(contact_id):
 @requires("records.purge")
 def purge(contact_id):
     """Delete for good (admins)."""
-    operations.delete_contact(contact_id, current_actor())
-    flash("Contact deleted for good.", "success")
-    return redirect(url_for(".index", archived="1"), 303)
+    return purge_record(operations.delete_contact, contact_id, "contact", "contacts.index")

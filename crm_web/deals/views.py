@@ -27,7 +27,7 @@ from crm_web.deals.forms import (
 )
 from crm_web.lists.state import list_state
 from crm_web.records import operations, pages
-from crm_web.records.record_views import register_history
+from crm_web.records.record_views import purge_record, register_history
 
 DEPENDENT_FIELDS = {
     "stage": ("probability",),
@@ -263,6 +263,4 @@ def restore(deal_id):
 @requires("records.purge")
 def purge(deal_id):
     """Delete for good, with its tasks and notes (admins)."""
-    operations.delete_deal(deal_id, current_actor())
-    flash("Deal deleted for good.", "success")
-    return redirect(url_for("deals.index", archived="1"), 303)
+    return purge_record(operations.delete_deal, deal_id, "deal", "deals.index")

@@ -66,6 +66,14 @@ def create_record(form, form_page, create, duplicate_note: str):
     return redirect(url, 303)
 
 
+def purge_record(delete: Callable, record_id, entity: str, index_endpoint: str):
+    """Delete a record for good with `delete` (records.operations: admins, its service checks
+    records.purge), then back to the archived list of its kind."""
+    delete(record_id, current_actor())
+    flash(f"{entity.capitalize()} deleted for good.", "success")
+    return redirect(url_for(index_endpoint, archived="1"), 303)
+
+
 def _no_label(field: str, value: str) -> None:
     return None
 
