@@ -2,6 +2,12 @@
 (function () {
   "use strict";
 
+  // A swap that redraws a list whole (e.g. /tasks' sections after a completion) settles its new
+  // content from the old: that would copy each old input's `style` attribute (Chromium leaves
+  // style="" on inputs) onto its namesake, an inline style the CSP refuses. Class and size
+  // still settle.
+  htmx.config.attributesToSettle = ["class", "width", "height"];
+
   // Make every CSP violation loud: Chromium already logs most, this covers the rest, and the
   // browser tests fail on any console error.
   document.addEventListener("securitypolicyviolation", function (event) {
@@ -94,5 +100,19 @@
       menu.removeAttribute("open");
       menu.querySelector("summary").focus();
     });
+  });
+
+  // An add form that saved (a task's, a note's: form[data-add-form]) is emptied for the next
+  // one: its message gone, the cursor back in its first field.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form[data-add-form]") || !event.detail.successful) return;
+    form.reset();
+    form.querySelectorAll("[role=alert]").forEach(function (message) { message.remove(); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (input) {
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    });
+    form.querySelector("input:not([type=hidden]), textarea").focus();
   });
 })();

@@ -1,5 +1,5 @@
 // Notes (templates/notes/_macros.html): Ctrl+Enter (Cmd+Enter on a Mac) saves the note being
-// written or edited, Escape cancels an edit; after an add the form is emptied for the next note.
+// written or edited, Escape cancels an edit (app.js empties the add form after a save).
 (function () {
   "use strict";
 
@@ -15,17 +15,5 @@
       var cancel = form.querySelector(".note-cancel");
       if (cancel) cancel.click();
     }
-  });
-
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.detail.elt;
-    if (!form.matches || !form.matches("form.note-add") || !event.detail.successful) return;
-    form.reset();
-    var error = form.querySelector(".note-add-error");
-    if (error) error.remove();
-    var area = form.querySelector("textarea");
-    area.removeAttribute("aria-invalid");
-    area.removeAttribute("aria-describedby");
-    area.focus();
   });
 })();
