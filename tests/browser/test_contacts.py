@@ -163,7 +163,11 @@ def test_archived_contacts_leave_list_and_search_and_come_back_on_restore(app, p
     gone = _contact(app, last_name="Goner")
     login(page, "rep@example.com")
     page.goto("/contacts/")
+    hint = page.get_by_text("Tick contacts to assign an owner or archive them.")
+    expect(hint).to_be_visible()  # the band above the table says what it is for
+    expect(page.get_by_role("button", name="Archive")).to_be_hidden()
     page.get_by_label("Select Ada Goner").check()
+    expect(hint).to_be_hidden()
     page.get_by_role("button", name="Archive").click()
     expect(page.get_by_role("status").filter(has_text="Archived 1 contact.")).to_be_visible()
     expect(page.locator("#contact_list")).not_to_contain_text("Goner")
