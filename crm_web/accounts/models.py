@@ -69,7 +69,8 @@ class SignedInUser(UserMixin):
         return f"{self.id}:{self.session_version}"
 
     def as_actor(self) -> Actor:
-        return Actor(id=str(self.id), role=self.role, name=self.name)
+        zone = self.time_zone or "UTC"
+        return Actor(id=str(self.id), role=self.role, name=self.name, time_zone=zone)
 
 
 class LoginAttempt(db.Model):

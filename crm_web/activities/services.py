@@ -381,7 +381,7 @@ class TaskList:
 
 
 def _today(actor: Actor, now: dt.datetime) -> tuple[dt.date, str]:
-    name = getattr(get_user(actor.id), "time_zone", None) or "UTC"
+    name = actor.time_zone or getattr(get_user(actor.id), "time_zone", None) or "UTC"
     return now.astimezone(zone(name)).date(), name
 
 

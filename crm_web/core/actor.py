@@ -15,6 +15,9 @@ class Actor:
     # How the actor reaches the app when not through the pages ("api:<token id>"); the audit
     # trail records it beside the user.
     via: str = ""
+    # The user's IANA time zone where the caller already has it (a signed-in page's user row):
+    # "today" for the tasks then costs no query. Empty: services read it from the user.
+    time_zone: str = ""
 
     def __post_init__(self):
         if self.role not in ROLES:
