@@ -328,7 +328,12 @@ def create_bare_app(database_url: str | None = None) -> Flask:
         }
         groups = []
         with pool.connection() as conn:
-            conn.execute("SELECT set_config('pg_trgm.word_similarity_threshold', '0.35', false)")
+            # As the product's search_all: its threshold, and no sequential scans (capped
+            # candidates would make the planner bet on one; a rare word then reads every note).
+            conn.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', '0.35', false) AS threshold,"
+                " set_config('enable_seqscan', 'off', false) AS seqscan"
+            )
             for kind, document, text, columns, join in SEARCH_KINDS:
                 ranked, counted = search_statements(
                     kind,
