@@ -89,19 +89,18 @@ def _kind_query(model, columns, document, text, term, words, *, archived, live=T
     if live and not archived:  # the toggle adds the archived records to the live ones
         query = query.where(model.archived_at.is_(None))
     found = query.limit(CANDIDATES).cte(f"{model.__tablename__}_found").prefix_with("MATERIALIZED")
-    ranked = (
-        select(*columns, rank.label("rank"))
+    # `found`: how many candidates there are (up to CANDIDATES), counted in the same statement
+    # (the window runs before the LIMIT); a second statement found them all again.
+    return (
+        select(*columns, rank.label("rank"), func.count().over().label("found"))
         .join(found, found.c.id == model.id)
         .order_by(sa.desc("rank"), model.id)
     )
-    return ranked, select(func.count()).select_from(found)
 
 
-def _run(kind_query, limit):
-    ranked, counted = kind_query
+def _run(ranked, limit):
     rows = list(db.session.execute(ranked.limit(limit)))
-    count = db.session.execute(counted).scalar_one() if len(rows) >= limit else len(rows)
-    return rows, count
+    return rows, rows[0].found if rows else 0
 
 
 def search_all(term: str, *, archived: bool = False, limit: int = 5) -> dict:
@@ -135,8 +134,8 @@ def _search_all(term, words, *, archived, limit) -> dict:
     def with_company(model, columns, document, text):
         # The row also carries archived_at and its company's name.
         columns = [*columns, model.archived_at, Company.name.label("company_name")]
-        ranked, counted = kind(model, columns, document, text)
-        return ranked.outerjoin(Company, Company.id == model.company_id), counted
+        ranked = kind(model, columns, document, text)
+        return ranked.outerjoin(Company, Company.id == model.company_id)
 
     contact_columns = [
         Contact.id,

@@ -136,7 +136,7 @@ SEARCH_KINDS = (
 
 
 def search_statements(kind, document, text, columns, join, typo_words: int, digits: bool):
-    """The ranked and the counting statement of one kind (%(name)s parameters)."""
+    """The ranked statement of one kind, with how many it found (`n`) (%(name)s parameters)."""
     conditions = [f"{document} @@ {_TSQ}"]
     rank = f"ts_rank({document}, {_TSQ})"
     live = " AND archived_at IS NULL" if kind not in ("notes", "tasks") else ""
@@ -152,11 +152,10 @@ def search_statements(kind, document, text, columns, join, typo_words: int, digi
         f"WITH found AS MATERIALIZED (SELECT id FROM {kind} WHERE ({' OR '.join(conditions)})"
         f"{live} LIMIT {SEARCH_CANDIDATES})"
     )
-    ranked = (
-        f"{found} SELECT {columns}, {rank} AS rank FROM {kind} JOIN found ON found.id = {kind}.id "
-        f"{join} ORDER BY rank DESC, {kind}.id LIMIT {SEARCH_SHOWN}"
+    return (
+        f"{found} SELECT {columns}, {rank} AS rank, count(*) OVER () AS n FROM {kind} "
+        f"JOIN found ON found.id = {kind}.id {join} ORDER BY rank DESC, {kind}.id LIMIT {SEARCH_SHOWN}"
     )
-    return ranked, f"{found} SELECT count(*) AS n FROM found"
 
 
 # The API's counterparts: the same rows as JSON, with what an API record carries besides the
@@ -335,7 +334,7 @@ def create_bare_app(database_url: str | None = None) -> Flask:
                 " set_config('enable_seqscan', 'off', false) AS seqscan"
             )
             for kind, document, text, columns, join in SEARCH_KINDS:
-                ranked, counted = search_statements(
+                ranked = search_statements(
                     kind,
                     document,
                     text,
@@ -345,7 +344,7 @@ def create_bare_app(database_url: str | None = None) -> Flask:
                     len(digits) >= 3 and digits != term,
                 )
                 found = conn.execute(ranked, params).fetchall()
-                n = conn.execute(counted, params).fetchone().n if len(found) >= 5 else len(found)
+                n = found[0].n if found else 0
                 groups.append((kind, found, n))
         return render("search.html", title="Search", groups=groups)
 

@@ -5,7 +5,15 @@ import sqlalchemy as sa
 from crm_web.contacts.services import archive_contact
 from crm_web.core.db import db
 from crm_web.search import repository
-from tests.support import ADMIN, HX_REQUEST, make_company, make_contact, make_deal, sign_in
+from tests.support import (
+    ADMIN,
+    HX_REQUEST,
+    counted,
+    make_company,
+    make_contact,
+    make_deal,
+    sign_in,
+)
 
 
 def test_results_are_grouped_by_kind_with_counts_and_marked(client):
@@ -68,7 +76,7 @@ def test_every_kind_is_found_through_its_gin_indexes(session):
         name: _plan(
             repository._kind_query(
                 model, [model.id], doc, text, "jonh smi", words, archived=True, live=live
-            )[0]
+            )
         )
         for name, model, doc, text, live in (
             (
@@ -111,3 +119,16 @@ def test_search_reads_every_kind_down_its_indexes_never_a_scan(session, monkeypa
     monkeypatch.setattr(repository, "_run", recording)
     repository.search_all("turing")
     assert settings == ["off"] * 5
+
+
+def test_each_kind_is_found_ranked_and_counted_in_one_statement(client):
+    """The count beside a kind ("6 contacts") comes with its rows: a second statement found
+    every candidate again (28 ms of a 60 ms search at a million contacts)."""
+    sign_in(client)
+    for n in range(6):
+        make_contact(first_name=f"Ada{n}", last_name="Turing")
+    with counted() as statements:
+        page = client.get("/search/?q=turing").get_data(as_text=True)
+    assert "6 contacts" in page or ">6<" in page, page
+    kinds = [s for s in statements if s.startswith("WITH")]
+    assert len(kinds) == 5, kinds  # contacts, companies, deals, notes, tasks
