@@ -317,7 +317,7 @@ def create_bare_app(database_url: str | None = None) -> Flask:
         if not words:
             return render("search.html", title="Search", groups=[])
         digits = re.sub(r"\D", "", term)
-        typo = [w for w in words if len(w) >= 3]
+        typo = [w for w in words if len(w) >= 3 and not w.isdigit()]  # as the product
         params = {
             "tsq": " & ".join(f"{w}:*" for w in words),
             "typed": term.lower(),

@@ -96,3 +96,11 @@ def test_every_kind_is_found_through_its_gin_indexes(session):
     assert "idx_companies_search_trgm" in plans["companies"]
     assert "idx_deals_document" in plans["deals"] and "idx_deals_search_trgm" in plans["deals"]
     assert "idx_notes_document" in plans["notes"] and "idx_tasks_document" in plans["tasks"]
+
+
+def test_phone_digits_find_that_number_not_numbers_that_look_like_it(client):
+    sign_in(client)
+    make_contact(first_name="Right", last_name="Number", phones=["+14155550100"])
+    make_contact(first_name="Near", last_name="Miss", phones=["+14155550190"])
+    html = client.get("/search/?q=4155550100").get_data(as_text=True)
+    assert "Right Number" in html and "Near Miss" not in html
