@@ -182,21 +182,24 @@ def due_tasks(assignee_id, today, tz_name: str, limit: int) -> list:
     return list(db.session.execute(query))
 
 
-def record_names(refs) -> dict:
-    """{(type, id): name} of the live contacts, companies and deals among `refs` ((type, id)
-    pairs): one query whatever their number; archived or deleted records are left out."""
-    ids = {
-        kind: [as_uuid(i) for t, i in refs if t == kind] for kind in ("contact", "company", "deal")
-    }
+def record_names(refs, *, archived: bool = False) -> dict:
+    """{(type, id): name} of the contacts, companies, deals and users among `refs` ((type, id)
+    pairs; an id that isn't one is skipped): one query whatever their number; archived records
+    only with `archived`, deleted ones left out."""
+    ids = {kind: [] for kind in ("contact", "company", "deal", "user")}
+    for kind, value in refs:
+        if kind in ids and as_uuid(value) is not None:
+            ids[kind].append(as_uuid(value))
     parts = [
         select(sa.literal(kind), model.id, name).where(
             model.id == sa.any_(sa.literal(ids[kind], postgresql.ARRAY(sa.Uuid))),
-            model.archived_at.is_(None),
+            sa.true() if archived or kind == "user" else model.archived_at.is_(None),
         )
         for kind, model, name in (
             ("contact", Contact, Contact.first_name + " " + Contact.last_name),
             ("company", Company, Company.name),
             ("deal", Deal, Deal.title),
+            ("user", User, User.name),
         )
         if ids[kind]
     ]

@@ -432,11 +432,11 @@ def my_due_tasks(actor: Actor, limit: int, now=None) -> list:
     return repo.due_tasks(actor.id, today, tz_name, limit)
 
 
-def record_names(refs, actor: Actor) -> dict:
-    """{(type, id as text): name} of the live contacts, companies and deals among `refs`
-    ((type, id) pairs), in one query. Readers."""
+def record_names(refs, actor: Actor, *, archived: bool = False) -> dict:
+    """{(type, id as text): name} of the live contacts, companies, deals and users among `refs`
+    ((type, id) pairs), archived records too with `archived`, in one query. Readers."""
     authorize(actor, "records.read")
-    return repo.record_names(refs)
+    return repo.record_names(refs, archived=archived)
 
 
 def tasks_for_export(filters: dict, actor: Actor, now=None):

@@ -104,6 +104,12 @@ def list_contacts(filters: dict | None = None, limit: int = 50, offset: int = 0)
     return repo.list_contacts(filters or {}, limit, offset)
 
 
+def contacts_by_id(ids) -> dict[str, Contact]:
+    """{id as text: contact} of these ids, archived ones too (deleted ones missing), in one
+    query."""
+    return {str(contact.id): contact for contact in repo.contacts_by_ids(ids)}
+
+
 def get_contacts_by_company(company_id) -> list[Contact]:
     return repo.contacts_of_company(company_id)
 
@@ -441,7 +447,7 @@ def differs_from(contact: Contact, values: dict) -> list[str]:
 def unabsorb_contacts(survivor: Contact, others: list[Contact], before: dict, actor: Actor):
     """Undo absorb_contacts: `survivor` takes back `before` ({column: value as the audit trail
     recorded it before the merge}); `others` are restored, pointing to nobody. Part of
-    records.merge.undo_merge (its transaction; it checked the rights and what changed since)."""
+    records.merge_undo.undo_merge (its transaction; it checked the rights and what changed since)."""
     columns = Contact.__table__.c
     with transaction(actor) as session:
         for name, value in before.items():

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from crm_web.activities.services import lock_activities, set_activity_records
 from crm_web.audit.services import entries_via, vias_present
 from crm_web.contacts.services import (
+    contacts_by_id,
     differs_from,
-    get_contact,
     lock_merged,
     unabsorb_contacts,
 )
@@ -170,20 +170,26 @@ def merges_on(items, actor: Actor) -> dict:
     if not ids:
         return {}
     undone = vias_present([f"{UNDO_VIA}{i}" for i in ids])
+    plans = [plan for plan in map(_plan_or_none, ids) if plan]
+    contacts = contacts_by_id({i for plan in plans for i in (plan.survivor, *plan.losers)})
     states = {}
-    for merge_id in ids:
-        try:
-            plan = read_plan(merge_id)
-            survivor = get_contact(plan.survivor)
-            merged = [get_contact(i) for i in plan.losers]
-        except NotFoundError:
-            continue
+    for plan in plans:
+        if not all(i in contacts for i in (plan.survivor, *plan.losers)):
+            continue  # purged
+        survivor, merged = contacts[plan.survivor], [contacts[i] for i in plan.losers]
         state = {"survivor": survivor, "merged": merged}
-        state["undone"] = f"{UNDO_VIA}{merge_id}" in undone
+        state["undone"] = f"{UNDO_VIA}{plan.merge_id}" in undone
         state["may_undo"] = (
             not state["undone"]
             and allowed(actor, "records.update")
             and all(may_archive(actor, c) for c in (survivor, *merged))
         )
-        states[merge_id] = state
+        states[plan.merge_id] = state
     return states
+
+
+def _plan_or_none(merge_id) -> Plan | None:
+    try:
+        return read_plan(merge_id)
+    except NotFoundError:  # its rows gone with audit retention
+        return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from crm_web.activities.display import remember_assignees
+from crm_web.activities.services import record_names
 from crm_web.audit.services import history_page
 from crm_web.companies.services import company_view
 from crm_web.contacts.services import contact_view
@@ -18,7 +19,7 @@ from crm_web.core.repository import as_uuid
 from crm_web.deals.services import get_deal
 from crm_web.records import page_query
 from crm_web.records.merge_undo import merges_on
-from crm_web.records.timeline import page_of, timeline_page
+from crm_web.records.timeline import page_of, referenced, timeline_page
 
 
 def contact_page(contact_id, actor: Actor) -> dict:
@@ -56,17 +57,27 @@ def _read(query: page_query.PageQuery, record_id, entity_type: str):
 def _first_timeline_page(
     entity_type: str, record_id, rows, activity_only: bool, actor: Actor
 ) -> dict:
-    """The Timeline card's first page from the JSON rows the page's statement read, with the
-    merges it shows (records.merge_undo)."""
+    """The Timeline card's first page from the JSON rows the page's statement read (_card)."""
     columns = page_query.AUDIT_COLUMNS
     rows = [
         (SimpleNamespace(**{name: item[name] for name in columns}),)
         + tuple(item[name] for name in page_query.TIMELINE_EXTRA)
         for item in (vars(row) for row in rows)
     ]
-    page = page_of(rows, entity_type, record_id)
-    merges = merges_on(page["items"], actor)
-    return {**page, "merges": merges, "related": False, "activity_only": activity_only}
+    return _card(page_of(rows, entity_type, record_id), actor, False, activity_only)
+
+
+def _card(page: dict, actor: Actor, related: bool, activity_only: bool) -> dict:
+    """A Timeline card's page with what its entries show beside them: the names of the records
+    they refer to by id (archived ones too) and the merges they stand for (records.merge_undo)."""
+    items = page["items"]
+    return {
+        **page,
+        "names": record_names(referenced(items), actor, archived=True),
+        "merges": merges_on(items, actor),
+        "related": related,
+        "activity_only": activity_only,
+    }
 
 
 def _fields(definitions, record) -> list:
@@ -151,8 +162,7 @@ def timeline(
     related = related and entity_type == "company"
     activity_only = not allowed(actor, "audit.read")
     page = timeline_page(entity_type, record.id, before, related, activity_only)
-    merges = merges_on(page["items"], actor)
-    return {**page, "merges": merges, "related": related, "activity_only": activity_only}
+    return _card(page, actor, related, activity_only)
 
 
 def _deal_view(deal_id, actor: Actor):

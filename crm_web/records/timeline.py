@@ -17,7 +17,6 @@ from crm_web.accounts.models import User
 from crm_web.activities.models import Note, Task
 from crm_web.audit.models import TIMELINE_RECORD_ID, TIMELINE_RECORD_TYPE, AuditLog
 from crm_web.audit.services import HISTORY_KEY
-from crm_web.companies.models import Company
 from crm_web.contacts.models import Contact
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, literal_limit
@@ -175,7 +174,7 @@ def page_of(rows, entity_type: str, record_id) -> dict:
     if len(rows) > PAGE_SIZE:
         last = items[-1].entry
         older = keyset.encode_cursor([last.timestamp, last.seq])
-    return {"items": items, "older": older, "names": record_names(items)}
+    return {"items": items, "older": older}
 
 
 # The columns of audited records that hold another record's id, and that record's kind: their
@@ -189,9 +188,9 @@ REFERENCES = {
 }
 
 
-def record_names(items: list[Item]) -> dict:
-    """{(kind, id as text): name} of the records a page's entries refer to by id (REFERENCES,
-    and where a task or note moved from or to), archived ones too, in one query."""
+def referenced(items: list[Item]) -> set[tuple[str, str]]:
+    """The (kind, id) of the records a page's entries refer to by id (REFERENCES, and where a
+    task or note moved from or to): the names its card shows instead of the ids."""
     refs = set()
     for item in items:
         changes = item.entry.changes or {}
@@ -202,24 +201,7 @@ def record_names(items: list[Item]) -> dict:
         if item.entry.entity_type in ACTIVITY and "entity_id" in changes:
             kinds = changes.get("entity_type") or [item.entry.record_type] * 2
             refs.update((k, i) for k, i in zip(kinds, changes["entity_id"], strict=True) if k and i)
-    wanted = {}
-    for kind, value in refs:
-        if as_uuid(value) is not None:  # else not an id: shown as it is
-            wanted.setdefault(kind, []).append(as_uuid(value))
-    parts = [
-        select(literal(kind, sa.String), model.id, label).where(model.id.in_(wanted[kind]))
-        for kind, model, label in (
-            ("contact", Contact, sa.func.concat_ws(" ", Contact.first_name, Contact.last_name)),
-            ("company", Company, Company.name),
-            ("deal", Deal, Deal.title),
-            ("user", User, User.name),
-        )
-        if wanted.get(kind)
-    ]
-    if not parts:
-        return {}
-    rows = db.session.execute(sa.union_all(*parts))
-    return {(kind, str(key)): name for kind, key, name in rows}
+    return refs
 
 
 def _item(row: Any, entity_type: str, record_id) -> Item:
