@@ -165,6 +165,7 @@ def test_archived_contacts_leave_list_and_search_and_come_back_on_restore(app, p
     page.goto("/contacts/")
     hint = page.get_by_text("Tick contacts to assign an owner or archive them.")
     expect(hint).to_be_visible()  # the band above the table says what it is for
+    screenshot(page, "contacts-bulk-hint")
     expect(page.get_by_role("button", name="Archive")).to_be_hidden()
     page.get_by_label("Select Ada Goner").check()
     expect(hint).to_be_hidden()
