@@ -4,6 +4,7 @@ a page draws 350 cells)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 from flask_wtf.csrf import generate_csrf
@@ -11,10 +12,20 @@ from markupsafe import Markup
 
 from crm_web.core.dates import local_date, time_html, user_zone
 from crm_web.core.permissions import RecordRights
-from crm_web.deals.blueprint import deal_money
 from crm_web.deals.fields import LIST_FIELDS
 
-MUTED = '<span class="muted">{}</span>'
+
+def deal_money(amount, currency: str = "") -> str:
+    """1234.5, 'EUR' -> 'EUR 1,234.50' (half up, as accountants round)."""
+    if amount is None:
+        return ""
+    value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{currency} {value:,.2f}".strip()
+
+
+def deal_date(value) -> str:
+    """2026-03-05 -> '5 Mar 2026' (unambiguous in every locale): core.dates.local_date."""
+    return local_date(value)
 
 
 def _cell(row, field, url: str) -> str:
@@ -29,7 +40,7 @@ def _cell(row, field, url: str) -> str:
     if kind == "money":
         return f'<td class="nowrap">{escape(deal_money(row.value, row.currency))}</td>'
     if kind == "date":
-        return f'<td class="nowrap">{local_date(getattr(row, field.name))}</td>'
+        return f'<td class="nowrap">{deal_date(getattr(row, field.name))}</td>'
     value = getattr(row, field.name)
     return f"<td>{escape(str(value)) if value is not None else ''}</td>"
 
