@@ -87,8 +87,8 @@ FALLBACK_ERROR_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf
 <p class="error-reference">Reference: <code>{reference}</code></p></section></main></body></html>"""
 
 
-# The top navigation: (label, endpoint, action). An item shows once its area's blueprint is
-# registered and the signed-in role may do the action, so areas appear as they land.
+# The top navigation: (label, endpoint, action). An item shows when the signed-in role may do
+# the action.
 NAVIGATION = [
     ("Contacts", "contacts.index", "records.read"),
     ("Companies", "companies.index", "records.read"),
@@ -103,7 +103,7 @@ NAVIGATION = [
 SECTIONS = {"accounts.admin_users": "/admin/"}
 
 
-def navigation(app: Flask) -> list[dict]:
+def navigation() -> list[dict]:
     """The navigation items the signed-in user may see; the one whose URL is the longest prefix
     of this page's path is marked current (/deals/board is Pipeline, not Deals)."""
     if not current_user.is_authenticated:
@@ -112,7 +112,7 @@ def navigation(app: Flask) -> list[dict]:
     items = [
         {"label": label, "endpoint": endpoint, "url": url_for(endpoint), "current": False}
         for label, endpoint, action in NAVIGATION
-        if endpoint in app.view_functions and allowed(actor, action)
+        if allowed(actor, action)
     ]
     path = request.path.rstrip("/") + "/"
 
@@ -176,16 +176,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def shell_context():
-        """What base.html needs on every page: the navigation and a permission test."""
-
-        def has_endpoint(endpoint: str) -> bool:
-            return endpoint in app.view_functions
-
-        return {
-            "navigation": navigation(app),
-            "can": can,
-            "has_endpoint": has_endpoint,
-        }
+        """What base.html needs on every page: a permission test, and the navigation as a
+        function base.html calls (an HTMX fragment, which has no nav, never builds it)."""
+        return {"navigation": navigation, "can": can}
 
     @app.get("/")
     @public

@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, delete, func, select, text, update
 
 from crm_web.accounts.models import ApiToken, LoginAttempt, SignedInUser, User
 from crm_web.core.db import db
-from crm_web.core.repository import get_by_id
+from crm_web.core.repository import get_by_id, read
 
 _users = User.__table__
 # Built once: the statement's compiled form is cached, so a request pays only for the execute.
@@ -36,20 +36,23 @@ def get_signed_in_user(user_id, session_version: int) -> SignedInUser | None:
         user_id = uuid.UUID(str(user_id))
     except ValueError:
         return None
-    row = (
-        # The session's connection for this statement: on a GET, the autocommit reader.
-        db.session.connection(bind_arguments={"clause": _SIGNED_IN})
-        .execute(
-            _SIGNED_IN,
-            {"user_id": user_id, "session_version": session_version},
-        )
-        .first()
-    )
+    row = read(_SIGNED_IN, {"user_id": user_id, "session_version": session_version}).first()
     return SignedInUser(*row) if row else None
 
 
 def get_user_by_email(email: str) -> User | None:
     return db.session.scalars(select(User).where(func.lower(User.email) == email.lower())).first()
+
+
+# Owner pickers and filters on every list page: built once, run through Core.
+_ACTIVE_USERS = (
+    select(_users.c.id, _users.c.name).where(_users.c.active).order_by(_users.c.name, _users.c.id)
+)
+
+
+def active_users() -> list:
+    """(id, name) rows of the users who can sign in, by name."""
+    return list(read(_ACTIVE_USERS))
 
 
 def list_users() -> list[User]:

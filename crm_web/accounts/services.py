@@ -285,9 +285,9 @@ def get_user_by_email(email: str) -> User | None:
     return repo.get_user_by_email(email)
 
 
-def active_users() -> list[User]:
-    """The users who can sign in, for owner pickers and filters."""
-    return [user for user in repo.list_users() if user.active]
+def active_users() -> list:
+    """(id, name) of the users who can sign in, by name, for owner pickers and filters."""
+    return repo.active_users()
 
 
 def check_user_id(value):

@@ -9,7 +9,7 @@ from crm_web.activities.models import Note, Task
 from crm_web.companies.models import Company
 from crm_web.contacts.models import Contact
 from crm_web.core.db import db
-from crm_web.core.repository import as_uuid, get_by_id, literal_limit
+from crm_web.core.repository import as_uuid, get_by_id, literal_limit, read
 from crm_web.deals.models import Deal
 from crm_web.lists.keyset import SortKey, fetch_tiered_page, like_pattern
 
@@ -153,21 +153,42 @@ def due_count(assignee_id, today, tz_name: str) -> int:
     """How many open tasks of `assignee_id` are overdue or due today: one count on the partial
     index idx_tasks_assignee_open_due (the day after today bounds the range: a timed task's
     day may differ by one on another clock)."""
-    return db.session.scalar(due_count_query(assignee_id, today, tz_name)) or 0
+    return read(_DUE_COUNT, _due_values(assignee_id, today, tz_name)).scalar() or 0
 
 
 def due_count_query(assignee_id, today, tz_name: str):
-    return select(sa.func.count()).where(*_due_by(assignee_id, today, tz_name))
+    """The badge's statement with its values (an EXPLAIN test reads its plan)."""
+    return _DUE_COUNT.params(_due_values(assignee_id, today, tz_name))
 
 
-def _due_by(assignee_id, today, tz_name: str) -> list:
+def _due_values(assignee_id, today, tz_name: str) -> dict:
+    return {
+        "assignee_id": as_uuid(assignee_id),
+        "today": today,
+        "tomorrow": today + DAY,
+        "tz_name": tz_name,
+    }
+
+
+def _due_by(assignee_id, today, tomorrow, tz_name) -> list:
     """Open tasks of `assignee_id` overdue or due today on the `tz_name` clock."""
     return [
-        Task.assignee_id == as_uuid(assignee_id),
+        Task.assignee_id == assignee_id,
         Task.status == "open",
-        Task.due_date <= today + DAY,
+        Task.due_date <= tomorrow,
         _local_day(tz_name) <= today,
     ]
+
+
+# The nav badge counts on every page view: built once (building it cost ~0.6 ms a page).
+_DUE_COUNT = select(sa.func.count()).where(
+    *_due_by(
+        bindparam("assignee_id", type_=sa.Uuid),
+        bindparam("today", type_=sa.Date),
+        bindparam("tomorrow", type_=sa.Date),
+        bindparam("tz_name", type_=sa.String),
+    )
+)
 
 
 def due_tasks(assignee_id, today, tz_name: str, limit: int) -> list:
@@ -175,7 +196,7 @@ def due_tasks(assignee_id, today, tz_name: str, limit: int) -> list:
     (the home page): the nav badge's range on idx_tasks_assignee_open_due, with the names."""
     query = (
         select(*ROW_COLUMNS)
-        .where(*_due_by(assignee_id, today, tz_name))
+        .where(*_due_by(as_uuid(assignee_id), today, today + DAY, tz_name))
         .order_by(*TASK_KEY.columns)
         .limit(literal_limit(limit))
     )

@@ -257,7 +257,7 @@ def _deal_rows(args, limit, actor):
         default_sort="created",
         descending=pipeline.DESCENDING,
     )
-    page = pipeline.list_page(_sized(state, limit), actor)
+    page = pipeline.list_page(_sized(state, limit), actor, full=True)
     return [deal_json(deal) for deal in page["rows"]], page["next_cursor"]
 
 

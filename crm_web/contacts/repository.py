@@ -392,14 +392,6 @@ def emails_and_phones_in_use(emails: list[str], phones: list[str]) -> set[str]:
     return found
 
 
-_OWNER_CHOICES = select(User.id, User.name).where(User.active).order_by(User.name)
-
-
-def owner_choices() -> list:
-    """(id, name) of active users, for owner pickers and filters."""
-    return list(db.session.execute(_OWNER_CHOICES))
-
-
 def baseline_rows(limit: int = 50) -> list:
     query = (
         select(Contact.id, Contact.first_name, Contact.last_name, Contact.emails)

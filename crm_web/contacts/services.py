@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import current_app
 
-from crm_web.accounts.services import check_user_id, owner_id_for
+from crm_web.accounts.services import active_users, check_user_id, owner_id_for
 from crm_web.audit.services import change_since
 from crm_web.companies.services import check_company_id, company_id_check, company_name
 from crm_web.contacts import repository as repo
@@ -231,7 +231,7 @@ def list_details(ids, actor: Actor) -> dict:
 
 def list_choices() -> dict:
     """Owners (for pickers and filters)."""
-    return {"owners": repo.owner_choices()}
+    return {"owners": active_users()}
 
 
 def row_query():

@@ -44,6 +44,14 @@ def row_by_id(statement, record_id):
     return db.session.execute(statement, {"id": key}).first()
 
 
+def read(statement, params: dict | None = None):
+    """The result of `statement` (built once) run through Core on the connection the session
+    routes it to (on a GET the autocommit reader): a page's fixed reads (the signed-in user,
+    the nav badge, owner pickers) skip the ORM's execute path, ~0.1 ms a statement."""
+    connection = db.session.connection(bind_arguments={"clause": statement})
+    return connection.execute(statement, params or {})
+
+
 def get_by_ids(model, ids, *, for_update: bool = False) -> list:
     """The `model` rows of these ids (those that are UUIDs), in id order (a lock order that
     cannot deadlock with another caller's)."""

@@ -244,14 +244,15 @@ def get_printable(filters: dict, actor: Actor, limit: int | None = None) -> Boar
     return Board(columns, grand, filters, matching=matching, shown=len(rows))
 
 
-def list_page(state, actor: Actor) -> dict:
-    """One page of the deals list in `state` (a lists.state.ListState): rows, the cursors of
-    the pages after and before it (None at the ends) and the total. Everyone."""
+def list_page(state, actor: Actor, full: bool = False) -> dict:
+    """One page of the deals list in `state` (a lists.state.ListState): rows (the list's
+    columns, or Deal objects when `full`), the cursors of the pages after and before it (None
+    at the ends) and the total. Everyone."""
     authorize(actor, "records.read")
 
     def fetch(filters, sort, descending, cursor, limit=LIST_PAGE_SIZE):
         sort = sort if sort in SORTS else "created"
-        return repo.search_deals(filters, sort, cursor, limit, descending=descending)
+        return repo.search_deals(filters, sort, cursor, limit, descending=descending, full=full)
 
     return keyset.list_page(state, fetch, repo.count_deals)
 

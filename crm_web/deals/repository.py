@@ -310,26 +310,60 @@ def _stage_sort_candidates(filters: dict, cursor: dict, limit: int, descending: 
     )
 
 
+# The deals list's columns (deals/display.py deal_rows): plain rows with the names they show,
+# not Deal objects with three eager-loaded entities (most of what the page cost).
+LIST_COLUMNS = (
+    Deal.id,
+    Deal.version,
+    Deal.title,
+    Deal.value,
+    Deal.currency,
+    Deal.stage,
+    Deal.close_date,
+    Deal.owner_id,
+    Deal.created_at,
+    Company.name.label("company_name"),
+    User.name.label("owner_name"),
+)
+
+
+def _list_rows():
+    return (
+        select(*LIST_COLUMNS)
+        .select_from(Deal)
+        .outerjoin(Company, Company.id == Deal.company_id)
+        .outerjoin(User, User.id == Deal.owner_id)
+    )
+
+
 def search_deals(
-    filters: dict, sort: str, cursor: dict, limit: int, descending: bool | None = None
-) -> tuple[list[Deal], str | None, str | None]:
-    """One page of the deals list, filtered and sorted: (deals, next cursor, prev cursor).
-    `cursor` holds fetch_page's after/before/last; an unknown sort reads as "created";
-    `descending` None lists in the sort's own direction (DESCENDING_SORTS)."""
+    filters: dict,
+    sort: str,
+    cursor: dict,
+    limit: int,
+    descending: bool | None = None,
+    full: bool = False,
+) -> tuple[list, str | None, str | None]:
+    """One page of the deals list, filtered and sorted: (rows, next cursor, prev cursor); the
+    rows have LIST_COLUMNS, or are Deal objects with their company, owner and contact (`full`,
+    the API's). `cursor` holds fetch_page's after/before/last; an unknown sort reads as
+    "created"; `descending` None lists in the sort's own direction (DESCENDING_SORTS)."""
     sort = sort if sort in LIST_SORTS else "created"
     key = LIST_SORTS[sort]
     if descending is None:
         descending = sort in DESCENDING_SORTS
-    query = filtered(select(Deal), filters)
+    query = filtered(select(Deal) if full else _list_rows(), filters)
     if sort == "stage":
         candidates = _stage_sort_candidates(filters, cursor, limit + 1, descending)
         query = query.join(PipelineStage, PipelineStage.name == Deal.stage)
         query = query.where(Deal.id.in_(candidates))
+    if full:
+        query = _with_links(query)
     rows, next_cursor, prev_cursor = fetch_page(
-        _with_links(query), key, descending=descending, limit=limit, **cursor
+        query, key, descending=descending, limit=limit, **cursor
     )
-    # Each row is the deal followed by its key values (for the cursors).
-    return [row[0] for row in rows], next_cursor, prev_cursor
+    # A full row is the deal followed by its key values (for the cursors).
+    return [row[0] for row in rows] if full else rows, next_cursor, prev_cursor
 
 
 def count_deals(filters: dict):

@@ -78,6 +78,13 @@ def test_dragging_a_card_saves_the_stage_and_updates_both_columns_in_place(app, 
     page.evaluate("window.__boardMarker = 'still here'")
     expect(_head(page, "Lead")).to_contain_text("USD 1,500.00")
     screenshot(page, "board")
+    # All six stages fit a 1280 px window: the last one's Collapse button is not cut off.
+    assert page.viewport_size["width"] == 1280
+    lost = page.locator('section.column[data-stage="Lost"] .collapse-toggle').bounding_box()
+    assert lost["x"] + lost["width"] <= page.evaluate(
+        "document.querySelector('.board').getBoundingClientRect().right"
+    )
+    assert page.evaluate("(b => b.scrollWidth <= b.clientWidth)(document.querySelector('.board'))")
 
     card = page.locator(f"#deal-{ids['Widget rollout']}")
     _drag(page, card, _column(page, "Qualified"))

@@ -4,11 +4,17 @@ from sqlalchemy import text
 from crm_web.core.db import db
 
 
+def _empty_tables():
+    db.session.execute(text("TRUNCATE contacts, companies, users CASCADE"))
+    db.session.commit()
+
+
 def test_seed_demo_loads_realistic_contacts_with_many_smiths(app):
     """Seeding commits (COPY), so it runs in its own scratch schema-free way: truncate after."""
     from crm_web.tools.demo import seed_demo
 
     with app.app_context():
+        _empty_tables()  # what another test left committed is not the seed's
         try:
             seed_demo(contacts=2000, companies=50, echo=lambda *_: None)
             rows = db.session.execute(
@@ -24,8 +30,7 @@ def test_seed_demo_loads_realistic_contacts_with_many_smiths(app):
             assert sum(1 for r in rows if r.company_id) > 1500
             assert db.session.execute(text("SELECT count(*) FROM companies")).scalar() == 50
         finally:
-            db.session.execute(text("TRUNCATE contacts, companies, users CASCADE"))
-            db.session.commit()
+            _empty_tables()
             db.session.remove()
 
 
@@ -35,6 +40,7 @@ def test_seed_demo_fills_the_new_fields_with_values_the_services_accept(app):
     from crm_web.tools.demo import seed_demo
 
     with app.app_context():
+        _empty_tables()
         try:
             seed_demo(contacts=200, companies=50, echo=lambda *_: None)
             titles = db.session.execute(text("SELECT job_title FROM contacts")).scalars().all()
@@ -46,6 +52,5 @@ def test_seed_demo_fills_the_new_fields_with_values_the_services_accept(app):
             assert all(v.phone(c.phone, "US") == c.phone for c in companies if c.phone)
             assert sum(1 for c in companies if c.industry) > 25
         finally:
-            db.session.execute(text("TRUNCATE contacts, companies, users CASCADE"))
-            db.session.commit()
+            _empty_tables()
             db.session.remove()

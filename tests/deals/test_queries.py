@@ -49,6 +49,18 @@ def test_pages_do_not_query_per_deal(client):
     assert not any("GROUP BY deals.stage" in s for s in board)
 
 
+def test_the_deals_list_reads_only_the_columns_it_shows(client):
+    """Plain rows with the company's and owner's names joined in, not Deal objects with their
+    company, contact and owner loaded (half of what the page cost, issue 16)."""
+    rep = sign_in(client, "rep")
+    _fill(0, 3, rep.id)
+    rows = [s for s in _statements(client, "/deals") if "FROM deals" in s and "LIMIT" in s]
+    assert len(rows) == 1, rows
+    assert "custom_fields" not in rows[0] and "contacts" not in rows[0], rows[0]
+    page = client.get("/deals").text
+    assert "Company 2" in page and rep.name in page and "Deal 2" in page
+
+
 def test_the_board_reads_its_stages_cards_totals_and_owners_in_one_statement(client):
     rep = sign_in(client, "rep", name="Robin Boardwatcher")
     _fill(0, 40, rep.id)
