@@ -97,7 +97,7 @@ BOARD_CARDS = f"""SELECT s.name AS stage, d.id, d.title, co.name AS company, d.v
 # Global search (crm_web/search/repository.py), kind by kind: the first SEARCH_CANDIDATES matches
 # through the same GIN index expressions (prefix full text, typo trigrams of every word, a
 # fragment or phone digits), then ranked by ts_rank + word_similarity; a count past the first 5.
-SEARCH_CANDIDATES, SEARCH_SHOWN = 200, 5
+SEARCH_CANDIDATES, SEARCH_SHOWN = 100, 5
 _TSQ = "to_tsquery('simple'::regconfig, crm_unaccent(%(tsq)s))"
 SEARCH_KINDS = (
     (

@@ -63,12 +63,12 @@ def _plan(statement) -> str:
 
 
 def test_every_kind_is_found_through_its_gin_indexes(session):
-    words = repository.words_of("jonh smi")
+    params = repository._params("jonh smi", repository.words_of("jonh smi"))
     plans = {
         name: _plan(
             repository._kind_query(
-                model, [model.id], doc, text, "jonh smi", words, archived=True, live=live
-            )
+                model, [model.id], doc, text, 2, False, archived=True, live=live
+            ).params(params)
         )
         for name, model, doc, text, live in (
             (
