@@ -15,7 +15,7 @@ def test_results_are_grouped_by_kind_with_counts_and_marked(client):
     make_deal(title="Acme renewal", company_id=acme.id)
     html = client.get("/search/?q=acme").get_data(as_text=True)
     for heading in ("Contacts", "Companies", "Deals"):
-        assert f'{heading}\n    <span class="search-count">' in html
+        assert f'{heading} <span class="search-count">1</span>' in html
     assert "<mark>Acme</mark> Rockets" in html and "<mark>Acme</mark> renewal" in html
     assert 'href="/companies/' in html and 'href="/deals/' in html
 
