@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 
@@ -63,17 +64,20 @@ def highlight(text: str | None, terms: list[str], seen: dict | None = None) -> M
     seen = {} if seen is None else seen
     pieces = []
     for i, piece in enumerate(WORD_PIECES.split(text)):
-        if not i % 2:
-            pieces.append(escape(piece))
+        if not i % 2:  # what lies between words: spaces, punctuation, markup typed into a name
+            pieces.append(_escaped(piece))
             continue
         hit = seen.get(piece)
         if hit is None:
             hit = seen[piece] = _matches(piece, terms)
-        if hit:
-            pieces.append(Markup("<mark>{}</mark>").format(piece))
-        else:
-            pieces.append(escape(piece))
-    return Markup("").join(pieces)
+        # A word holds letters and digits only: nothing in it to escape.
+        pieces.append(f"<mark>{piece}</mark>" if hit else piece)
+    return Markup("".join(pieces))  # noqa: S704 - every piece escaped or a bare word
+
+
+@functools.lru_cache(maxsize=4096)
+def _escaped(text: str) -> str:
+    return str(escape(text))
 
 
 def snippet(text: str, terms: list[str]) -> str:

@@ -104,3 +104,15 @@ def test_phone_digits_find_that_number_not_numbers_that_look_like_it(client):
     make_contact(first_name="Near", last_name="Miss", phones=["+14155550190"])
     html = client.get("/search/?q=4155550100").get_data(as_text=True)
     assert "Right Number" in html and "Near Miss" not in html
+
+
+def test_past_the_first_hundred_matches_a_count_reads_100_plus(client):
+    """Only a kind's first 100 matches are ranked (each costs its document computed again):
+    the count says there are more rather than a number it never counted."""
+    sign_in(client)
+    for n in range(101):
+        make_contact(first_name=f"Ada{n}", last_name="Quorrason")
+    html = client.get("/search/?q=quorrason").get_data(as_text=True)
+    assert 'Contacts <span class="search-count">100+</span>' in html
+    assert "100+ results for “quorrason”" in html
+    assert html.count("<mark>Quorrason</mark>") == 20  # the page's first 20
