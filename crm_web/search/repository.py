@@ -1,9 +1,14 @@
 """Global search queries over contacts, companies, deals, notes and tasks. Never commits.
 
-Each kind is matched through the GIN indexes of migration 0012, with the very same function
-calls: its weighted full-text document against a prefix query (`smi` → `smi:*`, every word
-must match), or its accent-free trigram text for typos (`jonh smiht`), fragments of emails,
-domains and phone digits typed in any format.
+Each kind is matched through the GIN indexes of migration 0015, with the very same function
+calls: its weighted full-text document against the typed words, the last one (being typed) as
+a prefix (`ada tur` → `ada & tur:*`), or its accent-free trigram text for typos (`jonh
+smiht`), fragments of emails, domains and phone digits typed in any format.
+
+Candidates in two phases: the records holding the typed words first, then, only while there
+are fewer than CANDIDATES of those, the typo and fragment matches. The word matches cost the
+index alone; a trigram match is rechecked against the record's text computed again (~0.1 ms a
+row at a million contacts), and would rank below a word match anyway.
 
 Ranking: `ts_rank` of the weighted document (a name or title is weight A, an email or web
 domain B, phone digits C) plus the trigram `word_similarity` of the typed text. Full-text
@@ -65,8 +70,10 @@ def _params(term: str, words: list[str]) -> dict:
     digits = re.sub(r"\D", "", term)
     typos = [w for w in words if len(w) >= MIN_TYPO_WORD and not w.isdigit()]
     return {
-        # `acme inc` → to_tsquery('acme:* & inc:*'): the words hold letters and digits only.
-        "tsq": " & ".join(f"{w}:*" for w in words),
+        # `acme inc` → to_tsquery('acme & inc:*'): the words hold letters and digits only. The
+        # earlier words whole: `ada:*` reads every word that starts so (12 ms at a million
+        # contacts, `ada` 0.3); a part-typed earlier word still matches as a typo.
+        "tsq": " & ".join([*words[:-1], f"{words[-1]}:*"]),
         "typed": term.lower(),
         "like": like_pattern(term.lower()),
         "digits": like_pattern(digits) if len(digits) >= MIN_DIGITS and digits != term else None,
@@ -84,7 +91,7 @@ def _kind_query(model, columns, document, text, typos: int, digits: bool, *, arc
     tsq = func.to_tsquery(
         literal_column("'simple'::regconfig"), func.crm_unaccent(sa.bindparam("tsq", type_=sa.Text))
     )
-    conditions = [doc.op("@@")(tsq)]
+    conditions = []
     rank = func.ts_rank(doc, tsq)
     if text is not None:
         trgm = literal_column(text)
@@ -97,10 +104,18 @@ def _kind_query(model, columns, document, text, typos: int, digits: bool, *, arc
         if digits:
             conditions.append(trgm.like(sa.bindparam("digits", type_=sa.Text)))
         rank = rank + func.word_similarity(_typed("typed"), trgm)
-    query = select(model.id).where(or_(*conditions))
-    if live and not archived:  # the toggle adds the archived records to the live ones
-        query = query.where(model.archived_at.is_(None))
-    found = query.limit(CANDIDATES).cte(f"{model.__tablename__}_found").prefix_with("MATERIALIZED")
+    live = live and not archived  # the toggle adds the archived records to the live ones
+    name = model.__tablename__
+    found = _live(select(model.id).where(doc.op("@@")(tsq)), model, live).limit(CANDIDATES)
+    if conditions:
+        words = found.cte(f"{name}_words").prefix_with("MATERIALIZED")
+        # Then the typo and fragment matches: past CANDIDATES word matches, the LIMIT stops
+        # before they are read at all.
+        more = select(model.id).where(or_(*conditions), model.id.not_in(select(words.c.id)))
+        found = sa.union_all(
+            select(words.c.id), _live(more, model, live).limit(CANDIDATES).subquery().select()
+        ).limit(CANDIDATES)
+    found = found.cte(f"{name}_found").prefix_with("MATERIALIZED")
     # `found`: how many candidates there are (up to CANDIDATES), counted in the same statement
     # (the window runs before the LIMIT); a second statement found them all again.
     return (
@@ -108,6 +123,10 @@ def _kind_query(model, columns, document, text, typos: int, digits: bool, *, arc
         .join(found, found.c.id == model.id)
         .order_by(sa.desc("rank"), model.id)
     )
+
+
+def _live(query, model, live):
+    return query.where(model.archived_at.is_(None)) if live else query
 
 
 def search_all(term: str, *, archived: bool = False, limit: int = 5) -> dict:

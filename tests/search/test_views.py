@@ -116,3 +116,15 @@ def test_past_the_first_hundred_matches_a_count_reads_100_plus(client):
     assert 'Contacts <span class="search-count">100+</span>' in html
     assert "100+ results for “quorrason”" in html
     assert html.count("<mark>Quorrason</mark>") == 20  # the page's first 20
+
+
+def test_a_name_typed_whole_is_found_among_a_hundred_near_misses(client):
+    """The records holding the typed word are candidates before the typo matches: among 100
+    near-misses made earlier, the one exact name still comes first."""
+    sign_in(client)
+    for n in range(100):
+        make_contact(first_name=f"Ada{n}", last_name="Quorrasen")
+    make_contact(first_name="Bea", last_name="Quorrason")
+    html = client.get("/search/?q=quorrason").get_data(as_text=True)
+    first = html.index('<span class="search-title">')
+    assert html[first:].startswith('<span class="search-title">Bea <mark>Quorrason</mark>')
