@@ -327,7 +327,7 @@ def create_bare_app(database_url: str | None = None) -> Flask:
         digits = re.sub(r"\D", "", term)
         typo = [w for w in words if len(w) >= 3 and not w.isdigit()]  # as the product
         params = {
-            "tsq": " & ".join([*words[:-1], f"{words[-1]}:*"]),  # as the product
+            "tsq": _words_query(words),
             "typed": term.lower(),
             "like": _like(term.lower()),
             "digits": _like(digits),
@@ -361,6 +361,19 @@ def create_bare_app(database_url: str | None = None) -> Flask:
         return "ok"
 
     return app
+
+
+def _words_query(words: list[str]) -> str:
+    """As the product's: earlier words whole, the last a prefix, each of 4+ letters also with
+    two neighbouring letters swapped."""
+    query = []
+    for n, word in enumerate(words):
+        spellings = [f"{word}:*" if n == len(words) - 1 else word]
+        if len(word) >= 4 and word.isalpha():
+            swaps = (word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1))
+            spellings += sorted({s for s in swaps if s != word})
+        query.append(spellings[0] if len(spellings) == 1 else f"({' | '.join(spellings)})")
+    return " & ".join(query)
 
 
 def _like(term: str) -> str:
