@@ -1,9 +1,14 @@
 """Global search queries over contacts, companies, deals, notes and tasks. Never commits.
 
-Each kind is matched through the GIN indexes of migration 0012, with the very same function
-calls: its weighted full-text document against a prefix query (`smi` → `smi:*`, every word
-must match), or its accent-free trigram text for typos (`jonh smiht`), fragments of emails,
-domains and phone digits typed in any format.
+Each kind is matched through the GIN indexes of migration 0015, with the very same function
+calls: its weighted full-text document against the typed words, the last one (being typed) as
+a prefix (`ada tur` → `ada & tur:*`), or its accent-free trigram text for typos (`jonh
+smiht`), fragments of emails, domains and phone digits typed in any format.
+
+Candidates in two phases: the records holding the typed words first, then, only while there
+are fewer than CANDIDATES of those, the typo and fragment matches. The word matches cost the
+index alone; a trigram match is rechecked against the record's text computed again (~0.1 ms a
+row at a million contacts), and would rank below a word match anyway.
 
 Ranking: `ts_rank` of the weighted document (a name or title is weight A, an email or web
 domain B, phone digits C) plus the trigram `word_similarity` of the typed text. Full-text
@@ -16,6 +21,7 @@ ranking every match of a 3-letter prefix at a million contacts takes seconds (DE
 
 from __future__ import annotations
 
+import functools
 import re
 
 import sqlalchemy as sa
@@ -40,13 +46,16 @@ DEAL_TEXT = "crm_text_search(deals.title)"
 NOTE_DOCUMENT = "crm_text_document(notes.content)"
 TASK_DOCUMENT = "crm_text_document(tasks.description)"
 
-# Matches ranked per kind; past this a count reads "200+".
-CANDIDATES = 200
+# Matches ranked per kind; past this a count reads "100+". Each costs its document and text
+# computed again, to recheck the index's match and to rank it (about 0.1 ms of PostgreSQL time
+# at a million contacts): 200 were half of a name search's 50 ms, and the page shows 20.
+CANDIDATES = 100
 # A typed word must share this much of its trigrams with a word of a record's text to count as
 # a typo of it (`jonh` ~ `john` is 0.4); PostgreSQL's default (0.6) misses a swapped pair of
 # letters in a short name. Every typed word must match, and the ranking sorts the closest first.
 TYPO_THRESHOLD = 0.35
 MIN_TYPO_WORD = 3
+MIN_SWAP_WORD = 4
 # Phone digits are matched from this many on (fewer would match most numbers).
 MIN_DIGITS = 3
 WORD = re.compile(r"[^\W_]+")
@@ -57,42 +66,71 @@ def words_of(term: str) -> list[str]:
     return [w.lower() for w in WORD.findall(term)][:8]
 
 
-def _prefix_query(words: list[str]):
-    """`acme inc` → to_tsquery('acme:* & inc:*'): the words hold letters and digits only."""
-    text = " & ".join(f"{w}:*" for w in words)
-    return func.to_tsquery(sa.literal_column("'simple'::regconfig"), func.crm_unaccent(text))
+def _params(term: str, words: list[str]) -> dict:
+    """The values of a search's statements (the statements themselves depend on its shape)."""
+    digits = re.sub(r"\D", "", term)
+    typos = [w for w in words if len(w) >= MIN_TYPO_WORD and not w.isdigit()]
+    return {
+        "tsq": words_query(words),
+        "typed": term.lower(),
+        "like": like_pattern(term.lower()),
+        "digits": like_pattern(digits) if len(digits) >= MIN_DIGITS and digits != term else None,
+        **{f"typo_{i}": w for i, w in enumerate(typos)},
+    }
 
 
-def _typed(term: str):
-    return func.lower(func.crm_unaccent(sa.literal(term.lower())))
+def words_query(words: list[str]) -> str:
+    """`acme inc` → 'acme & inc:*' for to_tsquery (the words hold letters and digits only). The
+    earlier words whole: `ada:*` reads every word that starts so (12 ms at a million contacts,
+    `ada` 0.3); a part-typed earlier word still matches as a typo. A word of 4+ letters also
+    matches with two neighbouring letters swapped (`truing` → `(truing | rtuing | turing | …)`):
+    trigrams miss that typo in a short word (`truing` is 0.29 like `turing`), the index finds
+    each spelling in a lookup."""
+    query = []
+    for n, word in enumerate(words):
+        spellings = [f"{word}:*" if n == len(words) - 1 else word]
+        if len(word) >= MIN_SWAP_WORD and word.isalpha():
+            swaps = (word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1))
+            spellings += sorted({s for s in swaps if s != word})
+        query.append(spellings[0] if len(spellings) == 1 else f"({' | '.join(spellings)})")
+    return " & ".join(query)
 
 
-def _kind_query(model, columns, document, text, term, words, *, archived, live=True):
+def _typed(name: str):
+    return func.lower(func.crm_unaccent(sa.bindparam(name, type_=sa.Text)))
+
+
+def _kind_query(model, columns, document, text, typos: int, digits: bool, *, archived, live):
     """The first CANDIDATES matches of one kind, best first, with their rank."""
     doc = literal_column(document)
-    tsq = _prefix_query(words)
-    conditions = [doc.op("@@")(tsq)]
+    tsq = func.to_tsquery(
+        literal_column("'simple'::regconfig"), func.crm_unaccent(sa.bindparam("tsq", type_=sa.Text))
+    )
+    conditions = []
     rank = func.ts_rank(doc, tsq)
     if text is not None:
         trgm = literal_column(text)
-        typed = _typed(term)
         # A typo of every word (of 3+ letters), each an index lookup, the bitmaps ANDed. Not of
         # digits: a number one digit off is someone else's, and matching it cost a phone search
         # 30 ms at a million contacts (the digits' LIKE below finds the number itself).
-        typos = [
-            _typed(w).op("<%")(trgm) for w in words if len(w) >= MIN_TYPO_WORD and not w.isdigit()
-        ]
         if typos:
-            conditions.append(sa.and_(*typos))
-        conditions.append(trgm.like(like_pattern(term.lower())))
-        digits = re.sub(r"\D", "", term)
-        if len(digits) >= MIN_DIGITS and digits != term.strip():
-            conditions.append(trgm.like(like_pattern(digits)))
-        rank = rank + func.word_similarity(typed, trgm)
-    query = select(model.id).where(or_(*conditions))
-    if live and not archived:  # the toggle adds the archived records to the live ones
-        query = query.where(model.archived_at.is_(None))
-    found = query.limit(CANDIDATES).cte(f"{model.__tablename__}_found").prefix_with("MATERIALIZED")
+            conditions.append(sa.and_(*(_typed(f"typo_{i}").op("<%")(trgm) for i in range(typos))))
+        conditions.append(trgm.like(sa.bindparam("like", type_=sa.Text)))
+        if digits:
+            conditions.append(trgm.like(sa.bindparam("digits", type_=sa.Text)))
+        rank = rank + func.word_similarity(_typed("typed"), trgm)
+    live = live and not archived  # the toggle adds the archived records to the live ones
+    name = model.__tablename__
+    found = _live(select(model.id).where(doc.op("@@")(tsq)), model, live).limit(CANDIDATES)
+    if conditions:
+        words = found.cte(f"{name}_words").prefix_with("MATERIALIZED")
+        # Then the typo and fragment matches: past CANDIDATES word matches, the LIMIT stops
+        # before they are read at all.
+        more = select(model.id).where(or_(*conditions), model.id.not_in(select(words.c.id)))
+        found = sa.union_all(
+            select(words.c.id), _live(more, model, live).limit(CANDIDATES).subquery().select()
+        ).limit(CANDIDATES)
+    found = found.cte(f"{name}_found").prefix_with("MATERIALIZED")
     # `found`: how many candidates there are (up to CANDIDATES), counted in the same statement
     # (the window runs before the LIMIT); a second statement found them all again.
     return (
@@ -102,9 +140,8 @@ def _kind_query(model, columns, document, text, term, words, *, archived, live=T
     )
 
 
-def _run(ranked, limit):
-    rows = list(db.session.execute(ranked.limit(limit)))
-    return rows, rows[0].found if rows else 0
+def _live(query, model, live):
+    return query.where(model.archived_at.is_(None)) if live else query
 
 
 def search_all(term: str, *, archived: bool = False, limit: int = 5) -> dict:
@@ -130,9 +167,25 @@ def _search_all(term, words, *, archived, limit) -> dict:
         {"t": str(TYPO_THRESHOLD)},
     )
 
+    params = _params(term, words)
+    shape = (sum(k.startswith("typo_") for k in params), params["digits"] is not None)
+    queries = _statements(*shape, archived=archived, limit=limit)
+    return {kind: _run(query, params) for kind, query in queries.items()}
+
+
+def _run(ranked, params):
+    rows = list(db.session.execute(ranked, params))
+    return rows, rows[0].found if rows else 0
+
+
+@functools.cache
+def _statements(typos: int, digits: bool, *, archived: bool, limit: int) -> dict:
+    """Each kind's ranked statement for a search of this shape (how many words to match as typos,
+    whether to match phone digits), built once: building them was most of a phone search's CPU."""
+
     def kind(model, columns, document, text=None, live=True):
         return _kind_query(
-            model, columns, document, text, term, words, archived=archived, live=live
+            model, columns, document, text, typos, digits, archived=archived, live=live
         )
 
     def with_company(model, columns, document, text):
@@ -159,4 +212,4 @@ def _search_all(term, words, *, archived, limit) -> dict:
         "notes": kind(Note, note_columns, NOTE_DOCUMENT, live=False),
         "tasks": kind(Task, task_columns, TASK_DOCUMENT, live=False),
     }
-    return {kind: _run(query, limit) for kind, query in queries.items()}
+    return {kind: query.limit(limit) for kind, query in queries.items()}

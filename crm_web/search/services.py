@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 
@@ -31,6 +32,8 @@ WORD_PIECES = re.compile(r"([^\W_]+)")
 
 def fold(text: str) -> str:
     """Lower-cased without accents ("Müller" → "muller"), as crm_unaccent does in SQL."""
+    if text.isascii():  # most words: nothing to decompose
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -40,24 +43,41 @@ def _matches(word: str, terms: list[str]) -> bool:
     for term in terms:
         if folded.startswith(term):
             return True
-        long_enough = min(len(term), len(folded)) >= MIN_TYPO_LENGTH
-        if long_enough and difflib.SequenceMatcher(None, folded, term).ratio() >= TYPO_RATIO:
+        if min(len(term), len(folded)) < MIN_TYPO_LENGTH:
+            continue
+        # The ratio is at most 2·shorter/(both lengths): most words fail on length alone, before
+        # difflib compares their letters (a results page asks this for every word it shows).
+        if 2 * min(len(term), len(folded)) < TYPO_RATIO * (len(term) + len(folded)):
+            continue
+        matcher = difflib.SequenceMatcher(None, folded, term)
+        if matcher.quick_ratio() >= TYPO_RATIO and matcher.ratio() >= TYPO_RATIO:
             return True
     return False
 
 
-def highlight(text: str | None, terms: list[str]) -> Markup:
+def highlight(text: str | None, terms: list[str], seen: dict | None = None) -> Markup:
     """`text` escaped, then each word that starts with (or is a near typo of) a searched word
-    wrapped in <mark>: escaping first means nothing typed or stored can become markup."""
+    wrapped in <mark>: escaping first means nothing typed or stored can become markup. `seen`
+    keeps the answer per word across a page's results (names and domains repeat)."""
     if not text:
         return Markup("")
+    seen = {} if seen is None else seen
     pieces = []
     for i, piece in enumerate(WORD_PIECES.split(text)):
-        if i % 2 and _matches(piece, terms):
-            pieces.append(Markup("<mark>{}</mark>").format(piece))
-        else:
-            pieces.append(escape(piece))
-    return Markup("").join(pieces)
+        if not i % 2:  # what lies between words: spaces, punctuation, markup typed into a name
+            pieces.append(_escaped(piece))
+            continue
+        hit = seen.get(piece)
+        if hit is None:
+            hit = seen[piece] = _matches(piece, terms)
+        # A word holds letters and digits only: nothing in it to escape.
+        pieces.append(f"<mark>{piece}</mark>" if hit else piece)
+    return Markup("".join(pieces))  # noqa: S704 - every piece escaped or a bare word
+
+
+@functools.lru_cache(maxsize=4096)
+def _escaped(text: str) -> str:
+    return str(escape(text))
 
 
 def snippet(text: str, terms: list[str]) -> str:
@@ -71,56 +91,56 @@ def snippet(text: str, terms: list[str]) -> str:
     return ("…" if start else "") + piece + ("…" if start + SNIPPET < len(text) else "")
 
 
-def _contact(row, terms):
+def _contact(row, terms, seen):
     name = f"{row.first_name} {row.last_name}"
     phone = readable_phone(row.phones[0]) if row.phones else ""
     digits = re.sub(r"\D", "", "".join(terms))
     phone_hit = len(digits) >= 3 and digits in re.sub(r"\D", "", row.phones[0] if phone else "")
-    parts = [highlight(e, terms) for e in row.emails[:2]]
+    parts = [highlight(e, terms, seen) for e in row.emails[:2]]
     if phone:
         parts.append(Markup("<mark>{}</mark>").format(phone) if phone_hit else escape(phone))
     if row.company_name:
-        parts.append(highlight(row.company_name, terms))
+        parts.append(highlight(row.company_name, terms, seen))
     return {
-        "title": highlight(name, terms),
+        "title": highlight(name, terms, seen),
         "detail": Markup(" · ").join(parts),
         "record": ("contacts", row.id),
         "archived": row.archived_at is not None,
     }
 
 
-def _company(row, terms):
+def _company(row, terms, seen):
     return {
-        "title": highlight(row.name, terms),
-        "detail": highlight(row.website or "", terms),
+        "title": highlight(row.name, terms, seen),
+        "detail": highlight(row.website or "", terms, seen),
         "record": ("companies", row.id),
         "archived": row.archived_at is not None,
     }
 
 
-def _deal(row, terms):
+def _deal(row, terms, seen):
     detail = " · ".join(p for p in (row.company_name, row.stage) if p)
     return {
-        "title": highlight(row.title, terms),
-        "detail": highlight(detail, terms),
+        "title": highlight(row.title, terms, seen),
+        "detail": highlight(detail, terms, seen),
         "record": ("deals", row.id),
         "archived": row.archived_at is not None,
     }
 
 
-def _note(row, terms):
+def _note(row, terms, seen):
     return {
-        "title": highlight(snippet(row.content, terms), terms),
+        "title": highlight(snippet(row.content, terms), terms, seen),
         "detail": escape(f"Note on a {row.entity_type}"),
         "record": (RECORD_KIND[row.entity_type], row.entity_id),
         "archived": False,
     }
 
 
-def _task(row, terms):
+def _task(row, terms, seen):
     on = f" on a {row.entity_type}" if row.entity_type else ""
     return {
-        "title": highlight(snippet(row.description, terms), terms),
+        "title": highlight(snippet(row.description, terms), terms, seen),
         "detail": escape(f"{row.status.capitalize()} task{on}"),
         "record": (RECORD_KIND[row.entity_type], row.entity_id) if row.entity_type else None,
         "archived": False,
@@ -143,6 +163,7 @@ def search(term: str, actor: Actor, *, archived: bool = False, limit: int = 5) -
     terms = [fold(w) for w in repository.words_of(term)]
     found = repository.search_all(term, archived=archived, limit=limit) if terms else {}
     groups = []
+    seen: dict = {}  # each word's highlight, once a search
     for kind, heading in KINDS:
         rows, count = found.get(kind, ([], 0))
         if rows:
@@ -152,7 +173,7 @@ def search(term: str, actor: Actor, *, archived: bool = False, limit: int = 5) -
                     "heading": heading,
                     "count": count,
                     "more": count >= repository.CANDIDATES,
-                    "results": [SHAPES[kind](row, terms) for row in rows],
+                    "results": [SHAPES[kind](row, terms, seen) for row in rows],
                 }
             )
     return {"term": term, "groups": groups, "total": sum(g["count"] for g in groups)}

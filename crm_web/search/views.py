@@ -9,6 +9,7 @@ from crm_web.core.htmx import render
 from crm_web.core.permissions import allowed
 from crm_web.core.replica import reads_replica
 from crm_web.search import services
+from crm_web.search.display import groups_html
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -23,19 +24,7 @@ ACTIONS = (
     ("Print pipeline", "deals.board_print", "records.read"),
     ("Import", "imports.index", "data.import"),
 )
-# A result's page: a record's own, or the record a note or task is on.
-DETAIL = {"contacts": "contact_id", "companies": "company_id", "deals": "deal_id"}
-
-
-def record_url(record) -> str | None:
-    """The page of a result's (kind, id), or None for a task on no record."""
-    if record is None:
-        return None
-    kind, record_id = record
-    return url_for(f"{kind}.detail", **{DETAIL[kind]: record_id})
-
-
-bp.add_app_template_global(record_url, "search_record_url")
+bp.add_app_template_global(groups_html, "search_groups")
 
 SUGGESTIONS = 3  # a kind's results in the top bar and the palette
 PAGE_RESULTS = 20  # on the results page

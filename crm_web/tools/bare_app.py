@@ -95,9 +95,10 @@ BOARD_CARDS = f"""SELECT s.name AS stage, d.id, d.title, co.name AS company, d.v
     JOIN companies co ON co.id = d.company_id
     ORDER BY s.position, coalesce(d.close_date, 'infinity'::date), d.id"""
 # Global search (crm_web/search/repository.py), kind by kind: the first SEARCH_CANDIDATES matches
-# through the same GIN index expressions (prefix full text, typo trigrams of every word, a
-# fragment or phone digits), then ranked by ts_rank + word_similarity; a count past the first 5.
-SEARCH_CANDIDATES, SEARCH_SHOWN = 200, 5
+# through the same GIN index expressions (the typed words' full text first, then only while
+# those are fewer, typo trigrams of every word, a fragment or phone digits), then ranked by
+# ts_rank + word_similarity; a count past the first 5.
+SEARCH_CANDIDATES, SEARCH_SHOWN = 100, 5
 _TSQ = "to_tsquery('simple'::regconfig, crm_unaccent(%(tsq)s))"
 SEARCH_KINDS = (
     (
@@ -137,7 +138,7 @@ SEARCH_KINDS = (
 
 def search_statements(kind, document, text, columns, join, typo_words: int, digits: bool):
     """The ranked statement of one kind, with how many it found (`n`) (%(name)s parameters)."""
-    conditions = [f"{document} @@ {_TSQ}"]
+    conditions = []
     rank = f"ts_rank({document}, {_TSQ})"
     live = " AND archived_at IS NULL" if kind not in ("notes", "tasks") else ""
     if text:
@@ -148,10 +149,17 @@ def search_statements(kind, document, text, columns, join, typo_words: int, digi
         if digits:
             conditions.append(f"{text} LIKE %(digits)s")
         rank += f" + word_similarity(lower(crm_unaccent(%(typed)s)), {text})"
-    found = (
-        f"WITH found AS MATERIALIZED (SELECT id FROM {kind} WHERE ({' OR '.join(conditions)})"
-        f"{live} LIMIT {SEARCH_CANDIDATES})"
-    )
+    words = f"SELECT id FROM {kind} WHERE {document} @@ {_TSQ}{live} LIMIT {SEARCH_CANDIDATES}"
+    found = f"WITH found AS MATERIALIZED ({words})"
+    if conditions:
+        more = (
+            f"SELECT id FROM {kind} WHERE ({' OR '.join(conditions)}) AND id NOT IN "
+            f"(SELECT id FROM words){live} LIMIT {SEARCH_CANDIDATES}"
+        )
+        found = (
+            f"WITH words AS MATERIALIZED ({words}), found AS MATERIALIZED (SELECT id FROM words "
+            f"UNION ALL SELECT id FROM ({more}) more LIMIT {SEARCH_CANDIDATES})"
+        )
     return (
         f"{found} SELECT {columns}, {rank} AS rank, count(*) OVER () AS n FROM {kind} "
         f"JOIN found ON found.id = {kind}.id {join} ORDER BY rank DESC, {kind}.id LIMIT {SEARCH_SHOWN}"
@@ -319,7 +327,7 @@ def create_bare_app(database_url: str | None = None) -> Flask:
         digits = re.sub(r"\D", "", term)
         typo = [w for w in words if len(w) >= 3 and not w.isdigit()]  # as the product
         params = {
-            "tsq": " & ".join(f"{w}:*" for w in words),
+            "tsq": _words_query(words),
             "typed": term.lower(),
             "like": _like(term.lower()),
             "digits": _like(digits),
@@ -353,6 +361,19 @@ def create_bare_app(database_url: str | None = None) -> Flask:
         return "ok"
 
     return app
+
+
+def _words_query(words: list[str]) -> str:
+    """As the product's: earlier words whole, the last a prefix, each of 4+ letters also with
+    two neighbouring letters swapped."""
+    query = []
+    for n, word in enumerate(words):
+        spellings = [f"{word}:*" if n == len(words) - 1 else word]
+        if len(word) >= 4 and word.isalpha():
+            swaps = (word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1))
+            spellings += sorted({s for s in swaps if s != word})
+        query.append(spellings[0] if len(spellings) == 1 else f"({' | '.join(spellings)})")
+    return " & ".join(query)
 
 
 def _like(term: str) -> str:

@@ -59,3 +59,23 @@ def test_markup_in_a_name_is_shown_as_text(session):
     assert titles == ["&lt;script&gt;alert(1)&lt;/script&gt; <mark>Hacker</mark>"]
     titles = _titles(search("script", ADMIN), "contacts")
     assert titles == ["&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt; Hacker"]
+
+
+def test_the_last_word_is_a_prefix_and_a_part_typed_earlier_word_still_finds(session):
+    make_contact(first_name="John", last_name="Smith")
+    make_contact(first_name="Mary", last_name="Jones")
+    assert _titles(search("john smi", ADMIN), "contacts") == [
+        "<mark>John</mark> <mark>Smith</mark>"
+    ]
+    assert _titles(search("joh smith", ADMIN), "contacts")[0] == (
+        "<mark>John</mark> <mark>Smith</mark>"
+    )
+
+
+def test_two_letters_swapped_in_the_middle_of_a_name_still_find_it(session):
+    """`truing` shares too few trigrams with `turing` (0.29) to count as its typo."""
+    make_contact(first_name="Ada", last_name="Turing")
+    make_contact(first_name="Ada", last_name="Lovelace")
+    assert _titles(search("Ada Truing", ADMIN), "contacts") == [
+        "<mark>Ada</mark> <mark>Turing</mark>"
+    ]

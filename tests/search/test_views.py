@@ -15,7 +15,7 @@ def test_results_are_grouped_by_kind_with_counts_and_marked(client):
     make_deal(title="Acme renewal", company_id=acme.id)
     html = client.get("/search/?q=acme").get_data(as_text=True)
     for heading in ("Contacts", "Companies", "Deals"):
-        assert f'{heading}\n    <span class="search-count">' in html
+        assert f'{heading} <span class="search-count">1</span>' in html
     assert "<mark>Acme</mark> Rockets" in html and "<mark>Acme</mark> renewal" in html
     assert 'href="/companies/' in html and 'href="/deals/' in html
 
@@ -63,12 +63,12 @@ def _plan(statement) -> str:
 
 
 def test_every_kind_is_found_through_its_gin_indexes(session):
-    words = repository.words_of("jonh smi")
+    params = repository._params("jonh smi", repository.words_of("jonh smi"))
     plans = {
         name: _plan(
             repository._kind_query(
-                model, [model.id], doc, text, "jonh smi", words, archived=True, live=live
-            )
+                model, [model.id], doc, text, 2, False, archived=True, live=live
+            ).params(params)
         )
         for name, model, doc, text, live in (
             (
@@ -104,3 +104,27 @@ def test_phone_digits_find_that_number_not_numbers_that_look_like_it(client):
     make_contact(first_name="Near", last_name="Miss", phones=["+14155550190"])
     html = client.get("/search/?q=4155550100").get_data(as_text=True)
     assert "Right Number" in html and "Near Miss" not in html
+
+
+def test_past_the_first_hundred_matches_a_count_reads_100_plus(client):
+    """Only a kind's first 100 matches are ranked (each costs its document computed again):
+    the count says there are more rather than a number it never counted."""
+    sign_in(client)
+    for n in range(101):
+        make_contact(first_name=f"Ada{n}", last_name="Quorrason")
+    html = client.get("/search/?q=quorrason").get_data(as_text=True)
+    assert 'Contacts <span class="search-count">100+</span>' in html
+    assert "100+ results for “quorrason”" in html
+    assert html.count("<mark>Quorrason</mark>") == 20  # the page's first 20
+
+
+def test_a_name_typed_whole_is_found_among_a_hundred_near_misses(client):
+    """The records holding the typed word are candidates before the typo matches: among 100
+    near-misses made earlier, the one exact name still comes first."""
+    sign_in(client)
+    for n in range(100):
+        make_contact(first_name=f"Ada{n}", last_name="Quorrasen")
+    make_contact(first_name="Bea", last_name="Quorrason")
+    html = client.get("/search/?q=quorrason").get_data(as_text=True)
+    first = html.index('<span class="search-title">')
+    assert html[first:].startswith('<span class="search-title">Bea <mark>Quorrason</mark>')
