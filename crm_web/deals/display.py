@@ -11,8 +11,11 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from crm_web.core.dates import local_date, time_html, user_zone
+from crm_web.core.display import field_display
 from crm_web.core.permissions import RecordRights
 from crm_web.deals.fields import LIST_FIELDS
+
+LIST_FIELDS_BY_NAME = {field.name: field for field in LIST_FIELDS}
 
 
 def deal_money(amount, currency: str = "") -> str:
@@ -28,21 +31,43 @@ def deal_date(value) -> str:
     return local_date(value)
 
 
-def _cell(row, field, url: str) -> str:
-    """The cell of one column field (the header has its label)."""
+def _inner(row, field, company_name, owner_name) -> str:
+    """A column field's value as its list cell shows it (HTML-safe)."""
     kind = field.kind
+    if kind == "company":
+        return escape(company_name or "")
+    if kind == "owner":
+        return escape(owner_name or field.empty)
+    if kind == "money":
+        return escape(deal_money(row.value, row.currency))
+    if kind == "date":
+        return deal_date(getattr(row, field.name))
+    value = getattr(row, field.name)
+    return escape(str(value)) if value is not None else ""
+
+
+def _cell(row, field, url: str, editable: bool) -> str:
+    """The cell of one column field (the header has its label): the title links to the record,
+    the others edit in place where `editable` (as core/display.py list_cell; the table's one
+    listener in static/js/inline-edit.js opens the editor)."""
     if field.name == "title":
         return f'<td><a href="{url}">{escape(row.title)}</a></td>'
-    if kind == "company":
-        return f"<td>{escape(row.company_name or '')}</td>"
-    if kind == "owner":
-        return f"<td>{escape(row.owner_name or field.empty)}</td>"
-    if kind == "money":
-        return f'<td class="nowrap">{escape(deal_money(row.value, row.currency))}</td>'
-    if kind == "date":
-        return f'<td class="nowrap">{deal_date(getattr(row, field.name))}</td>'
-    value = getattr(row, field.name)
-    return f"<td>{escape(str(value)) if value is not None else ''}</td>"
+    inner = _inner(row, field, row.company_name, row.owner_name)
+    nowrap = ' class="nowrap"' if field.kind in ("money", "date") else ""
+    if editable:
+        return f'<td{nowrap} data-field="{field.name}">{inner}</td>'
+    return f"<td{nowrap}>{inner}</td>"
+
+
+def deal_compact(deal, name: str) -> Markup:
+    """A deal's field as its list cell shows it, which the cell's editor swaps back to after a
+    save or Escape (id "deal-<id>-<name>-c"; data-version: the row's version now). A Deal."""
+    field = LIST_FIELDS_BY_NAME[name]
+    company_name = deal.company.name if deal.company else None
+    owner_name = deal.owner.name if deal.owner else None
+    inner = _inner(deal, field, company_name, owner_name)
+    html = field_display("deal", deal.id, name, deal.version, inner, True, "")
+    return Markup(html)  # noqa: S704 - every value escaped by _inner
 
 
 def _restore_cell(row, url: str, query_args: str, rights: RecordRights) -> str:
@@ -62,8 +87,10 @@ def _restore_cell(row, url: str, query_args: str, rights: RecordRights) -> str:
 
 
 def deal_rows(rows, deals_root: str, query_args: dict, archived: bool, rights: RecordRights):
-    """The list's <tr>s: a cell per column field (deals/fields.py), Created, and Restore on the
-    archived list (`query_args`: the list's state, which the restored list keeps)."""
+    """The list's <tr>s (data-id, data-version: what a cell's editor needs): a cell per column
+    field (deals/fields.py), editable as `rights` allow (the owner where the user may reassign
+    the deal), Created, and Restore on the archived list (`query_args`: the list's state, which
+    the restored list keeps)."""
     now, tz = datetime.now(UTC), user_zone()  # once for every row's "Created" cell
     state = "".join(
         f'<input type="hidden" name="{escape(k)}" value="{escape(str(v))}">'
@@ -71,9 +98,17 @@ def deal_rows(rows, deals_root: str, query_args: dict, archived: bool, rights: R
     )
     html = []
     for row in rows:
-        url = deals_root + str(row.id)
-        cells = "".join(_cell(row, field, url) for field in LIST_FIELDS)
+        record_id = str(row.id)
+        url = deals_root + record_id
+        reassign = rights.reassign(row.owner_id)
+        cells = "".join(
+            _cell(row, field, url, reassign if field.kind == "owner" else rights.update)
+            for field in LIST_FIELDS
+        )
         restore = _restore_cell(row, url, state, rights) if archived else ""
         created = time_html(row.created_at, now, tz)
-        html.append(f'<tr>{cells}<td class="nowrap">{created}</td>{restore}</tr>')
+        html.append(
+            f'<tr data-id="{record_id}" data-version="{row.version}">{cells}'
+            f'<td class="nowrap">{created}</td>{restore}</tr>'
+        )
     return Markup("".join(html))  # noqa: S704 - every value escaped above

@@ -16,7 +16,7 @@ from crm_web.core.replica import reads_replica
 from crm_web.custom_fields.services import list_definitions
 from crm_web.deals import board_views, pipeline, services, stage_views  # noqa: F401 (routes)
 from crm_web.deals.blueprint import bp
-from crm_web.deals.display import deal_rows
+from crm_web.deals.display import LIST_FIELDS_BY_NAME, deal_compact, deal_rows
 from crm_web.deals.fields import FIELDS
 from crm_web.deals.forms import (
     deal_form,
@@ -39,6 +39,7 @@ DEPENDENT_FIELDS = {
 # The field list, for the record page, the editors and the create form (deal_fields[name]).
 bp.add_app_template_global(FIELDS, "deal_fields")
 bp.add_app_template_global(deal_rows, "deal_rows")
+bp.add_app_template_global(deal_compact, "deal_compact")
 
 
 def _list_state(args):
@@ -160,7 +161,8 @@ def _options(deal, name):
 
 
 def _field(deal, name, status=200, **extra):
-    """The field's fragment (templates/deals/_field.html): display, editor or conflict."""
+    """The field's fragment (templates/deals/_field.html): display, editor or conflict; with
+    ?compact=1 (a list cell's: static/js/inline-edit.js), the value as the list cell shows it."""
     choosing = extra.get("editing") or extra.get("conflict")
     value = extra.get("value")
     return render(
@@ -168,6 +170,7 @@ def _field(deal, name, status=200, **extra):
         status=status,
         deal=deal,
         name=name,
+        compact=_compact(),
         options=_options(deal, name) if choosing else None,
         # The company editor and a conflict show company names (a refused choice's included).
         company_name=company_name(value or deal.company_id) if name == "company_id" else None,
@@ -216,13 +219,22 @@ def field_update(deal_id, name):
     except ConflictError:
         return _field(services.get_deal(deal_id), name, 409, conflict=True, value=value)
     # Fields that follow the one saved (a stage sets the probability, …) are swapped out of
-    # band; the page's heading and Updated time fetch themselves on the record-saved trigger.
-    return saved(_field(deal, name, related=DEPENDENT_FIELDS.get(name, ())))
+    # band on the record page (a list has none of them); the page's heading and Updated time
+    # fetch themselves on the record-saved trigger.
+    related = () if _compact() else DEPENDENT_FIELDS.get(name, ())
+    return saved(_field(deal, name, related=related))
+
+
+def _compact() -> bool:
+    """Whether the field is a list cell's (?compact=1, or the editor's hidden compact=1)."""
+    return request.values.get("compact") == "1"
 
 
 def _editable(name: str) -> str:
     if name not in services.EDITABLE_FIELDS or name not in FIELDS:
         raise NotFoundError("deal field", name)
+    if _compact() and name not in LIST_FIELDS_BY_NAME:
+        raise NotFoundError("deal list column", name)  # a list cell shows only these
     return name
 
 
