@@ -149,7 +149,8 @@ def task_line(item: Item, names: Mapping) -> str:
         return f"completed {title}"
     if status and status[1] == "open":
         return f"reopened {title}"
-    return f"changed {title}: {changes(changed)}"
+    # An assignee reads by name, as on the record's own changes (REFERENCES).
+    return f"changed {title}: {changes(changed, names=names)}"
 
 
 def note_line(item: Item, names: Mapping) -> str:
