@@ -3,22 +3,16 @@ add their routes to it."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from flask import Blueprint
 
 from crm_web.core.dates import local_date
+from crm_web.deals.display import deal_money
 
 bp = Blueprint("deals", __name__)
 
 
-@bp.app_template_filter("deal_money")
-def deal_money(amount, currency: str = "") -> str:
-    """1234.5, 'EUR' -> 'EUR 1,234.50' (half up, as accountants round)."""
-    if amount is None:
-        return ""
-    value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return f"{currency} {value:,.2f}".strip()
+# 1234.5, 'EUR' -> 'EUR 1,234.50' (deals/display.py, which draws the deal page's fields).
+bp.add_app_template_filter(deal_money, "deal_money")
 
 
 @bp.app_template_filter("deal_date")

@@ -5,6 +5,7 @@ nine fields were a sixth of the deal page's cost; with f-strings, as a contact's
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 from flask import url_for
@@ -12,10 +13,17 @@ from markupsafe import Markup
 
 from crm_web.core.dates import local_date
 from crm_web.core.display import field_display
-from crm_web.deals.blueprint import deal_money
 from crm_web.deals.fields import FIELDS
 
 MUTED = '<span class="muted">{}</span>'
+
+
+def deal_money(amount, currency: str = "") -> str:
+    """1234.5, 'EUR' -> 'EUR 1,234.50' (half up, as accountants round)."""
+    if amount is None:
+        return ""
+    value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{currency} {value:,.2f}".strip()
 
 
 def _value(deal, field) -> tuple[str, str]:
