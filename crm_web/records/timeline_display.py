@@ -56,8 +56,9 @@ def _shown(value, name: str) -> str:
     return str(escape(value if value not in (None, [], "") else "—"))
 
 
-def change(name: str, old, new, names: Mapping = {}) -> str:  # noqa: B006 - read only
-    """One field's change: "<strong>city</strong> from <q>Paris</q> to <q>Lyon</q>"."""
+def change(name: str, old, new, names: Mapping) -> str:
+    """One field's change: "<strong>city</strong> from <q>Paris</q> to <q>Lyon</q>"; a column
+    holding another record's id reads as that record's name from `names` when it has one."""
     if name == "archived_at":
         word = "archived" if new else "restored"
         return f'<span class="history-change"><strong>{word}</strong></span>'
@@ -67,10 +68,13 @@ def change(name: str, old, new, names: Mapping = {}) -> str:  # noqa: B006 - rea
         after = record_link(kind, new, names) if new else "<q>—</q>"
     else:
         before, after = f"<q>{_shown(old, name)}</q>", f"<q>{_shown(new, name)}</q>"
-    return f'<span class="history-change"><strong>{_label(name)}</strong> from {before} to {after}</span>'
+    return (
+        f'<span class="history-change"><strong>{_label(name)}</strong> '
+        f"from {before} to {after}</span>"
+    )
 
 
-def changes(changed: Mapping, skip=(), names: Mapping = {}) -> str:  # noqa: B006 - read only
+def changes(changed: Mapping, names: Mapping, skip=()) -> str:
     """The changed fields of an update entry, `skip` left out. Custom fields and an address
     are recorded whole, before and after: only the parts that changed are shown."""
     parts = []
@@ -84,17 +88,17 @@ def changes(changed: Mapping, skip=(), names: Mapping = {}) -> str:  # noqa: B00
             keys = dict.fromkeys([*old, *new])
             parts.append(
                 ", ".join(
-                    change(k, old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k)
+                    change(k, old.get(k), new.get(k), {}) for k in keys if old.get(k) != new.get(k)
                 )
             )
         elif name.startswith("custom_fields."):
-            parts.append(change(name[14:], old, new))
+            parts.append(change(name[14:], old, new, {}))
         else:
             parts.append(change(name, old, new, names))
     return ", ".join(parts)
 
 
-def describe(entry, this: str = THIS_RECORD, names: Mapping = {}) -> str:  # noqa: B006
+def describe(entry, this: str, names: Mapping) -> str:
     """What a record's own entry says: "created this record", "changed city from … to …", a
     deal's "moved this deal from Lead to Proposal". `this` (HTML) names the record."""
     changed = entry.changes or {}
@@ -106,11 +110,12 @@ def describe(entry, this: str = THIS_RECORD, names: Mapping = {}) -> str:  # noq
         return f"{'archived' if changed['archived_at'][1] else 'restored'} {this}"
     if entry.entity_type == "deal" and "stage" in changed:
         old, new = (escape(stage or "—") for stage in changed["stage"])
-        moved = f"moved {'this deal' if this == THIS_RECORD else this} from <q>{old}</q> to <q>{new}</q>"
+        deal = "this deal" if this == THIS_RECORD else this
+        moved = f"moved {deal} from <q>{old}</q> to <q>{new}</q>"
         if len(changed) > 1:
-            moved += f"; changed {changes(changed, skip=('stage',), names=names)}"
+            moved += f"; changed {changes(changed, names, skip=('stage',))}"
         return moved
-    return f"changed {'' if this == THIS_RECORD else this + ': '}{changes(changed, names=names)}"
+    return f"changed {'' if this == THIS_RECORD else this + ': '}{changes(changed, names)}"
 
 
 def _other_record(kind: str, record_id, names: Mapping) -> str:
@@ -150,7 +155,7 @@ def task_line(item: Item, names: Mapping) -> str:
     if status and status[1] == "open":
         return f"reopened {title}"
     # An assignee reads by name, as on the record's own changes (REFERENCES).
-    return f"changed {title}: {changes(changed, names=names)}"
+    return f"changed {title}: {changes(changed, names)}"
 
 
 def note_line(item: Item, names: Mapping) -> str:
@@ -205,7 +210,8 @@ def merge_line(item: Item, merge: dict) -> str:
 def _on_link(on: tuple) -> str:
     """The contact or deal an item of a company's timeline is on."""
     kind, record_id, label = on
-    return f'the {escape(kind)} <a href="{escape(_href(kind, record_id))}">{escape(label or "(untitled)")}</a>'
+    href, label = escape(_href(kind, record_id)), escape(label or "(untitled)")
+    return f'the {escape(kind)} <a href="{href}">{label}</a>'
 
 
 BADGES = {
@@ -226,7 +232,8 @@ def _item(item: Item, names: Mapping, merges: Mapping, now: dt.datetime, tz) -> 
     elif entry.entity_type == "note":
         kind, line = "note", note_line(item, names) + on
     else:
-        kind, line = "change", describe(entry, _on_link(item.on) if item.on else THIS_RECORD, names)
+        this = _on_link(item.on) if item.on else THIS_RECORD
+        kind, line = "change", describe(entry, this, names)
         if item.merge_id and item.kind == "change":
             which = "the merge" if entry.via.startswith(MERGE_VIA) else "its undo"
             line += f' <span class="muted">(in {which})</span>'
