@@ -69,7 +69,7 @@ def change(name: str, old, new, names: Mapping) -> str:
     else:
         before, after = f"<q>{_shown(old, name)}</q>", f"<q>{_shown(new, name)}</q>"
     return (
-        f'<span class="history-change"><strong>{_label(name)}</strong> '
+        f'<span class="history-change"><strong>{_label(name)}</strong>\n  '
         f"from {before} to {after}</span>"
     )
 
