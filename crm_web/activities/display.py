@@ -177,13 +177,14 @@ def _field(task, name: str, ctx: _Rows, in_list: bool, editable: bool, record_na
     """A field's click-to-edit display (templates/_macros/fields.html's display, by hand):
     click or Enter (static/js/inline-edit.js) asks for its editor when `editable`."""
     inner, words = _value(task, name, ctx, in_list, record_name)
-    element = f'class="ie-display{{}} task-{name}" id="task-{task.id}-{name}"'
+    task_id = str(task.id)  # once: a UUID's str() is not free, and a page draws 100 fields
+    element = f'class="ie-display{{}} task-{name}" id="task-{task_id}-{name}"'
     if not editable:
         return f"<span {element.format('')}>{inner}</span>"
     label = escape(f"{FIELDS[name].label}: {words}, edit")
     query = "?list=1" if in_list else ""
     request = (
-        f'hx-get="{ctx.tasks_root}{task.id}/fields/{name}/edit{query}" hx-target="this" '
+        f'hx-get="{ctx.tasks_root}{task_id}/fields/{name}/edit{query}" hx-target="this" '
         'hx-swap="outerHTML"'
     )
     if "<a " in inner:  # a button may not hold a link: its own ✎ button beside it
@@ -235,7 +236,7 @@ def _row(task, ctx: _Rows, in_list, view, record_name, notice, notice_kind, undo
     look = _look(task, ctx.now, ctx.today, ctx.tz)
     done = task.status == "closed"
     changeable = ctx.actor is not None and may_change_task(ctx.actor, task)
-    task_id, title = task.id, escape(task.description or "")
+    task_id, title = str(task.id), escape(task.description or "")
     target = _target(view)
     root = f"{ctx.tasks_root}{task_id}"
     if changeable:

@@ -11,6 +11,7 @@ from crm_web.accounts.auth import current_actor, requires
 from crm_web.activities import services
 from crm_web.activities.display import assignee_name
 from crm_web.activities.models import ENTITY_TYPES
+from crm_web.activities.note_display import note_item, note_items
 from crm_web.activities.note_text import note_html
 from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.htmx import render, saved, wants_fragment
@@ -29,7 +30,8 @@ def can_change_note(note) -> bool:
     return current_user.is_authenticated and services.may_change_note(current_actor(), note)
 
 
-bp.add_app_template_global(can_change_note, "can_change_note")
+bp.add_app_template_global(note_item, "note_item")
+bp.add_app_template_global(note_items, "note_items")
 bp.add_app_template_global(note_html, "note_html")
 bp.add_app_template_global(assignee_name, "note_author_name")
 

@@ -16,7 +16,7 @@ from crm_web.core.replica import reads_replica
 from crm_web.custom_fields.services import list_definitions
 from crm_web.deals import board_views, pipeline, services, stage_views  # noqa: F401 (routes)
 from crm_web.deals.blueprint import bp
-from crm_web.deals.display import LIST_FIELDS_BY_NAME, deal_compact, deal_rows
+from crm_web.deals.display import LIST_FIELDS_BY_NAME, deal_compact, deal_display, deal_rows
 from crm_web.deals.fields import FIELDS
 from crm_web.deals.forms import (
     deal_form,
@@ -40,6 +40,7 @@ DEPENDENT_FIELDS = {
 bp.add_app_template_global(FIELDS, "deal_fields")
 bp.add_app_template_global(deal_rows, "deal_rows")
 bp.add_app_template_global(deal_compact, "deal_compact")
+bp.add_app_template_global(deal_display, "deal_display")
 
 
 def _list_state(args):

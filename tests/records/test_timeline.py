@@ -25,6 +25,7 @@ from tests.support import (
     make_deal,
     make_note,
     make_task,
+    make_user,
     sign_in,
 )
 
@@ -214,3 +215,17 @@ def test_a_task_moved_to_a_deal_names_the_deal_and_a_change_of_company_names_bot
     assert f'<a href="/companies/{old.id}">Old Works</a> to <a href="/companies/{new.id}">' in html
     deal_lines = _visible(client.get(f"/deals/{deal.id}").get_data(as_text=True)).splitlines()
     assert "Task moved the task Quote the boiler here from the contact Ada Mover" in deal_lines
+
+
+def test_a_task_handed_to_someone_else_reads_with_both_people_s_names(client):
+    sign_in(client, "manager")
+    ann, bob = make_user("rep", name="Ann Archer"), make_user("rep", name="Bob Baker")
+    contact = make_contact(last_name="Handover")
+    task = make_task("contact", contact.id, description="Renewal call", assignee_id=str(ann.id))
+    update_task(task.id, {"assignee_id": str(bob.id)}, ADMIN)
+
+    html = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    assert _visible(html).splitlines()[0] == (
+        "Task changed the task Renewal call: assignee from Ann Archer to Bob Baker"
+    )
+    assert str(bob.id) not in _visible(html)
