@@ -1,13 +1,15 @@
 """What a batch insert of contacts costs PostgreSQL (issues 12 and 13: imports and API bulk
-create): one trigram index over contacts' search text instead of two, sort names set once a batch.
- The contacts list searched `crm_contact_search_text` (lower-cased) and global
+create): one trigram index over contacts' search text instead of two, and sort names set by the
+batch's own statement.
+
+The contacts list searched `crm_contact_search_text` (lower-cased) and global
 search `crm_contact_search` (the same text, lower-cased and without accents), each with its own
 GIN trigram index over a million rows; every contact inserted paid for both, the costliest
 indexes of the table after the full-text one. The list now searches the accent-free text too
 (`jose` finds José, as global search does), so `idx_contacts_search_trgm` goes.
 
 The sort-name triggers (migration 0006) looked up a contact's company and owner names, and a
-company's owner's, in two plpgsql queries a row: ~35 µs of ~215 a contact in a batch. A batch
+company's owner's, in two plpgsql queries a row (~10-35 µs of 120-215 a contact in a batch, by the load). A batch
 insert (crm_web/core/batch.py) now fills those columns in its own INSERT … SELECT and, for
 that statement only, sets `crm.batch_insert`, which the triggers' WHEN reads to stand aside.
 
