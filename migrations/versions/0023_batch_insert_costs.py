@@ -9,9 +9,10 @@ indexes of the table after the full-text one. The list now searches the accent-f
 (`jose` finds José, as global search does), so `idx_contacts_search_trgm` goes.
 
 The sort-name triggers (migration 0006) looked up a contact's company and owner names, and a
-company's owner's, in two plpgsql queries a row (~10-35 µs of 120-215 a contact in a batch, by the load). A batch
-insert (crm_web/core/batch.py) now fills those columns in its own INSERT … SELECT and, for
-that statement only, sets `crm.batch_insert`, which the triggers' WHEN reads to stand aside.
+company's owner's, in two plpgsql queries a row (~10-35 µs of 120-215 a contact in a batch,
+by the load). A batch insert (crm_web/core/batch.py) now fills those columns in its own
+INSERT … SELECT and, for that statement only, sets `crm.batch_insert`, which the triggers'
+WHEN reads to stand aside.
 
 Revision ID: 0023
 Revises: 0022
