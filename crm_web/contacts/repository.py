@@ -140,8 +140,10 @@ def _search(query, term: str):
     patterns = [like_pattern(term)]
     if PHONE_CHARS.match(term) and len(digits) >= 3 and digits != term:
         patterns.append(like_pattern(digits))
-    # One LIKE ANY, so a row the trigram index can't rule out computes its search text once.
-    conditions = [SEARCH_EXPR.op("LIKE")(sa.any_(postgresql.array(patterns)))]
+    # One LIKE ANY, so a row the trigram index can't rule out computes its search text once;
+    # the term without accents, as the search text is (crm_contact_search).
+    typed = [func.lower(func.crm_unaccent(pattern)) for pattern in patterns]
+    conditions = [SEARCH_EXPR.op("LIKE")(sa.any_(postgresql.array(typed)))]
     companies = (
         select(Company.id)
         .where(func.lower(Company.name).like(like_pattern(term)), Company.archived_at.is_(None))

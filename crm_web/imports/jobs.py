@@ -3,10 +3,12 @@ import goes on from its last committed batch with no row imported twice."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 from flask import current_app
 
+from crm_web.core import validation
 from crm_web.core.actor import SYSTEM
 from crm_web.core.db import transaction
 from crm_web.imports import repository as repo
@@ -24,12 +26,17 @@ def import_file(context, import_id: int) -> int:
         record.started_at = record.started_at or datetime.now(UTC)
     actor = services.import_actor(record)
     companies: dict = {}
+    size = current_app.config["IMPORT_BATCH_ROWS"]
+    ahead: list[threading.Thread] = []
 
     def next_batch(cursor, size):
         return repo.rows_after(import_id, cursor or 0, size)
 
     def process(rows):
         current = repo.get_import(import_id, for_update=True)
+        for thread in ahead:
+            thread.join()
+        ahead[:] = [_check_ahead(current, repo.rows_after(import_id, rows[-1].row_number, size))]
         outcomes = services.import_batch(current, rows, actor, companies)
         repo.set_outcomes(import_id, outcomes)
         current.done += len(rows)
@@ -45,7 +52,7 @@ def import_file(context, import_id: int) -> int:
             process,
             lambda row: row.row_number,
             actor,
-            current_app.config["IMPORT_BATCH_ROWS"],
+            size,
         )
     except Exception:
         with transaction(SYSTEM):
@@ -57,3 +64,20 @@ def import_file(context, import_id: int) -> int:
         record.finished_at = datetime.now(UTC)
         repo.drop_done_rows(import_id)
     return done
+
+
+def _check_ahead(record, rows) -> threading.Thread:
+    """Start checking the emails and phones of `rows` (the next batch) in a thread: it runs
+    while this batch waits for PostgreSQL to write it, and the next batch's checks (the same
+    functions, validation.email and .phone) find the answers ready. Half of the app's time a
+    row, on the other core."""
+    emails, phones = [], []
+    for index, target in enumerate(record.mapping or []):
+        field = (target or "").partition(":")[0]
+        found = emails if field == "emails" else phones if field in ("phones", "phone") else None
+        if found is not None:
+            found.extend(row.cells[index].strip() for row in rows if index < len(row.cells))
+    region = current_app.config.get("DEFAULT_PHONE_REGION", "US")
+    thread = threading.Thread(target=validation.warm_up, args=(emails, phones, region))
+    thread.start()
+    return thread

@@ -42,7 +42,8 @@ CONTACTS = f"SELECT {CONTACT_COLUMNS} {CONTACT_FROM} {AFTER}"
 # The product's trigram path: up to SEARCH_CAP matches of the search text, sorted by name.
 MATCHES = f"""WITH matches AS MATERIALIZED (
         SELECT id FROM contacts
-        WHERE crm_contact_search_text(first_name, last_name, emails, phones) LIKE %s
+        WHERE crm_contact_search(first_name, last_name, emails, phones)
+          LIKE lower(crm_unaccent(%s))
           AND archived_at IS NULL
         LIMIT {SEARCH_CAP})"""
 BY_NAME = f"JOIN matches m ON m.id = c.id ORDER BY c.last_name, c.first_name, c.id LIMIT {PAGE}"

@@ -330,3 +330,16 @@ def test_an_editor_opened_on_an_out_of_date_page_says_who_changed_the_field(app,
     last = page.get_by_role("form", name="Edit Last name")
     expect(last.get_by_role("textbox", name="Last name")).to_be_focused()
     expect(last.get_by_role("status")).to_have_count(0)
+
+
+def test_typing_a_name_without_its_accents_finds_the_contact(app, page):
+    committed_user(app, email="accents@example.com")
+    _contact(app, first_name="José", last_name="Müllerová")
+    login(page, "accents@example.com")
+    page.goto("/contacts/")
+    page.get_by_role("searchbox", name="Search contacts").press_sequentially("mullerova", delay=120)
+    expect(page).to_have_url(re.compile(r"q=mullerova"))
+    rows = page.locator("#contact_list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Müllerová")
+    screenshot(page, "contacts-search-without-accents")

@@ -169,3 +169,21 @@ def test_companies_named_by_an_import_are_matched_in_any_case_or_made_once(sessi
     assert [(entry[1], entry[2], entry[4]) for entry in history] == [
         ("create", importer.id, "import:77")
     ]
+
+
+def test_sort_names_of_a_batch_and_of_a_contact_made_after_it_in_the_same_transaction(
+    session, importer
+):
+    # The batch fills the sort names itself while the triggers stand aside (migration 0023);
+    # a contact made by hand after it, in the same transaction, gets them from the trigger.
+    firm = make_company(importer, name="Sort Name Firm")
+    data = {"first_name": "In", "last_name": "Batch", "company_id": str(firm.id)}
+    [batch] = contacts.insert_contacts(contacts.check_contacts([data], importer), importer)
+    later = contacts.create_contact({**data, "last_name": "ByHand"}, importer)
+    owner = db.session.execute(text("SELECT name FROM users WHERE id = :id"), {"id": importer.id})
+    expected = ("Sort Name Firm", owner.scalar())
+    query = text("SELECT company_sort_name, owner_sort_name FROM contacts WHERE id = :id")
+    for record_id in (batch, later.id):
+        assert tuple(db.session.execute(query, {"id": record_id}).one()) == expected
+    flag = db.session.execute(text("SELECT current_setting('crm.batch_insert', true)"))
+    assert flag.scalar() == "off"
