@@ -142,6 +142,12 @@ class Resource:
     # (id, actor) -> the record's ETag alone, for a 304 answered before the record is read;
     # None: `read` gives it.
     etag: Callable | None = None
+    # (id, versions_only) -> (statement, params) the token's lookup runs beside it, so a GET of
+    # one record is one round trip; `read_probed` and `etag_probed` (row found or None, id,
+    # actor) then answer from that row as `read` and `etag` do. None: `read` and `etag` query.
+    probe: Callable | None = None
+    read_probed: Callable | None = None
+    etag_probed: Callable | None = None
 
 
 def _etag(*versions) -> str:
@@ -164,6 +170,24 @@ def _contact_etag(contact_id, actor: Actor) -> str:
 
 def _customer_etag(contact_id, actor: Actor) -> str:
     return _etag(*contacts.contact_versions(contact_id, actor))
+
+
+def _read_probed_contact(row, contact_id, actor: Actor):
+    row = contacts.probed_contact(row, contact_id, actor)
+    return contact_json(row), _etag(row.version)
+
+
+def _read_probed_customer(row, contact_id, actor: Actor):
+    row = contacts.probed_contact(row, contact_id, actor)
+    return customer_json(row), _etag(row.version, row.company_version)
+
+
+def _probed_contact_etag(row, contact_id, actor: Actor) -> str:
+    return _etag(contacts.probed_versions(row, contact_id, actor)[0])
+
+
+def _probed_customer_etag(row, contact_id, actor: Actor) -> str:
+    return _etag(*contacts.probed_versions(row, contact_id, actor))
 
 
 def reader(get, as_json):
@@ -322,6 +346,9 @@ RESOURCES = {
             entity="contact",
             read=_read_customer,
             etag=_customer_etag,
+            probe=contacts.contact_probe,
+            read_probed=_read_probed_customer,
+            etag_probed=_probed_customer_etag,
             page=_customer_rows,
             create=_create_customer,
             checks_duplicates=True,
@@ -337,6 +364,9 @@ RESOURCES = {
             entity="contact",
             read=_read_contact,
             etag=_contact_etag,
+            probe=contacts.contact_probe,
+            read_probed=_read_probed_contact,
+            etag_probed=_probed_contact_etag,
             page=_contact_rows,
             create=contacts.create_contact,
             checks_duplicates=True,

@@ -4,7 +4,9 @@ moving with its company, and a record's history."""
 
 from __future__ import annotations
 
+from crm_web.accounts.tokens import revoke_token
 from crm_web.companies.services import update_company
+from crm_web.contacts.services import archive_contact
 from crm_web.custom_fields.services import create_definition
 from tests.api.test_api import PROBLEM, auth, token_for
 from tests.support import ADMIN, counted, make_company, make_contact
@@ -159,24 +161,52 @@ def test_a_customers_cached_copy_goes_stale_when_its_company_moves(client, sessi
     assert fresh.headers["ETag"] != etag
 
 
-def test_a_revalidation_costs_two_small_reads_and_an_unknown_record_is_still_404(client, session):
-    """A 304 is answered from the token's row and the record's versions, before the record is
-    read or serialised (the point of revalidating); nothing else of a call reaches the
-    database, and a record that is not there is a 404 as for a full GET."""
+def test_a_record_read_or_revalidated_is_one_statement_with_the_token(client, session):
+    """A GET of one contact or customer reads the record in the token's own statement, so a call
+    is one round trip; a 304 reads only the versions there (no record loaded or serialised)."""
     secret = token_for("rep")[2]
     contact = make_contact(company_id=make_company(name="Versions Ltd").id)
+    client.get("/api/v1/users/me", headers=auth(secret))  # its first use stamps the token
     for kind in ("contacts", "customers"):
         url = f"/api/v1/{kind}/{contact.id}"
-        etag = client.get(url, headers=auth(secret)).headers["ETag"]
+        with counted() as statements:
+            full = client.get(url, headers=auth(secret))
+        assert full.status_code == 200 and full.json["id"] == str(contact.id)
+        reads = _queries(statements)
+        assert len(reads) == 1 and "api_tokens" in reads[0] and "emails" in reads[0], reads
+        etag = full.headers["ETag"]
         with counted() as statements:
             cached = client.get(url, headers=auth(secret, **{"If-None-Match": etag}))
         assert cached.status_code == 304 and cached.headers["ETag"] == etag
         reads = _queries(statements)
-        assert len(reads) == 2, reads
-        assert "api_tokens" in reads[0] and "version" in reads[1] and "emails" not in reads[1]
-    missing = "/api/v1/contacts/00000000-0000-0000-0000-000000000000"
-    gone = client.get(missing, headers=auth(secret, **{"If-None-Match": etag}))
-    assert gone.status_code == 404 and gone.mimetype == PROBLEM
+        assert len(reads) == 1, reads
+        assert "api_tokens" in reads[0] and "version" in reads[0] and "emails" not in reads[0]
+
+
+def test_a_revalidation_answers_404_and_401_as_a_full_read_does(client, session):
+    """The one-statement read keeps the rules: no such record (or no UUID) is 404 with or
+    without If-None-Match, an archived one still revalidates, a revoked token is 401."""
+    user, token, secret = token_for("rep")
+    contact = make_contact(company_id=make_company(name="Gone Ltd").id)
+    etag = client.get(f"/api/v1/contacts/{contact.id}", headers=auth(secret)).headers["ETag"]
+    for kind in ("contacts", "customers"):
+        for missing in ("00000000-0000-0000-0000-000000000000", "not-a-uuid"):
+            url = f"/api/v1/{kind}/{missing}"
+            for headers in (auth(secret), auth(secret, **{"If-None-Match": etag})):
+                gone = client.get(url, headers=headers)
+                assert gone.status_code == 404 and gone.mimetype == PROBLEM, (url, headers)
+    archive_contact(contact.id, ADMIN)
+    url = f"/api/v1/contacts/{contact.id}"
+    archived = client.get(url, headers=auth(secret))
+    assert archived.status_code == 200 and archived.json["status"] == "archived"
+    assert archived.headers["ETag"] != etag
+    stale = client.get(url, headers=auth(secret, **{"If-None-Match": etag}))
+    assert stale.status_code == 200 and stale.json["status"] == "archived"
+    fresh = client.get(url, headers=auth(secret, **{"If-None-Match": archived.headers["ETag"]}))
+    assert fresh.status_code == 304
+    revoke_token(token.id, ADMIN)
+    refused = client.get(url, headers=auth(secret, **{"If-None-Match": archived.headers["ETag"]}))
+    assert refused.status_code == 401 and refused.mimetype == PROBLEM
 
 
 def test_a_records_history_names_each_change_and_where_it_came_from(client, session):
