@@ -2,6 +2,8 @@
 
 import uuid
 
+import psycopg
+from psycopg.rows import namedtuple_row
 from sqlalchemy import bindparam, delete, func, select, text, true, update
 
 from crm_web.accounts.models import ApiToken, LoginAttempt, SignedInUser, User
@@ -135,9 +137,17 @@ def _prepared(statement) -> str:
 
 def _run_prepared(sql: str, params: dict):
     """The first row of `sql` (from _prepared), on the connection a plain SELECT of the session
-    gets (on a GET the autocommit reader: no BEGIN, no ROLLBACK; see core.db.RoutedSession)."""
+    gets (on a GET the autocommit reader: no BEGIN, no ROLLBACK; see core.db.RoutedSession), as
+    a named tuple. Run on the driver's cursor, prepared at once: SQLAlchemy's execution context
+    and result were a tenth of a 304's CPU. Should the driver fail, the statement runs again
+    through SQLAlchemy, so its error is handled as any other (a dropped connection invalidated,
+    the error wrapped for the app's handlers)."""
     connection = db.session.connection(bind_arguments={"clause": _LIVE_TOKEN})
-    return connection.exec_driver_sql(sql, params).first()
+    try:
+        with connection.connection.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
+            return cursor.execute(sql, params, prepare=True).fetchone()
+    except psycopg.Error:
+        return connection.exec_driver_sql(sql, params).first()
 
 
 _LIVE_TOKEN_SQL: list = []

@@ -139,7 +139,7 @@ def _probed(row):
         return None
     cut = len(repo.PROBE_PREFIX)
     return SimpleNamespace(
-        **{k[cut:]: v for k, v in row._mapping.items() if k.startswith(repo.PROBE_PREFIX)}
+        **{k[cut:]: v for k, v in row._asdict().items() if k.startswith(repo.PROBE_PREFIX)}
     )
 
 
