@@ -130,7 +130,7 @@ _LIVE_TOKEN = (
 
 def _prepared(statement) -> str:
     """`statement`'s SQL for the database's driver, compiled once. An API call's statement runs
-    as this text (`exec_driver_sql`): a Core execute would rebuild the cache key of the whole
+    as this text (_run_prepared): a Core execute would rebuild the cache key of the whole
     statement on every call, which cost a 304 more than the database did."""
     return str(statement.compile(dialect=db.engine.dialect))
 

@@ -49,7 +49,7 @@ def _authenticate():
 def _probe():
     """For a GET of one record whose resource offers it, the statement reading the record
     (its versions alone on a revalidation), run in the token's: one round trip a call."""
-    if request.endpoint != "api.detail" or request.method != "GET":
+    if request.endpoint != "api.detail" or request.method not in ("GET", "HEAD"):
         return None
     resource = RESOURCES[request.view_args["kind"]]
     if resource.probe is None:

@@ -203,6 +203,8 @@ def test_a_record_read_or_revalidated_is_one_statement_with_the_token(client, se
         reads = _queries(statements)
         assert len(reads) == 1, reads
         assert "api_tokens" in reads[0] and "version" in reads[0] and "emails" not in reads[0]
+        head = client.head(url, headers=auth(secret))
+        assert head.status_code == 200 and head.headers["ETag"] == etag
 
 
 def test_a_revalidation_answers_404_and_401_as_a_full_read_does(client, session):
