@@ -9,6 +9,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 from crm_web.accounts import repository as repo
 from crm_web.accounts.models import TOKEN_SCOPES, ApiToken, User
@@ -110,19 +111,36 @@ class TokenGrant:
         return self.scope == "read"
 
 
-def authenticate(secret: str) -> tuple[Actor, TokenGrant] | None:
-    """The actor a bearer secret stands for, and its token; None when the token is unknown,
-    revoked, expired or its user deactivated. Stamps last use (at most once a minute)."""
+def authenticate(secret: str, probe=None) -> tuple[Actor, TokenGrant, object] | None:
+    """The actor a bearer secret stands for, its token and, when `probe` is given (a statement
+    built once and its parameters: an API read that needs no more than the record's row), the
+    row it found in the same statement (a namespace of its columns; None when it found none).
+    None when the token is unknown, revoked, expired or its user deactivated. Stamps last use
+    (at most once a minute)."""
     if not secret.startswith(PREFIX) or len(secret) > 200:
         return None
-    row = repo.live_token(hash_token(secret))
+    if probe is None:
+        row = repo.live_token(hash_token(secret))
+    else:
+        row = repo.live_token_with(hash_token(secret), *probe)
     if row is None:
         return None
     if row.last_used_at is None or datetime.now(UTC) - row.last_used_at >= TOUCH_EVERY:
         repo.touch_token(row.id)
         db.session.commit()
     actor = Actor(id=str(row.user_id), role=row.role, name=row.user_name, via=f"api:{row.id}")
-    return actor, TokenGrant(row.id, row.name, row.scope, row.expires_at)
+    return actor, TokenGrant(row.id, row.name, row.scope, row.expires_at), _probed(row)
+
+
+def _probed(row):
+    """The probe's columns of a live_token_with row, without their prefix; None without one."""
+    found = getattr(row, repo.PROBE_PREFIX + "probe_found", None)
+    if not found:
+        return None
+    cut = len(repo.PROBE_PREFIX)
+    return SimpleNamespace(
+        **{k[cut:]: v for k, v in row._asdict().items() if k.startswith(repo.PROBE_PREFIX)}
+    )
 
 
 def ensure_write_scope(token: TokenGrant) -> None:

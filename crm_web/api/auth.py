@@ -11,18 +11,19 @@ from crm_web.core.actor import Actor
 from crm_web.core.security import SAFE_METHODS
 
 
-def authenticate_request() -> None:
-    """Before every API call: who the token stands for, in g.api_actor (401 otherwise)."""
+def authenticate_request(probe=None) -> None:
+    """Before every API call: who the token stands for, in g.api_actor (401 otherwise); with
+    a `probe` (statement, params), the row it found in the same statement, in g.api_probed."""
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise unauthorized("Send a personal API token: `Authorization: Bearer <token>`.", False)
-    found = authenticate(secret.strip())
+    found = authenticate(secret.strip(), probe)
     if found is None:
         raise unauthorized(
             "The token is unknown, revoked or expired, or its user is inactive.", True
         )
-    g.api_actor, g.api_token = found
+    g.api_actor, g.api_token, g.api_probed = found
     if request.method not in SAFE_METHODS:
         ensure_write_scope(g.api_token)
 

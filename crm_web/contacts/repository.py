@@ -125,6 +125,12 @@ _VERSIONS = (
 )
 
 
+def contact_probe(contact_id, versions_only: bool = False):
+    """(statement, parameters) reading contact_row, or contact_versions when `versions_only`,
+    for a caller that runs it beside another statement (the API, with its token's lookup)."""
+    return (_VERSIONS if versions_only else _CONTACT_ROW), {"id": as_uuid(contact_id)}
+
+
 def contact_versions(contact_id):
     """(contact version, its company's version or None) of one contact, or None."""
     key = as_uuid(contact_id)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
+from crm_web.accounts.models import ApiToken
 from crm_web.accounts.services import set_active
 from crm_web.accounts.tokens import create_token, revoke_token
 from crm_web.audit.models import AuditLog
@@ -83,6 +85,26 @@ def test_a_tokens_last_use_is_stamped(client, session):
     client.get("/api/v1/users/me", headers=auth(secret))
     session.refresh(token)
     assert token.last_used_at is not None
+
+
+def test_a_tokens_last_use_is_stamped_again_once_a_minute_has_passed(client, session):
+    """The stamp is not a write per call (one a minute at most), but it never goes stale."""
+    _, token, secret = token_for("rep")
+    contact = make_contact()
+    client.get(f"/api/v1/contacts/{contact.id}", headers=auth(secret))
+    session.refresh(token)
+    first = token.last_used_at
+    client.get(f"/api/v1/contacts/{contact.id}", headers=auth(secret))
+    session.refresh(token)
+    assert token.last_used_at == first  # within the minute: no write
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    session.execute(
+        update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=an_hour_ago)
+    )
+    session.flush()
+    client.get(f"/api/v1/contacts/{contact.id}", headers=auth(secret))
+    session.refresh(token)
+    assert token.last_used_at > datetime.now(UTC) - timedelta(minutes=1)
 
 
 def test_customers_crud_as_the_seed_describes(client, admin_secret):

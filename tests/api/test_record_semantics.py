@@ -4,7 +4,15 @@ moving with its company, and a record's history."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+import psycopg
+from psycopg.rows import namedtuple_row
+
+from crm_web.accounts import repository as accounts_repository
+from crm_web.accounts.tokens import revoke_token
 from crm_web.companies.services import update_company
+from crm_web.contacts.services import archive_contact
 from crm_web.custom_fields.services import create_definition
 from tests.api.test_api import PROBLEM, auth, token_for
 from tests.support import ADMIN, counted, make_company, make_contact
@@ -159,24 +167,70 @@ def test_a_customers_cached_copy_goes_stale_when_its_company_moves(client, sessi
     assert fresh.headers["ETag"] != etag
 
 
-def test_a_revalidation_costs_two_small_reads_and_an_unknown_record_is_still_404(client, session):
-    """A 304 is answered from the token's row and the record's versions, before the record is
-    read or serialised (the point of revalidating); nothing else of a call reaches the
-    database, and a record that is not there is a 404 as for a full GET."""
+@contextmanager
+def counted_with_token(monkeypatch):
+    """counted(), plus the token's statement, which runs on the driver's cursor (unseen by
+    SQLAlchemy's events: accounts.repository._run_prepared)."""
+    run = accounts_repository._run_prepared
+
+    def run_counted(sql, params):
+        statements.append(sql)
+        return run(sql, params)
+
+    with counted() as statements:
+        monkeypatch.setattr(accounts_repository, "_run_prepared", run_counted)
+        yield statements
+    monkeypatch.setattr(accounts_repository, "_run_prepared", run)
+
+
+def test_a_record_read_or_revalidated_is_one_statement_with_the_token(client, session, monkeypatch):
+    """A GET of one contact or customer reads the record in the token's own statement, so a call
+    is one round trip; a 304 reads only the versions there (no record loaded or serialised)."""
     secret = token_for("rep")[2]
     contact = make_contact(company_id=make_company(name="Versions Ltd").id)
+    client.get("/api/v1/users/me", headers=auth(secret))  # its first use stamps the token
     for kind in ("contacts", "customers"):
         url = f"/api/v1/{kind}/{contact.id}"
-        etag = client.get(url, headers=auth(secret)).headers["ETag"]
-        with counted() as statements:
+        with counted_with_token(monkeypatch) as statements:
+            full = client.get(url, headers=auth(secret))
+        assert full.status_code == 200 and full.json["id"] == str(contact.id)
+        reads = _queries(statements)
+        assert len(reads) == 1 and "api_tokens" in reads[0] and "emails" in reads[0], reads
+        etag = full.headers["ETag"]
+        with counted_with_token(monkeypatch) as statements:
             cached = client.get(url, headers=auth(secret, **{"If-None-Match": etag}))
         assert cached.status_code == 304 and cached.headers["ETag"] == etag
         reads = _queries(statements)
-        assert len(reads) == 2, reads
-        assert "api_tokens" in reads[0] and "version" in reads[1] and "emails" not in reads[1]
-    missing = "/api/v1/contacts/00000000-0000-0000-0000-000000000000"
-    gone = client.get(missing, headers=auth(secret, **{"If-None-Match": etag}))
-    assert gone.status_code == 404 and gone.mimetype == PROBLEM
+        assert len(reads) == 1, reads
+        assert "api_tokens" in reads[0] and "version" in reads[0] and "emails" not in reads[0]
+        head = client.head(url, headers=auth(secret))
+        assert head.status_code == 200 and head.headers["ETag"] == etag
+
+
+def test_a_revalidation_answers_404_and_401_as_a_full_read_does(client, session):
+    """The one-statement read keeps the rules: no such record (or no UUID) is 404 with or
+    without If-None-Match, an archived one still revalidates, a revoked token is 401."""
+    user, token, secret = token_for("rep")
+    contact = make_contact(company_id=make_company(name="Gone Ltd").id)
+    etag = client.get(f"/api/v1/contacts/{contact.id}", headers=auth(secret)).headers["ETag"]
+    for kind in ("contacts", "customers"):
+        for missing in ("00000000-0000-0000-0000-000000000000", "not-a-uuid"):
+            url = f"/api/v1/{kind}/{missing}"
+            for headers in (auth(secret), auth(secret, **{"If-None-Match": etag})):
+                gone = client.get(url, headers=headers)
+                assert gone.status_code == 404 and gone.mimetype == PROBLEM, (url, headers)
+    archive_contact(contact.id, ADMIN)
+    url = f"/api/v1/contacts/{contact.id}"
+    archived = client.get(url, headers=auth(secret))
+    assert archived.status_code == 200 and archived.json["status"] == "archived"
+    assert archived.headers["ETag"] != etag
+    stale = client.get(url, headers=auth(secret, **{"If-None-Match": etag}))
+    assert stale.status_code == 200 and stale.json["status"] == "archived"
+    fresh = client.get(url, headers=auth(secret, **{"If-None-Match": archived.headers["ETag"]}))
+    assert fresh.status_code == 304
+    revoke_token(token.id, ADMIN)
+    refused = client.get(url, headers=auth(secret, **{"If-None-Match": archived.headers["ETag"]}))
+    assert refused.status_code == 401 and refused.mimetype == PROBLEM
 
 
 def test_a_records_history_names_each_change_and_where_it_came_from(client, session):
@@ -196,3 +250,26 @@ def test_a_records_history_names_each_change_and_where_it_came_from(client, sess
         "/api/v1/contacts/7d4c5c3e-0000-4000-8000-000000000000/history", headers=auth(secret)
     )
     assert missing.status_code == 404
+
+
+def test_a_token_statement_the_driver_fails_runs_again_through_sqlalchemy(
+    client, session, monkeypatch
+):
+    """The token's statement runs on the driver's cursor; when that fails, SQLAlchemy runs it
+    (and handles its error as any other's), so the call still answers."""
+    secret = token_for("rep")[2]
+    contact = make_contact(first_name="Fallback")
+    cursor = psycopg.Connection.cursor
+    failed = []
+
+    def failing_cursor(self, *args, **kwargs):
+        if kwargs.get("row_factory") is namedtuple_row:
+            failed.append(True)
+            raise psycopg.OperationalError("the driver's cursor failed")
+        return cursor(self, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "cursor", failing_cursor)
+    response = client.get(f"/api/v1/contacts/{contact.id}", headers=auth(secret))
+    assert failed
+    assert response.status_code == 200 and response.json["first_name"] == "Fallback"
+    assert client.get("/api/v1/contacts", headers=auth(secret)).status_code == 200
