@@ -56,11 +56,15 @@ def _work_until_finished(app, job_url):
     try:
         bulk_id = job_url.rsplit("/", 1)[1]
         finished = "SELECT finished_at IS NOT NULL FROM api_bulk_jobs WHERE id = :id"
-        failed = "SELECT count(*) FROM procrastinate_jobs WHERE status = 'failed'"
+        # This job's failure only: other tests on this database may leave failed jobs behind.
+        failed = (
+            "SELECT count(*) FROM procrastinate_jobs WHERE status = 'failed' "
+            "AND args->>'bulk_id' = :id"
+        )
 
         def done():
             # A job that raised will never finish: fail now (its traceback is on stderr).
-            assert not _scalar(failed), "the bulk job failed in the worker"
+            assert not _scalar(failed, id=bulk_id), "the bulk job failed in the worker"
             return _scalar(finished, id=bulk_id)
 
         # The database, not the job's URL, is polled: its answer grows to 10,000 results.
