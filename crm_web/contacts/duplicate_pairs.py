@@ -139,11 +139,10 @@ def recheck(ids) -> None:
     session.execute(sa.text(RECHECK_SQL), {"ids": ids, "similarity": NAME_SIMILARITY})
 
 
-def recheck_queued(seconds: float | None = None) -> int:
-    """Recheck the contacts changed since the last run, a batch per transaction (a batch
-    another worker holds is skipped), all of them or as many batches as `seconds` allow (one at
-    least). Returns how
-    many were rechecked. The system's job."""
+def recheck_queued(seconds: float | None = None, batch: int = RECHECK_BATCH) -> int:
+    """Recheck the contacts changed since the last run, `batch` of them per transaction (a
+    batch another worker holds is skipped), all of them or as many batches as `seconds` allow
+    (one at least). Returns how many were rechecked. The system's job."""
     done, started = 0, time.monotonic()
     while True:
         with transaction(SYSTEM) as session:
@@ -154,14 +153,12 @@ def recheck_queued(seconds: float | None = None) -> int:
                         "SELECT contact_id FROM duplicate_rechecks ORDER BY queued_at "
                         "LIMIT :n FOR UPDATE SKIP LOCKED) RETURNING contact_id"
                     ),
-                    {"n": RECHECK_BATCH},
+                    {"n": batch},
                 )
             )
             recheck(ids)
         done += len(ids)
-        if len(ids) < RECHECK_BATCH or (
-            seconds is not None and time.monotonic() - started >= seconds
-        ):
+        if len(ids) < batch or (seconds is not None and time.monotonic() - started >= seconds):
             return done
 
 

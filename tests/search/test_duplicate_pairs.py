@@ -141,14 +141,13 @@ def test_a_rep_merges_their_own_contacts_but_not_a_colleagues(client, no_csrf):
     assert get_contact(two.id).merged_into_id == one.id
 
 
-def test_a_recheck_run_stops_after_its_time_and_the_next_one_goes_on(session, monkeypatch):
+def test_a_recheck_run_stops_after_its_time_and_the_next_one_goes_on(session):
     # A worker told to stop waits for the job in hand: an import queues every row it made.
     dp.recheck_queued()
-    monkeypatch.setattr(dp, "RECHECK_BATCH", 2)
     for n in range(3):
         make_contact(first_name=f"Queued{n}", emails=[f"queued{n}@recheck.example"])
-    assert dp.recheck_queued(seconds=0) == 2
-    assert dp.recheck_queued(seconds=0) == 1
+    assert dp.recheck_queued(seconds=0, batch=2) == 2
+    assert dp.recheck_queued(seconds=0, batch=2) == 1
 
 
 def test_asking_for_a_scan_twice_queues_one_and_says_so_both_times(client, session, no_csrf):
