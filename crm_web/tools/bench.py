@@ -182,14 +182,16 @@ def prepare(contacts: int, companies: int, deals: int, tasks: int = 0, notes: in
         sample = (
             db.session.execute(
                 text(
-                    "SELECT id, first_name, last_name, owner_id, version, emails, phones FROM contacts "
+                    "SELECT id, first_name, last_name, owner_id, version, emails, phones, "
+                    "(SELECT name FROM companies ORDER BY id LIMIT 1) AS company_name FROM contacts "
                     "WHERE last_name = 'Turing' AND archived_at IS NULL "
                     "AND cardinality(emails) > 0 AND cardinality(phones) > 0 LIMIT 1"
                 )
             ).first()
             or db.session.execute(
                 text(
-                    "SELECT id, first_name, last_name, owner_id, version, emails, phones FROM contacts "
+                    "SELECT id, first_name, last_name, owner_id, version, emails, phones, "
+                    "(SELECT name FROM companies ORDER BY id LIMIT 1) AS company_name FROM contacts "
                     "LIMIT 1"
                 )
             ).first()
@@ -339,17 +341,28 @@ def _typo(word: str) -> str:
 
 
 def global_searches(sample) -> list[tuple[str, str]]:
-    """The global search (/search, as the top bar and palette ask it as you type): a name, an
-    email fragment, phone digits and a misspelled name, each as (label, path)."""
+    """The global search (/search, as the top bar asks it as you type): a name, an email
+    fragment, phone digits, a misspelled name and a company's name, each as (label, path)."""
     email = (getattr(sample, "emails", None) or ["ada@example.com"])[0].split("@")[0]
     digits = re.sub(r"\D", "", (getattr(sample, "phones", None) or ["+14155550100"])[0])[-7:]
     typo = f"{_typo(sample.first_name)} {_typo(sample.last_name)}"
+    company = getattr(sample, "company_name", None) or "Acme"
     return [
         (f"global search name ({sample.last_name})", f"/search/?q={quote(sample.last_name)}"),
         (f"global search email fragment ({email})", f"/search/?q={quote(email)}"),
         (f"global search phone digits ({digits})", f"/search/?q={digits}"),
         (f"global search typo ({typo})", f"/search/?q={quote(typo)}"),
+        (f"global search company name ({company})", f"/search/?q={quote(company)}"),
     ]
+
+
+def palette_search(sample) -> tuple[str, str]:
+    """The command palette's request as the user types a name (its best few of each kind and
+    the matching actions)."""
+    return (
+        f"palette as you type ({sample.last_name})",
+        f"/search/palette?q={quote(sample.last_name)}",
+    )
 
 
 def pages(sample, api_token: str = "") -> list[tuple[str, str, dict | None]]:
@@ -386,6 +399,7 @@ def pages(sample, api_token: str = "") -> list[tuple[str, str, dict | None]]:
         # (`?etag`, which the API ignores, keeps it apart from the full read in bare_pages.)
         ("api: contact by id, 304 revalidation", f"/api/v1/contacts/{sample.id}?etag", revalidate),
         *((name, path, hx) for name, path in global_searches(sample)),
+        (*palette_search(sample), hx),
         ("deals board print view (bounded)", "/deals/board/print", None),
     ]
 
@@ -411,6 +425,8 @@ def bare_pages(sample) -> dict[str, str]:
         "/tasks/?assignee=anyone": "/tasks/",
         # The bare app's /search runs the same per-kind statements, without the app around them.
         **{path: path.replace("/search/", "/search") for _, path in global_searches(sample)},
+        # The palette runs the same statements with fewer rows a kind.
+        palette_search(sample)[1]: palette_search(sample)[1].replace("/search/palette", "/search"),
     }
 
 

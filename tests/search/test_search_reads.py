@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from crm_web.core.db import db, read_without_transaction
+from crm_web.core.db import read_without_transaction
 from crm_web.search import repository
 from tests.support import HX_REQUEST, counted, make_contact, sign_in
 
@@ -51,9 +51,9 @@ def test_search_reads_every_kind_down_its_indexes_never_a_scan(session, monkeypa
     settings = []
     run = repository._run
 
-    def recording(query, limit):
-        settings.append(db.session.execute(text("SHOW enable_seqscan")).scalar())
-        return run(query, limit)
+    def recording(connection, query, params):
+        settings.append(connection.execute(text("SHOW enable_seqscan")).scalar())
+        return run(connection, query, params)
 
     monkeypatch.setattr(repository, "_run", recording)
     repository.search_all("turing")
