@@ -168,6 +168,17 @@ def _json_object(columns) -> sa.ColumnElement:
     return func.json_build_object(*pairs)
 
 
+def _with_names(*columns) -> sa.Select:
+    """`columns` of deals and, beside them, their company's and owner's names (`company_name`,
+    `owner_name`): what the board, the list and the printed pipeline show of them."""
+    return (
+        select(*columns, Company.name.label("company_name"), User.name.label("owner_name"))
+        .select_from(Deal)
+        .outerjoin(Company, Company.id == Deal.company_id)
+        .outerjoin(User, User.id == Deal.owner_id)
+    )
+
+
 def board(filters: dict, limit: int) -> list:
     """The board in one statement: a row per stage in order (its columns), with `cards` (JSON:
     its first `limit` cards as column_deals orders them, with company and owner names), the same
@@ -175,7 +186,7 @@ def board(filters: dict, limit: int) -> list:
     for the owner filter)."""
     cards = (
         filtered(
-            select(
+            _with_names(
                 Deal.id,
                 Deal.title,
                 Deal.stage,
@@ -186,14 +197,10 @@ def board(filters: dict, limit: int) -> list:
                 Deal.probability,
                 Deal.company_id,
                 Deal.owner_id,
-                Company.name.label("company_name"),
-                User.name.label("owner_name"),
                 _CLOSE_KEY.label("close_key"),
             ),
             filters,
         )  # fmt: skip
-        .outerjoin(Company, Company.id == Deal.company_id)
-        .outerjoin(User, User.id == Deal.owner_id)
         .where(Deal.stage == PipelineStage.name)
         .order_by(_CLOSE_KEY, Deal.id)
         .limit(literal_limit(limit))
@@ -234,15 +241,12 @@ def printable_deals(filters: dict, limit: int) -> tuple[list, int]:
     match: counted by the same capped query (count(*) OVER () is taken before the LIMIT)."""
     query = (
         filtered(
-            select(
+            _with_names(
                 Deal.title, Deal.stage, Deal.currency, Deal.value, Deal.probability,
-                Deal.close_date, Company.name.label("company_name"),
-                User.name.label("owner_name"), func.count().over().label("matching"),
+                Deal.close_date, func.count().over().label("matching"),
             ),
             filters,
         )
-        .outerjoin(Company, Company.id == Deal.company_id)
-        .outerjoin(User, User.id == Deal.owner_id)
         .order_by(_CLOSE_KEY, Deal.title, Deal.id)
         .limit(literal_limit(limit))
     )  # fmt: skip
@@ -310,8 +314,8 @@ def _stage_sort_candidates(filters: dict, cursor: dict, limit: int, descending: 
     )
 
 
-# The deals list's columns (deals/display.py deal_rows): plain rows with the names they show,
-# not Deal objects with three eager-loaded entities (most of what the page cost).
+# The deals list's columns (deals/display.py deal_rows), with the names _with_names joins: plain
+# rows, not Deal objects with three eager-loaded entities (most of what the page cost).
 LIST_COLUMNS = (
     Deal.id,
     Deal.version,
@@ -322,18 +326,7 @@ LIST_COLUMNS = (
     Deal.close_date,
     Deal.owner_id,
     Deal.created_at,
-    Company.name.label("company_name"),
-    User.name.label("owner_name"),
 )
-
-
-def _list_rows():
-    return (
-        select(*LIST_COLUMNS)
-        .select_from(Deal)
-        .outerjoin(Company, Company.id == Deal.company_id)
-        .outerjoin(User, User.id == Deal.owner_id)
-    )
 
 
 def search_deals(
@@ -352,7 +345,7 @@ def search_deals(
     key = LIST_SORTS[sort]
     if descending is None:
         descending = sort in DESCENDING_SORTS
-    query = filtered(select(Deal) if full else _list_rows(), filters)
+    query = filtered(select(Deal) if full else _with_names(*LIST_COLUMNS), filters)
     if sort == "stage":
         candidates = _stage_sort_candidates(filters, cursor, limit + 1, descending)
         query = query.join(PipelineStage, PipelineStage.name == Deal.stage)
