@@ -38,8 +38,8 @@ def get_signed_in_user(user_id, session_version: int) -> SignedInUser | None:
         user_id = uuid.UUID(str(user_id))
     except ValueError:
         return None
-    row = read(_SIGNED_IN, {"user_id": user_id, "session_version": session_version}).first()
-    return SignedInUser(*row) if row else None
+    rows = read(_SIGNED_IN, {"user_id": user_id, "session_version": session_version})
+    return SignedInUser(*rows[0]) if rows else None
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -54,7 +54,7 @@ _ACTIVE_USERS = (
 
 def active_users() -> list:
     """(id, name) rows of the users who can sign in, by name."""
-    return list(read(_ACTIVE_USERS))
+    return read(_ACTIVE_USERS)
 
 
 def list_users() -> list[User]:

@@ -153,7 +153,7 @@ def due_count(assignee_id, today, tz_name: str) -> int:
     """How many open tasks of `assignee_id` are overdue or due today: one count on the partial
     index idx_tasks_assignee_open_due (the day after today bounds the range: a timed task's
     day may differ by one on another clock)."""
-    return read(_DUE_COUNT, _due_values(assignee_id, today, tz_name)).scalar() or 0
+    return read(_DUE_COUNT, _due_values(assignee_id, today, tz_name))[0][0]
 
 
 def due_count_query(assignee_id, today, tz_name: str):

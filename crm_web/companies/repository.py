@@ -101,13 +101,21 @@ def company_row(company_id):
     return row_by_id(_COMPANY_ROW, company_id)
 
 
-def filtered(query, filters: dict):
+def filtered(query, filters: dict, *, bound: bool = False):
+    """`query` narrowed by the list's filters; `bound`: their values as bindparams "owner_id"
+    and "name_pattern" (given when it runs: a statement built once per shape, see list_page)."""
     query = archived_or_live(query, Company, filters.get("archived"))
     if filters.get("owner_id"):
-        query = query.where(Company.owner_id == as_uuid(filters["owner_id"]))
+        owner = bindparam("owner_id") if bound else as_uuid(filters["owner_id"])
+        query = query.where(Company.owner_id == owner)
     if filters.get("q") and filters["q"].strip():
-        query = query.where(func.lower(Company.name).like(like_pattern(filters["q"].lower())))
+        pattern = bindparam("name_pattern") if bound else _name_pattern(filters["q"])
+        query = query.where(func.lower(Company.name).like(pattern))
     return query
+
+
+def _name_pattern(term: str) -> str:
+    return like_pattern(term.lower())
 
 
 def companies_query(filters: dict):
@@ -115,8 +123,19 @@ def companies_query(filters: dict):
 
 
 def list_page(filters: dict, sort: str, descending: bool, cursor: dict, limit: int = 50):
-    query = filtered(row_query(full=False), filters)
-    return fetch_page(query, SORTS[sort], descending=descending, limit=limit, **cursor)
+    # The statement depends only on which filters are set (their values are bound).
+    shape = ("companies", *(bool(filters.get(name)) for name in ("archived", "owner_id")))
+    term = filters.get("q") or ""
+    values = {"owner_id": as_uuid(filters.get("owner_id")), "name_pattern": _name_pattern(term)}
+    return fetch_page(
+        lambda: filtered(row_query(full=False), filters, bound=True),
+        SORTS[sort],
+        descending=descending,
+        limit=limit,
+        shape=(*shape, bool(term.strip())),
+        params=values,
+        **cursor,
+    )
 
 
 def count_companies(filters: dict):

@@ -159,12 +159,16 @@ def _search(query, term: str):
     return query.where(or_(*conditions))
 
 
-def filtered(query, filters: dict):
+def filtered(query, filters: dict, *, bound: bool = False):
+    """`query` narrowed by the list's filters; `bound`: the company and owner ids as bindparams
+    (their values given when it runs: a statement built once per shape, see list_page)."""
     query = archived_or_live(query, Contact, filters.get("archived"))
     if filters.get("company_id"):
-        query = query.where(Contact.company_id == as_uuid(filters["company_id"]))
+        company = bindparam("company_id") if bound else as_uuid(filters["company_id"])
+        query = query.where(Contact.company_id == company)
     if filters.get("owner_id"):
-        query = query.where(Contact.owner_id == as_uuid(filters["owner_id"]))
+        owner = bindparam("owner_id") if bound else as_uuid(filters["owner_id"])
+        query = query.where(Contact.owner_id == owner)
     if filters.get("has_email"):
         query = query.where(func.cardinality(Contact.emails) > 0)
     if filters.get("has_phone"):
@@ -244,10 +248,23 @@ def list_page(
         matches = filtered(select(Contact.id), filters).limit(SEARCH_CAP).cte("matches")
         matches = matches.prefix_with("MATERIALIZED")
         query = row_query(full=full).join(matches, matches.c.id == Contact.id)
-    else:
-        query = filtered(row_query(full=full), filters)
-    key = SORTS["name"] if sort == "relevance" else SORTS[sort]
-    return fetch_page(query, key, descending=descending, limit=limit, **cursor)
+        key = SORTS["name"] if sort == "relevance" else SORTS[sort]
+        return fetch_page(query, key, descending=descending, limit=limit, **cursor)
+    # No search: the statement depends only on which filters are set (their values are bound).
+    shape = ("contacts", full, *(bool(filters.get(name)) for name in SHAPE_FILTERS))
+    values = {name: as_uuid(filters.get(name)) for name in ("company_id", "owner_id")}
+    return fetch_page(
+        lambda: filtered(row_query(full=full), filters, bound=True),
+        SORTS["name"] if sort == "relevance" else SORTS[sort],
+        descending=descending,
+        limit=limit,
+        shape=shape,
+        params=values,
+        **cursor,
+    )
+
+
+SHAPE_FILTERS = ("archived", "company_id", "owner_id", "has_email", "has_phone")
 
 
 def _rows_of(page):

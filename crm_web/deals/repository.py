@@ -28,16 +28,26 @@ def list_stages() -> list[PipelineStage]:
 
 def deals_query(filters: dict):
     query = archived_or_live(select(Deal), Deal, filters.get("archived"))
-    return _equal_to(query, filters, "company_id", "contact_id", "owner_id", "stage")
+    return _equal_to(query, filters, ("company_id", "contact_id", "owner_id", "stage"), False)
 
 
-def _equal_to(query, filters: dict, *names):
-    """Only the deals whose column equals each named filter that is set (an id, or the stage)."""
+def _equal_to(query, filters: dict, names, bound: bool):
+    """Only the deals whose column equals each named filter that is set (an id, or the stage);
+    `bound`: the values as bindparams of those names, given when the statement runs."""
     for name in names:
         if filters.get(name):
-            value = filters[name] if name == "stage" else as_uuid(filters[name])
+            if bound:
+                value = bindparam(name)
+            else:
+                value = filters[name] if name == "stage" else as_uuid(filters[name])
             query = query.where(getattr(Deal, name) == value)
     return query
+
+
+# The list's filters a statement built once per shape takes as bound values (search_deals);
+# the others build their statement per request.
+_BOUND_FILTERS = ("owner_id", "company_id", "stage", "archived")
+_UNBOUND_FILTERS = ("close_from", "close_to", "q", "status")
 
 
 def list_deals(filters: dict, limit: int = 50, offset: int = 0) -> list[Deal]:
@@ -74,8 +84,9 @@ def deals_of_contact(contact_id) -> list[Deal]:
 
 # Filters shared by the list, the board and the print view (already cleaned by the service):
 # owner_id, company_id, stage, close_from, close_to, status (open/won/lost), q (title search).
-def filtered(query, filters: dict):
-    query = _equal_to(query, filters, "owner_id", "company_id", "stage")
+def filtered(query, filters: dict, *, bound: bool = False):
+    """`query` narrowed by the filters; `bound`: those of _BOUND_FILTERS as bindparams."""
+    query = _equal_to(query, filters, ("owner_id", "company_id", "stage"), bound)
     if filters.get("close_from"):
         query = query.where(Deal.close_date >= filters["close_from"])
     if filters.get("close_to"):
@@ -345,6 +356,20 @@ def search_deals(
     key = LIST_SORTS[sort]
     if descending is None:
         descending = sort in DESCENDING_SORTS
+    if not full and sort != "stage" and not any(filters.get(name) for name in _UNBOUND_FILTERS):
+        # The statement depends only on which filters are set (their values are bound).
+        shape = ("deals", *(bool(filters.get(name)) for name in _BOUND_FILTERS))
+        values = {name: filters.get(name) for name in _BOUND_FILTERS}
+        values.update({name: as_uuid(values[name]) for name in ("owner_id", "company_id")})
+        return fetch_page(
+            lambda: filtered(_with_names(*LIST_COLUMNS), filters, bound=True),
+            key,
+            descending=descending,
+            limit=limit,
+            shape=shape,
+            params=values,
+            **cursor,
+        )
     query = filtered(select(Deal) if full else _with_names(*LIST_COLUMNS), filters)
     if sort == "stage":
         candidates = _stage_sort_candidates(filters, cursor, limit + 1, descending)
