@@ -106,10 +106,12 @@ def filtered(query, filters: dict, *, bound: bool = False):
     and "name_pattern" (given when it runs: a statement built once per shape, see list_page)."""
     query = archived_or_live(query, Company, filters.get("archived"))
     if filters.get("owner_id"):
-        owner = bindparam("owner_id") if bound else as_uuid(filters["owner_id"])
+        owner = bindparam("owner_id", type_=sa.Uuid) if bound else as_uuid(filters["owner_id"])
         query = query.where(Company.owner_id == owner)
     if filters.get("q") and filters["q"].strip():
-        pattern = bindparam("name_pattern") if bound else _name_pattern(filters["q"])
+        pattern = (
+            bindparam("name_pattern", type_=sa.String) if bound else _name_pattern(filters["q"])
+        )
         query = query.where(func.lower(Company.name).like(pattern))
     return query
 

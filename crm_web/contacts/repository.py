@@ -139,20 +139,31 @@ def contact_versions(contact_id):
     return db.session.execute(_VERSIONS, {"id": key}).first()
 
 
-def _search(query, term: str):
-    """Name, email, phone digits (any format typed) or company name contains `term`."""
+def _search_values(term: str) -> dict:
+    """The LIKE patterns of a contains-search for `term` (_search's bindparams): the term, its
+    phone digits when it looks like a phone number, and the company name pattern."""
     term = term.strip().lower()
     digits = re.sub(r"\D", "", term)
-    patterns = [like_pattern(term)]
+    values = {"pattern0": like_pattern(term), "company_pattern": like_pattern(term)}
     if PHONE_CHARS.match(term) and len(digits) >= 3 and digits != term:
-        patterns.append(like_pattern(digits))
+        values["pattern1"] = like_pattern(digits)
+    return values
+
+
+def _search(query, patterns: dict):
+    """Name, email, phone digits (any format typed) or company name contains the term, its
+    patterns bound (_search_values: a second pattern when the term is a phone number)."""
     # One LIKE ANY, so a row the trigram index can't rule out computes its search text once;
     # the term without accents, as the search text is (crm_contact_search).
-    typed = [func.lower(func.crm_unaccent(pattern)) for pattern in patterns]
+    names = [name for name in ("pattern0", "pattern1") if name in patterns]
+    typed = [func.lower(func.crm_unaccent(bindparam(name, type_=sa.String))) for name in names]
     conditions = [SEARCH_EXPR.op("LIKE")(sa.any_(postgresql.array(typed)))]
     companies = (
         select(Company.id)
-        .where(func.lower(Company.name).like(like_pattern(term)), Company.archived_at.is_(None))
+        .where(
+            func.lower(Company.name).like(bindparam("company_pattern", type_=sa.String)),
+            Company.archived_at.is_(None),
+        )
         .limit(200)
     )
     conditions.append(Contact.company_id == sa.any_(func.array(companies.scalar_subquery())))
@@ -164,10 +175,12 @@ def filtered(query, filters: dict, *, bound: bool = False):
     (their values given when it runs: a statement built once per shape, see list_page)."""
     query = archived_or_live(query, Contact, filters.get("archived"))
     if filters.get("company_id"):
-        company = bindparam("company_id") if bound else as_uuid(filters["company_id"])
+        company = (
+            bindparam("company_id", type_=sa.Uuid) if bound else as_uuid(filters["company_id"])
+        )
         query = query.where(Contact.company_id == company)
     if filters.get("owner_id"):
-        owner = bindparam("owner_id") if bound else as_uuid(filters["owner_id"])
+        owner = bindparam("owner_id", type_=sa.Uuid) if bound else as_uuid(filters["owner_id"])
         query = query.where(Contact.owner_id == owner)
     if filters.get("has_email"):
         query = query.where(func.cardinality(Contact.emails) > 0)
@@ -175,11 +188,14 @@ def filtered(query, filters: dict, *, bound: bool = False):
         query = query.where(func.cardinality(Contact.phones) > 0)
     term = (filters.get("q") or "").strip()
     if term:
-        query = (
-            _search(query, term)
-            if _contains_search(term)
-            else query.where(or_(*_starts_with(term)))
-        )
+        if _contains_search(term):
+            query = _search(query, _search_values(term))
+            values = _search_values(term)
+        else:
+            conditions, values = _starts_with(term)
+            query = query.where(or_(*conditions))
+        # Built per request here (the count, a search sorted by a column): values in place.
+        query = query.params(values)
     return query
 
 
@@ -217,22 +233,29 @@ def list_page(
     filters: dict, sort: str, descending: bool, cursor: dict, limit: int = 50, full: bool = False
 ):
     """(rows, next cursor, prev cursor) of the contact list; `full`: rows with every column a
-    record has (contact_row's), as the API lists them."""
+    record has (contact_row's), as the API lists them. Each statement is built once per shape
+    (which filters are set; for a search, its number of words and whether it holds phone
+    digits), its values bound (lists.keyset.fetch_page)."""
     term = filters.get("q", "").strip()
+    values = {name: as_uuid(filters.get(name)) for name in ("company_id", "owner_id")}
+    shape = ("contacts", full, *(bool(filters.get(name)) for name in SHAPE_FILTERS))
     if term and sort == "relevance":
         # Every name starting with the term (index ranges, read in list order: `smi` costs
         # under a millisecond, and the alphabetically first Smiths are on page 1), then the
         # other matches: the first SEARCH_CAP found through the trigram index, in name order.
         # Those are only looked for once the names starting with the term run out.
-        unsearched = filtered(select(Contact.id), {**filters, "q": ""})
-        starts = _starts_with(term)
+        starts, starts_values = _starts_with(term)
+        patterns = _search_values(term)
+
+        def unsearched():
+            return filtered(select(Contact.id), {**filters, "q": ""}, bound=True)
 
         def others():
-            found = _search(unsearched, term).where(~or_(*starts)).limit(SEARCH_CAP)
+            found = _search(unsearched(), patterns).where(~or_(*starts)).limit(SEARCH_CAP)
             found = found.cte("others").prefix_with("MATERIALIZED")
             return [select(Contact.id).join(found, found.c.id == Contact.id)]
 
-        tiers = [lambda: [unsearched.where(condition) for condition in starts]]
+        tiers = [lambda: [unsearched().where(condition) for condition in starts]]
         if _contains_search(term):
             tiers.append(others)
         return fetch_tiered_page(
@@ -241,6 +264,8 @@ def list_page(
             _full_rows_of if full else _rows_of,
             descending=descending,
             limit=limit,
+            shape=(*shape, "best", len(starts), len(tiers), len(patterns) - 1),
+            params={**values, **starts_values, **patterns},
             **cursor,
         )
     if term:
@@ -248,11 +273,8 @@ def list_page(
         matches = filtered(select(Contact.id), filters).limit(SEARCH_CAP).cte("matches")
         matches = matches.prefix_with("MATERIALIZED")
         query = row_query(full=full).join(matches, matches.c.id == Contact.id)
-        key = SORTS["name"] if sort == "relevance" else SORTS[sort]
-        return fetch_page(query, key, descending=descending, limit=limit, **cursor)
+        return fetch_page(query, SORTS[sort], descending=descending, limit=limit, **cursor)
     # No search: the statement depends only on which filters are set (their values are bound).
-    shape = ("contacts", full, *(bool(filters.get(name)) for name in SHAPE_FILTERS))
-    values = {name: as_uuid(filters.get(name)) for name in ("company_id", "owner_id")}
     return fetch_page(
         lambda: filtered(row_query(full=full), filters, bound=True),
         SORTS["name"] if sort == "relevance" else SORTS[sort],
@@ -275,21 +297,24 @@ def _full_rows_of(page):
     return row_query().join(page, page.c.id == Contact.id)
 
 
-def _starts_with(term: str) -> list:
+def _starts_with(term: str) -> tuple[list, dict]:
     """Disjoint conditions, together "the last name, or first name + ' ' + last name, starts
     with the term", each an index range in RELEVANCE order (so LIMIT stops early): the last
     name starts with it; else the first name is the term up to a space and the last name
     starts with the rest ("ada tur"). A first name alone starting with the term is left to the
     other matches: no index range gives those in last-name order, and an ordered scan of the
-    whole index for a term no first name starts with costs ~70 ms at a million contacts."""
+    whole index for a term no first name starts with costs ~70 ms at a million contacts.
+    The values are bindparams (`last0`, `first1`, `last1`, …), returned beside."""
     term = term.strip().lower()
-    last = LAST_LOWER.like(like_pattern(term)[1:])
+    values = {"last0": like_pattern(term)[1:]}
+    last = LAST_LOWER.like(bindparam("last0", type_=sa.String))
     conditions = [last]
     splits = [i for i, char in enumerate(term) if char == " "][:FULL_NAME_SPLITS]
-    for i in splits:
-        rest = LAST_LOWER.like(like_pattern(term[i + 1 :])[1:])
-        conditions.append((term[:i] == FIRST_LOWER) & rest & ~last)
-    return conditions
+    for n, i in enumerate(splits, start=1):
+        values[f"first{n}"], values[f"last{n}"] = term[:i], like_pattern(term[i + 1 :])[1:]
+        rest = LAST_LOWER.like(bindparam(f"last{n}", type_=sa.String))
+        conditions.append((bindparam(f"first{n}", type_=sa.String) == FIRST_LOWER) & rest & ~last)
+    return conditions, values
 
 
 def count_contacts(filters: dict):

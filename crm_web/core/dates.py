@@ -108,17 +108,21 @@ def relative(value, now: dt.datetime | None = None, tz: dt.tzinfo | None = None)
     if not isinstance(value, dt.datetime):
         days = (value - today).days
         return _days(days) if abs(days) < RELATIVE_DAYS else _day(value)
-    value = _aware(value)
-    seconds = (value - now).total_seconds()
+    return _relative_time(_aware(value).astimezone(tz), now, today)
+
+
+def _relative_time(local: dt.datetime, now: dt.datetime, today: dt.date, day: str = "") -> str:
+    """relative() of a datetime already in the user's zone, `today` there, `day` its _day()
+    when the caller has it (a list computes both once)."""
+    seconds = (local - now).total_seconds()
     ahead, seconds = seconds > 0, abs(seconds)
     if seconds < 60:
         return "just now"
-    local = value.astimezone(tz)
     days = (local.date() - today).days
     if seconds < 3600 or days == 0 or seconds < NEAR_HOURS * 3600:
         amount = f"{int(seconds // 60)} min" if seconds < 3600 else f"{int(seconds // 3600)} h"
         return f"in {amount}" if ahead else f"{amount} ago"
-    return _days(days) if abs(days) < RELATIVE_DAYS else _day(local)
+    return _days(days) if abs(days) < RELATIVE_DAYS else day or _day(local)
 
 
 def time_tag(value, now: dt.datetime | None = None, tz: dt.tzinfo | None = None) -> Markup:
@@ -129,16 +133,19 @@ def time_tag(value, now: dt.datetime | None = None, tz: dt.tzinfo | None = None)
     return Markup(time_html(value, now, tz or user_zone()))  # noqa: S704
 
 
-def time_html(value, now: dt.datetime | None, tz: dt.tzinfo) -> str:
-    """time_tag as a str, for the f-string list cells (display.py): they pass `now` and `tz`
-    once for all their rows. A list shows 300: one zone conversion each, no strftime."""
+def time_html(value, now: dt.datetime | None, tz: dt.tzinfo, today: dt.date | None = None) -> str:
+    """time_tag as a str, for the f-string list cells (display.py): they pass `now` (aware),
+    `tz` and `today` (in `tz`) once for all their rows. A list shows 50: one zone conversion
+    each, no strftime."""
     if not isinstance(value, dt.datetime):
         return f'<time datetime="{value.isoformat()}" title="{_day(value)}">{relative(value, now, tz)}</time>'
+    now = _aware(now or dt.datetime.now(UTC))
     local = _aware(value).astimezone(tz)
-    hover = f"{_day(local)}, {local.hour:02}:{local.minute:02}"
+    day = _day(local)
+    when = _relative_time(local, now, today or now.astimezone(tz).date(), day)
     return (
-        f'<time datetime="{value.isoformat()}" title="{hover} {local.tzname()}">'
-        f"{relative(local, now, tz)}</time>"
+        f'<time datetime="{value.isoformat()}" title="{day}, {local.hour:02}:{local.minute:02} '
+        f'{local.tzname()}">{when}</time>'
     )
 
 

@@ -100,6 +100,7 @@ def record_rows(
     loop, not a Jinja one: it is most of a list page's cost (contacts/display.py)."""
     html = []
     now, tz = datetime.now(UTC), user_zone()  # once for every row's "Updated" cell
+    today = now.astimezone(tz).date()
     editable = rights.update
     for row in rows:
         record_id = str(row.id)
@@ -118,7 +119,7 @@ def record_rows(
         restore = restore_cell(record_id, title, rights.archive(row.owner_id)) if archived else ""
         html.append(
             f'<tr data-id="{record_id}" data-version="{row.version}">{select}{"".join(cells)}'
-            f"{more}<td>{time_html(row.updated_at, now, tz)}</td>{restore}</tr>"
+            f"{more}<td>{time_html(row.updated_at, now, tz, today)}</td>{restore}</tr>"
         )
     return Markup("".join(html))  # noqa: S704 - names escaped here, values by `inner`
 

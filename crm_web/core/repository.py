@@ -74,7 +74,10 @@ def read(statement, params: dict | None = None) -> list:
     _, sql, defaults = _compiled(statement)
     values = {**defaults, **params} if params else defaults
     connection = db.session.connection(bind_arguments={"clause": statement})
-    if connection.engine.dispatch.before_cursor_execute:
+    if (
+        connection.dispatch.before_cursor_execute
+        or connection.engine.dispatch.before_cursor_execute
+    ):
         # Something watches the statements run (the tests count them): the same SQL, seen.
         return connection.exec_driver_sql(sql, values).all()
     try:

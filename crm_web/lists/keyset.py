@@ -168,7 +168,17 @@ def _page(rows, width, limit, backwards, after_values, before_values):
 
 
 def fetch_tiered_page(
-    tiers, key: SortKey, rows, *, descending=False, after=None, before=None, last=False, limit=50
+    tiers,
+    key: SortKey,
+    rows,
+    *,
+    descending=False,
+    after=None,
+    before=None,
+    last=False,
+    limit=50,
+    shape=None,
+    params=None,
 ) -> tuple[list, str | None, str | None]:
     """fetch_page over tiers of rows listed one after the other: every row of tier 0 in `key`
     order, then tier 1's, and so on. A tier is a function returning a list of disjoint queries of
@@ -176,7 +186,8 @@ def fetch_tiered_page(
     is only built and queried when the tiers before it don't fill the page: a page of best
     matches never pays for finding the others (nor for building that query: ~1 ms).
     `rows(page)` selects the row columns for the ids of `page`, a subquery to join on `id`.
-    A cursor holds the tier number, then the key values."""
+    A cursor holds the tier number, then the key values. `shape` and `params`: as fetch_page's
+    (the tiers then build their queries with bindparams, built once per shape and tier)."""
     cursor_key = SortKey((None, *key.columns), ("int", *key.types))
     after_values = _in_tiers(decode_cursor(after, cursor_key), tiers)
     before_values = None if after_values else _in_tiers(decode_cursor(before, cursor_key), tiers)
@@ -188,9 +199,18 @@ def fetch_tiered_page(
         if bound and (tier > bound[0] if reverse else tier < bound[0]):
             continue
         values = bound[1:] if bound and tier == bound[0] else None
-        found += _fetch_tier(
-            tiers[tier](), tier, key, rows, reverse, values, limit + 1 - len(found)
-        )
+        walk = (tier, reverse, values is not None, limit + 1 - len(found))
+        bound_values = {f"_bound{i}": value for i, value in enumerate(values or ())}
+        if shape is None:
+            statement = _tier_statement(tiers[tier](), key, rows, *walk)
+            found += db.session.execute(statement, bound_values)
+        else:
+            cache_key = (shape, id(key), *walk)
+            statement = _PAGE_STATEMENTS.get(cache_key)
+            if statement is None:
+                statement = _tier_statement(tiers[tier](), key, rows, *walk)
+                _PAGE_STATEMENTS[cache_key] = statement
+            found += read(statement, {**params, **bound_values})
         if len(found) > limit:
             break
     return _page(found, 1 + len(key.columns), limit, backwards, after_values, before_values)
@@ -200,17 +220,18 @@ def _in_tiers(values, tiers):
     return values if values is not None and 0 <= values[0] < len(tiers) else None
 
 
-def _fetch_tier(queries, tier: int, key: SortKey, rows, reverse: bool, bound, limit: int) -> list:
-    """Up to `limit` rows of one tier past `bound` (key values) in walking order: each query
-    stops at `limit` ids, the union of them is cut to `limit`, and only then are rows joined."""
+def _tier_statement(queries, key: SortKey, rows, tier: int, reverse: bool, bound: bool, limit):
+    """Up to `limit` rows of one tier past the bound `_bound0`, `_bound1`… (key values, when
+    `bound`) in walking order: each query stops at `limit` ids, the union of them is cut to
+    `limit`, and only then are rows joined."""
     labels = [f"_k{i}" for i in range(1 + len(key.columns))]
-    columns = [sa.literal(tier).label(labels[0])]
+    columns = [sa.literal_column(str(int(tier)), sa.Integer).label(labels[0])]
     columns += [c.label(name) for c, name in zip(key.columns, labels[1:], strict=True)]
     row_key = sa.tuple_(*key.columns)
     parts = []
     for query in queries:
-        if bound is not None:
-            values = sa.tuple_(*[sa.literal(v) for v in bound])
+        if bound:
+            values = sa.tuple_(*[sa.bindparam(f"_bound{i}") for i in range(len(key.columns))])
             query = query.where(row_key < values if reverse else row_key > values)
         order = [c.desc() if reverse else c.asc() for c in key.columns]
         parts.append(query.add_columns(*columns).order_by(*order).limit(literal_limit(limit)))
@@ -222,7 +243,7 @@ def _fetch_tier(queries, tier: int, key: SortKey, rows, reverse: bool, bound, li
     page = parts[0].subquery("page")
     keys = [page.c[name] for name in labels]
     order = [k.desc() if reverse else k.asc() for k in keys[1:]]
-    return list(db.session.execute(rows(page).add_columns(*keys).order_by(*order)))
+    return rows(page).add_columns(*keys).order_by(*order)
 
 
 class Explain(Executable, ClauseElement):
