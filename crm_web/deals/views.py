@@ -9,7 +9,7 @@ from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies.services import company_name
 from crm_web.core.errors import ConflictError, NotFoundError, ValidationError
 from crm_web.core.forms import add_errors, list_columns
-from crm_web.core.htmx import render, saved
+from crm_web.core.htmx import render, saved, wants_fragment
 from crm_web.core.notices import changed_since_notice, option_shown
 from crm_web.core.permissions import authorize_owner_change
 from crm_web.core.replica import reads_replica
@@ -60,8 +60,9 @@ def _list_context(state, notice=None):
         **pipeline.list_page(state, current_actor()),
         "state": state,
         "notice": notice or session.pop("deals_notice", None),
-        "owners": pipeline.owner_choices(),
-        "stages": services.list_stages(),
+        # Filter pickers are drawn with the page only (a list swap keeps its filter form).
+        "owners": [] if wants_fragment() else pipeline.owner_choices(),
+        "stages": [] if wants_fragment() else services.stage_choices(),
         "company_name": company_name(state.filters.get("company_id")),
         "columns": list_columns(FIELDS.values(), ("created", "Created")),
     }
