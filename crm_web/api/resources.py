@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import uuid
+from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -250,7 +252,23 @@ def _sized(state, limit: int):
 
 def _contact_rows(args, limit, actor):
     rows, cursor = _page_contacts(args, limit, actor)
-    return [contact_json(row) for row in rows], cursor
+    return [contact_json(row) for row in _plain_rows(rows)], cursor
+
+
+def _plain_rows(rows) -> list:
+    """The rows as plain named tuples. A list without a search has them already (run on the
+    driver: core.repository.read); a search's rows are SQLAlchemy Rows, which read an attribute
+    in ~1 µs, and a contact's JSON reads 17 of them (1 ms of CPU a page of 50)."""
+    if not rows or isinstance(rows[0], tuple):
+        return rows
+    make = _tuple_class(rows[0]._fields)._make
+    return [make(row) for row in rows]
+
+
+@functools.cache
+def _tuple_class(fields: tuple):
+    # A handful of column sets at most (one a query shape); the keyset's `_k0`… are renamed.
+    return namedtuple("Row", fields, rename=True)
 
 
 class _ListRow:
@@ -269,7 +287,7 @@ class _ListRow:
 
 def _customer_rows(args, limit, actor):
     rows, cursor = _page_contacts(args, limit, actor)
-    return [customer_json(row) for row in rows], cursor
+    return [customer_json(row) for row in _plain_rows(rows)], cursor
 
 
 def _company_rows(args, limit, actor):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import sqlalchemy as sa
@@ -74,6 +75,7 @@ def get_contact(contact_id, *, for_update: bool = False) -> Contact | None:
     return get_by_id(Contact, contact_id, for_update=for_update)
 
 
+@functools.cache  # a Select is immutable: built once a shape, not on every list (~0.25 ms)
 def row_query(*, full: bool = True):
     """Contact columns plus company and owner names, in one query (no N+1 in lists). A list
     (`full=False`) leaves out what it never shows: custom fields alone cost a JSON parse a row."""

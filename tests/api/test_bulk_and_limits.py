@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
 from crm_web.core.db import db
 from tests.api.test_api import auth, token_for
@@ -212,6 +213,51 @@ def test_requests_counted_by_another_process_bring_the_429_sooner(
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert answers[2].headers["RateLimit-Remaining"] == "0"
     assert 1 <= int(answers[2].headers["Retry-After"]) <= 60
+
+
+def test_a_record_read_and_its_304_borrow_a_connection_yet_keep_the_token_rules(
+    app, committed_token, monkeypatch
+):
+    """A GET of one record, and its revalidation, is the token's one statement on a connection
+    borrowed for it alone: the request's ORM session never begins a transaction (its bookkeeping
+    was a tenth of a 304's CPU). Committed rows, outside the tests' isolated session, as in
+    production. The token check is the same: a 304 counts against the limit, a revoked token
+    gets 401."""
+    secret, made = committed_token
+    client = app.test_client()
+    created = client.post(
+        "/api/v1/contacts",
+        json={"first_name": "Ada", "last_name": "Borrowed"},
+        headers=auth(secret),
+    )
+    assert created.status_code == 201
+    url, etag = created.headers["Location"], created.headers["ETag"]
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", 4)  # the POST was the first
+    begun = []
+
+    def began(session, transaction, connection):
+        begun.append(connection)
+
+    event.listen(Session, "after_begin", began)
+    try:
+        full = client.get(url, headers=auth(secret))
+        cached = client.get(url, headers=auth(secret, **{"If-None-Match": etag}))
+    finally:
+        event.remove(Session, "after_begin", began)
+    assert full.status_code == 200 and full.json["last_name"] == "Borrowed"
+    assert full.headers["ETag"] == etag
+    assert cached.status_code == 304 and cached.headers["ETag"] == etag
+    assert begun == []
+    assert cached.headers["RateLimit-Remaining"] == "1"
+    assert client.get(url, headers=auth(secret, **{"If-None-Match": etag})).status_code == 304
+    limited = client.get(url, headers=auth(secret, **{"If-None-Match": etag}))
+    assert limited.status_code == 429 and limited.mimetype == PROBLEM
+    with db.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE api_tokens SET revoked_at = now() WHERE id = :t"), {"t": made[0][1]}
+        )
+    refused = client.get(url, headers=auth(secret, **{"If-None-Match": etag}))
+    assert refused.status_code == 401 and refused.mimetype == PROBLEM
 
 
 def test_a_body_past_the_size_limit_gets_a_413_problem(app, client, session, monkeypatch):

@@ -173,9 +173,9 @@ def counted_with_token(monkeypatch):
     SQLAlchemy's events: accounts.repository._run_prepared)."""
     run = accounts_repository._run_prepared
 
-    def run_counted(sql, params):
+    def run_counted(sql, params, **how):
         statements.append(sql)
-        return run(sql, params)
+        return run(sql, params, **how)
 
     with counted() as statements:
         monkeypatch.setattr(accounts_repository, "_run_prepared", run_counted)
