@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
+
+from sqlalchemy import inspect as sa_inspect
 
 from crm_web.core import validation as v
 from crm_web.core.actor import Actor
@@ -43,6 +46,15 @@ def create_definition(data: dict, actor: Actor) -> CustomFieldDefinition:
 
 def list_definitions(entity_type: str) -> list[CustomFieldDefinition]:
     return repo.list_definitions(entity_type)
+
+
+def plain_definitions(entity_type: str) -> list[SimpleNamespace]:
+    """list_definitions as plain values: a commit does not expire them, so a thread checking a
+    batch's rows (the import job's look-ahead) may read them while the session moves on."""
+    return [
+        SimpleNamespace(**{a.key: getattr(d, a.key) for a in sa_inspect(d).mapper.column_attrs})
+        for d in list_definitions(entity_type)
+    ]
 
 
 def delete_definition(definition_id, actor: Actor) -> int:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from flask import current_app
 
-from crm_web.core import validation
 from crm_web.core.actor import SYSTEM
 from crm_web.core.db import transaction
 from crm_web.imports import repository as repo
@@ -25,19 +25,25 @@ def import_file(context, import_id: int) -> int:
         record.status = "running"
         record.started_at = record.started_at or datetime.now(UTC)
     actor = services.import_actor(record)
+    # What checking a row reads of the import, as plain values: the look-ahead thread reads it
+    # while this thread's session expires and reloads the ORM record at each commit.
+    plan = SimpleNamespace(
+        id=record.id, kind=record.kind, header=list(record.header), mapping=list(record.mapping)
+    )
     companies: dict = {}
     size = current_app.config["IMPORT_BATCH_ROWS"]
-    ahead: list[threading.Thread] = []
+    ahead = _Ahead(current_app._get_current_object(), plan, actor)
 
     def next_batch(cursor, size):
-        return repo.rows_after(import_id, cursor or 0, size)
+        return ahead.rows(cursor or 0) or repo.rows_after(import_id, cursor or 0, size)
 
     def process(rows):
         current = repo.get_import(import_id, for_update=True)
-        for thread in ahead:
-            thread.join()
-        ahead[:] = [_check_ahead(current, repo.rows_after(import_id, rows[-1].row_number, size))]
-        outcomes = services.import_batch(current, rows, actor, companies)
+        checked = ahead.checked(rows) or services.check_batch(plan, rows, actor)
+        following = repo.rows_after(import_id, rows[-1].row_number, size)
+        if following:
+            ahead.start(rows[-1].row_number, following, services.check_rules(plan.kind, actor))
+        outcomes = services.write_batch(current, checked, actor, companies)
         repo.set_outcomes(import_id, outcomes)
         current.done += len(rows)
         for key in services.OUTCOMES:
@@ -58,6 +64,8 @@ def import_file(context, import_id: int) -> int:
         with transaction(SYSTEM):
             repo.get_import(import_id, for_update=True).status = "failed"
         raise
+    finally:
+        ahead.stop()
     with transaction(SYSTEM):
         record = repo.get_import(import_id, for_update=True)
         record.status = "done"
@@ -66,18 +74,42 @@ def import_file(context, import_id: int) -> int:
     return done
 
 
-def _check_ahead(record, rows) -> threading.Thread:
-    """Start checking the emails and phones of `rows` (the next batch) in a thread: it runs
-    while this batch waits for PostgreSQL to write it, and the next batch's checks (the same
-    functions, validation.email and .phone) find the answers ready. Half of the app's time a
-    row, on the other core."""
-    emails, phones = [], []
-    for index, target in enumerate(record.mapping or []):
-        field = (target or "").partition(":")[0]
-        found = emails if field == "emails" else phones if field in ("phones", "phone") else None
-        if found is not None:
-            found.extend(row.cells[index].strip() for row in rows if index < len(row.cells))
-    region = current_app.config.get("DEFAULT_PHONE_REGION", "US")
-    thread = threading.Thread(target=validation.warm_up, args=(emails, phones, region))
-    thread.start()
-    return thread
+class _Ahead:
+    """The next batch's rows, checked (services.check_batch, given what it reads beforehand:
+    no database work, no session) in a thread while this thread waits for PostgreSQL to write
+    the current batch: the app's work a row and the database's overlap instead of taking
+    turns. Used only for the very rows the job asks for next; anything else (the job resumed
+    elsewhere, an error in the thread) is checked again here. Companies, duplicates and every
+    write stay in the batch's transaction."""
+
+    def __init__(self, app, plan, actor):
+        self.app, self.plan, self.actor = app, plan, actor
+        self.thread: threading.Thread | None = None
+        self.after: int | None = None
+        self.found: tuple | None = None  # (rows, checked or None)
+
+    def start(self, after: int, rows: list, rules: dict) -> None:
+        self.stop()
+        self.after, self.found = after, (rows, None)
+        self.thread = threading.Thread(target=self._check, args=(rows, rules), daemon=True)
+        self.thread.start()
+
+    def _check(self, rows, rules) -> None:
+        with self.app.app_context():  # the checks read the app's config (phone region)
+            self.found = (rows, services.check_batch(self.plan, rows, self.actor, rules))
+
+    def stop(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+
+    def rows(self, after: int) -> list | None:
+        """The rows after `after` when they are the ones read ahead."""
+        self.stop()
+        return self.found[0] if self.found is not None and self.after == after else None
+
+    def checked(self, rows) -> list | None:
+        self.stop()
+        if self.found is None or self.found[0] is not rows:
+            return None
+        return self.found[1]

@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crm_web.accounts.services import get_user
+from crm_web.companies.services import batch_rules as company_rules
 from crm_web.companies.services import check_companies, company_ids_named, insert_companies
+from crm_web.contacts.services import batch_rules as contact_rules
 from crm_web.contacts.services import check_contacts, emails_and_phones_in_use, insert_contacts
 from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
@@ -127,12 +129,13 @@ def _check_not_started(record: Import) -> None:
         raise ValidationError({"mapping": ["This import has started; its mapping is fixed."]})
 
 
-def row_data(record: Import, cells: list[str], companies: dict) -> tuple[dict, dict]:
-    """The service input of one row, and which column each field came from (for messages).
-    `companies` maps lower-cased company names to ids (company_names, company_ids_named); a
-    name whose company could not be made maps to the error refusing it, which refuses the row."""
+def row_data(record: Import, cells: list[str]) -> tuple[dict, dict, str]:
+    """The service input of one row, which column each field came from (for messages), and
+    the company name it gives ("" for none): matched or made when the batch is written
+    (write_batch), as the row's company_id."""
     data: dict = {}
     source: dict = {}
+    company = ""
     numbered: dict[str, dict[int, str]] = {"emails": {}, "phones": {}}
     for index, target in enumerate(record.mapping or []):
         value = cells[index].strip() if index < len(cells) else ""
@@ -155,33 +158,14 @@ def row_data(record: Import, cells: list[str], companies: dict) -> tuple[dict, d
             source["first_name"] = source["last_name"] = column
         elif target == "company":
             source["company_id"] = column
-            company = companies[value.lower()]
-            if isinstance(company, CRMError):
-                raise _RowError(company, source)
-            data["company_id"] = company
+            company = value
         else:
             data[target] = value
             source[target] = column
     for field, values in numbered.items():
         if values:
             data[field] = [values[n] for n in sorted(values)]
-    return data, source
-
-
-class _RowError(Exception):
-    """A row refused while its input was gathered, with the columns read so far."""
-
-    def __init__(self, error: CRMError, source: dict):
-        self.error, self.source = error, source
-
-
-def company_names(record: Import, rows) -> list[str]:
-    """The company names the rows of a contacts import mention, in row order."""
-    if "company" not in (record.mapping or []):
-        return []
-    index = record.mapping.index("company")
-    names = (row.cells[index].strip() for row in rows if index < len(row.cells))
-    return list(dict.fromkeys(name for name in names if name))
+    return data, source, company
 
 
 def import_batch(record: Import, rows, actor: Actor, companies: dict) -> list[dict]:
@@ -190,31 +174,49 @@ def import_batch(record: Import, rows, actor: Actor, companies: dict) -> list[di
     in the CRM or an earlier row) skipped, companies matched by name or made. Returns
     {row_number, outcome, column_name, message} per row. The records' history reads as for
     ones made by hand, naming `actor` and its import. `companies` caches names across batches."""
-    if record.kind == "contacts":
-        check, insert = check_contacts, insert_contacts
-        names = [n for n in company_names(record, rows) if n.lower() not in companies]
-        if names:
-            companies.update(company_ids_named(names, actor))
-    else:
-        check, insert = check_companies, insert_companies
+    return write_batch(record, check_batch(record, rows, actor), actor, companies)
+
+
+def check_rules(kind: str, actor: Actor) -> dict:
+    """What check_batch reads from the database, read once a batch beforehand."""
+    return (contact_rules if kind == "contacts" else company_rules)(actor)
+
+
+def check_batch(record: Import, rows, actor: Actor, rules: dict | None = None) -> list[tuple]:
+    """The first half of import_batch, which writes nothing: per staged row, (row_number,
+    its clean values or the error refusing it, source columns, company name). Given `rules`
+    (check_rules) it reads nothing either: the import job runs it in a thread for the next
+    batch while this one is written, with `record` a plain copy of the import's kind, header
+    and mapping (no ORM object, no session crosses threads)."""
+    check = check_contacts if record.kind == "contacts" else check_companies
+    inputs = [(row.row_number, *row_data(record, row.cells)) for row in rows]
+    results = check([data for _, data, _, _ in inputs], actor, rules)
+    return [
+        (number, result, source, company)
+        for (number, _, source, company), result in zip(inputs, results, strict=True)
+    ]
+
+
+def write_batch(record: Import, checked: list[tuple], actor: Actor, companies: dict) -> list[dict]:
+    """The second half of import_batch: link the checked rows' companies (matched by name or
+    made; a name no company can have refuses its rows), skip duplicates, insert the rest."""
+    wanted = [company for _, result, _, company in checked if company and isinstance(result, dict)]
+    names = [n for n in dict.fromkeys(wanted) if n.lower() not in companies]
+    if names:
+        companies.update(company_ids_named(names, actor))
     outcomes: dict[int, dict] = {}
-    inputs = []
-    for row in rows:
-        try:
-            data, source = row_data(record, row.cells, companies)
-        except _RowError as exc:
-            outcomes[row.row_number] = _refusal(exc.error, exc.source)
-            continue
-        inputs.append((row.row_number, data, source))
     built = []
-    results = check([data for _, data, _ in inputs], actor)
-    for (number, _, source), result in zip(inputs, results, strict=True):
+    for number, result, source, company in checked:
+        if company and isinstance(result, dict):
+            found = companies[company.lower()]
+            result = found if isinstance(found, CRMError) else {**result, "company_id": found}
         if isinstance(result, CRMError):
             outcomes[number] = _refusal(result, source)
         else:
             built.append((number, result))
     if record.kind == "contacts":
         built = _without_duplicates(built, outcomes)
+    insert = insert_contacts if record.kind == "contacts" else insert_companies
     insert([clean for _, clean in built], actor)
     for number, _ in built:
         outcomes[number] = {"outcome": "created", "column_name": None, "message": None}

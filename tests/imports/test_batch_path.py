@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from crm_web.companies import services as companies
 from crm_web.contacts import services as contacts
 from crm_web.core.db import db
 from crm_web.core.errors import ValidationError
 from crm_web.custom_fields.services import create_definition
+from crm_web.imports import services as imports
 from tests.support import ADMIN, make_company, make_user
 
 RECORD_COLUMNS = {
@@ -187,3 +189,52 @@ def test_sort_names_of_a_batch_and_of_a_contact_made_after_it_in_the_same_transa
         assert tuple(db.session.execute(query, {"id": record_id}).one()) == expected
     flag = db.session.execute(text("SELECT current_setting('crm.batch_insert', true)"))
     assert flag.scalar() == "off"
+
+
+def _plan(mapping: list[str]):
+    header = ["Given", "Family", "Email", "Company", "Size"][: len(mapping)]
+    return SimpleNamespace(id=0, kind="contacts", header=header, mapping=mapping)
+
+
+def _staged(*cells: list[str]) -> list:
+    return [SimpleNamespace(row_number=n, cells=c) for n, c in enumerate(cells, start=2)]
+
+
+def test_checking_a_batch_with_its_rules_read_beforehand_runs_no_statement(session, importer):
+    # The import job checks the next batch in a thread, beside the current batch's writes: it
+    # must not touch the session (nor reload a definition a commit expired).
+    create_definition(
+        {"name": "size", "label": "Size", "entity_type": "contact", "field_type": "number"},
+        ADMIN,
+    )
+    plan = _plan(["first_name", "last_name", "emails:1", "company", "cf:size"])
+    rows = _staged(
+        ["Ann", "Ahead", "ann@ahead.example", "Ahead Firm", "12"],
+        ["Bob", "Ahead", "bob at nowhere", "", ""],
+        ["Cy", "Ahead", "cy@ahead.example", "", "many"],
+    )
+    rules = imports.check_rules("contacts", importer)
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        checked = imports.check_batch(plan, rows, importer, rules)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert statements == []
+    (_, ann, _, company), (_, bob, _, _), (_, cy, _, _) = checked
+    assert ann["custom_fields"] == {"size": 12} and company == "Ahead Firm"
+    assert isinstance(bob, ValidationError) and "emails" in bob.fields
+    assert isinstance(cy, ValidationError) and "custom_fields.size" in cy.fields
+
+
+def test_a_company_only_refused_rows_name_is_not_made(session, importer):
+    plan = _plan(["first_name", "last_name", "emails:1", "company"])
+    rows = _staged(
+        ["Ann", "Named", "ann@named.example", "Kept Firm"],
+        ["Bob", "Named", "bob at nowhere", "Refused Rows Firm"],
+    )
+    outcomes = imports.import_batch(plan, rows, importer, {})
+    assert [o["outcome"] for o in outcomes] == ["created", "refused"]
+    names = text("SELECT name FROM companies WHERE name LIKE '% Firm' ORDER BY name")
+    assert list(db.session.scalars(names)) == ["Kept Firm"]
