@@ -206,5 +206,7 @@ def referenced(items: list[Item]) -> set[tuple[str, str]]:
 
 def _item(row: Any, entity_type: str, record_id) -> Item:
     entry, who, task, note, on_type, on_id, label = row
-    on = None if on_type is None or (on_type, on_id) == (entity_type, record_id) else row[4:]
+    # (str: a record page's statement reads the ids as text, records.page_query)
+    own = on_type is None or (on_type, str(on_id)) == (entity_type, str(record_id))
+    on = None if own else row[4:]
     return Item(entry=entry, who=who, on=on and tuple(on), text=_text(entry, task, note))
