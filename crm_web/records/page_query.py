@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.util import ClauseAdapter
 
 from crm_web.accounts.models import User
 from crm_web.activities.models import Note, Task
@@ -53,25 +54,29 @@ def _converter(type_):
 
 
 class Listed:
-    """A JSON array subquery of the rows of a select, and how to read its items back."""
+    """A JSON array subquery of the rows of a select, and how to read its items back. Each row
+    goes whole into json_agg (its columns labelled `names`), ordered in the aggregate by
+    `order` (columns the select has): a json_build_object per row, and a row_number() window to
+    order them by, cost PostgreSQL half again as much (tasks: 0.45 → 0.3 ms)."""
 
     def __init__(self, query, order, names=None):
-        numbered = query.add_columns(func.row_number().over(order_by=order).label("_n"))
-        numbered = numbered.subquery()
-        columns = list(numbered.c)[:-1]
+        columns = list(query.selected_columns)
         names = names or [column.key for column in columns]
-        pairs, self.converters = [], []
+        labelled, self.converters = [], []
         for name, column in zip(names, columns, strict=True):
             convert = _converter(column.type)
-            pairs += [
-                literal_column(f"'{name}'"),
-                sa.cast(column, sa.Text) if convert is Decimal else column,
-            ]
+            labelled.append(
+                (sa.cast(column, sa.Text) if convert is Decimal else column).label(name)
+            )
             if convert is not None:
                 self.converters.append((name, convert))
-        items = func.json_agg(aggregate_order_by(func.json_build_object(*pairs), numbered.c._n))
+        rows = query.with_only_columns(*labelled, maintain_column_froms=True).subquery()
+        # (the order's columns as the subquery's; an ORM attribute through its column)
+        adapt = ClauseAdapter(rows).traverse
+        order = [adapt(getattr(term, "__clause_element__", lambda t=term: t)()) for term in order]
+        items = func.json_agg(aggregate_order_by(rows.table_valued(), *order))
         empty = literal_column("'[]'::json")
-        self.column = select(func.coalesce(items, empty)).select_from(numbered).scalar_subquery()
+        self.column = select(func.coalesce(items, empty)).select_from(rows).scalar_subquery()
 
     def read(self, items: list[dict]) -> list[SimpleNamespace]:
         return [SimpleNamespace(**self.convert(item)) for item in items]
@@ -95,7 +100,7 @@ def _attached(model, entity_type: str):
     else:
         order = (Note.pinned.desc(), Note.created_at.desc(), Note.id)
     query = select(*_columns(model)).where(model.entity_type == entity_type, model.entity_id == ID)
-    return Listed(query.order_by(*order), order)
+    return Listed(query, order)
 
 
 def _deals(column):
@@ -110,12 +115,13 @@ def _definitions(entity_type: str):
     query = select(*_columns(CustomFieldDefinition)).where(
         CustomFieldDefinition.entity_type == entity_type
     )
-    return Listed(query.order_by(*order), order)
+    return Listed(query, order)
 
 
 # Who tasks and notes name (activities.display's assignee names): the active users by name.
 USERS = Listed(
-    select(sa.cast(User.id, sa.String).label("id"), User.name).where(User.active),
+    # (email: the order's tie-break, which the aggregate orders by, must be a column)
+    select(sa.cast(User.id, sa.String).label("id"), User.name, User.email).where(User.active),
     (User.name, User.email),
 )
 
@@ -184,7 +190,7 @@ def _company_query(activity_only: bool, related: bool) -> PageQuery:
     return PageQuery(
         base,
         {
-            "contacts": Listed(contacts.order_by(*order), order),
+            "contacts": Listed(contacts, order),
             "deals": _deals(Deal.company_id),
             "tasks": _attached(Task, "company"),
             "notes": _attached(Note, "company"),
