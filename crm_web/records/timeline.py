@@ -102,6 +102,13 @@ def _text(entry: AuditLog, task, note) -> str | None:
     return None
 
 
+def _text_of(entity_type: str, model, column):
+    """The task's title or the note's text of an entry about one: looked up only for those
+    entries (a CASE), where an outer join probed both tables for every entry of the page."""
+    found = select(column).where(model.id == AuditLog.entity_id).scalar_subquery()
+    return sa.case((AuditLog.entity_type == entity_type, found))
+
+
 def timeline_query(
     entity_type: str, record_id, bound: list | None, related: bool, activity_only: bool = False
 ):
@@ -121,12 +128,12 @@ def timeline_query(
     if bound is not None:
         values = sa.tuple_(literal(bound[0], sa.DateTime(timezone=True)), literal(int(bound[1])))
         older = older & (sa.tuple_(AuditLog.timestamp, AuditLog.seq) < values)
-    query = (
-        select(AuditLog, User.name, Task.description, Note.content)
-        .outerjoin(User, sa.cast(User.id, sa.String) == AuditLog.user_id)
-        .outerjoin(Task, (AuditLog.entity_type == "task") & (Task.id == AuditLog.entity_id))
-        .outerjoin(Note, (AuditLog.entity_type == "note") & (Note.id == AuditLog.entity_id))
-    )
+    query = select(
+        AuditLog,
+        User.name,
+        _text_of("task", Task, Task.description),
+        _text_of("note", Note, Note.content),
+    ).outerjoin(User, sa.cast(User.id, sa.String) == AuditLog.user_id)
     records = _records(entity_type, record_id, related)
     if records is None:
         query = query.add_columns(sa.null(), sa.null(), sa.null()).where(
