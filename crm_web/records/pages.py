@@ -37,8 +37,6 @@ def contact_page(contact_id, actor: Actor) -> dict:
         # A merged contact points to the one it was merged into (records/merge.py).
         "merged_into": SimpleNamespace(**merged) if merged else None,
         **_listed_related(listed),
-        # Fields are displayed, not edited: an editor brings its own owner choices.
-        "owners": (),
     }
 
 
