@@ -57,6 +57,10 @@ def _aware(value: dt.datetime) -> dt.datetime:
 MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+# "05" for 5: a lookup, not a format spec (2 µs each, twice per time a page shows).
+TWO_DIGITS = tuple(f"{n:02}" for n in range(60))
+
+
 def _day(value: dt.date) -> str:
     # A lookup, not strftime("%b"): 8x faster, and a list draws 50 of these.
     return f"{value.day} {MONTHS[value.month]} {value.year}"
@@ -113,7 +117,7 @@ def relative(value, now: dt.datetime | None = None, tz: dt.tzinfo | None = None)
     ahead, seconds = seconds > 0, abs(seconds)
     if seconds < 60:
         return "just now"
-    local = value.astimezone(tz)
+    local = value if value.tzinfo is tz else value.astimezone(tz)  # (time_html's is local)
     days = (local.date() - today).days
     if seconds < 3600 or days == 0 or seconds < NEAR_HOURS * 3600:
         amount = f"{int(seconds // 60)} min" if seconds < 3600 else f"{int(seconds // 3600)} h"
@@ -135,7 +139,7 @@ def time_html(value, now: dt.datetime | None, tz: dt.tzinfo) -> str:
     if not isinstance(value, dt.datetime):
         return f'<time datetime="{value.isoformat()}" title="{_day(value)}">{relative(value, now, tz)}</time>'
     local = _aware(value).astimezone(tz)
-    hover = f"{_day(local)}, {local.hour:02}:{local.minute:02}"
+    hover = f"{_day(local)}, {TWO_DIGITS[local.hour]}:{TWO_DIGITS[local.minute]}"
     return (
         f'<time datetime="{value.isoformat()}" title="{hover} {local.tzname()}">'
         f"{relative(local, now, tz)}</time>"
