@@ -61,7 +61,7 @@ def _compiled(statement) -> tuple:
 
 
 def read(statement, params: dict | None = None) -> list:
-    """The rows (named tuples) of `statement`, a SELECT built once (at import, or once per shape:
+    """The rows (named tuples: by attribute, index or `_asdict()`) of `statement`, a SELECT built once (at import, or once per shape:
     never a statement built per request, which would fill the cache), its values in `params` by
     bindparam name. Its SQL is compiled once and run on the driver's cursor, prepared, on the
     connection the session routes it to (on a GET the autocommit reader, no BEGIN/ROLLBACK):
@@ -74,6 +74,9 @@ def read(statement, params: dict | None = None) -> list:
     _, sql, defaults = _compiled(statement)
     values = {**defaults, **params} if params else defaults
     connection = db.session.connection(bind_arguments={"clause": statement})
+    if "__[POSTCOMPILE_" in sql:
+        # An IN list (expanding parameters): only SQLAlchemy renders it, on every run.
+        return connection.execute(statement, params or {}).all()
     if (
         connection.dispatch.before_cursor_execute
         or connection.engine.dispatch.before_cursor_execute

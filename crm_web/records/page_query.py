@@ -142,12 +142,13 @@ class PageQuery:
         )
 
     def run(self, record_id):
-        """The row (None if there is none) and each list read back. Through Core
-        (core.repository.read): the ORM's execute path cost more than the statement's decoding."""
-        row = read(self.statement, {"id": record_id}).first()
-        if row is None:
+        """The row (None if there is none) and each list read back, through
+        core.repository.read: the ORM's execute path cost more than the statement's decoding."""
+        rows = read(self.statement, {"id": record_id})
+        if not rows:
             return None, {}
-        mapping = row._mapping
+        row = rows[0]
+        mapping = row._asdict()
         return row, {name: item.read(mapping[name]) for name, item in self.listed.items()}
 
 

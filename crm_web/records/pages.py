@@ -118,7 +118,7 @@ def deal_page(deal_id, actor: Actor) -> dict:
     authorize(actor, "records.read")
     activity_only = not allowed(actor, "audit.read")
     row, listed = _read(page_query.DEAL[activity_only], deal_id, "deal")
-    values = row._mapping
+    values = row._asdict()
     # The deal as its templates read it: its columns, and its company, contact and owner.
     deal = SimpleNamespace(
         **{name: values[name] for name in page_query.DEAL_COLUMNS},
