@@ -24,7 +24,7 @@ from tests.support import (
 
 MANY_TASKS = """
 INSERT INTO tasks (description, due_date, status, assignee_id, created_by, updated_by)
-SELECT 'Task ' || n, CURRENT_DATE + (n % 40 - 20), CASE WHEN n % 5 = 0 THEN 'closed' ELSE 'open' END,
+SELECT 'Task ' || n, CURRENT_DATE + (n % 40 - 20), CASE WHEN n % 7 = 0 THEN 'closed' ELSE 'open' END,
        u.id, 'test', 'test'
 FROM generate_series(1, 20000) AS n
 JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM users WHERE id = ANY(:ids)) u
@@ -44,7 +44,10 @@ def _indexes(plan) -> set[str]:
 @pytest.fixture
 def many_tasks(session):
     users = [make_user("rep") for _ in range(20)]
-    # Spread over these 20 users only: other tests may have left users committed.
+    # Spread over these 20 users only: other tests may have left users committed. A user gets
+    # every 20th task and closes every 7th (coprime: each user has open and closed ones; with
+    # every 5th, the users numbered 0, 5, 10 and 15 in id order had only closed tasks, and a
+    # test asking about one of them failed one run in five).
     db.session.execute(text(MANY_TASKS), {"ids": [user.id for user in users]})
     db.session.execute(text("ANALYZE tasks"))
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
@@ -55,7 +58,8 @@ def test_the_badge_count_reads_the_open_tasks_index(many_tasks):
     query = repo.due_count_query(many_tasks[3].id, dt.date.today(), "Europe/Berlin")
     plan = json.loads(json.dumps(db.session.execute(Explain(query)).scalar()))[0]["Plan"]
     assert "idx_tasks_assignee_open_due" in _indexes(plan), plan
-    assert repo.due_count(many_tasks[3].id, dt.date.today(), "UTC") > 0
+    # Every user of the fixture has open tasks overdue: whichever one a test picks counts some.
+    assert all(repo.due_count(user.id, dt.date.today(), "UTC") > 0 for user in many_tasks)
 
 
 def _first_statement(call):
