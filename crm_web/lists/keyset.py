@@ -99,8 +99,8 @@ def decode_cursor(cursor: str | None, key: SortKey) -> list | None:
         return None
 
 
-# (shape, sort key, walk, limit) -> the statement fetch_page runs: a few hundred at most (the
-# lists' filter combinations, sorts and page sizes).
+# (shape, sort key, walk, limit) -> the statement fetch_page (or a tier of fetch_tiered_page)
+# runs: bounded by the lists' filter combinations, sorts, page sizes and tiers.
 _PAGE_STATEMENTS: dict = {}
 
 
@@ -128,16 +128,24 @@ def fetch_page(
     bound = after_values if after_values is not None else before_values
     walk = (descending, after_values is not None, before_values is not None, backwards, limit)
     values = {f"_bound{i}": value for i, value in enumerate(bound or ())}
-    if shape is None:
-        statement = _page_statement(query, key, *walk)
-        rows = list(db.session.execute(statement, values))
-    else:
-        cache_key = (shape, id(key), *walk)
-        statement = _PAGE_STATEMENTS.get(cache_key)
-        if statement is None:
-            statement = _PAGE_STATEMENTS[cache_key] = _page_statement(query(), key, *walk)
-        rows = read(statement, {**params, **values})
+
+    def build():
+        return _page_statement(query() if shape is not None else query, key, *walk)
+
+    rows = _run_page_statement(build, (shape, id(key), *walk), shape, {**(params or {}), **values})
     return _page(rows, len(key.columns), limit, backwards, after_values, before_values)
+
+
+def _run_page_statement(build, cache_key: tuple, shape, values: dict) -> list:
+    """The rows of the statement `build()` makes, with `values` bound: without a `shape`, built
+    now and run through the session; with one, built once per `cache_key` and run on the
+    driver (core.repository.read)."""
+    if shape is None:
+        return list(db.session.execute(build(), values))
+    statement = _PAGE_STATEMENTS.get(cache_key)
+    if statement is None:
+        statement = _PAGE_STATEMENTS[cache_key] = build()
+    return read(statement, values)
 
 
 def _page_statement(query, key: SortKey, descending, after, before, backwards, limit):
@@ -201,16 +209,12 @@ def fetch_tiered_page(
         values = bound[1:] if bound and tier == bound[0] else None
         walk = (tier, reverse, values is not None, limit + 1 - len(found))
         bound_values = {f"_bound{i}": value for i, value in enumerate(values or ())}
-        if shape is None:
-            statement = _tier_statement(tiers[tier](), key, rows, *walk)
-            found += db.session.execute(statement, bound_values)
-        else:
-            cache_key = (shape, id(key), *walk)
-            statement = _PAGE_STATEMENTS.get(cache_key)
-            if statement is None:
-                statement = _tier_statement(tiers[tier](), key, rows, *walk)
-                _PAGE_STATEMENTS[cache_key] = statement
-            found += read(statement, {**params, **bound_values})
+        found += _run_page_statement(
+            lambda: _tier_statement(tiers[tier](), key, rows, *walk),  # noqa: B023 (run here)
+            (shape, id(key), *walk),
+            shape,
+            {**(params or {}), **bound_values},
+        )
         if len(found) > limit:
             break
     return _page(found, 1 + len(key.columns), limit, backwards, after_values, before_values)
