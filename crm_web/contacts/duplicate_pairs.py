@@ -139,6 +139,19 @@ def recheck(ids) -> None:
     session.execute(sa.text(RECHECK_SQL), {"ids": ids, "similarity": NAME_SIMILARITY})
 
 
+# The batch is picked once (a materialised CTE): as an IN subquery the planner may rescan it,
+# and a rescan skips the rows this DELETE already removed and locks the next ones, so a batch
+# of 2 once took 3.
+TAKE_BATCH_SQL = """
+WITH batch AS MATERIALIZED (
+  SELECT contact_id FROM duplicate_rechecks ORDER BY queued_at, contact_id
+  LIMIT :n FOR UPDATE SKIP LOCKED
+)
+DELETE FROM duplicate_rechecks d USING batch WHERE d.contact_id = batch.contact_id
+RETURNING d.contact_id
+"""
+
+
 def recheck_queued(seconds: float | None = None, batch: int = RECHECK_BATCH) -> int:
     """Recheck the contacts changed since the last run, `batch` of them per transaction (a
     batch another worker holds is skipped), all of them or as many batches as `seconds` allow
@@ -146,16 +159,7 @@ def recheck_queued(seconds: float | None = None, batch: int = RECHECK_BATCH) -> 
     done, started = 0, time.monotonic()
     while True:
         with transaction(SYSTEM) as session:
-            ids = list(
-                session.scalars(
-                    sa.text(
-                        "DELETE FROM duplicate_rechecks WHERE contact_id IN ("
-                        "SELECT contact_id FROM duplicate_rechecks ORDER BY queued_at "
-                        "LIMIT :n FOR UPDATE SKIP LOCKED) RETURNING contact_id"
-                    ),
-                    {"n": batch},
-                )
-            )
+            ids = list(session.scalars(sa.text(TAKE_BATCH_SQL), {"n": batch}))
             recheck(ids)
         done += len(ids)
         if len(ids) < batch or (seconds is not None and time.monotonic() - started >= seconds):
