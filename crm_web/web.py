@@ -11,10 +11,10 @@ from htmx_flask import Htmx
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from crm_web.accounts.auth import login_manager, public
+from crm_web.accounts.auth import load_user, login_manager, public
 from crm_web.accounts.views import bp as accounts
 from crm_web.activities.note_views import bp as notes
-from crm_web.activities.services import due_count
+from crm_web.activities.services import due_count, signed_in_user_with_due_count
 from crm_web.activities.views import bp as tasks
 from crm_web.api.problems import problem
 from crm_web.api.views import bp as api
@@ -156,10 +156,22 @@ def can_reassign(record) -> bool:
 
 
 def task_badge() -> int:
-    """The nav's count on Tasks: my open tasks overdue or due today (one indexed count)."""
+    """The nav's count on Tasks: my open tasks overdue or due today (one indexed count, read
+    with the user on a full page: _load_user)."""
     if not current_user.is_authenticated:
         return 0
+    if current_user.due_count is not None:
+        return current_user.due_count
     return due_count(current_user.as_actor())
+
+
+def _load_user(session_token: str):
+    """The session's user (auth.load_user); a full page, which draws the navigation, reads the
+    nav badge's count in the same statement."""
+    full_page = request.method == "GET" and not request.headers.get("HX-Request")
+    if full_page and not request.path.startswith("/api/"):
+        return load_user(session_token, signed_in_user_with_due_count)
+    return load_user(session_token)
 
 
 def rights():
@@ -174,6 +186,7 @@ def init_app(app: Flask) -> None:
     input_guard.init_app(app)  # text the database cannot hold: 400 before any view reads it
     csrf.init_app(app)
     login_manager.init_app(app)
+    login_manager.user_loader(_load_user)
     dates.init_app(app)
     app.add_template_filter(count_of)
     for blueprint in _blueprints():

@@ -64,13 +64,13 @@ def public(view):
     return view
 
 
-@login_manager.user_loader
-def load_user(session_token: str):
+def load_user(session_token: str, read_user=get_signed_in_user):
     """Accept the session only while the user is active and its session version still matches:
     one light SELECT of the columns pages read, never an ORM load (issue 16). Deactivating the
     user or bumping the version (sign-out elsewhere, password or role change) ends the session
-    on its next request."""
+    on its next request. `read_user(user_id, version)` reads it (the app's loader, web.py, may
+    read more in the same statement)."""
     user_id, _, version = session_token.partition(":")
     if not version.isdigit():
         return None
-    return get_signed_in_user(user_id, int(version))
+    return read_user(user_id, int(version))

@@ -60,6 +60,9 @@ class SignedInUser(UserMixin):
     time_zone: str | None
     last_login_at: datetime | None
     session_version: int
+    # The nav badge's count (my open tasks overdue or due today), when a full page's loader
+    # read it in the same statement (web.py); None otherwise.
+    due_count: int | None = None
 
     @property
     def is_active(self) -> bool:

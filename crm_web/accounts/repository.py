@@ -11,34 +11,47 @@ from crm_web.core.db import db
 from crm_web.core.repository import get_by_id, read
 
 _users = User.__table__
-# Built once: the statement's compiled form is cached, so a request pays only for the execute.
-_SIGNED_IN = select(
-    _users.c.id,
-    _users.c.email,
-    _users.c.name,
-    _users.c.role,
-    _users.c.time_zone,
-    _users.c.last_login_at,
-    _users.c.session_version,
-).where(
-    _users.c.id == bindparam("user_id"),
-    _users.c.active,
-    _users.c.session_version == bindparam("session_version"),
-)
+
+
+def signed_in_query(*columns):
+    """The session's user (SignedInUser's columns, then `columns`, which may refer to the
+    users table) while active and at the session's version: bindparams user_id and
+    session_version. Build it once: its compiled form is kept (core.repository.read)."""
+    return select(
+        _users.c.id,
+        _users.c.email,
+        _users.c.name,
+        _users.c.role,
+        _users.c.time_zone,
+        _users.c.last_login_at,
+        _users.c.session_version,
+        *columns,
+    ).where(
+        _users.c.id == bindparam("user_id"),
+        _users.c.active,
+        _users.c.session_version == bindparam("session_version"),
+    )
+
+
+_SIGNED_IN = signed_in_query()
 
 
 def get_user(user_id) -> User | None:
     return get_by_id(User, user_id)
 
 
-def get_signed_in_user(user_id, session_version: int) -> SignedInUser | None:
+def get_signed_in_user(
+    user_id, session_version: int, query=_SIGNED_IN, params: dict | None = None
+) -> SignedInUser | None:
     """The session's user while active and at this session version: plain columns on the
-    session's connection (Core, not an ORM load: every request pays for it)."""
+    session's connection (Core, not an ORM load: every request pays for it). `query`: one of
+    signed_in_query's, its extra bindparams' values in `params`."""
     try:
         user_id = uuid.UUID(str(user_id))
     except ValueError:
         return None
-    rows = read(_SIGNED_IN, {"user_id": user_id, "session_version": session_version})
+    values = {"user_id": user_id, "session_version": session_version, **(params or {})}
+    rows = read(query, values)
     return SignedInUser(*rows[0]) if rows else None
 
 

@@ -281,6 +281,10 @@ def get_user(user_id) -> User | None:
     return repo.get_user(user_id)
 
 
+signed_in_query = repo.signed_in_query
+get_signed_in_user = repo.get_signed_in_user
+
+
 def get_user_by_email(email: str) -> User | None:
     return repo.get_user_by_email(email)
 

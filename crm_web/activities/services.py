@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from crm_web.accounts.services import check_user_id, get_user, owner_id_for
+from crm_web.accounts.services import check_user_id, get_signed_in_user, get_user, owner_id_for
 from crm_web.activities import repository as repo
 from crm_web.activities.models import ENTITY_TYPES, PRIORITIES, TASK_STATUSES, Note, Task
 from crm_web.audit.services import history_of_entity
@@ -422,6 +422,14 @@ def due_count(actor: Actor, now=None) -> int:
     """The nav badge: the actor's open tasks overdue or due today (one indexed count)."""
     today, tz_name = _today(actor, now or dt.datetime.now(dt.UTC))
     return repo.due_count(actor.id, today, tz_name)
+
+
+def signed_in_user_with_due_count(user_id, session_version: int, now=None):
+    """The session's user (accounts' SignedInUser, None when the session is no longer valid)
+    with `due_count`, the nav badge's count, read in the same statement."""
+    now = now or dt.datetime.now(dt.UTC)
+    query = repo.SIGNED_IN_WITH_DUE_COUNT
+    return get_signed_in_user(user_id, session_version, query, {"now": now})
 
 
 def my_due_tasks(actor: Actor, limit: int, now=None) -> list:

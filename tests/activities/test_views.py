@@ -6,7 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 from crm_web.activities.services import delete_task, get_task, update_task
-from tests.support import HX_REQUEST, make_contact, make_deal, make_task, make_user, sign_in
+from tests.support import (
+    HX_REQUEST,
+    counted,
+    make_contact,
+    make_deal,
+    make_task,
+    make_user,
+    sign_in,
+)
 
 
 def _today():
@@ -99,6 +107,21 @@ def test_my_tasks_page_has_sections_and_the_badge_counts(client, rep):
     assert 'id="task-badge">2<' in body
     searched = client.get("/tasks/?q=one", headers=HX_REQUEST).get_data(as_text=True)
     assert "Late one" in searched and "Later" not in searched.replace("Late one", "")
+
+
+def test_a_full_page_counts_the_badge_in_the_statement_that_reads_the_signed_in_user(client, rep):
+    me = rep.as_actor()
+    make_task(None, None, me, description="Late one", due_date=(_today() - dt.timedelta(3)))
+    make_task(None, None, me, description="Later", due_date=_today() + dt.timedelta(5))
+    with counted() as statements:
+        body = client.get("/contacts/").get_data(as_text=True)
+    assert 'id="task-badge">1<' in body
+    counts = [s for s in statements if "count(*)" in s and "tasks.assignee_id" in s]
+    assert len(counts) == 1 and "users.session_version" in counts[0], statements
+    # An HTMX request draws no navigation: it reads the user alone.
+    with counted() as statements:
+        client.get("/contacts/?q=zz", headers=HX_REQUEST)
+    assert not any("tasks.assignee_id" in s for s in statements), statements
 
 
 def test_a_viewer_sees_tasks_without_controls_and_a_forged_post_is_refused(client, no_csrf):
