@@ -34,10 +34,13 @@ def list_imports(user_id=None, limit: int = 50) -> list[Import]:
 
 
 def copy_rows(import_id: int, rows) -> int:
-    """COPY (number, cells) pairs into the staging table; returns how many."""
+    """COPY (number, cells) pairs into the staging table; returns how many. The COPY lasts as
+    long as the file takes to read (a million rows: about half a minute), past the web's
+    statement timeout, so the rest of this transaction runs without one."""
     connection = db.session.connection().connection.driver_connection
     count = 0
     with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 0")
         copy_sql = "COPY import_rows (import_id, row_number, cells) FROM STDIN"
         with cursor.copy(copy_sql) as copy:
             for number, cells in rows:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 import unicodedata
 
 from markupsafe import Markup, escape
+from rapidfuzz.distance import OSA
 
 from crm_web.core.actor import Actor
 from crm_web.core.display import readable_phone
@@ -26,7 +26,9 @@ KINDS = (
 RECORD_KIND = {"contact": "contacts", "company": "companies", "deal": "deals"}
 SNIPPET = 140
 MIN_TYPO_LENGTH = 4
-TYPO_RATIO = 0.7
+# A searched word this long or longer may be two edits (a letter wrong, missing, extra, or two
+# swapped) from the word it marks; a shorter one, one.
+TWO_TYPOS_FROM = 8
 WORD_PIECES = re.compile(r"([^\W_]+)")
 
 
@@ -39,18 +41,18 @@ def fold(text: str) -> str:
 
 
 def _matches(word: str, terms: list[str]) -> bool:
+    """Does `word` start with a searched word, or is it (or its start, for a word typed in
+    part) a near typo of one? "Truing" marks Turing; "Turing" does not mark Sterling, though
+    the two share letters (a similarity ratio marked it)."""
     folded = fold(word)
     for term in terms:
         if folded.startswith(term):
             return True
         if min(len(term), len(folded)) < MIN_TYPO_LENGTH:
             continue
-        # The ratio is at most 2·shorter/(both lengths): most words fail on length alone, before
-        # difflib compares their letters (a results page asks this for every word it shows).
-        if 2 * min(len(term), len(folded)) < TYPO_RATIO * (len(term) + len(folded)):
-            continue
-        matcher = difflib.SequenceMatcher(None, folded, term)
-        if matcher.quick_ratio() >= TYPO_RATIO and matcher.ratio() >= TYPO_RATIO:
+        edits = 2 if len(term) >= TWO_TYPOS_FROM else 1
+        whole = OSA.distance(folded, term, score_cutoff=edits)
+        if whole <= edits or OSA.distance(folded[: len(term)], term, score_cutoff=edits) <= edits:
             return True
     return False
 

@@ -1,6 +1,6 @@
 """Global search: typos, accents, prefixes, phone digits, safe highlighting, the archived toggle."""
 
-from crm_web.search.services import search
+from crm_web.search.services import highlight, search
 from tests.support import ADMIN, make_company, make_contact, make_deal, make_note
 
 
@@ -79,3 +79,12 @@ def test_two_letters_swapped_in_the_middle_of_a_name_still_find_it(session):
     assert _titles(search("Ada Truing", ADMIN), "contacts") == [
         "<mark>Ada</mark> <mark>Turing</mark>"
     ]
+
+
+def test_a_word_that_only_shares_letters_with_the_searched_one_is_not_marked():
+    """Sterling is three edits from Turing (a similarity ratio once marked it); a letter
+    swapped, missing or extra still marks the word, as does a typo in a word typed in part."""
+    assert str(highlight("Ada Sterling", ["turing"])) == "Ada Sterling"
+    assert str(highlight("Ada Turing", ["truing"])) == "Ada <mark>Turing</mark>"
+    assert str(highlight("Ada Turring", ["turing"])) == "Ada <mark>Turring</mark>"
+    assert str(highlight("Smithson Ltd", ["smiht"])) == "<mark>Smithson</mark> Ltd"
