@@ -171,6 +171,9 @@ def export_csv(kind: str, filters: dict, actor: Actor, bom: bool = False) -> Ite
             yield chunk
         finished = True
     finally:
+        # Ended first: a download cut short leaves PostgreSQL's COPY running on the connection
+        # the export's row is written on.
+        chunks.close()
         # Also when the download is cut short: the rows that went out are recorded.
         record_export(kind, filters, count, finished, actor)
 

@@ -280,3 +280,29 @@ def test_the_contacts_export_is_csv_writers_output_byte_for_byte(client, session
     assert b'\'=HYPERLINK(""http://x"")' in rows and b",-5," in rows and b",True," in rows
     with_bom = client.get("/exports/contacts.csv?q=tricky&bom=1").get_data()
     assert with_bom == "\ufeff".encode() + body
+
+
+def test_a_download_cut_short_is_recorded_and_leaves_the_connection_usable(client, session):
+    import sqlalchemy as sa
+
+    from crm_web.imports.models import DataExport
+
+    manager = sign_in(client, "manager")
+    session.execute(
+        sa.text(
+            "INSERT INTO contacts (first_name, last_name, emails, created_by, updated_by) "
+            "SELECT 'Cut', 'Short' || n, ARRAY['cut' || n || '@short.example'], 'test', 'test' "
+            "FROM generate_series(1, 2000) AS n"
+        )
+    )
+    session.commit()
+    response = client.get("/exports/contacts.csv?q=short", buffered=False)
+    chunks = iter(response.response)
+    received = next(chunks) + next(chunks)  # the header, then the first ~64 kB of rows
+    response.close()  # the browser gives up
+
+    assert received.startswith(b"ID,First Name,Last Name")
+    [record] = session.scalars(sa.select(DataExport).where(DataExport.user_id == manager.id))
+    assert not record.finished and 0 < record.row_count < 2000
+    assert client.get("/contacts/?q=short").status_code == 200
+    assert len(_csv(client.get("/exports/contacts.csv?q=short"))) == 2000
