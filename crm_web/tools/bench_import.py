@@ -247,6 +247,7 @@ def import_file(path, actor, database, run, phone_base, port, cookie, server) ->
     def plain_copy():
         connection = db.session.connection().connection.driver_connection
         with connection.cursor() as cursor, path.open("rb") as handle:
+            cursor.execute("SET LOCAL statement_timeout = 0")  # a million rows take > 10 s
             cursor.execute("CREATE TEMP TABLE plain_copy (" + ", ".join(
                 f"c{i} text" for i in range(len(HEADER))) + ")")  # fmt: skip
             with cursor.copy("COPY plain_copy FROM STDIN (FORMAT csv, HEADER)") as copy:
