@@ -38,8 +38,9 @@ test: install
 bench: install
 	$(BIN)/python -m crm_web.tools.bench
 
-## Import a 100,000-row contacts CSV and make 10,000 contacts through API bulk on the bench
-## database (crm_web/tools/bench_import.py); rows/s and CPU per row.
+## Export every contact, import a 100,000-row contacts CSV and make 10,000 contacts through API
+## bulk on the bench database (crm_web/tools/bench_import.py); rows/s and CPU per row, the
+## contact list's p95 during the import, peak memory of web and job.
 bench-import: install
 	$(BIN)/python -m crm_web.tools.bench_import
 

@@ -97,11 +97,14 @@ def insert_contacts(cleaned: list[dict], actor: Actor) -> list:
         return insert_records(Contact, cleaned)
 
 
-def contacts_for_export(filters: dict, actor: Actor) -> tuple[tuple[int, int], object]:
-    """The most emails and phones a selected contact has, and every selected contact as
-    (contact, company name, owner email), streamed. Those who may export (data.export)."""
+def contacts_csv(filters: dict, actor: Actor, fields: list[str]):
+    """((emails, phones), chunks): how many email and phone columns the export has (the most
+    one selected contact holds, at least one), and every selected contact as CSV rows
+    (contacts.repository.export_csv, its custom `fields` last), streamed as (rows, bytes).
+    Those who may export (data.export)."""
     authorize(actor, "data.export")
-    return repo.most_emails_and_phones(filters), repo.export_rows(filters)
+    emails, phones = (max(n, 1) for n in repo.most_emails_and_phones(filters))
+    return (emails, phones), repo.export_csv(filters, emails, phones, fields)
 
 
 def emails_and_phones_in_use(emails: list[str], phones: list[str]) -> set[str]:

@@ -155,3 +155,154 @@ def test_only_roles_with_data_export_see_the_deal_and_task_export(client):
     viewer = sign_in(client, "viewer")
     assert client.get("/exports/deals.csv").status_code == 403
     assert _audited_exports(viewer) == []
+
+
+TRICKY = [
+    '=HYPERLINK("http://x")',
+    '  "=1+1"',  # a formula after spaces and quotes
+    "\t=1",
+    "\r\n@SUM(A1)",
+    "\u3000\uff1dcmd",  # full-width space and equals sign
+    "\xa0-2+3",
+    "-5",  # plain numbers stay as they are
+    "+14155550100",
+    "-12.50",
+    "-5\n",
+    "-٣",  # not a digit to a spreadsheet: neutralised
+    'He said "hi", then left',
+    "two\nlines",
+    "comma, here",
+    "Zoë Ñandú 東京",
+    "a=b",
+    "\\.",
+]
+
+
+def test_sql_neutralisation_gives_pythons_cell_for_every_tricky_value(session):
+    import sqlalchemy as sa
+
+    from crm_web.core.spreadsheet import FORMULA_CHARS, SPACES, neutralised_sql
+
+    starts = [*SPACES, '"', "'", ""]
+    values = [*TRICKY, *(s + f + "x" for s in starts for f in FORMULA_CHARS + "x0")]
+    values += [*(s + "-5" for s in starts), "", None]
+    cell = (
+        sa.func.unnest(sa.literal(values, sa.ARRAY(sa.Text))).table_valued("v").render_derived().c.v
+    )
+    query = sa.select(cell, neutralised_sql(cell))
+    for value, safe in session.execute(query):
+        assert (safe or "") == neutralised(value), repr(value)
+
+
+def test_spaces_are_what_python_calls_whitespace():
+    from crm_web.core.spreadsheet import SPACES
+
+    assert set(SPACES) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+
+
+def test_the_contacts_export_is_csv_writers_output_byte_for_byte(client, session):
+    """The rows PostgreSQL writes (COPY) are the bytes csv.writer wrote from each neutralised
+    cell: quotes, commas, newlines, formulas, plain numbers, unicode, empty cells, times and
+    custom fields of every type."""
+    import sqlalchemy as sa
+
+    from crm_web.accounts.models import User
+    from crm_web.companies.models import Company
+    from crm_web.contacts.models import Contact
+
+    manager = sign_in(client, "manager")
+    for name, kind in (("size", "text"), ("score", "number"), ("vip", "boolean"), ("met", "date")):
+        create_definition(
+            {"entity_type": "contact", "label": f"={name}", "name": name, "field_type": kind},
+            ADMIN,
+        )
+    firm = make_company(name="=cmd|' /C calc'!A0")
+    custom = [
+        {"size": "=1+2", "score": -7, "vip": True, "met": "2026-01-31"},
+        {"score": 2.5, "vip": False},
+        {},
+    ]
+    for n, value in enumerate(TRICKY):
+        contact = make_contact(
+            first_name="First",
+            last_name=f"Tricky{n:02d}",
+            emails=[f"t{n}@tricky.example"] * 0 + ([f"t{n}@tricky.example"] if n % 2 else []),
+            phones=["+14155550100", "+442071234567"] if n % 3 == 0 else [],
+            company_id=firm.id if n % 2 else None,
+            owner_id=manager.id if n % 4 else None,
+            custom_fields=custom[n % 3],
+        )
+        # Raw values as an older version or a direct load may have left them (the forms strip).
+        session.execute(
+            sa.update(Contact)
+            .where(Contact.id == contact.id)
+            .values(first_name=value, job_title=value if n % 2 else None)
+        )
+    session.execute(
+        sa.update(Contact)
+        .where(Contact.last_name == "Tricky03")
+        .values(archived_at=sa.func.now() - sa.text("interval '1 day'"))
+    )
+    session.commit()
+
+    response = client.get("/exports/contacts.csv?q=tricky")
+    assert response.status_code == 200
+    body = response.get_data()
+    header, _, rows = body.partition(b"\r\n")
+
+    query = (
+        sa.select(Contact, Company.name, User.email)
+        .outerjoin(Company, Company.id == Contact.company_id)
+        .outerjoin(User, User.id == Contact.owner_id)
+        .where(Contact.last_name.like("Tricky%"), Contact.archived_at.is_(None))
+        .order_by(Contact.last_name, Contact.first_name, Contact.id)
+    )
+    expected = io.StringIO()
+    writer = csv.writer(expected)
+    for contact, company, owner in session.execute(query):
+        session.refresh(contact)
+        stamps = [t.isoformat(timespec="seconds") if t else "" for t in (
+            contact.created_at, contact.updated_at, contact.archived_at)]  # fmt: skip
+        values = contact.custom_fields
+        cells = [
+            contact.id, contact.first_name, contact.last_name, contact.job_title,
+            *(contact.emails + [""])[:1], *(contact.phones + ["", ""])[:2],
+            company, owner, *stamps,
+            *(values.get(name, "") for name in ("size", "score", "vip", "met")),
+        ]  # fmt: skip
+        writer.writerow([neutralised(cell) for cell in cells])
+    assert header.decode() == (
+        "ID,First Name,Last Name,Job Title,Email,Phone,Phone 2,Company,Owner,Created,Updated,"
+        "Archived,=size,=score,=vip,=met"
+    )
+    assert rows.decode() == expected.getvalue()
+    assert len(_csv(response)) == len(TRICKY) - 1  # the archived one is not in the list
+    assert b'\'=HYPERLINK(""http://x"")' in rows and b",-5," in rows and b",True," in rows
+    with_bom = client.get("/exports/contacts.csv?q=tricky&bom=1").get_data()
+    assert with_bom == "\ufeff".encode() + body
+
+
+def test_a_download_cut_short_is_recorded_and_leaves_the_connection_usable(client, session):
+    import sqlalchemy as sa
+
+    from crm_web.imports.models import DataExport
+
+    manager = sign_in(client, "manager")
+    session.execute(
+        sa.text(
+            "INSERT INTO contacts (first_name, last_name, emails, created_by, updated_by) "
+            "SELECT 'Cut', 'Short' || n, ARRAY['cut' || n || '@short.example'], 'test', 'test' "
+            "FROM generate_series(1, 2000) AS n"
+        )
+    )
+    session.commit()
+    response = client.get("/exports/contacts.csv?q=short", buffered=False)
+    chunks = iter(response.response)
+    received = next(chunks) + next(chunks)  # the header, then the first ~64 kB of rows
+    response.close()  # the browser gives up
+
+    assert received.startswith(b"ID,First Name,Last Name")
+    [record] = session.scalars(sa.select(DataExport).where(DataExport.user_id == manager.id))
+    assert not record.finished and 0 < record.row_count < 2000
+    assert client.get("/contacts/?q=short").status_code == 200
+    assert len(_csv(client.get("/exports/contacts.csv?q=short"))) == 2000
