@@ -20,9 +20,9 @@ from crm_web.deals.fields import FIELDS, LIST_FIELDS
 
 MUTED = '<span class="muted">{}</span>'
 LIST_FIELDS_BY_NAME = {field.name: field for field in LIST_FIELDS}
-# deal_rows' cells after the title, in column order.
-_COMPANY, _VALUE, _STAGE, _CLOSE, _OWNER = (
-    LIST_FIELDS_BY_NAME[name] for name in ("company_id", "value", "stage", "close_date", "owner_id")
+# The cells deal_rows draws once per distinct value on a page.
+_COMPANY, _STAGE, _CLOSE, _OWNER = (
+    LIST_FIELDS_BY_NAME[name] for name in ("company_id", "stage", "close_date", "owner_id")
 )
 
 
@@ -107,15 +107,16 @@ def deal_rows(rows, deals_root: str, query_args: dict, archived: bool, rights: R
         for k, v in query_args.items()
     )
     editable = rights.update
+    value_cell = '<td class="nowrap" data-field="value">' if editable else '<td class="nowrap">'
     drawn: dict = {}  # (field name, value) -> its cell
+    currencies: dict = {}  # code -> escaped
     html = []
     for row in rows:
         record_id = str(row.id)
         url = deals_root + record_id
-        cells = [f'<td><a href="{url}">{escape(row.title)}</a></td>']
+        cells = []
         for field, key in (
             (_COMPANY, row.company_name),
-            (_VALUE, (row.value, row.currency)),
             (_STAGE, row.stage),
             (_CLOSE, row.close_date),
             (_OWNER, (row.owner_id, row.owner_name)),
@@ -125,11 +126,18 @@ def deal_rows(rows, deals_root: str, query_args: dict, archived: bool, rights: R
                 can_edit = rights.reassign(row.owner_id) if field is _OWNER else editable
                 cell = drawn[field.name, key] = _cell(row, field, url, can_edit)
             cells.append(cell)
+        company, stage, close, owner = cells
+        currency = currencies.get(row.currency)
+        if currency is None:
+            currency = currencies[row.currency] = escape(row.currency)
+        # deal_money without its rounding: numeric(15, 2) has two places already.
+        value = f"{value_cell}{currency} {row.value:,.2f}</td>"
         restore = _restore_cell(row, url, state, rights) if archived else ""
         created = time_html(row.created_at, now, tz, today)
         html.append(
-            f'<tr data-id="{record_id}" data-version="{row.version}">{"".join(cells)}'
-            f'<td class="nowrap">{created}</td>{restore}</tr>'
+            f'<tr data-id="{record_id}" data-version="{row.version}">'
+            f'<td><a href="{url}">{escape(row.title)}</a></td>{company}{value}{stage}{close}'
+            f'{owner}<td class="nowrap">{created}</td>{restore}</tr>'
         )
     return Markup("".join(html))  # noqa: S704 - every value escaped above
 
