@@ -31,6 +31,7 @@ from crm_web.custom_fields.views import bp as custom_fields
 from crm_web.deals.views import bp as deals
 from crm_web.imports.views import bp as imports
 from crm_web.imports.views import exports_bp as exports
+from crm_web.lists import links
 from crm_web.records.duplicate_views import bp as duplicates
 from crm_web.records.home import RECORD_PAGES, home_page, opened_records, remember_opened
 from crm_web.search.views import bp as search
@@ -201,6 +202,9 @@ def init_app(app: Flask) -> None:
     app.add_template_global(can_reassign, "can_reassign")
     app.add_template_global(rights, "record_rights")
     app.add_template_global(task_badge, "task_badge")
+    # A list's sort headers and pager (templates/_macros/lists.html).
+    app.add_template_global(links.sort_headers, "list_sort_headers")
+    app.add_template_global(links.pager, "list_pager")
 
     @app.context_processor
     def shell_context():

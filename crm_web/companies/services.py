@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -207,10 +208,12 @@ def check_company_id(value):
 EDITABLE_FIELDS = frozenset(("name", "website", "phone", "industry", "owner_id", *ADDRESS_PARTS))
 
 
-def list_page(state, actor: Actor) -> dict:
-    """One page of the company list in `state` (a lists.state.ListState). Everyone."""
+def list_page(state, actor: Actor, *, cells: bool = False) -> dict:
+    """One page of the company list in `state` (a lists.state.ListState); `cells`: only what
+    the list page's cells show (repository.cells_query). Everyone."""
     authorize(actor, "records.read")
-    return keyset.list_page(state, repo.list_page, repo.count_companies)
+    fetch = functools.partial(repo.list_page, cells=cells)
+    return keyset.list_page(state, fetch, repo.count_companies)
 
 
 def list_details(ids, actor: Actor) -> dict:

@@ -33,7 +33,7 @@ def _list_state(args):
 
 def _list_context(state):
     return {
-        **services.list_page(state, current_actor()),
+        **services.list_page(state, current_actor(), cells=True),
         # The owner filter is outside the list: a list swap has no use for the owners.
         "owners": [] if wants_fragment() else list_choices()["owners"],
         "state": state,

@@ -276,6 +276,13 @@ def owner_choices() -> list:
     return active_users()
 
 
+def list_filter_choices() -> dict:
+    """The deals list's filter pickers, read together: {"owners": (id, name) of the users a
+    deal can belong to, "stages": stage names in board order}."""
+    stages, owners = repo.list_pickers()
+    return {"owners": owners, "stages": stages}
+
+
 def describe_filters(filters: dict) -> dict:
     """The filters with names for ids (owner, company; None when not found): the page words them."""
     described = dict(filters)

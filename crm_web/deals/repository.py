@@ -33,13 +33,25 @@ def list_stages() -> list[PipelineStage]:
     return list(db.session.scalars(select(PipelineStage).order_by(PipelineStage.position)))
 
 
-# The deals list's stage filter, on every full page: built once, run on the driver.
-_STAGE_CHOICES = select(PipelineStage.name).order_by(PipelineStage.position)
+def _array_of(query):
+    return func.array(query.scalar_subquery())
 
 
-def stage_choices() -> list:
-    """The stages' names (rows with `name`), in board order."""
-    return read(_STAGE_CHOICES)
+# The deals list's filter pickers, on every full page, in one statement built once and run on
+# the driver (as the board reads its owners in its own): the stages in board order, and the
+# active users by name (accounts.repository.active_users).
+_ACTIVE = select(User.id, User.name).where(User.active).order_by(User.name, User.id)
+_LIST_PICKERS = select(
+    _array_of(select(PipelineStage.name).order_by(PipelineStage.position)).label("stages"),
+    _array_of(_ACTIVE.with_only_columns(User.id)).label("owner_ids"),
+    _array_of(_ACTIVE.with_only_columns(User.name)).label("owner_names"),
+)
+
+
+def list_pickers() -> tuple[list, list]:
+    """(stage names, (id, name) of active users) for the deals list's filters."""
+    row = read(_LIST_PICKERS)[0]
+    return row.stages, list(zip(row.owner_ids, row.owner_names, strict=True))
 
 
 def deals_query(filters: dict):

@@ -125,11 +125,6 @@ def list_stages() -> list[PipelineStage]:
     return repo.list_stages()
 
 
-def stage_choices() -> list:
-    """The stages' names (rows with `name`) in board order, for pickers and filters."""
-    return repo.stage_choices()
-
-
 def update_deal(deal_id, data: dict, actor: Actor, expected_version=None) -> Deal:
     """Change the fields present in `data`; a stale `expected_version` raises ConflictError."""
     return lifecycle.update_record(

@@ -61,8 +61,7 @@ def _list_context(state, notice=None):
         "state": state,
         "notice": notice or session.pop("deals_notice", None),
         # Filter pickers are drawn with the page only (a list swap keeps its filter form).
-        "owners": [] if wants_fragment() else pipeline.owner_choices(),
-        "stages": [] if wants_fragment() else services.stage_choices(),
+        **({"owners": [], "stages": []} if wants_fragment() else pipeline.list_filter_choices()),
         "company_name": company_name(state.filters.get("company_id")),
         "columns": list_columns(FIELDS.values(), ("created", "Created")),
     }

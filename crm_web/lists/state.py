@@ -66,8 +66,12 @@ class ListState:
         """The list's URL for this state with `changes` applied (query_args). A list page draws
         a dozen of these links (sort headers, pager), and a url_for each cost ~0.2 ms a page:
         `path` comes from one url_for, and the query is encoded as url_for encodes one."""
+        return self.url_at(self.path, **changes)
+
+    def url_at(self, path: str, **changes) -> str:
+        """`path` with this state's query (url), e.g. the list's CSV export."""
         args = self.query_args(**changes)
-        return f"{self.path}?{urlencode(args, safe=URL_SAFE)}" if args else self.path
+        return f"{path}?{urlencode(args, safe=URL_SAFE)}" if args else path
 
     def with_filters(self, **changes) -> ListState:
         """The same list with some filters changed (first page)."""

@@ -1,6 +1,7 @@
 """The board, list and print pages run a fixed number of SQL statements, however many deals,
 and the list's and board's page queries are served by the indexes of migration 0004."""
 
+import re
 import uuid
 
 import pytest
@@ -26,11 +27,11 @@ def _fill(start, end, owner_id):
         )
 
 
-def _statements(client, url):
+def _statements(client, url, headers=None):
     db.session.expire_all()
     g.pop("_login_user", None)  # as in a real request, each one reads the signed-in user
     with counted() as statements:
-        assert client.get(url).status_code == 200
+        assert client.get(url, headers=headers).status_code == 200
     return statements
 
 
@@ -72,6 +73,26 @@ def test_the_board_reads_its_stages_cards_totals_and_owners_in_one_statement(cli
     assert len(reads) == 1 and len(statements) <= 2, statements
     assert all(f">Deal {n}</a>" in html for n in range(40))  # every card, 10 a column
     assert ">Robin Boardwatcher</option>" in html  # the owner filter's choices
+
+
+def test_the_list_page_reads_its_stage_and_owner_pickers_in_one_statement(client):
+    """The filter form's stages and owners: one statement beside the list's own (two before),
+    offering every stage in board order and every active user, the chosen ones selected; a
+    list swap keeps the page's form and reads neither."""
+    rep = sign_in(client, "rep", name="Riley Rep")
+    _fill(0, 3, rep.id)
+    url = f"/deals?stage=Qualified&owner_id={rep.id}"
+    statements = [" ".join(s.split()) for s in _statements(client, url) if "SAVEPOINT" not in s]
+    pickers = [s for s in statements if "pipeline_stages" in s or "users.active ORDER" in s]
+    assert len(pickers) == 1 and "pipeline_stages" in pickers[0], statements
+    assert len(statements) <= 4, statements  # the user, the rows, the pickers, the badge
+    html = client.get(url).get_data(as_text=True)
+    stages = re.findall(r"<option(?: selected)?>([^<]+)</option>", html)
+    assert stages == [stage.name for stage in repo.list_stages()]
+    assert "<option selected>Qualified</option>" in html and "Deal 1" in html
+    assert f'<option value="{rep.id}" selected>Riley Rep</option>' in html
+    swap = _statements(client, url, headers={"HX-Request": "true"})
+    assert not [s for s in swap if "pipeline_stages" in s or "users.active ORDER" in s]
 
 
 LIST_INDEXES = {

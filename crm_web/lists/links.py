@@ -1,0 +1,58 @@
+"""A list's sort headers and pager as HTML (templates/_macros/lists.html draws them through
+these): each link is the list's URL for another sort or page, and an HTMX swap of the list. A
+page has a dozen; as macros (a macro call, a nested call and a url() each) they cost more than
+the list's statement."""
+
+from __future__ import annotations
+
+from html import escape
+
+from markupsafe import Markup
+
+
+def _link(url: str, target: str, label: str, extra: str = "") -> str:
+    """`url` and `label` raw (escaped here); `extra`: attributes, HTML-safe."""
+    url = escape(url)
+    return (
+        f'<a href="{url}" hx-get="{url}" hx-target="{escape(target)}" hx-swap="outerHTML" '
+        f'hx-push-url="true"{extra}>{label}</a>'
+    )
+
+
+def sort_headers(columns, state, target: str) -> Markup:
+    """One <th> per (sort key, label) of `columns`; a column with an empty key is not sortable.
+    The active column gets aria-sort and an arrow; its link flips the direction."""
+    ascending = state.direction == "asc"
+    html = []
+    for key, label in columns:
+        label = escape(label)
+        if not key:
+            html.append(f'<th scope="col">{label}</th>')
+        elif key == state.sort:
+            url = state.url(sort=key, dir="desc" if ascending else "asc")
+            arrow = "▲" if ascending else "▼"
+            link = _link(
+                url,
+                target,
+                f'{label} <span aria-hidden="true">{arrow}</span>',
+                ' class="sort sort-active"',
+            )
+            order = "ascending" if ascending else "descending"
+            html.append(f'<th scope="col" aria-sort="{order}">{link}</th>')
+        else:
+            link = _link(state.url(sort=key, dir="asc"), target, label, ' class="sort"')
+            html.append(f'<th scope="col">{link}</th>')
+    return Markup("\n".join(html))  # noqa: S704 - labels and URLs escaped above
+
+
+def pager(prev_cursor, next_cursor, state, target: str) -> Markup:
+    """« First ‹ Previous · Next › Last », each a link to share and an HTMX swap of `target`."""
+    links = []
+    if prev_cursor:
+        links.append(_link(state.url(), target, "« First"))
+        links.append(_link(state.url(before=prev_cursor), target, "‹ Previous", ' rel="prev"'))
+    if next_cursor:
+        links.append(_link(state.url(after=next_cursor), target, "Next ›", ' rel="next"'))
+        links.append(_link(state.url(last="1"), target, "Last »"))
+    inner = "".join(f"\n  {link}" for link in links)
+    return Markup(f'<nav class="pager" aria-label="Pages">{inner}\n</nav>')  # noqa: S704
