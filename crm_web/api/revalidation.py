@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import nullcontext
 
 import psycopg
+from flask import current_app, has_app_context
 from sqlalchemy.exc import SQLAlchemyError
 
 from crm_web.accounts.tokens import authenticate_on
@@ -51,16 +53,24 @@ class Revalidation:
     """`app.wsgi_app = Revalidation(app)`: 304s of plain revalidations, the rest to Flask."""
 
     def __init__(self, app):
-        """Wrap `app`, made: its engine and routes are known."""
         self.app = app
         self.flask_wsgi_app = app.wsgi_app
-        with app.app_context():
-            recycle = app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_recycle", 1800)
-            # The token's statement runs on it; the rate counter's statement on its engine.
-            self.kept = KeptConnection(db.engine, recycle)
-            self.counter = limits.counter_engine()
-        # The detail view's rule, as the app's log line names it.
-        self.route = next(app.url_map.iter_rules(ENDPOINT)).rule
+        self._made = None  # (kept connection, rate counter's engine, route): _make
+
+    def _make(self):
+        """The connection the token's statement runs on, the rate counter's engine and the
+        detail view's rule as the log line names it, made on first use in the app's context:
+        the one pushed (a test's, whose session a context of our own would end), or our own."""
+        pushed = has_app_context() and current_app._get_current_object() is self.app
+        with nullcontext() if pushed else self.app.app_context():
+            recycle = self.app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_recycle", 1800)
+            rule = next(self.app.url_map.iter_rules(ENDPOINT)).rule
+            self._made = (KeptConnection(db.engine, recycle), limits.counter_engine(), rule)
+        return self._made
+
+    @property
+    def kept(self) -> KeptConnection:
+        return (self._made or self._make())[0]
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
@@ -82,10 +92,11 @@ class Revalidation:
         if not (path and known and secret and PLAIN_QUERY.fullmatch(query)):
             return None
         resource, record_id = RESOURCES[path[1]], path[2]
+        kept, counter, route = self._made or self._make()
         # What the API's hooks and detail view run for this call (api/views.py), outside an
         # app context: the token's statement on the process's kept connection.
         try:
-            found = authenticate_on(self.kept, secret, resource.probe(record_id, True))
+            found = authenticate_on(kept, secret, resource.probe(record_id, True))
             if found is None:
                 return None
             actor, token, probed = found
@@ -94,9 +105,7 @@ class Revalidation:
                 return None
             # Last: once counted, the call is answered here. Past the limit, Flask counts it
             # again and answers 429 (a refused call counted twice changes nothing).
-            limit, left, reset = limits.count(
-                token.id, *limits.settings(self.app.config), self.counter
-            )
+            limit, left, reset = limits.count(token.id, *limits.settings(self.app.config), counter)
         except (CRMError, SQLAlchemyError, psycopg.Error):
             return None
         if left < 0:
@@ -107,5 +116,5 @@ class Revalidation:
         headers = [("ETag", etag), ("Cache-Control", CACHE_CONTROL)]
         headers += limits.headers(limit, left, reset).items()
         headers += [*SECURITY_HEADERS.items(), ("X-Request-ID", request_id)]
-        log_request(request_id, None, method, self.route, 304, started)
+        log_request(request_id, None, method, route, 304, started)
         return headers
