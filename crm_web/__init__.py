@@ -81,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # See above: the views and CLI commands are loaded only by the app factory.
     from crm_web import cli, web
+    from crm_web.api.revalidation import Revalidation
 
     # Registers the import job too.
     from crm_web.imports import jobs as _imports  # noqa: F401
@@ -90,4 +91,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     web.init_app(app)
     cli.init_app(app)
+    # A revalidated API record's 304 without the cost of a Flask request (api/revalidation.py).
+    app.wsgi_app = Revalidation(app)
     return app

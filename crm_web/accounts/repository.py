@@ -7,7 +7,7 @@ from psycopg.rows import namedtuple_row
 from sqlalchemy import bindparam, delete, func, select, text, true, update
 
 from crm_web.accounts.models import ApiToken, LoginAttempt, SignedInUser, User
-from crm_web.core.db import db
+from crm_web.core.db import KeptConnection, db
 from crm_web.core.repository import get_by_id, read
 
 _users = User.__table__
@@ -144,11 +144,11 @@ _LIVE_TOKEN = (
 )
 
 
-def _prepared(statement) -> str:
+def _prepared(statement, dialect=None) -> str:
     """`statement`'s SQL for the database's driver, compiled once. An API call's statement runs
     as this text (_run_prepared): a Core execute would rebuild the cache key of the whole
     statement on every call, which cost a 304 more than the database did."""
-    return str(statement.compile(dialect=db.engine.dialect))
+    return str(statement.compile(dialect=dialect or db.engine.dialect))
 
 
 def _run_prepared(sql: str, params: dict, *, alone: bool = False):
@@ -201,14 +201,28 @@ def live_token_with(token_hash: str, probe, params: dict):
     `probe_found` (true when the probe found its row), each named `probe_<name>`. One round
     trip where an API call would make two; no row at all when the token is not usable, as
     live_token."""
+    return _run_prepared(_with_probe(probe), {"token_hash": token_hash, **params}, alone=True)
+
+
+def live_token_with_on(kept: KeptConnection, token_hash: str, probe, params: dict):
+    """live_token_with outside any request (no session, no app context), on `kept`."""
+    sql = _with_probe(probe, kept.engine.dialect)
+    params = {"token_hash": token_hash, **params}
+    with kept.use() as connection:
+        cursor = connection.cursor(row_factory=namedtuple_row)
+        return cursor.execute(sql, params, prepare=True).fetchone()
+
+
+def _with_probe(probe, dialect=None) -> str:
+    """The SQL of live_token with `probe` beside it, built once per probe."""
     combined = _WITH_PROBE.get(id(probe))
     if combined is None or combined[0] is not probe:
         found = probe.add_columns(true().label("probe_found")).lateral("probe")
         # Prefixed: the probe's `id` (and any other name) must not shadow the token's.
         columns = [column.label(PROBE_PREFIX + column.name) for column in found.c]
         statement = _LIVE_TOKEN.outerjoin(found, true()).add_columns(*columns)
-        combined = _WITH_PROBE[id(probe)] = (probe, _prepared(statement))
-    return _run_prepared(combined[1], {"token_hash": token_hash, **params}, alone=True)
+        combined = _WITH_PROBE[id(probe)] = (probe, _prepared(statement, dialect))
+    return combined[1]
 
 
 def tokens_of_user(user_id) -> list[ApiToken]:

@@ -117,7 +117,7 @@ def authenticate(secret: str, probe=None) -> tuple[Actor, TokenGrant, object] | 
     row it found in the same statement (a namespace of its columns; None when it found none).
     None when the token is unknown, revoked, expired or its user deactivated. Stamps last use
     (at most once a minute)."""
-    if not secret.startswith(PREFIX) or len(secret) > 200:
+    if not _plausible(secret):
         return None
     if probe is None:
         row = repo.live_token(hash_token(secret))
@@ -125,9 +125,34 @@ def authenticate(secret: str, probe=None) -> tuple[Actor, TokenGrant, object] | 
         row = repo.live_token_with(hash_token(secret), *probe)
     if row is None:
         return None
-    if row.last_used_at is None or datetime.now(UTC) - row.last_used_at >= TOUCH_EVERY:
+    if _touch_due(row):
         repo.touch_token(row.id)
         db.session.commit()
+    return _granted(row)
+
+
+def authenticate_on(kept, secret: str, probe) -> tuple[Actor, TokenGrant, object] | None:
+    """authenticate with a `probe`, outside any request: its statement on `kept` (a
+    core.db.KeptConnection). It writes nothing: None too when the token's last-use stamp is
+    due (authenticate writes it)."""
+    if not _plausible(secret):
+        return None
+    row = repo.live_token_with_on(kept, hash_token(secret), *probe)
+    if row is None or _touch_due(row):
+        return None
+    return _granted(row)
+
+
+def _plausible(secret: str) -> bool:
+    return secret.startswith(PREFIX) and len(secret) <= 200
+
+
+def _touch_due(row) -> bool:
+    return row.last_used_at is None or datetime.now(UTC) - row.last_used_at >= TOUCH_EVERY
+
+
+def _granted(row) -> tuple[Actor, TokenGrant, object]:
+    """What a live_token(_with) row grants: the actor, the token, the probe's row."""
     actor = Actor(id=str(row.user_id), role=row.role, name=row.user_name, via=f"api:{row.id}")
     return actor, TokenGrant(row.id, row.name, row.scope, row.expires_at), _probed(row)
 

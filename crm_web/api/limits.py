@@ -48,15 +48,15 @@ _COUNT = text(
 )
 
 
-def settings() -> tuple[int, int]:
-    config = current_app.config
+def settings(config) -> tuple[int, int]:
+    """(limit, window) of an app's `config`."""
     return (
         int(config.get("API_RATE_LIMIT", DEFAULT_LIMIT)),
         int(config.get("API_RATE_WINDOW", DEFAULT_WINDOW)),
     )
 
 
-def _autocommit_engine():
+def counter_engine():
     """The engine's pool in autocommit (set and reset client-side): no BEGIN, no COMMIT."""
     extensions = current_app.extensions
     if "rate_counter" not in extensions:
@@ -101,14 +101,14 @@ def _count_locally(token_id, limit: int) -> _Window | None:
         return known
 
 
-def _add_to_shared(token_id, window: int) -> tuple[int, float]:
+def _add_to_shared(token_id, window: int, engine) -> tuple[int, float]:
     """Add this request and the batch waiting in this process to the shared count: (count,
     seconds left in the window)."""
     with _windows_lock:
         known = _windows.pop(token_id, None)
     waiting = known.pending if known and time.monotonic() < known.ends else 0
     params = {"token": token_id, "window": window, "requests": waiting + 1}
-    with _autocommit_engine().connect() as conn:
+    with engine.connect() as conn:
         count, left = conn.execute(_COUNT, params).one()
     left = float(left)
     with _windows_lock:
@@ -122,15 +122,10 @@ def _add_to_shared(token_id, window: int) -> tuple[int, float]:
 
 def count_request(token_id) -> None:
     """Count this request against its token's window; 429 with Retry-After past the limit."""
-    limit, window = settings()
-    known = _count_locally(token_id, limit)
-    if known is not None:
-        count, left = known.shared + known.pending, known.ends - time.monotonic()
-    else:
-        count, left = _add_to_shared(token_id, window)
-    retry_after = max(1, math.ceil(left))
-    g.api_rate = (limit, max(0, limit - count), retry_after)
-    if count > limit:
+    limit, window = settings(current_app.config)
+    limit, left, retry_after = count(token_id, limit, window, counter_engine())
+    g.api_rate = (limit, max(0, left), retry_after)
+    if left < 0:
         raise ApiProblem(
             429,
             "rate_limited",
@@ -140,9 +135,25 @@ def count_request(token_id) -> None:
         )
 
 
+def count(token_id, limit: int, window: int, engine) -> tuple[int, int, int]:
+    """Count a request of the token (on `engine`, autocommit, when the shared count is due; no
+    app context needed): (limit, requests left, seconds to the window's end), fewer than none
+    left past the limit."""
+    known = _count_locally(token_id, limit)
+    if known is not None:
+        counted, left = known.shared + known.pending, known.ends - time.monotonic()
+    else:
+        counted, left = _add_to_shared(token_id, window, engine)
+    return limit, limit - counted, max(1, math.ceil(left))
+
+
 def rate_headers() -> dict:
     """RateLimit-Limit/-Remaining/-Reset of the request's window (IETF draft names)."""
-    limit, remaining, reset = getattr(g, "api_rate", (None, None, None))
+    return headers(*getattr(g, "api_rate", (None, None, None)))
+
+
+def headers(limit, remaining, reset) -> dict:
+    """rate_headers of a count (`count`'s answer)."""
     if limit is None:
         return {}
     return {

@@ -14,6 +14,7 @@ from crm_web.api.catalog import RESOURCES
 from crm_web.api.idempotency import idempotent
 from crm_web.api.problems import ApiProblem
 from crm_web.api.resources import Resource, history
+from crm_web.api.revalidation import CACHE_CONTROL, entity_tags
 from crm_web.core.errors import ConflictError, ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -25,7 +26,6 @@ DEFAULT_LIMIT = 50
 # `page` walks this many rows at most; past them the client follows the `next` cursor, which
 # costs the same at any depth (a deep page would cost what an OFFSET does).
 MAX_PAGE_ROWS = 1000
-CACHE_CONTROL = "private, no-cache"  # keep it, but revalidate (If-None-Match) before use
 
 
 def declares(action: str | None):
@@ -187,7 +187,7 @@ def _allow_duplicate() -> bool:
 def detail(kind, record_id):
     """One record; 304 when If-None-Match names its ETag."""
     resource = _resource(kind)
-    known = _tags(request.headers.get("If-None-Match"))
+    known = entity_tags(request.headers.get("If-None-Match"))
     if resource.probe is not None:
         # The token's statement read the record already (_probe): no second round trip.
         found = g.api_probed
@@ -216,13 +216,6 @@ def _not_modified(etag: str):
     )
 
 
-def _tags(header: str | None) -> set[str]:
-    """The entity tags of an If-Match/If-None-Match header (weak or strong alike)."""
-    if not header:
-        return set()
-    return {tag.strip().removeprefix("W/") for tag in header.split(",")}
-
-
 def _offered(operation) -> None:
     if operation is None:
         raise ApiProblem(405, "method_not_allowed", "This resource does not offer that.")
@@ -239,7 +232,7 @@ def _checked_version(resource: Resource, record_id) -> int:
             "precondition_required",
             "Send If-Match with the ETag of the record you read, so no change is lost.",
         )
-    tags = _tags(header)
+    tags = entity_tags(header)
     if "*" not in tags and etag not in tags:
         raise _stale(current, etag)
     return current.get("version")

@@ -25,9 +25,13 @@ SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 def request_id() -> str:
     """This request's id, chosen on first use (an error page may need it before any hook ran)."""
     if "request_id" not in g:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        g.request_id = chosen_request_id(request.headers.get("X-Request-ID", ""))
     return g.request_id
+
+
+def chosen_request_id(incoming: str) -> str:
+    """The caller's X-Request-ID when it is short and plain, otherwise a new id."""
+    return incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
 def _start() -> None:
@@ -49,17 +53,25 @@ def _user_id() -> str | None:
 
 def _finish(response):
     response.headers["X-Request-ID"] = request_id()
-    started = g.get("request_started")
+    route = request.url_rule.rule if request.url_rule else None
+    log_request(
+        request_id(), _user_id(), request.method, route, response.status_code,
+        g.get("request_started"),
+    )  # fmt: skip
+    return response
+
+
+def log_request(request_id, user_id, method, route, status, started) -> None:
+    """The request's line (`started`: its perf_counter() at the start, or None)."""
     line = {
-        "request_id": request_id(),
-        "user_id": _user_id(),
-        "method": request.method,
-        "route": request.url_rule.rule if request.url_rule else None,
-        "status": response.status_code,
+        "request_id": request_id,
+        "user_id": user_id,
+        "method": method,
+        "route": route,
+        "status": status,
         "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
     }
     log.info(json.dumps(line))
-    return response
 
 
 def init_app(app: Flask) -> None:
