@@ -321,6 +321,33 @@ def _starts_with(term: str) -> tuple[list, dict]:
     return conditions, values
 
 
+def listed(query, filters: dict):
+    """`query` narrowed to the contacts the list pages through for `filters` (list_page), so
+    an export holds exactly the rows of all its pages. Without a search, every filtered row.
+    A search sorted by relevance (filters["sort"], the list's default for one): the names
+    starting with the term and the first SEARCH_CAP other matches; sorted by a column: the
+    first SEARCH_CAP matches. Those caps are found as list_page finds them (the same
+    subqueries, materialised), so they are the same rows."""
+    term = (filters.get("q") or "").strip()
+    if not term:
+        return filtered(query, filters)
+    unsearched = {**filters, "q": ""}
+    if filters.get("sort") in SORTS:
+        matches = filtered(select(Contact.id), filters).limit(SEARCH_CAP)
+        matches = matches.cte("matches").prefix_with("MATERIALIZED")
+        return filtered(query, unsearched).where(Contact.id.in_(select(matches.c.id)))
+    starts, values = _starts_with(term)
+    shown = [*starts]
+    if _contains_search(term):
+        patterns = _search_values(term)
+        others = _search(filtered(select(Contact.id), unsearched), patterns)
+        others = others.where(~or_(*starts)).limit(SEARCH_CAP)
+        others = others.cte("others").prefix_with("MATERIALIZED")
+        shown.append(Contact.id.in_(select(others.c.id)))
+        values |= patterns
+    return filtered(query, unsearched).where(or_(*shown)).params(values)
+
+
 def count_contacts(filters: dict):
     """(total, is_estimate) for the list header."""
     narrowed = {k: v for k, v in filters.items() if v and k != "archived"}
@@ -395,10 +422,10 @@ def live_contacts_sharing(emails: list[str], phones: list[str], exclude=None, li
 
 
 def export_csv(filters: dict, emails: int, phones: int, fields: list[str]):
-    """Every contact the list's `filters` select, in name order, as CSV rows written by
-    PostgreSQL (core.repository.copy_csv): id, names, job title, `emails` and `phones` columns,
-    company name, owner email, times, the custom `fields`; each cell neutralised as the export's
-    Python cells are (core.spreadsheet)."""
+    """Every contact the list of `filters` pages through (listed), in name order, as CSV rows
+    written by PostgreSQL (core.repository.copy_csv): id, names, job title, `emails` and
+    `phones` columns, company name, owner email, times, the custom `fields`; each cell
+    neutralised as the export's Python cells are (core.spreadsheet)."""
     # An alias: the search's own subquery of companies must not correlate with this join.
     company = aliased(Company)
     cells = [
@@ -411,7 +438,7 @@ def export_csv(filters: dict, emails: int, phones: int, fields: list[str]):
         User.email,
     ]
     query = (
-        filtered(
+        listed(
             select(
                 Contact.id,  # a UUID and times start with a digit: nothing to neutralise
                 *map(neutralised_sql, cells),
@@ -428,8 +455,8 @@ def export_csv(filters: dict, emails: int, phones: int, fields: list[str]):
 
 
 def most_emails_and_phones(filters: dict) -> tuple[int, int]:
-    """The most emails and the most phones one selected contact has (the export's columns)."""
-    query = filtered(
+    """The most emails and the most phones one listed contact has (the export's columns)."""
+    query = listed(
         select(
             func.coalesce(func.max(func.cardinality(Contact.emails)), 0),
             func.coalesce(func.max(func.cardinality(Contact.phones)), 0),

@@ -222,7 +222,10 @@ def _export_filters(kind: str, args) -> dict:
         return pipeline.clean_filters(args)
     if kind == "tasks":
         return {"q": (args.get("q") or "").strip()[:100], "assignee": args.get("assignee") or ""}
-    return dict(record_list_state(args, ()).filters)
+    filters = dict(record_list_state(args, ()).filters)
+    if kind == "contacts":  # a searched list's sort decides which matches it shows
+        filters["sort"] = args.get("sort") or ""
+    return filters
 
 
 @exports_bp.get("/<any(contacts, companies, deals, tasks):kind>.csv")
