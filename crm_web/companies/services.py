@@ -79,10 +79,11 @@ def check_companies(
     """Each input checked as create_company checks it: its clean values (owner defaulted), or
     the ValidationError refusing it, in input order; insert_companies adds the clean ones.
     Editors. `shared` (batch_rules), read beforehand, spares the check its queries when the
-    rows give no owner id."""
+    rows give no owner id, or only its "owner_ids" (contacts.services.check_contacts)."""
     authorize(actor, "records.create")
     shared = shared or batch_rules(actor)
-    batch = {"definitions": shared["definitions"], "owner_id": v.Remembered(check_user_id)}
+    owners = v.Remembered(check_user_id, shared.get("owner_ids", ()))
+    batch = {"definitions": shared["definitions"], "owner_id": owners}
     return v.check_each(rows, lambda data: _clean(data, batch=batch), shared["owner_id"])
 
 

@@ -72,13 +72,14 @@ def check_contacts(
     """Each input checked as create_contact checks it: its clean values (owner defaulted), or
     the ValidationError refusing it, in input order. For batches (imports, API bulk), which
     then add the clean ones with insert_contacts. Editors. `shared` (batch_rules), read
-    beforehand, spares the check its queries when the rows give no company or owner id."""
+    beforehand, spares the check its queries when the rows give no company or owner id, or
+    only owners among its "owner_ids" (users read beforehand, as an import's owner column)."""
     authorize(actor, "records.create")
     shared = shared or batch_rules(actor)
     batch = {
         "definitions": shared["definitions"],
         "company_id": v.Remembered(company_id_check(data.get("company_id") for data in rows)),
-        "owner_id": v.Remembered(check_user_id),
+        "owner_id": v.Remembered(check_user_id, shared.get("owner_ids", ())),
     }
     return v.check_each(rows, lambda data: _clean(data, batch=batch), shared["owner_id"])
 

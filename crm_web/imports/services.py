@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crm_web.accounts.services import get_user
+from crm_web.accounts.services import get_user, users_by_email_or_name
 from crm_web.companies.services import batch_rules as company_rules
 from crm_web.companies.services import check_companies, company_ids_named, insert_companies
 from crm_web.contacts.services import batch_rules as contact_rules
@@ -156,6 +156,9 @@ def row_data(record: Import, cells: list[str]) -> tuple[dict, dict, str]:
             first, _, last = value.rpartition(" ")
             data["first_name"], data["last_name"] = (first, last) if first else (value, "")
             source["first_name"] = source["last_name"] = column
+        elif target == "owner":  # a user's email or name: check_batch finds the user
+            data["owner"] = value
+            source["owner_id"] = column
         elif target == "company":
             source["company_id"] = column
             company = value
@@ -178,8 +181,11 @@ def import_batch(record: Import, rows, actor: Actor, companies: dict) -> list[di
 
 
 def check_rules(kind: str, actor: Actor) -> dict:
-    """What check_batch reads from the database, read once a batch beforehand."""
-    return (contact_rules if kind == "contacts" else company_rules)(actor)
+    """What check_batch reads from the database, read once a batch beforehand: the rules'
+    (contacts' or companies' batch_rules), and the users an owner column may name."""
+    owners = users_by_email_or_name()
+    rules = (contact_rules if kind == "contacts" else company_rules)(actor)
+    return {**rules, "owners": owners, "owner_ids": {i for i in owners.values() if i}}
 
 
 def check_batch(record: Import, rows, actor: Actor, rules: dict | None = None) -> list[tuple]:
@@ -189,12 +195,30 @@ def check_batch(record: Import, rows, actor: Actor, rules: dict | None = None) -
     batch while this one is written, with `record` a plain copy of the import's kind, header
     and mapping (no ORM object, no session crosses threads)."""
     check = check_contacts if record.kind == "contacts" else check_companies
+    rules = rules or check_rules(record.kind, actor)
     inputs = [(row.row_number, *row_data(record, row.cells)) for row in rows]
+    unknown = {number: _owner(data, rules["owners"]) for number, data, _, _ in inputs}
     results = check([data for _, data, _, _ in inputs], actor, rules)
     return [
-        (number, result, source, company)
+        (number, unknown[number] or result, source, company)
         for (number, _, source, company), result in zip(inputs, results, strict=True)
     ]
+
+
+def _owner(data: dict, owners: dict) -> ValidationError | None:
+    """The row's owner column (data["owner"], an email or a name) as the owner_id of the user
+    it names; the error refusing the row when it names nobody, or two users."""
+    named = data.pop("owner", None)
+    if named is None:
+        return None
+    key = " ".join(named.split()).lower()
+    if owners.get(key):
+        data["owner_id"] = owners[key]
+        return None
+    named = named[:100]
+    if key in owners:
+        return ValidationError({"owner_id": [f"Two users are called “{named}”: give an email."]})
+    return ValidationError({"owner_id": [f"No user has the email or name “{named}”."]})
 
 
 def write_batch(record: Import, checked: list[tuple], actor: Actor, companies: dict) -> list[dict]:
