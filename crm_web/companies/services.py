@@ -52,7 +52,8 @@ def _clean(data: dict, existing: Company | None = None, batch: dict | None = Non
     if creating or check.has("name"):
         check.field("name", v.text, 255, required=True)
     check.field("website", v.url)
-    check.field("phone", v.phone, current_app.config.get("DEFAULT_PHONE_REGION", "US"))
+    region = batch.get("phone_region") or current_app.config.get("DEFAULT_PHONE_REGION", "US")
+    check.field("phone", v.phone, region)
     check.field("industry", v.text, 100)
     check.field("address", _address)
     check.field("owner_id", batch.get("owner_id", check_user_id))
@@ -83,7 +84,8 @@ def check_companies(
     authorize(actor, "records.create")
     shared = shared or batch_rules(actor)
     owners = v.Remembered(check_user_id, shared.get("owner_ids", ()))
-    batch = {"definitions": shared["definitions"], "owner_id": owners}
+    region = shared.get("phone_region")
+    batch = {"definitions": shared["definitions"], "owner_id": owners, "phone_region": region}
     return v.check_each(rows, lambda data: _clean(data, batch=batch), shared["owner_id"])
 
 
