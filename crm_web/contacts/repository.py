@@ -385,10 +385,12 @@ def contacts_by_ids(ids, *, for_update: bool = False) -> list[Contact]:
 
 
 def contacts_with_email_or_phone(emails: list[str], phones: list[str], exclude=None):
-    """Contacts already holding any of these emails or phones (GIN indexes on both arrays)."""
+    """Contacts already holding any of these emails (in any case) or phones (GIN indexes
+    idx_contacts_emails_lower and idx_contacts_phones)."""
     conditions = []
     if emails:
-        conditions.append(Contact.emails.overlap(sa.cast(emails, Contact.emails.type)))
+        lowered = sa.cast([e.lower() for e in emails], Contact.emails.type)
+        conditions.append(func.crm_lower_emails(Contact.emails).op("&&")(lowered))
     if phones:
         conditions.append(Contact.phones.overlap(sa.cast(phones, Contact.phones.type)))
     if not conditions:
