@@ -137,7 +137,25 @@ def verify_command() -> None:
 @click.option("--type", "kind", type=click.Choice(IMPORT_KINDS), required=True)
 @click.option("--as", "email", required=True, help="The acting user's email (named in history).")
 @click.option("--mapping", "mapping_name", help="A saved mapping's name (default: suggested).")
-def import_command(file: Path, kind: str, email: str, mapping_name: str | None) -> None:
+@click.option(
+    "--duplicates",
+    type=click.Choice(["skip", "fill", "overwrite", "create"]),
+    default="skip",
+    show_default=True,
+    help="A contact row whose email or phone a contact has: skip it, fill that contact's empty "
+    "fields, overwrite them, or create a contact anyway.",
+)
+@click.option("--owner", "owner", help="The records' owner when a row names none (an email).")
+@click.option("--phone-region", help="Where numbers without a country code are, e.g. FR.")
+def import_command(
+    file: Path,
+    kind: str,
+    email: str,
+    mapping_name: str | None,
+    duplicates: str,
+    owner: str | None,
+    phone_region: str | None,
+) -> None:
     """Import a CSV or .xlsx file of contacts or companies here, as the wizard would; exit 0
     when it ran (even with refused rows), 1 when it could not."""
 
@@ -146,7 +164,10 @@ def import_command(file: Path, kind: str, email: str, mapping_name: str | None) 
         click.echo(f"\r{done:,} of {total:,} rows ({percent} %)", nl=False, err=True)
 
     try:
-        record = import_here(file, kind, email, mapping_name, show)
+        options = {"owner": owner, "phone_region": phone_region or ""}
+        if kind == "contacts":
+            options["duplicates"] = duplicates
+        record = import_here(file, kind, email, mapping_name, show, options)
     except UnreadableFile as exc:
         raise click.ClickException(exc.message) from exc
     except CRMError as exc:
@@ -156,8 +177,10 @@ def import_command(file: Path, kind: str, email: str, mapping_name: str | None) 
         raise click.ClickException(f"The import stopped: {exc}") from exc
     click.echo("", err=True)
     click.echo(
-        f"Import #{record.id}: {record.created:,} created, {record.skipped:,} skipped as "
-        f"duplicates, {record.refused:,} refused, of {record.total:,} rows."
+        f"Import #{record.id}: {record.created:,} created, "
+        + (f"{record.updated:,} updated, " if record.updated else "")
+        + f"{record.skipped:,} skipped as duplicates, {record.refused:,} refused, "
+        f"of {record.total:,} rows."
     )
     if record.refused:
         target = write_errors(record, email, file.with_name(f"{file.stem}-errors.csv"))

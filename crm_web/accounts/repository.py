@@ -70,6 +70,14 @@ def active_users() -> list:
     return read(_ACTIVE_USERS)
 
 
+_ACTIVE_USER_KEYS = select(_users.c.id, _users.c.email, _users.c.name).where(_users.c.active)
+
+
+def active_user_keys() -> list:
+    """(id, email, name) rows of the users who can sign in."""
+    return read(_ACTIVE_USER_KEYS)
+
+
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.name, User.email)))
 

@@ -294,6 +294,18 @@ def active_users() -> list:
     return repo.active_users()
 
 
+def users_by_email_or_name() -> dict:
+    """The users who can sign in by lower-cased email and by lower-cased name, as an import's
+    owner column names them: {key: id}; a name two users share maps to None (ambiguous)."""
+    users = repo.active_user_keys()
+    found: dict = {}
+    for user in users:
+        name = " ".join(user.name.split()).lower()
+        found[name] = None if name in found else user.id
+    found.update({user.email.lower(): user.id for user in users})
+    return found
+
+
 def check_user_id(value):
     """Field check for references to a user (a record's owner)."""
     user = repo.get_user(value)

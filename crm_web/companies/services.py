@@ -52,7 +52,8 @@ def _clean(data: dict, existing: Company | None = None, batch: dict | None = Non
     if creating or check.has("name"):
         check.field("name", v.text, 255, required=True)
     check.field("website", v.url)
-    check.field("phone", v.phone, current_app.config.get("DEFAULT_PHONE_REGION", "US"))
+    region = batch.get("phone_region") or current_app.config.get("DEFAULT_PHONE_REGION", "US")
+    check.field("phone", v.phone, region)
     check.field("industry", v.text, 100)
     check.field("address", _address)
     check.field("owner_id", batch.get("owner_id", check_user_id))
@@ -79,10 +80,12 @@ def check_companies(
     """Each input checked as create_company checks it: its clean values (owner defaulted), or
     the ValidationError refusing it, in input order; insert_companies adds the clean ones.
     Editors. `shared` (batch_rules), read beforehand, spares the check its queries when the
-    rows give no owner id."""
+    rows give no owner id, or only its "owner_ids" (contacts.services.check_contacts)."""
     authorize(actor, "records.create")
     shared = shared or batch_rules(actor)
-    batch = {"definitions": shared["definitions"], "owner_id": v.Remembered(check_user_id)}
+    owners = v.Remembered(check_user_id, shared.get("owner_ids", ()))
+    region = shared.get("phone_region")
+    batch = {"definitions": shared["definitions"], "owner_id": owners, "phone_region": region}
     return v.check_each(rows, lambda data: _clean(data, batch=batch), shared["owner_id"])
 
 

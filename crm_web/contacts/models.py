@@ -37,7 +37,6 @@ class Contact(Audited, TimestampedMixin, VersionedMixin, db.Model):
     __table_args__ = (
         # Migration 0024: a company's live contacts counted from the index alone.
         sa.Index("idx_contacts_company_archived", "company_id", "archived_at"),
-        sa.Index("idx_contacts_emails", "emails", postgresql_using="gin"),
         sa.Index("idx_contacts_created_at", "created_at"),
         sa.Index("idx_contacts_owner_id", "owner_id"),
         # Migration 0003: one keyset index per list sort, duplicate checks.

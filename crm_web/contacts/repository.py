@@ -321,6 +321,33 @@ def _starts_with(term: str) -> tuple[list, dict]:
     return conditions, values
 
 
+def listed(query, filters: dict):
+    """`query` narrowed to the contacts the list pages through for `filters` (list_page), so
+    an export holds exactly the rows of all its pages. Without a search, every filtered row.
+    A search sorted by relevance (filters["sort"], the list's default for one): the names
+    starting with the term and the first SEARCH_CAP other matches; sorted by a column: the
+    first SEARCH_CAP matches. Those caps are found as list_page finds them (the same
+    subqueries, materialised), so they are the same rows."""
+    term = (filters.get("q") or "").strip()
+    if not term:
+        return filtered(query, filters)
+    unsearched = {**filters, "q": ""}
+    if filters.get("sort") in SORTS:
+        matches = filtered(select(Contact.id), filters).limit(SEARCH_CAP)
+        matches = matches.cte("matches").prefix_with("MATERIALIZED")
+        return filtered(query, unsearched).where(Contact.id.in_(select(matches.c.id)))
+    starts, values = _starts_with(term)
+    shown = [*starts]
+    if _contains_search(term):
+        patterns = _search_values(term)
+        others = _search(filtered(select(Contact.id), unsearched), patterns)
+        others = others.where(~or_(*starts)).limit(SEARCH_CAP)
+        others = others.cte("others").prefix_with("MATERIALIZED")
+        shown.append(Contact.id.in_(select(others.c.id)))
+        values |= patterns
+    return filtered(query, unsearched).where(or_(*shown)).params(values)
+
+
 def count_contacts(filters: dict):
     """(total, is_estimate) for the list header."""
     narrowed = {k: v for k, v in filters.items() if v and k != "archived"}
@@ -358,10 +385,12 @@ def contacts_by_ids(ids, *, for_update: bool = False) -> list[Contact]:
 
 
 def contacts_with_email_or_phone(emails: list[str], phones: list[str], exclude=None):
-    """Contacts already holding any of these emails or phones (GIN indexes on both arrays)."""
+    """Contacts already holding any of these emails (in any case) or phones (GIN indexes
+    idx_contacts_emails_lower and idx_contacts_phones)."""
     conditions = []
     if emails:
-        conditions.append(Contact.emails.overlap(sa.cast(emails, Contact.emails.type)))
+        lowered = sa.cast([e.lower() for e in emails], Contact.emails.type)
+        conditions.append(func.crm_lower_emails(Contact.emails).op("&&")(lowered))
     if phones:
         conditions.append(Contact.phones.overlap(sa.cast(phones, Contact.phones.type)))
     if not conditions:
@@ -395,10 +424,10 @@ def live_contacts_sharing(emails: list[str], phones: list[str], exclude=None, li
 
 
 def export_csv(filters: dict, emails: int, phones: int, fields: list[str]):
-    """Every contact the list's `filters` select, in name order, as CSV rows written by
-    PostgreSQL (core.repository.copy_csv): id, names, job title, `emails` and `phones` columns,
-    company name, owner email, times, the custom `fields`; each cell neutralised as the export's
-    Python cells are (core.spreadsheet)."""
+    """Every contact the list of `filters` pages through (listed), in name order, as CSV rows
+    written by PostgreSQL (core.repository.copy_csv): id, names, job title, `emails` and
+    `phones` columns, company name, owner email, times, the custom `fields`; each cell
+    neutralised as the export's Python cells are (core.spreadsheet)."""
     # An alias: the search's own subquery of companies must not correlate with this join.
     company = aliased(Company)
     cells = [
@@ -411,7 +440,7 @@ def export_csv(filters: dict, emails: int, phones: int, fields: list[str]):
         User.email,
     ]
     query = (
-        filtered(
+        listed(
             select(
                 Contact.id,  # a UUID and times start with a digit: nothing to neutralise
                 *map(neutralised_sql, cells),
@@ -428,8 +457,8 @@ def export_csv(filters: dict, emails: int, phones: int, fields: list[str]):
 
 
 def most_emails_and_phones(filters: dict) -> tuple[int, int]:
-    """The most emails and the most phones one selected contact has (the export's columns)."""
-    query = filtered(
+    """The most emails and the most phones one listed contact has (the export's columns)."""
+    query = listed(
         select(
             func.coalesce(func.max(func.cardinality(Contact.emails)), 0),
             func.coalesce(func.max(func.cardinality(Contact.phones)), 0),
@@ -439,28 +468,35 @@ def most_emails_and_phones(filters: dict) -> tuple[int, int]:
     return tuple(db.session.execute(query).one())
 
 
-_IN_USE_SQL = (
-    "SELECT w.value FROM unnest(CAST(:values AS text[])) AS w(value) "
-    "WHERE EXISTS (SELECT FROM contacts WHERE {column} @> ARRAY[w.value])"
+# The live contact holding each value (the oldest, should two), through the GIN indexes on
+# the emails (lower-cased: an email matches in any case) and the phones.
+_HOLDER_SQL = (
+    "SELECT w.value, (SELECT id FROM contacts WHERE {held} @> ARRAY[w.value] "
+    "AND archived_at IS NULL ORDER BY created_at, id LIMIT 1) AS id "
+    "FROM unnest(CAST(:values AS text[])) AS w(value)"
 )
+_HOLDERS = {
+    "emails": sa.text(_HOLDER_SQL.format(held="crm_lower_emails(emails)")),
+    "phones": sa.text(_HOLDER_SQL.format(held="phones")),
+}
 _MERGE_PENDING = sa.text(
-    "SELECT gin_clean_pending_list('idx_contacts_emails'::regclass), "
+    "SELECT gin_clean_pending_list('idx_contacts_emails_lower'::regclass), "
     "gin_clean_pending_list('idx_contacts_phones'::regclass)"
 )
-_IN_USE = {column: sa.text(_IN_USE_SQL.format(column=column)) for column in ("emails", "phones")}
 
 
-def emails_and_phones_in_use(emails: list[str], phones: list[str]) -> set[str]:
-    """The values among `emails` and `phones` that contacts hold: one GIN index look-up per
-    value (`column @> ARRAY[value]`), so a batch's thousands of values stay as quick as a few
-    (one `column && all_of_them` lets the planner scan every contact)."""
+def contacts_holding(emails: list[str], phones: list[str]) -> dict:
+    """{value: id} of the live contacts holding these emails (lower-cased) and phones: one GIN
+    index look-up per value (`column @> ARRAY[value]`), so a batch's thousands of values stay
+    as quick as a few (one `column && all_of_them` lets the planner scan every contact)."""
     # Rows just inserted wait in each GIN index's pending list, which every look-up reads whole
     # (0.7 ms each after a few batches of an import): merged first, thousands take 10 ms.
     db.session.execute(_MERGE_PENDING)
-    found: set[str] = set()
-    for column, values in (("emails", emails), ("phones", phones)):
+    found: dict = {}
+    for column, values in (("emails", {e.lower() for e in emails}), ("phones", set(phones))):
         if values:
-            found.update(db.session.scalars(_IN_USE[column], {"values": sorted(set(values))}))
+            rows = db.session.execute(_HOLDERS[column], {"values": sorted(values)})
+            found.update((value, key) for value, key in rows if key is not None)
     return found
 
 

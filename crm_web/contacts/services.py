@@ -45,7 +45,7 @@ def _clean(data: dict, existing: Contact | None = None, batch: dict | None = Non
             check.field(name, v.text, 255, required=True)
     check.field("job_title", v.text, 255)
     check.field("emails", v.listed, v.email)
-    region = current_app.config.get("DEFAULT_PHONE_REGION", "US")
+    region = batch.get("phone_region") or current_app.config.get("DEFAULT_PHONE_REGION", "US")
     check.field("phones", v.listed, v.phone, region)
     check.field("company_id", batch.get("company_id", check_company_id))
     check.field("owner_id", batch.get("owner_id", check_user_id))
@@ -72,13 +72,15 @@ def check_contacts(
     """Each input checked as create_contact checks it: its clean values (owner defaulted), or
     the ValidationError refusing it, in input order. For batches (imports, API bulk), which
     then add the clean ones with insert_contacts. Editors. `shared` (batch_rules), read
-    beforehand, spares the check its queries when the rows give no company or owner id."""
+    beforehand, spares the check its queries when the rows give no company or owner id, or
+    only owners among its "owner_ids" (users read beforehand, as an import's owner column)."""
     authorize(actor, "records.create")
     shared = shared or batch_rules(actor)
     batch = {
         "definitions": shared["definitions"],
         "company_id": v.Remembered(company_id_check(data.get("company_id") for data in rows)),
-        "owner_id": v.Remembered(check_user_id),
+        "owner_id": v.Remembered(check_user_id, shared.get("owner_ids", ())),
+        "phone_region": shared.get("phone_region"),
     }
     return v.check_each(rows, lambda data: _clean(data, batch=batch), shared["owner_id"])
 
@@ -107,9 +109,10 @@ def contacts_csv(filters: dict, actor: Actor, fields: list[str]):
     return (emails, phones), repo.export_csv(filters, emails, phones, fields)
 
 
-def emails_and_phones_in_use(emails: list[str], phones: list[str]) -> set[str]:
-    """Which of these (checked) emails and phones some contact already holds, in one query."""
-    return repo.emails_and_phones_in_use(emails, phones)
+def contacts_holding(emails: list[str], phones: list[str]) -> dict:
+    """{value: contact id} of the live contacts holding any of these emails (in any case: the
+    keys are lower-cased) or phones, as an import matches its rows (repository)."""
+    return repo.contacts_holding(emails, phones)
 
 
 def get_contact(contact_id) -> Contact:

@@ -86,9 +86,9 @@ class Remembered:
     """A check run once per distinct value: a batch's rows that name the same company or owner
     cost one look-up, with the very check (and message) a single record gets."""
 
-    def __init__(self, check):
+    def __init__(self, check, known=()):
         self.check = check
-        self.seen: dict = {}
+        self.seen: dict = {(value,): (True, value) for value in known}  # passed without a look-up
 
     def __call__(self, value, *args):
         key = (value, *args)

@@ -97,9 +97,10 @@ def _form_page(form, tasks, errors=None, message=None, status=200):
 @bp.get("/deals/new")
 @requires("records.create")
 def new():
-    """The new-deal form (a company may be preselected with ?company_id=)."""
-    company_id = request.args.get("company_id", "")
-    form = deal_form(None, list_definitions("deal"), company_id=company_id)
+    """The new-deal form (a company and its contact may be preselected with ?company_id= and
+    ?contact_id=, as a company's or contact's "Add a deal" does)."""
+    preselected = {name: request.args.get(name, "") for name in ("company_id", "contact_id")}
+    form = deal_form(None, list_definitions("deal"), **preselected)
     form.currency.data, form.stage.data = "USD", "Lead"
     return _form_page(form, task_forms())
 

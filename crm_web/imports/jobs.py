@@ -28,7 +28,11 @@ def import_file(context, import_id: int) -> int:
     # What checking a row reads of the import, as plain values: the look-ahead thread reads it
     # while this thread's session expires and reloads the ORM record at each commit.
     plan = SimpleNamespace(
-        id=record.id, kind=record.kind, header=list(record.header), mapping=list(record.mapping)
+        id=record.id,
+        kind=record.kind,
+        header=list(record.header),
+        mapping=list(record.mapping),
+        options=dict(record.options or {}),
     )
     companies: dict = {}
     size = current_app.config["IMPORT_BATCH_ROWS"]
@@ -42,7 +46,8 @@ def import_file(context, import_id: int) -> int:
         checked = ahead.checked(rows) or services.check_batch(plan, rows, actor)
         following = repo.rows_after(import_id, rows[-1].row_number, size)
         if following:
-            ahead.start(rows[-1].row_number, following, services.check_rules(plan.kind, actor))
+            rules = services.check_rules(plan.kind, actor, plan.options)
+            ahead.start(rows[-1].row_number, following, rules)
         outcomes = services.write_batch(current, checked, actor, companies)
         repo.set_outcomes(import_id, outcomes)
         current.done += len(rows)

@@ -22,6 +22,7 @@ BUILT_IN = {
         ("phones:1", "Phone"),
         *[(f"phones:{n}", f"Phone {n}") for n in range(2, EXTRA + 1)],
         ("company", "Company (matched by name, created if new)"),
+        ("owner", "Owner (a user's email or name)"),
     ],
     "companies": [
         ("name", "Name"),
@@ -33,8 +34,11 @@ BUILT_IN = {
         ("address.state", "State / region"),
         ("address.postal_code", "Postal code"),
         ("address.country", "Country"),
+        ("owner", "Owner (a user's email or name)"),
     ],
 }
+# An owner column, as other CRMs name it (HubSpot "Contact Owner", Salesforce "Account Owner").
+OWNER_HEADERS = ("owner", "owneremail", "ownername", "recordowner", "assignedto", "salesrep")
 
 # Header names (lower-cased, only letters and digits kept) -> target.
 SYNONYMS = {
@@ -112,6 +116,11 @@ SYNONYMS = {
         "countryregion": "address.country",
     },
 }
+for _kind, _own in (
+    ("contacts", ("contactowner", "leadowner")),
+    ("companies", ("accountowner", "companyowner")),
+):
+    SYNONYMS[_kind].update(dict.fromkeys((*OWNER_HEADERS, *_own), "owner"))
 EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{7,}$")
 

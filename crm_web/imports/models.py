@@ -31,6 +31,10 @@ class Import(db.Model):
     created: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="0")
     skipped: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="0")
     refused: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="0")
+    # Migration 0025: contacts it changed (a row matching one, with "fill" or "overwrite"), and
+    # the options chosen with the mapping (services.IMPORT_OPTIONS).
+    updated: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="0")
+    options: Mapped[dict] = mapped_column(JSONB, nullable=False, server_default="{}")
     user_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
     )

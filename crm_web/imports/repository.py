@@ -179,6 +179,32 @@ def records_created(import_id: int, since, until) -> list[tuple]:
     return list(db.session.execute(query.order_by(created.c.seq)))
 
 
+def contacts_updated(import_id: int, since, until) -> list[tuple]:
+    """(entity_id, changes, latest) of each update import `import_id` made to a contact, in
+    the order made: `changes` its {field: [old, new]}, `latest` the seq of the newest later
+    entry on the contact's timeline by anything but this import, or None."""
+    later = aliased(AuditLog)
+    latest = (
+        select(later.seq)
+        .where(
+            func.coalesce(later.record_type, later.entity_type) == "contact",
+            func.coalesce(later.record_id, later.entity_id) == AuditLog.entity_id,
+            later.seq > AuditLog.seq,
+            later.via.is_distinct_from(f"import:{import_id}"),
+        )
+        .order_by(later.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = select(AuditLog.entity_id, AuditLog.changes, latest).where(
+        AuditLog.timestamp.between(since, until),
+        AuditLog.via == f"import:{import_id}",
+        AuditLog.action == "update",
+        AuditLog.entity_type == "contact",
+    )
+    return list(db.session.execute(query.order_by(AuditLog.seq)))
+
+
 def names_of(records: list[tuple]) -> dict:
     """{(entity_type, id): name} of these contacts and companies."""
     ids = {

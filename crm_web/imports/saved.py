@@ -68,13 +68,14 @@ def use_mapping(import_id, name: str, actor: Actor) -> Import:
     return services.save_mapping(import_id, list(saved.mapping), actor)
 
 
-def save_mapping(import_id, targets: list[str], name: str, actor: Actor) -> Import:
-    """Save the import's mapping (services.save_mapping) and, given a `name`, keep it for later
-    files with this header. Editors; replacing someone else's name: managers and admins."""
+def save_mapping(import_id, targets: list[str], name: str, actor: Actor, options=None) -> Import:
+    """Save the import's mapping and `options` (services.save_mapping) and, given a `name`,
+    keep the mapping for later files with this header. Editors; replacing someone else's name:
+    managers and admins."""
     authorize(actor, "data.import")
     name = " ".join((name or "").split())
     with transaction(actor) as session:
-        record = services.save_mapping(import_id, targets, actor)
+        record = services.save_mapping(import_id, targets, actor, options)
         if not name:
             return record
         if len(name) > NAME_MAX:

@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crm_web.accounts.services import get_user
+import phonenumbers
+
+from crm_web.accounts.services import active_users, get_user, users_by_email_or_name
 from crm_web.companies.services import batch_rules as company_rules
 from crm_web.companies.services import check_companies, company_ids_named, insert_companies
 from crm_web.contacts.services import batch_rules as contact_rules
-from crm_web.contacts.services import check_contacts, emails_and_phones_in_use, insert_contacts
+from crm_web.contacts.services import (
+    check_contacts,
+    contacts_holding,
+    get_contact,
+    insert_contacts,
+    update_contact,
+)
 from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
 from crm_web.core.errors import CRMError, NotFoundError, PermissionDenied, ValidationError
@@ -89,11 +98,40 @@ def columns(record: Import) -> list[dict]:
     ]
 
 
-def save_mapping(import_id, targets: list[str], actor: Actor) -> Import:
-    """Set each column's target; each target at most once, and a name among them."""
+# What to do with a row matching a contact already in the CRM (same email, else same phone).
+DUPLICATES = {
+    "skip": "Skip the row",
+    "fill": "Fill the contact's empty fields from the row",
+    "overwrite": "Overwrite the contact's fields with the row's",
+    "create": "Create a new contact anyway",
+}
+
+
+OPTION_NAMES = ("duplicates", "owner_id", "phone_region")
+
+
+def owner_choices() -> list:
+    """(id, name) of the users an import's records may belong to: those who can sign in."""
+    return active_users()
+
+
+def phone_regions() -> list[tuple[str, str]]:
+    """(region, label) of every region a phone number may be written in: "FR (+33)"."""
+    return [
+        (region, f"{region} (+{phonenumbers.country_code_for_region(region)})")
+        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+    ]
+
+
+def save_mapping(import_id, targets: list[str], actor: Actor, options=None) -> Import:
+    """Set each column's target (each at most once, and a name among them) and the import's
+    options: `duplicates` (contacts: a key of DUPLICATES), `owner_id` (the records' owner
+    when the row names none: an active user, "" for the importer) and `phone_region` (of
+    numbers written without a country code: a region code, "" for the app's default)."""
     with transaction(actor):
         record = get_import(import_id, actor)
         _check_not_started(record)
+        record.options = _clean_options(record.kind, options or {})
         allowed_targets = {target for target, _ in m.targets(record.kind)}
         errors = {}
         seen = set()
@@ -110,6 +148,37 @@ def save_mapping(import_id, targets: list[str], actor: Actor) -> Import:
             raise ValidationError(errors)
         record.mapping = list(targets)
     return record
+
+
+def set_options(import_id, options: dict, actor: Actor) -> Import:
+    """Set the import's options alone (save_mapping says which), as `crm import` does."""
+    with transaction(actor):
+        record = get_import(import_id, actor)
+        _check_not_started(record)
+        record.options = _clean_options(record.kind, options)
+    return record
+
+
+def _clean_options(kind: str, options: dict) -> dict:
+    errors, clean = {}, {}
+    duplicates = options.get("duplicates") or "skip"
+    if kind == "contacts":
+        if duplicates not in DUPLICATES:
+            errors["duplicates"] = ["Choose what to do with a row that matches a contact."]
+        clean["duplicates"] = duplicates
+    owner = options.get("owner_id") or ""
+    if owner:
+        if owner not in {str(user.id) for user in active_users()}:
+            errors["owner_id"] = ["Choose someone who can sign in."]
+        clean["owner_id"] = owner
+    region = (options.get("phone_region") or "").upper()
+    if region:
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            errors["phone_region"] = ["Choose a country from the list."]
+        clean["phone_region"] = region
+    if errors:
+        raise ValidationError(errors)
+    return clean
 
 
 def start_import(import_id, actor: Actor) -> Import:
@@ -156,6 +225,9 @@ def row_data(record: Import, cells: list[str]) -> tuple[dict, dict, str]:
             first, _, last = value.rpartition(" ")
             data["first_name"], data["last_name"] = (first, last) if first else (value, "")
             source["first_name"] = source["last_name"] = column
+        elif target == "owner":  # a user's email or name: check_batch finds the user
+            data["owner"] = value
+            source["owner_id"] = column
         elif target == "company":
             source["company_id"] = column
             company = value
@@ -177,9 +249,19 @@ def import_batch(record: Import, rows, actor: Actor, companies: dict) -> list[di
     return write_batch(record, check_batch(record, rows, actor), actor, companies)
 
 
-def check_rules(kind: str, actor: Actor) -> dict:
-    """What check_batch reads from the database, read once a batch beforehand."""
-    return (contact_rules if kind == "contacts" else company_rules)(actor)
+def check_rules(kind: str, actor: Actor, options: dict | None = None) -> dict:
+    """What check_batch reads from the database, read once a batch beforehand: the rules'
+    (contacts' or companies' batch_rules), the users an owner column may name, and the
+    import's `options` (its default owner and phone region)."""
+    owners = users_by_email_or_name()
+    rules = (contact_rules if kind == "contacts" else company_rules)(actor)
+    rules.update(owners=owners, owner_ids={i for i in owners.values() if i})
+    options = options or {}
+    if options.get("owner_id"):
+        rules["owner_id"] = uuid.UUID(options["owner_id"])
+    if options.get("phone_region"):
+        rules["phone_region"] = options["phone_region"]
+    return rules
 
 
 def check_batch(record: Import, rows, actor: Actor, rules: dict | None = None) -> list[tuple]:
@@ -189,12 +271,30 @@ def check_batch(record: Import, rows, actor: Actor, rules: dict | None = None) -
     batch while this one is written, with `record` a plain copy of the import's kind, header
     and mapping (no ORM object, no session crosses threads)."""
     check = check_contacts if record.kind == "contacts" else check_companies
+    rules = rules or check_rules(record.kind, actor, getattr(record, "options", None))
     inputs = [(row.row_number, *row_data(record, row.cells)) for row in rows]
+    unknown = {number: _owner(data, rules["owners"]) for number, data, _, _ in inputs}
     results = check([data for _, data, _, _ in inputs], actor, rules)
     return [
-        (number, result, source, company)
+        (number, unknown[number] or result, source, company)
         for (number, _, source, company), result in zip(inputs, results, strict=True)
     ]
+
+
+def _owner(data: dict, owners: dict) -> ValidationError | None:
+    """The row's owner column (data["owner"], an email or a name) as the owner_id of the user
+    it names; the error refusing the row when it names nobody, or two users."""
+    named = data.pop("owner", None)
+    if named is None:
+        return None
+    key = " ".join(named.split()).lower()
+    if owners.get(key):
+        data["owner_id"] = owners[key]
+        return None
+    named = named[:100]
+    if key in owners:
+        return ValidationError({"owner_id": [f"Two users are called “{named}”: give an email."]})
+    return ValidationError({"owner_id": [f"No user has the email or name “{named}”."]})
 
 
 def write_batch(record: Import, checked: list[tuple], actor: Actor, companies: dict) -> list[dict]:
@@ -214,8 +314,18 @@ def write_batch(record: Import, checked: list[tuple], actor: Actor, companies: d
             outcomes[number] = _refusal(result, source)
         else:
             built.append((number, result))
-    if record.kind == "contacts":
-        built = _without_duplicates(built, outcomes)
+    duplicates = (getattr(record, "options", None) or {}).get("duplicates", "skip")
+    if record.kind == "contacts" and duplicates != "create":
+        built, matched = _without_duplicates(built, outcomes)
+        given = {number: source for number, _, source, _ in checked}
+        for number, contact_id, clean in matched:
+            if duplicates == "skip":
+                message = "Already in the CRM (same email or phone)."
+                outcomes[number] = {"outcome": "skipped", "column_name": None, "message": message}
+            else:
+                fields = {name.split(".")[0] for name in given[number]}
+                change = {name: clean[name] for name in fields if name in clean}
+                outcomes[number] = _update(contact_id, change, duplicates, given[number], actor)
     insert = insert_contacts if record.kind == "contacts" else insert_companies
     insert([clean for _, clean in built], actor)
     for number, _ in built:
@@ -223,28 +333,61 @@ def write_batch(record: Import, checked: list[tuple], actor: Actor, companies: d
     return [{"row_number": number, **outcomes[number]} for number in sorted(outcomes)]
 
 
-def _without_duplicates(built: list, outcomes: dict) -> list:
-    """The contacts whose emails and phones no contact holds and no earlier row had; the others
-    are marked skipped in `outcomes`."""
+def _without_duplicates(built: list, outcomes: dict) -> tuple[list, list]:
+    """(the rows whose emails and phones no contact holds and no earlier row had, the rows
+    matching a contact in the CRM as (row number, its id, the row's values)); a row with an
+    earlier row's email or phone is marked skipped in `outcomes`. A row matches the contact
+    holding its first email in the CRM (in any case), else its first phone there."""
     emails = [value for _, contact in built for value in contact.get("emails") or ()]
     phones = [value for _, contact in built for value in contact.get("phones") or ()]
-    in_use = emails_and_phones_in_use(emails, phones) if emails or phones else set()
+    holders = contacts_holding(emails, phones) if emails or phones else {}
     first_row: dict[str, int] = {}
-    kept = []
+    kept, matched = [], []
     for number, contact in built:
-        mine = {*(contact.get("emails") or ()), *(contact.get("phones") or ())}
+        mine = [*(e.lower() for e in contact.get("emails") or ()), *(contact.get("phones") or ())]
+        holder = next((holders[key] for key in mine if key in holders), None)
         earlier = sorted(first_row[key] for key in mine if key in first_row)
-        if mine & in_use:
-            message = "Already in the CRM (same email or phone)."
+        if holder is not None:
+            matched.append((number, holder, contact))
         elif earlier:
             message = f"Same email or phone as row {earlier[0]}."
+            outcomes[number] = {"outcome": "skipped", "column_name": None, "message": message}
         else:
             kept.append((number, contact))
             for key in mine:
                 first_row[key] = number
-            continue
-        outcomes[number] = {"outcome": "skipped", "column_name": None, "message": message}
-    return kept
+    return kept, matched
+
+
+def _update(contact_id, values: dict, how: str, source: dict, actor: Actor) -> dict:
+    """A row matching a contact, written into it as `how` says ("fill": only the fields it
+    has empty; "overwrite": every field the row gives), through the service a person's edit
+    goes through (its rules, rights and history); the row's outcome."""
+    contact = get_contact(contact_id)
+    change = {}
+    for name, value in values.items():
+        have = getattr(contact, name)
+        if name == "custom_fields":
+            have = have or {}
+            keys = [k for k in value if how == "overwrite" or have.get(k) in (None, "", [])]
+            value = {k: value[k] for k in keys if value[k] != have.get(k)}
+            if value:
+                change[name] = value
+        elif value != have and (how == "overwrite" or have in (None, "", [])):
+            change[name] = value
+    if not change:
+        message = "Already in the CRM (same email or phone), with nothing to " + (
+            "fill." if how == "fill" else "change."
+        )
+        return {"outcome": "skipped", "column_name": None, "message": message}
+    try:
+        update_contact(contact_id, change, actor)
+    except PermissionDenied:
+        message = "Matches a contact you may not change (same email or phone)."
+        return {"outcome": "refused", "column_name": None, "message": message}
+    except CRMError as exc:
+        return _refusal(exc, source)
+    return {"outcome": "updated", "column_name": None, "message": None}
 
 
 def _refusal(exc: CRMError, source: dict) -> dict:
@@ -288,11 +431,11 @@ def preview(import_id, actor: Actor) -> dict:
     return {"checked": len(results), "counts": counts, "refused": _refused(results)}
 
 
-OUTCOMES = ("created", "skipped", "refused")
+OUTCOMES = ("created", "updated", "skipped", "refused")
 
 
 def _refused(results: list[dict]) -> list[dict]:
-    return [r for r in results if r["outcome"] != "created"][:50]
+    return [r for r in results if r["outcome"] not in ("created", "updated")][:50]
 
 
 class _DryRun(Exception):

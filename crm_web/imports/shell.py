@@ -23,22 +23,36 @@ PROGRESS = "SELECT done, total FROM imports WHERE id = :id"
 
 
 def import_here(
-    path: Path, kind: str, email: str, mapping_name: str | None, show: Callable[[int, int], None]
+    path: Path,
+    kind: str,
+    email: str,
+    mapping_name: str | None,
+    show: Callable[[int, int], None],
+    options: dict | None = None,
 ) -> Import:
     """Stage `path`, map it (the suggested mapping, or the saved one named), import every row
-    as the user `email`; `show(done, total)` is called about twice a second meanwhile. Raises
-    ValidationError or UnreadableFile when the import could not run."""
+    as the user `email` with the wizard's `options` (services.save_mapping; the default owner
+    given as "owner", an email); `show(done, total)` is called about twice a second meanwhile.
+    Raises ValidationError or UnreadableFile when the import could not run."""
     user = get_user_by_email(email)
     if user is None or not user.active:
         raise ValidationError({"as": [f"No active user has the email {email}."]})
     actor = user.as_actor()
     if not allowed(actor, "data.import"):
         raise ValidationError({"as": [f"{email} is a {actor.role}, who may not import."]})
+    options = dict(options or {})
+    owner_email = options.pop("owner", None)
+    if owner_email:
+        owner = get_user_by_email(owner_email)
+        if owner is None or not owner.active:
+            raise ValidationError({"owner": [f"No active user has the email {owner_email}."]})
+        options["owner_id"] = str(owner.id)
     record = services.stage_upload(kind, path.name, path, actor)
     if mapping_name:
         saved.use_mapping(record.id, mapping_name, actor)
     else:
         services.save_mapping(record.id, list(record.mapping or []), actor)
+    services.set_options(record.id, options, actor)
     with transaction(actor):
         # Queued for this process only: no job is deferred, so no worker picks it up too.
         queued = services.get_import(record.id, actor)

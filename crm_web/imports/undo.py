@@ -1,5 +1,6 @@
-"""Undo an import: archive exactly the contacts and companies it created, in one transaction,
-keeping (unless the user says otherwise) those someone changed since. The link from an import
+"""Undo an import: archive exactly the contacts and companies it created, and put back the
+fields of the contacts it updated, in one transaction, keeping (unless the user says
+otherwise) those someone changed since. The link from an import
 to its records is its audit trail: every record it created has a create entry `via import:<id>`,
 however the rows were written, so nothing extra is stored per row."""
 
@@ -8,10 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from crm_web.companies.services import bulk_archive as archive_companies
+from crm_web.contacts.services import EDITABLE_FIELDS, update_contact
 from crm_web.contacts.services import bulk_archive as archive_contacts
 from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
-from crm_web.core.errors import PermissionDenied, ValidationError
+from crm_web.core.errors import CRMError, PermissionDenied, ValidationError
 from crm_web.imports import repository as repo
 from crm_web.imports.models import Import
 from crm_web.imports.services import get_import
@@ -41,11 +43,14 @@ def undo_plan(import_id, actor: Actor) -> dict:
         return {"record": record, "refusal": refusal}
     created = _created(record)
     changed = [(kind, key, seq) for kind, key, seq, in_use in created if seq or in_use]
+    updated = _updated(record)
+    changed += [("contact", key, seq) for key, (_, seq) in updated.items() if seq]
     return {
         "record": record,
         "refusal": None,
         "contacts": sum(row[0] == "contact" for row in created),
         "companies": sum(row[0] == "company" for row in created),
+        "updated": len(updated),
         "changed_count": len(changed),
         "changed": _described(changed[:SHOWN_CHANGES]),
     }
@@ -71,9 +76,10 @@ def _described(changed: list[tuple]) -> list[dict]:
 
 
 def undo_import(import_id, actor: Actor, include_changed: bool = False) -> dict:
-    """Archive what import `import_id` created, all in one transaction; records changed since
-    it ran are kept unless `include_changed`. Returns {archived, kept}. The importer, managers
-    and admins; the archives' history names the user and `undo:import:<id>`."""
+    """Archive what import `import_id` created and put back the fields of the contacts it
+    updated, all in one transaction; records changed since it ran are kept unless
+    `include_changed`. Returns {archived, restored, kept}. The importer, managers and admins;
+    the history names the user and `undo:import:<id>`."""
     through = Actor(id=actor.id, role=actor.role, name=actor.name, via=f"undo:import:{import_id}")
     with transaction(through):
         record = get_import(import_id, actor)
@@ -96,10 +102,46 @@ def undo_import(import_id, actor: Actor, include_changed: bool = False) -> dict:
             raise ValidationError(
                 {"undo": ["Some of these records belong to others: ask a manager to undo it."]}
             ) from exc
+        restored = kept = 0
+        for key, (before, later) in _updated(record).items():
+            if later and not include_changed:
+                kept += 1
+                continue
+            try:
+                update_contact(key, before, through)
+                restored += 1
+            except CRMError:  # a value it had can't be set again (its company is gone)
+                kept += 1
         record.undone_at = datetime.now(UTC)
         record.undone_by = actor.id
         record.archived = archived
-    return {"archived": archived, "kept": len(created) - len(chosen)}
+    return {"archived": archived, "restored": restored, "kept": len(created) - len(chosen) + kept}
+
+
+# What undo puts back of a contact an import updated: the fields an import row can give.
+RESTORED_FIELDS = EDITABLE_FIELDS | {"custom_fields"}
+
+
+def _updated(record: Import) -> dict:
+    """{contact id: (its fields' values before the import, the seq of a later change by
+    anything else or None)} of the contacts the import updated (each field's value before
+    the import's first change to it; custom fields key by key, None removing a key)."""
+    since = record.started_at - timedelta(seconds=1)
+    until = (record.finished_at or datetime.now(UTC)) + timedelta(seconds=1)
+    found: dict = {}
+    for key, changes, latest in repo.contacts_updated(record.id, since, until):
+        before, _ = found.get(key, ({}, None))
+        for name, (old, new) in (changes or {}).items():
+            if name == "custom_fields":
+                old, new = old or {}, new or {}
+                custom = before.setdefault(name, {})
+                for field in {*old, *new}:
+                    if old.get(field) != new.get(field):
+                        custom.setdefault(field, old.get(field))
+            elif name in RESTORED_FIELDS:
+                before.setdefault(name, old)
+        found[key] = (before, latest)
+    return found
 
 
 def _created(record: Import) -> list[tuple]:

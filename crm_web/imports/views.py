@@ -119,6 +119,10 @@ def _map_page(record, errors=None, status=200, matches=None, save_as=""):
         record=record,
         columns=services.columns(record),
         targets=mapping.targets(record.kind),
+        duplicates=services.DUPLICATES,
+        owners=services.owner_choices(),
+        regions=services.phone_regions(),
+        default_region=current_app.config.get("DEFAULT_PHONE_REGION", "US"),
         kinds=KIND_LABELS,
         errors=errors or {},
         matches=matches,
@@ -135,11 +139,12 @@ def update(import_id):
     actor = current_actor()
     record = services.get_import(import_id, actor)
     targets = [request.form.get(f"column-{i}", "") for i in range(len(record.header))]
+    options = {name: request.form.get(name, "") for name in services.OPTION_NAMES}
     save_as = request.form.get("save_as", "")
     try:
-        saved.save_mapping(import_id, targets, save_as, actor)
+        saved.save_mapping(import_id, targets, save_as, actor, options)
     except ValidationError as exc:
-        record.mapping = targets
+        record.mapping, record.options = targets, options
         return _map_page(record, exc.fields, 422, save_as=save_as)
     return redirect(url_for("imports.detail", import_id=import_id), 303)
 
@@ -193,7 +198,10 @@ def undo_run(import_id):
         flash(" ".join(sum(exc.fields.values(), [])), "error")
         return redirect(url_for("imports.undo_confirm", import_id=import_id), 303)
     kept = f" Kept {result['kept']:,} changed since the import." if result["kept"] else ""
-    flash(f"Import undone: {result['archived']:,} records archived.{kept}", "success")
+    archived, restored = result["archived"], result["restored"]
+    put_back = f", {restored:,} contact{'s' * (restored != 1)} put back" if restored else ""
+    said = f"{archived:,} record{'s' * (archived != 1)} archived{put_back}"
+    flash(f"Import undone: {said}.{kept}", "success")
     return redirect(url_for("imports.detail", import_id=import_id), 303)
 
 
@@ -222,7 +230,10 @@ def _export_filters(kind: str, args) -> dict:
         return pipeline.clean_filters(args)
     if kind == "tasks":
         return {"q": (args.get("q") or "").strip()[:100], "assignee": args.get("assignee") or ""}
-    return dict(record_list_state(args, ()).filters)
+    filters = dict(record_list_state(args, ()).filters)
+    if kind == "contacts":  # a searched list's sort decides which matches it shows
+        filters["sort"] = args.get("sort") or ""
+    return filters
 
 
 @exports_bp.get("/<any(contacts, companies, deals, tasks):kind>.csv")

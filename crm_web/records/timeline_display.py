@@ -221,6 +221,16 @@ BADGES = {
 }
 
 
+def _through_import(via: str) -> str:
+    """ " (through import #12)" for a change an import made, " (undoing import #12)" for its
+    undo's; "" for anything else."""
+    for prefix, words in (("import:", "through"), ("undo:import:", "undoing")):
+        number = via[len(prefix) :] if via.startswith(prefix) else ""
+        if number.isdigit():
+            return f' <span class="muted">({words} import #{number})</span>'
+    return ""
+
+
 def _item(item: Item, names: Mapping, merges: Mapping, now: dt.datetime, tz) -> str:
     entry = item.entry
     merge = merges.get(item.merge_id) if item.kind in ("merge", "unmerge") else None
@@ -237,6 +247,7 @@ def _item(item: Item, names: Mapping, merges: Mapping, now: dt.datetime, tz) -> 
         if item.merge_id and item.kind == "change":
             which = "the merge" if entry.via.startswith(MERGE_VIA) else "its undo"
             line += f' <span class="muted">(in {which})</span>'
+        line += _through_import(entry.via or "")
     return (
         f'<li class="timeline-item timeline-{item.kind}">\n'
         f"{time_html(entry.timestamp, now, tz)}\n{BADGES.get(kind, '')}"

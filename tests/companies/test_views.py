@@ -107,3 +107,20 @@ def test_an_address_part_editor_on_an_out_of_date_page_says_who_changed_it_from_
     # A list row carries its version, which its cells' editors send as seen=.
     listing = client.get("/companies/").get_data(as_text=True)
     assert re.search(rf'<tr data-id="{company.id}" data-version="3">.*?data-field="city"', listing)
+
+
+def test_a_record_page_offers_adding_a_contact_or_deal_only_to_who_may_create(client):
+    acme = make_company(name="Acme")
+    ada = make_contact(first_name="Ada", company_id=acme.id)
+    sign_in(client, "viewer")
+    for html in (client.get(f"/companies/{acme.id}").text, client.get(f"/contacts/{ada.id}").text):
+        assert "Add a contact" not in html and "Add a deal" not in html
+    sign_in(client, "rep")
+    company_page = client.get(f"/companies/{acme.id}").text
+    assert f'href="/contacts/new?company_id={acme.id}">Add a contact' in company_page
+    assert f'href="/deals/new?company_id={acme.id}">Add a deal' in company_page
+    # From the contact's page, the new deal starts with its company and the contact chosen.
+    link = re.search(r'href="([^"]+)">Add a deal', client.get(f"/contacts/{ada.id}").text)
+    form = client.get(link.group(1).replace("&amp;", "&")).text
+    assert re.search(rf'<option value="{ada.id}" selected>Ada Lovelace</option>', form)
+    assert f'value="{acme.id}"' in form

@@ -165,6 +165,10 @@ def test_duplicate_warning_links_the_other_contact(client, no_csrf):
         "/contacts/duplicates?emails=&phones=(415) 555-0100", headers=HX_REQUEST
     ).get_data(as_text=True)
     assert f"/contacts/{other.id}" in html and "Dup Licate" in html
+    # An email matches in any case, as the create form's own check matches it.
+    cased = make_contact(first_name="Case", last_name="Less", emails=["case.less@example.com"])
+    url = "/contacts/duplicates?emails=Case.Less@Example.com&phones="
+    assert f"/contacts/{cased.id}" in client.get(url, headers=HX_REQUEST).get_data(as_text=True)
 
 
 def test_record_page_shows_company_sections_and_history(client, no_csrf):

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import event, text
 
+from crm_web.accounts.services import set_active
 from crm_web.companies import services as companies
 from crm_web.contacts import services as contacts
 from crm_web.core.db import db
@@ -238,3 +239,43 @@ def test_a_company_only_refused_rows_name_is_not_made(session, importer):
     assert [o["outcome"] for o in outcomes] == ["created", "refused"]
     names = text("SELECT name FROM companies WHERE name LIKE '% Firm' ORDER BY name")
     assert list(db.session.scalars(names)) == ["Kept Firm"]
+
+
+def test_an_owner_column_names_users_by_email_or_name(session, importer):
+    casey = make_user("rep", name="Casey Closer", email="casey@crm.example")
+    make_user("rep", name="Sam Twin", email="sam1@crm.example")
+    make_user("rep", name="Sam  twin", email="sam2@crm.example")
+    gone = make_user("rep", name="Gone Away", email="gone@crm.example")
+    set_active(gone.id, False, ADMIN)
+    plan = SimpleNamespace(
+        id=0,
+        kind="contacts",
+        header=["First", "Last", "Contact Owner"],
+        mapping=["first_name", "last_name", "owner"],
+    )
+    rows = _staged(
+        ["Ann", "Owned", "CASEY@crm.example"],
+        ["Bob", "Owned", "casey   closer"],
+        ["Cy", "Owned", ""],  # no owner given: the importer's, as on the form
+        ["Di", "Owned", "Sam Twin"],
+        ["Ed", "Owned", "nobody@crm.example"],
+        ["Flo", "Owned", "Gone Away"],
+    )
+    rules = imports.check_rules("contacts", importer)
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:  # read beforehand, as the job's thread checks a batch: no look-up per owner
+        checked = imports.check_batch(plan, rows, importer, rules)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert statements == []
+    owners = [c[1]["owner_id"] if isinstance(c[1], dict) else c[1].fields for c in checked]
+    assert owners[:3] == [casey.id, casey.id, uuid.UUID(str(importer.id))]
+    assert owners[3] == {"owner_id": ["Two users are called “Sam Twin”: give an email."]}
+    assert owners[4] == {"owner_id": ["No user has the email or name “nobody@crm.example”."]}
+    assert owners[5] == {"owner_id": ["No user has the email or name “Gone Away”."]}
+    outcomes = imports.import_batch(plan, rows, importer, {})
+    assert [(o["outcome"], o["column_name"]) for o in outcomes[3:]] == [
+        ("refused", "Contact Owner")
+    ] * 3

@@ -4,10 +4,12 @@ custom fields as columns, and cells a spreadsheet would run as formulas neutrali
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 
 import pytest
+from sqlalchemy import text
 
 from crm_web.custom_fields.services import create_definition
 from crm_web.imports.exports import neutralised
@@ -49,6 +51,42 @@ def test_the_export_holds_every_filtered_row_across_pages_with_all_fields(client
     assert first["Company"] == "Exportco"
     assert first["Owner"] == manager.email
     assert first["Shoe size"] == "40"
+
+
+def _listed_ids(client, url: str) -> list[str]:
+    """The ids of every row the list at `url` shows, following its Next links to the end."""
+    ids = []
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        ids += re.findall(r'<tr data-id="([^"]+)"', page)
+        after = re.search(r'<a href="([^"]+)"[^>]*rel="next"', page)
+        url = html.unescape(after.group(1)) if after else None
+    return ids
+
+
+def test_a_searched_export_holds_exactly_the_rows_of_all_the_lists_pages(client, session):
+    from crm_web.contacts.repository import SEARCH_CAP
+
+    sign_in(client, "manager")
+    # Names that start with the term, and more other matches (their email holds it) than a
+    # searched list pages through: it shows SEARCH_CAP of those.
+    session.execute(
+        text(
+            "INSERT INTO contacts (id, first_name, last_name, emails, created_by, updated_by) "
+            "SELECT gen_random_uuid(), 'Ann', CASE WHEN i <= 30 THEN 'Zebedee' || i ELSE 'Other' "
+            "END, ARRAY['a' || i || '@zebedee.test'], 'test', 'test' "
+            "FROM generate_series(1, :n) AS i"
+        ),
+        {"n": 30 + SEARCH_CAP + 20},
+    )
+    session.commit()
+    for sort, expected in (("", 30 + SEARCH_CAP), ("updated", SEARCH_CAP)):
+        listed = _listed_ids(client, f"/contacts/?q=zebedee&sort={sort}")
+        exported = [
+            r["ID"] for r in _csv(client.get(f"/exports/contacts.csv?q=zebedee&sort={sort}"))
+        ]
+        assert len(listed) == expected
+        assert sorted(exported) == sorted(listed)
 
 
 def test_formulas_are_neutralised_in_the_export(client):

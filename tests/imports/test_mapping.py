@@ -30,8 +30,9 @@ def test_outlook_google_and_hubspot_headers_are_recognised(session):
         "phones:2",
         "job_title",
         "company",
-        "",
+        "owner",
     ]
+    assert suggest("companies", ["Account Name", "Account Owner"], []) == ["name", "owner"]
 
 
 def test_company_headers_and_a_second_email_column(session):

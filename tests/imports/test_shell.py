@@ -87,3 +87,43 @@ def test_the_shell_exits_1_with_the_reason_when_it_cannot_import(app, session, t
         assert result.exit_code == 1, result.output
         assert message in result.stderr
     assert db.session.scalar(select(func.count()).where(Contact.last_name == "Shell")) == 0
+
+
+def test_the_shell_fills_contacts_it_matches_and_gives_rows_a_default_owner(app, session, tmp_path):
+    from crm_web.contacts.services import create_contact
+    from tests.support import ADMIN
+
+    user, owner = make_user("admin"), make_user("rep")
+    create_contact(
+        {"first_name": "Ann", "last_name": "Shell", "emails": ["ann@shell-test.example"]}, ADMIN
+    )
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "Given Name,Family Name,E-mail Address,Mobile Phone\n"
+        "Ann,Shell,ANN@shell-test.example,06 12 34 56 78\n"
+        "Eve,Shell,eve@shell-test.example,\n",
+        encoding="utf-8",
+    )
+    args = [
+        "--type",
+        "contacts",
+        "--as",
+        user.email,
+        "--duplicates",
+        "fill",
+        "--owner",
+        owner.email,
+    ]
+    result = _run(app, str(path), *args, "--phone-region", "FR")
+    assert result.exit_code == 0, result.output
+    assert ": 1 created, 1 updated, 0 skipped as duplicates, 0 refused, of 2 rows." in result.stdout
+    found = {
+        c.first_name: c
+        for c in db.session.scalars(select(Contact).where(Contact.last_name == "Shell"))
+    }
+    assert found["Ann"].phones == ["+33612345678"] and found["Eve"].owner_id == owner.id
+    result = _run(app, str(path), *args[:4], "--owner", "nobody@example.com")
+    assert (
+        result.exit_code == 1
+        and "No active user has the email nobody@example.com." in result.output
+    )

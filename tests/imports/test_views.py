@@ -87,7 +87,8 @@ def test_upload_map_and_preview(client, no_csrf):
     page = client.get(map_url).get_data(as_text=True)
     # Each column shows a sample value and the suggested field is selected.
     assert "ann@example.com" in page
-    selected = re.findall(r'<option value="([^"]*)" selected>', page)
+    columns = page.split('name="column-')[1:]
+    selected = [re.search(r'<option value="([^"]*)" selected>', c).group(1) for c in columns]
     assert selected == ["first_name", "last_name", "emails:1", "phones:1", "company"]
 
     form = {f"column-{i}": target for i, target in enumerate(selected)}
