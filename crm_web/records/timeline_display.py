@@ -15,6 +15,7 @@ from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
 from crm_web.activities.display import RECORD_PAGES, record_url
+from crm_web.activities.display import escape as escape_text
 from crm_web.core.dates import audit_value, time_html, user_zone
 from crm_web.records.merge import MERGE_VIA
 from crm_web.records.timeline import REFERENCES, Item
@@ -132,7 +133,7 @@ def _moved(item: Item, title: str, names: Mapping) -> str:
 
 def task_line(item: Item, names: Mapping) -> str:
     entry, changed = item.entry, item.entry.changes or {}
-    title = f'the task <q class="timeline-title">{escape(item.text or "(untitled)")}</q>'
+    title = f'the task <q class="timeline-title">{escape_text(item.text or "(untitled)")}</q>'
     if entry.action == "create":
         due = changed.get("due_date")
         return f"added {title}" + (f", due {escape(audit_value(due, 'due_date'))}" if due else "")
@@ -161,7 +162,7 @@ def note_line(item: Item, names: Mapping) -> str:
         line = "edited a note"
     if item.text:
         text = do_truncate(current_app.jinja_env, item.text, 280)
-        line += f' <span class="timeline-text">{escape(text)}</span>'
+        line += f' <span class="timeline-text">{escape_text(text)}</span>'
     return line
 
 
@@ -231,7 +232,7 @@ def _item(item: Item, names: Mapping, merges: Mapping, clock: tuple) -> str:
     return (
         f'<li class="timeline-item timeline-{item_kind}">\n'
         f"{time_html(entry.timestamp, *clock)}\n{BADGES.get(kind, '')}"
-        f'<span class="history-who">{escape(item.who or entry.user_id)}</span>\n{line}\n</li>'
+        f'<span class="history-who">{escape_text(str(item.who or entry.user_id))}</span>\n{line}\n</li>'
     )
 
 
