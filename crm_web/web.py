@@ -21,7 +21,7 @@ from crm_web.api.views import bp as api
 from crm_web.api.views import docs_bp as api_docs
 from crm_web.companies.views import bp as companies
 from crm_web.contacts.views import bp as contacts
-from crm_web.core import dates, input_guard, request_log, security
+from crm_web.core import dates, input_guard, jinja, request_log, security
 from crm_web.core.db import discard_session
 from crm_web.core.display import count_of
 from crm_web.core.errors import CRMError
@@ -182,6 +182,7 @@ def rights():
 
 def init_app(app: Flask) -> None:
     request_log.init_app(app)  # first: every answer, even a refused one, has its request id
+    jinja.init_app(app)
     Htmx(app)
     security.init_app(app)  # before CSRFProtect: a cross-site post gets 403 before anything else
     input_guard.init_app(app)  # text the database cannot hold: 400 before any view reads it
@@ -202,6 +203,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(can_reassign, "can_reassign")
     app.add_template_global(rights, "record_rights")
     app.add_template_global(task_badge, "task_badge")
+    # Macros draw fixed URLs too (the add forms' actions).
+    app.add_template_global(fixed_url, "fixed_url")
     # A list's sort headers and pager (templates/_macros/lists.html).
     app.add_template_global(links.sort_headers, "list_sort_headers")
     app.add_template_global(links.pager, "list_pager")
@@ -210,7 +213,7 @@ def init_app(app: Flask) -> None:
     def shell_context():
         """What base.html needs on every page: a permission test, and the navigation as a
         function base.html calls (an HTMX fragment, which has no nav, never builds it)."""
-        return {"navigation": navigation, "can": can, "fixed_url": fixed_url}
+        return {"navigation": navigation, "can": can}
 
     @app.get("/")
     @public

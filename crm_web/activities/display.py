@@ -114,10 +114,6 @@ def _rows_context() -> _Rows:
     if "task_rows" not in g:
         now, today = _clock()
         actor = current_user.as_actor() if current_user.is_authenticated else None
-        roots = {}
-        for kind, (endpoint, argument) in RECORD_PAGES.items():
-            sample = url_for(endpoint, **{argument: _SAMPLE_ID})
-            roots[kind] = sample[: -len(str(_SAMPLE_ID))]
         g.task_rows = _Rows(
             now,
             today,
@@ -125,9 +121,26 @@ def _rows_context() -> _Rows:
             actor,
             dict(assignee_choices()),
             url_for("tasks.index"),
-            roots,
+            _record_roots(),
         )
     return g.task_rows
+
+
+def _record_roots() -> dict:
+    """ "/contacts/" and the like: RECORD_PAGES' URLs without the id, built once a request."""
+    if "record_roots" not in g:
+        roots = {}
+        for kind, (endpoint, argument) in RECORD_PAGES.items():
+            sample = url_for(endpoint, **{argument: _SAMPLE_ID})
+            roots[kind] = sample[: -len(str(_SAMPLE_ID))]
+        g.record_roots = roots
+    return g.record_roots
+
+
+def record_url(kind: str, record_id) -> str:
+    """The page of a contact, company or deal (RECORD_PAGES) by its id, without a url_for
+    each: a page links dozens."""
+    return f"{_record_roots()[kind]}{record_id}"
 
 
 def _look(task, now: dt.datetime, today: dt.date, tz: dt.tzinfo) -> str:
@@ -147,7 +160,7 @@ def _value(task, name: str, ctx: _Rows, in_list: bool, record_name) -> tuple[str
         when = task.due_at if task.due_at is not None else task.due_date
         if when is None:
             return MUTED.format("No date"), "No date"
-        return time_html(when, ctx.now, ctx.tz), relative(when, ctx.now, ctx.tz)
+        return time_html(when, ctx.now, ctx.tz, ctx.today), relative(when, ctx.now, ctx.tz)
     if name == "priority":
         words = PRIORITY_LABELS.get(task.priority, task.priority or "")
     elif name == "assignee_id":
@@ -174,27 +187,23 @@ def _record_value(task, ctx: _Rows, in_list: bool, name) -> tuple[str, str]:
 
 
 def _field(task, name: str, ctx: _Rows, in_list: bool, editable: bool, record_name=None) -> str:
-    """A field's click-to-edit display (templates/_macros/fields.html's display, by hand):
-    click or Enter (static/js/inline-edit.js) asks for its editor when `editable`."""
+    """A field's click-to-edit display (templates/_macros/fields.html's display, by hand): its
+    row (<li data-fields>) holds the fields' URL, and click or Enter (static/js/inline-edit.js)
+    asks for the editor of its `data-field` when `editable`: no request attributes per field."""
     inner, words = _value(task, name, ctx, in_list, record_name)
-    task_id = str(task.id)  # once: a UUID's str() is not free, and a page draws 100 fields
-    element = f'class="ie-display{{}} task-{name}" id="task-{task_id}-{name}"'
+    # The id: inline-edit.js finds the swapped editor, then the saved display, by it.
+    element = f'class="ie-display{{}} task-{name}" id="task-{task.id}-{name}"'
     if not editable:
         return f"<span {element.format('')}>{inner}</span>"
     label = escape(f"{FIELDS[name].label}: {words}, edit")
-    query = "?list=1" if in_list else ""
-    request = (
-        f'hx-get="{ctx.tasks_root}{task_id}/fields/{name}/edit{query}" hx-target="this" '
-        'hx-swap="outerHTML"'
-    )
     if "<a " in inner:  # a button may not hold a link: its own ✎ button beside it
         return (
-            f"<span {element.format(' ie-linked')} {request}>{inner}"
+            f'<span {element.format(" ie-linked")} data-field="{name}">{inner}'
             f'<button type="button" class="ie-edit" aria-label="{label}"></button></span>'
         )
     return (
-        f'<span {element.format("")} tabindex="0" role="button" aria-label="{label}" '
-        f"{request}>{inner}</span>"
+        f'<span {element.format("")} data-field="{name}" tabindex="0" role="button" '
+        f'aria-label="{label}">{inner}</span>'
     )
 
 
@@ -284,9 +293,11 @@ def _row(task, ctx: _Rows, in_list, view, record_name, notice, notice_kind, undo
             f'aria-label="Delete task: {title}">×</button>'
         )
     description = _field(task, "description", ctx, in_list, changeable)
+    # Where the fields' editors are (static/js/inline-edit.js adds "<field>/edit").
+    fields = f' data-fields="{root}/fields/"{" data-list" if in_list else ""}' if changeable else ""
     done_words = '<span class="visually-hidden"> (done)</span>' if done else ""
     return (
-        f'<li class="task-item{f" task-{look}" if look else ""}" id="task-{task_id}">{check}'
+        f'<li class="task-item{f" task-{look}" if look else ""}" id="task-{task_id}"{fields}>{check}'
         f'<div class="task-body"><div class="task-title">{description}{done_words}</div>'
         f'<div class="task-meta">{flag}{meta}</div>{said}</div>{delete}</li>'
     )
@@ -312,7 +323,8 @@ def task_row(
 
 def task_rows(rows, in_list=True, view=None, notice_task=None, note=None) -> Markup:
     """The rows of a list (/tasks' section, the home page's), each with its `record_name`
-    column; `notice_task`'s row says `note` (notice, notice_kind, undo). One Python loop."""
+    column, or of a record page (not `in_list`: the tasks are on that record);
+    `notice_task`'s row says `note` (notice, notice_kind, undo). One Python loop."""
     ctx = _rows_context()
     noticed = notice_task.id if notice_task is not None else None
     html = []
@@ -324,7 +336,7 @@ def task_rows(rows, in_list=True, view=None, notice_task=None, note=None) -> Mar
                 ctx,
                 in_list,
                 view,
-                row.record_name,
+                row.record_name if in_list else None,
                 said.get("notice"),
                 said.get("notice_kind") or "success",
                 said.get("undo", False),

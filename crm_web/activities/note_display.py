@@ -29,6 +29,7 @@ class _Notes:
 
     now: dt.datetime
     tz: dt.tzinfo
+    today: dt.date
     actor: Actor | None
     authors: dict
     pin: str
@@ -39,9 +40,11 @@ class _Notes:
 def _notes_context() -> _Notes:
     if "note_context" not in g:
         actor = current_user.as_actor() if current_user.is_authenticated else None
+        now, tz = dt.datetime.now(dt.UTC), user_zone()
         g.note_context = _Notes(
-            dt.datetime.now(dt.UTC),
-            user_zone(),
+            now,
+            tz,
+            now.astimezone(tz).date(),
             actor,
             dict(assignee_choices()),
             *(url_for(f"notes.{name}", note_id=_SAMPLE_ID) for name in ("pin", "edit", "delete")),
@@ -70,7 +73,7 @@ def _item(note, ctx: _Notes) -> str:
             f'<button type="button" class="link-button note-delete" hx-post="{delete}" '
             'hx-target="closest li" hx-swap="outerHTML">Delete</button>\n</span>'
         )
-    when = time_html(note.created_at, ctx.now, ctx.tz) if note.created_at else ""
+    when = time_html(note.created_at, ctx.now, ctx.tz, ctx.today) if note.created_at else ""
     return (
         f'<li class="note-item{" note-pinned" if note.pinned else ""}" id="note-{note_id}">\n'
         f'<div class="note-head">\n{flag}<span class="note-author">{author}</span>\n'

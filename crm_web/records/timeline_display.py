@@ -14,21 +14,13 @@ from flask_wtf.csrf import generate_csrf
 from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
+from crm_web.activities.display import RECORD_PAGES, record_url
+from crm_web.activities.display import escape as escape_text
 from crm_web.core.dates import audit_value, time_html, user_zone
 from crm_web.records.merge import MERGE_VIA
 from crm_web.records.timeline import REFERENCES, Item
 
 THIS_RECORD = "this record"
-RECORD_PAGES = {
-    "contact": ("contacts.detail", "contact_id"),
-    "company": ("companies.detail", "company_id"),
-    "deal": ("deals.detail", "deal_id"),
-}
-
-
-def _href(kind: str, record_id) -> str:
-    endpoint, argument = RECORD_PAGES[kind]
-    return url_for(endpoint, **{argument: record_id})
 
 
 def record_link(kind: str, record_id, names: Mapping) -> str:
@@ -39,7 +31,7 @@ def record_link(kind: str, record_id, names: Mapping) -> str:
     if kind == "deal":
         label = label or "(untitled)"
     if kind in RECORD_PAGES:
-        return f'<a href="{escape(_href(kind, record_id))}">{escape(label)}</a>'
+        return f'<a href="{escape(record_url(kind, record_id))}">{escape(label)}</a>'
     return str(escape(label))
 
 
@@ -141,7 +133,7 @@ def _moved(item: Item, title: str, names: Mapping) -> str:
 
 def task_line(item: Item, names: Mapping) -> str:
     entry, changed = item.entry, item.entry.changes or {}
-    title = f'the task <q class="timeline-title">{escape(item.text or "(untitled)")}</q>'
+    title = f'the task <q class="timeline-title">{escape_text(item.text or "(untitled)")}</q>'
     if entry.action == "create":
         due = changed.get("due_date")
         return f"added {title}" + (f", due {escape(audit_value(due, 'due_date'))}" if due else "")
@@ -170,12 +162,12 @@ def note_line(item: Item, names: Mapping) -> str:
         line = "edited a note"
     if item.text:
         text = do_truncate(current_app.jinja_env, item.text, 280)
-        line += f' <span class="timeline-text">{escape(text)}</span>'
+        line += f' <span class="timeline-text">{escape_text(text)}</span>'
     return line
 
 
 def _contact_link(contact) -> str:
-    return f'<a href="{escape(_href("contact", contact.id))}">{escape(contact.full_name)}</a>'
+    return f'<a href="{escape(record_url("contact", contact.id))}">{escape(contact.full_name)}</a>'
 
 
 def merge_line(item: Item, merge: dict) -> str:
@@ -210,7 +202,7 @@ def merge_line(item: Item, merge: dict) -> str:
 def _on_link(on: tuple) -> str:
     """The contact or deal an item of a company's timeline is on."""
     kind, record_id, label = on
-    href, label = escape(_href(kind, record_id)), escape(label or "(untitled)")
+    href, label = escape(record_url(kind, record_id)), escape(label or "(untitled)")
     return f'the {escape(kind)} <a href="{href}">{label}</a>'
 
 
@@ -231,9 +223,9 @@ def _through_import(via: str) -> str:
     return ""
 
 
-def _item(item: Item, names: Mapping, merges: Mapping, now: dt.datetime, tz) -> str:
-    entry = item.entry
-    merge = merges.get(item.merge_id) if item.kind in ("merge", "unmerge") else None
+def _item(item: Item, names: Mapping, merges: Mapping, clock: tuple) -> str:
+    entry, item_kind = item.entry, item.kind
+    merge = merges.get(item.merge_id) if item_kind in ("merge", "unmerge") else None
     on = f" on {_on_link(item.on)}" if item.on else ""
     if merge:
         kind, line = "merge", merge_line(item, merge)
@@ -244,14 +236,14 @@ def _item(item: Item, names: Mapping, merges: Mapping, now: dt.datetime, tz) -> 
     else:
         this = _on_link(item.on) if item.on else THIS_RECORD
         kind, line = "change", describe(entry, this, names)
-        if item.merge_id and item.kind == "change":
+        if item_kind == "change" and item.merge_id:
             which = "the merge" if entry.via.startswith(MERGE_VIA) else "its undo"
             line += f' <span class="muted">(in {which})</span>'
         line += _through_import(entry.via or "")
     return (
-        f'<li class="timeline-item timeline-{item.kind}">\n'
-        f"{time_html(entry.timestamp, now, tz)}\n{BADGES.get(kind, '')}"
-        f'<span class="history-who">{escape(item.who or entry.user_id)}</span>\n{line}\n</li>'
+        f'<li class="timeline-item timeline-{item_kind}">\n'
+        f"{time_html(entry.timestamp, *clock)}\n{BADGES.get(kind, '')}"
+        f'<span class="history-who">{escape_text(str(item.who or entry.user_id))}</span>\n{line}\n</li>'
     )
 
 
@@ -259,8 +251,9 @@ def timeline_items(timeline: Mapping) -> Markup:
     """The <li>s of a page of a Timeline card (records.pages.timeline): `items`, with the
     `names` of the records they refer to and the `merges` they stand for."""
     names, merges = timeline.get("names") or {}, timeline.get("merges") or {}
-    if "timeline_clock" not in g:
-        g.timeline_clock = (dt.datetime.now(dt.UTC), user_zone())
-    now, tz = g.timeline_clock
-    html = "\n".join(_item(item, names, merges, now, tz) for item in timeline["items"])
+    if "timeline_clock" not in g:  # (now, the user's zone, today there): once a request
+        now, tz = dt.datetime.now(dt.UTC), user_zone()
+        g.timeline_clock = (now, tz, now.astimezone(tz).date())
+    clock = g.timeline_clock
+    html = "\n".join(_item(item, names, merges, clock) for item in timeline["items"])
     return Markup(html)  # noqa: S704 - every value escaped above

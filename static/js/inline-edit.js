@@ -58,6 +58,28 @@
     return index === undefined ? null : cells[index] || null;
   }
 
+  // A task's fields (crm_web/activities/display.py) are <span class="ie-display" data-field>
+  // in a row <li data-fields="/tasks/<id>/fields/">: the editor's URL is built here, so the
+  // hundred fields of a record page or /tasks carry no request attributes. Other displays
+  // carry their own hx-get.
+  function editUrl(display) {
+    if (display.hasAttribute("hx-get")) return display.getAttribute("hx-get");
+    var row = display.dataset.field && display.closest("[data-fields]");
+    if (!row) return null;
+    return row.dataset.fields + display.dataset.field + "/edit" + ("list" in row.dataset ? "?list=1" : "");
+  }
+
+  function openDisplay(display) {
+    // htmx.ajax, not a click: a display swapped in a moment ago may not be wired up yet.
+    htmx.ajax("GET", editUrl(display), { source: display, target: display, swap: "outerHTML" });
+  }
+
+  document.addEventListener("click", function (event) {
+    var display = event.target.closest && event.target.closest(".ie-display[data-field]:not([hx-get])");
+    // Its link (the task's record) is followed (the capture listener below); its ✎ button opens.
+    if (display && editUrl(display) && !event.target.closest("a")) openDisplay(display);
+  });
+
   document.addEventListener("DOMContentLoaded", firstTabbableCells);
   document.addEventListener("htmx:afterSettle", firstTabbableCells);
 
@@ -111,11 +133,10 @@
       }
       return;
     }
-    var display = event.target.closest && event.target.closest(".ie-display[hx-get]");
-    if (display && event.key === "Enter" && event.target === display) {
+    var display = event.target.closest && event.target.closest(".ie-display");
+    if (display && event.key === "Enter" && event.target === display && editUrl(display)) {
       event.preventDefault();
-      // htmx.ajax, not a click: a display swapped in a moment ago may not be wired up yet.
-      htmx.ajax("GET", display.getAttribute("hx-get"), { target: display, swap: "outerHTML" });
+      openDisplay(display);
     }
   });
 

@@ -166,3 +166,30 @@ def test_a_due_day_and_time_are_set_in_place_and_the_task_stops_being_overdue(pa
     expect(row).not_to_have_class(re.compile("task-overdue"))
     expect(row.locator(".task-due_date time")).to_have_attribute("title", re.compile(r", 14:30 "))
     screenshot(page, "tasks-due-edited")
+
+
+def test_a_task_field_on_a_record_page_opens_by_click_and_by_enter_and_saves(page, app):
+    # The row's fields carry no hx-get: static/js/inline-edit.js opens them from data-field.
+    rep = committed_user(app, "rep")
+    contact_id = committed_contact(app, rep)
+    task_id = committed_task(app, rep, "Send the brochure", None, ("contact", contact_id))
+    login(page, rep)
+    page.goto(f"/contacts/{contact_id}")
+    page.wait_for_load_state("domcontentloaded")
+    row = page.locator(f"#task-{task_id}")
+    row.get_by_role("button", name="Title: Send the brochure, edit").click()
+    title = row.get_by_role("textbox", name="Title")
+    expect(title).to_be_focused()
+    title.fill("Send the new brochure")
+    title.press("Enter")
+    expect(row.get_by_role("button", name="Title: Send the new brochure, edit")).to_be_visible()
+    # From the keyboard: the field is tabbable, Enter opens its editor, a choice saves it.
+    row.get_by_role("button", name="Priority: Normal, edit").focus()
+    page.keyboard.press("Enter")
+    priority = row.get_by_role("combobox", name="Priority")
+    expect(priority).to_be_focused()
+    priority.select_option(label="High")
+    expect(row.get_by_role("button", name="Priority: High, edit")).to_be_visible()
+    page.reload()
+    expect(page.locator(f"#task-{task_id}")).to_contain_text("Send the new brochure")
+    expect(page.locator(f"#task-{task_id} .task-priority")).to_have_text("High")
