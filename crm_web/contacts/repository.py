@@ -469,10 +469,12 @@ def most_emails_and_phones(filters: dict) -> tuple[int, int]:
 
 
 # The live contact holding each value (the oldest, should two), through the GIN indexes on
-# the emails (lower-cased: an email matches in any case) and the phones.
+# the emails (lower-cased: an email matches in any case) and the phones. An aggregate, not
+# ORDER BY created_at LIMIT 1, which the planner may serve by walking idx_contacts_created_at
+# until a row matches: every contact read for a value nobody holds.
 _HOLDER_SQL = (
-    "SELECT w.value, (SELECT id FROM contacts WHERE {held} @> ARRAY[w.value] "
-    "AND archived_at IS NULL ORDER BY created_at, id LIMIT 1) AS id "
+    "SELECT w.value, (SELECT (array_agg(id ORDER BY created_at, id))[1] FROM contacts "
+    "WHERE {held} @> ARRAY[w.value] AND archived_at IS NULL) AS id "
     "FROM unnest(CAST(:values AS text[])) AS w(value)"
 )
 _HOLDERS = {

@@ -313,3 +313,20 @@ def test_a_term_too_short_for_trigrams_matches_last_names_starting_with_it(sessi
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {sql}")))
     assert "idx_contacts_last_first_lower" in plan and "trgm" not in plan
+
+
+def test_an_imports_match_finds_holders_through_the_gin_indexes_never_by_age(session):
+    from crm_web.contacts import repository as repo
+
+    for n in range(3):
+        make_contact(last_name=f"Holder{n}", emails=[f"holder{n}@example.com"])
+    ada = make_contact(first_name="Ada", emails=["Ada@example.com"], phones=["+14155550123"])
+    found = repo.contacts_holding(["ADA@example.com", "nobody@example.com"], ["+14155550123"])
+    assert found == {"ada@example.com": ada.id, "+14155550123": ada.id}
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    for column, index in (("emails", "emails_lower"), ("phones", "phones")):
+        statement = repo._HOLDERS[column].text.replace("CAST(:values AS text[])", "ARRAY['x']")
+        plan = "\n".join(r[0] for r in db.session.execute(text(f"EXPLAIN {statement}")))
+        # Walking contacts by age until one holds the value reads them all for a new value.
+        assert f"idx_contacts_{index}" in plan, plan
+        assert "created_at" not in plan.split("SubPlan")[1].split("Filter")[0], plan
