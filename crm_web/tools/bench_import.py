@@ -159,6 +159,16 @@ def web_workers(server) -> list[int]:
     return found
 
 
+def run_queue_wait(server) -> float:
+    """Seconds the web's workers have waited for a CPU so far (runnable, not running: the 2nd
+    field of /proc/<pid>/schedstat), the direct measure of how much a job crowds them out."""
+    waited = 0
+    for pid in web_workers(server):
+        with contextlib.suppress(OSError):
+            waited += int(Path(f"/proc/{pid}/schedstat").read_text().split()[1])
+    return waited / 1e9
+
+
 def web_peak(server) -> str:
     return f"{max(peak_mb(pid) for pid in web_workers(server)):.0f} MB"
 
@@ -275,7 +285,11 @@ def import_file(path, actor, database, run, phone_base, port, cookie, server) ->
     def web_cpu():  # the web workers' alone
         return cpu_seconds({server.pid}, "-")
 
+    def web_wait():
+        return run_queue_wait(server)
+
     idle = measure_page(port, cookie, "/contacts/", 1, LIST_REQUESTS, cpu=web_cpu)
+    idle_wait = measure_page(port, cookie, "/contacts/", 1, LIST_REQUESTS, cpu=web_wait)
     latencies = []
     job = subprocess.Popen(
         [sys.executable, "-m", "crm_web.tools.bench_import", "job", str(record["id"])],
@@ -290,13 +304,17 @@ def import_file(path, actor, database, run, phone_base, port, cookie, server) ->
             assert response.status == 200, response.status
             latencies.append(time.perf_counter() - started)
 
-    before, started, web_before = process_cpu(database), time.monotonic(), web_cpu()
+    before, started = process_cpu(database), time.monotonic()
+    web_before, wait_before = web_cpu(), web_wait()
     lister = threading.Thread(target=list_while_importing)
     lister.start()
     output = job.communicate()[0]
     lister.join()
     seconds, after = time.monotonic() - started, process_cpu(database)
     web_during = (web_cpu() - web_before) * 1000 / max(1, len(latencies))
+    wait_during = (web_wait() - wait_before) * 1000 / max(1, len(latencies))
+    # The ambient load drifts over a long import: the idle list again, after it.
+    idle_after = measure_page(port, cookie, "/contacts/", 1, LIST_REQUESTS)
     figures = json.loads(output.strip().splitlines()[-1])
     postgres = sum(
         ticks - before.get(pid, 0.0) for pid, ticks in after.items() if pid != os.getpid()
@@ -312,10 +330,12 @@ def import_file(path, actor, database, run, phone_base, port, cookie, server) ->
     latencies.sort()
     during = latencies[int(len(latencies) * 0.95) - 1] * 1000 if latencies else float("nan")
     print(
-        f"  contact list p95 at c=1: idle {idle['p95']:.1f} ms ({LIST_REQUESTS} requests), "
-        f"during the import {during:.1f} ms ({len(latencies)} requests): "
-        f"{during / idle['p95']:.2f}x; the web's CPU a request {idle['cpu_ms']:.1f} → "
-        f"{web_during:.1f} ms; the job at nice {figures['nice']}\n"
+        f"  contact list p95 at c=1: idle {idle['p95']:.1f} ms, {idle_wait['p95']:.1f} ms "
+        f"({2 * LIST_REQUESTS} requests), during the import {during:.1f} ms "
+        f"({len(latencies)} requests), idle after it {idle_after['p95']:.1f} ms: "
+        f"{during / idle['p95']:.2f}x the first idle; the job at nice {figures['nice']}\n"
+        f"  a list request's web worker: CPU {idle['cpu_ms']:.1f} ms idle, {web_during:.1f} "
+        f"during; waiting for a CPU {idle_wait['cpu_ms']:.1f} ms idle, {wait_during:.1f} during\n"
         f"  peak memory: import job's process {figures['peak_mb']:.0f} MB, "
         f"web workers {web_peak(server)}",
         flush=True,
