@@ -28,7 +28,11 @@ def lower_priority(flask_app: Flask) -> None:
     niceness = flask_app.config["JOBS_NICE"]
     if not niceness or flask_app.extensions.get("jobs_nice"):
         return
-    renice(os.getpid(), niceness)
+    # Niceness is per thread on Linux: every thread running now (threads started later inherit).
+    tasks = Path("/proc/self/task")
+    threads = [int(task.name) for task in tasks.iterdir()] if tasks.exists() else [0]
+    for thread in threads:
+        renice(thread, niceness)
 
     def renice_backend(dbapi_connection, connection_record, connection_proxy) -> None:
         # At checkout, not connect: connections pooled before this call count too. Once each.
@@ -44,7 +48,7 @@ def lower_priority(flask_app: Flask) -> None:
 
 
 def renice(pid: int, niceness: int) -> bool:
-    """Raise `pid`'s niceness to at least `niceness` (never lower it: that needs privileges and
+    """Raise the niceness of `pid` (a process, or a thread: Linux's thread id) to at least `niceness` (never lower it: that needs privileges and
     would undo an operator's own `nice`); False where the OS refuses."""
     try:
         if os.getpriority(os.PRIO_PROCESS, pid) < niceness:

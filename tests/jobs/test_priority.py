@@ -5,6 +5,7 @@ OS user or with root)."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 import pytest
@@ -14,7 +15,7 @@ from crm_web.config import ConfigError, load_settings
 from crm_web.core.db import db
 from crm_web.jobs.queue import defer
 from tests.jobs import probe  # noqa: F401  (registers probe_priority before the queue is built)
-from tests.jobs.support import start_worker, wait_for
+from tests.jobs.support import ROOT, start_worker, wait_for, worker_env
 
 NICE = 7
 
@@ -49,6 +50,32 @@ def test_a_workers_jobs_and_their_backend_run_at_the_jobs_niceness(app, priority
     if os.geteuid() not in (0, noted.uid):
         pytest.skip("the database server runs as another user: its backends keep their priority")
     assert noted.nice >= NICE
+
+
+def test_threads_running_before_the_priority_is_lowered_are_lowered_too(app):
+    """Linux keeps a niceness per thread: a thread the app started before (a pool's, a
+    library's) would otherwise keep the web's priority."""
+    script = (
+        "import os, threading\n"
+        "from crm_web import create_app\n"
+        "from crm_web.jobs.priority import lower_priority\n"
+        "done = threading.Event()\n"
+        "thread = threading.Thread(target=done.wait)\n"
+        "thread.start()\n"
+        "lower_priority(create_app())\n"
+        "print(os.getpriority(os.PRIO_PROCESS, thread.native_id))\n"
+        "done.set()\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=worker_env(app, CRM_JOBS_NICE=NICE),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert int(ran.stdout.split()[-1]) == max(NICE, os.getpriority(os.PRIO_PROCESS, 0))
 
 
 @pytest.mark.parametrize("raw", ["-1", "20"])
