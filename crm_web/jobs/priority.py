@@ -48,8 +48,9 @@ def lower_priority(flask_app: Flask) -> None:
 
 
 def renice(pid: int, niceness: int) -> bool:
-    """Raise the niceness of `pid` (a process, or a thread: Linux's thread id) to at least `niceness` (never lower it: that needs privileges and
-    would undo an operator's own `nice`); False where the OS refuses."""
+    """Raise the niceness of `pid` (a process, or a thread: Linux's thread id) to at least
+    `niceness`, never lower it (that needs privileges and would undo an operator's own `nice`);
+    False where the OS refuses."""
     try:
         if os.getpriority(os.PRIO_PROCESS, pid) < niceness:
             os.setpriority(os.PRIO_PROCESS, pid, niceness)
