@@ -9,10 +9,12 @@ The app is served by gunicorn, as `make bench` serves it (crm_web/tools/bench.py
 2. A contacts CSV of BENCH_IMPORT_ROWS rows (100,000) and 10 columns (two emails, two phones,
    company, job title, city, owner-free), 2 % bad rows, imported as a user's import is:
    uploaded through the import form (the web stages it: COPY into the staging table), then the
-   import job (crm_web/imports/jobs.py) in a process of its own, as a worker runs it. Beside
-   it, the yardstick the issue names: a plain COPY of the same file into an unindexed table.
-   The contact list's p95 at concurrency 1 (BENCH_LIST_REQUESTS requests, 200) idle, then
-   while the job runs; the peak memory of the web's workers and of the job's process.
+   import job (crm_web/imports/jobs.py) in a process of its own, as a worker runs it (at
+   CRM_JOBS_NICE, its backends too: CRM_JOBS_NICE=0 measures the job at the web's priority).
+   Beside it, the yardstick the issue names: a plain COPY of the same file into an unindexed
+   table. The contact list's p95 at concurrency 1 (BENCH_LIST_REQUESTS requests, 200) idle,
+   while the job runs, and idle again after it; the web worker's CPU and its wait for a CPU a
+   request; the peak memory of the web's workers and of the job's process.
 3. API bulk: BENCH_BULK_ITEMS (10,000) contacts as one request's items, made by the bulk job.
 
 Prints rows/s and CPU seconds (the app's processes plus the database's backends, from /proc),
