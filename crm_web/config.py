@@ -28,6 +28,13 @@ def _int_setting(environ, name: str, default: int | None, minimum: int = 1) -> i
     return value
 
 
+def _nice_setting(environ, name: str, default: int) -> int:
+    value = _int_setting(environ, name, default, minimum=0)
+    if value > 19:
+        raise ConfigError(f"{name} must be a niceness from 0 to 19, got {value}")
+    return value
+
+
 def database_url(raw: str, name: str = "DATABASE_URL") -> str:
     """Accept the usual postgres:// spellings and pin SQLAlchemy to psycopg 3."""
     for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
@@ -100,6 +107,9 @@ def load_settings(environ, instance_path: Path) -> dict:
         "SESSION_IDLE_MINUTES": _int_setting(environ, "CRM_SESSION_IDLE_MINUTES", 480),
         # A worker silent this long is taken for dead and its running job is queued again.
         "JOBS_STALLED_SECONDS": _int_setting(environ, "CRM_JOBS_STALLED_SECONDS", 30),
+        # The niceness a worker runs at, and its database backends where it may renice them
+        # (jobs/priority.py): the web's requests come first. 0 leaves the priority alone.
+        "JOBS_NICE": _nice_setting(environ, "CRM_JOBS_NICE", 10),
         # The largest file the import wizard takes (bytes; 200 MB is about a million rows).
         "IMPORT_MAX_BYTES": _int_setting(environ, "CRM_IMPORT_MAX_BYTES", 200 * 1024 * 1024),
         # Rows an import job commits at a time (a killed worker redoes at most one batch).

@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from sqlalchemy.engine import make_url
 
 from crm_web.core.db import db
+from crm_web.jobs.priority import lower_priority
 
 _log = logging.getLogger(__name__)
 
@@ -124,6 +125,7 @@ async def _work(queue: procrastinate.App, options: dict, stalled_after: float) -
 
 def run_worker(flask_app: Flask, *, once: bool = False, concurrency: int = 1, queues=None):
     """Run a worker until Ctrl-C / SIGTERM (or, with `once`, until the queue is empty)."""
+    lower_priority(flask_app)  # the web's requests before the jobs' work
     stalled_after = flask_app.config["JOBS_STALLED_SECONDS"]
     options = {
         "wait": not once,
