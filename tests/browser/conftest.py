@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from psycopg import errors as pg_errors
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -43,6 +44,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # (under the app's 10 s statement timeout): a test that leaves either stuck fails, never hangs.
 IDLE_TIMEOUT_S = 30
 LOCK_TIMEOUT = "5s"
+# Playwright's 5 s default for an expectation is thin on a 2-core machine running the suite on
+# two workers: the API reference's Swagger UI once took longer to draw its first heading. A
+# passing expectation returns as soon as it holds, so this costs nothing unless a test fails.
+expect.set_options(timeout=15_000)
 
 
 class _Response:
