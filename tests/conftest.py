@@ -25,7 +25,13 @@ def app():
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker:
         name = f"{name}_{worker}"
-    config = {"TESTING": True, "EMBEDDED_DATABASE_NAME": name}
+    # A one-round hash: scrypt costs ~0.2 s of CPU a user made (tests/accounts/test_passwords.py
+    # checks that the app itself hashes with scrypt).
+    config = {
+        "TESTING": True,
+        "EMBEDDED_DATABASE_NAME": name,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+    }
     if os.environ.get("TEST_DATABASE_URL"):
         from crm_web.config import database_url
 

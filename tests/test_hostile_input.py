@@ -18,7 +18,6 @@ import pytest
 from flask import Flask, g
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from werkzeug.security import generate_password_hash
 
 from tests.support import (
     isolated_session,
@@ -150,20 +149,13 @@ def _encoded(pairs) -> str:
 @pytest.fixture(scope="module")
 def world(app):
     """Records of every kind and a signed-in client per role; rolled back afterwards."""
-    from crm_web.accounts import services as accounts
     from crm_web.custom_fields.services import create_definition
     from crm_web.deals.models import PipelineStage
     from tests.support import ADMIN
 
-    def cheap_hash(password: str) -> str:
-        return generate_password_hash(password, "pbkdf2:sha256:1")
-
     previous = app.config.get("WTF_CSRF_ENABLED", True)
     app.config["WTF_CSRF_ENABLED"] = False
-    with pytest.MonkeyPatch.context() as patch, app.app_context(), isolated_session() as session:
-        # scrypt costs ~0.1 s a password: the sign-in and user routes would take most of the run.
-        patch.setattr(accounts, "generate_password_hash", cheap_hash)
-        patch.setattr(accounts, "_decoy_hash", lambda: cheap_hash("decoy"))
+    with app.app_context(), isolated_session() as session:
         users = {role: make_user(role) for role in ROLES[1:]}
         company = make_company()
         ids = {

@@ -238,3 +238,17 @@ def test_api_errors_are_problem_details(app, session):
     assert response.json["detail"] == "No such contact."
     assert "errors" not in response.json
     assert invalid.json["errors"] == {"email": ["Bad."]}
+
+
+def test_passwords_are_stored_as_scrypt_hashes_unless_the_suite_says_otherwise(
+    session, app, monkeypatch
+):
+    """The suite hashes with one pbkdf2 round for speed (tests/conftest.py); the app itself,
+    whose config has no PASSWORD_HASH_METHOD, stores scrypt, and signs in with it."""
+    monkeypatch.delitem(app.config, "PASSWORD_HASH_METHOD")
+    user = make_user(email="scrypt@example.com")
+    assert user.password_hash.startswith("scrypt:")
+    from crm_web.accounts.services import password_matches
+
+    assert password_matches(user, PASSWORD)
+    assert not password_matches(user, PASSWORD + "x")
