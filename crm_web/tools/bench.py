@@ -107,7 +107,7 @@ def seed_deals(count: int) -> None:
     db.session.commit()
 
 
-TIMELINE_ITEMS = 60  # more than a page of the Timeline card (50): "Show older" is offered
+TIMELINE_ITEMS = 60  # more than a page of the Timeline card (20): "Show older" is offered
 
 
 def give_a_timeline(contact_id, actor) -> None:

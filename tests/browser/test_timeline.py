@@ -8,6 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
+from crm_web.records.timeline import PAGE_SIZE
 from tests.browser.conftest import committed, committed_user, login, screenshot
 from tests.browser.helpers import edit_in_place
 
@@ -30,7 +31,7 @@ def _contact_with_a_long_past(app, user, changes: int):
 def test_a_rep_s_task_and_edit_lead_the_contact_s_timeline_and_older_pages_append(page, app):
     rep = committed_user(app, "rep", name="Rita Rep")
     manager = committed_user(app, "manager", name="Mia Manager")
-    contact_id = _contact_with_a_long_past(app, rep, 55)
+    contact_id = _contact_with_a_long_past(app, rep, PAGE_SIZE + 5)
     login(page, rep)
     page.goto(f"/contacts/{contact_id}")
     tasks = page.locator("#tasks")
@@ -58,17 +59,19 @@ def test_a_rep_s_task_and_edit_lead_the_contact_s_timeline_and_older_pages_appen
     card = page.locator("#history")
     expect(card.get_by_role("heading", name="Timeline")).to_be_visible()
     items = card.locator(".timeline-item")
-    expect(items).to_have_count(50)
+    expect(items).to_have_count(PAGE_SIZE)
     expect(items.nth(0)).to_contain_text("Rita Rep changed last name from Gibbons to Bolton")
     expect(items.nth(1)).to_contain_text("Rita Rep completed the task Call back about renewal")
     expect(items.nth(2)).to_contain_text("Rita Rep added the task Call back about renewal")
-    expect(items.nth(3)).to_contain_text("job title from Step 53 to Step 54")
+    expect(items.nth(3)).to_contain_text(
+        f"job title from Step {PAGE_SIZE + 3} to Step {PAGE_SIZE + 4}"
+    )
     for width, name in ((1366, "timeline-1366"), (390, "timeline-390")):
         page.set_viewport_size({"width": width, "height": 900})
         screenshot(page, name)
 
     card.get_by_role("button", name="Show older").click()
-    expect(items).to_have_count(59)  # 3 + 55 changes + the create, the newest 50 kept above
+    expect(items).to_have_count(PAGE_SIZE + 9)  # 3 + the changes + the create, a page kept above
     expect(items.nth(0)).to_contain_text("from Gibbons to Bolton")
     expect(items.last).to_contain_text("Rita Rep created this record")
     expect(card.get_by_role("button", name="Show older")).to_have_count(0)

@@ -1,5 +1,6 @@
 """Record pages as the records layer reads them: a deal's notes; the History card, which
-follows the permission table (audit.read: managers and admins) and pages back 50 at a time; and
+follows the permission table (audit.read: managers and admins) and pages back PAGE_SIZE (20)
+at a time; and
 each page's data read in one prebuilt statement (issue 16 point 3): the contact's, company's and
 deal's pages run the same few statements whether they list one deal, task, note and timeline
 entry or dozens, and still show them all."""
@@ -17,6 +18,7 @@ from crm_web.core.actor import Actor
 from crm_web.core.errors import PermissionDenied
 from crm_web.lists.keyset import encode_cursor
 from crm_web.records import pages
+from crm_web.records.timeline import PAGE_SIZE
 from tests.support import (
     ADMIN,
     HX_REQUEST,
@@ -90,16 +92,17 @@ def test_field_changes_are_for_managers_and_admins_only(client, role, sees_chang
         assert pages.history("deal", deal.id, someone)["entries"]
 
 
-def test_history_pages_back_fifty_at_a_time_newest_first(client):
+def test_history_pages_back_a_page_at_a_time_newest_first(client):
     sign_in(client, "manager")
     contact = make_contact(last_name="Name 00")
-    for n in range(1, 61):
+    last = PAGE_SIZE + 10  # a page of changes, ten more, and the create
+    for n in range(1, last + 1):
         update_contact(contact.id, {"last_name": f"Name {n:02}"}, ADMIN)
     html = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
     card = html[html.index('id="history"') :]
-    assert len(ENTRY.findall(card)) == 50
+    assert len(ENTRY.findall(card)) == PAGE_SIZE
     # Newest first: the last change leads, the 11 oldest entries are not on the first page.
-    assert card.index("to <q>Name 60</q>") < card.index("to <q>Name 59</q>")
+    assert card.index(f"to <q>Name {last:02}</q>") < card.index(f"to <q>Name {last - 1:02}</q>")
     assert "to <q>Name 10</q>" not in card and "created this record" not in card
     older_url = OLDER.search(card).group(1)
     assert older_url.startswith(f"/contacts/{contact.id}/history?before=")
@@ -125,13 +128,14 @@ def test_history_pages_back_fifty_at_a_time_newest_first(client):
 def test_a_forged_history_cursor_reads_as_the_first_page(client, cursor):
     sign_in(client, "manager")
     contact = make_contact(last_name="Name 00")
-    for n in range(1, 52):
+    last = PAGE_SIZE + 1
+    for n in range(1, last + 1):
         update_contact(contact.id, {"last_name": f"Name {n:02}"}, ADMIN)
     response = client.get(f"/contacts/{contact.id}/history?before={cursor}", headers=HX_REQUEST)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert len(ENTRY.findall(html)) == 50 and "Show older" in html
-    assert html.index("to <q>Name 51</q>") < html.index("to <q>Name 50</q>")
+    assert len(ENTRY.findall(html)) == PAGE_SIZE and "Show older" in html
+    assert html.index(f"to <q>Name {last:02}</q>") < html.index(f"to <q>Name {last - 1:02}</q>")
 
 
 # The signed-in user with the layout's due-tasks badge (counted in the same statement), and

@@ -1,5 +1,5 @@
 """A record's Timeline card (issue 11 point 4): its field changes, its tasks' and notes' entries
-and a deal's stage moves, newest first, 50 at a time; a company's with its contacts' and deals'
+and a deal's stage moves, newest first, PAGE_SIZE (20) at a time; a company's with its contacts' and deals'
 when asked (?timeline=all); a page costs the same few statements however much it shows, down
 the index that serves "a record's timeline by time"."""
 
@@ -15,7 +15,7 @@ from crm_web.contacts.services import update_contact
 from crm_web.core.db import db
 from crm_web.deals.services import move_deal
 from crm_web.lists.keyset import Explain
-from crm_web.records.timeline import timeline_query
+from crm_web.records.timeline import PAGE_SIZE, timeline_query
 from tests.support import (
     ADMIN,
     HX_REQUEST,
@@ -82,15 +82,16 @@ def test_a_deal_s_timeline_says_which_stage_it_moved_from_and_to(client):
     assert "moved this deal from Lead to Proposal; changed probability from 10 to 50" in lines[0]
 
 
-def test_show_older_appends_the_next_fifty_without_repeating_any(client):
+def test_show_older_appends_the_next_page_without_repeating_any(client):
     sign_in(client, "manager")
     contact = make_contact()
-    for n in range(30):
+    pairs = PAGE_SIZE // 2 + 5  # a task and an edit each: a page and ten, and the create
+    for n in range(pairs):
         make_task("contact", contact.id, description=f"Task {n:02}")
         update_contact(contact.id, {"last_name": f"Name {n:02}"}, ADMIN)
     html = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
     first = _visible(html).splitlines()
-    assert len(first) == 50 and first[0].endswith("to Name 29")
+    assert len(first) == PAGE_SIZE and first[0].endswith(f"to Name {pairs - 1:02}")
     older = client.get(OLDER.search(html).group(1), headers=HX_REQUEST).get_data(as_text=True)
     assert "<ol" not in older and "Show older" not in older  # <li>s put where the button was
     rest = _visible(older).splitlines()
@@ -105,7 +106,7 @@ def _fragment_statements(client, url: str) -> int:
     return len(statements)
 
 
-def test_a_timeline_page_runs_the_same_few_statements_for_3_items_and_50(client):
+def test_a_timeline_page_runs_the_same_few_statements_for_3_items_and_a_full_page(client):
     sign_in(client, "manager")
     company = make_company()
     contact = make_contact(company_id=company.id)
@@ -118,7 +119,8 @@ def test_a_timeline_page_runs_the_same_few_statements_for_3_items_and_50(client)
         make_note("contact", contact.id, content=f"Note {n}")
     many = [_fragment_statements(client, url) for url in urls]
     assert many == few and max(many) <= 10, many
-    assert len(ITEM.findall(client.get(urls[1], headers=HX_REQUEST).get_data(as_text=True))) == 50
+    page = client.get(urls[1], headers=HX_REQUEST).get_data(as_text=True)
+    assert len(ITEM.findall(page)) == PAGE_SIZE
 
 
 def _plan(statement) -> str:
