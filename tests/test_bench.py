@@ -95,3 +95,12 @@ def test_every_bare_counterpart_is_a_page_the_bench_measures():
     contact.owner_id = None
     measured = {path for _, path, _ in pages(contact)}
     assert set(bare_pages(contact)) <= measured
+
+
+def test_the_bare_record_page_draws_as_many_timeline_entries_as_the_product():
+    """A longer or shorter bare timeline would skew the record page's ratio."""
+    from crm_web.records.timeline import PAGE_SIZE
+    from crm_web.tools.bare_app import HISTORY, TIMELINE_PAGE
+
+    assert TIMELINE_PAGE == PAGE_SIZE
+    assert HISTORY.endswith(f"LIMIT {PAGE_SIZE + 1}")

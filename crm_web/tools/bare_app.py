@@ -24,6 +24,9 @@ from psycopg.rows import namedtuple_row
 from psycopg_pool import ConnectionPool
 
 PAGE = 50
+# The Timeline card's first page: the product's records.timeline.PAGE_SIZE (tests/test_bench.py
+# keeps them equal), so both sides of the record page draw as many entries.
+TIMELINE_PAGE = 20
 CARDS = 25  # a board column's first cards, as the product's (deals.pipeline.CARDS_PER_PAGE)
 SEARCH_CAP = 300  # matches found through the trigram index, then sorted (as the product's)
 
@@ -57,14 +60,14 @@ NOTES = """SELECT content, created_at FROM notes
     WHERE entity_type = 'contact' AND entity_id = %s ORDER BY created_at DESC LIMIT 20"""
 # The record's timeline: its own entries and its tasks' and notes' (their record named on them),
 # newest first down idx_audit_logs_record_time, with who and the task's or note's text.
-HISTORY = """SELECT a.action, a.entity_type, a.changes, a."timestamp", u.name AS who,
+HISTORY = f"""SELECT a.action, a.entity_type, a.changes, a."timestamp", u.name AS who,
         t.description AS task, n.content AS note
     FROM audit_logs a LEFT JOIN users u ON u.id::text = a.user_id
     LEFT JOIN tasks t ON a.entity_type = 'task' AND t.id = a.entity_id
     LEFT JOIN notes n ON a.entity_type = 'note' AND n.id = a.entity_id
     WHERE coalesce(a.record_type, a.entity_type) = 'contact'
       AND coalesce(a.record_id, a.entity_id) = %s
-    ORDER BY a."timestamp" DESC, a.seq DESC LIMIT 51"""
+    ORDER BY a."timestamp" DESC, a.seq DESC LIMIT {TIMELINE_PAGE + 1}"""
 # /tasks' first page: open tasks by due day (the earliest first), with their record's name.
 OPEN_TASKS = f"""SELECT t.id, t.description, t.due_date, t.priority, u.name AS assignee,
         coalesce(c.first_name || ' ' || c.last_name, co.name, d.title) AS record
