@@ -77,14 +77,14 @@ class GuardedSessionInterface(SecureCookieSessionInterface):
       timeout still slides with use, to within that interval."""
 
     session_class = SignedSession
+    _serializer: tuple | None = None  # (the keys, Flask's serializer for them)
 
     def get_signing_serializer(self, app):
         """Flask's serializer, made once per set of keys rather than twice a request."""
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
-        kept = getattr(self, "_serializer", None)
-        if kept is None or kept[0] != keys:
-            kept = self._serializer = (keys, super().get_signing_serializer(app))
-        return kept[1]
+        if self._serializer is None or self._serializer[0] != keys:
+            self._serializer = (keys, super().get_signing_serializer(app))
+        return self._serializer[1]
 
     def open_session(self, app, request):
         if request.path.startswith(SESSIONLESS_PATHS):
