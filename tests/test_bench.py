@@ -104,3 +104,11 @@ def test_the_bare_record_page_draws_as_many_timeline_entries_as_the_product():
 
     assert TIMELINE_PAGE == PAGE_SIZE
     assert HISTORY.endswith(f"LIMIT {PAGE_SIZE + 1}")
+
+
+def test_the_bare_record_page_reads_as_many_tasks_and_notes_as_the_product():
+    from crm_web.activities.services import RECORD_LISTS
+    from crm_web.tools.bare_app import DONE_SHOWN, NOTES_SHOWN, OPEN_SHOWN
+
+    sizes = {name: listed.size for name, listed in RECORD_LISTS.items()}
+    assert sizes == {"open": OPEN_SHOWN, "done": DONE_SHOWN, "notes": NOTES_SHOWN}

@@ -15,6 +15,7 @@ from crm_web.activities.note_display import note_item, note_items
 from crm_web.activities.note_text import note_html
 from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.htmx import render, saved, wants_fragment
+from crm_web.records import pages
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
 
@@ -64,11 +65,22 @@ def create():
 
 
 def _list(note, status=200, notice=None):
-    """The list `note` is in, drawn again (hx-target: the list): a new or (un)pinned note
-    takes its place among the pinned and the newest."""
-    notes = services.notes_for(note.entity_type, note.entity_id)
+    """The list `note` is in, drawn again from its first page (hx-target: the list): a new or
+    (un)pinned note takes its place among the pinned and the newest."""
+    notes = services.record_list_page("notes", note.entity_type, note.entity_id, None)
     context = {"notes": notes, "entity_type": note.entity_type, "entity_id": note.entity_id}
     return render("notes/_list.html", status=status, notice=notice, **context)
+
+
+@bp.get("/on/<any(contact, company, deal):entity_type>/<entity_id>")
+@requires("records.read")
+def on_record(entity_type, entity_id):
+    """A record page's older notes ("Show more" in its Notes card, ?after=<cursor>): their
+    items and the next "Show more", swapped over the button's own <li>."""
+    after = request.args.get("after")
+    page = pages.attached_page(entity_type, entity_id, "notes", current_actor(), after)
+    context = {"entity_type": entity_type, "entity_id": entity_id}
+    return render("notes/_more.html", notes=page, **context)
 
 
 @bp.get("/<note_id>")

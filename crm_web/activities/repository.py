@@ -1,4 +1,5 @@
 import datetime as dt
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import bindparam, select
@@ -12,7 +13,7 @@ from crm_web.contacts.models import Contact
 from crm_web.core.db import db
 from crm_web.core.repository import as_uuid, get_by_id, literal_limit, read
 from crm_web.deals.models import Deal
-from crm_web.lists.keyset import SortKey, fetch_tiered_page, like_pattern
+from crm_web.lists.keyset import SortKey, fetch_page, fetch_tiered_page, like_pattern
 
 DAY = dt.timedelta(days=1)
 
@@ -68,6 +69,72 @@ TASK_KEY = SortKey(
     ),
     ("datetime", "uuid"),
 )
+
+
+@dataclass(frozen=True)
+class RecordList:
+    """One of the lists a record page's Tasks and Notes cards show: the first `size` rows,
+    then "Show more" appends as many again (keyset on `key`, which ends with the id). A record
+    may carry thousands of tasks or notes; the page draws only the first of each list.
+    records.page_query reads the first pages with the page's statement, record_list_page the
+    next ones."""
+
+    model: type
+    where: tuple  # beside the record's own
+    key: SortKey
+    descending: bool
+    size: int
+
+    def query(self, entity_type, entity_id):
+        model = self.model
+        return select(model).where(
+            model.entity_type == entity_type, model.entity_id == entity_id, *self.where
+        )
+
+    def order(self) -> list:
+        return [c.desc() if self.descending else c.asc() for c in self.key.columns]
+
+
+# Open tasks: the dated soonest due first (a timed task at its moment, one without at its day's
+# start, as /tasks orders them), then those without a date by when they were made. Done tasks:
+# the latest done first (a done task's last change is its completion, as "Done recently" reads
+# it). Notes: pinned first, then the newest.
+RECORD_LISTS = {
+    "open": RecordList(
+        Task,
+        (Task.status == "open",),
+        SortKey(
+            (Task.due_date.is_(None), TASK_KEY.columns[0], Task.id), ("bool", "datetime", "uuid")
+        ),
+        False,
+        20,
+    ),
+    "done": RecordList(
+        Task,
+        (Task.status == "closed",),
+        SortKey((Task.updated_at, Task.id), ("datetime", "uuid")),
+        True,
+        5,
+    ),
+    "notes": RecordList(
+        Note,
+        (),
+        SortKey((Note.pinned, Note.created_at, Note.id), ("bool", "datetime", "uuid")),
+        True,
+        10,
+    ),
+}
+
+
+def record_list_page(name: str, entity_type: str, entity_id, after: str | None):
+    """The rows of RECORD_LISTS[name] on a record past the cursor `after` (None: the first),
+    and the next page's cursor (None at the end)."""
+    listed = RECORD_LISTS[name]
+    query = listed.query(entity_type, as_uuid(entity_id))
+    rows, more, _ = fetch_page(
+        query, listed.key, descending=listed.descending, after=after, limit=listed.size
+    )
+    return [row[0] for row in rows], more
 
 
 def _local_day(tz_name: str):

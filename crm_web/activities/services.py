@@ -22,6 +22,7 @@ from crm_web.core.db import db, transaction
 from crm_web.core.errors import NotFoundError, PermissionDenied, ValidationError
 from crm_web.core.permissions import allowed, authorize
 from crm_web.deals.services import get_deal
+from crm_web.lists.keyset import decode_cursor, encode_cursor
 
 _GETTERS = {"contact": get_contact, "company": get_company, "deal": get_deal}
 
@@ -336,6 +337,39 @@ def tasks_for(entity_type: str, entity_id) -> list[Task]:
 
 def notes_for(entity_type: str, entity_id) -> list[Note]:
     return repo.notes_for(entity_type, [entity_id])
+
+
+# What a record page's Tasks and Notes cards list, and how much of it at first ("open" and
+# "done" tasks, "notes"): activities.repository.RecordList.
+RECORD_LISTS = repo.RECORD_LISTS
+
+
+@dataclass(frozen=True)
+class ListPage:
+    rows: list
+    more: str | None  # "Show more"'s cursor; None at the end
+
+
+def first_page(name: str, rows: list) -> ListPage:
+    """RECORD_LISTS[name]'s first page from its first `size` + 1 rows, each carrying its sort
+    key as attributes _k0, _k1… (records.page_query reads them so, with the record page)."""
+    listed = RECORD_LISTS[name]
+    if len(rows) <= listed.size:
+        return ListPage(rows, None)
+    last = rows[listed.size - 1]
+    key = [getattr(last, f"_k{i}") for i in range(len(listed.key.columns))]
+    return ListPage(rows[: listed.size], encode_cursor(key))
+
+
+def record_list_page(name: str, entity_type: str, entity_id, after: str | None) -> ListPage:
+    """The next page of RECORD_LISTS[name] on a record, past the cursor `after` ("Show more";
+    None: the first page). A cursor the page did not write is refused: appending the first
+    page again would list its rows twice. The caller checks that the record may be read."""
+    if name not in RECORD_LISTS:
+        raise ValidationError({"list": ["No such list."]})
+    if after is not None and decode_cursor(after, RECORD_LISTS[name].key) is None:
+        raise ValidationError({"after": ["This position in the list is not valid."]})
+    return ListPage(*repo.record_list_page(name, entity_type, entity_id, after))
 
 
 @dataclass

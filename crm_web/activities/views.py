@@ -17,6 +17,7 @@ from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.forms import add_errors
 from crm_web.core.htmx import render, saved
 from crm_web.lists.state import list_state
+from crm_web.records import pages
 from crm_web.search import services as search_services
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -165,6 +166,17 @@ def record_picker():
         for result in group["results"]
     ]
     return render("tasks/_record_picker.html", options=options)
+
+
+@bp.get("/on/<any(contact, company, deal):entity_type>/<entity_id>/<any(open, done):which>")
+@requires("records.read")
+def on_record(entity_type, entity_id, which):
+    """A record page's next open or done tasks ("Show more" in its Tasks card, ?after=<cursor>):
+    their rows and the next "Show more", swapped over the button's own <li>."""
+    after = request.args.get("after")
+    page = pages.attached_page(entity_type, entity_id, which, current_actor(), after)
+    context = {"entity_type": entity_type, "entity_id": entity_id, "which": which}
+    return render("tasks/_more.html", page=page, **context)
 
 
 # The home page's list of my tasks due (crm_web/records/home.py shows as many).

@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.util import ClauseAdapter
 
 from crm_web.accounts.models import User
-from crm_web.activities.models import Note, Task
+from crm_web.activities.services import RECORD_LISTS
 from crm_web.audit.models import AuditLog
 from crm_web.companies.models import Company
 from crm_web.companies.services import row_query as company_row_query
@@ -33,6 +33,7 @@ from crm_web.deals.models import Deal
 from crm_web.records.timeline import timeline_query
 
 RELATED_DEALS = 20  # deals.services.RELATED_LIMIT: the page says "All deals" past it
+RELATED_CONTACTS = 20  # a company page's Contacts card; "All N contacts" lists the rest
 ID = bindparam("id", type_=sa.Uuid)
 AUDIT_COLUMNS = [column.key for column in sa.inspect(AuditLog).columns]
 # A timeline row's values after the audit entry's (records.timeline.timeline_query).
@@ -93,14 +94,24 @@ def _columns(model):
     return list(sa.inspect(model).columns)
 
 
-def _attached(model, entity_type: str):
-    """The record's tasks or notes, as activities.repository orders them."""
-    if model is Task:
-        order = (Task.due_date.asc().nulls_last(), Task.created_at, Task.id)
-    else:
-        order = (Note.pinned.desc(), Note.created_at.desc(), Note.id)
-    query = select(*_columns(model)).where(model.entity_type == entity_type, model.entity_id == ID)
-    return Listed(query, order)
+def _first_page(name: str, entity_type: str) -> Listed:
+    """The first page of a list of the record's tasks or notes (activities.repository's
+    RECORD_LISTS[name]), one row more to tell whether there are more, each row with its sort
+    key as _k0, _k1… (first_page makes "Show more"'s cursor of them)."""
+    listed = RECORD_LISTS[name]
+    keys = [column.label(f"_k{i}") for i, column in enumerate(listed.key.columns)]
+    query = (
+        select(*_columns(listed.model), *keys)
+        .where(listed.model.entity_type == entity_type, listed.model.entity_id == ID, *listed.where)
+        .order_by(*listed.order())
+        .limit(literal_limit(listed.size + 1))
+    )
+    return Listed(query, listed.order())
+
+
+def _attached(entity_type: str) -> dict[str, Listed]:
+    """The record's open tasks, done tasks and notes: each list's first page."""
+    return {name: _first_page(name, entity_type) for name in RECORD_LISTS}
 
 
 def _deals(column):
@@ -169,8 +180,7 @@ def _contact_query(activity_only: bool) -> PageQuery:
         base,
         {
             "deals": _deals(Deal.contact_id),
-            "tasks": _attached(Task, "contact"),
-            "notes": _attached(Note, "contact"),
+            **_attached("contact"),
             "definitions": _definitions("contact"),
             "users": USERS,
             "timeline": _timeline("contact", activity_only),
@@ -183,18 +193,21 @@ CONTACT = {activity_only: _contact_query(activity_only) for activity_only in (Fa
 
 def _company_query(activity_only: bool, related: bool) -> PageQuery:
     base = company_row_query().where(Company.id == ID)
-    # Its live contacts by name (contacts.repository's contacts_of_company).
+    # Its first live contacts by name (contacts.repository's contacts_of_company); the row
+    # counts them all (contact_count), and the card links to the rest.
     order = (Contact.last_name, Contact.first_name, Contact.id)
-    contacts = select(*_columns(Contact)).where(
-        Contact.company_id == ID, Contact.archived_at.is_(None)
+    contacts = (
+        select(*_columns(Contact))
+        .where(Contact.company_id == ID, Contact.archived_at.is_(None))
+        .order_by(*order)
+        .limit(literal_limit(RELATED_CONTACTS))
     )
     return PageQuery(
         base,
         {
             "contacts": Listed(contacts, order),
             "deals": _deals(Deal.company_id),
-            "tasks": _attached(Task, "company"),
-            "notes": _attached(Note, "company"),
+            **_attached("company"),
             "definitions": _definitions("company"),
             "users": USERS,
             "timeline": _timeline("company", activity_only, related),
@@ -231,8 +244,7 @@ def _deal_query(activity_only: bool) -> PageQuery:
     return PageQuery(
         base,
         {
-            "tasks": _attached(Task, "deal"),
-            "notes": _attached(Note, "deal"),
+            **_attached("deal"),
             "definitions": _definitions("deal"),
             "users": USERS,
             "timeline": _timeline("deal", activity_only),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from crm_web.activities.display import remember_assignees
-from crm_web.activities.services import record_names
+from crm_web.activities.services import first_page, record_list_page, record_names
 from crm_web.audit.services import history_page
 from crm_web.companies.services import company_view
 from crm_web.contacts.services import contact_view
@@ -82,15 +82,30 @@ def _fields(definitions, record) -> list:
 
 def _listed_related(listed: dict) -> dict:
     """What a company or contact page lists beside its fields, from its statement: up to
-    RELATED_DEALS deals, whether there are more,
-    the tasks and the notes."""
+    RELATED_DEALS deals, whether there are more, and the first of its tasks and notes."""
     deals = listed["deals"]
     return {
         "deals": deals[: page_query.RELATED_DEALS],
         "more_deals": len(deals) > page_query.RELATED_DEALS,
-        "tasks": listed["tasks"],
-        "notes": listed["notes"],
+        **_attachments(listed),
     }
+
+
+def _attachments(listed: dict) -> dict:
+    """The Tasks card's first open and done tasks and the Notes card's first notes, each with
+    its "Show more" cursor (activities.services.first_page)."""
+    return {
+        "tasks": {name: first_page(name, listed[name]) for name in ("open", "done")},
+        "notes": first_page("notes", listed["notes"]),
+    }
+
+
+def attached_page(entity_type: str, record_id, name: str, actor: Actor, after: str | None):
+    """The next page of a record's open or done tasks or its notes (`name`), past the cursor
+    `after`: what "Show more" appends (activities.services.record_list_page). Readers of the
+    record."""
+    record = _VIEWS[entity_type](record_id, actor)  # checks records.read
+    return record_list_page(name, entity_type, record.id, after)
 
 
 def company_page(company_id, actor: Actor, related: bool = False) -> dict:
@@ -126,8 +141,7 @@ def deal_page(deal_id, actor: Actor) -> dict:
     )
     return {
         "deal": deal,
-        "tasks": listed["tasks"],
-        "notes": listed["notes"],
+        **_attachments(listed),
         "custom_fields": _fields(listed["definitions"], deal),
         "history": _first_timeline_page("deal", deal.id, listed["timeline"], activity_only, actor),
     }

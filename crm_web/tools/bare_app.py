@@ -54,10 +54,19 @@ SEARCH = f"{MATCHES} SELECT {CONTACT_COLUMNS} {CONTACT_FROM} {BY_NAME}"
 CONTACT = f"SELECT {CONTACT_COLUMNS}, c.custom_fields, c.created_at {CONTACT_FROM} WHERE c.id = %s"
 CONTACT_DEALS = """SELECT id, title, value, currency, stage, close_date FROM deals
     WHERE contact_id = %s AND archived_at IS NULL ORDER BY created_at DESC LIMIT 10"""
-TASKS = """SELECT description, due_date, status FROM tasks
-    WHERE entity_type = 'contact' AND entity_id = %s ORDER BY due_date NULLS LAST LIMIT 20"""
-NOTES = """SELECT content, created_at FROM notes
-    WHERE entity_type = 'contact' AND entity_id = %s ORDER BY created_at DESC LIMIT 20"""
+# The Tasks and Notes cards' first rows: as many as the product's (activities.repository's
+# RECORD_LISTS; tests/test_bench.py keeps them equal): open tasks soonest due first, then the
+# latest done, and the newest notes.
+OPEN_SHOWN, DONE_SHOWN, NOTES_SHOWN = 20, 5, 10
+TASKS = f"""(SELECT description, due_date, status FROM tasks
+    WHERE entity_type = 'contact' AND entity_id = %s AND status = 'open'
+    ORDER BY due_date NULLS LAST LIMIT {OPEN_SHOWN + 1})
+    UNION ALL (SELECT description, due_date, status FROM tasks
+    WHERE entity_type = 'contact' AND entity_id = %s AND status = 'closed'
+    ORDER BY updated_at DESC LIMIT {DONE_SHOWN + 1})"""
+NOTES = f"""SELECT content, created_at FROM notes
+    WHERE entity_type = 'contact' AND entity_id = %s
+    ORDER BY pinned DESC, created_at DESC LIMIT {NOTES_SHOWN + 1}"""
 # The record's timeline: its own entries and its tasks' and notes' (their record named on them),
 # newest first down idx_audit_logs_record_time, with who and the task's or note's text.
 HISTORY = f"""SELECT a.action, a.entity_type, a.changes, a."timestamp", u.name AS who,
@@ -273,7 +282,7 @@ def create_bare_app(database_url: str | None = None) -> Flask:
                 title=f"{found.first_name} {found.last_name}",
                 c=found,
                 deals=conn.execute(CONTACT_DEALS, (key,)).fetchall(),
-                tasks=conn.execute(TASKS, (key,)).fetchall(),
+                tasks=conn.execute(TASKS, (key, key)).fetchall(),
                 notes=conn.execute(NOTES, (key,)).fetchall(),
                 history=conn.execute(HISTORY, (key,)).fetchall(),
             )

@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from crm_web.activities.services import RECORD_LISTS
 from crm_web.audit.services import history_page
 from crm_web.contacts.services import update_contact
 from crm_web.core.actor import Actor
@@ -56,7 +57,7 @@ def test_a_deal_page_lists_the_deal_s_notes_beside_its_tasks(client):
     notes = html[html.index('id="notes"') :]
     assert "Asked for a 10% discount" in notes and "Not this one" not in html
     assert "Send the quote" in html
-    assert [n.content for n in pages.deal_page(deal.id, ADMIN)["notes"]] == [
+    assert [n.content for n in pages.deal_page(deal.id, ADMIN)["notes"].rows] == [
         "Asked for a 10% discount"
     ]
 
@@ -181,7 +182,13 @@ def test_a_record_page_runs_the_same_few_statements_for_one_item_of_each_kind_an
     _fill(kind, record, company, contact, 1, 25)
     many, html = _statements(client, url)
     assert many == few <= MOST, (few, many)
+    # The Tasks card shows the 20 open tasks due soonest, the Notes card 10 notes, each list
+    # with its "Show more" (tests/records/test_attached.py follows them).
+    tasks = html[html.index('id="tasks"') : html.index('id="notes"')]
+    notes = html[html.index('id="notes"') : html.index('id="history"')]
     for n in range(25):
-        assert f"Task {n:02}" in html and f"Note {n:02}" in html
+        assert (f"Task {n:02}" in tasks) == (n < RECORD_LISTS["open"].size)
         assert kind == "deal" or n >= 20 or f"Deal {n:02}" in html
-    assert 'datetime="2031-01-25"' in html  # the last task's due day, read back as a date
+    assert sum(f"Note {n:02}" in notes for n in range(25)) == RECORD_LISTS["notes"].size
+    assert "Show more open tasks" in tasks and "Show older notes" in notes
+    assert 'datetime="2031-01-20"' in html  # the last shown task's due day, read back as a date
