@@ -29,7 +29,7 @@ run: install
 ## The whole suite, on the embedded PostgreSQL unless TEST_DATABASE_URL is set: TEST_WORKERS
 ## pytest-xdist workers (a database each; one file stays on one worker), then the tests that stop
 ## the shared cluster, alone. One outside database (TEST_DATABASE_URL) can't be shared: no workers.
-TEST_WORKERS ?= $(if $(TEST_DATABASE_URL),0,4)
+TEST_WORKERS ?= $(if $(TEST_DATABASE_URL),0,2)
 test: install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not exclusive"
 	$(BIN)/pytest -m exclusive

@@ -26,10 +26,6 @@ from tests.support import (
     sign_in,
 )
 
-# It copies the shared cluster (pg_basebackup) and waits for a standby to start: alone, after the
-# parallel part of `make test`, not on a machine busy with the other workers.
-pytestmark = pytest.mark.exclusive
-
 CAUGHT_UP_TIMEOUT_S = 30
 
 
