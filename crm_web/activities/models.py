@@ -68,6 +68,24 @@ class Task(Audited, TimestampedMixin, VersionedMixin, db.Model):
             "updated_at",
             postgresql_where=sa.text("status = 'closed'"),
         ),
+        # A record page's open and done tasks in their cards' order (RECORD_LISTS, 0027).
+        sa.Index(
+            "idx_tasks_record_open",
+            "entity_type",
+            "entity_id",
+            sa.column("due_date").is_(None),
+            _DUE_ORDER,
+            "id",
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+        sa.Index(
+            "idx_tasks_record_done",
+            "entity_type",
+            "entity_id",
+            "updated_at",
+            "id",
+            postgresql_where=sa.text("status = 'closed'"),
+        ),
         # Migration 0012: global search (crm_web/search).
         _search_index("idx_tasks_document", "description"),
     )
@@ -94,7 +112,8 @@ class Note(Audited, TimestampedMixin, VersionedMixin, db.Model):
     __audit_record__ = ("entity_type", "entity_id")
     __table_args__ = (
         sa.CheckConstraint(_ENTITY_CHECK, name="entity_type"),
-        sa.Index("idx_notes_entity", "entity_type", "entity_id"),
+        # A record's notes as its page lists them, pinned first then newest (0027).
+        sa.Index("idx_notes_record", "entity_type", "entity_id", "pinned", "created_at", "id"),
         sa.Index("idx_notes_created_at", "created_at"),
         # Migration 0012: global search (crm_web/search).
         _search_index("idx_notes_document", "content"),

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from crm_web.activities import repository as repo
 from crm_web.core.db import db
 from crm_web.lists.keyset import Explain
+from crm_web.lists.keyset import decode_cursor as keyset_values
 from tests.support import (
     counted,
     make_company,
@@ -174,3 +175,68 @@ def test_my_tasks_and_home_pages_run_a_few_statements_whatever_the_tasks_shown(c
     assert page.count('class="task-record-link"') >= 10
     # One statement a section read: a full page may stop before the last sections.
     assert len(many) <= len(few) <= 10, "\n\n".join(few)
+
+
+# 20,000 tasks and 20,000 notes over 40 contacts: a third of the tasks done, a fifth undated,
+# every 50th note pinned.
+MANY_ATTACHED = """
+INSERT INTO tasks (description, due_date, status, entity_type, entity_id, created_by, updated_by)
+SELECT 'Task ' || n, CASE WHEN n % 5 = 0 THEN NULL ELSE CURRENT_DATE + n % 90 END,
+       CASE WHEN n % 3 = 0 THEN 'closed' ELSE 'open' END, 'contact', c.id, 'test', 'test'
+FROM generate_series(1, 20000) AS n
+JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM contacts WHERE id = ANY(:ids)) c
+  ON c.i = n % 40;
+INSERT INTO notes (content, pinned, entity_type, entity_id, created_by, updated_by)
+SELECT 'Note ' || n, n % 50 = 0, 'contact', c.id, 'test', 'test'
+FROM generate_series(1, 20000) AS n
+JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM contacts WHERE id = ANY(:ids)) c
+  ON c.i = n % 40;
+ANALYZE tasks; ANALYZE notes
+"""
+RECORD_INDEXES = {
+    "open": "idx_tasks_record_open",
+    "done": "idx_tasks_record_done",
+    "notes": "idx_notes_record",
+}
+
+
+def _nodes(plan) -> list[str]:
+    return [plan["Node Type"], *(n for child in plan.get("Plans", []) for n in _nodes(child))]
+
+
+@pytest.fixture
+def many_attached(session):
+    contacts = [make_contact() for _ in range(40)]
+    for statement in MANY_ATTACHED.split(";"):
+        db.session.execute(text(statement), {"ids": [c.id for c in contacts]})
+    return contacts
+
+
+def test_a_record_page_reads_its_tasks_and_notes_down_their_own_indexes(many_attached):
+    """The page's one statement (records.page_query) reads each card's first rows in order
+    from an index: no sort of the record's 500 tasks or notes."""
+    from crm_web.records import page_query
+
+    statement = page_query.CONTACT[False].statement.params(id=many_attached[7].id)
+    plan = json.loads(json.dumps(db.session.execute(Explain(statement)).scalar()))[0]["Plan"]
+    assert set(RECORD_INDEXES.values()) <= _indexes(plan), _indexes(plan)
+
+
+@pytest.mark.parametrize("name", list(RECORD_INDEXES))
+def test_show_more_reads_the_next_rows_down_the_list_s_index_without_a_sort(many_attached, name):
+    from crm_web.activities.services import RECORD_LISTS
+    from crm_web.lists.keyset import _page_statement
+
+    listed = RECORD_LISTS[name]
+    record = many_attached[11]
+    first, more = repo.record_list_page(name, "contact", record.id, None)
+    assert more is not None
+    bound = keyset_values(more, listed.key)
+    query = _page_statement(
+        listed.query("contact", record.id), listed.key, listed.descending, True, False, False, 20
+    ).params({f"_bound{i}": value for i, value in enumerate(bound)})
+    plan = json.loads(json.dumps(db.session.execute(Explain(query)).scalar()))[0]["Plan"]
+    assert RECORD_INDEXES[name] in _indexes(plan) and "Sort" not in _nodes(plan), plan
+    # And the page past the cursor starts right after the first page's last row.
+    following, _ = repo.record_list_page(name, "contact", record.id, more)
+    assert not {row.id for row in first} & {row.id for row in following}
