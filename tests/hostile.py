@@ -184,6 +184,10 @@ def _variable_values(rule: str, name: str, ids: dict):
         "filename": ["css/app.css", "../../pyproject.toml"],
         "field": ["first_name", "emails", "phones", "name", "owner_id", "company_id"],
         "name": ["title", "value", "close_date", "stage", "nickname", "probability"],
+        # A record's "Show more" (tasks.on_record, notes.on_record): the contact's lists.
+        "entity_type": ["contact"],
+        "entity_id": [ids["contact_id"]],
+        "which": ["open", "done"],
     }.get(name, [])
     if name == "record_id":
         area = rule.split("/")[1]
