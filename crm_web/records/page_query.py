@@ -101,8 +101,8 @@ def _first_page(name: str, entity_type: str) -> Listed:
     listed = RECORD_LISTS[name]
     keys = [column.label(f"_k{i}") for i, column in enumerate(listed.key.columns)]
     query = (
-        select(*_columns(listed.model), *keys)
-        .where(listed.model.entity_type == entity_type, listed.model.entity_id == ID, *listed.where)
+        listed.query(entity_type, ID)
+        .with_only_columns(*_columns(listed.model), *keys)
         .order_by(*listed.order())
         .limit(literal_limit(listed.size + 1))
     )
