@@ -126,10 +126,13 @@ def stream_refused_rows(import_id: int):
 
 def drop_done_rows(import_id: int) -> None:
     """Once the import finished, only refused rows stay staged (the report reads them)."""
+    # Not synchronised with the session: by default the ORM cannot evaluate this filter in
+    # Python and adds RETURNING, which brought every deleted row's key into the job's memory
+    # (a million-row import's job peaked at 415 MB here, at 145 MB while importing).
     db.session.execute(
-        delete(ImportRow).where(
-            ImportRow.import_id == import_id, func.coalesce(ImportRow.outcome, "") != "refused"
-        )
+        delete(ImportRow)
+        .where(ImportRow.import_id == import_id, func.coalesce(ImportRow.outcome, "") != "refused")
+        .execution_options(synchronize_session=False)
     )
 
 
