@@ -238,10 +238,11 @@ def tokens_of_user(user_id) -> list[ApiToken]:
     return list(db.session.scalars(query.order_by(ApiToken.created_at.desc())))
 
 
-def live_tokens() -> list:
-    """(token, user name) of every token not revoked, for the admins' list."""
+def live_tokens(except_user_id) -> list:
+    """(token, user name) of every token not revoked but those of `except_user_id` (listed as
+    theirs), for the admins' list."""
     query = select(ApiToken, User.name).join(User, User.id == ApiToken.user_id)
-    query = query.where(ApiToken.revoked_at.is_(None))
+    query = query.where(ApiToken.revoked_at.is_(None), ApiToken.user_id != except_user_id)
     return list(db.session.execute(query.order_by(User.name, ApiToken.created_at.desc())))
 
 

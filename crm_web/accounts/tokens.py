@@ -76,9 +76,10 @@ def tokens_of(actor: Actor) -> list[ApiToken]:
 
 
 def live_tokens(actor: Actor) -> list:
-    """(token, owner name) of every usable or expired token, for the admin page. Admins."""
+    """(token, owner name) of every other user's usable or expired token, for the admin's
+    profile page (their own are listed above it). Admins."""
     authorize(actor, "users.manage")
-    return repo.live_tokens()
+    return repo.live_tokens(actor.id)
 
 
 def revoke_token(token_id, actor: Actor) -> ApiToken:

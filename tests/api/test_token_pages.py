@@ -40,10 +40,21 @@ def test_owners_and_admins_revoke_tokens_others_cannot(client, no_csrf):
     assert client.post(f"/profile/tokens/{token.id}/revoke").status_code == 404
     assert client.get("/api/v1/users/me", headers=headers).status_code == 200
     sign_in(client, "admin")
-    assert "CI" in client.get("/profile").text  # everyone's tokens, for the admin
+    assert "CI" in client.get("/profile").text  # other users' tokens, for the admin
     response = client.post(f"/profile/tokens/{token.id}/revoke")
     assert response.status_code == 303
     assert client.get("/api/v1/users/me", headers=headers).status_code == 401
+
+
+def test_an_admin_sees_their_own_tokens_once_and_other_users_tokens_apart(client, no_csrf):
+    rep = make_user("rep", name="Rita Rep")
+    create_token({"name": "Rita's sync"}, rep.as_actor())
+    admin = sign_in(client, "admin")
+    create_token({"name": "Admin backup"}, admin.as_actor())
+    page = client.get("/profile").text
+    mine, _, others = page.partition("Other users' tokens")
+    assert "Admin backup" in mine and "Rita&#39;s sync" not in mine
+    assert "Rita Rep" in others and "Rita&#39;s sync" in others and "Admin backup" not in others
 
 
 def test_the_cli_prints_a_read_only_token_once(app, session):
