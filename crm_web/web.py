@@ -27,6 +27,7 @@ from crm_web.core.display import count_of
 from crm_web.core.errors import CRMError
 from crm_web.core.health import readiness
 from crm_web.core.permissions import allowed, may_archive, may_reassign, record_rights
+from crm_web.core.urls import fixed_url
 from crm_web.custom_fields.views import bp as custom_fields
 from crm_web.deals.views import bp as deals
 from crm_web.imports.views import bp as imports
@@ -102,21 +103,6 @@ NAVIGATION = [
 
 # Items that stand for a whole section: Admin is current on every /admin/ page.
 SECTIONS = {"accounts.admin_users": "/admin/"}
-
-
-# (mount point, endpoint, values) -> URL: see fixed_url.
-_FIXED_URLS: dict = {}
-
-
-def fixed_url(endpoint: str, **values) -> str:
-    """url_for of a URL that is the same on every request (a static file, a page that takes no
-    arguments), built once per mount point: every page's chrome draws two dozen, ~30 µs each
-    through url_for. Never for a URL holding per-request values (the cache would only grow)."""
-    key = (request.script_root, endpoint, *sorted(values.items()))
-    url = _FIXED_URLS.get(key)
-    if url is None:
-        url = _FIXED_URLS[key] = url_for(endpoint, **values)
-    return url
 
 
 def navigation() -> list[dict]:

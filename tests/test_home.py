@@ -221,6 +221,34 @@ def test_records_opened_show_on_the_home_page(client):
     assert "Opened Person" in recent and "you opened it <time" in recent
 
 
+def test_reopening_the_record_opened_last_leaves_the_cookie_alone_for_a_minute(client):
+    from crm_web.records.home import OPENED_KEY, remember_opened
+
+    me = make_user("rep")
+    first = make_contact(me.as_actor(), first_name="First", last_name="Opened")
+    second = make_contact(me.as_actor(), first_name="Second", last_name="Opened")
+    sign_in(client, me)
+    assert "Set-Cookie" in client.get(f"/contacts/{first.id}").headers
+    # A reload of the same page: the list would read the same, so no cookie is re-signed.
+    assert "Set-Cookie" not in client.get(f"/contacts/{first.id}").headers
+    assert "Set-Cookie" in client.get(f"/contacts/{second.id}").headers
+    recent = _section(
+        client.get("/").get_data(as_text=True), 'id="recent-title"', 'id="areas-title"'
+    )
+    assert recent.index("Second Opened") < recent.index("First Opened")
+
+    # Past a minute a reopening stamps the record again.
+    stored = {}
+    opened = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+    remember_opened(stored, me.id, "contacts.detail", {"contact_id": first.id}, now=opened)
+    later = opened + timedelta(seconds=59)
+    remember_opened(stored, me.id, "contacts.detail", {"contact_id": first.id}, now=later)
+    assert stored[OPENED_KEY]["items"][0][2] == opened.isoformat(timespec="seconds")
+    later = opened + timedelta(minutes=2)
+    remember_opened(stored, me.id, "contacts.detail", {"contact_id": first.id}, now=later)
+    assert stored[OPENED_KEY]["items"] == [["contact", str(first.id), later.isoformat()]]
+
+
 def test_the_home_page_runs_at_most_ten_sql_statements(client):
     me = make_user("rep")
     today = datetime.now(UTC).date()

@@ -9,7 +9,7 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from flask import g, url_for
+from flask import g
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -19,6 +19,7 @@ from crm_web.activities.services import may_change_task, record_names
 from crm_web.activities.services import record_name as find_record_name
 from crm_web.core.actor import Actor
 from crm_web.core.dates import relative, time_html, user_zone
+from crm_web.core.urls import fixed_url
 
 
 def _clock() -> tuple[dt.datetime, dt.date]:
@@ -120,7 +121,7 @@ def _rows_context() -> _Rows:
             user_zone(),
             actor,
             dict(assignee_choices()),
-            url_for("tasks.index"),
+            fixed_url("tasks.index"),
             _record_roots(),
         )
     return g.task_rows
@@ -131,7 +132,7 @@ def _record_roots() -> dict:
     if "record_roots" not in g:
         roots = {}
         for kind, (endpoint, argument) in RECORD_PAGES.items():
-            sample = url_for(endpoint, **{argument: _SAMPLE_ID})
+            sample = fixed_url(endpoint, **{argument: _SAMPLE_ID})
             roots[kind] = sample[: -len(str(_SAMPLE_ID))]
         g.record_roots = roots
     return g.record_roots

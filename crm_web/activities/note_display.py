@@ -9,7 +9,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from flask import g, url_for
+from flask import g
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -18,6 +18,7 @@ from crm_web.activities.note_text import note_html
 from crm_web.activities.services import may_change_note
 from crm_web.core.actor import Actor
 from crm_web.core.dates import time_html, user_zone
+from crm_web.core.urls import fixed_url
 
 _SAMPLE_ID = uuid.UUID(int=0)
 
@@ -47,7 +48,7 @@ def _notes_context() -> _Notes:
             now.astimezone(tz).date(),
             actor,
             dict(assignee_choices()),
-            *(url_for(f"notes.{name}", note_id=_SAMPLE_ID) for name in ("pin", "edit", "delete")),
+            *(fixed_url(f"notes.{name}", note_id=_SAMPLE_ID) for name in ("pin", "edit", "delete")),
         )
     return g.note_context
 

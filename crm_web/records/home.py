@@ -10,6 +10,7 @@ audit log, so it follows the user everywhere."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from crm_web.activities.services import my_due_tasks, record_names
@@ -21,6 +22,8 @@ from crm_web.deals.services import my_open_deals
 DEALS_SHOWN = 5
 TASKS_SHOWN = 20
 RECENT_SHOWN = 8
+# How stale the time of the record opened last may grow before a reopening stamps it again.
+RESTAMP_AFTER = dt.timedelta(minutes=1)
 RECORD_TYPES = ("contact", "company", "deal")
 OPENED_KEY = "home_opened"  # session: {"user": id, "items": [[type, id, iso time], …]}
 # The record pages whose visits count as "opened" (endpoint -> record type).
@@ -78,8 +81,17 @@ def remember_opened(session, user_id, endpoint: str | None, view_args: dict | No
     if kind is None or not view_args:
         return
     record_id = str(next(iter(view_args.values())))
-    when = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
-    items = [i for i in opened_records(session, user_id) if i[:2] != [kind, record_id]]
+    now = now or dt.datetime.now(dt.UTC)
+    items = opened_records(session, user_id)
+    # The same record reopened within a minute (a reload, a page after an edit): the list
+    # would read the same ("just now"), so the session stays as it is and the response
+    # carries no new cookie.
+    if items and items[0][:2] == [kind, record_id]:
+        with contextlib.suppress(ValueError, TypeError):
+            if now - dt.datetime.fromisoformat(items[0][2]) < RESTAMP_AFTER:
+                return
+    when = now.isoformat(timespec="seconds")
+    items = [i for i in items if i[:2] != [kind, record_id]]
     session[OPENED_KEY] = {
         "user": str(user_id),
         "items": [[kind, record_id, when], *items][:RECENT_SHOWN],
