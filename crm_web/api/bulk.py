@@ -7,14 +7,16 @@ and its index, the others are made."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import psycopg
 from flask import current_app, request
-from sqlalchemy import insert, null, or_, select, text
+from sqlalchemy import insert, or_, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crm_web.api.catalog import RESOURCES
@@ -23,7 +25,6 @@ from crm_web.api.problems import ApiProblem
 from crm_web.api.resources import plain
 from crm_web.companies import services as companies
 from crm_web.contacts import services as contacts
-from crm_web.core import validation
 from crm_web.core.actor import Actor
 from crm_web.core.db import constraint_error, db, transaction
 from crm_web.core.errors import CRMError, NotFoundError
@@ -104,30 +105,39 @@ BATCH_PATHS = {
 }
 
 
-def _create_items(kind: str, items: list, actor: Actor) -> None:
-    """A batch the way a single POST makes each record (the same checks), written set-based in
-    one savepoint (core/batch.py): a refused item gets its errors and its index, the others
-    are made. Should the batch as a whole fail (the database refuses a row the checks passed,
-    or the actor may not create), each item goes through the single path in a savepoint of its
-    own, which names the item at fault."""
-    check, insert = BATCH_PATHS[kind]
+def _check_items(kind: str, items: list, actor: Actor, shared: dict) -> tuple[list, dict, list]:
+    """The first half of a batch, which writes nothing: (the items with their fields, the
+    outcomes of those refused before the rules ran, the rules' results for the others)."""
+    check, _ = BATCH_PATHS[kind]
     inputs, outcomes = [], {}
     for item in items:
         try:
             inputs.append((item, _item_data(kind, item.payload)))
         except _ItemError as exc:
             outcomes[item.index] = (None, exc.fields)
+    return inputs, outcomes, check([data for _, data in inputs], actor, shared)
+
+
+def _create_items(kind: str, items: list, actor: Actor, checked: tuple | None = None) -> None:
+    """A batch the way a single POST makes each record (the same checks), written set-based in
+    one savepoint (core/batch.py): a refused item gets its errors and its index, the others
+    are made. `checked` is _check_items' answer for these items when it was worked out ahead.
+    Should the batch as a whole fail (the database refuses a row the checks passed, or the
+    actor may not create), each item goes through the single path in a savepoint of its own,
+    which names the item at fault."""
+    _, insert = BATCH_PATHS[kind]
     try:
         with db.session.begin_nested():
-            results = check([data for _, data in inputs], actor)
+            inputs, outcomes, results = checked or _check_items(
+                kind, items, actor, BATCH_RULES[kind](actor)
+            )
             made = iter(insert([r for r in results if isinstance(r, dict)], actor))
     except (CRMError, DBAPIError, psycopg.Error):
-        for item in items:
-            _create_item(kind, item, actor)
-        return
-    for (item, _), result in zip(inputs, results, strict=True):
-        ok = isinstance(result, dict)
-        outcomes[item.index] = (next(made), None) if ok else (None, _errors_of(result))
+        outcomes = {item.index: _create_item(kind, item, actor) for item in items}
+    else:
+        for (item, _), result in zip(inputs, results, strict=True):
+            ok = isinstance(result, dict)
+            outcomes[item.index] = (next(made), None) if ok else (None, _errors_of(result))
     # What became of each item, in one statement; the payload is done with.
     indexes = sorted(outcomes)
     db.session.execute(
@@ -152,22 +162,21 @@ _ITEM_OUTCOMES = text(
 )
 
 
-def _create_item(kind: str, item: BulkItem, actor: Actor) -> None:
+def _create_item(kind: str, item, actor: Actor) -> tuple:
+    """(the id made, None) or (None, the errors) of one item through the single path."""
     try:
         data = _item_data(kind, item.payload)
         with db.session.begin_nested():
-            record = _create_record(kind, data, actor)
-        item.record_id = record.id
+            return _create_record(kind, data, actor).id, None
     except _ItemError as exc:
-        item.errors = exc.fields
+        return None, exc.fields
     except IntegrityError as exc:
         error = constraint_error(exc)
-        item.errors = {error.field or "record": [error.message]}
+        return None, {error.field or "record": [error.message]}
     except DBAPIError:
-        item.errors = {"record": ["The database refused this record."]}
+        return None, {"record": ["The database refused this record."]}
     except CRMError as exc:
-        item.errors = _errors_of(exc)
-    item.payload = null()  # done with: the job keeps only what became of it
+        return None, _errors_of(exc)
 
 
 def _create_record(kind: str, data: dict, actor: Actor):
@@ -184,56 +193,100 @@ def _errors_of(exc: CRMError) -> dict:
     return getattr(exc, "fields", None) or {"record": [message]}
 
 
+# What each kind's checks read once a batch (the custom field definitions, the default owner).
+BATCH_RULES = {"contacts": contacts.batch_rules, "companies": companies.batch_rules}
+_ITEMS = select(BulkItem.job_id, BulkItem.index, BulkItem.payload)
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """An item as a batch reads it: plain values (a Row's .index would be tuple.index)."""
+
+    job_id: uuid.UUID
+    index: int
+    payload: object
+
+
 @job("api_bulk_create")
 def run_bulk(context, bulk_id: str) -> int:
-    """The worker's side of a bulk request: its items, a batch at a time, as its sender."""
+    """The worker's side of a bulk request: its items, a batch at a time, as its sender. The
+    next batch is checked in a thread while PostgreSQL writes this one (_Ahead)."""
     bulk = db.session.get(BulkJob, uuid.UUID(bulk_id))
     actor = Actor(**bulk.actor)
-    kind = bulk.resource
+    kind, job_id = bulk.resource, bulk.id
+    ahead = _Ahead(current_app._get_current_object(), kind, actor)
+
+    def read_batch(after: int, size: int) -> list:
+        # Plain rows, not ORM objects: nothing the batch's commit expires under the thread.
+        query = _ITEMS.where(BulkItem.job_id == job_id, BulkItem.index > after)
+        return [
+            _Item(*row) for row in db.session.execute(query.order_by(BulkItem.index).limit(size))
+        ]
 
     def next_batch(after, size):
-        query = (
-            select(BulkItem)
-            .where(BulkItem.job_id == bulk.id, BulkItem.index > (-1 if after is None else after))
-            .order_by(BulkItem.index)
-            .limit(size)
-        )
-        return list(db.session.scalars(query))
-
-    ahead: list[threading.Thread] = []
+        after = -1 if after is None else after
+        return ahead.items_after(after) or read_batch(after, size)
 
     def process(items):
-        for thread in ahead:
-            thread.join()
-        ahead[:] = [_check_ahead(next_batch(items[-1].index, BATCH))]
-        _create_items(kind, items, actor)
+        checked = ahead.checked(items)
+        following = read_batch(items[-1].index, BATCH)
+        if following:
+            ahead.start(items[-1].index, following, BATCH_RULES[kind](actor))
+        _create_items(kind, items, actor, checked)
 
-    done = run_in_batches(f"api-bulk:{bulk_id}", next_batch, process, _index, actor, BATCH)
+    try:
+        done = run_in_batches(f"api-bulk:{bulk_id}", next_batch, process, _index, actor, BATCH)
+    finally:
+        ahead.stop()
     with transaction(actor):
-        db.session.get(BulkJob, bulk.id).finished_at = datetime.now(UTC)
+        db.session.get(BulkJob, job_id).finished_at = datetime.now(UTC)
     return done
 
 
-def _index(item: BulkItem) -> int:
+def _index(item) -> int:
     return item.index
 
 
-def _check_ahead(items) -> threading.Thread:
-    """Start checking the emails and phones of `items` (the next batch) in a thread, which runs
-    while this batch waits for PostgreSQL; their checks then find the answers ready."""
-    found: dict[str, list] = {"emails": [], "phones": []}
-    for item in items:
-        payload = item.payload if isinstance(item.payload, dict) else {}
-        for key, field in (("emails", "emails"), ("phones", "phones"), ("phone", "phones")):
-            values = payload.get(key)
-            values = [values] if isinstance(values, str) else values
-            if isinstance(values, list):
-                found[field].extend(v for v in values if isinstance(v, str))
-    region = current_app.config.get("DEFAULT_PHONE_REGION", "US")
-    args = (found["emails"], found["phones"], region)
-    thread = threading.Thread(target=validation.warm_up, args=args)
-    thread.start()
-    return thread
+class _Ahead:
+    """The next batch's items, checked (_check_items) in a thread while this one waits for
+    PostgreSQL to write the current batch, as the import job does (imports/jobs._Ahead): the
+    app's work an item and the database's overlap instead of taking turns. Its answer is used
+    only for the very items the job takes next; an error in the thread leaves them to be
+    checked again in the batch. The thread reads what the checks read (a company or owner an
+    item names) through its own session."""
+
+    def __init__(self, app, kind: str, actor: Actor):
+        self.app, self.kind, self.actor = app, kind, actor
+        self.thread: threading.Thread | None = None
+        self.after: int | None = None
+        self.found: tuple | None = None  # (items, checked or None)
+
+    def start(self, after: int, items: list, shared: dict) -> None:
+        self.stop()
+        self.after, self.found = after, (items, None)
+        self.thread = threading.Thread(target=self._check, args=(items, shared), daemon=True)
+        self.thread.start()
+
+    def _check(self, items, shared) -> None:
+        # Its own session; the checks read the app's config. Whatever fails here fails again
+        # in the batch, which checks the items itself and handles it there.
+        with self.app.app_context(), contextlib.suppress(Exception):
+            self.found = (items, _check_items(self.kind, items, self.actor, shared))
+
+    def stop(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+
+    def items_after(self, after: int) -> list | None:
+        self.stop()
+        return self.found[0] if self.found is not None and self.after == after else None
+
+    def checked(self, items) -> tuple | None:
+        self.stop()
+        if self.found is None or self.found[0] is not items:
+            return None
+        return self.found[1]
 
 
 def status(bulk_id, actor: Actor) -> dict:

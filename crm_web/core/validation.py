@@ -3,7 +3,6 @@ FieldError with a message a person can act on; `Checker` gathers them per field.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import importlib
@@ -175,7 +174,7 @@ def _phone(value: str, region: str) -> str:
 
 # Answers of the two costliest checks, pure functions of their input (phonenumbers takes ~60 µs
 # a number, email-validator ~20 µs an address): a batch job works out the next batch's while
-# PostgreSQL writes this one (warm_up, from a thread), and a value seen again (a switchboard
+# PostgreSQL writes this one (from a thread), and a value seen again (a switchboard
 # number on a thousand rows) is checked once. At most _ANSWERS_KEPT, then forgotten at once.
 _answers: dict[tuple, tuple[bool, str]] = {}
 _ANSWERS_KEPT = 50_000
@@ -195,17 +194,6 @@ def _answer(key: tuple, check, *args) -> str:
     if not ok:
         raise FieldError(result)
     return result
-
-
-def warm_up(emails, phones, region: str) -> None:
-    """Work out the answers email() and phone(…, region) will give these values, so the checks
-    of a batch to come find them ready. Safe from another thread (one dict write each)."""
-    for value in emails:
-        with contextlib.suppress(FieldError):
-            email(value)
-    for value in phones:
-        with contextlib.suppress(FieldError):
-            phone(value, region)
 
 
 MAX_LIST_ITEMS = 20  # emails or phones of one record

@@ -269,3 +269,37 @@ def test_a_body_past_the_size_limit_gets_a_413_problem(app, client, session, mon
     assert response.status_code == 413
     assert response.mimetype == PROBLEM
     assert response.json["status"] == 413
+
+
+def test_a_batch_refused_as_a_whole_gives_each_item_its_own_error(session):
+    """The batch path's fallback: when the batch cannot be made at all (here its sender may
+    not create records), each item goes through the single path and the job names the error
+    of each, by index."""
+    import uuid
+
+    from crm_web.api import bulk
+    from crm_web.api.models import BulkItem, BulkJob
+    from tests.support import make_user
+
+    viewer = make_user("viewer").as_actor()
+    job = BulkJob(
+        resource="contacts",
+        token_id=uuid.uuid4(),
+        actor={"id": viewer.id, "role": viewer.role, "name": viewer.name, "via": "api:test"},
+        total=2,
+    )
+    db.session.add(job)
+    db.session.flush()
+    payloads = [{"first_name": "Vera", "last_name": "Viewer"}, ["not", "a", "record"]]
+    db.session.add_all(BulkItem(job_id=job.id, index=i, payload=p) for i, p in enumerate(payloads))
+    db.session.flush()
+
+    items = [bulk._Item(job.id, i, p) for i, p in enumerate(payloads)]
+    bulk._create_items("contacts", items, viewer)
+
+    results = bulk.status(job.id, viewer)["results"]
+    assert [r["index"] for r in results] == [0, 1]
+    assert "id" not in results[0] and results[0]["errors"]["record"]
+    assert results[1]["errors"] == {"record": ["Each record must be a JSON object."]}
+    left = "SELECT count(*) FROM api_bulk_items WHERE job_id = :j AND payload IS NOT NULL"
+    assert db.session.execute(text(left), {"j": job.id}).scalar() == 0  # done with
