@@ -7,9 +7,7 @@ and its index, the others are made."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +26,7 @@ from crm_web.contacts import services as contacts
 from crm_web.core.actor import Actor
 from crm_web.core.db import constraint_error, db, transaction
 from crm_web.core.errors import CRMError, NotFoundError
+from crm_web.jobs.ahead import LookAhead
 from crm_web.jobs.batches import run_in_batches
 from crm_web.jobs.queue import defer, job
 
@@ -210,11 +209,16 @@ class _Item:
 @job("api_bulk_create")
 def run_bulk(context, bulk_id: str) -> int:
     """The worker's side of a bulk request: its items, a batch at a time, as its sender. The
-    next batch is checked in a thread while PostgreSQL writes this one (_Ahead)."""
+    next batch is checked in a thread while PostgreSQL writes this one (jobs/ahead.py); the
+    thread reads what the checks need (a company or owner an item names) through its own
+    session."""
     bulk = db.session.get(BulkJob, uuid.UUID(bulk_id))
     actor = Actor(**bulk.actor)
     kind, job_id = bulk.resource, bulk.id
-    ahead = _Ahead(current_app._get_current_object(), kind, actor)
+    ahead = LookAhead(
+        current_app._get_current_object(),
+        lambda items, shared: _check_items(kind, items, actor, shared),
+    )
 
     def read_batch(after: int, size: int) -> list:
         # Plain rows, not ORM objects: nothing the batch's commit expires under the thread.
@@ -225,10 +229,10 @@ def run_bulk(context, bulk_id: str) -> int:
 
     def next_batch(after, size):
         after = -1 if after is None else after
-        return ahead.items_after(after) or read_batch(after, size)
+        return ahead.rows_after(after) or read_batch(after, size)
 
     def process(items):
-        checked = ahead.checked(items)
+        checked = ahead.result(items)
         following = read_batch(items[-1].index, BATCH)
         if following:
             ahead.start(items[-1].index, following, BATCH_RULES[kind](actor))
@@ -245,48 +249,6 @@ def run_bulk(context, bulk_id: str) -> int:
 
 def _index(item) -> int:
     return item.index
-
-
-class _Ahead:
-    """The next batch's items, checked (_check_items) in a thread while this one waits for
-    PostgreSQL to write the current batch, as the import job does (imports/jobs._Ahead): the
-    app's work an item and the database's overlap instead of taking turns. Its answer is used
-    only for the very items the job takes next; an error in the thread leaves them to be
-    checked again in the batch. The thread reads what the checks read (a company or owner an
-    item names) through its own session."""
-
-    def __init__(self, app, kind: str, actor: Actor):
-        self.app, self.kind, self.actor = app, kind, actor
-        self.thread: threading.Thread | None = None
-        self.after: int | None = None
-        self.found: tuple | None = None  # (items, checked or None)
-
-    def start(self, after: int, items: list, shared: dict) -> None:
-        self.stop()
-        self.after, self.found = after, (items, None)
-        self.thread = threading.Thread(target=self._check, args=(items, shared), daemon=True)
-        self.thread.start()
-
-    def _check(self, items, shared) -> None:
-        # Its own session; the checks read the app's config. Whatever fails here fails again
-        # in the batch, which checks the items itself and handles it there.
-        with self.app.app_context(), contextlib.suppress(Exception):
-            self.found = (items, _check_items(self.kind, items, self.actor, shared))
-
-    def stop(self) -> None:
-        if self.thread is not None:
-            self.thread.join()
-            self.thread = None
-
-    def items_after(self, after: int) -> list | None:
-        self.stop()
-        return self.found[0] if self.found is not None and self.after == after else None
-
-    def checked(self, items) -> tuple | None:
-        self.stop()
-        if self.found is None or self.found[0] is not items:
-            return None
-        return self.found[1]
 
 
 def status(bulk_id, actor: Actor) -> dict:
