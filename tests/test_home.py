@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from crm_web.core.actor import ROLES
+from crm_web.records.home import OPENED_KEY, remember_opened
 from tests.support import counted, make_contact, make_deal, make_task, make_user, sign_in
 
 # A page may name a feature only once an endpoint whose name holds the feature exists
@@ -222,8 +223,6 @@ def test_records_opened_show_on_the_home_page(client):
 
 
 def test_reopening_the_record_opened_last_leaves_the_cookie_alone_for_a_minute(client):
-    from crm_web.records.home import OPENED_KEY, remember_opened
-
     me = make_user("rep")
     first = make_contact(me.as_actor(), first_name="First", last_name="Opened")
     second = make_contact(me.as_actor(), first_name="Second", last_name="Opened")

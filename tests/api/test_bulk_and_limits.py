@@ -4,14 +4,18 @@ limit, as a client meets them."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
+from crm_web.api import bulk
+from crm_web.api.models import BulkItem, BulkJob
 from crm_web.core.db import db
 from tests.api.test_api import auth, token_for
 from tests.jobs.support import run_worker_once, start_worker, wait_for
+from tests.support import make_user
 
 PROBLEM = "application/problem+json"
 BAD_EVERY = 100  # one item in a hundred has no last name
@@ -275,12 +279,6 @@ def test_a_batch_refused_as_a_whole_gives_each_item_its_own_error(session):
     """The batch path's fallback: when the batch cannot be made at all (here its sender may
     not create records), each item goes through the single path and the job names the error
     of each, by index."""
-    import uuid
-
-    from crm_web.api import bulk
-    from crm_web.api.models import BulkItem, BulkJob
-    from tests.support import make_user
-
     viewer = make_user("viewer").as_actor()
     job = BulkJob(
         resource="contacts",
