@@ -142,25 +142,49 @@ def _local_day(tz_name: str):
     return sa.func.coalesce(sa.cast(sa.func.timezone(tz_name, Task.due_at), sa.Date), Task.due_date)
 
 
-def _section_filters(section: str, today, now, tz_name: str) -> list:
-    day = _local_day(tz_name)
+# The values the sections compare with, bound on every run: a section's statement is built once
+# per shape (lists.keyset.fetch_tiered_page), as the lists' are; building /tasks' five statements
+# per request cost more than PostgreSQL's work on them.
+_TODAY = bindparam("today", type_=sa.Date)
+_NOW = bindparam("now", type_=sa.DateTime(timezone=True))
+_TZ_NAME = bindparam("tz_name", type_=sa.String)
+
+
+def _section_values(today, now, tz_name: str) -> dict:
+    return {
+        "today": today,
+        "yesterday": today - DAY,
+        "tomorrow": today + DAY,
+        "now": now,
+        "done_since": now - RECENT_DAYS * DAY,
+        "tz_name": tz_name,
+    }
+
+
+def _section_filters(section: str) -> list:
+    day = _local_day(_TZ_NAME)
     is_open = Task.status == "open"
     late = sa.or_(
-        sa.and_(Task.due_at.is_not(None), Task.due_at < now),
-        sa.and_(Task.due_at.is_(None), Task.due_date < today),
+        sa.and_(Task.due_at.is_not(None), Task.due_at < _NOW),
+        sa.and_(Task.due_at.is_(None), Task.due_date < _TODAY),
     )
     return {
-        "overdue": [is_open, Task.due_date <= today, late],
+        "overdue": [is_open, Task.due_date <= _TODAY, late],
         "today": [
             is_open,
-            Task.due_date.between(today - DAY, today + DAY),
-            day == today,
+            Task.due_date.between(
+                bindparam("yesterday", type_=sa.Date), bindparam("tomorrow", type_=sa.Date)
+            ),
+            day == _TODAY,
             sa.not_(late),
         ],
-        "upcoming": [is_open, Task.due_date >= today, day > today],
+        "upcoming": [is_open, Task.due_date >= _TODAY, day > _TODAY],
         "no_date": [is_open, Task.due_date.is_(None)],
         # A done task's last change is its completion (or an edit after it).
-        "done": [Task.status == "closed", Task.updated_at >= now - RECENT_DAYS * DAY],
+        "done": [
+            Task.status == "closed",
+            Task.updated_at >= bindparam("done_since", type_=sa.DateTime(timezone=True)),
+        ],
     }[section]
 
 
@@ -198,23 +222,33 @@ ROW_COLUMNS = (
 
 def task_page(filters: dict, today, now, tz_name: str, cursor: dict, limit: int = 50):
     """One page of the sections (rows: ROW_COLUMNS, then the section number and the key) and
-    its cursors: one statement per section shown.
+    its cursors: one statement per section shown, each built once per shape (which filters are
+    set) with its values bound.
     filters: assignee_id (None: anyone's), q (words in the title)."""
+    assignee, q = filters.get("assignee_id"), filters.get("q")
     base = []
-    if filters.get("assignee_id"):
-        base.append(Task.assignee_id == as_uuid(filters["assignee_id"]))
-    if filters.get("q"):
-        base.append(Task.description.ilike(like_pattern(filters["q"])))
+    if assignee:
+        base.append(Task.assignee_id == bindparam("assignee_id", type_=sa.Uuid))
+    if q:
+        base.append(Task.description.ilike(bindparam("q", type_=sa.String)))
 
     def tier(section):
-        return lambda: [
-            select(Task.id).where(*base, *_section_filters(section, today, now, tz_name))
-        ]
+        return lambda: [select(Task.id).where(*base, *_section_filters(section))]
 
     def rows(page):
         return select(*ROW_COLUMNS).join(page, Task.id == page.c.id)
 
-    return fetch_tiered_page([tier(s) for s in SECTIONS], TASK_KEY, rows, limit=limit, **cursor)
+    values = _section_values(today, now, tz_name)
+    values.update(assignee_id=as_uuid(assignee), q=like_pattern(q) if q else None)
+    return fetch_tiered_page(
+        [tier(s) for s in SECTIONS],
+        TASK_KEY,
+        rows,
+        limit=limit,
+        shape=("tasks", bool(assignee), bool(q)),
+        params=values,
+        **cursor,
+    )
 
 
 def due_count(assignee_id, today, tz_name: str) -> int:
@@ -249,14 +283,13 @@ def _due_by(assignee_id, today, tomorrow, tz_name) -> list:
 
 
 # The nav badge counts on every page view: built once (building it cost ~0.6 ms a page).
-_DUE_COUNT = select(sa.func.count()).where(
-    *_due_by(
-        bindparam("assignee_id", type_=sa.Uuid),
-        bindparam("today", type_=sa.Date),
-        bindparam("tomorrow", type_=sa.Date),
-        bindparam("tz_name", type_=sa.String),
-    )
+_DUE_COUNT_FILTERS = _due_by(
+    bindparam("assignee_id", type_=sa.Uuid),
+    bindparam("today", type_=sa.Date),
+    bindparam("tomorrow", type_=sa.Date),
+    bindparam("tz_name", type_=sa.String),
 )
+_DUE_COUNT = select(sa.func.count()).where(*_DUE_COUNT_FILTERS)
 
 
 # A full page's signed-in user with the badge's count in the same statement (one statement a
@@ -273,14 +306,20 @@ SIGNED_IN_WITH_DUE_COUNT = signed_in_query(
 
 def due_tasks(assignee_id, today, tz_name: str, limit: int) -> list:
     """Rows (ROW_COLUMNS) of `assignee_id`'s open tasks overdue or due today, earliest first
-    (the home page): the nav badge's range on idx_tasks_assignee_open_due, with the names."""
-    query = (
-        select(*ROW_COLUMNS)
-        .where(*_due_by(as_uuid(assignee_id), today, today + DAY, tz_name))
-        .order_by(*TASK_KEY.columns)
-        .limit(literal_limit(limit))
-    )
-    return list(db.session.execute(query))
+    (the home page): the nav badge's range on idx_tasks_assignee_open_due, with the names.
+    Built once per limit, like the badge's count."""
+    statement = _DUE_TASKS.get(limit)
+    if statement is None:
+        statement = _DUE_TASKS[limit] = (
+            select(*ROW_COLUMNS)
+            .where(*_DUE_COUNT_FILTERS)
+            .order_by(*TASK_KEY.columns)
+            .limit(literal_limit(limit))
+        )
+    return read(statement, _due_values(assignee_id, today, tz_name))
+
+
+_DUE_TASKS: dict = {}
 
 
 def record_names(refs, *, archived: bool = False) -> dict:
@@ -313,11 +352,12 @@ def record_names(refs, *, archived: bool = False) -> dict:
 def export_tasks(filters: dict, today, now, tz_name: str):
     """Every task /tasks lists for `filters` (assignee_id, q), all its sections, as (task,
     record name, assignee email), in the list's order, from a server-side cursor."""
-    shown = sa.or_(*(sa.and_(*_section_filters(s, today, now, tz_name)) for s in SECTIONS))
+    shown = sa.or_(*(sa.and_(*_section_filters(s)) for s in SECTIONS))
     query = select(Task, RECORD_NAME, User.email).outerjoin(User, User.id == Task.assignee_id)
     if filters.get("assignee_id"):
         query = query.where(Task.assignee_id == as_uuid(filters["assignee_id"]))
     if filters.get("q"):
         query = query.where(Task.description.ilike(like_pattern(filters["q"])))
     query = query.where(shown).order_by(*TASK_KEY.columns)
-    return db.session.execute(query.execution_options(yield_per=1000))
+    values = _section_values(today, now, tz_name)
+    return db.session.execute(query.execution_options(yield_per=1000), values)

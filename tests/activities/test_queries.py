@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from crm_web.activities import repository as repo
 from crm_web.core.db import db
@@ -64,20 +64,27 @@ def test_the_badge_count_reads_the_open_tasks_index(many_tasks):
 
 
 def _first_statement(call):
-    """The first statement `call()` runs (a page of /tasks: its first section's ids)."""
+    """The SQL and values of the first statement `call()` runs (a page of /tasks: its first
+    section's)."""
     seen = []
-    execute = db.session.execute
 
-    def spy(statement, *args, **kwargs):
-        seen.append(statement)
-        return execute(statement, *args, **kwargs)
+    def keep(conn, cursor, statement, parameters, *args):
+        seen.append((statement, parameters))
 
-    db.session.execute = spy
+    engine = db.session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", keep)
     try:
         call()
     finally:
-        db.session.execute = execute
+        event.remove(engine, "before_cursor_execute", keep)
     return seen[0]
+
+
+def _plan(statement, analyze=False):
+    sql, values = statement
+    options = "ANALYZE, FORMAT JSON" if analyze else "FORMAT JSON"
+    explain = db.session.connection().exec_driver_sql(f"EXPLAIN ({options}) {sql}", values)
+    return explain.scalar()[0]["Plan"]
 
 
 @pytest.mark.parametrize("whose", ["one assignee", "anyone"])
@@ -89,7 +96,7 @@ def test_a_page_of_my_tasks_reads_a_section_in_order_down_an_index(many_tasks, w
             {"assignee_id": assignee}, now.date(), now, "UTC", {"after": None, "before": None}
         )
     )
-    plan = json.loads(json.dumps(db.session.execute(Explain(query)).scalar()))[0]["Plan"]
+    plan = _plan(query)
     # Overdue, the first section: the index of dated open tasks (no undated ones to step over).
     wanted = "idx_tasks_open_assignee_dated_order" if assignee else "idx_tasks_open_dated_order"
     assert wanted in _indexes(plan), plan
@@ -119,16 +126,14 @@ def test_overdue_tasks_are_not_read_past_a_years_undated_ones(many_tasks):
     query = _first_statement(
         lambda: repo.task_page({}, now.date(), now, "UTC", {"after": None, "before": None})
     )
-    compiled = query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
-    explain = text(f"EXPLAIN (ANALYZE, FORMAT JSON) {compiled}")
-    plan = json.loads(json.dumps(db.session.execute(explain).scalar()))[0]["Plan"]
+    plan = _plan(query, analyze=True)
     assert _removed_by_filter(plan) < 1000, plan
 
 
 def test_the_home_pages_due_tasks_read_the_open_tasks_index(many_tasks):
     today = dt.date.today()
     seen = _first_statement(lambda: repo.due_tasks(many_tasks[3].id, today, "Europe/Berlin", 21))
-    plan = json.loads(json.dumps(db.session.execute(Explain(seen)).scalar()))[0]["Plan"]
+    plan = _plan(seen)
     # Either partial index on the assignee's open tasks: their due range, or their order.
     assert {"idx_tasks_assignee_open_due", "idx_tasks_open_assignee_dated_order"} & _indexes(
         plan
