@@ -325,28 +325,43 @@ _DUE_TASKS: dict = {}
 def record_names(refs, *, archived: bool = False) -> dict:
     """{(type, id): name} of the contacts, companies, deals and users among `refs` ((type, id)
     pairs; an id that isn't one is skipped): one query whatever their number; archived records
-    only with `archived`, deleted ones left out."""
-    ids = {kind: [] for kind in ("contact", "company", "deal", "user")}
+    only with `archived`, deleted ones left out. Built once per shape (which kinds are asked
+    for), the ids bound as one array a kind."""
+    ids = {kind: [] for kind in _NAMED}
     for kind, value in refs:
         if kind in ids and as_uuid(value) is not None:
             ids[kind].append(as_uuid(value))
-    parts = [
-        select(sa.literal(kind), model.id, name).where(
-            model.id == sa.any_(sa.literal(ids[kind], postgresql.ARRAY(sa.Uuid))),
-            sa.true() if archived or kind == "user" else model.archived_at.is_(None),
-        )
-        for kind, model, name in (
-            ("contact", Contact, Contact.first_name + " " + Contact.last_name),
-            ("company", Company, Company.name),
-            ("deal", Deal, Deal.title),
-            ("user", User, User.name),
-        )
-        if ids[kind]
-    ]
-    if not parts:
+    shape = (archived, *(kind for kind in _NAMED if ids[kind]))
+    if len(shape) == 1:
         return {}
-    rows = db.session.execute(sa.union_all(*parts))
+    statement = _RECORD_NAMES.get(shape)
+    if statement is None:
+        statement = _RECORD_NAMES[shape] = _record_names(shape[1:], archived)
+    rows = read(statement, {f"{kind}_ids": found for kind, found in ids.items()})
     return {(kind, str(record_id)): name for kind, record_id, name in rows}
+
+
+_NAMED = {
+    "contact": (Contact, Contact.first_name + " " + Contact.last_name),
+    "company": (Company, Company.name),
+    "deal": (Deal, Deal.title),
+    "user": (User, User.name),
+}
+_RECORD_NAMES: dict = {}
+
+
+def _record_names(kinds: tuple, archived: bool):
+    parts = []
+    for kind in kinds:
+        model, name = _NAMED[kind]
+        wanted = bindparam(f"{kind}_ids", type_=postgresql.ARRAY(sa.Uuid))
+        live = sa.true() if archived or kind == "user" else model.archived_at.is_(None)
+        parts.append(
+            select(sa.literal_column(f"'{kind}'"), model.id, name).where(
+                model.id == sa.any_(wanted), live
+            )
+        )
+    return sa.union_all(*parts)
 
 
 def export_tasks(filters: dict, today, now, tz_name: str):

@@ -2,11 +2,12 @@ from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects import postgresql
 
 from crm_web.accounts.models import User
 from crm_web.audit.models import AuditLog
 from crm_web.core.db import db
-from crm_web.core.repository import as_uuid, literal_limit
+from crm_web.core.repository import as_uuid, literal_limit, read
 from crm_web.lists.keyset import SortKey
 
 # A record's history is read newest first, a page at a time, by keyset on (timestamp, seq):
@@ -80,22 +81,37 @@ def delete_entries(seqs: list[int]) -> int:
 
 def recently_changed_by(user_id: str, entity_types: tuple, limit: int, scan: int = 200) -> list:
     """(entity_type, entity_id, last change) of the records `user_id` changed last, newest
-    first: the newest `scan` entries of theirs (idx_audit_logs_user_id), grouped by record."""
+    first: the newest `scan` entries of theirs (idx_audit_logs_user_id), grouped by record.
+    Built once per limit and scan (the home page reads it on every view)."""
+    statement = _RECENTLY_CHANGED.get((limit, scan))
+    if statement is None:
+        statement = _RECENTLY_CHANGED[limit, scan] = _recently_changed(limit, scan)
+    values = {"user_id": str(user_id), "entity_types": list(entity_types)}
+    return [tuple(row) for row in read(statement, values)]
+
+
+_RECENTLY_CHANGED: dict = {}
+
+
+def _recently_changed(limit: int, scan: int):
+    types = bindparam("entity_types", type_=postgresql.ARRAY(sa.String))
     mine = (
         select(AuditLog.entity_type, AuditLog.entity_id, AuditLog.timestamp)
-        .where(AuditLog.user_id == str(user_id), AuditLog.entity_type.in_(entity_types))
+        .where(
+            AuditLog.user_id == bindparam("user_id", type_=sa.String),
+            AuditLog.entity_type == sa.any_(types),
+        )
         .order_by(AuditLog.seq.desc())
         .limit(literal_limit(scan))
         .subquery()
     )
     last = sa.func.max(mine.c.timestamp)
-    query = (
+    return (
         select(mine.c.entity_type, mine.c.entity_id, last)
         .group_by(mine.c.entity_type, mine.c.entity_id)
         .order_by(last.desc())
         .limit(literal_limit(limit))
     )
-    return [tuple(row) for row in db.session.execute(query)]
 
 
 def entries_via(via: str) -> list[tuple]:

@@ -160,14 +160,28 @@ def column_deals(stage: str, filters: dict, after: tuple | None, limit: int) -> 
     return list(db.session.scalars(query).unique())
 
 
-# The filters deal_stage_totals can answer (it is kept per owner, stage and currency).
-KEPT_TOTALS_FILTERS = frozenset({"owner_id"})
+# The filters deal_stage_totals can answer (it is kept per owner, stage and currency; a status
+# is a set of stages).
+KEPT_TOTALS_FILTERS = frozenset({"owner_id", "status"})
+# The kept totals' statements, one per shape (owner filtered or not, status), built once: the
+# home page asks for its user's open deals' totals on every view.
+_KEPT_TOTALS: dict = {}
 
 
 def stage_currency_totals(filters: dict) -> list:
     """One aggregate query: (stage, currency, count, total, weighted) per stage and currency.
-    Unfiltered or by owner, from the kept totals (a few rows, however many deals); with other
-    filters, from the deals they match."""
+    Unfiltered, by owner or by status, from the kept totals (a few rows, however many deals);
+    with other filters, from the deals they match."""
+    if set(filters) <= KEPT_TOTALS_FILTERS and filters.get("owner_id", "") is not None:
+        status = filters.get("status") or None
+        if status not in (None, "won", "lost"):
+            status = "open"  # as _of_status reads any other value
+        shape = ("owner_id" in filters, status)
+        statement = _KEPT_TOTALS.get(shape)
+        if statement is None:
+            shaped = {"owner_id": bindparam("owner_id", type_=sa.Uuid)} if shape[0] else {}
+            statement = _KEPT_TOTALS[shape] = _totals_query({**shaped, "status": status})
+        return read(statement, {"owner_id": as_uuid(filters.get("owner_id"))})
     return list(db.session.execute(_totals_query(filters)))
 
 
@@ -182,6 +196,9 @@ def _totals_query(filters: dict):
         )  # fmt: skip
         if "owner_id" in filters:
             query = query.where(kept.owner_id == filters["owner_id"])
+        if filters.get("status"):
+            stages = select(PipelineStage.name).where(_of_status(PipelineStage, filters["status"]))
+            query = query.where(kept.stage.in_(stages.scalar_subquery()))
         query = query.group_by(kept.stage, kept.currency).having(func.sum(kept.deals) > 0)
         return query.order_by(kept.stage, kept.currency)
     weighted = func.sum(Deal.value * Deal.probability / 100).label("weighted")
