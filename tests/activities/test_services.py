@@ -8,9 +8,13 @@ import datetime as dt
 import pytest
 
 from crm_web.accounts.services import set_time_zone
-from crm_web.activities import services
+from crm_web.activities import repository, services
+from crm_web.audit import repository as audit_repository
 from crm_web.core.errors import PermissionDenied, ValidationError
-from tests.support import make_contact, make_task, make_user
+from crm_web.deals import repository as deals_repository
+from crm_web.lists import keyset
+from crm_web.records.home import home_page
+from tests.support import make_contact, make_deal, make_task, make_user
 
 NOW = dt.datetime.now(dt.UTC)  # "done recently" counts from the real last change
 TODAY = NOW.date()
@@ -97,3 +101,52 @@ def test_reps_see_only_their_own_tasks_and_managers_anyones(session):
     ] == ["Rep's"]
     anyone = services.task_list({"assignee": str(rep.id)}, {}, _actor(manager))
     assert [t.description for _, ts in anyone.sections for t in ts] == ["Rep's"]
+
+
+def test_my_tasks_and_the_home_page_build_their_statements_once(session):
+    """/tasks and the home page run on every view: their statements are built on the first and
+    only their values bound after (building them cost more than PostgreSQL's work on them), yet
+    each person still gets their own tasks, totals and records."""
+
+    def mine(title, stage):
+        rep = make_user("rep")
+        me = _actor(rep)
+        contact = make_contact(me, first_name=title, last_name="Example")
+        make_task("contact", contact.id, me, description=title, due_date=TODAY.isoformat())
+        make_deal(me, title=f"{title}'s deal", stage=stage, value="10.00", owner_id=rep.id)
+        return me
+
+    def shown(me):
+        tasks = [
+            t.description for _, ts in services.task_list({}, {}, me, now=NOW).sections for t in ts
+        ]
+        home = home_page(me, now=NOW)
+        return (
+            tasks,
+            [t.description for t in home["tasks"]],
+            [(c.stage.name, c.totals.count) for c in home["deal_stages"]],
+            sorted(item["name"] for item in home["recent"]),
+        )
+
+    ada, bob = mine("Ada", "Lead"), mine("Bob", "Qualified")
+    assert shown(ada) == (
+        ["Ada"],
+        ["Ada"],
+        [("Lead", 1)],
+        ["Acme Ltd", "Ada Example", "Ada's deal"],
+    )
+    caches = (
+        keyset._PAGE_STATEMENTS,
+        repository._DUE_TASKS,
+        repository._RECORD_NAMES,
+        audit_repository._RECENTLY_CHANGED,
+        deals_repository._KEPT_TOTALS,
+    )
+    built = [len(cache) for cache in caches]
+    assert shown(bob) == (
+        ["Bob"],
+        ["Bob"],
+        [("Qualified", 1)],
+        ["Acme Ltd", "Bob Example", "Bob's deal"],
+    )
+    assert [len(cache) for cache in caches] == built
