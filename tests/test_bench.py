@@ -9,7 +9,7 @@ from sqlalchemy import make_url, text
 
 from crm_web.core.db import db
 from crm_web.tools.bare_app import create_bare_app
-from crm_web.tools.bench import bare_pages, pages
+from crm_web.tools.bench import IN_APP_BASELINE, bare_pages, in_app_targets, pages
 from tests.support import make_company, make_contact, make_deal, make_note, make_task
 
 
@@ -112,3 +112,13 @@ def test_the_bare_record_page_reads_as_many_tasks_and_notes_as_the_product():
 
     sizes = {name: listed.size for name, listed in RECORD_LISTS.items()}
     assert sizes == {"open": OPEN_SHOWN, "done": DONE_SHOWN, "notes": NOTES_SHOWN}
+
+
+def test_the_pages_held_to_the_in_app_baseline_are_measured_beside_it():
+    """Issue 11's pages are compared with the in-app baseline row: each must be a page the bench
+    measures, or its table would silently lose the row."""
+    sample = type("Sample", (), {"id": "0f0e0d0c-0b0a-4908-8706-050403020100"})
+    sample.first_name, sample.last_name, sample.owner_id = "Ada", "Yardstick", None
+    measured = [path for _, path, _ in pages(sample)]
+    assert IN_APP_BASELINE in measured
+    assert in_app_targets(sample) and set(in_app_targets(sample)) <= set(measured)

@@ -5,8 +5,8 @@ registered by the tasks blueprint; computed once a request (a list draws 50 rows
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 
 from flask import g
@@ -120,11 +120,21 @@ def _rows_context() -> _Rows:
             today,
             user_zone(),
             actor,
-            dict(assignee_choices()),
+            _by_id_and_text(assignee_choices()),
             fixed_url("tasks.index"),
             _record_roots(),
         )
     return g.task_rows
+
+
+def _by_id_and_text(choices) -> dict:
+    """{id: name} by the id's text and by the UUID itself: a row's assignee_id is looked up
+    without turning it into text (UUID.__str__ costs ~1.7 µs; a /tasks page did it 400 times)."""
+    names = dict(choices)
+    for key, name in list(names.items()):
+        with suppress(ValueError):
+            names[uuid.UUID(key)] = name
+    return names
 
 
 def _record_roots() -> dict:
@@ -165,7 +175,7 @@ def _value(task, name: str, ctx: _Rows, in_list: bool, record_name) -> tuple[str
     if name == "priority":
         words = PRIORITY_LABELS.get(task.priority, task.priority or "")
     elif name == "assignee_id":
-        words = ctx.assignees.get(str(task.assignee_id or ""), "") or "Nobody"
+        words = ctx.assignees.get(task.assignee_id) or "Nobody"
     elif name == "record":
         return _record_value(task, ctx, in_list, record_name)
     else:
@@ -187,13 +197,15 @@ def _record_value(task, ctx: _Rows, in_list: bool, name) -> tuple[str, str]:
     return f"{kind.capitalize()} {link}", " ".join(f"{kind.capitalize()} {name}".split())
 
 
-def _field(task, name: str, ctx: _Rows, in_list: bool, editable: bool, record_name=None) -> str:
+def _field(
+    task, name: str, ctx: _Rows, in_list: bool, editable: bool, record_name=None, task_id=None
+) -> str:
     """A field's click-to-edit display (templates/_macros/fields.html's display, by hand): its
     row (<li data-fields>) holds the fields' URL, and click or Enter (static/js/inline-edit.js)
     asks for the editor of its `data-field` when `editable`: no request attributes per field."""
     inner, words = _value(task, name, ctx, in_list, record_name)
     # The id: inline-edit.js finds the swapped editor, then the saved display, by it.
-    element = f'class="ie-display{{}} task-{name}" id="task-{task.id}-{name}"'
+    element = f'class="ie-display{{}} task-{name}" id="task-{task_id or task.id}-{name}"'
     if not editable:
         return f"<span {element.format('')}>{inner}</span>"
     label = escape(f"{FIELDS[name].label}: {words}, edit")
@@ -232,14 +244,20 @@ def _target(view) -> str:
     return 'hx-target="closest li" hx-swap="outerHTML"'
 
 
-def _vals(task, in_list: bool, view, **extra) -> str:
-    """hx-vals of a button acting on `task`: JSON of UUIDs, digits and names (quote-free)."""
-    values = {**extra, "version": str(task.version)}
-    if in_list:
-        values["list"] = "1"
-    if view:
-        values["view"] = view
-    return json.dumps(values, sort_keys=True)
+def _vals(task, in_list: bool, view, status=None) -> str:
+    """hx-vals of a button acting on `task`: JSON of digits and fixed words (quote-free),
+    keys sorted, written directly (json.dumps cost 7 µs a button)."""
+    values = ['"list": "1"'] if in_list else []
+    if status:
+        values.append(f'"status": "{status}"')
+    values.append(f'"version": "{int(task.version)}"')
+    if view in VIEWS:
+        values.append(f'"view": "{view}"')
+    return "{" + ", ".join(values) + "}"
+
+
+# The pages that redraw their whole list after a change (activities/views.py _redrawn).
+VIEWS = ("tasks", "home")
 
 
 def _row(task, ctx: _Rows, in_list, view, record_name, notice, notice_kind, undo) -> str:
@@ -269,7 +287,7 @@ def _row(task, ctx: _Rows, in_list, view, record_name, notice, notice_kind, undo
     )
     meta = "".join(
         f'<span class="task-meta-item"><span class="task-label">{label}</span> '
-        f"{_field(task, name, ctx, in_list, changeable, record_name)}</span>"
+        f"{_field(task, name, ctx, in_list, changeable, record_name, task_id)}</span>"
         for label, name in (("Due", "due_date"), ("Priority", "priority"))
         + (("For", "assignee_id"), ("On", "record"))
     )
@@ -293,7 +311,7 @@ def _row(task, ctx: _Rows, in_list, view, record_name, notice, notice_kind, undo
             f'<button type="button" class="task-delete" hx-post="{root}/delete"{vals} {target} '
             f'aria-label="Delete task: {title}">×</button>'
         )
-    description = _field(task, "description", ctx, in_list, changeable)
+    description = _field(task, "description", ctx, in_list, changeable, task_id=task_id)
     # Where the fields' editors are (static/js/inline-edit.js adds "<field>/edit").
     fields = f' data-fields="{root}/fields/"{" data-list" if in_list else ""}' if changeable else ""
     done_words = '<span class="visually-hidden"> (done)</span>' if done else ""

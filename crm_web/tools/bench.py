@@ -317,25 +317,25 @@ def measure(port, cookie, path, concurrency, count, headers=None, cpu=None) -> d
     }
 
 
-def against_bare(product, bare, cookie, path, bare_path, headers, count, pairs, cpu) -> dict:
-    """The page and its bare counterpart at c=8, interleaved (`pairs` pairs, alternating which
-    goes first, as a shared machine's speed drifts within a run): the throughput ratios and each
-    side's CPU milliseconds per request."""
-    ratios, cpu_ms, bare_cpu_ms = [], [], []
+def interleaved(page, yardstick, count, pairs, cpu) -> dict:
+    """`page` and its `yardstick` at c=8, interleaved (`pairs` pairs, alternating which goes
+    first, as a shared machine's speed drifts within a run): the throughput ratios and each
+    side's CPU milliseconds per request. A side is (port, cookie, path, headers)."""
+    ratios, cpu_ms, yardstick_cpu_ms = [], [], []
     for i in range(pairs):
-        runs = [("bare", bare, None, bare_path, None), ("app", product, cookie, path, headers)]
+        runs = [("yardstick", yardstick), ("page", page)]
         results = {}
-        for side, port, side_cookie, side_path, side_headers in runs[:: 1 if i % 2 else -1]:
-            results[side] = measure(port, side_cookie, side_path, 8, count, side_headers, cpu)
-        ratios.append(results["app"]["rps"] / results["bare"]["rps"])
-        cpu_ms.append(results["app"]["cpu_ms"])
-        bare_cpu_ms.append(results["bare"]["cpu_ms"])
+        for side, (port, cookie, path, headers) in runs[:: 1 if i % 2 else -1]:
+            results[side] = measure(port, cookie, path, 8, count, headers, cpu)
+        ratios.append(results["page"]["rps"] / results["yardstick"]["rps"])
+        cpu_ms.append(results["page"]["cpu_ms"])
+        yardstick_cpu_ms.append(results["yardstick"]["cpu_ms"])
     return {
         "ratio": statistics.median(ratios),
         "low": min(ratios),
         "high": max(ratios),
         "cpu_ms": statistics.median(cpu_ms),
-        "bare_cpu_ms": statistics.median(bare_cpu_ms),
+        "yardstick_cpu_ms": statistics.median(yardstick_cpu_ms),
     }
 
 
@@ -434,6 +434,17 @@ def bare_pages(sample) -> dict[str, str]:
     }
 
 
+# The activities issue's targets (issue 11) read "the bench's baseline": the in-app baseline
+# row, the product's own stack with a bare template. Its pages are measured against it too.
+IN_APP_BASELINE = "/contacts/_baseline"
+
+
+def in_app_targets(sample) -> list[str]:
+    """The paths issue 11 sets against the in-app baseline: a contact page with its timeline,
+    and /tasks."""
+    return [f"/contacts/{sample.id}", "/tasks/?assignee=anyone"]
+
+
 def start_server(app_spec: str, port: int, env: dict, log: str) -> subprocess.Popen:
     """gunicorn serving `app_spec` on 127.0.0.1:`port` with WORKERS sync workers."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -509,6 +520,7 @@ def main() -> None:
             return cpu_seconds({server.pid for server in servers}, info["database"])
 
         only = [word for word in os.environ.get("BENCH_ONLY", "").split(",") if word]
+        against_baseline = []
         for name, path, headers in pages(info["contact"], info["api_token"]):
             if only and not any(word in name for word in only):
                 continue
@@ -523,16 +535,42 @@ def main() -> None:
             eight = measure(port, page_cookie, path, 8, count * 2, headers, cpu)
             ratio, bare_cpu, cpu_ratio, cpu_ms = "—", "—", "—", eight["cpu_ms"]
             if bare_path:
-                vs = against_bare(
-                    port, bare_port, page_cookie, path, bare_path, headers, count, pairs, cpu
+                vs = interleaved(
+                    (port, page_cookie, path, headers),
+                    (bare_port, None, bare_path, None),
+                    count,
+                    pairs,
+                    cpu,
                 )
                 ratio = f"{vs['ratio']:.2f} ({vs['low']:.2f}–{vs['high']:.2f})"
-                bare_cpu = f"{vs['bare_cpu_ms']:.1f}"
+                bare_cpu = f"{vs['yardstick_cpu_ms']:.1f}"
                 cpu_ms = vs["cpu_ms"]  # the interleaved runs' median, beside the bare app's
-                cpu_ratio = f"{vs['bare_cpu_ms'] / cpu_ms:.2f}" if cpu_ms else "—"
+                cpu_ratio = f"{vs['yardstick_cpu_ms'] / cpu_ms:.2f}" if cpu_ms else "—"
             print(
                 f"| {name} | {one['p50']:.1f} | {one['p95']:.1f} | {eight['rps']:.0f} | "
                 f"{cpu_ms:.1f} | {bare_cpu} | {ratio} | {cpu_ratio} |",
+                flush=True,
+            )
+            if path in in_app_targets(info["contact"]):
+                against_baseline.append((name, path, headers))
+        if against_baseline:
+            print(
+                "\n| page | vs in-app baseline, req/s (c=8): median (min–max) | CPU ms/req "
+                "| in-app baseline CPU ms/req | vs in-app baseline, CPU |"
+            )
+            print("|" + "---|" * 5)
+        for name, path, headers in against_baseline:
+            vs = interleaved(
+                (port, cookie, path, headers),
+                (port, cookie, IN_APP_BASELINE, None),
+                count,
+                pairs,
+                cpu,
+            )
+            print(
+                f"| {name} | {vs['ratio']:.2f} ({vs['low']:.2f}–{vs['high']:.2f}) | "
+                f"{vs['cpu_ms']:.1f} | {vs['yardstick_cpu_ms']:.1f} | "
+                f"{vs['yardstick_cpu_ms'] / vs['cpu_ms']:.2f} |",
                 flush=True,
             )
     finally:
