@@ -392,7 +392,9 @@ def pages(sample, api_token: str = "") -> list[tuple[str, str, dict | None]]:
         ("contact record page (with its timeline)", f"/contacts/{sample.id}", None),
         ("company list, first page", "/companies/", None),
         ("company list by owner", "/companies/?sort=owner", None),
-        ("my tasks, first page", "/tasks/?assignee=anyone", None),
+        ("my tasks, first page", "/tasks/", None),
+        # /tasks as a manager sees everyone's (a full first page; the bare app lists them all).
+        ("tasks, everyone's first page", "/tasks/?assignee=anyone", None),
         ("home", "/", None),
         ("deals list, first page", "/deals", None),
         ("deals board", "/deals/board", None),
@@ -441,8 +443,8 @@ IN_APP_BASELINE = "/contacts/_baseline"
 
 def in_app_targets(sample) -> list[str]:
     """The paths issue 11 sets against the in-app baseline: a contact page with its timeline,
-    and /tasks."""
-    return [f"/contacts/{sample.id}", "/tasks/?assignee=anyone"]
+    and /tasks (the bench user's own, and everyone's)."""
+    return [f"/contacts/{sample.id}", "/tasks/", "/tasks/?assignee=anyone"]
 
 
 def start_server(app_spec: str, port: int, env: dict, log: str) -> subprocess.Popen:
