@@ -7,9 +7,11 @@ import re
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 from flask import g
 from sqlalchemy import create_engine, event, func, select, text
 
+from crm_web.core.db import db
 from tests.support import cluster_conninfo, embedded_cluster, sign_in
 
 
@@ -127,3 +129,41 @@ def test_a_page_read_runs_without_a_transaction_and_a_form_post_within_one(own_a
     client = own_app.test_client()
     assert client.get("/test/read-status").text == "IDLE"
     assert client.post("/test/read-status").text == "INTRANS"
+
+
+def test_the_constants_of_a_prebuilt_statement_are_written_into_its_sql(session):
+    """core.repository.read writes the values a statement's code holds (status == "open", a
+    quote, a percent sign, a number) into its SQL and sends only the named values: as
+    parameters, they kept PostgreSQL from reusing a generic plan (the partial index on open
+    tasks can't serve `status = $1`), so it planned the statement again on every run."""
+    from crm_web.activities.models import Task
+    from crm_web.core.repository import read
+
+    statement = select(
+        func.count().label("open_tasks"),
+        sa.literal("it's 50% done").label("quoted"),
+        (sa.bindparam("n", type_=sa.Integer) + 1).label("next"),
+    ).where(Task.status == "open", Task.version > 0)
+    seen = []
+
+    def keep(conn, cursor, sql, parameters, *args):
+        seen.append((sql, parameters))
+
+    engine = db.session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        [row] = read(statement, {"n": 41})
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert (row.quoted, row.next) == ("it's 50% done", 42)
+    [(sql, parameters)] = [(sql, values) for sql, values in seen if "open_tasks" in sql]
+    assert "'open'" in sql and "'it''s 50%% done'" in sql and "> 0" in sql
+    assert set(parameters) == {"n"}
+    # Without any value to send (psycopg then reads the SQL as it is), watched or not.
+    alone = select(sa.literal("50% off").label("said"))
+    assert read(alone)[0].said == "50% off"
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        assert read(alone)[0].said == "50% off"
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
