@@ -5,8 +5,8 @@ from sqlalchemy import event
 from crm_web.core.db import db
 
 
-def plan_of(run) -> dict:
-    """The JSON plan of the one statement `run()` executes, with its parameters."""
+def statements_of(run) -> list[tuple]:
+    """(SQL, parameters) of every statement `run()` executes, in order."""
     captured = []
 
     def keep(conn, cursor, statement, parameters, *args):
@@ -18,6 +18,12 @@ def plan_of(run) -> dict:
         run()
     finally:
         event.remove(engine, "before_cursor_execute", keep)
+    return captured
+
+
+def plan_of(run) -> dict:
+    """The JSON plan of the one statement `run()` executes, with its parameters."""
+    captured = statements_of(run)
     assert len(captured) == 1
     explain = db.session.connection().exec_driver_sql(
         f"EXPLAIN (FORMAT JSON) {captured[0][0]}", captured[0][1]

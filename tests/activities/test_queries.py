@@ -7,12 +7,13 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from crm_web.activities import repository as repo
 from crm_web.core.db import db
 from crm_web.lists.keyset import Explain
 from crm_web.lists.keyset import decode_cursor as keyset_values
+from tests.plans import statements_of
 from tests.support import (
     counted,
     make_company,
@@ -66,18 +67,7 @@ def test_the_badge_count_reads_the_open_tasks_index(many_tasks):
 def _first_statement(call):
     """The SQL and values of the first statement `call()` runs (a page of /tasks: its first
     section's)."""
-    seen = []
-
-    def keep(conn, cursor, statement, parameters, *args):
-        seen.append((statement, parameters))
-
-    engine = db.session.get_bind().engine
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        call()
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-    return seen[0]
+    return statements_of(call)[0]
 
 
 def _plan(statement, analyze=False):

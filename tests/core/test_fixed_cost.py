@@ -11,7 +11,10 @@ import sqlalchemy as sa
 from flask import g
 from sqlalchemy import create_engine, event, func, select, text
 
+from crm_web.activities.models import Task
 from crm_web.core.db import db
+from crm_web.core.repository import read
+from tests.plans import statements_of
 from tests.support import cluster_conninfo, embedded_cluster, sign_in
 
 
@@ -35,7 +38,6 @@ def test_pages_do_not_load_the_signed_in_user_through_the_orm(client, session):
 
 
 def test_deactivating_a_signed_in_user_ends_their_session_at_once(client, session):
-    from crm_web.core.db import db
 
     user = sign_in(client, "rep")
     assert client.get("/contacts/").status_code == 200
@@ -48,7 +50,6 @@ def test_deactivating_a_signed_in_user_ends_their_session_at_once(client, sessio
 
 
 def test_a_changed_name_shows_on_the_next_page(client, session):
-    from crm_web.core.db import db
 
     user = sign_in(client, "rep")
     db.session.execute(
@@ -58,7 +59,6 @@ def test_a_changed_name_shows_on_the_next_page(client, session):
 
 
 def test_a_connection_the_server_closed_is_replaced_at_checkout(app):
-    from crm_web.core.db import db
 
     cluster = embedded_cluster(app, "terminates a backend of the embedded cluster")
     with app.app_context():
@@ -103,7 +103,6 @@ def own_app(app):
     from crm_web import create_app
     from crm_web.accounts.auth import public
     from crm_web.accounts.models import User
-    from crm_web.core.db import db
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     application = create_app(
@@ -136,34 +135,21 @@ def test_the_constants_of_a_prebuilt_statement_are_written_into_its_sql(session)
     quote, a percent sign, a number) into its SQL and sends only the named values: as
     parameters, they kept PostgreSQL from reusing a generic plan (the partial index on open
     tasks can't serve `status = $1`), so it planned the statement again on every run."""
-    from crm_web.activities.models import Task
-    from crm_web.core.repository import read
-
     statement = select(
         func.count().label("open_tasks"),
         sa.literal("it's 50% done").label("quoted"),
         (sa.bindparam("n", type_=sa.Integer) + 1).label("next"),
     ).where(Task.status == "open", Task.version > 0)
-    seen = []
-
-    def keep(conn, cursor, sql, parameters, *args):
-        seen.append((sql, parameters))
-
-    engine = db.session.get_bind().engine
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        [row] = read(statement, {"n": 41})
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
+    [row] = read(statement, {"n": 41})
     assert (row.quoted, row.next) == ("it's 50% done", 42)
+    seen = statements_of(lambda: read(statement, {"n": 41}))
     [(sql, parameters)] = [(sql, values) for sql, values in seen if "open_tasks" in sql]
     assert "'open'" in sql and "'it''s 50%% done'" in sql and "> 0" in sql
     assert set(parameters) == {"n"}
     # Without any value to send (psycopg then reads the SQL as it is), watched or not.
     alone = select(sa.literal("50% off").label("said"))
     assert read(alone)[0].said == "50% off"
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        assert read(alone)[0].said == "50% off"
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
+    watched = []
+    seen = statements_of(lambda: watched.extend(read(alone)))
+    assert watched[0].said == "50% off"
+    assert any("'50%% off'" in sql for sql, _ in seen)
