@@ -172,6 +172,8 @@ def stage_currency_totals(filters: dict) -> list:
     """One aggregate query: (stage, currency, count, total, weighted) per stage and currency.
     Unfiltered, by owner or by status, from the kept totals (a few rows, however many deals);
     with other filters, from the deals they match."""
+    # (An owner filter of None, deals without an owner, takes the general path: a bound None
+    # would compare as `= NULL`, never true.)
     if set(filters) <= KEPT_TOTALS_FILTERS and filters.get("owner_id", "") is not None:
         status = filters.get("status") or None
         if status not in (None, "won", "lost"):
