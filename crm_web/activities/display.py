@@ -268,15 +268,11 @@ def _row(task, ctx: _Rows, in_list, view, record_name, notice, notice_kind, undo
     target = _target(view)
     root = f"{ctx.tasks_root}{task_id}"
     if changeable:
+        # Its change and the × below are sent by static/js/tasks.js, from the row's data.
         check = (
-            f'<form class="task-check" hx-post="{root}/status" hx-trigger="change" {target}>'
-            f'<input type="hidden" name="version" value="{task.version}">'
-            f'<input type="hidden" name="status" value="{"open" if done else "closed"}">'
-            + ('<input type="hidden" name="list" value="1">' if in_list else "")
-            + (f'<input type="hidden" name="view" value="{escape(view)}">' if view else "")
-            + f'<input type="checkbox" class="task-checkbox" id="task-{task_id}-done"'
-            f'{" checked" if done else ""} aria-label="{"Reopen" if done else "Complete"}: '
-            f'{title}"></form>'
+            f'<span class="task-check"><input type="checkbox" class="task-checkbox" '
+            f'id="task-{task_id}-done"{" checked" if done else ""} '
+            f'aria-label="{"Reopen" if done else "Complete"}: {title}"></span>'
         )
     else:
         check = f'<span class="task-state" aria-hidden="true">{"✓" if done else "○"}</span>'
@@ -304,16 +300,20 @@ def _row(task, ctx: _Rows, in_list, view, record_name, notice, notice_kind, undo
             f'<p class="task-notice task-notice-{escape(notice_kind)}" role="status">'
             f"{escape(str(notice))}{' ' if button else ''}{button}</p>"
         )
-    delete = ""
-    if changeable:
-        vals = f" hx-vals='{_vals(task, in_list, view)}'" if in_list or view else ""
-        delete = (
-            f'<button type="button" class="task-delete" hx-post="{root}/delete"{vals} {target} '
-            f'aria-label="Delete task: {title}">×</button>'
-        )
+    delete = (
+        f'<button type="button" class="task-delete" aria-label="Delete task: {title}">×</button>'
+        if changeable
+        else ""
+    )
     description = _field(task, "description", ctx, in_list, changeable, task_id=task_id)
-    # Where the fields' editors are (static/js/inline-edit.js adds "<field>/edit").
-    fields = f' data-fields="{root}/fields/"{" data-list" if in_list else ""}' if changeable else ""
+    # Where the fields' editors are (static/js/inline-edit.js adds "<field>/edit"; tasks.js
+    # posts to "status" and "delete" beside them, with the version).
+    fields = (
+        f' data-fields="{root}/fields/" data-version="{task.version}"'
+        f"{' data-list' if in_list else ''}"
+        if changeable
+        else ""
+    )
     done_words = '<span class="visually-hidden"> (done)</span>' if done else ""
     return (
         f'<li class="task-item{f" task-{look}" if look else ""}" id="task-{task_id}"{fields}>{check}'

@@ -246,3 +246,20 @@ def test_adding_on_my_tasks_page_makes_an_unlinked_task_of_mine(client, rep):
     assert response.status_code == 200
     body = client.get("/tasks/").get_data(as_text=True)
     assert ">No date <span" in body and "Plan the week" in body
+
+
+def test_task_rows_carry_their_version_and_no_request_attributes(client, rep):
+    """/tasks lists fifty rows: each holds its fields' URL and version once (static/js/tasks.js
+    sends its checkbox and ×), not a form and a button's worth of hx-post, targets and values."""
+    for n in range(3):
+        make_task(None, None, rep.as_actor(), description=f"Follow up {n}")
+    edited = make_task(None, None, rep.as_actor(), description="Edited once")
+    update_task(edited.id, {"priority": "high"}, rep.as_actor(), edited.version)
+    page = client.get("/tasks/").get_data(as_text=True)
+    rows = page.split('<li class="task-item')[1:]
+    assert len(rows) == 4
+    for row in rows:
+        assert "hx-post" not in row and "hx-vals" not in row and "<form" not in row
+        assert 'type="checkbox" class="task-checkbox"' in row and 'class="task-delete"' in row
+    [row] = [row for row in rows if "Edited once" in row]
+    assert f'data-fields="/tasks/{edited.id}/fields/" data-version="2"' in row
