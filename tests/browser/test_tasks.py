@@ -121,6 +121,13 @@ def test_a_title_is_edited_in_place(page, app):
     editor.press("Enter")
     expect(page.get_by_role("button", name="Title: Draft the proposal, edit")).to_be_visible()
 
+    # The row redrawn by that save still moves to Done when ticked (the sections come back).
+    page.get_by_role("checkbox", name="Complete: Draft the proposal").click()
+    done = page.locator(".task-section", has=page.get_by_role("heading", name="Done recently"))
+    expect(done.locator(".task-item", has_text="Draft the proposal")).to_be_visible()
+    today = page.locator(".task-section", has=page.get_by_role("heading", name="Today"))
+    expect(today).to_have_count(0)
+
 
 def test_a_viewer_sees_tasks_but_no_way_to_change_them(page, app):
     viewer = committed_user(app, "viewer")
