@@ -25,9 +25,14 @@ def plan_of(run) -> dict:
     """The JSON plan of the one statement `run()` executes, with its parameters."""
     captured = statements_of(run)
     assert len(captured) == 1
-    explain = db.session.connection().exec_driver_sql(
-        f"EXPLAIN (FORMAT JSON) {captured[0][0]}", captured[0][1]
-    )
+    return explained(captured[0])
+
+
+def explained(statement: tuple, analyze: bool = False) -> dict:
+    """The JSON plan of a captured (SQL, parameters); `analyze`: run, with actual rows."""
+    sql, parameters = statement
+    options = "ANALYZE, FORMAT JSON" if analyze else "FORMAT JSON"
+    explain = db.session.connection().exec_driver_sql(f"EXPLAIN ({options}) {sql}", parameters)
     return explain.scalar()[0]["Plan"]
 
 

@@ -13,7 +13,7 @@ from crm_web.activities import repository as repo
 from crm_web.core.db import db
 from crm_web.lists.keyset import Explain
 from crm_web.lists.keyset import decode_cursor as keyset_values
-from tests.plans import statements_of
+from tests.plans import explained, statements_of
 from tests.support import (
     counted,
     make_company,
@@ -70,13 +70,6 @@ def _first_statement(call):
     return statements_of(call)[0]
 
 
-def _plan(statement, analyze=False):
-    sql, values = statement
-    options = "ANALYZE, FORMAT JSON" if analyze else "FORMAT JSON"
-    explain = db.session.connection().exec_driver_sql(f"EXPLAIN ({options}) {sql}", values)
-    return explain.scalar()[0]["Plan"]
-
-
 @pytest.mark.parametrize("whose", ["one assignee", "anyone"])
 def test_a_page_of_my_tasks_reads_a_section_in_order_down_an_index(many_tasks, whose):
     now = dt.datetime.now(dt.UTC)
@@ -86,7 +79,7 @@ def test_a_page_of_my_tasks_reads_a_section_in_order_down_an_index(many_tasks, w
             {"assignee_id": assignee}, now.date(), now, "UTC", {"after": None, "before": None}
         )
     )
-    plan = _plan(query)
+    plan = explained(query)
     # Overdue, the first section: the index of dated open tasks (no undated ones to step over).
     wanted = "idx_tasks_open_assignee_dated_order" if assignee else "idx_tasks_open_dated_order"
     assert wanted in _indexes(plan), plan
@@ -116,14 +109,14 @@ def test_overdue_tasks_are_not_read_past_a_years_undated_ones(many_tasks):
     query = _first_statement(
         lambda: repo.task_page({}, now.date(), now, "UTC", {"after": None, "before": None})
     )
-    plan = _plan(query, analyze=True)
+    plan = explained(query, analyze=True)
     assert _removed_by_filter(plan) < 1000, plan
 
 
 def test_the_home_pages_due_tasks_read_the_open_tasks_index(many_tasks):
     today = dt.date.today()
     seen = _first_statement(lambda: repo.due_tasks(many_tasks[3].id, today, "Europe/Berlin", 21))
-    plan = _plan(seen)
+    plan = explained(seen)
     # Either partial index on the assignee's open tasks: their due range, or their order.
     assert {"idx_tasks_assignee_open_due", "idx_tasks_open_assignee_dated_order"} & _indexes(
         plan
