@@ -57,7 +57,7 @@ class RoutedSession(FlaskSession):
         if (
             bind is None
             and not self._flushing
-            and isinstance(clause, sa.Select)
+            and isinstance(clause, sa.Select | sa.CompoundSelect)  # a UNION too
             and clause._for_update_arg is None
         ):
             replica = self.info.get("replica")

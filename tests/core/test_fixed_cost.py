@@ -119,6 +119,15 @@ def own_app(app):
     def read_status():
         return status_after_a_read()
 
+    @application.route("/test/union-read-status")
+    @public
+    def union_read_status():
+        # A prebuilt UNION (the home page's and /tasks' record names are one) read on a GET:
+        # is the primary's connection, which a write would use, left in a transaction?
+        read(sa.union_all(select(User.id), select(User.id)))
+        primary = db.session.connection().connection.driver_connection
+        return primary.info.transaction_status.name
+
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -128,6 +137,10 @@ def test_a_page_read_runs_without_a_transaction_and_a_form_post_within_one(own_a
     client = own_app.test_client()
     assert client.get("/test/read-status").text == "IDLE"
     assert client.post("/test/read-status").text == "INTRANS"
+
+
+def test_a_union_read_on_a_page_runs_without_a_transaction_too(own_app):
+    assert own_app.test_client().get("/test/union-read-status").text == "IDLE"
 
 
 def test_the_constants_of_a_prebuilt_statement_are_written_into_its_sql(session):
