@@ -193,7 +193,9 @@ def fetch_tiered_page(
     one table's `id` (best each served in `key` order by an index, so its LIMIT stops early), and
     is only built and queried when the tiers before it don't fill the page: a page of best
     matches never pays for finding the others (nor for building that query: ~1 ms).
-    `rows(page)` selects the row columns for the ids of `page`, a subquery to join on `id`.
+    `rows(page)` selects the row columns for the ids of `page`, a subquery to join on `id`; or
+    `rows` is None and each tier is one query that selects its row columns itself (no join
+    back to the table: PostgreSQL plans a third less, and reads no row twice).
     A cursor holds the tier number, then the key values. `shape` and `params`: as fetch_page's
     (the tiers then build their queries with bindparams, built once per shape and tier)."""
     cursor_key = SortKey((None, *key.columns), ("int", *key.types))
@@ -239,6 +241,9 @@ def _tier_statement(queries, key: SortKey, rows, tier: int, reverse: bool, bound
             query = query.where(row_key < values if reverse else row_key > values)
         order = [c.desc() if reverse else c.asc() for c in key.columns]
         parts.append(query.add_columns(*columns).order_by(*order).limit(literal_limit(limit)))
+    if rows is None:
+        (statement,) = parts  # a tier of one query, selecting its rows' columns
+        return statement
     if len(parts) > 1:
         union = sa.union_all(*[select(*part.subquery().c) for part in parts]).subquery()
         keys = [union.c[name] for name in labels[1:]]

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from sqlalchemy import text
 
 from crm_web.activities import repository as repo
+from crm_web.companies.services import archive_company
 from crm_web.core.db import db
 from crm_web.lists.keyset import Explain
 from crm_web.lists.keyset import decode_cursor as keyset_values
 from tests.plans import explained, statements_of
 from tests.support import (
+    ADMIN,
     counted,
     make_company,
     make_contact,
@@ -163,6 +166,37 @@ def test_my_tasks_and_home_pages_run_a_few_statements_whatever_the_tasks_shown(c
     assert page.count('class="task-record-link"') >= 10
     # One statement a section read: a full page may stop before the last sections.
     assert len(many) <= len(few) <= 10, "\n\n".join(few)
+
+
+def test_my_tasks_names_its_records_in_one_statement_not_in_every_section(client):
+    """A record name's lookups cost PostgreSQL planning in every section's statement, an empty
+    section's too: the sections read tasks alone, and one statement names the page's records
+    (an archived one too: its tasks still link to it)."""
+    rep = sign_in(client, "rep")
+    today = dt.date.today()
+    company = make_company(name="Initech")
+    records = {
+        "contact": make_contact(first_name="Grace", last_name="Hopper").id,
+        "company": company.id,
+        "deal": make_deal(title="Printer fleet", company_id=company.id).id,
+    }
+    for n, (kind, record_id) in enumerate(records.items()):
+        make_task(
+            kind,
+            record_id,
+            description=f"Follow up {n}",
+            assignee_id=rep.id,
+            due_date=today - dt.timedelta(days=n),
+        )
+    archive_company(company.id, ADMIN)
+    statements, page = _page_statements(client, "/tasks/")
+    sections = [s for s in statements if s.startswith("SELECT tasks.id")]
+    assert len(sections) == 5  # no section fills the page: all five are read
+    assert not [s for s in sections if re.search(r"\b(contacts|companies|deals)\b", s)]
+    named = [s for s in statements if re.search(r"\bFROM contacts\b", s)]
+    assert len(named) == 1 and "FROM companies" in named[0] and "FROM deals" in named[0]
+    for name in ("Grace Hopper", "Initech", "Printer fleet"):
+        assert f">{name}</a>" in page, name
 
 
 # 20,000 tasks and 20,000 notes over 40 contacts: a third of the tasks done, a fifth undated,
