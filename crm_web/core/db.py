@@ -94,13 +94,21 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": RoutedSession})
 def one_connection():
     """Inside, every statement runs on the session's own connection (the primary, in one
     transaction), never the autocommit reader or a replica: for reads whose statements rely on
-    a setting an earlier one made for the transaction (`set_config(…, true)`)."""
+    a setting an earlier one made for the transaction (`set_config(…, true)`).
+    A transaction these reads began ends with COMMIT, not the ROLLBACK the request's end would
+    send: on ROLLBACK psycopg forgets every statement it prepared on the connection
+    (DEALLOCATE ALL), so each search emptied a pooled connection of the prepared statements
+    every other page reuses, and they were planned again."""
     session = db.session
     routes = {key: session.info.pop(key) for key in ("reader", "replica") if key in session.info}
+    primary = session.connection().connection.driver_connection
+    began_here = primary.info.transaction_status == pq.TransactionStatus.IDLE
     try:
         yield session
     finally:
         session.info.update(routes)
+    if began_here:  # reads only (an error skips this: the request's end rolls back)
+        primary.commit()
 
 
 @contextmanager

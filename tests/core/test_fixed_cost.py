@@ -12,7 +12,7 @@ from flask import g
 from sqlalchemy import create_engine, event, func, select, text
 
 from crm_web.activities.models import Task
-from crm_web.core.db import db
+from crm_web.core.db import db, one_connection
 from crm_web.core.repository import read
 from tests.plans import statements_of
 from tests.support import cluster_conninfo, embedded_cluster, sign_in
@@ -128,6 +128,19 @@ def own_app(app):
         primary = db.session.connection().connection.driver_connection
         return primary.info.transaction_status.name
 
+    @application.route("/test/prepared-after-a-search")
+    @public
+    def prepared_after_a_search():
+        # A search's reads (one_connection: a transaction on the primary), a prepared one among
+        # them; then the request's end (the session rolls back): is it still prepared there?
+        with one_connection():
+            read(select(User.id).where(User.email == sa.bindparam("email", type_=sa.String)))
+        primary = db.session.connection().connection.driver_connection
+        db.session.rollback()
+        count = primary.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0]
+        primary.rollback()  # back to the pool as it was lent
+        return str(count)
+
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -137,6 +150,12 @@ def test_a_page_read_runs_without_a_transaction_and_a_form_post_within_one(own_a
     client = own_app.test_client()
     assert client.get("/test/read-status").text == "IDLE"
     assert client.post("/test/read-status").text == "INTRANS"
+
+
+def test_a_search_s_transaction_leaves_the_connection_s_prepared_statements(own_app):
+    """psycopg deallocates every prepared statement of a connection on ROLLBACK: a search
+    (reads in a transaction of their own) would empty one of the pool's connections each time."""
+    assert int(own_app.test_client().get("/test/prepared-after-a-search").text) >= 1
 
 
 def test_a_union_read_on_a_page_runs_without_a_transaction_too(own_app):
