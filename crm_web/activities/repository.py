@@ -234,7 +234,8 @@ def task_page(filters: dict, today, now, tz_name: str, cursor: dict, limit: int 
         base.append(Task.description.ilike(bindparam("q", type_=sa.String)))
 
     def tier(section):
-        return lambda: [select(*PAGE_COLUMNS).where(*base, *_section_filters(section))]
+        columns = ROW_COLUMNS if section == SECTIONS[0] else UNNAMED_COLUMNS
+        return lambda: [select(*columns).where(*base, *_section_filters(section))]
 
     values = _section_values(today, now, tz_name)
     values.update(assignee_id=as_uuid(assignee), q=like_pattern(q) if q else None)
@@ -247,19 +248,26 @@ def task_page(filters: dict, today, now, tz_name: str, cursor: dict, limit: int 
         params=values,
         **cursor,
     )
-    names = dict(_names([(row.entity_type, row.entity_id) for row in rows], archived=True))
-    at = len(ROW_COLUMNS) - 1  # where RECORD_NAME goes
-    rows = [
-        TaskRow(*row[:at], names.get((row.entity_type, row.entity_id)), *row[at + 1 :])
-        for row in rows
-    ]
+    at = len(ROW_COLUMNS) - 1  # where RECORD_NAME goes; the section's number follows it
+    unnamed = [(row.entity_type, row.entity_id) for row in rows if row[at + 1]]
+    if unnamed:
+        names = dict(_names(unnamed, archived=True))
+        rows = [
+            TaskRow(*row[:at], names.get((row.entity_type, row.entity_id)), *row[at + 1 :])
+            if row[at + 1]
+            else row
+            for row in rows
+        ]
     return rows, after, before
 
 
-# /tasks reads its rows' record names in one statement after the sections' (record_names):
-# RECORD_NAME's three subqueries cost PostgreSQL ~0.3 ms of planning in every section's
-# statement, an empty one too, and a person's first page may run all five.
-PAGE_COLUMNS = (*ROW_COLUMNS[:-1], sa.null().label("record_name"))
+# Record names: RECORD_NAME's three subqueries cost PostgreSQL ~0.3 ms of planning in a
+# section's statement whenever it is planned anew (a custom plan: a person with few tasks, whose
+# estimates are far from the average), an empty section's too, and a first page may run all
+# five. The first section's statement names its rows itself: it is the one that fills the page
+# of a long list (everyone's, a busy rep's), on a plan PostgreSQL keeps. The later sections'
+# rows are named by one statement after them (record_names).
+UNNAMED_COLUMNS = (*ROW_COLUMNS[:-1], sa.null().label("record_name"))
 # A /tasks row: ROW_COLUMNS, then the section's number and the sort key.
 TaskRow = namedtuple("TaskRow", [*(c.key for c in ROW_COLUMNS), "section", "due_key", "key_id"])
 
