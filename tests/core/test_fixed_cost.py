@@ -38,7 +38,6 @@ def test_pages_do_not_load_the_signed_in_user_through_the_orm(client, session):
 
 
 def test_deactivating_a_signed_in_user_ends_their_session_at_once(client, session):
-
     user = sign_in(client, "rep")
     assert client.get("/contacts/").status_code == 200
     # Only the flag, as an admin's tool or SQL might: the session version stays the same.
@@ -50,7 +49,6 @@ def test_deactivating_a_signed_in_user_ends_their_session_at_once(client, sessio
 
 
 def test_a_changed_name_shows_on_the_next_page(client, session):
-
     user = sign_in(client, "rep")
     db.session.execute(
         text("UPDATE users SET name = 'Renamed Person' WHERE id = :id"), {"id": user.id}
@@ -59,7 +57,6 @@ def test_a_changed_name_shows_on_the_next_page(client, session):
 
 
 def test_a_connection_the_server_closed_is_replaced_at_checkout(app):
-
     cluster = embedded_cluster(app, "terminates a backend of the embedded cluster")
     with app.app_context():
         url = db.engine.url
