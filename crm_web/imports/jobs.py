@@ -54,6 +54,8 @@ def import_file(context, import_id: int) -> int:
             rules = services.check_rules(plan.kind, actor, plan.options)
             ahead.start(rows[-1].row_number, following, rules)
         outcomes = services.write_batch(current, checked, actor, companies)
+        if current.done == 0:
+            repo.count_rows_again_if_stale(plan.kind, len(rows))
         repo.set_outcomes(import_id, outcomes)
         current.done += len(rows)
         for key in services.OUTCOMES:
