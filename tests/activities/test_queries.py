@@ -13,7 +13,7 @@ from sqlalchemy import text
 from crm_web.activities import repository as repo
 from crm_web.companies.services import archive_company
 from crm_web.core.db import db
-from crm_web.lists.keyset import Explain
+from crm_web.lists.keyset import Explain, encode_cursor
 from crm_web.lists.keyset import decode_cursor as keyset_values
 from tests.plans import explained, statements_of
 from tests.support import (
@@ -114,6 +114,31 @@ def test_overdue_tasks_are_not_read_past_a_years_undated_ones(many_tasks):
     )
     plan = explained(query, analyze=True)
     assert _removed_by_filter(plan) < 1000, plan
+
+
+LAST_OVERDUE = """
+SELECT coalesce(due_at, timezone('UTC', due_date::timestamp), created_at) AS key, id
+FROM tasks WHERE status = 'open' AND due_date < :today AND assignee_id = ANY(:ids)
+ORDER BY key DESC, id DESC LIMIT 3
+"""
+
+
+def test_the_page_where_overdue_ends_reads_no_further_than_the_sections_shown(many_tasks):
+    """The page after the last overdue tasks but two: those two, then Today's first ones. Each
+    section's scan stops at its end, never reading the later sections' tasks (anyone's: the
+    Overdue scan read every open task due later, 0.8 s at 720,000)."""
+    now = dt.datetime.now(dt.UTC)
+    ids = [user.id for user in many_tasks]
+    *_, third_last = db.session.execute(text(LAST_OVERDUE), {"today": now.date(), "ids": ids})
+    cursor = {"after": encode_cursor((0, *third_last))}
+    call = lambda: repo.task_page({}, now.date(), now, "UTC", cursor)  # noqa: E731
+    rows, _, _ = call()
+    sections = [repo.SECTIONS[row[len(repo.ROW_COLUMNS)]] for row in rows]
+    assert sections[:2] == ["overdue", "overdue"] and set(sections[2:]) == {"today"}
+    # Overdue's scan passes today's tasks due before now, Today's tomorrow's first hours: ~860
+    # here (~430 open tasks a day). Without the bounds: 9,600, every open task due later.
+    read = sum(_removed_by_filter(explained(s, analyze=True)) for s in statements_of(call))
+    assert read < 2000, read
 
 
 def test_the_home_pages_due_tasks_read_the_open_tasks_index(many_tasks):
