@@ -321,8 +321,7 @@ TaskRow = namedtuple("TaskRow", [*(c.key for c in ROW_COLUMNS), "section", "due_
 
 def due_count(assignee_id, today, tz_name: str) -> int:
     """How many open tasks of `assignee_id` are overdue or due today: one count on the partial
-    index idx_tasks_assignee_open_due (the day after today bounds the range: a timed task's
-    day may differ by one on another clock)."""
+    index idx_tasks_assignee_open_due, its due days up to LATEST_DAY."""
     return read(_DUE_COUNT, _due_values(assignee_id, today, tz_name))[0][0]
 
 
@@ -331,21 +330,26 @@ def due_count_query(assignee_id, today, tz_name: str):
     return _DUE_COUNT.params(_due_values(assignee_id, today, tz_name))
 
 
+# A timed task's stored day is its author's: up to two days after the viewer's (UTC+14 and
+# UTC-12 are 26 hours apart). The badge's range on the due days ends there.
+LATEST_DAY = 2 * DAY
+
+
 def _due_values(assignee_id, today, tz_name: str) -> dict:
     return {
         "assignee_id": as_uuid(assignee_id),
         "today": today,
-        "tomorrow": today + DAY,
+        "latest_day": today + LATEST_DAY,
         "tz_name": tz_name,
     }
 
 
-def _due_by(assignee_id, today, tomorrow, tz_name) -> list:
+def _due_by(assignee_id, today, latest_day, tz_name) -> list:
     """Open tasks of `assignee_id` overdue or due today on the `tz_name` clock."""
     return [
         Task.assignee_id == assignee_id,
         Task.status == "open",
-        Task.due_date <= tomorrow,
+        Task.due_date <= latest_day,
         _local_day(tz_name) <= today,
     ]
 
@@ -354,7 +358,7 @@ def _due_by(assignee_id, today, tomorrow, tz_name) -> list:
 _DUE_COUNT_FILTERS = _due_by(
     bindparam("assignee_id", type_=sa.Uuid),
     bindparam("today", type_=sa.Date),
-    bindparam("tomorrow", type_=sa.Date),
+    bindparam("latest_day", type_=sa.Date),
     bindparam("tz_name", type_=sa.String),
 )
 _DUE_COUNT = select(sa.func.count()).where(*_DUE_COUNT_FILTERS)
@@ -366,7 +370,7 @@ _ZONE = sa.func.coalesce(User.time_zone, "UTC")
 _USERS_TODAY = sa.cast(sa.func.timezone(_ZONE, bindparam("now", type_=sa.DateTime(True))), sa.Date)
 SIGNED_IN_WITH_DUE_COUNT = signed_in_query(
     select(sa.func.count())
-    .where(*_due_by(User.id, _USERS_TODAY, _USERS_TODAY + 1, _ZONE))
+    .where(*_due_by(User.id, _USERS_TODAY, _USERS_TODAY + LATEST_DAY.days, _ZONE))
     .scalar_subquery()
     .label("due_count")
 )

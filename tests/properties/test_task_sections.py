@@ -83,7 +83,7 @@ def _all_pages(assignee, now, tz_name: str, limit: int) -> list[tuple]:
 
 
 # Feature: my-tasks, Property 1: every open task is in the one section its due moment gives it
-# on the viewer's clock, once, in due order, across pages
+# on the viewer's clock, once, in due order, across pages; the badge counts Overdue and Today
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from(ZONES), st.integers(0, 2 * 365 * 24 * 60), _tasks, st.integers(1, 4))
 # A minute late, on the day after today on its author's clock (UTC+14): Overdue.
@@ -92,6 +92,8 @@ def _all_pages(assignee, now, tz_name: str, limit: int) -> list[tuple]:
 @example("Etc/GMT+12", 1, [("day", 1, None)], 1)
 # At 20:00 on UTC-12, a task at 23:00: today, though its key is tomorrow in UTC.
 @example("Etc/GMT+12", 1920, [("timed", 180, "UTC"), ("day", 0, None)], 1)
+# At 22:30 on UTC-12, a minute late, made on UTC+14, where it is two days later.
+@example("Etc/GMT+12", 2070, [("timed", -1, "Pacific/Kiritimati")], 1)
 def test_every_open_task_is_in_the_section_its_due_moment_gives_it(
     app_ctx, viewer, at, tasks, page_size
 ):
@@ -111,3 +113,8 @@ def test_every_open_task_is_in_the_section_its_due_moment_gives_it(
         order = {name: i for i, name in enumerate(repo.SECTIONS)}
         keys = [(order[name], key) for name, _, key in shown]
         assert keys == sorted(keys)
+        # The nav badge and the home page's list: the overdue and today's, the same tasks.
+        due = sorted(title for name, title in expected if name in ("overdue", "today"))
+        today = now.astimezone(tz).date()
+        assert repo.due_count(user.id, today, viewer) == len(due)
+        assert sorted(row.description for row in repo.due_tasks(user.id, today, viewer, 20)) == due
