@@ -88,6 +88,13 @@ class Task(Audited, TimestampedMixin, VersionedMixin, db.Model):
         ),
         # Migration 0012: global search (crm_web/search).
         _search_index("idx_tasks_document", "description"),
+        # /tasks' search in the titles (activities.repository.title_pattern, 0028).
+        sa.Index(
+            "idx_tasks_description_trgm",
+            "description",
+            postgresql_using="gin",
+            postgresql_ops={"description": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

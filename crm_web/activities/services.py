@@ -412,6 +412,7 @@ class TaskList:
     next_cursor: str | None
     prev_cursor: str | None
     assignee_id: str | None  # None: anyone's
+    short_search: bool = False  # a term too short to look for inside titles
 
 
 def _today(actor: Actor, now: dt.datetime) -> tuple[dt.date, str]:
@@ -439,7 +440,8 @@ def task_list(filters: dict, cursor: dict, actor: Actor, now=None) -> TaskList:
         if not sections or sections[-1][0] != name:
             sections.append((name, []))
         sections[-1][1].append(row)
-    return TaskList(sections, after, before, None if assignee is None else str(assignee))
+    short = 0 < len(query["q"]) < repo.MIN_CONTAINS_SEARCH
+    return TaskList(sections, after, before, None if assignee is None else str(assignee), short)
 
 
 def record_name(task: Task) -> str | None:

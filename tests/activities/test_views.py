@@ -109,6 +109,17 @@ def test_my_tasks_page_has_sections_and_the_badge_counts(client, rep):
     assert "Late one" in searched and "Later" not in searched.replace("Late one", "")
 
 
+def test_a_search_shorter_than_three_characters_matches_titles_that_start_with_it(client, rep):
+    me = rep.as_actor()
+    make_task(None, None, me, description="Zq report", due_date=_today())
+    make_task(None, None, me, description="Send the zq figures", due_date=_today())
+    short = client.get("/tasks/?q=zq", headers=HX_REQUEST).get_data(as_text=True)
+    assert "Zq report" in short and "Send the zq figures" not in short
+    assert "Titles starting with “zq”; type 3 characters or more" in short
+    inside = client.get("/tasks/?q=zq+f", headers=HX_REQUEST).get_data(as_text=True)
+    assert "Send the zq figures" in inside and "Titles starting" not in inside
+
+
 def test_a_full_page_counts_the_badge_in_the_statement_that_reads_the_signed_in_user(client, rep):
     me = rep.as_actor()
     make_task(None, None, me, description="Late one", due_date=(_today() - dt.timedelta(3)))
