@@ -368,10 +368,11 @@ def _due_by(assignee_id, today, latest_day, tz_name) -> list:
 
 
 # The nav badge counts on every page view: built once (building it cost ~0.6 ms a page).
+# The assignee and the range's end as subqueries, as in task_page: one generic plan kept.
 _DUE_COUNT_FILTERS = _due_by(
-    bindparam("assignee_id", type_=sa.Uuid),
+    select(bindparam("assignee_id", type_=sa.Uuid)).scalar_subquery(),
     bindparam("today", type_=sa.Date),
-    bindparam("latest_day", type_=sa.Date),
+    select(bindparam("latest_day", type_=sa.Date)).scalar_subquery(),
     bindparam("tz_name", type_=sa.String),
 )
 _DUE_COUNT = select(sa.func.count()).where(*_DUE_COUNT_FILTERS)
