@@ -175,6 +175,8 @@ def test_the_tasks_export_holds_the_tasks_the_list_shows(client):
 
     page = client.get("/tasks/?q=taskexport").get_data(as_text=True)
     assert 'href="/exports/tasks.csv?q=taskexport' in page
+    # Nothing listed, nothing offered to export.
+    assert "Export these tasks" not in client.get("/tasks/?q=zzqx").get_data(as_text=True)
     rows = _csv(client.get("/exports/tasks.csv?q=taskexport"))
     assert sorted(r["Task"] for r in rows) == [f"Taskexport call {n}" for n in range(3)]
     assert {r["Record"] for r in rows} == {"Tess Taskexport"}
