@@ -152,6 +152,15 @@ _NOW = bindparam("now", type_=sa.DateTime(timezone=True))
 _TZ_NAME = bindparam("tz_name", type_=sa.String)
 
 
+def _unestimated(name: str, type_) -> sa.ScalarSelect:
+    """A value bound as a subquery, `(SELECT :name)`: PostgreSQL then estimates it alike in
+    every plan, and after five runs a statement keeps one generic plan. With the value bound
+    in, a person far from the average (no open task, or 200,000; a due day where few tasks
+    fall) got a custom plan that looked cheaper on paper and was planned again on every view,
+    0.3-0.7 ms a statement. An index still takes it as a condition."""
+    return select(bindparam(name, type_=type_)).scalar_subquery()
+
+
 def _section_values(today, now, tz_name: str) -> dict:
     return {
         "today": today,
@@ -202,8 +211,7 @@ def _section_filters(section: str) -> list:
     key = TASK_KEY.columns[0]  # the bounds are _key_bounds'; the other filters decide
 
     def bound(name):
-        # A subquery, as task_page's assignee, for the same reason.
-        return select(bindparam(name, type_=sa.DateTime(timezone=True))).scalar_subquery()
+        return _unestimated(name, sa.DateTime(timezone=True))
 
     return {
         "overdue": [is_open, Task.due_date.is_not(None), late, key < bound("now")],
@@ -283,13 +291,7 @@ def task_page(filters: dict, today, now, tz_name: str, cursor: dict, limit: int 
     assignee, q = filters.get("assignee_id"), filters.get("q")
     base = []
     if assignee:
-        # A subquery: PostgreSQL then estimates anyone's tasks as the average in every plan,
-        # and after five runs a section's statement keeps one generic plan. With the id bound
-        # in, a person far from the average (no open task, or 200,000) got a custom plan that
-        # looked cheaper on paper and was planned again on every view, 0.3-0.7 ms a section.
-        base.append(
-            Task.assignee_id == select(bindparam("assignee_id", type_=sa.Uuid)).scalar_subquery()
-        )
+        base.append(Task.assignee_id == _unestimated("assignee_id", sa.Uuid))
     if q:
         base.append(Task.description.ilike(bindparam("q", type_=sa.String)))
 
@@ -322,9 +324,8 @@ def task_page(filters: dict, today, now, tz_name: str, cursor: dict, limit: int 
 
 
 # Record names: RECORD_NAME's three subqueries cost PostgreSQL ~0.3 ms of planning in a
-# section's statement whenever it is planned anew (a custom plan: a person with few tasks, whose
-# estimates are far from the average), an empty section's too, and a first page may run all
-# five. The first section's statement names its rows itself: it is the one that fills the page
+# section's statement whenever it is planned anew (a search's custom plans, a connection's
+# first runs), an empty section's too, and a first page may run all five. The first section's statement names its rows itself: it is the one that fills the page
 # of a long list (everyone's, a busy rep's), on a plan PostgreSQL keeps. The later sections'
 # rows are named by one statement after them (record_names).
 UNNAMED_COLUMNS = (*ROW_COLUMNS[:-1], sa.null().label("record_name"))
@@ -368,11 +369,10 @@ def _due_by(assignee_id, today, latest_day, tz_name) -> list:
 
 
 # The nav badge counts on every page view: built once (building it cost ~0.6 ms a page).
-# The assignee and the range's end as subqueries, as in task_page: one generic plan kept.
 _DUE_COUNT_FILTERS = _due_by(
-    select(bindparam("assignee_id", type_=sa.Uuid)).scalar_subquery(),
+    _unestimated("assignee_id", sa.Uuid),
     bindparam("today", type_=sa.Date),
-    select(bindparam("latest_day", type_=sa.Date)).scalar_subquery(),
+    _unestimated("latest_day", sa.Date),
     bindparam("tz_name", type_=sa.String),
 )
 _DUE_COUNT = select(sa.func.count()).where(*_DUE_COUNT_FILTERS)
