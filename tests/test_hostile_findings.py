@@ -9,6 +9,7 @@ import pytest
 
 from crm_web.core import validation as v
 from crm_web.core.errors import ValidationError
+from tests.api.test_api import auth, token_for
 from tests.support import (
     ADMIN,
     TEST_PASSWORD,
@@ -70,6 +71,25 @@ def test_the_services_refuse_nul_and_lone_surrogates_for_the_api_and_cli(session
         with pytest.raises(ValidationError) as refused:
             make_contact(first_name=bad)
         assert "first_name" in refused.value.fields
+
+
+# -- digits str.isdigit takes and int() does not ----------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["%C2%B3", "%C2%B2", "%D9%A3"])  # ³, ², an Arabic-Indic 3
+def test_an_import_named_by_another_script_s_digit_is_not_found(client, key):
+    sign_in(client, "rep")
+    assert client.get(f"/imports/{key}").status_code == 404
+
+
+@pytest.mark.parametrize("cursor", ["³", "9" * 5000])
+def test_a_short_list_s_cursor_of_odd_digits_reads_as_the_first_page(client, session, cursor):
+    _, _, secret = token_for("rep")
+    response = client.get(
+        "/api/v1/pipeline-stages", query_string={"cursor": cursor}, headers=auth(secret)
+    )
+    assert response.status_code == 200
+    assert response.json["data"]
 
 
 # -- deal amounts: the bound before rounding ---------------------------------------------------

@@ -86,7 +86,9 @@ def _feed(feed, as_json):
 def _small_page(items: list, args, limit: int):
     """A short list (stages, custom fields) a page at a time; its cursor is the offset."""
     raw = args.get("cursor") or "0"
-    start = int(raw) if raw.isdigit() else 0
+    # ASCII digits, few of them: "³" is a digit to str.isdigit but not to int(), and int()
+    # refuses a number of thousands of digits; either was a 500.
+    start = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
     chunk = items[start : start + limit]
     return chunk, str(start + limit) if start + limit < len(items) else None
 

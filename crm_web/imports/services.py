@@ -63,9 +63,12 @@ def stage_upload(kind: str, file_name: str, path: Path, actor: Actor) -> Import:
 def get_import(import_id, actor: Actor) -> Import:
     """An import its user, a manager or an admin may see."""
     authorize(actor, "data.import")
-    # Any other text (or a number past PostgreSQL's integer) names no import: a 404.
+    # Any other text (or a number past PostgreSQL's integer) names no import: a 404. ASCII:
+    # "³" is a digit to str.isdigit, but not to int().
     key = str(import_id)
-    record = repo.get_import(int(key)) if key.isdigit() and len(key) < 10 else None
+    record = (
+        repo.get_import(int(key)) if key.isascii() and key.isdigit() and len(key) < 10 else None
+    )
     if record is None:
         raise NotFoundError("import", import_id)
     if str(record.user_id) != actor.id and not allowed(actor, "records.archive_any"):
