@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from psycopg.rows import namedtuple_row
 from sqlalchemy import select
 
-from crm_web.core.db import db
+from crm_web.core.db import db, kept_reader
 from crm_web.core.errors import ConflictError, ValidationError
 
 
@@ -95,9 +95,17 @@ def read(statement, params: dict | None = None) -> list:
     returns the same Python values (UUID, datetime, Decimal, lists, JSON as dicts), but no
     TypeDecorator runs: keep to plain column types here. Should the driver fail, the statement
     runs again through SQLAlchemy, so its error is handled as any other (a dropped connection
-    invalidated, the error wrapped for the app's handlers)."""
+    invalidated, the error wrapped for the app's handlers). On a GET it runs on the process's
+    kept connection (core.db.kept_reader): no pooled connection, no session bookkeeping."""
     _, sql, defaults = _compiled(statement)
     values = {**defaults, **params} if params else defaults
+    kept = kept_reader(statement) if "__[POSTCOMPILE_" not in sql else None
+    if kept is not None:
+        try:
+            with kept.use() as connection, connection.cursor(row_factory=namedtuple_row) as cursor:
+                return cursor.execute(sql, values, prepare=True).fetchall()
+        except psycopg.Error:
+            pass  # again through SQLAlchemy below, which reports the error as any other
     connection = db.session.connection(bind_arguments={"clause": statement})
     if "__[POSTCOMPILE_" in sql:
         # An IN list (expanding parameters): only SQLAlchemy renders it, on every run.

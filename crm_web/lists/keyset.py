@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from cachetools import TTLCache
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.elements import ClauseElement
@@ -317,7 +317,13 @@ def list_page(state, fetch, count) -> dict:
     }
 
 
-_ROW_ESTIMATE = text("SELECT reltuples::bigint FROM pg_class WHERE oid = CAST(:t AS regclass)")
+# A SELECT (not text()), so on a GET it runs as the page's other reads do: read() on the
+# autocommit connection, not in a transaction of its own on the primary.
+_ROW_ESTIMATE = (
+    select(sa.text("reltuples::bigint"))
+    .select_from(sa.text("pg_class"))
+    .where(sa.text("oid = CAST(:t AS regclass)"))
+)
 
 
 def estimate_total(query, table: str, *, unfiltered: bool, exact_up_to: int = 1000):
@@ -326,7 +332,8 @@ def estimate_total(query, table: str, *, unfiltered: bool, exact_up_to: int = 10
     at most `exact_up_to` rows, so neither a million-row count(*) (18 req/s) nor counting every
     match of a 3-letter search is ever paid for."""
     if unfiltered:
-        estimate = db.session.execute(_ROW_ESTIMATE, {"t": table}).scalar()
+        rows = read(_ROW_ESTIMATE, {"t": table})
+        estimate = rows[0][0] if rows else None
         if estimate is not None and estimate > exact_up_to:
             return int(estimate), True
     bare = query.with_only_columns(sa.literal(1)).order_by(None)

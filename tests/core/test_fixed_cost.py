@@ -93,6 +93,9 @@ def test_the_csrf_token_is_signed_once_per_session(client, session, monkeypatch)
     assert response.status_code == 303
 
 
+BACKEND_PID = select(func.pg_backend_pid().label("pid"))
+
+
 @pytest.fixture(scope="module")
 def own_app(app):
     """An app whose sessions are its own (not the tests' rolled-back outer transaction), on the
@@ -138,6 +141,11 @@ def own_app(app):
         primary.rollback()  # back to the pool as it was lent
         return str(count)
 
+    @application.route("/test/backend")
+    @public
+    def backend():
+        return str(read(BACKEND_PID)[0].pid)
+
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -182,3 +190,35 @@ def test_the_constants_of_a_prebuilt_statement_are_written_into_its_sql(session)
     seen = statements_of(lambda: watched.extend(read(alone)))
     assert watched[0].said == "50% off"
     assert any("'50%% off'" in sql for sql, _ in seen)
+
+
+def test_a_page_s_reads_borrow_no_pooled_connection(own_app):
+    """A GET's reads run on the process's kept autocommit connection (core.db.kept_reader):
+    the pool's checkout and the session's bookkeeping around it cost a list page about a
+    tenth of its CPU."""
+    client = own_app.test_client()
+    first = client.get("/test/backend").text  # the kept connection is made on first use
+    with own_app.app_context():
+        pool = db.engine.pool
+    checkouts = []
+
+    def count(*args):
+        checkouts.append(args)
+
+    event.listen(pool, "checkout", count)
+    try:
+        seen = {client.get("/test/backend").text for _ in range(3)}
+    finally:
+        event.remove(pool, "checkout", count)
+    assert seen == {first}
+    assert checkouts == []
+
+
+def test_a_kept_connection_the_server_closed_is_replaced(own_app):
+    client = own_app.test_client()
+    first = client.get("/test/backend").text
+    with own_app.app_context(), db.engine.connect() as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": int(first)})
+    response = client.get("/test/backend")
+    assert response.status_code == 200
+    assert response.text != first
