@@ -10,7 +10,14 @@ from markupsafe import Markup
 
 from crm_web.companies.fields import FIELDS
 from crm_web.core.dates import time_html, user_zone
-from crm_web.core.display import field_display, readable_phone, restore_cell, select_cell
+from crm_web.core.display import (
+    CELL,
+    LOCKED_CELL,
+    field_display,
+    readable_phone,
+    restore_cell,
+    select_cell,
+)
 from crm_web.core.permissions import RecordRights
 
 MUTED = '<span class="muted">{}</span>'
@@ -82,8 +89,6 @@ def company_rows(
     # A text cell's inner HTML by value ("" and None: the field's muted "Empty").
     shown = {None: MUTED.format("Empty"), "": MUTED.format("Empty")}
     owners: dict = {}  # owner id -> the owner's cell
-    field = ' data-field="{}"' if editable else ""
-    industry, city, country = (field.format(name) for name in ("industry", "city", "country"))
     html = []
     for row in rows:
         record_id = str(row.id)
@@ -91,8 +96,8 @@ def company_rows(
         owner = owners.get(row.owner_id)
         if owner is None:
             name = escape(row.owner_name or "Unassigned")
-            editable_owner = ' data-field="owner_id"' if rights.reassign(row.owner_id) else ""
-            owner = owners[row.owner_id] = f"<td{editable_owner}>{name}</td>"
+            locked = editable and not rights.reassign(row.owner_id)
+            owner = owners[row.owner_id] = f"{LOCKED_CELL if locked else CELL}{name}</td>"
         cells = []
         for value in (row.industry, row.city, row.country):
             inner = shown.get(value)
@@ -104,8 +109,7 @@ def company_rows(
         html.append(
             f'<tr data-id="{record_id}" data-version="{row.version}">{select}'
             f'<td><a href="{companies_root}{record_id}">{title}</a></td>'
-            f"<td{industry}>{cells[0]}</td><td{city}>{cells[1]}</td>"
-            f"<td{country}>{cells[2]}</td>{owner}"
+            f"<td>{cells[0]}</td><td>{cells[1]}</td><td>{cells[2]}</td>{owner}"
             f'<td class="num"><a href="{contacts_root}?company={record_id}">{row.contact_count}</a>'
             f"</td><td>{time_html(row.updated_at, now, tz, today)}</td>{restore}</tr>"
         )

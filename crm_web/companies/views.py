@@ -38,7 +38,9 @@ def _list_context(state):
         "owners": [] if wants_fragment() else list_choices()["owners"],
         "state": state,
         "notice": session.pop("companies_notice", None),
-        "columns": list_columns(FIELDS.values(), ("", "Contacts"), ("updated", "Updated")),
+        "columns": list_columns(
+            FIELDS.values(), ("", "Contacts"), ("updated", "Updated"), linked=("name",)
+        ),
     }
 
 

@@ -47,7 +47,9 @@ def _list_context(state):
         "owners": [] if wants_fragment() else services.list_choices()["owners"],
         "state": state,
         "notice": notice,
-        "columns": list_columns(FIELDS.values(), ("updated", "Updated")),
+        "columns": list_columns(
+            FIELDS.values(), ("updated", "Updated"), linked=("first_name", "last_name")
+        ),
     }
 
 

@@ -36,7 +36,7 @@ def field_display(entity, record_id, name, version, inner, compact, base, label=
     opens the editor. hx-target="this": a list cell is inside the bulk form, whose target (the
     whole list) it would inherit. seen=: the version this was drawn from, so the editor can say
     what changed since. `compact`: the value a list cell gets back after an edit (id "…-c"),
-    bare: its cell (list_cell) opens the editor, and data-version tells the row the version
+    bare: its cell (display.CELL) opens the editor, and data-version tells the row the version
     now. All but `label` (escaped here) are HTML-safe."""
     element_id = f"{entity}-{record_id}-{name}"
     if compact:
@@ -60,13 +60,12 @@ def field_display(entity, record_id, name, version, inner, compact, base, label=
     )
 
 
-def list_cell(name: str, inner: str, editable: bool) -> str:
-    """A list row's cell for the field `name`: the value alone. An editable one says its field
-    (data-field); one listener on the table (static/js/inline-edit.js) opens its editor from the
-    row's data-id and data-version, so 300 cells carry no request attributes."""
-    if editable:
-        return f'<td data-field="{name}">{inner}</td>'
-    return f"<td>{inner}</td>"
+# A list row's cell: the value alone. Its column's header names the field it edits (<th
+# data-field>: lists.links.sort_headers) and one listener on the table opens its editor from
+# that and the row's data-id and data-version (static/js/inline-edit.js), so the 300 cells of
+# a page carry no attributes. LOCKED_CELL: a cell of an editable column that this row's record
+# does not let the user change (the owner of a record a rep may not reassign).
+CELL, LOCKED_CELL = "<td>", "<td data-locked>"
 
 
 def select_cell(record_id: str, name: str, editable: bool) -> str:
@@ -95,13 +94,14 @@ def record_rows(
     """A list's <tr>s (data-id, data-version: what a cell's editor needs): a checkbox (for the
     bulk actions, when the user may edit), a cell per field of `fields` (those named in `linked`
     link to the record at `root` + id, the others hold `inner(row, field)` and edit in place as
-    `rights` allow: list_cell), the cells `extra(row, record_id)` adds, the last update, and
+    `rights` allow: CELL), the cells `extra(row, record_id)` adds, the last update, and
     Restore on the archived list. `name(row)` names the row for screen readers. One Python
     loop, not a Jinja one: it is most of a list page's cost (contacts/display.py)."""
     html = []
     now, tz = datetime.now(UTC), user_zone()  # once for every row's "Updated" cell
     today = now.astimezone(tz).date()
     editable = rights.update
+    owner_cell = {True: CELL, False: LOCKED_CELL if editable else CELL}
     for row in rows:
         record_id = str(row.id)
         base = root + record_id
@@ -112,8 +112,8 @@ def record_rows(
             if field.name in linked:
                 cells.append(f'<td><a href="{base}">{escape(getattr(row, field.name))}</a></td>')
             else:
-                can_edit = reassign if field.kind == "owner" else editable
-                cells.append(list_cell(field.name, inner(row, field), can_edit))
+                cell = owner_cell[reassign] if field.kind == "owner" else CELL
+                cells.append(f"{cell}{inner(row, field)}</td>")
         select = select_cell(record_id, title, editable)
         more = extra(row, record_id) if extra else ""
         restore = restore_cell(record_id, title, rights.archive(row.owner_id)) if archived else ""

@@ -143,9 +143,16 @@ def owner_field(**changes) -> Field:
     )
 
 
-def list_columns(fields, *more) -> list[tuple[str, str]]:
-    """The list's header: (sort key, label) per column field, then `more` such pairs."""
-    return [(field.sort, field.label) for field in fields if field.column] + list(more)
+def list_columns(fields, *more, linked=()) -> list[tuple[str, str, str]]:
+    """The list's header: (sort key, label, field name) per column field, then `more` such
+    (sort key, label) pairs. The field name says which field the column's cells edit in place
+    (lists.links.sort_headers); the fields named in `linked` link to the record instead."""
+    columns = [
+        (field.sort, field.label, "" if field.name in linked else field.name)
+        for field in fields
+        if field.column
+    ]
+    return columns + [(key, label, "") for key, label in more]
 
 
 def form_class(name: str, fields, base=wtforms.Form) -> type[wtforms.Form]:

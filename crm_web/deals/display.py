@@ -54,17 +54,16 @@ def _inner(row, field, company_name, owner_name) -> str:
     return escape(str(value)) if value is not None else ""
 
 
-def _cell(row, field, url: str, editable: bool) -> str:
-    """The cell of one column field (the header has its label): the title links to the record,
-    the others edit in place where `editable` (as core/display.py list_cell; the table's one
-    listener in static/js/inline-edit.js opens the editor)."""
+def _cell(row, field, url: str, locked: bool) -> str:
+    """The cell of one column field (the header has its label and, in an editable list, its
+    field): the title links to the record, the others edit in place unless `locked` (as
+    core/display.py CELL; the table's one listener in static/js/inline-edit.js opens the
+    editor)."""
     if field.name == "title":
         return f'<td><a href="{url}">{escape(row.title)}</a></td>'
     inner = _inner(row, field, row.company_name, row.owner_name)
     nowrap = ' class="nowrap"' if field.kind in ("money", "date") else ""
-    if editable:
-        return f'<td{nowrap} data-field="{field.name}">{inner}</td>'
-    return f"<td{nowrap}>{inner}</td>"
+    return f"<td{nowrap}{' data-locked' if locked else ''}>{inner}</td>"
 
 
 def deal_compact(deal, name: str) -> Markup:
@@ -107,7 +106,6 @@ def deal_rows(rows, deals_root: str, query_args: dict, archived: bool, rights: R
         for k, v in query_args.items()
     )
     editable = rights.update
-    value_cell = '<td class="nowrap" data-field="value">' if editable else '<td class="nowrap">'
     drawn: dict = {}  # (field name, value) -> its cell
     currencies: dict = {}  # code -> escaped
     html = []
@@ -123,15 +121,15 @@ def deal_rows(rows, deals_root: str, query_args: dict, archived: bool, rights: R
         ):
             cell = drawn.get((field.name, key))
             if cell is None:
-                can_edit = rights.reassign(row.owner_id) if field is _OWNER else editable
-                cell = drawn[field.name, key] = _cell(row, field, url, can_edit)
+                locked = field is _OWNER and editable and not rights.reassign(row.owner_id)
+                cell = drawn[field.name, key] = _cell(row, field, url, locked)
             cells.append(cell)
         company, stage, close, owner = cells
         currency = currencies.get(row.currency)
         if currency is None:
             currency = currencies[row.currency] = escape(row.currency)
         # deal_money without its rounding: numeric(15, 2) has two places already.
-        value = f"{value_cell}{currency} {row.value:,.2f}</td>"
+        value = f'<td class="nowrap">{currency} {row.value:,.2f}</td>'
         restore = _restore_cell(row, url, state, rights) if archived else ""
         created = time_html(row.created_at, now, tz, today)
         html.append(

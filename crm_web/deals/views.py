@@ -63,7 +63,7 @@ def _list_context(state, notice=None):
         # Filter pickers are drawn with the page only (a list swap keeps its filter form).
         **({"owners": [], "stages": []} if wants_fragment() else pipeline.list_filter_choices()),
         "company_name": company_name(state.filters.get("company_id")),
-        "columns": list_columns(FIELDS.values(), ("created", "Created")),
+        "columns": list_columns(FIELDS.values(), ("created", "Created"), linked=("title",)),
     }
 
 

@@ -19,15 +19,18 @@ def _link(url: str, target: str, label: str, extra: str = "") -> str:
     )
 
 
-def sort_headers(columns, state, target: str) -> Markup:
-    """One <th> per (sort key, label) of `columns`; a column with an empty key is not sortable.
-    The active column gets aria-sort and an arrow; its link flips the direction."""
+def sort_headers(columns, state, target: str, editable: bool = False) -> Markup:
+    """One <th> per (sort key, label, field name) of `columns`; a column with an empty key is not
+    sortable. The active column gets aria-sort and an arrow; its link flips the direction.
+    `editable`: the column of a field says its name (data-field) once for all of its cells,
+    which static/js/inline-edit.js opens the editors of (a cell marked data-locked excepted)."""
     ascending = state.direction == "asc"
     html = []
-    for key, label in columns:
+    for key, label, field in columns:
         label = escape(label)
+        scope = f'scope="col" data-field="{field}"' if editable and field else 'scope="col"'
         if not key:
-            html.append(f'<th scope="col">{label}</th>')
+            html.append(f"<th {scope}>{label}</th>")
         elif key == state.sort:
             url = state.url(sort=key, dir="desc" if ascending else "asc")
             arrow = "▲" if ascending else "▼"
@@ -38,10 +41,10 @@ def sort_headers(columns, state, target: str) -> Markup:
                 ' class="sort sort-active"',
             )
             order = "ascending" if ascending else "descending"
-            html.append(f'<th scope="col" aria-sort="{order}">{link}</th>')
+            html.append(f'<th {scope} aria-sort="{order}">{link}</th>')
         else:
             link = _link(state.url(sort=key, dir="asc"), target, label, ' class="sort"')
-            html.append(f'<th scope="col">{link}</th>')
+            html.append(f"<th {scope}>{link}</th>")
     return Markup("\n".join(html))  # noqa: S704 - labels and URLs escaped above
 
 

@@ -1,9 +1,11 @@
 // Click-to-edit (templates/_macros/fields.html): Enter opens an editor, Enter or leaving the
 // editor saves, Escape puts the display back. No inline handlers: the CSP forbids them.
-// A list's cells are plain <td data-field> in rows <tr data-id data-version> of a
-// <table data-edit-url>: the listeners below build each cell's editor request, so the 300 cells
-// of a list page carry no request attributes; the arrow keys move the one tabbable cell (a
-// roving tabindex, as in the WAI-ARIA grid pattern).
+// A list's cells are plain <td> in rows <tr data-id data-version> of a <table data-edit-url>
+// whose editable columns name their field once, on the header (<th data-field>): each cell of
+// such a column takes its field here (unless its row's record may not change it: <td
+// data-locked>), and the listeners below build each cell's editor request, so the 300 cells of
+// a list page carry no attributes; the arrow keys move the one tabbable cell (a roving
+// tabindex, as in the WAI-ARIA grid pattern).
 (function () {
   "use strict";
 
@@ -34,8 +36,25 @@
     if (focus) cell.focus();
   }
 
+  // The cells of a header's editable column become <td data-field> (idempotent: a table is
+  // looked at again after every swap).
+  function nameCells(table) {
+    if (!table.tHead || !table.tBodies.length) return;
+    var fields = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) {
+      return th.dataset.field;
+    });
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+      Array.prototype.forEach.call(row.cells, function (cell, at) {
+        if (fields[at] && !cell.dataset.field && !cell.hasAttribute("data-locked")) {
+          cell.dataset.field = fields[at];
+        }
+      });
+    });
+  }
+
   function firstTabbableCells() {
     document.querySelectorAll("table[data-edit-url]").forEach(function (table) {
+      nameCells(table);
       var cell = table.querySelector("td[data-field]");
       if (cell && !table.querySelector("td[data-field][tabindex]")) cell.tabIndex = 0;
     });
