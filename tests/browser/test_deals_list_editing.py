@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import committed, screenshot
+from tests.browser.conftest import committed, committed_user, login, screenshot
 from tests.browser.helpers import open_as
 
 
@@ -106,3 +106,40 @@ def test_a_viewer_s_deals_list_cells_do_not_open_editors(app, page):
     expect(page.locator(".ie-editor")).to_have_count(0)
     expect(value).to_have_text("USD 1,200.00")
     expect(row.locator("td[data-field]")).to_have_count(0)
+
+
+def test_a_rep_reassigns_their_own_deal_in_the_list_but_not_a_colleague_s(app, page):
+    """The Owner column names its field once (th[data-field]); a colleague's deal's owner cell
+    is marked data-locked, so inline-edit.js opens no editor there."""
+    from tests.support import make_company, make_deal
+
+    rep = committed_user(app, "rep", email="rep@example.com", name="Robin Rep")
+    committed_user(app, "rep", email="other@example.com", name="Olive Other")
+
+    def make():
+        hooli = make_company(name="Hooli")
+        mine = make_deal(rep.as_actor(), title="Mine", company_id=hooli.id)
+        theirs = make_deal(title="Theirs", company_id=hooli.id)
+        return str(mine.id), str(theirs.id)
+
+    mine, theirs = committed(app, make)
+    login(page, rep)
+    page.goto("/deals")
+    page.wait_for_load_state("domcontentloaded")
+    their_row = page.locator(f'#deal_list tr[data-id="{theirs}"]')
+    their_owner = their_row.locator("td[data-locked]")
+    expect(their_owner).to_have_count(1)
+    their_owner.click()
+    page.wait_for_load_state("networkidle")  # any editor request would have been answered
+    expect(page.locator(".ie-editor")).to_have_count(0)
+    # Their deal's other cells still edit: the stage.
+    expect(their_row.locator('td[data-field="stage"]')).to_have_count(1)
+
+    owner = _cell(page, mine, "owner_id")
+    expect(owner).to_have_text("Robin Rep")
+    owner.click()
+    owner.get_by_role("combobox", name="Owner").select_option(label="Olive Other")
+    expect(owner).to_have_text("Olive Other")
+    page.reload()
+    expect(_cell(page, mine, "owner_id")).to_have_count(0)  # no longer theirs to give away
+    expect(page.locator(f'#deal_list tr[data-id="{mine}"]')).to_contain_text("Olive Other")
