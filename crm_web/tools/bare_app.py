@@ -7,13 +7,14 @@ product's own machinery costs on top of the work itself (issue 16). Its statemen
 rows through the same indexes as the product's, autocommitted (no BEGIN/ROLLBACK) and prepared by
 psycopg after a few uses. Never mounted in the product; tests/test_bench.py keeps it serving.
 
-`gunicorn 'crm_web.tools.bare_app:create_bare_app()'` with BARE_DATABASE_URL (a libpq URL)."""
+`gunicorn 'crm_web.tools.bare_app:serve_bare_app()'` with BARE_DATABASE_URL (a libpq URL)."""
 
 # The statements are built from constants of this module only (columns, LIMITs); values are
 # always parameters.
 # ruff: noqa: S608
 from __future__ import annotations
 
+import gc
 import os
 import re
 import uuid
@@ -234,6 +235,15 @@ TEMPLATES = {
 {{ d.value }} {{ d.currency }} {{ d.close_date or "" }}</p></article>{% endfor %}</section>
 {% endfor %}{% endblock %}""",
 }
+
+
+def serve_bare_app() -> Flask:
+    """The bare app as the bench serves it: its start-up heap frozen after a collection, as the
+    product's is (crm_web.settle_heap), so neither side's full collections walk start-up."""
+    app = create_bare_app()
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def create_bare_app(database_url: str | None = None) -> Flask:

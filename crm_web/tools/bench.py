@@ -58,9 +58,11 @@ def bench_config() -> dict:
 def serve_app():
     """The app gunicorn serves for the bench (`crm_web.tools.bench:serve_app()`)."""
     # Tool: the load generator imports the app's code only where it builds the app.
-    from crm_web import create_app
+    from crm_web import create_app, settle_heap
 
-    return create_app(bench_config())
+    app = create_app(bench_config())
+    settle_heap()  # as wsgi.py serves it
+    return app
 
 
 def seed_deals(count: int) -> None:
@@ -496,7 +498,7 @@ def main() -> None:
     servers = [
         start_server("crm_web.tools.bench:serve_app()", port, env, "bench-server.log"),
         start_server(
-            "crm_web.tools.bare_app:create_bare_app()",
+            "crm_web.tools.bare_app:serve_bare_app()",
             bare_port,
             {**env, "BARE_DATABASE_URL": info["database_url"]},
             "bench-bare-server.log",
