@@ -325,9 +325,10 @@ def task_page(filters: dict, today, now, tz_name: str, cursor: dict, limit: int 
 
 # Record names: RECORD_NAME's three subqueries cost PostgreSQL ~0.3 ms of planning in a
 # section's statement whenever it is planned anew (a search's custom plans, a connection's
-# first runs), an empty section's too, and a first page may run all five. The first section's statement names its rows itself: it is the one that fills the page
-# of a long list (everyone's, a busy rep's), on a plan PostgreSQL keeps. The later sections'
-# rows are named by one statement after them (record_names).
+# first runs), an empty section's too, and a first page may run all five. The first section's
+# statement names its rows itself: it is the one that fills the page of a long list
+# (everyone's, a busy rep's), on a plan PostgreSQL keeps. The later sections' rows are named by
+# one statement after them (record_names).
 UNNAMED_COLUMNS = (*ROW_COLUMNS[:-1], sa.null().label("record_name"))
 # A /tasks row: ROW_COLUMNS, then the section's number and the sort key.
 TaskRow = namedtuple("TaskRow", [*(c.key for c in ROW_COLUMNS), "section", "due_key", "key_id"])

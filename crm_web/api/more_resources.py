@@ -14,6 +14,7 @@ from crm_web.audit.services import history_page
 from crm_web.core.actor import Actor
 from crm_web.core.errors import NotFoundError
 from crm_web.core.permissions import authorize
+from crm_web.core.validation import small_whole_number
 from crm_web.custom_fields import services as custom_fields
 from crm_web.custom_fields.models import CUSTOMISABLE_ENTITIES
 from crm_web.deals import stages
@@ -86,9 +87,7 @@ def _feed(feed, as_json):
 def _small_page(items: list, args, limit: int):
     """A short list (stages, custom fields) a page at a time; its cursor is the offset."""
     raw = args.get("cursor") or "0"
-    # ASCII digits, few of them: "³" is a digit to str.isdigit but not to int(), and int()
-    # refuses a number of thousands of digits; either was a 500.
-    start = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
+    start = small_whole_number(raw) or 0
     chunk = items[start : start + limit]
     return chunk, str(start + limit) if start + limit < len(items) else None
 

@@ -101,7 +101,6 @@ def record_rows(
     now, tz = datetime.now(UTC), user_zone()  # once for every row's "Updated" cell
     today = now.astimezone(tz).date()
     editable = rights.update
-    owner_cell = {True: CELL, False: LOCKED_CELL if editable else CELL}
     for row in rows:
         record_id = str(row.id)
         base = root + record_id
@@ -112,7 +111,8 @@ def record_rows(
             if field.name in linked:
                 cells.append(f'<td><a href="{base}">{escape(getattr(row, field.name))}</a></td>')
             else:
-                cell = owner_cell[reassign] if field.kind == "owner" else CELL
+                locked = field.kind == "owner" and editable and not reassign
+                cell = LOCKED_CELL if locked else CELL
                 cells.append(f"{cell}{inner(row, field)}</td>")
         select = select_cell(record_id, title, editable)
         more = extra(row, record_id) if extra else ""

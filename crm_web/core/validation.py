@@ -245,6 +245,15 @@ def integer(value, minimum: int | None = None, maximum: int | None = None) -> in
     return value
 
 
+def small_whole_number(value: str) -> int | None:
+    """A number written in a URL (an id, an offset) as up to nine ASCII digits, else None.
+    "³" is a digit to str.isdigit but not to int(), and a number of thousands of digits is
+    refused by int() and by PostgreSQL's integer: either was a 500."""
+    if value.isascii() and value.isdigit() and len(value) < 10:
+        return int(value)
+    return None
+
+
 def money(value) -> Decimal:
     """Up to 13 digits before the point and 2 after: NUMERIC(15, 2)."""
     if isinstance(value, bool):

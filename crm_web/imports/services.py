@@ -30,6 +30,7 @@ from crm_web.core.actor import Actor
 from crm_web.core.db import transaction
 from crm_web.core.errors import CRMError, NotFoundError, PermissionDenied, ValidationError
 from crm_web.core.permissions import allowed, authorize
+from crm_web.core.validation import small_whole_number
 from crm_web.imports import mapping as m
 from crm_web.imports import repository as repo
 from crm_web.imports.models import IMPORT_KINDS, Import
@@ -63,12 +64,9 @@ def stage_upload(kind: str, file_name: str, path: Path, actor: Actor) -> Import:
 def get_import(import_id, actor: Actor) -> Import:
     """An import its user, a manager or an admin may see."""
     authorize(actor, "data.import")
-    # Any other text (or a number past PostgreSQL's integer) names no import: a 404. ASCII:
-    # "³" is a digit to str.isdigit, but not to int().
-    key = str(import_id)
-    record = (
-        repo.get_import(int(key)) if key.isascii() and key.isdigit() and len(key) < 10 else None
-    )
+    # Any other text (or a number past PostgreSQL's integer) names no import: a 404.
+    number = small_whole_number(str(import_id))
+    record = repo.get_import(number) if number is not None else None
     if record is None:
         raise NotFoundError("import", import_id)
     if str(record.user_id) != actor.id and not allowed(actor, "records.archive_any"):
