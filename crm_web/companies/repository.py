@@ -21,6 +21,7 @@ from crm_web.core.repository import (
     latest_owned,
     page,
     row_by_id,
+    text_id,
 )
 from crm_web.lists.keyset import SortKey, estimate_total, fetch_page, like_pattern
 
@@ -102,12 +103,12 @@ def cells_query():
     """The list page's columns alone: the city and country as text (decoding each row's address
     JSON in Python cost a third of reading the page), no website or phone."""
     columns = (
-        Company.id,
+        text_id(Company.id),  # printed into URLs only (core.repository.text_id)
         Company.name,
         Company.industry,
         Company.address["city"].astext.label("city"),
         Company.address["country"].astext.label("country"),
-        Company.owner_id,
+        text_id(Company.owner_id),
         User.name.label("owner_name"),
         _contact_count(),
         Company.updated_at,

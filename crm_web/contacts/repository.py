@@ -32,6 +32,7 @@ from crm_web.core.repository import (
     literal_limit,
     page,
     row_by_id,
+    text_id,
 )
 from crm_web.core.spreadsheet import json_text_sql, neutralised_sql, stamp_sql
 from crm_web.lists.keyset import (
@@ -81,16 +82,18 @@ def get_contact(contact_id, *, for_update: bool = False) -> Contact | None:
 def row_query(*, full: bool = True):
     """Contact columns plus company and owner names, in one query (no N+1 in lists). A list
     (`full=False`) leaves out what it never shows: custom fields alone cost a JSON parse a row."""
+    # A list's ids as text (core.repository.text_id); the full row's stay UUIDs.
+    ids = (lambda column: column) if full else text_id
     columns = [
-        Contact.id,
+        ids(Contact.id),
         Contact.first_name,
         Contact.last_name,
         Contact.job_title,
         Contact.emails,
         Contact.phones,
-        Contact.company_id,
+        ids(Contact.company_id),
         Company.name.label("company_name"),
-        Contact.owner_id,
+        ids(Contact.owner_id),
         User.name.label("owner_name"),
         Contact.updated_at,
         Contact.version,  # a list cell's editor tells what changed since the list was drawn

@@ -29,6 +29,14 @@ def as_uuid(value) -> uuid.UUID | None:
         return None
 
 
+def text_id(column):
+    """A UUID column read as the text PostgreSQL writes (canonical: nothing to escape), under
+    its own name. For the list pages' rows, whose ids are only printed into URLs and compared as
+    text (permissions.RecordRights): a uuid.UUID made per id and turned back into text per use
+    cost a 50-row list ~0.1 ms of its ~3."""
+    return sa.cast(column, sa.Text).label(column.key)
+
+
 def get_by_id(model, record_id, *, for_update: bool = False):
     key = as_uuid(record_id)
     if key is None:

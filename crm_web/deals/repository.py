@@ -16,6 +16,7 @@ from crm_web.core.repository import (
     literal_limit,
     page,
     read,
+    text_id,
 )
 from crm_web.deals.models import Deal, PipelineStage, deal_stage_totals
 from crm_web.lists.keyset import SortKey, decode_cursor, estimate_total, fetch_page
@@ -375,14 +376,14 @@ def _stage_sort_candidates(filters: dict, cursor: dict, limit: int, descending: 
 # The deals list's columns (deals/display.py deal_rows), with the names _with_names joins: plain
 # rows, not Deal objects with three eager-loaded entities (most of what the page cost).
 LIST_COLUMNS = (
-    Deal.id,
+    text_id(Deal.id),  # printed into URLs only (core.repository.text_id)
     Deal.version,
     Deal.title,
     Deal.value,
     Deal.currency,
     Deal.stage,
     Deal.close_date,
-    Deal.owner_id,
+    text_id(Deal.owner_id),
     Deal.created_at,
 )
 

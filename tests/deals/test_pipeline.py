@@ -149,7 +149,7 @@ def _many_deals(count=120):
 
 def _expected(sort, deals, position):
     order, descending = LIST_ORDERS[sort]
-    return [d.id for d in sorted(deals, key=lambda d: order(d, position), reverse=descending)]
+    return [str(d.id) for d in sorted(deals, key=lambda d: order(d, position), reverse=descending)]
 
 
 @pytest.mark.parametrize("sort", sorted(LIST_ORDERS))
@@ -160,7 +160,7 @@ def test_the_list_walks_every_deal_once_in_order_and_back(session, sort):
     while True:
         rows, next_cursor, prev_cursor = _list_page({}, sort, cursor, ADMIN)
         assert (prev_cursor is None) == (not pages)
-        pages.append([d.id for d in rows])
+        pages.append([str(d.id) for d in rows])
         if next_cursor is None:
             break
         cursor = {"after": next_cursor}
@@ -171,11 +171,11 @@ def test_the_list_walks_every_deal_once_in_order_and_back(session, sort):
     while prev_cursor is not None:
         rows, next_cursor, prev_cursor = _list_page({}, sort, {"before": prev_cursor}, ADMIN)
         assert next_cursor is not None
-        back.append([d.id for d in rows])
+        back.append([str(d.id) for d in rows])
     assert back == pages[-2::-1]
 
     rows, next_cursor, prev_cursor = _list_page({}, sort, {"last": True}, ADMIN)
-    assert [d.id for d in rows] == expected[-50:]
+    assert [str(d.id) for d in rows] == expected[-50:]
     assert next_cursor is None and prev_cursor is not None
 
 
@@ -185,12 +185,12 @@ def test_the_list_keeps_its_filters_while_paging(session):
     expected = [
         i
         for i in _expected("value", deals, position)
-        if next(d for d in deals if d.id == i).stage not in ("Won", "Lost")
+        if next(d for d in deals if str(d.id) == i).stage not in ("Won", "Lost")
     ]
     seen, cursor = [], {}
     while True:
         rows, next_cursor, _ = _list_page(filters, "value", cursor, ADMIN)
-        seen += [d.id for d in rows]
+        seen += [str(d.id) for d in rows]
         if next_cursor is None:
             break
         cursor = {"after": next_cursor}
@@ -202,14 +202,14 @@ def _walk(filters, sort):
     forwards, cursor = [], {}
     while True:
         rows, next_cursor, prev_cursor = _list_page(filters, sort, cursor, ADMIN)
-        forwards += [d.id for d in rows]
+        forwards += [str(d.id) for d in rows]
         if next_cursor is None:
             break
         cursor = {"after": next_cursor}
-    backwards = [d.id for d in rows]
+    backwards = [str(d.id) for d in rows]
     while prev_cursor is not None:
         rows, _, prev_cursor = _list_page(filters, sort, {"before": prev_cursor}, ADMIN)
-        backwards = [d.id for d in rows] + backwards
+        backwards = [str(d.id) for d in rows] + backwards
     return forwards, backwards
 
 
@@ -256,8 +256,8 @@ def test_the_stage_sort_pages_through_filters_and_stages_sharing_a_position(sess
     expected = [i for i in _expected("stage", deals, position) if keep(_by_id(deals, i))]
     assert _walk(filters, "stage") == (expected, expected)
     rows, _, _ = _list_page(filters, "stage", {"last": True}, ADMIN)
-    assert [d.id for d in rows] == expected[-50:]
+    assert [str(d.id) for d in rows] == expected[-50:]
 
 
 def _by_id(deals, deal_id):
-    return next(d for d in deals if d.id == deal_id)
+    return next(d for d in deals if str(d.id) == deal_id)
