@@ -512,12 +512,14 @@ def main() -> None:
             f"\n{info['total']:,} contacts, {info['deals']:,} deals · gunicorn {WORKERS} workers "
             f"each (app and bare app) · {count} requests per cell, {pairs} interleaved pairs\n"
         )
+        # KB: the page's body and its bare counterpart's, so a ratio is read beside how much
+        # more the product's page holds (navigation, filters, editors) than the bare one.
         header = (
-            "| page | c=1 p50 ms | c=1 p95 ms | c=8 req/s | CPU ms/req | bare CPU ms/req "
-            "| vs bare, req/s (c=8): median (min–max) | vs bare, CPU |"
+            "| page | KB | bare KB | c=1 p50 ms | c=1 p95 ms | c=8 req/s | CPU ms/req "
+            "| bare CPU ms/req | vs bare, req/s (c=8): median (min–max) | vs bare, CPU |"
         )
         print(header)
-        print("|" + "---|" * 8)
+        print("|" + "---|" * 10)
         bare = bare_pages(info["contact"])
 
         def cpu():
@@ -531,10 +533,13 @@ def main() -> None:
             bare_path = bare.get(path)
             # The API authenticates by its token alone (a session cookie is no credential there).
             page_cookie = None if path.startswith("/api/") else cookie
+            size, bare_size = "—", "—"
             for _ in range(10):  # warm caches and connections
-                request(port, path, page_cookie, headers=headers)
+                _, body = request(port, path, page_cookie, headers=headers)
+                size = f"{len(body) / 1024:.1f}"
                 if bare_path:
-                    request(bare_port, bare_path)
+                    _, body = request(bare_port, bare_path)
+                    bare_size = f"{len(body) / 1024:.1f}"
             one = measure(port, page_cookie, path, 1, count, headers)
             eight = measure(port, page_cookie, path, 8, count * 2, headers, cpu)
             ratio, bare_cpu, cpu_ratio, cpu_ms = "—", "—", "—", eight["cpu_ms"]
@@ -551,7 +556,8 @@ def main() -> None:
                 cpu_ms = vs["cpu_ms"]  # the interleaved runs' median, beside the bare app's
                 cpu_ratio = f"{vs['yardstick_cpu_ms'] / cpu_ms:.2f}" if cpu_ms else "—"
             print(
-                f"| {name} | {one['p50']:.1f} | {one['p95']:.1f} | {eight['rps']:.0f} | "
+                f"| {name} | {size} | {bare_size} | {one['p50']:.1f} | {one['p95']:.1f} | "
+                f"{eight['rps']:.0f} | "
                 f"{cpu_ms:.1f} | {bare_cpu} | {ratio} | {cpu_ratio} |",
                 flush=True,
             )
