@@ -15,7 +15,7 @@ from crm_web.activities.models import Task
 from crm_web.core.db import db, one_connection
 from crm_web.core.repository import read
 from tests.plans import statements_of
-from tests.support import cluster_conninfo, embedded_cluster, sign_in
+from tests.support import cluster_conninfo, embedded_cluster, make_contact, make_task, sign_in
 
 
 def test_pages_do_not_load_the_signed_in_user_through_the_orm(client, session):
@@ -222,3 +222,32 @@ def test_a_kept_connection_the_server_closed_is_replaced(own_app):
     response = client.get("/test/backend")
     assert response.status_code == 200
     assert response.text != first
+
+
+def test_the_signed_in_header_is_drawn_once_for_pages_that_show_the_same(app, client, session):
+    """The top bar and palette (templates/_header.html) were a tenth of a list page's CPU, drawn
+    anew on every page. A drawing is kept by all it shows (web.signed_in_header): the next page
+    under the same navigation item reuses it, and any change to what it shows draws it again."""
+    import datetime as dt
+
+    user = sign_in(client, "rep")
+    drawings = app.extensions["signed_in_header"]
+    drawings.cache_clear()
+    first = client.get("/contacts/").text
+    again = client.get("/contacts/?sort=updated").text
+    assert (drawings.cache_info().misses, drawings.cache_info().hits) == (1, 1)
+    assert '<a href="/contacts/" aria-current="page">Contacts' in first
+    assert '<a href="/contacts/" aria-current="page">Contacts' in again
+    # Another section is current on its own pages.
+    assert '<a href="/companies/" aria-current="page">Companies' in client.get("/companies/").text
+    # A task due today: the badge counts it on the next page.
+    contact = make_contact(owner_id=user.id)
+    make_task("contact", contact.id, user.as_actor(), due_date=dt.date.today(), assignee_id=user.id)
+    g.pop("_login_user", None)  # the test's app context outlives a request: see sign_in
+    assert '<span class="nav-badge" id="task-badge">1<' in client.get("/contacts/").text
+    # A new name: the next page's user menu says it.
+    db.session.execute(
+        text("UPDATE users SET name = 'Renamed Rep' WHERE id = :id"), {"id": user.id}
+    )
+    g.pop("_login_user", None)
+    assert '<span class="user-name">Renamed Rep</span>' in client.get("/contacts/").text
