@@ -238,8 +238,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def shell_context():
-        """What base.html needs on every page: a permission test, and the navigation as a
-        function base.html calls (an HTMX fragment, which has no nav, never builds it)."""
+        """What base.html needs on every page: a permission test, and the signed-in header as a
+        function base.html calls (an HTMX fragment, which has no header, never draws it)."""
         return {"signed_in_header": signed_in_header, "can": can}
 
     @app.get("/")
