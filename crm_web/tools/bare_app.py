@@ -349,6 +349,8 @@ def create_bare_app(database_url: str | None = None) -> Flask:
             return render("search.html", title="Search", groups=[])
         digits = re.sub(r"\D", "", term)
         typo = [w for w in words if len(w) >= 3 and not w.isdigit()]  # as the product
+        # As the product: digits are a phone number only in a term typed as one.
+        phone = len(digits) >= 3 and digits != term and re.fullmatch(r"[\d\s()+\-./]+", term)
         params = {
             "tsq": _words_query(words),
             "typed": term.lower(),
@@ -372,7 +374,7 @@ def create_bare_app(database_url: str | None = None) -> Flask:
                     columns,
                     join,
                     len(typo),
-                    len(digits) >= 3 and digits != term,
+                    bool(phone),
                 )
                 found = conn.execute(ranked, params).fetchall()
                 n = found[0].n if found else 0

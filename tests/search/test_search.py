@@ -35,6 +35,19 @@ def test_phone_digits_in_any_format(session):
         assert _titles(search(typed, ADMIN), "contacts") == ["Ada Phone"], typed
 
 
+def test_a_number_in_a_name_is_not_searched_as_phone_digits(session):
+    """A company named with a number is a name: contacts whose phones hold that number are
+    not what the rep asked for, and reading them was most of such a search's time."""
+    make_company(name="Summit Analytics 895")
+    make_contact(first_name="Ada", last_name="Phone", phones=["+1 415 555 0895"])
+    found = search("Summit Analytics 895", ADMIN)
+    assert _titles(found, "companies") == [
+        "<mark>Summit</mark> <mark>Analytics</mark> <mark>895</mark>"
+    ]
+    assert _titles(found, "contacts") == []
+    assert _titles(search("555 0895", ADMIN), "contacts") == ["Ada Phone"]
+
+
 def test_company_name_with_punctuation_and_its_deals_and_contacts(session):
     acme = make_company(name="ACME, Inc.", website="https://www.acme-widgets.com")
     make_contact(first_name="Wile", last_name="Coyote", company_id=acme.id)
