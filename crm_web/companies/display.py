@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from html import escape
 
 from flask import url_for
 from markupsafe import Markup
 
 from crm_web.companies.fields import FIELDS
-from crm_web.core.dates import time_html, user_zone
 from crm_web.core.display import (
     CELL,
     LOCKED_CELL,
+    KeptRows,
     field_display,
     readable_phone,
     restore_cell,
@@ -78,39 +77,42 @@ def company_display(company, name, compact=False, base=None, editable=True) -> M
 def company_rows(
     rows, companies_root: str, contacts_root: str, archived: bool, rights: RecordRights
 ) -> Markup:
-    """The list's <tr>s (the markup of core/display.py record_rows, rows of
+    """The list's <tr>s (the markup of contacts/display.py contact_rows, rows of
     repository.cells_query): the name links to the record, the other fields edit in place as
     `rights` allow, then the number of contacts (a link to them), the last update, and Restore
-    on the archived list. Written out here rather than through record_rows' callbacks: industry,
-    city, country and owner repeat down a page, so each distinct value is escaped once."""
-    now, tz = datetime.now(UTC), user_zone()  # once for every row's "Updated" cell
-    today = now.astimezone(tz).date()
-    editable = rights.update
-    # A text cell's inner HTML by value ("" and None: the field's muted "Empty").
-    shown = {None: MUTED.format("Empty"), "": MUTED.format("Empty")}
-    owners: dict = {}  # owner id -> the owner's cell
-    html = []
-    for row in rows:
-        record_id = str(row.id)
-        title = escape(row.name)
-        owner = owners.get(row.owner_id)
-        if owner is None:
-            name = escape(row.owner_name or "Unassigned")
-            locked = editable and not rights.reassign(row.owner_id)
-            owner = owners[row.owner_id] = f"{LOCKED_CELL if locked else CELL}{name}</td>"
-        cells = []
-        for value in (row.industry, row.city, row.country):
-            inner = shown.get(value)
-            if inner is None:
-                inner = shown[value] = escape(value)
-            cells.append(inner)
-        select = select_cell(record_id, title, editable)
-        restore = restore_cell(record_id, title, rights.archive(row.owner_id)) if archived else ""
-        html.append(
-            f'<tr data-id="{record_id}" data-version="{row.version}">{select}'
-            f'<td><a href="{companies_root}{record_id}">{title}</a></td>'
-            f"<td>{cells[0]}</td><td>{cells[1]}</td><td>{cells[2]}</td>{owner}"
-            f'<td class="num"><a href="{contacts_root}?company={record_id}">{row.contact_count}</a>'
-            f"</td><td>{time_html(row.updated_at, now, tz, today)}</td>{restore}</tr>"
+    on the archived list. Kept drawn (core.display.KeptRows) by the row and what the user may
+    do to it."""
+    page = (companies_root, contacts_root, archived, rights.update)
+    keys = [
+        (
+            row,
+            rights.update and not rights.reassign(row.owner_id),
+            archived and rights.archive(row.owner_id),
         )
-    return Markup("".join(html))  # noqa: S704 - every value escaped above
+        for row in rows
+    ]
+    return _company_rows(keys, [row.updated_at for row in rows], page)
+
+
+def _company_row(key, page) -> tuple[str, str]:
+    row, locked, may_restore = key
+    companies_root, contacts_root, archived, editable = page
+    record_id = row.id
+    title = escape(row.name)
+    cells = "".join(
+        f"<td>{escape(value) if value else MUTED.format('Empty')}</td>"
+        for value in (row.industry, row.city, row.country)
+    )
+    owner = f"{LOCKED_CELL if locked else CELL}{escape(row.owner_name or 'Unassigned')}</td>"
+    select = select_cell(record_id, title, editable)
+    restore = restore_cell(record_id, title, may_restore) if archived else ""
+    return (
+        f'<tr data-id="{record_id}" data-version="{row.version}">{select}'
+        f'<td><a href="{companies_root}{record_id}">{title}</a></td>{cells}{owner}'
+        f'<td class="num"><a href="{contacts_root}?company={record_id}">{row.contact_count}</a>'
+        "</td><td>",
+        f"</td>{restore}</tr>",
+    )
+
+
+_company_rows = KeptRows(_company_row)

@@ -6,6 +6,7 @@ where markupsafe's escape builds a Markup object per value at twice the cost."""
 
 from __future__ import annotations
 
+from collections import namedtuple
 from functools import lru_cache
 from html import escape
 
@@ -13,7 +14,15 @@ from flask import url_for
 from markupsafe import Markup
 
 from crm_web.contacts.fields import FIELDS, LIST_FIELDS
-from crm_web.core.display import field_display, readable_phone, record_rows
+from crm_web.core.display import (
+    CELL,
+    LOCKED_CELL,
+    KeptRows,
+    field_display,
+    readable_phone,
+    restore_cell,
+    select_cell,
+)
 from crm_web.core.permissions import RecordRights
 
 MUTED = '<span class="muted">{}</span>'
@@ -103,15 +112,52 @@ def contact_display(
 def contact_rows(
     rows, contacts_root: str, company_root: str, archived: bool, rights: RecordRights
 ) -> Markup:
-    """The list's <tr>s (core/display.py record_rows): the names link to the record, as in every
-    CRM; the other fields edit in place."""
-    return record_rows(
-        rows,
-        contacts_root,
-        rights,
-        archived,
-        fields=LIST_FIELDS,
-        linked=("first_name", "last_name"),
-        inner=lambda row, field: _inner(row, field, True, company_root),
-        name=lambda row: f"{row.first_name} {row.last_name}",
+    """The list's <tr>s (data-id, data-version: what a cell's editor needs): a checkbox for the
+    bulk actions where the user may edit, the names linking to the record (as in every CRM),
+    the other fields editing in place as `rights` allow, the last update, and Restore on the
+    archived list. Kept drawn (core.display.KeptRows) by the row and what the user may do to
+    it; the row's lists of emails and phones become tuples, to be part of the key."""
+    page = (contacts_root, company_root, archived, rights.update, rows[0]._fields if rows else ())
+    keys = [
+        (
+            tuple([tuple(v) if v.__class__ is list else v for v in row]),
+            rights.update and not rights.reassign(row.owner_id),
+            archived and rights.archive(row.owner_id),
+        )
+        for row in rows
+    ]
+    return _contact_rows(keys, [row.updated_at for row in rows], page)
+
+
+_LINKED = ("first_name", "last_name")
+
+
+@lru_cache(maxsize=8)
+def _row_type(names: tuple) -> type:
+    """A row again from its kept values (the driver's rows and SQLAlchemy's differ in type)."""
+    return namedtuple("ContactRow", names, rename=True)  # the keyset columns: _k0, …
+
+
+def _contact_row(key, page) -> tuple[str, str]:
+    values, locked, may_restore = key
+    contacts_root, company_root, archived, editable, names = page
+    row = _row_type(names)._make(values)
+    record_id = row.id
+    base = contacts_root + record_id
+    title = escape(f"{row.first_name} {row.last_name}")
+    cells = []
+    for field in LIST_FIELDS:
+        if field.name in _LINKED:
+            cells.append(f'<td><a href="{base}">{escape(getattr(row, field.name))}</a></td>')
+        else:
+            cell = LOCKED_CELL if field.kind == "owner" and locked else CELL
+            cells.append(f"{cell}{_inner(row, field, True, company_root)}</td>")
+    select = select_cell(record_id, title, editable)
+    restore = restore_cell(record_id, title, may_restore) if archived else ""
+    return (
+        f'<tr data-id="{record_id}" data-version="{row.version}">{select}{"".join(cells)}<td>',
+        f"</td>{restore}</tr>",
     )
+
+
+_contact_rows = KeptRows(_contact_row)

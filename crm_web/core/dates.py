@@ -140,17 +140,38 @@ def time_tag(value, now: dt.datetime | None = None, tz: dt.tzinfo | None = None)
 def time_html(value, now: dt.datetime | None, tz: dt.tzinfo, today: dt.date | None = None) -> str:
     """time_tag as a str, for the f-string list cells (display.py): they pass `now` (aware),
     `tz` and `today` (in `tz`) once for all their rows. A list shows 50: one zone conversion
-    each, no strftime."""
+    each, no strftime, and none for a time over a week away (_settled_time_html)."""
     if not isinstance(value, dt.datetime):
         return f'<time datetime="{value.isoformat()}" title="{_day(value)}">{relative(value, now, tz)}</time>'
     now = _aware(now or dt.datetime.now(UTC))
-    local = _aware(value).astimezone(tz)
+    value = _aware(value)
+    if abs(now - value) > SETTLED:
+        return _settled_time_html(value, tz)
+    local = value.astimezone(tz)
     day = _day(local)
-    when = _relative_time(local, now, today or now.astimezone(tz).date(), day)
+    return _time_element(
+        value, local, day, _relative_time(local, now, today or now.astimezone(tz).date(), day)
+    )
+
+
+# Past this either way a time reads as its date in every zone (relative), whatever the clock.
+SETTLED = dt.timedelta(days=RELATIVE_DAYS + 1)
+
+
+@lru_cache(maxsize=16384)
+def _settled_time_html(value: dt.datetime, tz: dt.tzinfo) -> str:
+    """time_html of a time SETTLED away: it depends on the time and zone alone, and a list's
+    rows, a record's notes and tasks show the same ones page after page."""
+    local = value.astimezone(tz)
+    day = _day(local)
+    return _time_element(value, local, day, day)
+
+
+def _time_element(value: dt.datetime, local: dt.datetime, day: str, shown: str) -> str:
     # To the minute, as shown: seconds and microseconds were 10 bytes a row of a list.
     return (
         f'<time datetime="{value.isoformat(timespec="minutes")}" title="{day}, {TWO_DIGITS[local.hour]}:{TWO_DIGITS[local.minute]} '
-        f'{local.tzname()}">{when}</time>'
+        f'{local.tzname()}">{shown}</time>'
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from html import escape
@@ -11,7 +11,6 @@ import phonenumbers
 from markupsafe import Markup
 
 from crm_web.core.dates import time_html, user_zone
-from crm_web.core.permissions import RecordRights
 
 
 @lru_cache(maxsize=65536)
@@ -79,49 +78,34 @@ def select_cell(record_id: str, name: str, editable: bool) -> str:
     )
 
 
-def record_rows(
-    rows,
-    root: str,
-    rights: RecordRights,
-    archived: bool,
-    *,
-    fields: Sequence,
-    linked: Collection[str],
-    inner: Callable,
-    name: Callable,
-    extra: Callable | None = None,
-) -> Markup:
-    """A list's <tr>s (data-id, data-version: what a cell's editor needs): a checkbox (for the
-    bulk actions, when the user may edit), a cell per field of `fields` (those named in `linked`
-    link to the record at `root` + id, the others hold `inner(row, field)` and edit in place as
-    `rights` allow: CELL), the cells `extra(row, record_id)` adds, the last update, and
-    Restore on the archived list. `name(row)` names the row for screen readers. One Python
-    loop, not a Jinja one: it is most of a list page's cost (contacts/display.py)."""
-    html = []
-    now, tz = datetime.now(UTC), user_zone()  # once for every row's "Updated" cell
-    today = now.astimezone(tz).date()
-    editable = rights.update
-    for row in rows:
-        record_id = str(row.id)
-        base = root + record_id
-        title = escape(name(row))
-        reassign = rights.reassign(row.owner_id)
-        cells = []
-        for field in fields:
-            if field.name in linked:
-                cells.append(f'<td><a href="{base}">{escape(getattr(row, field.name))}</a></td>')
-            else:
-                locked = field.kind == "owner" and editable and not reassign
-                cell = LOCKED_CELL if locked else CELL
-                cells.append(f"{cell}{inner(row, field)}</td>")
-        select = select_cell(record_id, title, editable)
-        more = extra(row, record_id) if extra else ""
-        restore = restore_cell(record_id, title, rights.archive(row.owner_id)) if archived else ""
-        html.append(
-            f'<tr data-id="{record_id}" data-version="{row.version}">{select}{"".join(cells)}'
-            f"{more}<td>{time_html(row.updated_at, now, tz, today)}</td>{restore}</tr>"
-        )
-    return Markup("".join(html))  # noqa: S704 - names escaped here, values by `inner`
+# Rows kept drawn per list and process (about 0.7 KB each).
+ROWS_KEPT = 4096
+
+
+class KeptRows:
+    """A list's row drawing, kept: a row is drawn once for everything it shows.
+
+    `draw(key, page)` returns a row's HTML before and after its time cell's <time>, from `key`
+    (the row, or all of it that the row shows) and `page` (everything else the rows show,
+    decided once a page: roots, rights). Both are hashable and the drawing reads nothing else,
+    so a kept row is the row as it would be drawn now: an edit, a renamed owner or another
+    user's rights is another key. The time, which moves with the clock, is drawn every time.
+    Paging back and forth, sorting, a filter toggled and the list swapped in again after an
+    edit draw the same rows."""
+
+    def __init__(self, draw: Callable[[object, tuple], tuple[str, str]]):
+        self.kept = lru_cache(maxsize=ROWS_KEPT)(draw)
+
+    def __call__(self, keys, times, page: tuple) -> Markup:
+        """The rows of `keys`, each with its `times` entry shown, as one Markup."""
+        now, tz = datetime.now(UTC), user_zone()
+        today = now.astimezone(tz).date()
+        kept = self.kept
+        html = []
+        for key, at in zip(keys, times, strict=True):
+            head, tail = kept(key, page)
+            html += (head, time_html(at, now, tz, today), tail)
+        return Markup("".join(html))  # noqa: S704 - `draw` escapes what it shows, time_html is ours
 
 
 def restore_cell(record_id: str, name: str, may_restore: bool) -> str:

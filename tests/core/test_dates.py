@@ -73,6 +73,19 @@ def test_yesterday_is_the_users_calendar_day():
     assert dates.relative(dt.datetime(2026, 12, 3, 1, 0, tzinfo=tokyo), now, tokyo) == "yesterday"
 
 
+@given(
+    offset=st.timedeltas(min_value=-dt.timedelta(days=60), max_value=dt.timedelta(days=60)),
+    name=st.sampled_from(ZONES),
+)
+def test_a_time_tag_reads_as_relative_and_exact_say_whether_kept_or_drawn(offset, name):
+    """Tags of times over a week away are kept drawn (dates._settled_time_html): each must
+    read as relative() and exact() say, on either side of that line, in every zone."""
+    zone, value = ZoneInfo(name), NOW + offset
+    tag = dates.time_html(value, NOW, zone)
+    assert tag.endswith(f">{dates.relative(value, NOW, zone)}</time>")
+    assert f' title="{dates.exact(value, zone)}">' in tag
+
+
 def test_the_time_tag_carries_the_exact_time_on_hover():
     berlin = ZoneInfo("Europe/Berlin")
     tag = dates.time_tag(NOW - dt.timedelta(hours=2), NOW, berlin)

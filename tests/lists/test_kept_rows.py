@@ -1,0 +1,69 @@
+"""A list's rows are kept drawn by everything they show (core.display.KeptRows): the same row
+is drawn once, yet the list always shows the record as it is now, with the user's own rights,
+and its time as of now."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from crm_web.companies.display import _company_rows
+from crm_web.core.display import KeptRows
+from tests.support import HX_REQUEST, make_company, make_contact, patch_field, sign_in
+
+
+def _count_cell(html: str, company_id) -> str:
+    row = re.search(rf'<tr data-id="{company_id}".*?</tr>', html, re.S)[0]
+    return re.search(r'<td class="num"><a [^>]*>(\d+)</a>', row)[1]
+
+
+def test_a_row_is_drawn_once_and_shows_what_changed_since(app, client):
+    sign_in(client, "admin")
+    acme = make_company(name="Acme Kept")
+    assert _count_cell(client.get("/companies/").get_data(as_text=True), acme.id) == "0"
+    drawn = _company_rows.kept.cache_info().misses
+    client.get("/companies/")
+    assert _company_rows.kept.cache_info().misses == drawn  # the same row, not drawn again
+    # A contact joins: the company itself (its version) did not change, its row does.
+    make_contact(company_id=acme.id)
+    assert _count_cell(client.get("/companies/").get_data(as_text=True), acme.id) == "1"
+
+
+def test_a_contact_row_shows_its_company_renamed(app, client, no_csrf):
+    sign_in(client, "admin")
+    acme = make_company(name="Acme Before")
+    ada = make_contact(company_id=acme.id)
+    assert "Acme Before" in client.get("/contacts/", headers=HX_REQUEST).get_data(as_text=True)
+    assert patch_field(client, f"/companies/{acme.id}/fields/name", "Acme After").status_code == 200
+    html = client.get("/contacts/", headers=HX_REQUEST).get_data(as_text=True)
+    row = re.search(rf'<tr data-id="{ada.id}".*?</tr>', html, re.S)[0]
+    assert "Acme After" in row and "Acme Before" not in row
+
+
+def test_the_same_row_shows_each_user_their_own_rights(app, client):
+    admin = sign_in(client, "admin")
+    acme = make_company(name="Acme Rights", owner_id=admin.id)
+    row = re.compile(rf'<tr data-id="{acme.id}".*?</tr>', re.S)
+    as_admin = row.search(client.get("/companies/").get_data(as_text=True))[0]
+    assert 'name="ids"' in as_admin and "data-locked" not in as_admin
+    sign_in(client, "rep")  # may edit, not reassign an admin's company
+    as_rep = row.search(client.get("/companies/").get_data(as_text=True))[0]
+    assert 'name="ids"' in as_rep and "<td data-locked>" in as_rep
+    sign_in(client, "viewer")  # may change nothing: no checkbox
+    as_viewer = row.search(client.get("/companies/").get_data(as_text=True))[0]
+    assert 'name="ids"' not in as_viewer
+
+
+def test_a_kept_row_tells_its_time_as_of_now(app):
+    """The time moves with the clock: it is drawn on every page, around the kept row."""
+    drawn = []
+
+    def draw(key, page):
+        drawn.append(key)
+        return f"<tr><td>{key}</td><td>", "</td></tr>"
+
+    rows, now = KeptRows(draw), datetime.now(UTC)
+    with app.test_request_context():
+        first = rows(["Acme"], [now - timedelta(hours=3)], ())
+        later = rows(["Acme"], [now - timedelta(hours=5)], ())
+    assert drawn == ["Acme"]
+    assert first.startswith("<tr><td>Acme</td><td><time") and ">3 h ago</time>" in first
+    assert ">5 h ago</time></td></tr>" in later
