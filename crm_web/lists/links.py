@@ -5,9 +5,14 @@ the list's statement."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
 
 from markupsafe import Markup
+
+# Drawings kept per process, by everything they show (the columns, the list's state, the
+# target): a list paged, searched again, or swapped in after an edit draws the same headers.
+DRAWINGS_KEPT = 1024
 
 
 def _link(url: str, target: str, label: str, extra: str = "") -> str:
@@ -20,6 +25,11 @@ def _link(url: str, target: str, label: str, extra: str = "") -> str:
 
 
 def sort_headers(columns, state, target: str, editable: bool = False) -> Markup:
+    return _sort_headers(tuple(columns), state, target, bool(editable))
+
+
+@lru_cache(maxsize=DRAWINGS_KEPT)
+def _sort_headers(columns, state, target: str, editable: bool) -> Markup:
     """One <th> per (sort key, label, field name) of `columns`; a column with an empty key is not
     sortable. The active column gets aria-sort and an arrow; its link flips the direction.
     `editable`: the column of a field says its name (data-field) once for all of its cells,
@@ -48,6 +58,7 @@ def sort_headers(columns, state, target: str, editable: bool = False) -> Markup:
     return Markup("\n".join(html))  # noqa: S704 - labels and URLs escaped above
 
 
+@lru_cache(maxsize=DRAWINGS_KEPT)
 def pager(prev_cursor, next_cursor, state, target: str) -> Markup:
     """« First ‹ Previous · Next › Last », each a link to share and an HTMX swap of `target`."""
     links = []

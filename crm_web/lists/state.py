@@ -44,6 +44,24 @@ class ListState:
     # Rows a page holds: the pages' 50, or what an API client asked for (≤ 200).
     page_size: int = 50
 
+    def __hash__(self) -> int:
+        # Its filters are a read-only mapping of plain values: a state can key kept drawings
+        # (lists.links).
+        return hash(
+            (
+                tuple(self.filters.items()),
+                self.sort,
+                self.direction,
+                self.sort_chosen,
+                self.after,
+                self.before,
+                self.last,
+                self.path,
+                tuple(self.arg_names.items()),
+                self.page_size,
+            )
+        )
+
     @property
     def descending(self) -> bool:
         return self.direction == "desc"

@@ -1,12 +1,13 @@
-"""A list's rows are kept drawn by everything they show (core.display.KeptRows): the same row
-is drawn once, yet the list always shows the record as it is now, with the user's own rights,
-and its time as of now."""
+"""A list's rows, sort headers and pager are kept drawn by everything they show
+(core.display.KeptRows, lists.links): each is drawn once, yet the list always shows the record
+as it is now, with the user's own rights, its time as of now, and links to the list as it is."""
 
 import re
 from datetime import UTC, datetime, timedelta
 
 from crm_web.companies.display import _company_rows
 from crm_web.core.display import KeptRows
+from crm_web.lists.links import _sort_headers, pager
 from tests.support import HX_REQUEST, make_company, make_contact, patch_field, sign_in
 
 
@@ -67,3 +68,19 @@ def test_a_kept_row_tells_its_time_as_of_now(app):
     assert drawn == ["Acme"]
     assert first.startswith("<tr><td>Acme</td><td><time") and ">3 h ago</time>" in first
     assert ">5 h ago</time></td></tr>" in later
+
+
+def test_the_sort_headers_and_pager_are_drawn_once_per_list_state(app, client):
+    sign_in(client, "admin")
+    for n in range(51):
+        make_company(name=f"Kept Links {n:02}")
+    client.get("/companies/?q=kept")
+    headers, pages = _sort_headers.cache_info().misses, pager.cache_info().misses
+    html = client.get("/companies/?q=kept").get_data(as_text=True)
+    assert (_sort_headers.cache_info().misses, pager.cache_info().misses) == (headers, pages)
+    assert 'href="/companies/?q=kept&amp;sort=owner&amp;dir=asc"' in html
+    assert 'rel="next">Next ›</a>' in html
+    # Another search: links to that list, and no next page of 51 matches.
+    html = client.get("/companies/?q=links+50").get_data(as_text=True)
+    assert 'href="/companies/?q=links+50&amp;sort=owner&amp;dir=asc"' in html
+    assert "Next ›" not in html
