@@ -137,34 +137,41 @@ def navigation() -> list[dict]:
     return items
 
 
-# Drawings of the signed-in header kept per process (signed_in_header): a user's pages share
-# one per navigation item they are under and badge count, so a few per active session.
-HEADER_DRAWINGS = 1024
+# Drawings kept per process and macro (kept): the header's are a few per active session, a
+# list's filters a few per list state.
+DRAWINGS_KEPT = 1024
+
+
+def kept(template: str, macro: str, *args) -> Markup:
+    """`macro` of `template` drawn with `args`, kept for the next call with the same args (lists
+    among them are read as tuples). Only for macros that show their arguments and nothing else:
+    no request, user or CSRF token but passed in, so a drawing is never stale. Templates that
+    reload (debug) are drawn every time."""
+    args = tuple(tuple(arg) if isinstance(arg, list) else arg for arg in args)
+    app = current_app
+    if app.jinja_env.auto_reload:
+        return get_template_attribute(template, macro)(*args)
+    drawings = app.extensions["kept_drawings"]
+    draw = drawings.get((template, macro))
+    if draw is None:
+        draw = functools.lru_cache(maxsize=DRAWINGS_KEPT)(get_template_attribute(template, macro))
+        drawings[template, macro] = draw
+    return draw(*args)
 
 
 def signed_in_header() -> Markup:
     """The top bar and command palette of a signed-in page (templates/_header.html). What they
     show depends only on the key below: who is signed in, the navigation (current item
     included), the Tasks badge, the session's CSRF token (signed once a session) and the search
-    box's text. So each drawing is kept and the next page with the same key reuses it: drawn
-    anew, they were a tenth of a list page's CPU (callgrind: 1.35M of 12.5M instructions).
-    The key holds every input, so nothing is ever stale; templates that reload (debug) are
-    drawn every time."""
+    box's text. So each drawing is kept (kept): drawn anew, they were a tenth of a list page's
+    CPU (callgrind: 1.35M of 12.5M instructions)."""
     user = current_user
     items = tuple(
         (item["label"], item["endpoint"], item["url"], item["current"]) for item in navigation()
     )
     query = request.args.get("q", "") if request.endpoint == "search.index" else ""
     key = (items, user.name, user.email, user.role, task_badge(), generate_csrf(), query)
-    app = current_app
-    if app.jinja_env.auto_reload:
-        return _draw_header(*key)
-    return app.extensions["signed_in_header"](*key)
-
-
-def _draw_header(items, name, email, role, due, csrf_token, query) -> Markup:
-    signed_in = get_template_attribute("_header.html", "signed_in")
-    return signed_in(items, name, email, role, due, csrf_token, query)
+    return kept("_header.html", "signed_in", *key)
 
 
 def can(action: str) -> bool:
@@ -229,7 +236,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(can_reassign, "can_reassign")
     app.add_template_global(rights, "record_rights")
     app.add_template_global(task_badge, "task_badge")
-    app.extensions["signed_in_header"] = functools.lru_cache(maxsize=HEADER_DRAWINGS)(_draw_header)
+    app.extensions["kept_drawings"] = {}
+    app.add_template_global(kept, "kept")
     # Macros draw fixed URLs too (the add forms' actions).
     app.add_template_global(fixed_url, "fixed_url")
     # A list's sort headers and pager (templates/_macros/lists.html).

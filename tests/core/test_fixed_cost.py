@@ -226,14 +226,14 @@ def test_a_kept_connection_the_server_closed_is_replaced(own_app):
 
 def test_the_signed_in_header_is_drawn_once_for_pages_that_show_the_same(app, client, session):
     """The top bar and palette (templates/_header.html) were a tenth of a list page's CPU, drawn
-    anew on every page. A drawing is kept by all it shows (web.signed_in_header): the next page
+    anew on every page. A drawing is kept by all it shows (web.signed_in_header, web.kept): the next page
     under the same navigation item reuses it, and any change to what it shows draws it again."""
     import datetime as dt
 
     user = sign_in(client, "rep")
-    drawings = app.extensions["signed_in_header"]
-    drawings.cache_clear()
+    app.extensions["kept_drawings"].pop(("_header.html", "signed_in"), None)
     first = client.get("/contacts/").text
+    drawings = app.extensions["kept_drawings"]["_header.html", "signed_in"]
     again = client.get("/contacts/?sort=updated").text
     assert (drawings.cache_info().misses, drawings.cache_info().hits) == (1, 1)
     assert '<a href="/contacts/" aria-current="page">Contacts' in first

@@ -84,3 +84,18 @@ def test_the_sort_headers_and_pager_are_drawn_once_per_list_state(app, client):
     html = client.get("/companies/?q=links+50").get_data(as_text=True)
     assert 'href="/companies/?q=links+50&amp;sort=owner&amp;dir=asc"' in html
     assert "Next ›" not in html
+
+
+def test_a_list_filters_are_drawn_once_per_state_and_show_it(app, client):
+    rita = sign_in(client, "rep", name="Rita Kept")
+    checked = '<input type="checkbox" name="archived" value="1" checked>'
+    assert checked in client.get("/companies/?archived=1").text
+    drawings = app.extensions["kept_drawings"]["companies/_filters.html", "filters"]
+    drawn = drawings.cache_info().misses
+    html = client.get("/companies/").text
+    assert checked not in html and f'<option value="{rita.id}">Rita Kept</option>' in html
+    assert drawings.cache_info().misses == drawn + 1
+    client.get("/companies/")
+    assert drawings.cache_info().misses == drawn + 1  # the same list: its filters kept
+    html = client.get(f"/deals?owner_id={rita.id}").text
+    assert f'<option value="{rita.id}" selected>Rita Kept</option>' in html
