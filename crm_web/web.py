@@ -174,19 +174,29 @@ def signed_in_header() -> Markup:
     return kept("_header.html", "signed_in", *key)
 
 
+def _actor():
+    """The signed-in user as an Actor, or None (one look through the current_user proxy: pages
+    ask a dozen times)."""
+    user = current_user._get_current_object()
+    return user.as_actor() if user.is_authenticated else None
+
+
 def can(action: str) -> bool:
     """May the signed-in user do `action` (core/permissions.py POLICY)?"""
-    return current_user.is_authenticated and allowed(current_user.as_actor(), action)
+    actor = _actor()
+    return actor is not None and allowed(actor, action)
 
 
 def can_archive(record) -> bool:
     """May the signed-in user archive or restore `record` (managers any, reps their own)?"""
-    return current_user.is_authenticated and may_archive(current_user.as_actor(), record)
+    actor = _actor()
+    return actor is not None and may_archive(actor, record)
 
 
 def can_reassign(record) -> bool:
     """May the signed-in user change `record`'s owner (managers any, reps their own)?"""
-    return current_user.is_authenticated and may_reassign(current_user.as_actor(), record)
+    actor = _actor()
+    return actor is not None and may_reassign(actor, record)
 
 
 def task_badge() -> int:
@@ -210,7 +220,7 @@ def _load_user(session_token: str):
 
 def rights():
     """The signed-in user's RecordRights, for a list page to decide its cells once."""
-    return record_rights(current_user.as_actor() if current_user.is_authenticated else None)
+    return record_rights(_actor())
 
 
 def init_app(app: Flask) -> None:

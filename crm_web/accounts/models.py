@@ -1,5 +1,5 @@
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -63,6 +63,8 @@ class SignedInUser(UserMixin):
     # The nav badge's count (my open tasks overdue or due today), when a full page's loader
     # read it in the same statement (web.py); None otherwise.
     due_count: int | None = None
+    # as_actor's answer, made on first use: a page asks a dozen times (permissions, rows).
+    _actor: Actor | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def is_active(self) -> bool:
@@ -72,8 +74,12 @@ class SignedInUser(UserMixin):
         return f"{self.id}:{self.session_version}"
 
     def as_actor(self) -> Actor:
-        zone = self.time_zone or "UTC"
-        return Actor(id=str(self.id), role=self.role, name=self.name, time_zone=zone)
+        actor = self._actor
+        if actor is None:
+            zone = self.time_zone or "UTC"
+            actor = Actor(id=str(self.id), role=self.role, name=self.name, time_zone=zone)
+            object.__setattr__(self, "_actor", actor)  # frozen: set once, as if at creation
+        return actor
 
 
 class LoginAttempt(db.Model):

@@ -5,7 +5,6 @@ for what every note shares, as the task rows are (display.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ from crm_web.activities.display import assignee_choices, escape
 from crm_web.activities.note_text import note_html
 from crm_web.activities.services import may_change_note
 from crm_web.core.actor import Actor
-from crm_web.core.dates import time_html, user_zone
+from crm_web.core.display import KeptRows
 from crm_web.core.urls import fixed_url
 
 _SAMPLE_ID = uuid.UUID(int=0)
@@ -25,12 +24,9 @@ _SAMPLE_ID = uuid.UUID(int=0)
 
 @dataclass(frozen=True, slots=True)
 class _Notes:
-    """What every note of a request shares: the clock, the user, the authors' names and the
-    URLs of a note's buttons (with the sample id where the note's goes)."""
+    """What every note of a request shares: the user, the authors' names and the URLs of a
+    note's buttons (with the sample id where the note's goes)."""
 
-    now: dt.datetime
-    tz: dt.tzinfo
-    today: dt.date
     actor: Actor | None
     authors: dict
     pin: str
@@ -41,11 +37,7 @@ class _Notes:
 def _notes_context() -> _Notes:
     if "note_context" not in g:
         actor = current_user.as_actor() if current_user.is_authenticated else None
-        now, tz = dt.datetime.now(dt.UTC), user_zone()
         g.note_context = _Notes(
-            now,
-            tz,
-            now.astimezone(tz).date(),
             actor,
             dict(assignee_choices()),
             *(fixed_url(f"notes.{name}", note_id=_SAMPLE_ID) for name in ("pin", "edit", "delete")),
@@ -53,43 +45,52 @@ def _notes_context() -> _Notes:
     return g.note_context
 
 
-def _item(note, ctx: _Notes) -> str:
-    note_id = str(note.id)
-    flag = '<span class="note-flag">Pinned</span>\n' if note.pinned else ""
-    author = escape(ctx.authors.get(str(note.created_by or ""), "") or "Someone")
+def _key(note, ctx: _Notes) -> tuple:
+    """All that a note's item shows but its time (notes are kept drawn: _notes)."""
+    author = ctx.authors.get(str(note.created_by or ""), "") or "Someone"
+    changeable = ctx.actor is not None and may_change_note(ctx.actor, note)
+    return (str(note.id), note.pinned, author, note.version, note.content, changeable)
+
+
+def _item(key, page) -> tuple[str, str]:
+    """A note's <li> before and after its time (core.display.KeptRows)."""
+    note_id, pinned, author, version, content, changeable = key
+    flag = '<span class="note-flag">Pinned</span>\n' if pinned else ""
     actions = ""
-    if ctx.actor is not None and may_change_note(ctx.actor, note):
+    if changeable:
         sample = str(_SAMPLE_ID)
-        pin, edit, delete = (
-            url.replace(sample, note_id) for url in (ctx.pin, ctx.edit, ctx.delete)
-        )
-        vals = f'{{"pinned": "{0 if note.pinned else 1}", "version": "{note.version}"}}'
+        pin, edit, delete = (url.replace(sample, note_id) for url in page)
+        vals = f'{{"pinned": "{0 if pinned else 1}", "version": "{version}"}}'
         actions = (
             '\n<span class="note-actions">\n'
             f'<button type="button" class="link-button note-pin" hx-post="{pin}" '
             f'hx-vals=\'{vals}\' hx-target="closest ul" hx-swap="outerHTML">'
-            f"{'Unpin' if note.pinned else 'Pin to top'}</button>\n"
+            f"{'Unpin' if pinned else 'Pin to top'}</button>\n"
             f'<button type="button" class="link-button note-edit" hx-get="{edit}" '
             'hx-target="closest li" hx-swap="outerHTML">Edit</button>\n'
             f'<button type="button" class="link-button note-delete" hx-post="{delete}" '
             'hx-target="closest li" hx-swap="outerHTML">Delete</button>\n</span>'
         )
-    when = time_html(note.created_at, ctx.now, ctx.tz, ctx.today) if note.created_at else ""
     return (
-        f'<li class="note-item{" note-pinned" if note.pinned else ""}" id="note-{note_id}">\n'
-        f'<div class="note-head">\n{flag}<span class="note-author">{author}</span>\n'
-        f'<span class="note-when">{when}</span>{actions}\n</div>\n'
-        f'<div class="note-content">{note_html(note.content)}</div>\n</li>'
+        f'<li class="note-item{" note-pinned" if pinned else ""}" id="note-{note_id}">\n'
+        f'<div class="note-head">\n{flag}<span class="note-author">{escape(author)}</span>\n'
+        '<span class="note-when">',
+        f'</span>{actions}\n</div>\n<div class="note-content">{note_html(content)}</div>\n</li>',
     )
+
+
+# Notes kept drawn by all they show (a record page draws 20), their times drawn every time.
+_notes = KeptRows(_item)
 
 
 def note_item(note) -> Markup:
     """<li id="note-<id>">: who wrote it and when, Pin/Edit/Delete for those who may change it
     (services.may_change_note), its text (note_text.note_html: escaped, safe links)."""
-    return Markup(_item(note, _notes_context()))  # noqa: S704 - every value escaped in _item
+    return note_items([note])
 
 
 def note_items(notes) -> Markup:
     """The <li>s of a record's notes, in the order given (pinned first: the page's query)."""
     ctx = _notes_context()
-    return Markup("\n".join(_item(note, ctx) for note in notes))  # noqa: S704 - see _item
+    keys = [_key(note, ctx) for note in notes]
+    return _notes(keys, [note.created_at for note in notes], (ctx.pin, ctx.edit, ctx.delete))

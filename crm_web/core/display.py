@@ -104,7 +104,7 @@ class KeptRows:
         html = []
         for key, at in zip(keys, times, strict=True):
             head, tail = kept(key, page)
-            html += (head, time_html(at, now, tz, today), tail)
+            html += (head, time_html(at, now, tz, today) if at is not None else "", tail)
         return Markup("".join(html))  # noqa: S704 - `draw` escapes what it shows, time_html is ours
 
 
