@@ -103,8 +103,9 @@ def sign_in(client, user_or_role="rep", **fields):
         cookie_session["_fresh"] = True
     if has_app_context():
         # The `session` fixture keeps one app context for the whole test, and requests reuse its
-        # `g`: forget the user Flask-Login loaded for an earlier request.
-        g.pop("_login_user", None)
+        # `g`: forget what an earlier request kept there for its user (Flask-Login's user, the
+        # task rows' and notes' actor).
+        vars(g).clear()
     return user
 
 

@@ -8,6 +8,8 @@ import datetime as dt
 import uuid
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from flask import g
 from flask_login import current_user
@@ -19,6 +21,7 @@ from crm_web.activities.services import may_change_task, record_names
 from crm_web.activities.services import record_name as find_record_name
 from crm_web.core.actor import Actor
 from crm_web.core.dates import relative, time_html, user_zone
+from crm_web.core.display import ROWS_KEPT
 from crm_web.core.urls import fixed_url
 
 
@@ -165,48 +168,83 @@ def _look(task, now: dt.datetime, today: dt.date, tz: dt.tzinfo) -> str:
     return "overdue" if task.due_date < today else ("today" if task.due_date == today else "")
 
 
-def _value(task, name: str, ctx: _Rows, in_list: bool, record_name) -> tuple[str, str]:
+class _Shown(NamedTuple):
+    """All that a task's row shows, the clock's reading (look, due) and the user's rights
+    included: a row is kept drawn by it (_kept_row)."""
+
+    id: str
+    status: str
+    description: str
+    version: int
+    priority: str
+    assignee: str
+    entity_type: str | None
+    record_href: str | None  # the record's page
+    record_name: str | None  # None on the record's own page (not in a list)
+    look: str
+    due: tuple[str, str] | None  # (HTML, words)
+    changeable: bool
+
+
+def _shown(task, ctx: _Rows, record_name=None) -> _Shown:
+    when = task.due_at if task.due_at is not None else task.due_date
+    kind = task.entity_type
+    return _Shown(
+        str(task.id),
+        task.status,
+        task.description or "",
+        task.version,
+        task.priority,
+        ctx.assignees.get(task.assignee_id) or "Nobody",
+        kind,
+        f"{ctx.record_roots[kind]}{task.entity_id}" if kind else None,
+        record_name,
+        _look(task, ctx.now, ctx.today, ctx.tz),
+        None
+        if when is None
+        else (time_html(when, ctx.now, ctx.tz, ctx.today), relative(when, ctx.now, ctx.tz)),
+        ctx.actor is not None and may_change_task(ctx.actor, task),
+    )
+
+
+def _value(task: _Shown, name: str, in_list: bool) -> tuple[str, str]:
     """(HTML, words) of a field's value: the display's content and its accessible name."""
     if name == "due_date":
-        when = task.due_at if task.due_at is not None else task.due_date
-        if when is None:
-            return MUTED.format("No date"), "No date"
-        return time_html(when, ctx.now, ctx.tz, ctx.today), relative(when, ctx.now, ctx.tz)
+        return task.due or (MUTED.format("No date"), "No date")
     if name == "priority":
         words = PRIORITY_LABELS.get(task.priority, task.priority or "")
     elif name == "assignee_id":
-        words = ctx.assignees.get(task.assignee_id) or "Nobody"
+        words = task.assignee
     elif name == "record":
-        return _record_value(task, ctx, in_list, record_name)
+        return _record_value(task, in_list)
     else:
-        words = task.description or ""
+        words = task.description
     return escape(words), " ".join(words.split())
 
 
-def _record_value(task, ctx: _Rows, in_list: bool, name) -> tuple[str, str]:
+def _record_value(task: _Shown, in_list: bool) -> tuple[str, str]:
     """The record a task is on: its kind and a link to it; on that record's own page (no name,
     not in a list) just "This contact", as the page is that record."""
-    kind = task.entity_type
+    kind, name = task.entity_type, task.record_name
     if not kind:
         return MUTED.format("No record"), "No record"
     if not name and not in_list:
         return f"This {kind}", f"This {kind}"
     name = name or "(gone)"
-    href = f"{ctx.record_roots[kind]}{task.entity_id}"  # a UUID, or its text: nothing to escape
-    link = f'<a class="task-record-link" href="{href}">{escape(name)}</a>'
+    # The href: a UUID, or its text: nothing to escape.
+    link = f'<a class="task-record-link" href="{task.record_href}">{escape(name)}</a>'
     return f"{kind.capitalize()} {link}", " ".join(f"{kind.capitalize()} {name}".split())
 
 
-def _field(
-    task, name: str, ctx: _Rows, in_list: bool, editable: bool, record_name=None, task_id=None
-) -> str:
+def _field(task: _Shown, name: str, in_list: bool) -> str:
     """A field's click-to-edit display (templates/_macros/fields.html's display, by hand): its
     row (<li data-fields>) holds the fields' URL, and click or Enter (static/js/inline-edit.js)
-    asks for the editor of its `data-field` when `editable`: no request attributes per field."""
-    inner, words = _value(task, name, ctx, in_list, record_name)
+    asks for the editor of its `data-field` when the user may change the task: no request
+    attributes per field."""
+    inner, words = _value(task, name, in_list)
     # The id: inline-edit.js finds the swapped editor, then the saved display, by it.
-    element = f'class="ie-display{{}} task-{name}" id="task-{task_id or task.id}-{name}"'
-    if not editable:
+    element = f'class="ie-display{{}} task-{name}" id="task-{task.id}-{name}"'
+    if not task.changeable:
         return f"<span {element.format('')}>{inner}</span>"
     label = escape(f"{FIELDS[name].label}: {words}, edit")
     if "<a " in inner:  # a button may not hold a link: its own ✎ button beside it
@@ -224,14 +262,14 @@ def task_field(task, name: str, in_list: bool = False, record_name=None) -> Mark
     """One field's display, as a fragment or in a row (templates/tasks/_macros.html field)."""
     if name not in FIELDS:
         raise ValueError(f"no display for {name!r}")
-    ctx = _rows_context()
-    editable = ctx.actor is not None and may_change_task(ctx.actor, task)
-    return Markup(_field(task, name, ctx, in_list, editable, record_name))  # noqa: S704
+    shown = _shown(task, _rows_context(), record_name)
+    return Markup(_field(shown, name, in_list))  # noqa: S704
 
 
 def task_value(task, name: str, in_list: bool = False, record_name=None) -> Markup:
     """A field's value alone (the conflict view's "theirs")."""
-    return Markup(_value(task, name, _rows_context(), in_list, record_name)[0])  # noqa: S704
+    shown = _shown(task, _rows_context(), record_name)
+    return Markup(_value(shown, name, in_list)[0])  # noqa: S704
 
 
 def _target(view) -> str:
@@ -260,13 +298,12 @@ def _vals(task, in_list: bool, view, status=None) -> str:
 VIEWS = ("tasks", "home")
 
 
-def _row(task, ctx: _Rows, in_list, view, record_name, notice, notice_kind, undo) -> str:
-    look = _look(task, ctx.now, ctx.today, ctx.tz)
+def _row(task: _Shown, tasks_root, in_list, view, notice=None, notice_kind="", undo=False) -> str:
+    look, changeable = task.look, task.changeable
     done = task.status == "closed"
-    changeable = ctx.actor is not None and may_change_task(ctx.actor, task)
-    task_id, title = str(task.id), escape(task.description or "")
+    task_id, title = task.id, escape(task.description)
     target = _target(view)
-    root = f"{ctx.tasks_root}{task_id}"
+    root = f"{tasks_root}{task_id}"
     if changeable:
         # Its change and the × below are sent by static/js/tasks.js, from the row's data.
         check = (
@@ -283,7 +320,7 @@ def _row(task, ctx: _Rows, in_list, view, record_name, notice, notice_kind, undo
     )
     meta = "".join(
         f'<span class="task-meta-item"><span class="task-label">{label}</span> '
-        f"{_field(task, name, ctx, in_list, changeable, record_name, task_id)}</span>"
+        f"{_field(task, name, in_list)}</span>"
         for label, name in (("Due", "due_date"), ("Priority", "priority"))
         + (("For", "assignee_id"), ("On", "record"))
     )
@@ -305,7 +342,7 @@ def _row(task, ctx: _Rows, in_list, view, record_name, notice, notice_kind, undo
         if changeable
         else ""
     )
-    description = _field(task, "description", ctx, in_list, changeable, task_id=task_id)
+    description = _field(task, "description", in_list)
     # Where the fields' editors are (static/js/inline-edit.js adds "<field>/edit"; tasks.js
     # posts to "status" and "delete" beside them, with the version).
     fields = (
@@ -322,6 +359,11 @@ def _row(task, ctx: _Rows, in_list, view, record_name, notice, notice_kind, undo
     )
 
 
+# Rows kept drawn by all they show (_Shown): /tasks, the home page and a record's Tasks card
+# draw the same rows page after page. A row saying what just happened to it is drawn anew.
+_kept_row = lru_cache(maxsize=ROWS_KEPT)(_row)
+
+
 def task_row(
     task,
     in_list=False,
@@ -336,7 +378,8 @@ def task_row(
     ctx = _rows_context()
     if in_list and record_name is None and task.entity_type:  # one row: its record's name
         record_name = getattr(task, "record_name", None) or find_record_name(task)
-    html = _row(task, ctx, in_list, view, record_name, notice, notice_kind, undo)
+    shown = _shown(task, ctx, record_name)
+    html = _row(shown, ctx.tasks_root, in_list, view, notice, notice_kind, undo)
     return Markup(html)  # noqa: S704 - every value escaped above
 
 
@@ -348,19 +391,22 @@ def task_rows(rows, in_list=True, view=None, notice_task=None, note=None) -> Mar
     noticed = notice_task.id if notice_task is not None else None
     html = []
     for row in rows:
-        said = note if note and row.id == noticed else {}
-        html.append(
-            _row(
-                row,
-                ctx,
-                in_list,
-                view,
-                row.record_name if in_list else None,
-                said.get("notice"),
-                said.get("notice_kind") or "success",
-                said.get("undo", False),
+        shown = _shown(row, ctx, row.record_name if in_list else None)
+        said = note if note and row.id == noticed else None
+        if said:
+            html.append(
+                _row(
+                    shown,
+                    ctx.tasks_root,
+                    in_list,
+                    view,
+                    said.get("notice"),
+                    said.get("notice_kind") or "success",
+                    said.get("undo", False),
+                )
             )
-        )
+        else:
+            html.append(_kept_row(shown, ctx.tasks_root, in_list, view))
     return Markup("".join(html))  # noqa: S704 - every value escaped in _row
 
 

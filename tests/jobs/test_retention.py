@@ -30,7 +30,7 @@ def _exists(table: str, record_id) -> bool:
 def seeded(app_ctx):
     """Committed records (a worker process sees only those): for each kind one archived 40 days
     ago, one archived today, one live; and the live contact's audit entries made 400 days old."""
-    made = {}
+    made, deal_companies = {}, []
     for kind, make, archive in (
         ("contacts", make_contact, archive_contact),
         ("companies", make_company, archive_company),
@@ -40,6 +40,8 @@ def seeded(app_ctx):
         archive(old.id, ADMIN)
         archive(new.id, ADMIN)
         made[kind] = {"old": old.id, "new": new.id, "live": live.id}
+        if kind == "deals":  # make_deal made a company for each: committed too
+            deal_companies += [deal.company_id for deal in (old, new, live)]
         with db.engine.begin() as conn:
             conn.execute(
                 text(f"UPDATE {kind} SET archived_at = now() - interval '40 days' WHERE id = :id"),
@@ -63,6 +65,9 @@ def seeded(app_ctx):
         for record_id in made[kind].values():
             if _exists(kind, record_id):
                 purge(record_id, SYSTEM)
+    for company_id in deal_companies:
+        if _exists("companies", company_id):
+            delete_company(company_id, SYSTEM)
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM job_runs"))
 

@@ -5,10 +5,20 @@ as it is now, with the user's own rights, its time as of now, and links to the l
 import re
 from datetime import UTC, datetime, timedelta
 
+from crm_web.activities.display import _kept_row
+from crm_web.activities.note_display import _notes
 from crm_web.companies.display import _company_rows
 from crm_web.core.display import KeptRows
 from crm_web.lists.links import _sort_headers, pager
-from tests.support import HX_REQUEST, make_company, make_contact, patch_field, sign_in
+from tests.support import (
+    HX_REQUEST,
+    make_company,
+    make_contact,
+    make_note,
+    make_task,
+    patch_field,
+    sign_in,
+)
 
 
 def _count_cell(html: str, company_id) -> str:
@@ -99,3 +109,20 @@ def test_a_list_filters_are_drawn_once_per_state_and_show_it(app, client):
     assert drawings.cache_info().misses == drawn + 1  # the same list: its filters kept
     html = client.get(f"/deals?owner_id={rita.id}").text
     assert f'<option value="{rita.id}" selected>Rita Kept</option>' in html
+
+
+def test_a_record_page_keeps_its_notes_and_tasks_drawn_for_each_user_rights(app, client):
+    rep = sign_in(client, "rep")
+    contact = make_contact(owner_id=rep.id)
+    make_task("contact", contact.id, rep.as_actor(), description="Call back", assignee_id=rep.id)
+    make_note("contact", contact.id, rep.as_actor(), content="Met at the fair")
+    page = client.get(f"/contacts/{contact.id}").text
+    assert 'class="task-checkbox"' in page and 'class="link-button note-edit"' in page
+    drawn = (_kept_row.cache_info().misses, _notes.kept.cache_info().misses)
+    again = client.get(f"/contacts/{contact.id}").text
+    assert (_kept_row.cache_info().misses, _notes.kept.cache_info().misses) == drawn
+    assert "Call back" in again and "Met at the fair" in again
+    sign_in(client, "viewer")  # may read both, change neither
+    page = client.get(f"/contacts/{contact.id}").text
+    assert "Call back" in page and "Met at the fair" in page
+    assert 'class="task-checkbox"' not in page and "note-edit" not in page
