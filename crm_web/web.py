@@ -37,7 +37,7 @@ from crm_web.core.display import count_of
 from crm_web.core.errors import CRMError
 from crm_web.core.health import readiness
 from crm_web.core.permissions import allowed, may_archive, may_reassign, record_rights
-from crm_web.core.urls import fixed_url
+from crm_web.core.urls import fixed_url, id_url
 from crm_web.custom_fields.views import bp as custom_fields
 from crm_web.deals.views import bp as deals
 from crm_web.imports.views import bp as imports
@@ -250,6 +250,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(kept, "kept")
     # Macros draw fixed URLs too (the add forms' actions).
     app.add_template_global(fixed_url, "fixed_url")
+    app.add_template_global(id_url, "id_url")
     # A list's sort headers and pager (templates/_macros/lists.html).
     app.add_template_global(links.sort_headers, "list_sort_headers")
     app.add_template_global(links.pager, "list_pager")
