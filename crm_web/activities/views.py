@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, request
 from werkzeug.datastructures import MultiDict
 
 from crm_web.accounts.auth import current_actor, requires
@@ -16,6 +16,7 @@ from crm_web.activities.forms import TaskForm, field_form
 from crm_web.core.errors import ConflictError, ValidationError
 from crm_web.core.forms import add_errors
 from crm_web.core.htmx import render, saved
+from crm_web.core.urls import fixed_url
 from crm_web.lists.state import list_state
 from crm_web.records import pages
 from crm_web.search import services as search_services
@@ -30,7 +31,9 @@ bp.add_app_template_global(PRIORITY_LABELS, "task_priorities")
 
 def _state(args):
     filters = {"q": (args.get("q") or "").strip()[:100], "assignee": args.get("assignee") or ""}
-    return list_state(args, filters, sortable=("due",), default_sort="due", path=url_for(".index"))
+    return list_state(
+        args, filters, sortable=("due",), default_sort="due", path=fixed_url("tasks.index")
+    )
 
 
 @bp.get("/")

@@ -15,6 +15,7 @@ from crm_web.core.forms import list_columns
 from crm_web.core.htmx import render, wants_fragment
 from crm_web.core.notices import restored_notice
 from crm_web.core.replica import reads_replica
+from crm_web.core.urls import fixed_url
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
@@ -28,7 +29,7 @@ SORTABLE = ("name", "city", "country", "owner", "updated")
 
 
 def _list_state(args):
-    return record_list_state(args, SORTABLE, path=url_for(".index"))
+    return record_list_state(args, SORTABLE, path=fixed_url("companies.index"))
 
 
 def _list_context(state):

@@ -13,6 +13,7 @@ from crm_web.core.htmx import render, saved, wants_fragment
 from crm_web.core.notices import changed_since_notice, option_shown
 from crm_web.core.permissions import authorize_owner_change
 from crm_web.core.replica import reads_replica
+from crm_web.core.urls import fixed_url
 from crm_web.custom_fields.services import list_definitions
 from crm_web.deals import board_views, pipeline, services, stage_views  # noqa: F401 (routes)
 from crm_web.deals.blueprint import bp
@@ -51,7 +52,7 @@ def _list_state(args):
         sortable=pipeline.SORTS,
         default_sort="created",
         descending=pipeline.DESCENDING,
-        path=url_for("deals.index"),
+        path=fixed_url("deals.index"),
     )
 
 
