@@ -25,6 +25,7 @@ def _link(url: str, target: str, label: str, extra: str = "") -> str:
 
 
 def sort_headers(columns, state, target: str, editable: bool = False) -> Markup:
+    """_sort_headers, kept by its arguments (`columns` as a tuple, to be part of the key)."""
     return _sort_headers(tuple(columns), state, target, bool(editable))
 
 
