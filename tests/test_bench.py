@@ -4,10 +4,15 @@ pages) would make every ratio meaningless."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import make_url, text
 
+from crm_web.companies import views as company_views
+from crm_web.contacts import views as contact_views
 from crm_web.core.db import db
+from crm_web.deals import views as deal_views
 from crm_web.tools.bare_app import create_bare_app
 from crm_web.tools.bench import IN_APP_BASELINE, bare_pages, in_app_targets, pages
 from tests.support import make_company, make_contact, make_deal, make_note, make_task
@@ -85,6 +90,26 @@ def test_the_bare_app_serves_every_counterpart_page_with_the_rows(committed_rows
             assert "Ada Yardstick" in client.get(f"/search?q={term}").text, term
         found = client.get("/search?q=yardstick").text
         assert "Yardstick Works" in found and "Yardstick licence" in found
+    finally:
+        bare.extensions["bare_pool"].close()
+
+
+def test_the_bare_lists_show_the_product_lists_columns(committed_rows):
+    """A bare list of fewer columns (the company list once skipped the contact counts, a
+    subquery a row) does less work and flatters the product's ratio."""
+    ids, url = committed_rows
+    bare = create_bare_app(url)
+    try:
+        client = bare.test_client()
+        for path, columns in (
+            ("/contacts/", contact_views.LIST_COLUMNS),
+            ("/companies/", company_views.LIST_COLUMNS),
+            ("/deals/", deal_views.LIST_COLUMNS),
+        ):
+            shown = re.findall(r"<th>([^<\n]+)", client.get(path).text)
+            assert shown == [label for _, label, _ in columns], path
+        row = client.get("/companies/").text.split("Yardstick Works</a>")[1].split("<tr>")[0]
+        assert "<td>1<td>" in row  # its one contact, counted
     finally:
         bare.extensions["bare_pool"].close()
 

@@ -28,6 +28,12 @@ bp.add_app_template_global(FIELDS, "company_fields")
 SORTABLE = ("name", "city", "country", "owner", "updated")
 
 
+# The list's header (the bench's bare company list shows the same columns: tests/test_bench.py).
+LIST_COLUMNS = list_columns(
+    FIELDS.values(), ("", "Contacts"), ("updated", "Updated"), linked=("name",)
+)
+
+
 def _list_state(args):
     return record_list_state(args, SORTABLE, path=fixed_url("companies.index"))
 
@@ -39,9 +45,7 @@ def _list_context(state):
         "owners": [] if wants_fragment() else list_choices()["owners"],
         "state": state,
         "notice": session.pop("companies_notice", None),
-        "columns": list_columns(
-            FIELDS.values(), ("", "Contacts"), ("updated", "Updated"), linked=("name",)
-        ),
+        "columns": LIST_COLUMNS,
     }
 
 

@@ -35,6 +35,12 @@ bp.add_app_template_global(FIELDS, "contact_fields")
 SORTABLE = ("name", "company", "email", "phone", "owner", "updated", "relevance")
 
 
+# The list's header (the bench's bare contact list shows the same columns: tests/test_bench.py).
+LIST_COLUMNS = list_columns(
+    FIELDS.values(), ("updated", "Updated"), linked=("first_name", "last_name")
+)
+
+
 def _list_state(args):
     return record_list_state(args, SORTABLE, path=fixed_url("contacts.index"))
 
@@ -48,9 +54,7 @@ def _list_context(state):
         "owners": [] if wants_fragment() else services.list_choices()["owners"],
         "state": state,
         "notice": notice,
-        "columns": list_columns(
-            FIELDS.values(), ("updated", "Updated"), linked=("first_name", "last_name")
-        ),
+        "columns": LIST_COLUMNS,
     }
 
 

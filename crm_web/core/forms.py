@@ -143,7 +143,7 @@ def owner_field(**changes) -> Field:
     )
 
 
-def list_columns(fields, *more, linked=()) -> list[tuple[str, str, str]]:
+def list_columns(fields, *more, linked=()) -> tuple[tuple[str, str, str], ...]:
     """The list's header: (sort key, label, field name) per column field, then `more` such
     (sort key, label) pairs. The field name says which field the column's cells edit in place
     (lists.links.sort_headers); the fields named in `linked` link to the record instead."""
@@ -152,7 +152,7 @@ def list_columns(fields, *more, linked=()) -> list[tuple[str, str, str]]:
         for field in fields
         if field.column
     ]
-    return columns + [(key, label, "") for key, label in more]
+    return (*columns, *((key, label, "") for key, label in more))
 
 
 def form_class(name: str, fields, base=wtforms.Form) -> type[wtforms.Form]:

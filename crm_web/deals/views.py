@@ -44,6 +44,10 @@ bp.add_app_template_global(deal_compact, "deal_compact")
 bp.add_app_template_global(deal_display, "deal_display")
 
 
+# The list's header (the bench's bare deals list shows the same columns: tests/test_bench.py).
+LIST_COLUMNS = list_columns(FIELDS.values(), ("created", "Created"), linked=("title",))
+
+
 def _list_state(args):
     filters = pipeline.clean_filters(args)
     return list_state(
@@ -64,7 +68,7 @@ def _list_context(state, notice=None):
         # Filter pickers are drawn with the page only (a list swap keeps its filter form).
         **({"owners": [], "stages": []} if wants_fragment() else pipeline.list_filter_choices()),
         "company_name": company_name(state.filters.get("company_id")),
-        "columns": list_columns(FIELDS.values(), ("created", "Created"), linked=("title",)),
+        "columns": LIST_COLUMNS,
     }
 
 

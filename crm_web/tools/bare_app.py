@@ -87,12 +87,15 @@ OPEN_TASKS = f"""SELECT t.id, t.description, t.due_date, t.priority, u.name AS a
     LEFT JOIN deals d ON t.entity_type = 'deal' AND d.id = t.entity_id
     WHERE t.status = 'open' ORDER BY t.due_date, t.id LIMIT {PAGE}"""
 COMPANIES = f"""SELECT co.id, co.name, co.industry, co.address ->> 'city' AS city,
-        co.address ->> 'country' AS country, u.name AS owner
+        co.address ->> 'country' AS country, u.name AS owner,
+        (SELECT count(*) FROM contacts c WHERE c.company_id = co.id AND c.archived_at IS NULL)
+            AS contacts,
+        co.updated_at
     FROM companies co LEFT JOIN users u ON u.id = co.owner_id
     WHERE co.archived_at IS NULL AND (co.name, co.id) > (%s, %s)
     ORDER BY co.name, co.id LIMIT {PAGE}"""
 DEALS = f"""SELECT d.id, d.title, co.name AS company, d.value, d.currency, d.stage,
-        d.close_date, u.name AS owner
+        d.close_date, u.name AS owner, d.created_at
     FROM deals d JOIN companies co ON co.id = d.company_id
     LEFT JOIN users u ON u.id = d.owner_id
     WHERE d.archived_at IS NULL ORDER BY d.created_at DESC, d.id DESC LIMIT {PAGE}"""
@@ -219,14 +222,16 @@ TEMPLATES = {
 <section><h2>{{ kind }} ({{ n }})</h2><ul>{% for r in rows %}<li>{{ r.label }}{% endfor %}</ul>
 </section>{% endfor %}{% endblock %}""",
     "companies.html": """{% extends "layout.html" %}{% block body %}<table>
-<tr><th>Name<th>Industry<th>City<th>Country<th>Owner
+<tr><th>Name<th>Industry<th>City<th>Country<th>Owner<th>Contacts<th>Updated
 {% for r in rows %}<tr><td><a href="/companies/{{ r.id }}">{{ r.name }}</a>
 <td>{{ r.industry or "" }}<td>{{ r.city or "" }}<td>{{ r.country or "" }}<td>{{ r.owner or "" }}
+<td>{{ r.contacts }}<td>{{ r.updated_at.strftime("%Y-%m-%d %H:%M") }}
 {% endfor %}</table>{% endblock %}""",
     "deals.html": """{% extends "layout.html" %}{% block body %}<table>
-<tr><th>Title<th>Company<th>Value<th>Stage<th>Close date<th>Owner
+<tr><th>Title<th>Company<th>Value<th>Stage<th>Close date<th>Owner<th>Created
 {% for r in rows %}<tr><td>{{ r.title }}<td>{{ r.company }}<td>{{ r.value }} {{ r.currency }}
 <td>{{ r.stage }}<td>{{ r.close_date or "" }}<td>{{ r.owner or "" }}
+<td>{{ r.created_at.strftime("%Y-%m-%d %H:%M") }}
 {% endfor %}</table>{% endblock %}""",
     "board.html": """{% extends "layout.html" %}{% block body %}{% for stage in stages %}
 <section><h2>{{ stage }}</h2>{% for t in totals.get(stage, []) %}<p>{{ t.deals }} deals,
