@@ -112,21 +112,21 @@ def relative(value, now: dt.datetime | None = None, tz: dt.tzinfo | None = None)
     if not isinstance(value, dt.datetime):
         days = (value - today).days
         return _days(days) if abs(days) < RELATIVE_DAYS else _day(value)
-    return _relative_time(_aware(value).astimezone(tz), now, today)
+    value = _aware(value)
+    _, day, local_day, _ = _time_parts(value, tz)
+    return _relative_time((value - now).total_seconds(), (local_day - today).days, day)
 
 
-def _relative_time(local: dt.datetime, now: dt.datetime, today: dt.date, day: str = "") -> str:
-    """relative() of a datetime already in the user's zone, `today` there, `day` its _day()
-    when the caller has it (a list computes both once)."""
-    seconds = (local - now).total_seconds()
+def _relative_time(seconds: float, days: int, day: str) -> str:
+    """relative() of a time `seconds` from now, on a calendar day `days` from today in the
+    user's zone, and shown as `day` (its _day()) past a week."""
     ahead, seconds = seconds > 0, abs(seconds)
     if seconds < 60:
         return "just now"
-    days = (local.date() - today).days
     if seconds < 3600 or days == 0 or seconds < NEAR_HOURS * 3600:
         amount = f"{int(seconds // 60)} min" if seconds < 3600 else f"{int(seconds // 3600)} h"
         return f"in {amount}" if ahead else f"{amount} ago"
-    return _days(days) if abs(days) < RELATIVE_DAYS else day or _day(local)
+    return _days(days) if abs(days) < RELATIVE_DAYS else day
 
 
 def time_tag(value, now: dt.datetime | None = None, tz: dt.tzinfo | None = None) -> Markup:
@@ -139,40 +139,38 @@ def time_tag(value, now: dt.datetime | None = None, tz: dt.tzinfo | None = None)
 
 def time_html(value, now: dt.datetime | None, tz: dt.tzinfo, today: dt.date | None = None) -> str:
     """time_tag as a str, for the f-string list cells (display.py): they pass `now` (aware),
-    `tz` and `today` (in `tz`) once for all their rows. A list shows 50: one zone conversion
-    each, no strftime, and none for a time over a week away (_settled_time_html)."""
+    `tz` and `today` (in `tz`) once for all their rows. A list shows 50: what depends on the
+    time and zone alone is kept (_time_parts), the relative words are worked out each time."""
     if not isinstance(value, dt.datetime):
         return f'<time datetime="{value.isoformat()}" title="{_day(value)}">{relative(value, now, tz)}</time>'
     now = _aware(now or dt.datetime.now(UTC))
     value = _aware(value)
-    if abs(now - value) > SETTLED:
-        return _settled_time_html(value, tz)
-    local = value.astimezone(tz)
-    day = _day(local)
-    return _time_element(
-        value, local, day, _relative_time(local, now, today or now.astimezone(tz).date(), day)
-    )
+    start, day, local_day, settled = _time_parts(value, tz)
+    seconds = (value - now).total_seconds()
+    if abs(seconds) > SETTLED:
+        return settled
+    days = (local_day - (today or now.astimezone(tz).date())).days
+    return f"{start}{_relative_time(seconds, days, day)}</time>"
 
 
-# Past this either way a time reads as its date in every zone (relative), whatever the clock.
-SETTLED = dt.timedelta(days=RELATIVE_DAYS + 1)
+# Past this many seconds either way a time reads as its date in every zone, whatever the clock.
+SETTLED = (RELATIVE_DAYS + 1) * 86400
 
 
 @lru_cache(maxsize=16384)
-def _settled_time_html(value: dt.datetime, tz: dt.tzinfo) -> str:
-    """time_html of a time SETTLED away: it depends on the time and zone alone, and a list's
-    rows, a record's notes and tasks show the same ones page after page."""
+def _time_parts(value: dt.datetime, tz: dt.tzinfo) -> tuple[str, str, dt.date, str]:
+    """A time's tag up to its words (ISO time; the exact time in `tz` on hover), its day as
+    shown, its calendar day in `tz`, and its whole tag once SETTLED: lists, notes and tasks
+    show the same times page after page, and converting and formatting them was most of a
+    list row's cost."""
     local = value.astimezone(tz)
     day = _day(local)
-    return _time_element(value, local, day, day)
-
-
-def _time_element(value: dt.datetime, local: dt.datetime, day: str, shown: str) -> str:
     # To the minute, as shown: seconds and microseconds were 10 bytes a row of a list.
-    return (
-        f'<time datetime="{value.isoformat(timespec="minutes")}" title="{day}, {TWO_DIGITS[local.hour]}:{TWO_DIGITS[local.minute]} '
-        f'{local.tzname()}">{shown}</time>'
+    start = (
+        f'<time datetime="{value.isoformat(timespec="minutes")}" title="{day}, '
+        f'{TWO_DIGITS[local.hour]}:{TWO_DIGITS[local.minute]} {local.tzname()}">'
     )
+    return start, day, local.date(), f"{start}{day}</time>"
 
 
 def audit_value(value, column: str):

@@ -78,8 +78,9 @@ def test_yesterday_is_the_users_calendar_day():
     name=st.sampled_from(ZONES),
 )
 def test_a_time_tag_reads_as_relative_and_exact_say_whether_kept_or_drawn(offset, name):
-    """Tags of times over a week away are kept drawn (dates._settled_time_html): each must
-    read as relative() and exact() say, on either side of that line, in every zone."""
+    """A tag's start and day are kept per time and zone (dates._time_parts), its words worked
+    out each time: each must read as relative() and exact() say, in every zone, however far
+    away, whether kept or drawn."""
     zone, value = ZoneInfo(name), NOW + offset
     tag = dates.time_html(value, NOW, zone)
     assert tag.endswith(f">{dates.relative(value, NOW, zone)}</time>")
