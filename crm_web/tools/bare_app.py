@@ -200,7 +200,7 @@ TEMPLATES = {
 {% for r in rows %}<tr><td><a href="/contacts/{{ r.id }}">{{ r.first_name }}</a>
 <td>{{ r.last_name }}<td>{{ r.job_title or "" }}<td>{{ r.company or "" }}
 <td>{{ r.emails | join(", ") }}<td>{{ r.phones | join(", ") }}<td>{{ r.owner or "" }}
-<td>{{ r.updated_at.strftime("%Y-%m-%d %H:%M") }}
+<td>{{ r.updated_at.isoformat(" ", "minutes") }}
 {% endfor %}</table>{% if rows | length == page %}<a href="?after={{ rows[-1].last_name | urlencode
 }}&amp;first={{ rows[-1].first_name | urlencode }}&amp;id={{ rows[-1].id }}">Next</a>{% endif %}
 {% endblock %}""",
@@ -225,13 +225,13 @@ TEMPLATES = {
 <tr><th>Name<th>Industry<th>City<th>Country<th>Owner<th>Contacts<th>Updated
 {% for r in rows %}<tr><td><a href="/companies/{{ r.id }}">{{ r.name }}</a>
 <td>{{ r.industry or "" }}<td>{{ r.city or "" }}<td>{{ r.country or "" }}<td>{{ r.owner or "" }}
-<td>{{ r.contacts }}<td>{{ r.updated_at.strftime("%Y-%m-%d %H:%M") }}
+<td>{{ r.contacts }}<td>{{ r.updated_at.isoformat(" ", "minutes") }}
 {% endfor %}</table>{% endblock %}""",
     "deals.html": """{% extends "layout.html" %}{% block body %}<table>
 <tr><th>Title<th>Company<th>Value<th>Stage<th>Close date<th>Owner<th>Created
 {% for r in rows %}<tr><td>{{ r.title }}<td>{{ r.company }}<td>{{ r.value }} {{ r.currency }}
 <td>{{ r.stage }}<td>{{ r.close_date or "" }}<td>{{ r.owner or "" }}
-<td>{{ r.created_at.strftime("%Y-%m-%d %H:%M") }}
+<td>{{ r.created_at.isoformat(" ", "minutes") }}
 {% endfor %}</table>{% endblock %}""",
     "board.html": """{% extends "layout.html" %}{% block body %}{% for stage in stages %}
 <section><h2>{{ stage }}</h2>{% for t in totals.get(stage, []) %}<p>{{ t.deals }} deals,
