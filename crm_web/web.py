@@ -8,6 +8,7 @@ import logging
 from flask import (
     Flask,
     current_app,
+    g,
     get_template_attribute,
     redirect,
     render_template,
@@ -24,7 +25,11 @@ from werkzeug.exceptions import HTTPException
 from crm_web.accounts.auth import load_user, login_manager, public
 from crm_web.accounts.views import bp as accounts
 from crm_web.activities.note_views import bp as notes
-from crm_web.activities.services import due_count, signed_in_user_with_due_count
+from crm_web.activities.services import (
+    due_count,
+    signed_in_user_with_due_count,
+    signed_in_user_with_pickers,
+)
 from crm_web.activities.views import bp as tasks
 from crm_web.api.problems import problem
 from crm_web.api.views import bp as api
@@ -209,13 +214,25 @@ def task_badge() -> int:
     return due_count(current_user.as_actor())
 
 
+# The list pages whose full page draws owner (and stage) pickers: read with the user.
+LISTS_WITH_PICKERS = frozenset({"contacts.index", "companies.index", "deals.index"})
+
+
 def _load_user(session_token: str):
     """The session's user (auth.load_user); a full page, which draws the navigation, reads the
-    nav badge's count in the same statement."""
+    nav badge's count in the same statement, and a list page its filter pickers too (kept in
+    g.list_pickers for the view)."""
     full_page = request.method == "GET" and not request.headers.get("HX-Request")
+    if full_page and request.endpoint in LISTS_WITH_PICKERS:
+        return load_user(session_token, _user_with_pickers)
     if full_page and not request.path.startswith("/api/"):
         return load_user(session_token, signed_in_user_with_due_count)
     return load_user(session_token)
+
+
+def _user_with_pickers(user_id, session_version: int):
+    user, g.list_pickers = signed_in_user_with_pickers(user_id, session_version)
+    return user
 
 
 def rights():

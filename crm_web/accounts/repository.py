@@ -40,19 +40,25 @@ def get_user(user_id) -> User | None:
     return get_by_id(User, user_id)
 
 
-def get_signed_in_user(
-    user_id, session_version: int, query=_SIGNED_IN, params: dict | None = None
-) -> SignedInUser | None:
-    """The session's user while active and at this session version: plain columns on the
-    session's connection (Core, not an ORM load: every request pays for it). `query`: one of
-    signed_in_query's, its extra bindparams' values in `params`."""
+def get_signed_in_row(user_id, session_version: int, query=_SIGNED_IN, params: dict | None = None):
+    """The row of `query` (one of signed_in_query's, its extra bindparams' values in `params`)
+    for the session's user while active and at this session version, or None: plain columns
+    on the session's connection (Core, not an ORM load: every request pays for it)."""
     try:
         user_id = uuid.UUID(str(user_id))
     except ValueError:
         return None
     values = {"user_id": user_id, "session_version": session_version, **(params or {})}
     rows = read(query, values)
-    return SignedInUser(*rows[0]) if rows else None
+    return rows[0] if rows else None
+
+
+def get_signed_in_user(
+    user_id, session_version: int, query=_SIGNED_IN, params: dict | None = None
+) -> SignedInUser | None:
+    """get_signed_in_row as a SignedInUser (its columns, then any of due_count's)."""
+    row = get_signed_in_row(user_id, session_version, query, params)
+    return SignedInUser(*row) if row else None
 
 
 def get_user_by_email(email: str) -> User | None:

@@ -287,6 +287,7 @@ def get_user(user_id) -> User | None:
 
 signed_in_query = repo.signed_in_query
 get_signed_in_user = repo.get_signed_in_user
+get_signed_in_row = repo.get_signed_in_row
 
 
 def get_user_by_email(email: str) -> User | None:

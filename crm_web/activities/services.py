@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from crm_web.accounts.services import check_user_id, get_signed_in_user, get_user, owner_id_for
+from crm_web.accounts.models import SignedInUser
+from crm_web.accounts.services import (
+    check_user_id,
+    get_signed_in_row,
+    get_signed_in_user,
+    get_user,
+    owner_id_for,
+)
 from crm_web.activities import repository as repo
 from crm_web.activities.models import ENTITY_TYPES, PRIORITIES, TASK_STATUSES, Note, Task
 from crm_web.audit.services import history_of_entity
@@ -21,6 +28,7 @@ from crm_web.core.dates import zone
 from crm_web.core.db import db, transaction
 from crm_web.core.errors import NotFoundError, PermissionDenied, ValidationError
 from crm_web.core.permissions import allowed, authorize
+from crm_web.deals.pipeline import pickers
 from crm_web.deals.services import get_deal
 from crm_web.lists.keyset import decode_cursor, encode_cursor
 
@@ -466,6 +474,19 @@ def signed_in_user_with_due_count(user_id, session_version: int, now=None):
     now = now or dt.datetime.now(dt.UTC)
     query = repo.SIGNED_IN_WITH_DUE_COUNT
     return get_signed_in_user(user_id, session_version, query, {"now": now})
+
+
+def signed_in_user_with_pickers(user_id, session_version: int, now=None):
+    """signed_in_user_with_due_count with a list page's filter pickers read in the same
+    statement: (the user, {"stages", "owners"} as deals.pipeline.list_filter_choices gives
+    them), or (None, None) when the session is no longer valid."""
+    now = now or dt.datetime.now(dt.UTC)
+    query = repo.SIGNED_IN_WITH_PICKERS
+    row = get_signed_in_row(user_id, session_version, query, {"now": now})
+    if row is None:
+        return None, None
+    *user, stages, owner_ids, owner_names = row
+    return SignedInUser(*user), pickers(stages, owner_ids, owner_names)
 
 
 def my_due_tasks(actor: Actor, limit: int, now=None) -> list:

@@ -42,7 +42,7 @@ def _list_context(state):
     return {
         **services.list_page(state, current_actor(), cells=True),
         # The owner filter is outside the list: a list swap has no use for the owners.
-        "owners": [] if wants_fragment() else list_choices()["owners"],
+        "owners": [] if wants_fragment() else pages.list_pickers()["owners"],
         "state": state,
         "notice": session.pop("companies_notice", None),
         "columns": LIST_COLUMNS,

@@ -51,7 +51,7 @@ def _list_context(state):
     return {
         **page,
         # Owner pickers are drawn with the page only (a list swap keeps them: hx-preserve).
-        "owners": [] if wants_fragment() else services.list_choices()["owners"],
+        "owners": [] if wants_fragment() else pages.list_pickers()["owners"],
         "state": state,
         "notice": notice,
         "columns": LIST_COLUMNS,

@@ -277,10 +277,15 @@ def owner_choices() -> list:
 
 
 def list_filter_choices() -> dict:
-    """The deals list's filter pickers, read together: {"owners": (id, name) of the users a
-    deal can belong to, "stages": stage names in board order}."""
-    stages, owners = repo.list_pickers()
-    return {"owners": owners, "stages": stages}
+    """The list pages' filter pickers, read together: {"owners": (id, name) of the users a
+    record can belong to, "stages": stage names in board order}."""
+    return repo.list_pickers()
+
+
+# The same pickers' columns and their values as list_filter_choices gives them, for a statement
+# that reads them beside something else (the signed-in user's, on a full list page).
+PICKER_COLUMNS = repo.PICKER_COLUMNS
+pickers = repo.pickers
 
 
 def describe_filters(filters: dict) -> dict:

@@ -38,21 +38,26 @@ def _array_of(query):
     return func.array(query.scalar_subquery())
 
 
-# The deals list's filter pickers, on every full page, in one statement built once and run on
-# the driver (as the board reads its owners in its own): the stages in board order, and the
-# active users by name (accounts.repository.active_users).
+# The list pages' filter pickers: the stages in board order, and the active users by name
+# (accounts.repository.active_users). A full list page reads them with the signed-in user
+# (activities.repository.SIGNED_IN_WITH_PICKERS); otherwise in one statement built once.
 _ACTIVE = select(User.id, User.name).where(User.active).order_by(User.name, User.id)
-_LIST_PICKERS = select(
+PICKER_COLUMNS = (
     _array_of(select(PipelineStage.name).order_by(PipelineStage.position)).label("stages"),
     _array_of(_ACTIVE.with_only_columns(User.id)).label("owner_ids"),
     _array_of(_ACTIVE.with_only_columns(User.name)).label("owner_names"),
 )
+_LIST_PICKERS = select(*PICKER_COLUMNS)
 
 
-def list_pickers() -> tuple[list, list]:
-    """(stage names, (id, name) of active users) for the deals list's filters."""
-    row = read(_LIST_PICKERS)[0]
-    return row.stages, list(zip(row.owner_ids, row.owner_names, strict=True))
+def pickers(stages: list, owner_ids: list, owner_names: list) -> dict:
+    """PICKER_COLUMNS' values as the filters draw them: {"stages": names, "owners": (id, name)
+    of each active user}."""
+    return {"stages": stages, "owners": list(zip(owner_ids, owner_names, strict=True))}
+
+
+def list_pickers() -> dict:
+    return pickers(*read(_LIST_PICKERS)[0])
 
 
 def deals_query(filters: dict):

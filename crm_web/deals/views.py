@@ -66,7 +66,7 @@ def _list_context(state, notice=None):
         "state": state,
         "notice": notice or session.pop("deals_notice", None),
         # Filter pickers are drawn with the page only (a list swap keeps its filter form).
-        **({"owners": [], "stages": []} if wants_fragment() else pipeline.list_filter_choices()),
+        **({"owners": [], "stages": []} if wants_fragment() else pages.list_pickers()),
         "company_name": company_name(state.filters.get("company_id")),
         "columns": LIST_COLUMNS,
     }

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from flask import g
+
 from crm_web.activities.display import remember_assignees
 from crm_web.activities.services import first_page, record_list_page, record_names
 from crm_web.audit.services import history_page
@@ -15,6 +17,7 @@ from crm_web.core.actor import Actor
 from crm_web.core.errors import NotFoundError
 from crm_web.core.permissions import allowed, authorize
 from crm_web.core.repository import as_uuid
+from crm_web.deals.pipeline import list_filter_choices
 from crm_web.deals.services import get_deal
 from crm_web.records import page_query
 from crm_web.records.merge_undo import merges_on
@@ -179,3 +182,10 @@ def _deal_view(deal_id, actor: Actor):
 
 
 _VIEWS = {"contact": contact_view, "company": company_view, "deal": _deal_view}
+
+
+def list_pickers() -> dict:
+    """A full list page's filter pickers ({"owners": (id, name), "stages": names}): those read
+    with the signed-in user in this request (web.LISTS_WITH_PICKERS), else read now. Taken out
+    of `g`: a context that outlives the request (a test's) never offers them to the next."""
+    return g.pop("list_pickers", None) or list_filter_choices()

@@ -1,5 +1,7 @@
 """No N+1: the number of SQL statements a list page runs does not grow with its rows."""
 
+import re
+
 import pytest
 from sqlalchemy import text, update
 
@@ -73,3 +75,24 @@ def test_deleting_a_contact_finds_those_merged_into_it_down_an_index(session):
     ).scalars()
     plan = "\n".join(plan)
     assert "idx_contacts_merged_into" in plan, plan
+
+
+@pytest.mark.parametrize("url", ["/contacts/", "/companies/"])
+def test_a_list_page_reads_its_owner_filter_with_the_signed_in_user(client, url):
+    """The Owner filter's users are read in the signed-in user's statement: the page runs that
+    and the list's own (three before). Every active user is offered, by name, and one who was
+    deactivated is no longer (the pickers are read afresh for each page, never kept)."""
+    from crm_web.accounts.services import set_active
+    from tests.support import ADMIN, make_user
+
+    sign_in(client, "manager", name="Mona Manager")
+    leaving = make_user("rep", name="Lee Leaving")
+    with counted() as statements:
+        page = client.get(url).get_data(as_text=True)
+    reads = [s for s in statements if "SAVEPOINT" not in s]
+    assert len(reads) == 2 and "users.session_version" in reads[0], reads
+    # (the contact list offers them twice: its filter and its bulk owner change)
+    offered = list(dict.fromkeys(re.findall(r'<option value="[0-9a-f-]{36}">([^<]+)<', page)))
+    assert {"Mona Manager", "Lee Leaving"} <= set(offered) and offered == sorted(offered)
+    set_active(leaving.id, False, ADMIN)
+    assert "Lee Leaving" not in client.get(url).get_data(as_text=True)

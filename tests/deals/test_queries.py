@@ -75,17 +75,19 @@ def test_the_board_reads_its_stages_cards_totals_and_owners_in_one_statement(cli
     assert ">Robin Boardwatcher</option>" in html  # the owner filter's choices
 
 
-def test_the_list_page_reads_its_stage_and_owner_pickers_in_one_statement(client):
-    """The filter form's stages and owners: one statement beside the list's own (two before),
-    offering every stage in board order and every active user, the chosen ones selected; a
-    list swap keeps the page's form and reads neither."""
+def test_the_list_page_reads_its_stage_and_owner_pickers_with_the_signed_in_user(client):
+    """The filter form's stages and owners are read in the signed-in user's statement (with
+    the nav badge's count): the page runs that and the list's own (three before), offering
+    every stage in board order and every active user, the chosen ones selected; a list swap
+    keeps the page's form and reads neither."""
     rep = sign_in(client, "rep", name="Riley Rep")
     _fill(0, 3, rep.id)
     url = f"/deals?stage=Qualified&owner_id={rep.id}"
     statements = [" ".join(s.split()) for s in _statements(client, url) if "SAVEPOINT" not in s]
     pickers = [s for s in statements if "pipeline_stages" in s or "users.active ORDER" in s]
     assert len(pickers) == 1 and "pipeline_stages" in pickers[0], statements
-    assert len(statements) <= 4, statements  # the user, the rows, the pickers, the badge
+    assert "users.session_version" in pickers[0], statements  # the signed-in user's
+    assert len(statements) == 2, statements  # the user (badge, pickers) and the rows
     html = client.get(url).get_data(as_text=True)
     stages = re.findall(r"<option(?: selected)?>([^<]+)</option>", html)
     assert stages == [stage.name for stage in repo.list_stages()]
