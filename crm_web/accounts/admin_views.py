@@ -38,6 +38,13 @@ def _row(user, errors=None, status=200, notice=None):
     return redirect(url_for("accounts.admin_users"), 303)
 
 
+@bp.get("/admin/")
+@requires("users.manage")
+def admin_home():
+    """/admin/ (typed, or a bookmark): the admin section starts at its users (a 404 before)."""
+    return redirect(url_for("accounts.admin_users"))
+
+
 @bp.get("/admin/users")
 @requires("users.manage")
 def admin_users():

@@ -102,7 +102,17 @@ def test_the_admin_page_is_for_admins_only(client, session):
     make_user("manager", email="manager@example.com")
     submit_login(client, email="manager@example.com")
     assert client.get("/admin/users").status_code == 403
+    assert client.get("/admin/").status_code == 403
     assert 'href="/admin/users"' not in client.get("/").text
+
+
+def test_the_admin_section_opens_at_its_users(client, session):
+    """/admin and /admin/, typed or bookmarked, lead an admin to the users page."""
+    make_user("admin", email="boss@example.com")
+    submit_login(client, email="boss@example.com")
+    page = client.get("/admin", follow_redirects=True)
+    assert page.status_code == 200 and page.request.path == "/admin/users"
+    assert "boss@example.com" in page.text
 
 
 def test_services_enforce_the_table_too(session):
