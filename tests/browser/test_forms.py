@@ -66,6 +66,7 @@ def test_company_website_phone_and_industry_from_the_form_to_the_list(app, page)
     )
 
     # Inline: a bad address gets its message beside the input, a good one is saved.
+    page.wait_for_load_state("domcontentloaded")  # htmx listens: a click before is lost
     website = page.locator("[id$='-website']")
     box = website.bounding_box()
     website.click(position={"x": box["width"] - 6, "y": box["height"] / 2})  # the pencil
