@@ -142,11 +142,6 @@ def navigation() -> list[dict]:
     return items
 
 
-# Drawings kept per process and macro (kept): the header's are a few per active session, a
-# list's filters a few per list state.
-DRAWINGS_KEPT = 1024
-
-
 def kept(template: str, macro: str, *args) -> Markup:
     """`macro` of `template` drawn with `args`, kept for the next call with the same args (lists
     among them are read as tuples). Only for macros that show their arguments and nothing else:
@@ -159,7 +154,9 @@ def kept(template: str, macro: str, *args) -> Markup:
     drawings = app.extensions["kept_drawings"]
     draw = drawings.get((template, macro))
     if draw is None:
-        draw = functools.lru_cache(maxsize=DRAWINGS_KEPT)(get_template_attribute(template, macro))
+        draw = functools.lru_cache(maxsize=links.DRAWINGS_KEPT)(
+            get_template_attribute(template, macro)
+        )
         drawings[template, macro] = draw
     return draw(*args)
 

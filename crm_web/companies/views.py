@@ -19,7 +19,13 @@ from crm_web.core.urls import fixed_url
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
-from crm_web.records.record_views import FieldRoutes, create_record, purge_record, register_history
+from crm_web.records.record_views import (
+    FieldRoutes,
+    create_record,
+    list_pickers,
+    purge_record,
+    register_history,
+)
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 bp.add_app_template_global(company_display, "company_display")
@@ -42,7 +48,7 @@ def _list_context(state):
     return {
         **services.list_page(state, current_actor(), cells=True),
         # The owner filter is outside the list: a list swap has no use for the owners.
-        "owners": [] if wants_fragment() else pages.list_pickers()["owners"],
+        "owners": [] if wants_fragment() else list_pickers()["owners"],
         "state": state,
         "notice": session.pop("companies_notice", None),
         "columns": LIST_COLUMNS,

@@ -20,7 +20,13 @@ from crm_web.core.urls import fixed_url
 from crm_web.custom_fields.services import list_definitions
 from crm_web.lists.state import record_list_state
 from crm_web.records import operations, pages
-from crm_web.records.record_views import FieldRoutes, create_record, purge_record, register_history
+from crm_web.records.record_views import (
+    FieldRoutes,
+    create_record,
+    list_pickers,
+    purge_record,
+    register_history,
+)
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
@@ -51,7 +57,7 @@ def _list_context(state):
     return {
         **page,
         # Owner pickers are drawn with the page only (a list swap keeps them: hx-preserve).
-        "owners": [] if wants_fragment() else pages.list_pickers()["owners"],
+        "owners": [] if wants_fragment() else list_pickers()["owners"],
         "state": state,
         "notice": notice,
         "columns": LIST_COLUMNS,

@@ -29,7 +29,7 @@ from crm_web.deals.forms import (
 )
 from crm_web.lists.state import list_state
 from crm_web.records import operations, pages
-from crm_web.records.record_views import purge_record, register_history
+from crm_web.records.record_views import list_pickers, purge_record, register_history
 
 DEPENDENT_FIELDS = {
     "stage": ("probability",),
@@ -66,7 +66,7 @@ def _list_context(state, notice=None):
         "state": state,
         "notice": notice or session.pop("deals_notice", None),
         # Filter pickers are drawn with the page only (a list swap keeps its filter form).
-        **({"owners": [], "stages": []} if wants_fragment() else pages.list_pickers()),
+        **({"owners": [], "stages": []} if wants_fragment() else list_pickers()),
         "company_name": company_name(state.filters.get("company_id")),
         "columns": LIST_COLUMNS,
     }

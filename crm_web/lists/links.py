@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 # Drawings kept per process, by everything they show (the columns, the list's state, the
 # target): a list paged, searched again, or swapped in after an edit draws the same headers.
+# Per macro kept by web.kept too (the signed-in header, the lists' filter forms).
 DRAWINGS_KEPT = 1024
 
 

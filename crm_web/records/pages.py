@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import g
-
 from crm_web.activities.display import remember_assignees
 from crm_web.activities.services import first_page, record_list_page, record_names
 from crm_web.audit.services import history_page
@@ -184,8 +182,7 @@ def _deal_view(deal_id, actor: Actor):
 _VIEWS = {"contact": contact_view, "company": company_view, "deal": _deal_view}
 
 
-def list_pickers() -> dict:
-    """A full list page's filter pickers ({"owners": (id, name), "stages": names}): those read
-    with the signed-in user in this request (web.LISTS_WITH_PICKERS), else read now. Taken out
-    of `g`: a context that outlives the request (a test's) never offers them to the next."""
-    return g.pop("list_pickers", None) or list_filter_choices()
+def list_pickers(read_with_user: dict | None) -> dict:
+    """A full list page's filter pickers ({"owners": (id, name), "stages": names}): those its
+    signed-in user's statement read (web.LISTS_WITH_PICKERS), else read now."""
+    return read_with_user or list_filter_choices()

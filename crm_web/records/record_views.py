@@ -3,14 +3,15 @@ whose fields all edit one way (contacts, companies; DESIGN §6) the click-to-edi
 (FieldRoutes): a field's display, its editor (saying what changed since the page was drawn) and
 its save: the display (200), the editor with the message (422), or both values side by side
 when someone else saved first (409); a value another live record has is refused (409) in the
-editor, with links to those records and a "Save anyway" button. Deals have their own (stages, dependent fields out of band)."""
+editor, with links to those records and a "Save anyway" button. Deals have their own (stages, dependent fields out of band).
+The record areas' list pages take their filter pickers from here too (list_pickers)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.contacts.services import list_choices
@@ -186,3 +187,10 @@ class FieldRoutes:
                 exc.current, field, 409, conflict=True, yours=value, yours_label=label
             )
         return saved(self._render(record, field))
+
+
+def list_pickers() -> dict:
+    """A full list page's filter pickers (records.pages.list_pickers): those its signed-in
+    user's statement read (web.LISTS_WITH_PICKERS), taken out of `g` so that a context which
+    outlives the request (a test's) never offers them to the next one."""
+    return pages.list_pickers(g.pop("list_pickers", None))

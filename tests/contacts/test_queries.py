@@ -5,9 +5,10 @@ import re
 import pytest
 from sqlalchemy import text, update
 
+from crm_web.accounts.services import set_active
 from crm_web.contacts.models import Contact
 from crm_web.core.db import db
-from tests.support import counted, make_company, make_contact, sign_in
+from tests.support import ADMIN, counted, make_company, make_contact, make_user, sign_in
 
 
 def _fill(n, start):
@@ -46,7 +47,6 @@ def test_list_pages_run_the_same_number_of_queries_for_3_and_40_rows(client, no_
 
 def test_record_page_query_count_does_not_grow_with_history(client, no_csrf):
     from crm_web.contacts.services import update_contact
-    from tests.support import ADMIN
 
     sign_in(client, "manager")  # who sees the History card
     contact = make_contact()
@@ -82,9 +82,6 @@ def test_a_list_page_reads_its_owner_filter_with_the_signed_in_user(client, url)
     """The Owner filter's users are read in the signed-in user's statement: the page runs that
     and the list's own (three before). Every active user is offered, by name, and one who was
     deactivated is no longer (the pickers are read afresh for each page, never kept)."""
-    from crm_web.accounts.services import set_active
-    from tests.support import ADMIN, make_user
-
     sign_in(client, "manager", name="Mona Manager")
     leaving = make_user("rep", name="Lee Leaving")
     with counted() as statements:
