@@ -22,7 +22,13 @@ from htmx_flask import Htmx
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
-from crm_web.accounts.auth import load_user, login_manager, public
+from crm_web.accounts.auth import (
+    load_user,
+    login_manager,
+    public,
+    signed_in_actor,
+    signed_in_user,
+)
 from crm_web.accounts.views import bp as accounts
 from crm_web.activities.note_views import bp as notes
 from crm_web.activities.services import (
@@ -123,9 +129,9 @@ SECTIONS = {"accounts.admin_users": "/admin/"}
 def navigation() -> list[dict]:
     """The navigation items the signed-in user may see; the one whose URL is the longest prefix
     of this page's path is marked current (/deals/board is Pipeline, not Deals)."""
-    if not current_user.is_authenticated:
+    actor = signed_in_actor()
+    if actor is None:
         return []
-    actor = current_user.as_actor()
     items = [
         {"label": label, "endpoint": endpoint, "url": fixed_url(endpoint), "current": False}
         for label, endpoint, action in NAVIGATION
@@ -167,7 +173,7 @@ def signed_in_header() -> Markup:
     included), the Tasks badge, the session's CSRF token (signed once a session) and the search
     box's text. So each drawing is kept (kept): drawn anew, they were a tenth of a list page's
     CPU (callgrind: 1.35M of 12.5M instructions)."""
-    user = current_user
+    user = signed_in_user()
     items = tuple(
         (item["label"], item["endpoint"], item["url"], item["current"]) for item in navigation()
     )
@@ -176,39 +182,33 @@ def signed_in_header() -> Markup:
     return kept("_header.html", "signed_in", *key)
 
 
-def _actor():
-    """The signed-in user as an Actor, or None (one look through the current_user proxy: pages
-    ask a dozen times)."""
-    user = current_user._get_current_object()
-    return user.as_actor() if user.is_authenticated else None
-
-
 def can(action: str) -> bool:
     """May the signed-in user do `action` (core/permissions.py POLICY)?"""
-    actor = _actor()
+    actor = signed_in_actor()
     return actor is not None and allowed(actor, action)
 
 
 def can_archive(record) -> bool:
     """May the signed-in user archive or restore `record` (managers any, reps their own)?"""
-    actor = _actor()
+    actor = signed_in_actor()
     return actor is not None and may_archive(actor, record)
 
 
 def can_reassign(record) -> bool:
     """May the signed-in user change `record`'s owner (managers any, reps their own)?"""
-    actor = _actor()
+    actor = signed_in_actor()
     return actor is not None and may_reassign(actor, record)
 
 
 def task_badge() -> int:
     """The nav's count on Tasks: my open tasks overdue or due today (one indexed count, read
     with the user on a full page: _load_user)."""
-    if not current_user.is_authenticated:
+    user = signed_in_user()
+    if user is None:
         return 0
-    if current_user.due_count is not None:
-        return current_user.due_count
-    return due_count(current_user.as_actor())
+    if user.due_count is not None:
+        return user.due_count
+    return due_count(user.as_actor())
 
 
 # The list pages whose full page draws owner (and stage) pickers: read with the user.
@@ -234,7 +234,7 @@ def _user_with_pickers(user_id, session_version: int):
 
 def rights():
     """The signed-in user's RecordRights, for a list page to decide its cells once."""
-    return record_rights(_actor())
+    return record_rights(signed_in_actor())
 
 
 def init_app(app: Flask) -> None:
@@ -292,10 +292,10 @@ def init_app(app: Flask) -> None:
             request.endpoint in RECORD_PAGES
             and response.status_code == 200
             and request.method == "GET"
-            and current_user.is_authenticated
             and request.headers.get("HX-Request") != "true"
+            and (user := signed_in_user()) is not None
         ):
-            remember_opened(session, current_user.id, request.endpoint, request.view_args)
+            remember_opened(session, user.id, request.endpoint, request.view_args)
         return response
 
     @app.get("/favicon.ico")

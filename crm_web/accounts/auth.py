@@ -34,6 +34,20 @@ def sign_in_first():
     return redirect(target)
 
 
+def signed_in_user():
+    """The signed-in user (accounts.models.SignedInUser), or None when signed out. One look
+    through Flask-Login's current_user proxy, which costs ~2 µs a look: a record page looked
+    thirty times, so code that needs the user more than once takes it from here."""
+    user = current_user._get_current_object()
+    return user if user.is_authenticated else None
+
+
+def signed_in_actor() -> Actor | None:
+    """The signed-in user as an Actor, or None when signed out."""
+    user = signed_in_user()
+    return user.as_actor() if user is not None else None
+
+
 def current_actor() -> Actor:
     """The signed-in user as an Actor, for service calls."""
     return current_user.as_actor()
@@ -47,9 +61,10 @@ def requires(action: str):
     def decorate(view):
         @wraps(view)
         def guarded(*args, **kwargs):
-            if not current_user.is_authenticated:
+            actor = signed_in_actor()
+            if actor is None:
                 return login_manager.unauthorized()
-            authorize(current_actor(), action)
+            authorize(actor, action)
             return view(*args, **kwargs)
 
         guarded.required_action = action

@@ -15,6 +15,7 @@ from flask import g
 from flask_login import current_user
 from markupsafe import Markup
 
+from crm_web.accounts.auth import signed_in_actor
 from crm_web.accounts.services import active_users
 from crm_web.activities.fields import FIELDS, PRIORITY_LABELS
 from crm_web.activities.services import may_change_task, record_names
@@ -57,7 +58,8 @@ def assignee_name(assignee_id) -> str:
 
 def can_change_task(task) -> bool:
     """May the signed-in user edit, complete or delete `task` (services.may_change_task)?"""
-    return current_user.is_authenticated and may_change_task(current_user.as_actor(), task)
+    actor = signed_in_actor()
+    return actor is not None and may_change_task(actor, task)
 
 
 def local_time(task) -> str:
@@ -117,7 +119,7 @@ class _Rows:
 def _rows_context() -> _Rows:
     if "task_rows" not in g:
         now, today = _clock()
-        actor = current_user.as_actor() if current_user.is_authenticated else None
+        actor = signed_in_actor()
         g.task_rows = _Rows(
             now,
             today,

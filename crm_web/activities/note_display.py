@@ -9,9 +9,9 @@ import uuid
 from dataclasses import dataclass
 
 from flask import g
-from flask_login import current_user
 from markupsafe import Markup
 
+from crm_web.accounts.auth import signed_in_actor
 from crm_web.activities.display import assignee_choices, escape
 from crm_web.activities.note_text import note_html
 from crm_web.activities.services import may_change_note
@@ -36,7 +36,7 @@ class _Notes:
 
 def _notes_context() -> _Notes:
     if "note_context" not in g:
-        actor = current_user.as_actor() if current_user.is_authenticated else None
+        actor = signed_in_actor()
         g.note_context = _Notes(
             actor,
             dict(assignee_choices()),

@@ -126,3 +126,19 @@ def test_a_record_page_keeps_its_notes_and_tasks_drawn_for_each_user_rights(app,
     page = client.get(f"/contacts/{contact.id}").text
     assert "Call back" in page and "Met at the fair" in page
     assert 'class="task-checkbox"' not in page and "note-edit" not in page
+
+
+def test_a_pages_stylesheets_and_scripts_follow_its_mount_point(app, client):
+    """The asset tags are kept drawn (templates/_assets.html), one drawing per mount point: the
+    same process serving the app at / and under /crm links each its own static files."""
+    sign_in(client, "rep")
+    assets = re.compile(r'(?:href|src)="([^"]+\.(?:css|js|svg))"')
+    at_root = assets.findall(client.get("/contacts/").get_data(as_text=True))
+    mounted = client.get("/contacts/", base_url="http://localhost/crm")
+    under_crm = assets.findall(mounted.get_data(as_text=True))
+    # base.html's and the record pages' own: the app's stylesheet, htmx, the list scripts.
+    for asset in ("css/app.css", "vendor/htmx-2.0.11.min.js", "css/records.css", "js/lists.js"):
+        assert f"/static/{asset}" in at_root
+        assert f"/crm/static/{asset}" in under_crm
+    assert not any(url.startswith("/crm/") for url in at_root)
+    assert all(url.startswith("/crm/static/") for url in under_crm)
