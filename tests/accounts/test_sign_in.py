@@ -264,6 +264,31 @@ def _signed_ago(app, data, seconds: float) -> str:
         TimestampSigner.get_timestamp = original
 
 
+def test_a_cookie_seen_fresh_is_still_refused_once_idle_or_tampered(
+    client, session, app, monkeypatch
+):
+    """Each cookie is verified once per process (core.security): the same cookie, used again
+    after the idle timeout, is refused all the same, and so is any change to its signature."""
+    import time
+
+    make_user(email="rep@example.com")
+    submit_login(client)
+    cookie = session_cookie(client)
+    assert client.get("/profile").status_code == 200  # verified, and remembered
+    # Another browser's copy with one character of the signature changed.
+    forged = cookie[:-1] + ("A" if cookie[-1] != "A" else "B")
+    client.set_cookie("session", forged)
+    _assert_sent_to_sign_in(client.get("/profile"))
+    client.set_cookie("session", cookie)
+    assert client.get("/profile").status_code == 200
+    # The clock moves past the idle timeout: the very cookie seen before no longer signs in.
+    idle = app.permanent_session_lifetime.total_seconds() + 60
+    now = time.time()
+    with monkeypatch.context() as m:
+        m.setattr(time, "time", lambda: now + idle)
+        _assert_sent_to_sign_in(client.get("/profile"))
+
+
 def test_pages_do_not_sign_the_session_cookie_again_while_it_is_fresh(client, session):
     make_user(email="rep@example.com")
     assert "session=" in submit_login(client).headers["Set-Cookie"]  # signing in sets it
