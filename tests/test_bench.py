@@ -147,3 +147,41 @@ def test_the_pages_held_to_the_in_app_baseline_are_measured_beside_it():
     measured = [path for _, path, _ in pages(sample)]
     assert IN_APP_BASELINE in measured
     assert in_app_targets(sample) and set(in_app_targets(sample)) <= set(measured)
+
+
+def test_the_bare_record_page_draws_what_the_products_shows_of_each_list(committed_rows):
+    """The statements read one row more than a card shows (to know whether there are more):
+    drawn whole, the bare page showed a task, a note and a Timeline entry more than the
+    product's, more work that flattered the product's ratio."""
+    from types import SimpleNamespace as Row
+
+    from crm_web.tools.bare_app import DONE_SHOWN, NOTES_SHOWN, OPEN_SHOWN, SHOWN, TIMELINE_PAGE
+
+    _, url = committed_rows
+    bare = create_bare_app(url)
+    try:
+        contact = Row(job_title="", company="", emails=[], phones=[], owner="", custom_fields={})
+
+        def task(status, n):
+            return Row(description=f"{status} task {n}", due_date=None, status=status)
+
+        tasks = [task("open", n) for n in range(OPEN_SHOWN + 1)]
+        tasks += [task("closed", n) for n in range(DONE_SHOWN + 1)]
+        notes = [Row(content=f"note {n}") for n in range(NOTES_SHOWN + 1)]
+        history = [
+            Row(timestamp=n, who="", action="update", entity_type="contact", task=None, note=None)
+            for n in range(TIMELINE_PAGE + 1)
+        ]
+        with bare.app_context():
+            page = bare.jinja_env.get_template("contact.html").render(
+                title="Ada", c=contact, deals=[], tasks=tasks, notes=notes, history=history,
+                shown=SHOWN,
+            )  # fmt: skip
+        assert page.count(" task ") == OPEN_SHOWN + DONE_SHOWN
+        assert f"open task {OPEN_SHOWN - 1}" in page and f"open task {OPEN_SHOWN}" not in page
+        assert page.count("<p>note ") == NOTES_SHOWN
+        assert page.count("update contact\n") == TIMELINE_PAGE
+        for more in ("Show more tasks", "Show older notes", "Show older</a>"):
+            assert more in page
+    finally:
+        bare.extensions["bare_pool"].close()

@@ -59,6 +59,9 @@ CONTACT_DEALS = """SELECT id, title, value, currency, stage, close_date FROM dea
 # RECORD_LISTS; tests/test_bench.py keeps them equal): open tasks soonest due first, then the
 # latest done, and the newest notes.
 OPEN_SHOWN, DONE_SHOWN, NOTES_SHOWN = 20, 5, 10
+# What the page draws of each list: the statements read one row more, which only says whether
+# "Show more" is drawn, as on the product's page.
+SHOWN = {"open": OPEN_SHOWN, "done": DONE_SHOWN, "notes": NOTES_SHOWN, "timeline": TIMELINE_PAGE}
 TASKS = f"""(SELECT description, due_date, status FROM tasks
     WHERE entity_type = 'contact' AND entity_id = %s AND status = 'open'
     ORDER BY due_date NULLS LAST LIMIT {OPEN_SHOWN + 1})
@@ -210,10 +213,17 @@ TEMPLATES = {
 <dt>Owner<dd>{{ c.owner or "" }}{% for k, v in c.custom_fields.items() %}<dt>{{ k }}<dd>{{ v }}
 {% endfor %}</dl><h2>Deals</h2><ul>{% for d in deals %}<li>{{ d.title }} {{ d.value }}
 {{ d.currency }} {{ d.stage }} {{ d.close_date or "" }}{% endfor %}</ul><h2>Tasks</h2><ul>
-{% for t in tasks %}<li>{{ t.description }} {{ t.due_date or "" }} {{ t.status }}{% endfor %}</ul>
-<h2>Notes</h2>{% for n in notes %}<p>{{ n.content }}</p>{% endfor %}<h2>History</h2><ul>
-{% for h in history %}<li>{{ h.timestamp }} {{ h.who or "" }} {{ h.action }} {{ h.entity_type }}
+{% set open = tasks | selectattr("status", "eq", "open") | list %}
+{% set done = tasks | rejectattr("status", "eq", "open") | list %}
+{% for t in open[:shown.open] + done[:shown.done] %}<li>{{ t.description }} {{ t.due_date or "" }}
+{{ t.status }}{% endfor %}{% if open | length > shown.open or done | length > shown.done %}
+<li><a href="#">Show more tasks</a>{% endif %}</ul><h2>Notes</h2>
+{% for n in notes[:shown.notes] %}<p>{{ n.content }}</p>{% endfor %}
+{% if notes | length > shown.notes %}<a href="#">Show older notes</a>{% endif %}<h2>History</h2><ul>
+{% for h in history[:shown.timeline] %}<li>{{ h.timestamp }} {{ h.who or "" }}
+{{ h.action }} {{ h.entity_type }}
 {{ h.task or h.note or h.changes }}{% endfor %}</ul>
+{% if history | length > shown.timeline %}<a href="#">Show older</a>{% endif %}
 {% endblock %}""",
     "tasks.html": """{% extends "layout.html" %}{% block body %}<ul>{% for t in rows %}
 <li><input type="checkbox"> {{ t.description }} {{ t.due_date }} {{ t.priority }}
@@ -300,6 +310,7 @@ def create_bare_app(database_url: str | None = None) -> Flask:
                 tasks=conn.execute(TASKS, (key, key)).fetchall(),
                 notes=conn.execute(NOTES, (key,)).fetchall(),
                 history=conn.execute(HISTORY, (key,)).fetchall(),
+                shown=SHOWN,
             )
 
     @app.get("/tasks/")
