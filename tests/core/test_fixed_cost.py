@@ -251,3 +251,21 @@ def test_the_signed_in_header_is_drawn_once_for_pages_that_show_the_same(app, cl
     )
     g.pop("_login_user", None)
     assert '<span class="user-name">Renamed Rep</span>' in client.get("/contacts/").text
+
+
+def test_flask_asks_once_whether_each_hook_and_view_is_a_coroutine(client, session, monkeypatch):
+    """crm_web.App.ensure_sync: inspect's answer for each hook and view is kept, not asked
+    again on every request (fourteen times a page); an async view would still be run."""
+    import flask.app
+
+    sign_in(client, "rep")
+    assert client.get("/profile").status_code == 200
+    asked = []
+
+    def counting(func):
+        asked.append(func)
+        return False
+
+    monkeypatch.setattr(flask.app, "iscoroutinefunction", counting)
+    assert client.get("/profile").status_code == 200
+    assert asked == []
