@@ -31,7 +31,7 @@ def test_each_request_logs_one_json_line_saying_who_did_what(client, caplog):
 
 
 def test_the_log_line_never_holds_passwords_tokens_or_cookies(client, session, caplog, no_csrf):
-    make_user("rep", email="logged@example.com")
+    user = make_user("rep", email="logged@example.com")
     client.set_cookie("tracking", "cookie-value-123")
     with caplog.at_level(logging.INFO, logger="crm_web.requests"):
         response = client.post(
@@ -41,6 +41,7 @@ def test_the_log_line_never_holds_passwords_tokens_or_cookies(client, session, c
     assert response.status_code in (302, 303)
     [line] = _request_lines(caplog)
     assert line["route"] == "/login" and line["method"] == "POST"
+    assert line["user_id"] == str(user.id)  # the user who signed in, by id only
     for secret in (TEST_PASSWORD, "query-token-456", "cookie-value-123", "logged@example.com"):
         assert secret not in caplog.text
 

@@ -17,6 +17,8 @@ import uuid
 from flask import Flask, g, request
 from sqlalchemy import inspect
 
+from crm_web.core.db import Base
+
 log = logging.getLogger("crm_web.requests")
 log.setLevel(logging.INFO)
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
@@ -43,11 +45,12 @@ def _user_id() -> str | None:
     """The signed-in user's id if Flask-Login already loaded it: never a query of its own (after
     a rollback the user's columns are expired, and the database may be what failed)."""
     user = g.get("_login_user")
-    state = inspect(user, raiseerr=False) if user is not None else None
-    if user is not None and state is None:  # auth.load_user's plain columns, not an ORM object
+    if user is None:
+        return None
+    if not isinstance(user, Base):  # auth.load_user's plain columns, or the anonymous user
         user_id = getattr(user, "id", None)
         return str(user_id) if user_id is not None else None
-    identity = state.identity if state is not None else None
+    identity = inspect(user).identity  # the User signed in during this request
     return str(identity[0]) if identity else None
 
 
