@@ -13,7 +13,7 @@ from datetime import datetime
 
 import psycopg
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import current_app, g, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from psycopg import pq
@@ -46,20 +46,27 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def plain_read(clause) -> bool:
+    """A SELECT (a UNION too) that locks nothing: what may go to a replica or the reader."""
+    return isinstance(clause, sa.Select | sa.CompoundSelect) and clause._for_update_arg is None
+
+
 class RoutedSession(FlaskSession):
     """A session that sends plain SELECTs to the read replica while `session.info["replica"]`
     holds its engine (core/replica.py sets it around the read-only pages), or else, outside
-    `transaction()`, to `session.info["reader"]` (an autocommit view of the primary engine set
-    for GET requests: reads without BEGIN/ROLLBACK round trips). Writes, flushes, everything
-    inside `transaction()`, SELECT … FOR UPDATE and raw SQL always go to the primary."""
+    `transaction()`, to `session.info["reader"]` (an autocommit view of the primary engine,
+    for GET requests: reads without BEGIN/ROLLBACK round trips; a session made during such a
+    request takes it from read_without_transaction). Writes, flushes, everything inside
+    `transaction()`, SELECT … FOR UPDATE and raw SQL always go to the primary."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        reader = g.get("autocommit_reader") if has_request_context() else None
+        if reader is not None:
+            self.info["reader"] = reader
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
-        if (
-            bind is None
-            and not self._flushing
-            and isinstance(clause, sa.Select | sa.CompoundSelect)  # a UNION too
-            and clause._for_update_arg is None
-        ):
+        if bind is None and not self._flushing and plain_read(clause):
             replica = self.info.get("replica")
             if replica is not None:
                 return replica
@@ -72,19 +79,31 @@ class RoutedSession(FlaskSession):
 def read_without_transaction() -> None:
     """Before a GET or HEAD request: its plain reads run in autocommit (one round trip each, no
     BEGIN before nor ROLLBACK after); a write it makes still runs in `transaction()` on a
-    connection of its own. READS_AUTOCOMMIT=False turns it off."""
+    connection of its own. READS_AUTOCOMMIT=False turns it off. Kept in `g`, which the
+    request's session takes when one is made: a page whose reads all run on the kept
+    connection (kept_reader) makes none, and its set-up and teardown cost a list page ~2 %."""
+    reader = _autocommit_reader()
+    g.autocommit_reader = reader
+    registry = db.session.registry
+    if reader is not None and registry.has():
+        # A session made before the request (a test's app context outlives its requests).
+        registry().info["reader"] = reader
+
+
+def _autocommit_reader():
+    """The autocommit view of the primary engine for this request's reads, or None."""
     if request.method not in ("GET", "HEAD") or request.endpoint == "static":
-        return
+        return None
     app = current_app
     if not app.config.get("READS_AUTOCOMMIT", True):
-        return
+        return None
     reader = app.extensions.get("autocommit_reader")
     if reader is None:
         # Shares the engine's pool; the isolation level is set and reset client-side.
         reader = app.extensions["autocommit_reader"] = db.engine.execution_options(
             isolation_level="AUTOCOMMIT"
         )
-    db.session.info["reader"] = reader
+    return reader
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutedSession})
@@ -97,9 +116,14 @@ def kept_reader(statement):
     reads then borrow no pooled connection and the session never takes one: the checkout, its
     isolation level set and reset, and the session's bookkeeping around it cost a list page
     about a tenth of its CPU."""
-    session = db.session
-    reader = session.info.get("reader")
-    if reader is None or session.get_bind(clause=statement) is not reader:
+    registry = db.session.registry
+    if registry.has():
+        session = registry()
+        reader = session.info.get("reader")
+        if reader is None or session.get_bind(clause=statement) is not reader:
+            return None
+    # No session yet: no transaction open and no replica chosen (reads_replica makes one).
+    elif g.get("autocommit_reader") is None or not plain_read(statement):
         return None
     engine = db.engine
     if engine.dispatch.before_cursor_execute:

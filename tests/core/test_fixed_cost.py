@@ -146,6 +146,13 @@ def own_app(app):
     def backend():
         return str(read(BACKEND_PID)[0].pid)
 
+    @application.route("/test/session-made")
+    @public
+    def session_made():
+        # A page's prebuilt reads only: did the request make a SQLAlchemy session?
+        read(BACKEND_PID)
+        return str(db.session.registry.has())
+
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -212,6 +219,15 @@ def test_a_page_s_reads_borrow_no_pooled_connection(own_app):
         event.remove(pool, "checkout", count)
     assert seen == {first}
     assert checkouts == []
+
+
+def test_a_page_whose_reads_are_all_prebuilt_makes_no_orm_session(own_app):
+    """core.db.read_without_transaction keeps the autocommit reader in `g`: a page read
+    entirely on the kept connection never makes (nor tears down) a SQLAlchemy session, ~2 % of
+    a list page. One that does make one still reads without a transaction (above)."""
+    client = own_app.test_client()
+    assert client.get("/test/session-made").text == "False"
+    assert client.get("/test/read-status").text == "IDLE"
 
 
 def test_a_kept_connection_the_server_closed_is_replaced(own_app):
