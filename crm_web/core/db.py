@@ -378,7 +378,11 @@ def discard_session(session=None) -> None:
 
 def release_session(exc: BaseException | None = None) -> None:
     """Teardown: end the request's session (Flask-SQLAlchemy's own teardown then finds nothing
-    to do). A rollback on a dead connection is logged, never raised after the response."""
+    to do). A rollback on a dead connection is logged, never raised after the response.
+    The autocommit reader ends with it: a streamed response's reads (errors.csv, an export)
+    run after this, in a session of their own on the primary, where a server-side cursor has
+    the transaction it needs."""
+    g.pop("autocommit_reader", None)
     try:
         db.session.remove()
     except Exception:  # noqa: BLE001 - the response is already chosen; see discard_session
