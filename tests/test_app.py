@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import stat
 
 import pytest
 
 from crm_web.config import ConfigError, database_url, load_settings
+from tests.support import sign_in
 
 
 def _settings(tmp_path, **environ):
@@ -204,3 +206,25 @@ def test_the_served_app_keeps_its_start_up_heap_out_of_the_collector(app):
     assert served.returncode == 0, served.stderr
     frozen, collected = map(int, served.stdout.split())
     assert frozen > 50_000 and collected < frozen / 10
+
+
+@pytest.mark.parametrize(
+    ("path", "current"),
+    [
+        ("/deals/board", "Pipeline"),  # not Deals, though /deals is its prefix too
+        ("/deals", "Deals"),
+        ("/deals/new", "Deals"),
+        ("/contacts/new", "Contacts"),
+        ("/tasks/", "Tasks"),
+        ("/admin/users", "Admin"),
+        ("/admin/stages", "Admin"),  # every /admin/ page is Admin's
+        ("/profile", None),
+    ],
+)
+def test_the_navigation_marks_the_section_a_page_is_in(client, session, path, current):
+    sign_in(client, "admin")
+    page = client.get(path)
+    assert page.status_code == 200
+    nav = re.search(r'<nav class="nav" id="main-nav".*?</nav>', page.get_data(as_text=True), re.S)
+    marked = re.findall(r'aria-current="page">([^<\n]+)', nav[0])
+    assert [label.strip() for label in marked] == ([current] if current else [])

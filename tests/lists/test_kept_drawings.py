@@ -142,3 +142,7 @@ def test_a_pages_stylesheets_and_scripts_follow_its_mount_point(app, client):
         assert f"/crm/static/{asset}" in under_crm
     assert not any(url.startswith("/crm/") for url in at_root)
     assert all(url.startswith("/crm/static/") for url in under_crm)
+    # The navigation marks the page's own item, there as here (web.navigation, kept per mount
+    # point and route).
+    assert '<a href="/contacts/" aria-current="page">' in client.get("/contacts/").text
+    assert '<a href="/crm/contacts/" aria-current="page">' in mounted.get_data(as_text=True)
