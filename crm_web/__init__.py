@@ -51,15 +51,15 @@ class App(Flask):
     through inspect) of every hook and view on every request, fourteen times a page, and the
     answer never changes. An async view still runs through Flask's async_to_sync."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync: dict = {}  # hook or view -> what ensure_sync runs
+
     def ensure_sync(self, func):
         sync = self._sync.get(func)
         if sync is None:
             sync = self._sync[func] = super().ensure_sync(func)
         return sync
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._sync: dict = {}  # hook or view -> what ensure_sync runs
 
 
 def create_app(test_config: dict | None = None) -> Flask:
