@@ -5,17 +5,20 @@ pages) would make every ratio meaningless."""
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from sqlalchemy import make_url, text
+from werkzeug.serving import make_server
 
 from crm_web.companies import views as company_views
 from crm_web.contacts import views as contact_views
 from crm_web.core.db import db
 from crm_web.deals import views as deal_views
+from crm_web.tools import bench
 from crm_web.tools.bare_app import create_bare_app
 from crm_web.tools.bench import IN_APP_BASELINE, bare_pages, in_app_targets, pages
-from tests.support import make_company, make_contact, make_deal, make_note, make_task
+from tests.support import make_company, make_contact, make_deal, make_note, make_task, make_user
 
 
 @pytest.fixture
@@ -185,3 +188,46 @@ def test_the_bare_record_page_draws_what_the_products_shows_of_each_list(committ
             assert more in page
     finally:
         bare.extensions["bare_pool"].close()
+
+
+@pytest.fixture
+def bench_user(app):
+    """The user the bench signs in as, committed: the served app reads it on its own thread."""
+    with app.app_context():
+        user = make_user("admin", email=bench.EMAIL, name="Bench", password=bench.PASSWORD)
+        db.session.commit()
+        user_id = user.id
+        db.session.remove()
+    yield user_id
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_logs WHERE entity_id = :id"), {"id": user_id})
+        conn.execute(text("DELETE FROM login_attempts WHERE email = :e"), {"e": bench.EMAIL})
+        conn.execute(text("DELETE FROM users WHERE id = :id"), {"id": user_id})
+
+
+@pytest.fixture
+def served_port(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+
+
+def test_the_bench_client_keeps_the_cookies_the_app_sets_as_a_browser_does(
+    committed_rows, bench_user, served_port
+):
+    """A client that sent its sign-in cookie forever made the app change and re-sign the
+    session on every page it measured (the CSRF token, the record just opened), which a
+    signed-in browser pays once: the bench measured work no user's page does."""
+    ids, _ = committed_rows
+    cookies = bench.sign_in(served_port)
+    record = f"/contacts/{ids['contact']}"
+    first, _ = bench.request(served_port, record, cookies)
+    assert first.status == 200
+    assert first.getheader("Set-Cookie")  # the session now holds its CSRF token and the record
+    for path in (record, "/deals", "/contacts/"):
+        again, page = bench.request(served_port, path, cookies)
+        assert again.status == 200, path
+        assert b"Sign out" in page, path  # still signed in
+        assert again.getheader("Set-Cookie") is None, path

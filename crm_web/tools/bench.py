@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -224,32 +225,61 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def request(port, path, cookie=None, method="GET", body=None, headers=None):
+class Cookies:
+    """The cookies the app set, sent back on every request and replaced by each Set-Cookie, as a
+    browser keeps them. A client that sent its sign-in cookie forever would make the app change
+    and re-sign the session on every page (a new CSRF token to remember, the record just opened
+    to add), work a signed-in browser pays once. Shared by the threads of a run, as a browser's
+    tabs share their cookies."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def header(self) -> str:
+        with self._lock:
+            return "; ".join(f"{name}={value}" for name, value in self._values.items())
+
+    def keep(self, response) -> None:
+        """Take what `response` (http.client's) set or deleted."""
+        for set_cookie in response.msg.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(set_cookie).items():
+                with self._lock:
+                    if morsel["max-age"] == "0" or not morsel.value:
+                        self._values.pop(name, None)
+                    else:
+                        self._values[name] = morsel.value
+
+
+def request(port, path, cookies=None, method="GET", body=None, headers=None):
+    """One request on a new connection; `cookies` (Cookies) are sent and kept, as a browser's."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     all_headers = {"Host": f"127.0.0.1:{port}", **(headers or {})}
-    if cookie:
-        all_headers["Cookie"] = cookie
+    if cookies is not None:
+        all_headers["Cookie"] = cookies.header()
     conn.request(method, path, body=body, headers=all_headers)
     response = conn.getresponse()
     data = response.read()
     conn.close()
+    if cookies is not None:
+        cookies.keep(response)
     return response, data
 
 
-def sign_in(port) -> str:
+def sign_in(port) -> Cookies:
     """Through the real login form: its CSRF token, then the session cookie it sets."""
-    response, page = request(port, "/login")
-    cookie = response.getheader("Set-Cookie", "").split(";")[0]
+    cookies = Cookies()
+    response, page = request(port, "/login", cookies)
     token = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
     body = urlencode({"csrf_token": token, "email": EMAIL, "password": PASSWORD})
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
         "Origin": f"http://127.0.0.1:{port}",
     }
-    response, _ = request(port, "/login", cookie, "POST", body, headers)
+    response, _ = request(port, "/login", cookies, "POST", body, headers)
     if response.status != 303:
         raise SystemExit(f"bench sign-in failed: {response.status}")
-    return response.getheader("Set-Cookie").split(";")[0]
+    return cookies
 
 
 def cpu_seconds(parents: set[int], database: str) -> float:
@@ -278,7 +308,7 @@ def cpu_seconds(parents: set[int], database: str) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def measure(port, cookie, path, concurrency, count, headers=None, cpu=None) -> dict:
+def measure(port, cookies, path, concurrency, count, headers=None, cpu=None) -> dict:
     """`count` requests of `path` from `concurrency` threads; latencies, requests/s and, with
     `cpu` (a function giving CPU seconds so far), CPU milliseconds per request."""
     latencies, errors, lock = [], [], threading.Lock()
@@ -292,7 +322,7 @@ def measure(port, cookie, path, concurrency, count, headers=None, cpu=None) -> d
                 if next(remaining, None) is None:
                     return
             started = time.perf_counter()
-            response, _ = request(port, path, cookie, headers=headers)
+            response, _ = request(port, path, cookies, headers=headers)
             elapsed = time.perf_counter() - started
             with lock:
                 latencies.append(elapsed)
@@ -322,13 +352,13 @@ def measure(port, cookie, path, concurrency, count, headers=None, cpu=None) -> d
 def interleaved(page, yardstick, count, pairs, cpu) -> dict:
     """`page` and its `yardstick` at c=8, interleaved (`pairs` pairs, alternating which goes
     first, as a shared machine's speed drifts within a run): the throughput ratios and each
-    side's CPU milliseconds per request. A side is (port, cookie, path, headers)."""
+    side's CPU milliseconds per request. A side is (port, cookies, path, headers)."""
     ratios, cpu_ms, yardstick_cpu_ms = [], [], []
     for i in range(pairs):
         runs = [("yardstick", yardstick), ("page", page)]
         results = {}
-        for side, (port, cookie, path, headers) in runs[:: 1 if i % 2 else -1]:
-            results[side] = measure(port, cookie, path, 8, count, headers, cpu)
+        for side, (port, cookies, path, headers) in runs[:: 1 if i % 2 else -1]:
+            results[side] = measure(port, cookies, path, 8, count, headers, cpu)
         ratios.append(results["page"]["rps"] / results["yardstick"]["rps"])
         cpu_ms.append(results["page"]["cpu_ms"])
         yardstick_cpu_ms.append(results["yardstick"]["cpu_ms"])
@@ -507,7 +537,7 @@ def main() -> None:
     try:
         wait_for(port)
         wait_for(bare_port)
-        cookie = sign_in(port)
+        cookies = sign_in(port)
         print(
             f"\n{info['total']:,} contacts, {info['deals']:,} deals · gunicorn {WORKERS} workers "
             f"each (app and bare app) · {count} requests per cell, {pairs} interleaved pairs\n"
@@ -532,20 +562,20 @@ def main() -> None:
                 continue
             bare_path = bare.get(path)
             # The API authenticates by its token alone (a session cookie is no credential there).
-            page_cookie = None if path.startswith("/api/") else cookie
+            page_cookies = None if path.startswith("/api/") else cookies
             size, bare_size = "—", "—"
             for _ in range(10):  # warm caches and connections
-                _, body = request(port, path, page_cookie, headers=headers)
+                _, body = request(port, path, page_cookies, headers=headers)
                 size = f"{len(body) / 1024:.1f}"
                 if bare_path:
                     _, body = request(bare_port, bare_path)
                     bare_size = f"{len(body) / 1024:.1f}"
-            one = measure(port, page_cookie, path, 1, count, headers)
-            eight = measure(port, page_cookie, path, 8, count * 2, headers, cpu)
+            one = measure(port, page_cookies, path, 1, count, headers)
+            eight = measure(port, page_cookies, path, 8, count * 2, headers, cpu)
             ratio, bare_cpu, cpu_ratio, cpu_ms = "—", "—", "—", eight["cpu_ms"]
             if bare_path:
                 vs = interleaved(
-                    (port, page_cookie, path, headers),
+                    (port, page_cookies, path, headers),
                     (bare_port, None, bare_path, None),
                     count,
                     pairs,
@@ -571,8 +601,8 @@ def main() -> None:
             print("|" + "---|" * 5)
         for name, path, headers in against_baseline:
             vs = interleaved(
-                (port, cookie, path, headers),
-                (port, cookie, IN_APP_BASELINE, None),
+                (port, cookies, path, headers),
+                (port, cookies, IN_APP_BASELINE, None),
                 count,
                 pairs,
                 cpu,

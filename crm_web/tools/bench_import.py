@@ -50,6 +50,7 @@ from crm_web.jobs.priority import lower_priority
 from crm_web.tools.bench import (
     EMAIL,
     PASSWORD,
+    Cookies,
     bench_config,
     cpu_seconds,
     free_port,
@@ -175,7 +176,7 @@ def web_peak(server) -> str:
     return f"{max(peak_mb(pid) for pid in web_workers(server)):.0f} MB"
 
 
-def export_all(port: int, cookie: str, server, database: str, rows: int) -> None:
+def export_all(port: int, cookies: Cookies, server, database: str, rows: int) -> None:
     """/exports/contacts.csv, every live contact, read as a browser downloads it."""
     print(f"  web workers' peak memory before: {web_peak(server)}", flush=True)
     load = open("/proc/loadavg").read().split()[0]  # noqa: SIM115, PTH123
@@ -183,7 +184,7 @@ def export_all(port: int, cookie: str, server, database: str, rows: int) -> None
     all_before = cpu_seconds({server.pid}, database)
     started = time.monotonic()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-    connection.request("GET", "/exports/contacts.csv", headers={"Cookie": cookie})
+    connection.request("GET", "/exports/contacts.csv", headers={"Cookie": cookies.header()})
     response = connection.getresponse()
     assert response.status == 200, response.status
     size = 0
@@ -203,12 +204,11 @@ def export_all(port: int, cookie: str, server, database: str, rows: int) -> None
     )
 
 
-def upload(port: int, cookie: str, path: Path) -> int:
+def upload(port: int, cookies: Cookies, path: Path) -> int:
     """The file posted to the import form (multipart, CSRF token and all), as a browser does;
     the staged import's id."""
-    response, page = request(port, "/imports/new?kind=contacts", cookie)
-    # The form's CSRF token lives in the session: the cookie that page sets, if it sets one.
-    cookie = (response.getheader("Set-Cookie") or cookie).split(";")[0]
+    # The form's CSRF token lives in the session: `cookies` keep what this page sets.
+    _, page = request(port, "/imports/new?kind=contacts", cookies)
     token = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
     boundary = secrets.token_hex(16)
     fields = "".join(
@@ -223,7 +223,7 @@ def upload(port: int, cookie: str, path: Path) -> int:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     connection.putrequest("POST", "/imports")
     for name, value in (
-        ("Cookie", cookie),
+        ("Cookie", cookies.header()),
         ("Origin", f"http://127.0.0.1:{port}"),
         ("Content-Type", f"multipart/form-data; boundary={boundary}"),
         ("Content-Length", str(len(head) + path.stat().st_size + len(tail))),
@@ -255,7 +255,7 @@ def run_job(import_id: int) -> None:
     print(json.dumps({"cpu": cpu, "peak_mb": peak_mb(os.getpid()), "nice": nice}), flush=True)
 
 
-def import_file(path, actor, database, run, phone_base, port, cookie, server) -> None:
+def import_file(path, actor, database, run, phone_base, port, cookies, server) -> None:
     """The CSV imported as a user's import is (upload, then the job), beside a plain COPY."""
     bad = write_csv(path, ROWS, run, phone_base)
 
@@ -275,14 +275,14 @@ def import_file(path, actor, database, run, phone_base, port, cookie, server) ->
     app_before = cpu_seconds({server.pid}, "-")
     load = open("/proc/loadavg").read().split()[0]  # noqa: SIM115, PTH123
     measure("upload through the web (COPY into import_rows)", ROWS, database,
-            lambda: record.update(id=upload(port, cookie, path)),
+            lambda: record.update(id=upload(port, cookies, path)),
             app_cpu=lambda: cpu_seconds({server.pid}, "-") - app_before)  # fmt: skip
     services.save_mapping(record["id"], MAPPING, actor)
     services.start_import(record["id"], actor)
     db.session.remove()
 
     for _ in range(20):  # every worker warm
-        request(port, "/contacts/", cookie)
+        request(port, "/contacts/", cookies)
 
     def web_cpu():  # the web workers' alone
         return cpu_seconds({server.pid}, "-")
@@ -290,8 +290,8 @@ def import_file(path, actor, database, run, phone_base, port, cookie, server) ->
     def web_wait():
         return run_queue_wait(server)
 
-    idle = measure_page(port, cookie, "/contacts/", 1, LIST_REQUESTS, cpu=web_cpu)
-    idle_wait = measure_page(port, cookie, "/contacts/", 1, LIST_REQUESTS, cpu=web_wait)
+    idle = measure_page(port, cookies, "/contacts/", 1, LIST_REQUESTS, cpu=web_cpu)
+    idle_wait = measure_page(port, cookies, "/contacts/", 1, LIST_REQUESTS, cpu=web_wait)
     latencies = []
     job = subprocess.Popen(
         [sys.executable, "-m", "crm_web.tools.bench_import", "job", str(record["id"])],
@@ -302,7 +302,7 @@ def import_file(path, actor, database, run, phone_base, port, cookie, server) ->
     def list_while_importing():
         while job.poll() is None:
             started = time.perf_counter()
-            response, _ = request(port, "/contacts/", cookie)
+            response, _ = request(port, "/contacts/", cookies)
             assert response.status == 200, response.status
             latencies.append(time.perf_counter() - started)
 
@@ -316,7 +316,7 @@ def import_file(path, actor, database, run, phone_base, port, cookie, server) ->
     web_during = (web_cpu() - web_before) * 1000 / max(1, len(latencies))
     wait_during = (web_wait() - wait_before) * 1000 / max(1, len(latencies))
     # The ambient load drifts over a long import: the idle list again, after it.
-    idle_after = measure_page(port, cookie, "/contacts/", 1, LIST_REQUESTS)
+    idle_after = measure_page(port, cookies, "/contacts/", 1, LIST_REQUESTS)
     figures = json.loads(output.strip().splitlines()[-1])
     postgres = sum(
         ticks - before.get(pid, 0.0) for pid, ticks in after.items() if pid != os.getpid()
@@ -365,7 +365,7 @@ def main() -> None:
     server = start_server("crm_web.tools.bench:serve_app()", port, env, "bench-import-server.log")
     try:
         wait_for(port)
-        cookie = sign_in(port)
+        cookies = sign_in(port)
         with app.app_context(), tempfile.TemporaryDirectory() as folder:
             actor = get_user_by_email(EMAIL).as_actor()
             assert PASSWORD
@@ -376,10 +376,10 @@ def main() -> None:
                     text("SELECT count(*) FROM contacts WHERE archived_at IS NULL")
                 ).scalar()
                 db.session.remove()
-                export_all(port, cookie, server, database, live)
+                export_all(port, cookies, server, database, live)
             if ROWS:  # BENCH_IMPORT_ROWS=0: the API bulk job alone
                 import_file(Path(folder) / "contacts.csv", actor, database, run, phone_base,
-                            port, cookie, server)  # fmt: skip
+                            port, cookies, server)  # fmt: skip
             if BULK:  # BENCH_BULK_ITEMS=0: no API bulk job (an empty one fails to insert)
                 bulk_job(actor, database, run, phone_base)
     finally:
