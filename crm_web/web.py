@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
@@ -185,7 +185,7 @@ def signed_in_header() -> Markup:
     user = signed_in_user()
     items = navigation()
     query = request.args.get("q", "") if request.endpoint == "search.index" else ""
-    key = (items, user.name, user.email, user.role, task_badge(), generate_csrf(), query)
+    key = (items, user.name, user.email, user.role, task_badge(), security.csrf_token(), query)
     return kept("_header.html", "signed_in", *key)
 
 
@@ -271,6 +271,9 @@ def init_app(app: Flask) -> None:
     app.add_template_global(kept, "kept")
     # Macros draw fixed URLs too (the add forms' actions).
     app.add_template_global(fixed_url, "fixed_url")
+    app.add_template_global(
+        security.csrf_token, "csrf_token"
+    )  # in place of Flask-WTF's: the same token
     app.add_template_global(id_url, "id_url")
     # A list's sort headers and pager (templates/_macros/lists.html).
     app.add_template_global(links.sort_headers, "list_sort_headers")

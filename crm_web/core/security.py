@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask, abort, current_app, g, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature
 
 # No 'unsafe-inline' anywhere: no inline <script>, no style="" attributes, no on*="" handlers.
@@ -150,6 +151,13 @@ def reuse_signed_csrf() -> None:
     kept = session.get(SIGNED_CSRF)
     if kept and session.get(field) == kept[0]:
         setattr(g, field, kept[1])
+
+
+def csrf_token() -> str:
+    """Flask-WTF's generate_csrf, for pages and drawers: after its first call a request's signed
+    token waits in `g`, and it is taken from there (a page draws it five times; each
+    generate_csrf call reads the config and `g` through proxies first)."""
+    return g.get("csrf_token") or generate_csrf()
 
 
 def keep_signed_csrf(response):

@@ -10,12 +10,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 from flask import url_for
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from crm_web.core.dates import local_date, time_html, user_zone
 from crm_web.core.display import field_display
 from crm_web.core.permissions import RecordRights
+from crm_web.core.security import csrf_token
 from crm_web.deals.fields import FIELDS, LIST_FIELDS
 
 MUTED = '<span class="muted">{}</span>'
@@ -85,7 +85,7 @@ def _restore_cell(row, url: str, query_args: str, rights: RecordRights) -> str:
     return (
         f'<td class="nowrap"><form method="post" action="{action}" hx-post="{action}" '
         f'hx-target="#deal_list" hx-swap="outerHTML">'
-        f'<input type="hidden" name="csrf_token" value="{generate_csrf()}">'
+        f'<input type="hidden" name="csrf_token" value="{csrf_token()}">'
         f'<input type="hidden" name="version" value="{row.version}">'
         f'<input type="hidden" name="from" value="list">{query_args}'
         f'<button type="submit" class="button button-small" '

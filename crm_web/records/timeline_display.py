@@ -10,13 +10,13 @@ import datetime as dt
 from collections.abc import Mapping
 
 from flask import current_app, g, url_for
-from flask_wtf.csrf import generate_csrf
 from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
 from crm_web.activities.display import RECORD_PAGES, record_url
 from crm_web.activities.display import escape as escape_text
 from crm_web.core.dates import audit_value, time_html, user_zone
+from crm_web.core.security import csrf_token
 from crm_web.records.merge import MERGE_VIA
 from crm_web.records.timeline import REFERENCES, Item
 
@@ -193,7 +193,7 @@ def merge_line(item: Item, merge: dict) -> str:
         action = escape(url_for("duplicates.undo", merge_id=item.merge_id))
         line += (
             f'\n<form class="timeline-undo" method="post" action="{action}">\n'
-            f'<input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">\n'
+            f'<input type="hidden" name="csrf_token" value="{escape(csrf_token())}">\n'
             '<button type="submit" class="button button-small">Undo this merge</button>\n</form>'
         )
     return line
