@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from flask import g
+from flask import g, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -134,7 +134,13 @@ def _rows_context() -> _Rows:
 
 def _by_id_and_text(choices) -> dict:
     """{id: name} by the id's text and by the UUID itself: a row's assignee_id is looked up
-    without turning it into text (UUID.__str__ costs ~1.7 µs; a /tasks page did it 400 times)."""
+    without turning it into text (UUID.__str__ costs ~1.7 µs; a /tasks page did it 400 times).
+    Read only; kept for the same users (a UUID made of text costs ~2 µs each)."""
+    return _names_by_id(tuple(choices))
+
+
+@lru_cache(maxsize=64)
+def _names_by_id(choices: tuple) -> dict:
     names = dict(choices)
     for key, name in list(names.items()):
         with suppress(ValueError):
@@ -143,14 +149,17 @@ def _by_id_and_text(choices) -> dict:
 
 
 def _record_roots() -> dict:
-    """ "/contacts/" and the like: RECORD_PAGES' URLs without the id, built once a request."""
-    if "record_roots" not in g:
-        roots = {}
-        for kind, (endpoint, argument) in RECORD_PAGES.items():
-            sample = fixed_url(endpoint, **{argument: _SAMPLE_ID})
-            roots[kind] = sample[: -len(str(_SAMPLE_ID))]
-        g.record_roots = roots
-    return g.record_roots
+    """ "/contacts/" and the like: RECORD_PAGES' URLs without the id, built once per mount point."""
+    return _roots_under(request.script_root)
+
+
+@lru_cache(maxsize=16)
+def _roots_under(script_root: str) -> dict:
+    roots = {}
+    for kind, (endpoint, argument) in RECORD_PAGES.items():
+        sample = fixed_url(endpoint, **{argument: _SAMPLE_ID})
+        roots[kind] = sample[: -len(str(_SAMPLE_ID))]
+    return roots
 
 
 def record_url(kind: str, record_id) -> str:
