@@ -20,6 +20,7 @@ from crm_web.core.display import (
 from crm_web.core.permissions import RecordRights
 
 MUTED = '<span class="muted">{}</span>'
+DETAIL_FIELDS = [field for field in FIELDS.values() if field.detail]
 
 
 def _inner(company, field) -> str:
@@ -60,6 +61,17 @@ def _display(company_id: str, company, field, compact, base, editable) -> str:
     label = f"{field.label}: {_text(company, field)}" if editable else None
     version = company.version
     return field_display("company", company_id, field.name, version, inner, compact, base, label)
+
+
+def company_details(company, base: str, editable: bool, owner_editable: bool) -> Markup:
+    """The record page's Details card fields (contacts.display.contact_details' markup)."""
+    company_id = str(company.id)
+    cells = []
+    for field in DETAIL_FIELDS:
+        allowed = owner_editable if field.name == "owner_id" else editable
+        inner = _display(company_id, company, field, False, base, allowed)
+        cells.append(f"<dt>{field.label}</dt><dd>{inner}</dd>")  # labels: FIELDS' own text
+    return Markup("".join(cells))  # noqa: S704 - every value escaped by _inner
 
 
 def company_display(company, name, compact=False, base=None, editable=True) -> Markup:

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, request, session, url_for
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies import services
-from crm_web.companies.display import company_display, company_rows
+from crm_web.companies.display import company_details, company_display, company_rows
 from crm_web.companies.fields import FIELDS
 from crm_web.companies.forms import company_data, company_form, field_form
 from crm_web.contacts.services import list_choices
@@ -29,6 +29,7 @@ from crm_web.records.record_views import (
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 bp.add_app_template_global(company_display, "company_display")
+bp.add_app_template_global(company_details, "company_details")
 bp.add_app_template_global(company_rows, "company_rows")
 bp.add_app_template_global(FIELDS, "company_fields")
 SORTABLE = ("name", "city", "country", "owner", "updated")

@@ -26,6 +26,7 @@ from crm_web.core.display import (
 from crm_web.core.permissions import RecordRights
 
 MUTED = '<span class="muted">{}</span>'
+DETAIL_FIELDS = [field for field in FIELDS.values() if field.detail]
 
 
 @lru_cache(maxsize=65536)
@@ -91,6 +92,20 @@ def _display(contact_id: str, contact, field, compact, base, company_root, edita
     label = f"{field.label}: {_text(contact, field)}" if editable else None
     version = contact.version
     return field_display("contact", contact_id, field.name, version, inner, compact, base, label)
+
+
+def contact_details(contact, base: str, editable: bool, owner_editable: bool) -> Markup:
+    """The record page's Details card fields, a <dt> label and <dd> display each
+    (_macros/records.html details_card): the owner editable as `owner_editable`, the rest as
+    `editable`. One call for the card: a Jinja caller per field cost three times the card's
+    displays (3.6 % of a contact page's instructions)."""
+    contact_id = str(contact.id)
+    cells = []
+    for field in DETAIL_FIELDS:
+        allowed = owner_editable if field.name == "owner_id" else editable
+        inner = _display(contact_id, contact, field, False, base, None, allowed)
+        cells.append(f"<dt>{field.label}</dt><dd>{inner}</dd>")  # labels: FIELDS' own text
+    return Markup("".join(cells))  # noqa: S704 - every value escaped by _inner
 
 
 def contact_display(

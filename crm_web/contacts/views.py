@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, request, session, url_for
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.companies.services import company_name
 from crm_web.contacts import services
-from crm_web.contacts.display import contact_display, contact_rows
+from crm_web.contacts.display import contact_details, contact_display, contact_rows
 from crm_web.contacts.fields import FIELDS
 from crm_web.contacts.forms import contact_form, field_form
 from crm_web.core.display import readable_phone
@@ -34,6 +34,7 @@ bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 # Jinja helpers for every template: `{{ "+14155550100" | phone }}`, `contact_display(...)`.
 bp.add_app_template_filter(readable_phone, "phone")
 bp.add_app_template_global(contact_display, "contact_display")
+bp.add_app_template_global(contact_details, "contact_details")
 bp.add_app_template_global(contact_rows, "contact_rows")
 bp.add_app_template_global(FIELDS, "contact_fields")
 

@@ -1,6 +1,8 @@
 """Issue 17 point 1: a rep may not take a colleague's record (owner to themselves, then archive).
 Reps change the owner only of records they own; managers and admins reassign any."""
 
+import re
+
 import pytest
 
 from crm_web.companies.services import get_company, update_company, update_company_field
@@ -104,3 +106,34 @@ def test_a_rep_is_not_offered_the_owner_editor_of_a_colleagues_record(client, ar
     assert client.get(f"/{area}/{theirs.id}/fields/owner_id/edit").status_code == 403
     editor = client.get(f"/{area}/{mine.id}/fields/owner_id/edit")
     assert editor.status_code == 200 and 'name="value"' in editor.text
+
+
+@pytest.mark.parametrize("area", ["contacts", "companies"])
+def test_a_record_pages_details_offer_the_owner_editor_only_where_the_user_may_reassign(
+    client, area
+):
+    """The Details card draws every field's display in one call (contact_details,
+    company_details): a rep's own record's owner opens its editor, a colleague's does not,
+    while the colleague's other fields still edit in place; a viewer edits nothing."""
+    colleague = make_user("rep").as_actor()
+    rep = sign_in(client, "rep")
+    theirs, mine = _records(colleague)[area], _records(rep.as_actor())[area]
+    noun, name_field = (
+        area.rstrip("s").replace("companie", "company"),
+        {
+            "contacts": "first_name",
+            "companies": "name",
+        }[area],
+    )
+
+    def editable(record, field):
+        page = client.get(f"/{area}/{record.id}").text
+        display = re.search(
+            rf'<span class="ie-display[^"]*" id="{noun}-{record.id}-{field}"[^>]*>', page
+        )
+        return "hx-get=" in display.group(0)
+
+    assert editable(mine, "owner_id") and editable(mine, name_field)
+    assert not editable(theirs, "owner_id") and editable(theirs, name_field)
+    sign_in(client, "viewer")
+    assert not editable(mine, "owner_id") and not editable(mine, name_field)
