@@ -21,7 +21,7 @@ from crm_web.core.htmx import render, saved
 from crm_web.core.notices import changed_since_notice, owner_shown
 from crm_web.core.permissions import authorize_owner_change
 from crm_web.records import pages
-from crm_web.records.timeline_display import timeline_items
+from crm_web.records.timeline_display import timeline_card, timeline_entries, timeline_page
 
 
 def register_history(bp: Blueprint, entity: str, url: str) -> None:
@@ -44,8 +44,10 @@ def register_history(bp: Blueprint, entity: str, url: str) -> None:
         )
 
     bp.add_url_rule(url, "history", requires("records.read")(history))
-    # The card's entries (templates/records/_timeline.html): the same function for every area.
-    bp.add_app_template_global(timeline_items, "timeline_items")
+    # The card, its list and a page of it: the same functions for every area.
+    bp.add_app_template_global(timeline_card, "timeline_card")
+    bp.add_app_template_global(timeline_entries, "timeline_entries")
+    bp.add_app_template_global(timeline_page, "timeline_page")
 
 
 def create_record(form, form_page, create, duplicate_note: str):

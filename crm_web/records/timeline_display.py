@@ -1,5 +1,5 @@
-"""A Timeline card's entries as HTML (templates/records/_timeline.html's page calls
-timeline_items): one renderer per kind of item (a task's, a note's, a merge's, a record's own
+"""A Timeline card as HTML (timeline_card; its list and pages for the history fragments):
+one renderer per kind of item (a task's, a note's, a merge's, a record's own
 change) and the wording of a change. A contact's page shows 50 entries: through nested Jinja
 macros that was a quarter of the page's cost; built here with f-strings, as the list rows are
 (core/display.py), it is a fraction. Everything from the database is escaped here."""
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from urllib.parse import quote
 
 from flask import current_app, g, url_for
 from jinja2.filters import do_truncate
@@ -257,3 +258,65 @@ def timeline_items(timeline: Mapping) -> Markup:
     clock = g.timeline_clock
     html = "\n".join(_item(item, names, merges, clock) for item in timeline["items"])
     return Markup(html)  # noqa: S704 - every value escaped above
+
+
+# The card's pieces (timeline_card draws them all; /<area>/<id>/history each on its own).
+SCOPE_NOTE = (
+    '<p class="muted timeline-scope">Tasks, notes and merges. Field changes are shown to '
+    "managers and admins.</p>"
+)
+
+
+def timeline_page(timeline: Mapping, url: str, first: bool = False) -> Markup:
+    """The <li>s of one page, then its "Show older", which the next page's <li>s replace (so
+    each page lands below the ones shown). `url`: the record's history URL."""
+    html = [timeline_items(timeline)]
+    if first and not timeline["items"]:
+        html.append('<li class="muted">Nothing has happened here yet.</li>')
+    if timeline.get("older"):
+        older = f"{url}?before={quote(str(timeline['older']))}"
+        older += "&timeline=all" if timeline.get("related") else ""
+        html.append(
+            f'<li class="history-more"><button type="button" class="button button-small" '
+            f'hx-get="{escape(older)}" hx-target="closest li" hx-swap="outerHTML">Show older'
+            "</button></li>"
+        )
+    return Markup("\n".join(html))  # noqa: S704 - escaped above and by timeline_items
+
+
+def timeline_entries(timeline: Mapping, url: str) -> Markup:
+    """The card's list: its first page."""
+    first = timeline_page(timeline, url, first=True)
+    return Markup(f'<ol class="history timeline">{first}</ol>')  # noqa: S704 - a drawn page
+
+
+def timeline_card(
+    timeline: Mapping, url: str, page_url: str | None = None, css_class: str = "card card-wide"
+) -> Markup:
+    """A record's Timeline card: its changes, its tasks' and notes' (added, completed, edited…)
+    and, for a company with ?timeline=all, its contacts' and deals', newest first. `timeline`:
+    a page of it (records.pages.timeline); `url`: the record's history URL, which the card
+    fetches again whenever a save on the page changes the record or one of its tasks (the
+    save's HX-Trigger: record-saved). With `page_url` (a company's page) the card has the toggle
+    "With its contacts and deals", held in the page's URL (?timeline=all), which swaps the whole
+    card for the other (?card=1). Field changes are for roles that read the audit trail; the
+    others see the tasks' and notes' activity (timeline.activity_only)."""
+    related = timeline.get("related")
+    toggle = ""
+    if page_url:
+        target = escape(page_url + ("" if related else "?timeline=all"))
+        swap = escape(f"{url}?card=1{'' if related else '&timeline=all'}")
+        toggle = (
+            f'<a class="button button-small timeline-toggle" href="{target}" role="switch" '
+            f'aria-checked="{"true" if related else "false"}" hx-get="{swap}" '
+            f'hx-target="#history" hx-swap="outerHTML" hx-push-url="{target}">'
+            "With its contacts and deals</a>"
+        )
+    refresh = escape(url + ("?timeline=all" if related else ""))
+    return Markup(  # noqa: S704 - every value escaped above
+        f'<section class="{escape(css_class)}" id="history" aria-labelledby="history-title">\n'
+        f'<div class="timeline-head">\n<h2 id="history-title">Timeline</h2>{toggle}\n</div>'
+        f"{SCOPE_NOTE if timeline.get('activity_only') else ''}\n"
+        f'<div hx-get="{refresh}" hx-trigger="record-saved from:body">'
+        f"{timeline_entries(timeline, url)}</div>\n</section>"
+    )
