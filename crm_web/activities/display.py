@@ -10,6 +10,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 from flask import current_app, g, get_template_attribute, request
 from flask_login import current_user
@@ -161,6 +162,15 @@ def _roots_under(script_root: str) -> dict:
         sample = fixed_url(endpoint, **{argument: _SAMPLE_ID})
         roots[kind] = sample[: -len(str(_SAMPLE_ID))]
     return roots
+
+
+def more_url(endpoint: str, entity_type: str, entity_id, after: str, **words) -> str:
+    """url_for of a record's "Show more" (tasks.on_record, notes.on_record) with its cursor
+    `after`, without a url_for each (~20 µs; a record page draws three): the path is built once
+    per endpoint, record type and `words` (which tasks), then the record's id put in."""
+    path = fixed_url(endpoint, entity_type=entity_type, entity_id=_SAMPLE_ID, **words)
+    query = urlencode({"after": after})
+    return f"{path.replace(str(_SAMPLE_ID), str(entity_id))}?{query}"
 
 
 def record_url(kind: str, record_id) -> str:
@@ -454,6 +464,7 @@ def _draw_add_form(kind: str, entity_type: str, entity_id: str) -> Markup:
 
 TEMPLATE_GLOBALS = {
     "record_add_form": record_add_form,
+    "more_url": more_url,
     "task_look": task_look,
     "task_assignees": assignee_choices,
     "task_assignee_name": assignee_name,
