@@ -314,14 +314,22 @@ def _starts_with(term: str) -> tuple[list, dict]:
     The values are bindparams (`last0`, `first1`, `last1`, …), returned beside."""
     term = term.strip().lower()
     values = {"last0": like_pattern(term)[1:]}
-    last = LAST_LOWER.like(bindparam("last0", type_=sa.String))
-    conditions = [last]
     splits = [i for i, char in enumerate(term) if char == " "][:FULL_NAME_SPLITS]
     for n, i in enumerate(splits, start=1):
         values[f"first{n}"], values[f"last{n}"] = term[:i], like_pattern(term[i + 1 :])[1:]
+    return _starts_conditions(len(splits)), values
+
+
+@functools.lru_cache(maxsize=FULL_NAME_SPLITS + 1)
+def _starts_conditions(splits: int) -> list:
+    """_starts_with's conditions for a term with `splits` spaces: the same for every such term
+    (its values are bound), so built once rather than on every keystroke."""
+    last = LAST_LOWER.like(bindparam("last0", type_=sa.String))
+    conditions = [last]
+    for n in range(1, splits + 1):
         rest = LAST_LOWER.like(bindparam(f"last{n}", type_=sa.String))
         conditions.append((bindparam(f"first{n}", type_=sa.String) == FIRST_LOWER) & rest & ~last)
-    return conditions, values
+    return conditions
 
 
 def listed(query, filters: dict):
