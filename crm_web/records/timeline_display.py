@@ -151,7 +151,9 @@ def task_line(item: Item, names: Mapping) -> str:
     return f"changed {title}: {changes(changed, names)}"
 
 
-def note_line(item: Item, names: Mapping) -> str:
+def note_line(item: Item, names: Mapping, on: str = "") -> str:
+    """What happened to a note, `on` (" on the deal …") after it, then the note's text: the
+    text is a block of its own, which the record it is on would otherwise follow."""
     entry, changed = item.entry, item.entry.changes or {}
     if entry.action == "create":
         line = "added a note"
@@ -161,6 +163,7 @@ def note_line(item: Item, names: Mapping) -> str:
         line = _moved(item, "a note", names)
     else:
         line = "edited a note"
+    line += on
     if item.text:
         text = do_truncate(current_app.jinja_env, item.text, 280)
         line += f' <span class="timeline-text">{escape_text(text)}</span>'
@@ -233,7 +236,7 @@ def _item(item: Item, names: Mapping, merges: Mapping, clock: tuple) -> str:
     elif entry.entity_type == "task":
         kind, line = "task", task_line(item, names) + on
     elif entry.entity_type == "note":
-        kind, line = "note", note_line(item, names) + on
+        kind, line = "note", note_line(item, names, on)
     else:
         this = _on_link(item.on) if item.on else THIS_RECORD
         kind, line = "change", describe(entry, this, names)

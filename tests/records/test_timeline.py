@@ -182,7 +182,8 @@ def test_a_company_s_timeline_takes_in_its_contacts_and_deals_when_asked(client)
     page = client.get(f"/companies/{company.id}?timeline=all").get_data(as_text=True)
     lines = _visible(page)
     assert "added the task Call Zoe on the contact Zoe Zed" in lines
-    assert "added a note Budget approved on the deal Renewal" in lines
+    # The record a note is on is named before its text, which is a block of its own.
+    assert "added a note on the deal Renewal Budget approved" in lines
     assert "created the contact Zoe Zed" in lines and "HQ moved" in lines
     # The company's own entries are not "on" the company (the page's statement reads ids as text).
     assert "Note added a note HQ moved\n" in lines + "\n" and "on the company" not in lines
