@@ -271,9 +271,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(kept, "kept")
     # Macros draw fixed URLs too (the add forms' actions).
     app.add_template_global(fixed_url, "fixed_url")
-    app.add_template_global(
-        security.csrf_token, "csrf_token"
-    )  # in place of Flask-WTF's: the same token
+    # In place of Flask-WTF's csrf_token: the same token, taken from `g` once signed.
+    app.add_template_global(security.csrf_token, "csrf_token")
     app.add_template_global(id_url, "id_url")
     # A list's sort headers and pager (templates/_macros/lists.html).
     app.add_template_global(links.sort_headers, "list_sort_headers")

@@ -51,8 +51,8 @@ def signed_in_actor() -> Actor | None:
 
 
 def current_actor() -> Actor:
-    """The signed-in user as an Actor, for service calls."""
-    return current_user.as_actor()
+    """The signed-in user as an Actor, for service calls (only where someone is signed in)."""
+    return signed_in_user().as_actor()
 
 
 def requires(action: str):

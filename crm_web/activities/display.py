@@ -13,10 +13,9 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 from flask import current_app, g, get_template_attribute, request
-from flask_login import current_user
 from markupsafe import Markup
 
-from crm_web.accounts.auth import signed_in_actor
+from crm_web.accounts.auth import current_actor, signed_in_actor
 from crm_web.accounts.services import active_users
 from crm_web.activities.fields import FIELDS, PRIORITY_LABELS
 from crm_web.activities.services import may_change_task, record_names
@@ -76,7 +75,7 @@ def record_label(value: str) -> str:
     kind, _, record_id = (value or "").partition(":")
     if not record_id:
         return "None"
-    name = record_names([(kind, record_id)], current_user.as_actor()).get((kind, record_id))
+    name = record_names([(kind, record_id)], current_actor()).get((kind, record_id))
     return f"{kind.capitalize()} {name or '(gone)'}"
 
 
@@ -91,6 +90,7 @@ RECORD_PAGES = {
     "deal": ("deals.detail", "deal_id"),
 }
 _SAMPLE_ID = uuid.UUID(int=0)
+_SAMPLE = str(_SAMPLE_ID)  # where an id goes in a URL or form drawn once for any record
 
 
 def escape(value: str) -> str:
@@ -160,7 +160,7 @@ def _roots_under(script_root: str) -> dict:
     roots = {}
     for kind, (endpoint, argument) in RECORD_PAGES.items():
         sample = fixed_url(endpoint, **{argument: _SAMPLE_ID})
-        roots[kind] = sample[: -len(str(_SAMPLE_ID))]
+        roots[kind] = sample[: -len(_SAMPLE)]
     return roots
 
 
@@ -170,7 +170,7 @@ def more_url(endpoint: str, entity_type: str, entity_id, after: str, **words) ->
     per endpoint, record type and `words` (which tasks), then the record's id put in."""
     path = fixed_url(endpoint, entity_type=entity_type, entity_id=_SAMPLE_ID, **words)
     query = urlencode({"after": after})
-    return f"{path.replace(str(_SAMPLE_ID), str(entity_id))}?{query}"
+    return f"{path.replace(_SAMPLE, str(entity_id))}?{query}"
 
 
 def record_url(kind: str, record_id) -> str:
@@ -432,10 +432,6 @@ def task_rows(rows, in_list=True, view=None, notice_task=None, note=None) -> Mar
     return Markup("".join(html))  # noqa: S704 - every value escaped in _row
 
 
-# The record a kept add form is drawn for, put back as the real record's id (record_add_form).
-_STAND_IN = str(uuid.UUID(int=1))
-
-
 def record_add_form(kind: str, entity_type: str, entity_id) -> Markup:
     """A record page's empty add form for its tasks (`kind` "task": tasks/_macros.html add_form)
     or notes ("note": notes/_macros.html). It shows the record type, the record's id (five to
@@ -446,13 +442,13 @@ def record_add_form(kind: str, entity_type: str, entity_id) -> Markup:
     if current_app.jinja_env.auto_reload:  # templates reloading (debug): drawn every time
         return _draw_add_form(kind, entity_type, record_id)
     drawn = _kept_add_form(kind, entity_type, csrf_token(), request.script_root)
-    return Markup(drawn.replace(_STAND_IN, record_id))  # noqa: S704 - drawn by the macro
+    return Markup(drawn.replace(_SAMPLE, record_id))  # noqa: S704 - drawn by the macro
 
 
 @lru_cache(maxsize=256)
 def _kept_add_form(kind: str, entity_type: str, _csrf: str, _script_root: str) -> str:
     # The token and the mount point are what the macro reads of the request: the key holds them.
-    return str(_draw_add_form(kind, entity_type, _STAND_IN))
+    return str(_draw_add_form(kind, entity_type, _SAMPLE))
 
 
 def _draw_add_form(kind: str, entity_type: str, entity_id: str) -> Markup:

@@ -12,6 +12,7 @@ from crm_web.core.display import (
     CELL,
     LOCKED_CELL,
     KeptRows,
+    detail_cells,
     field_display,
     readable_phone,
     restore_cell,
@@ -64,14 +65,13 @@ def _display(company_id: str, company, field, compact, base, editable) -> str:
 
 
 def company_details(company, base: str, editable: bool, owner_editable: bool) -> Markup:
-    """The record page's Details card fields (contacts.display.contact_details' markup)."""
+    """The record page's Details card fields (core.display.detail_cells)."""
     company_id = str(company.id)
-    cells = []
-    for field in DETAIL_FIELDS:
-        allowed = owner_editable if field.name == "owner_id" else editable
-        inner = _display(company_id, company, field, False, base, allowed)
-        cells.append(f"<dt>{field.label}</dt><dd>{inner}</dd>")  # labels: FIELDS' own text
-    return Markup("".join(cells))  # noqa: S704 - every value escaped by _inner
+
+    def display(field, allowed: bool) -> str:
+        return _display(company_id, company, field, False, base, allowed)
+
+    return detail_cells(DETAIL_FIELDS, display, editable, owner_editable)
 
 
 def company_display(company, name, compact=False, base=None, editable=True) -> Markup:

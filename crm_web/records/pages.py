@@ -123,8 +123,6 @@ def company_page(company_id, actor: Actor, related: bool = False) -> dict:
         "history": {**history, "related": bool(related)},
         "custom_fields": _fields(listed["definitions"], row),
         **_listed_related(listed),
-        # Fields are displayed, not edited: an editor brings its own owner choices.
-        "owners": (),
     }
 
 
