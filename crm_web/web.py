@@ -277,6 +277,7 @@ def init_app(app: Flask) -> None:
     # A list's sort headers and pager (templates/_macros/lists.html).
     app.add_template_global(links.sort_headers, "list_sort_headers")
     app.add_template_global(links.pager, "list_pager")
+    app.add_template_global(links.swap_attributes, "list_swap_attributes")
 
     @app.context_processor
     def shell_context():

@@ -228,13 +228,13 @@ def list_cells(listing: str, record_id) -> dict[str, str]:
     """{field: the cell's inner HTML} of the list row of `record_id` that open an editor, as
     static/js/inline-edit.js finds them: the cells of the columns whose header names a field
     (<th data-field>), but those marked <td data-locked>."""
-    head = re.search(r"<thead>.*?</thead>", listing, re.S)[0]
+    head = re.search(r"<thead\b.*?</thead>", listing, re.S)[0]
     fields = [
         (re.search(r'data-field="(\w+)"', th) or [None, None])[1]
         for th in re.findall(r"<th\b[^>]*>", head)
     ]
     row = re.search(rf'<tr data-id="{record_id}" data-version="\d+">(.*?)</tr>', listing, re.S)[1]
-    cells = re.findall(r"<td\b([^>]*)>(.*?)</td>", row, re.S)
+    cells = re.findall(r"<t[dh]\b([^>]*)>(.*?)</t[dh]>", row, re.S)
     return {
         field: inner
         for field, (attributes, inner) in zip(fields, cells, strict=False)

@@ -24,7 +24,8 @@ MUTED = '<span class="muted">{}</span>'
 DETAIL_FIELDS = [field for field in FIELDS.values() if field.detail]
 
 
-def _inner(company, field) -> str:
+def _inner(company, field, compact: bool = False) -> str:
+    """A field's value as HTML; empty in a list cell (`compact`), which CSS marks with a dash."""
     kind = field.kind
     if kind == "owner":
         return escape(company.owner_name or field.empty)
@@ -33,7 +34,7 @@ def _inner(company, field) -> str:
     else:
         value = getattr(company, field.name)
     if not value:
-        return MUTED.format(field.empty)
+        return "" if compact else MUTED.format(field.empty)
     if kind == "url" and value.startswith(("https://", "http://")):
         # Opens beside the CRM; the link text is the address without its scheme.
         shown = escape(value.split("://", 1)[1])
@@ -58,7 +59,7 @@ def _text(company, field) -> str:
 
 
 def _display(company_id: str, company, field, compact, base, editable) -> str:
-    inner = _inner(company, field)
+    inner = _inner(company, field, compact)
     label = f"{field.label}: {_text(company, field)}" if editable else None
     version = company.version
     return field_display("company", company_id, field.name, version, inner, compact, base, label)
@@ -112,8 +113,7 @@ def _company_row(key, page) -> tuple[str, str]:
     record_id = row.id
     title = escape(row.name)
     cells = "".join(
-        f"<td>{escape(value) if value else MUTED.format('Empty')}</td>"
-        for value in (row.industry, row.city, row.country)
+        f"<td>{escape(value or '')}</td>" for value in (row.industry, row.city, row.country)
     )
     owner = f"{LOCKED_CELL if locked else CELL}{escape(row.owner_name or 'Unassigned')}</td>"
     select = select_cell(record_id, title, editable)

@@ -42,7 +42,7 @@ def _mailto_link(email: str) -> str:
 
 def _items(values, compact, render, empty) -> str:
     if not values:
-        return MUTED.format(empty)
+        return "" if compact else MUTED.format(empty)
     shown = values[:1] if compact else values
     html = "<br>".join(render(v) for v in shown)
     if compact and len(values) > 1:
@@ -51,6 +51,7 @@ def _items(values, compact, render, empty) -> str:
 
 
 def _inner(contact, field, compact, company_root) -> str:
+    """A field's value as HTML; empty in a list cell (`compact`), which CSS marks with a dash."""
     kind, name = field.kind, field.name
     if kind == "emails":
         return _items(contact.emails, compact, _mailto_link, field.empty)
@@ -58,7 +59,7 @@ def _inner(contact, field, compact, company_root) -> str:
         return _items(contact.phones, compact, _tel_link, field.empty)
     if kind == "company":
         if not contact.company_id:
-            return MUTED.format(field.empty)
+            return "" if compact else MUTED.format(field.empty)
         href = (
             f"{company_root}{contact.company_id}"
             if company_root
@@ -68,7 +69,9 @@ def _inner(contact, field, compact, company_root) -> str:
     if kind == "owner":
         return escape(contact.owner_name or field.empty)
     value = getattr(contact, name)
-    return escape(value) if value else MUTED.format(field.empty)
+    if not value:
+        return "" if compact else MUTED.format(field.empty)
+    return escape(value)
 
 
 def _text(contact, field) -> str:
@@ -125,7 +128,7 @@ def contact_rows(
     rows, contacts_root: str, company_root: str, archived: bool, rights: RecordRights
 ) -> Markup:
     """The list's <tr>s (data-id, data-version: what a cell's editor needs): a checkbox for the
-    bulk actions where the user may edit, the names linking to the record (as in every CRM),
+    bulk actions where the user may edit, the name linking to the record (as in every CRM),
     the other fields editing in place as `rights` allow, the last update, and Restore on the
     archived list. Kept drawn (core.display.KeptRows) by the row and what the user may do to
     it; the row's lists of emails and phones become tuples, to be part of the key."""
@@ -141,9 +144,6 @@ def contact_rows(
     return _contact_rows(keys, [row.updated_at for row in rows], page)
 
 
-_LINKED = ("first_name", "last_name")
-
-
 @lru_cache(maxsize=8)
 def _row_type(names: tuple) -> type:
     """A row again from its kept values (the driver's rows and SQLAlchemy's differ in type)."""
@@ -157,13 +157,11 @@ def _contact_row(key, page) -> tuple[str, str]:
     record_id = row.id
     base = contacts_root + record_id
     title = escape(f"{row.first_name} {row.last_name}")
-    cells = []
+    # The name is the row's header: read out with each of its cells, and kept on one line.
+    cells = [f'<th><a href="{base}">{title}</a></th>']
     for field in LIST_FIELDS:
-        if field.name in _LINKED:
-            cells.append(f'<td><a href="{base}">{escape(getattr(row, field.name))}</a></td>')
-        else:
-            cell = LOCKED_CELL if field.kind == "owner" and locked else CELL
-            cells.append(f"{cell}{_inner(row, field, True, company_root)}</td>")
+        cell = LOCKED_CELL if field.kind == "owner" and locked else CELL
+        cells.append(f"{cell}{_inner(row, field, True, company_root)}</td>")
     select = select_cell(record_id, title, editable)
     restore = restore_cell(record_id, title, may_restore) if archived else ""
     return (

@@ -10,15 +10,9 @@ from crm_web.core.forms import Field, owner_field, phone
 FIELDS = {
     field.name: field
     for field in (
-        Field("first_name", "First name", checks=((v.text, 255),), required=True, column=True),
-        Field(
-            "last_name",
-            "Last name",
-            checks=((v.text, 255),),
-            required=True,
-            column=True,
-            sort="name",
-        ),
+        # The list shows both in one Name column (contacts.display, views.LIST_COLUMNS).
+        Field("first_name", "First name", checks=((v.text, 255),), required=True),
+        Field("last_name", "Last name", checks=((v.text, 255),), required=True),
         Field("job_title", "Job title", checks=((v.text, 255),), column=True),
         Field(
             "company_id",

@@ -43,9 +43,8 @@ SORTABLE = ("name", "company", "email", "phone", "owner", "updated", "relevance"
 
 
 # The list's header (the bench's bare contact list shows the same columns: tests/test_bench.py).
-LIST_COLUMNS = list_columns(
-    FIELDS.values(), ("updated", "Updated"), linked=("first_name", "last_name")
-)
+# The name as one column linking to the record, sorted by last name, as CRMs list people.
+LIST_COLUMNS = (("name", "Name", ""), *list_columns(FIELDS.values(), ("updated", "Updated")))
 
 
 def _list_state(args):

@@ -165,9 +165,10 @@ def _time_parts(value: dt.datetime, tz: dt.tzinfo) -> tuple[str, str, dt.date, s
     list row's cost."""
     local = value.astimezone(tz)
     day = _day(local)
-    # To the minute, as shown: seconds and microseconds were 10 bytes a row of a list.
+    # In UTC to the minute, as shown ("…T07:23Z"): seconds, microseconds and "+00:00" were 15
+    # bytes a row of a list.
     start = (
-        f'<time datetime="{value.isoformat(timespec="minutes")}" title="{day}, '
+        f'<time datetime="{value.astimezone(UTC):%Y-%m-%dT%H:%M}Z" title="{day}, '
         f'{TWO_DIGITS[local.hour]}:{TWO_DIGITS[local.minute]} {local.tzname()}">'
     )
     return start, day, local.date(), f"{start}{day}</time>"

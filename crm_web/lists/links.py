@@ -16,22 +16,28 @@ from markupsafe import Markup
 DRAWINGS_KEPT = 1024
 
 
-def _link(url: str, target: str, label: str, extra: str = "") -> str:
-    """`url` and `label` raw (escaped here); `extra`: attributes, HTML-safe."""
+def _link(url: str, label: str, extra: str = "") -> str:
+    """`url` raw (escaped here), `label` and `extra` (attributes) HTML-safe. Its container says
+    where the answer goes (swap_attributes), once for all of its links."""
     url = escape(url)
-    return (
-        f'<a href="{url}" hx-get="{url}" hx-target="{escape(target)}" hx-swap="outerHTML" '
-        f'hx-push-url="true"{extra}>{label}</a>'
-    )
-
-
-def sort_headers(columns, state, target: str, editable: bool = False) -> Markup:
-    """_sort_headers, kept by its arguments (`columns` as a tuple, to be part of the key)."""
-    return _sort_headers(tuple(columns), state, target, bool(editable))
+    return f'<a href="{url}" hx-get="{url}"{extra}>{label}</a>'
 
 
 @lru_cache(maxsize=DRAWINGS_KEPT)
-def _sort_headers(columns, state, target: str, editable: bool) -> Markup:
+def swap_attributes(target: str) -> Markup:
+    """A container's attributes that its links inherit (htmx): the answer replaces `target` and
+    the address bar shows the link's URL, so the list as shown is a link to share."""
+    return Markup(f'hx-target="{escape(target)}" hx-swap="outerHTML" hx-push-url="true"')  # noqa: S704
+
+
+def sort_headers(columns, state, editable: bool = False) -> Markup:
+    """_sort_headers, kept by its arguments (`columns` as a tuple, to be part of the key). Their
+    <thead> says where the answer goes (swap_attributes)."""
+    return _sort_headers(tuple(columns), state, bool(editable))
+
+
+@lru_cache(maxsize=DRAWINGS_KEPT)
+def _sort_headers(columns, state, editable: bool) -> Markup:
     """One <th> per (sort key, label, field name) of `columns`; a column with an empty key is not
     sortable. The active column gets aria-sort and an arrow; its link flips the direction.
     `editable`: the column of a field says its name (data-field) once for all of its cells,
@@ -47,15 +53,12 @@ def _sort_headers(columns, state, target: str, editable: bool) -> Markup:
             url = state.url(sort=key, dir="desc" if ascending else "asc")
             arrow = "▲" if ascending else "▼"
             link = _link(
-                url,
-                target,
-                f'{label} <span aria-hidden="true">{arrow}</span>',
-                ' class="sort sort-active"',
+                url, f'{label} <span aria-hidden="true">{arrow}</span>', ' class="sort sort-active"'
             )
             order = "ascending" if ascending else "descending"
             html.append(f'<th {scope} aria-sort="{order}">{link}</th>')
         else:
-            link = _link(state.url(sort=key, dir="asc"), target, label, ' class="sort"')
+            link = _link(state.url(sort=key, dir="asc"), label, ' class="sort"')
             html.append(f"<th {scope}>{link}</th>")
     return Markup("\n".join(html))  # noqa: S704 - labels and URLs escaped above
 
@@ -65,10 +68,11 @@ def pager(prev_cursor, next_cursor, state, target: str) -> Markup:
     """« First ‹ Previous · Next › Last », each a link to share and an HTMX swap of `target`."""
     links = []
     if prev_cursor:
-        links.append(_link(state.url(), target, "« First"))
-        links.append(_link(state.url(before=prev_cursor), target, "‹ Previous", ' rel="prev"'))
+        links.append(_link(state.url(), "« First"))
+        links.append(_link(state.url(before=prev_cursor), "‹ Previous", ' rel="prev"'))
     if next_cursor:
-        links.append(_link(state.url(after=next_cursor), target, "Next ›", ' rel="next"'))
-        links.append(_link(state.url(last="1"), target, "Last »"))
+        links.append(_link(state.url(after=next_cursor), "Next ›", ' rel="next"'))
+        links.append(_link(state.url(last="1"), "Last »"))
     inner = "".join(f"\n  {link}" for link in links)
-    return Markup(f'<nav class="pager" aria-label="Pages">{inner}\n</nav>')  # noqa: S704
+    nav = f'<nav class="pager" aria-label="Pages" {swap_attributes(target)}>{inner}\n</nav>'
+    return Markup(nav)  # noqa: S704 - URLs escaped by _link

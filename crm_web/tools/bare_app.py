@@ -199,9 +199,9 @@ LAYOUT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{
 TEMPLATES = {
     "layout.html": LAYOUT,
     "contacts.html": """{% extends "layout.html" %}{% block body %}<table>
-<tr><th>First name<th>Last name<th>Job title<th>Company<th>Emails<th>Phones<th>Owner<th>Updated
-{% for r in rows %}<tr><td><a href="/contacts/{{ r.id }}">{{ r.first_name }}</a>
-<td>{{ r.last_name }}<td>{{ r.job_title or "" }}<td>{{ r.company or "" }}
+<tr><th>Name<th>Job title<th>Company<th>Emails<th>Phones<th>Owner<th>Updated
+{% for r in rows %}<tr><td><a href="/contacts/{{ r.id }}">{{ r.first_name }} {{ r.last_name }}</a>
+<td>{{ r.job_title or "" }}<td>{{ r.company or "" }}
 <td>{{ r.emails | join(", ") }}<td>{{ r.phones | join(", ") }}<td>{{ r.owner or "" }}
 <td>{{ r.updated_at.isoformat(" ", "minutes") }}
 {% endfor %}</table>{% if rows | length == page %}<a href="?after={{ rows[-1].last_name | urlencode

@@ -132,7 +132,7 @@ def _undo_the_first_import(page) -> None:
     screenshot(page, "imports-undone")
     page.goto("/contacts/")
     expect(page.get_by_text("Müller")).to_be_visible()
-    expect(page.get_by_text("Wei", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Li Wei", exact=True)).to_be_visible()
     expect(page.get_by_text("Brontë")).to_have_count(0)
     expect(page.get_by_text("Gómez")).to_have_count(0)
     page.goto("/imports")
