@@ -5,22 +5,20 @@ _macros/fields.html's display."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 from flask import url_for
 from markupsafe import Markup
 
-from crm_web.core.dates import local_date, time_html, user_zone
-from crm_web.core.display import field_display
+from crm_web.core.dates import local_date
+from crm_web.core.display import KeptRows, field_display
 from crm_web.core.permissions import RecordRights
 from crm_web.core.security import csrf_token
 from crm_web.deals.fields import FIELDS, LIST_FIELDS
 
 MUTED = '<span class="muted">{}</span>'
 LIST_FIELDS_BY_NAME = {field.name: field for field in LIST_FIELDS}
-# The cells deal_rows draws once per distinct value on a page.
 _COMPANY, _STAGE, _CLOSE, _OWNER = (
     LIST_FIELDS_BY_NAME[name] for name in ("company_id", "stage", "close_date", "owner_id")
 )
@@ -77,17 +75,18 @@ def deal_compact(deal, name: str) -> Markup:
     return Markup(html)  # noqa: S704 - every value escaped by _inner
 
 
-def _restore_cell(row, url: str, query_args: str, rights: RecordRights) -> str:
-    """The archived list's Restore, in place: the archived list comes back without the deal."""
-    if not rights.archive(row.owner_id):
+def _restore_cell(row, url: str, state: str, token: str, may_restore: bool) -> str:
+    """The archived list's Restore, in place: the archived list comes back without the deal
+    (`state`: the list's state as hidden inputs, HTML-safe; `token`: the session's CSRF token)."""
+    if not may_restore:
         return '<td class="nowrap"></td>'
     action = f"{url}/restore"
     return (
         f'<td class="nowrap"><form method="post" action="{action}" hx-post="{action}" '
         f'hx-target="#deal_list" hx-swap="outerHTML">'
-        f'<input type="hidden" name="csrf_token" value="{csrf_token()}">'
+        f'<input type="hidden" name="csrf_token" value="{token}">'
         f'<input type="hidden" name="version" value="{row.version}">'
-        f'<input type="hidden" name="from" value="list">{query_args}'
+        f'<input type="hidden" name="from" value="list">{state}'
         f'<button type="submit" class="button button-small" '
         f'aria-label="Restore {escape(row.title)}">Restore</button></form></td>'
     )
@@ -97,47 +96,48 @@ def deal_rows(rows, deals_root: str, query_args: dict, archived: bool, rights: R
     """The list's <tr>s (data-id, data-version: what a cell's editor needs): a cell per column
     field (deals/fields.py), editable as `rights` allow (the owner where the user may reassign
     the deal), Created, and Restore on the archived list (`query_args`: the list's state, which
-    the restored list keeps). One pass; the cells of values that repeat down a page (company,
-    stage, close date, owner) are drawn once per distinct value."""
-    now, tz = datetime.now(UTC), user_zone()  # once for every row's "Created" cell
-    today = now.astimezone(tz).date()
-    state = "".join(
-        f'<input type="hidden" name="{escape(k)}" value="{escape(str(v))}">'
-        for k, v in query_args.items()
-    )
-    editable = rights.update
-    drawn: dict = {}  # (field name, value) -> its cell
-    currencies: dict = {}  # code -> escaped
-    html = []
-    for row in rows:
-        record_id = str(row.id)
-        url = deals_root + record_id
-        cells = []
-        for field, key in (
-            (_COMPANY, row.company_name),
-            (_STAGE, row.stage),
-            (_CLOSE, row.close_date),
-            (_OWNER, (row.owner_id, row.owner_name)),
-        ):
-            cell = drawn.get((field.name, key))
-            if cell is None:
-                locked = field is _OWNER and editable and not rights.reassign(row.owner_id)
-                cell = drawn[field.name, key] = _cell(row, field, url, locked)
-            cells.append(cell)
-        company, stage, close, owner = cells
-        currency = currencies.get(row.currency)
-        if currency is None:
-            currency = currencies[row.currency] = escape(row.currency)
-        # deal_money without its rounding: numeric(15, 2) has two places already.
-        value = f'<td class="nowrap">{currency} {row.value:,.2f}</td>'
-        restore = _restore_cell(row, url, state, rights) if archived else ""
-        created = time_html(row.created_at, now, tz, today)
-        html.append(
-            f'<tr data-id="{record_id}" data-version="{row.version}">'
-            f'<td><a href="{url}">{escape(row.title)}</a></td>{company}{value}{stage}{close}'
-            f'{owner}<td class="nowrap">{created}</td>{restore}</tr>'
+    the restored list keeps). Kept drawn (core.display.KeptRows) by the row and what the user
+    may do to it, as the contact and company lists' rows."""
+    state = token = ""
+    if archived:
+        state = "".join(
+            f'<input type="hidden" name="{escape(k)}" value="{escape(str(v))}">'
+            for k, v in query_args.items()
         )
-    return Markup("".join(html))  # noqa: S704 - every value escaped above
+        token = csrf_token()
+    page = (deals_root, archived, state, token)
+    keys = [
+        (
+            row,
+            rights.update and not rights.reassign(row.owner_id),
+            archived and rights.archive(row.owner_id),
+        )
+        for row in rows
+    ]
+    return _deal_rows(keys, [row.created_at for row in rows], page)
+
+
+def _deal_row(key, page) -> tuple[str, str]:
+    row, locked, may_restore = key
+    deals_root, archived, state, token = page
+    record_id = str(row.id)
+    url = deals_root + record_id
+    company = _cell(row, _COMPANY, url, False)
+    stage = _cell(row, _STAGE, url, False)
+    close = _cell(row, _CLOSE, url, False)
+    owner = _cell(row, _OWNER, url, locked)
+    # deal_money without its rounding: numeric(15, 2) has two places already.
+    value = f'<td class="nowrap">{escape(row.currency)} {row.value:,.2f}</td>'
+    restore = _restore_cell(row, url, state, token, may_restore) if archived else ""
+    return (
+        f'<tr data-id="{record_id}" data-version="{row.version}">'
+        f'<td><a href="{url}">{escape(row.title)}</a></td>{company}{value}{stage}{close}'
+        f'{owner}<td class="nowrap">',
+        f"</td>{restore}</tr>",
+    )
+
+
+_deal_rows = KeptRows(_deal_row)
 
 
 def _value(deal, field) -> tuple[str, str]:

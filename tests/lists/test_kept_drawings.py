@@ -9,11 +9,14 @@ from crm_web.activities.display import _kept_row
 from crm_web.activities.note_display import _notes
 from crm_web.companies.display import _company_rows
 from crm_web.core.display import KeptRows
+from crm_web.deals.display import _deal_rows
 from crm_web.lists.links import _sort_headers, pager
 from tests.support import (
+    ADMIN,
     HX_REQUEST,
     make_company,
     make_contact,
+    make_deal,
     make_note,
     make_task,
     patch_field,
@@ -61,6 +64,27 @@ def test_the_same_row_shows_each_user_their_own_rights(app, client):
     sign_in(client, "viewer")  # may change nothing: no checkbox
     as_viewer = row.search(client.get("/companies/").get_data(as_text=True))[0]
     assert 'name="ids"' not in as_viewer
+
+
+def test_a_deal_row_is_drawn_once_with_each_users_rights_and_token(app, client):
+    from crm_web.deals.services import archive_deal
+
+    admin = sign_in(client, "admin")
+    deal = make_deal(title="Kept Deal", owner_id=admin.id)
+    row = re.compile(rf'<tr data-id="{deal.id}".*?</tr>', re.S)
+    assert "Kept Deal" in row.search(client.get("/deals").text)[0]
+    drawn = _deal_rows.kept.cache_info().misses
+    client.get("/deals")
+    assert _deal_rows.kept.cache_info().misses == drawn  # the same row, not drawn again
+    sign_in(client, "rep")  # may edit the deal, not reassign an admin's
+    assert "<td data-locked>" in row.search(client.get("/deals").text)[0]
+    # The archived list's Restore posts with the session's own CSRF token, kept row or not.
+    archive_deal(deal.id, ADMIN)
+    for _ in range(2):
+        sign_in(client, "admin")
+        page = client.get("/deals?archived=1").text
+        token = re.search(r'"X-CSRFToken": "([^"]+)"', page)[1]
+        assert f'name="csrf_token" value="{token}"' in row.search(page)[0]
 
 
 def test_a_kept_row_tells_its_time_as_of_now(app):
@@ -142,6 +166,10 @@ def test_a_pages_stylesheets_and_scripts_follow_its_mount_point(app, client):
         assert f"/crm/static/{asset}" in under_crm
     assert not any(url.startswith("/crm/") for url in at_root)
     assert all(url.startswith("/crm/static/") for url in under_crm)
+    # The tasks' and notes' own are on the pages that show tasks and notes, not on the lists.
+    record = assets.findall(client.get(f"/contacts/{make_contact().id}").text)
+    for asset in ("css/tasks.css", "css/notes.css", "js/tasks.js", "js/notes.js"):
+        assert f"/static/{asset}" in record and f"/static/{asset}" not in at_root
     # The navigation marks the page's own item, there as here (web.navigation, kept per mount
     # point and route).
     assert '<a href="/contacts/" aria-current="page">' in client.get("/contacts/").text
