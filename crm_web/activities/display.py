@@ -329,8 +329,8 @@ def _row(task: _Shown, tasks_root, in_list, view, notice=None, notice_kind="", u
     if changeable:
         # Its change and the × below are sent by static/js/tasks.js, from the row's data.
         check = (
-            f'<span class="task-check"><input type="checkbox" class="task-checkbox" '
-            f'id="task-{task_id}-done"{" checked" if done else ""} '
+            f'<span class="task-check"><input type="checkbox" class="task-checkbox"'
+            f"{' checked' if done else ''} "
             f'aria-label="{"Reopen" if done else "Complete"}: {title}"></span>'
         )
     else:
