@@ -16,6 +16,7 @@ from crm_web.core.display import (
     field_display,
     readable_phone,
     restore_cell,
+    row_keys,
     select_cell,
 )
 from crm_web.core.permissions import RecordRights
@@ -95,15 +96,8 @@ def company_rows(
     `rights` allow, then the number of contacts (a link to them), the last update, and Restore
     on the archived list. Kept drawn (core.display.KeptRows) by the row and what the user may
     do to it."""
-    page = (companies_root, contacts_root, archived, rights.update)
-    keys = [
-        (
-            row,
-            rights.update and not rights.reassign(row.owner_id),
-            archived and rights.archive(row.owner_id),
-        )
-        for row in rows
-    ]
+    page = (companies_root, contacts_root, bool(archived), rights.update)
+    keys = row_keys(rows, rights, archived)
     return _company_rows(keys, [row.updated_at for row in rows], page)
 
 

@@ -22,6 +22,7 @@ from crm_web.core.display import (
     field_display,
     readable_phone,
     restore_cell,
+    row_keys,
     select_cell,
 )
 from crm_web.core.permissions import RecordRights
@@ -132,16 +133,14 @@ def contact_rows(
     the other fields editing in place as `rights` allow, the last update, and Restore on the
     archived list. Kept drawn (core.display.KeptRows) by the row and what the user may do to
     it; the row's lists of emails and phones become tuples, to be part of the key."""
-    page = (contacts_root, company_root, archived, rights.update, rows[0]._fields if rows else ())
-    keys = [
-        (
-            tuple([tuple(v) if v.__class__ is list else v for v in row]),
-            rights.update and not rights.reassign(row.owner_id),
-            archived and rights.archive(row.owner_id),
-        )
-        for row in rows
-    ]
+    names = rows[0]._fields if rows else ()
+    page = (contacts_root, company_root, bool(archived), rights.update, names)
+    keys = row_keys(rows, rights, archived, _hashable)
     return _contact_rows(keys, [row.updated_at for row in rows], page)
+
+
+def _hashable(row) -> tuple:
+    return tuple([tuple(v) if v.__class__ is list else v for v in row])
 
 
 @lru_cache(maxsize=8)

@@ -122,6 +122,21 @@ class KeptRows:
         return Markup("".join(html))  # noqa: S704 - `draw` escapes what it shows, time_html is ours
 
 
+def row_keys(rows, rights, archived: bool, values=None) -> list:
+    """Each row's KeptRows key: the row (or `values(row)`, what of it the row shows, hashable),
+    whether its owner's cell is locked (the user may edit the row but not reassign it) and
+    whether the archived list offers it Restore. `rights`: the user's RecordRights."""
+    archived = bool(archived)  # a template's missing filter is Undefined, hashed in Python
+    return [
+        (
+            values(row) if values else row,
+            rights.update and not rights.reassign(row.owner_id),
+            archived and rights.archive(row.owner_id),
+        )
+        for row in rows
+    ]
+
+
 def restore_cell(record_id: str, name: str, may_restore: bool) -> str:
     """The archived list's last cell: Restore, where the user may restore the record (empty
     elsewhere). `name` is HTML-safe (escaped by the caller)."""

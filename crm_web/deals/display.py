@@ -12,7 +12,7 @@ from flask import url_for
 from markupsafe import Markup
 
 from crm_web.core.dates import local_date
-from crm_web.core.display import KeptRows, field_display
+from crm_web.core.display import KeptRows, field_display, row_keys
 from crm_web.core.permissions import RecordRights
 from crm_web.core.security import csrf_token
 from crm_web.deals.fields import FIELDS, LIST_FIELDS
@@ -105,15 +105,8 @@ def deal_rows(rows, deals_root: str, query_args: dict, archived: bool, rights: R
             for k, v in query_args.items()
         )
         token = csrf_token()
-    page = (deals_root, archived, state, token)
-    keys = [
-        (
-            row,
-            rights.update and not rights.reassign(row.owner_id),
-            archived and rights.archive(row.owner_id),
-        )
-        for row in rows
-    ]
+    page = (deals_root, bool(archived), state, token)
+    keys = row_keys(rows, rights, archived)
     return _deal_rows(keys, [row.created_at for row in rows], page)
 
 
