@@ -52,13 +52,10 @@ def _inner(row, field, company_name, owner_name) -> str:
     return escape(str(value)) if value is not None else ""
 
 
-def _cell(row, field, url: str, locked: bool) -> str:
-    """The cell of one column field (the header has its label and, in an editable list, its
-    field): the title links to the record, the others edit in place unless `locked` (as
-    core/display.py CELL; the table's one listener in static/js/inline-edit.js opens the
-    editor)."""
-    if field.name == "title":
-        return f'<td><a href="{url}">{escape(row.title)}</a></td>'
+def _cell(row, field, locked: bool) -> str:
+    """The cell of one column field but the title (the header has its label and, in an editable
+    list, its field): it edits in place unless `locked` (as core/display.py CELL; the table's
+    one listener in static/js/inline-edit.js opens the editor)."""
     inner = _inner(row, field, row.company_name, row.owner_name)
     nowrap = ' class="nowrap"' if field.kind in ("money", "date") else ""
     return f"<td{nowrap}{' data-locked' if locked else ''}>{inner}</td>"
@@ -115,10 +112,10 @@ def _deal_row(key, page) -> tuple[str, str]:
     deals_root, archived, state, token = page
     record_id = str(row.id)
     url = deals_root + record_id
-    company = _cell(row, _COMPANY, url, False)
-    stage = _cell(row, _STAGE, url, False)
-    close = _cell(row, _CLOSE, url, False)
-    owner = _cell(row, _OWNER, url, locked)
+    company = _cell(row, _COMPANY, False)
+    stage = _cell(row, _STAGE, False)
+    close = _cell(row, _CLOSE, False)
+    owner = _cell(row, _OWNER, locked)
     # deal_money without its rounding: numeric(15, 2) has two places already.
     value = f'<td class="nowrap">{escape(row.currency)} {row.value:,.2f}</td>'
     restore = _restore_cell(row, url, state, token, may_restore) if archived else ""
