@@ -22,7 +22,8 @@ from crm_web.activities.services import may_change_task, record_names
 from crm_web.activities.services import record_name as find_record_name
 from crm_web.core.actor import Actor
 from crm_web.core.dates import relative, time_html, user_zone
-from crm_web.core.display import ROWS_KEPT
+from crm_web.core.display import LOCKED_CELL, ROWS_KEPT, field_display
+from crm_web.core.permissions import allowed
 from crm_web.core.security import csrf_token
 from crm_web.core.urls import fixed_url
 
@@ -116,6 +117,7 @@ class _Rows:
     assignees: dict
     tasks_root: str
     record_roots: dict
+    may_update: bool  # the role edits records: /tasks' grid has editable columns
 
 
 def _rows_context() -> _Rows:
@@ -130,6 +132,7 @@ def _rows_context() -> _Rows:
             _by_id_and_text(assignee_choices()),
             fixed_url("tasks.index"),
             _record_roots(),
+            actor is not None and allowed(actor, "records.update"),
         )
     return g.task_rows
 
@@ -432,6 +435,93 @@ def task_rows(rows, in_list=True, view=None, notice_task=None, note=None) -> Mar
     return Markup("".join(html))  # noqa: S704 - every value escaped in _row
 
 
+# /tasks draws each section as a grid, as the contact list draws its rows: <tr data-id
+# data-version>, a plain cell per field, named by its column's header (<th data-field>), whose
+# editor static/js/inline-edit.js opens; tasks.js sends the checkbox and the ×. A row is ~500
+# bytes where the <li> of a record page, each field its own labelled button, is ~2 KB.
+GRID_FIELDS = ("description", "due_date", "priority", "assignee_id", "record")
+GRID_COLUMNS = (
+    ("", "Task", "description"),
+    ("", "Due", "due_date"),
+    ("", "Priority", "priority"),
+    ("", "Assignee", "assignee_id"),
+    ("", "Record", "record"),
+)
+
+
+def _cell(task: _Shown, name: str) -> str:
+    """A field's value in its grid cell; empty (the stylesheet draws a dash) when it has none.
+    A due day that is past or today says so in colour; its section says so in words."""
+    if name == "due_date":
+        if task.due is None:
+            return ""
+        if task.look in ("overdue", "today"):
+            return task.due[0].replace("<time ", f'<time class="due-{task.look}" ', 1)
+        return task.due[0]
+    if name == "record":
+        if not task.entity_type:
+            return ""
+        link = f'<a href="{task.record_href}">{escape(task.record_name or "(gone)")}</a>'
+        return f"{task.entity_type.capitalize()} {link}"
+    if name == "priority":
+        return escape(PRIORITY_LABELS.get(task.priority, task.priority or ""))
+    if name == "assignee_id":
+        return escape(task.assignee)
+    return escape(task.description)
+
+
+def _grid_row(task: _Shown, may_update: bool, changed: bool = False) -> str:
+    done = task.status == "closed"
+    title = escape(task.description)
+    if task.changeable:
+        check = (
+            f'<td><input type="checkbox" class="task-checkbox"'
+            f'{" checked" if done else ""} aria-label="{"Reopen" if done else "Complete"}: '
+            f'{title}"></td>'
+        )
+        delete = (
+            f'<td><button type="button" class="task-delete" '
+            f'aria-label="Delete task: {title}">×</button></td>'
+        )
+        cell = "<td>"
+    else:
+        mark = "✓" if done else "○"
+        check = f'<td><span class="task-state" aria-hidden="true">{mark}</span></td>'
+        delete = "<td></td>" if may_update else ""
+        cell = LOCKED_CELL if may_update else "<td>"
+    cells = "".join(f"{cell}{_cell(task, name)}</td>" for name in GRID_FIELDS)
+    classes = " ".join(name for name, on in (("task-done", done), ("task-changed", changed)) if on)
+    marked = f' class="{classes}"' if classes else ""
+    return (
+        f'<tr data-id="{task.id}" data-version="{task.version}"{marked}>{check}{cells}{delete}</tr>'
+    )
+
+
+_kept_grid_row = lru_cache(maxsize=ROWS_KEPT)(_grid_row)
+
+
+def task_grid_rows(rows, changed_id=None) -> Markup:
+    """A /tasks section's <tr>s (rows with their record_name); `changed_id`'s row is marked as
+    the one just changed (it flashes)."""
+    ctx = _rows_context()
+    html = []
+    for row in rows:
+        shown = _shown(row, ctx, row.record_name)
+        if changed_id is not None and row.id == changed_id:
+            html.append(_grid_row(shown, ctx.may_update, True))
+        else:
+            html.append(_kept_grid_row(shown, ctx.may_update))
+    return Markup("".join(html))  # noqa: S704 - every value escaped in _cell and _grid_row
+
+
+def task_compact(task, name: str, record_name=None) -> Markup:
+    """A field as its /tasks grid cell shows it, which the cell's editor swaps back to after a
+    save or Escape (id "task-<id>-<name>-c"; data-version: the row's version now)."""
+    shown = _shown(task, _rows_context(), record_name)
+    html = field_display("task", shown.id, name, task.version, _cell(shown, name), True, "")
+    return Markup(html)  # noqa: S704 - escaped by _cell
+
+
 def record_add_form(kind: str, entity_type: str, entity_id) -> Markup:
     """A record page's empty add form for its tasks (`kind` "task": tasks/_macros.html add_form)
     or notes ("note": notes/_macros.html). It shows the record type, the record's id (five to
@@ -470,6 +560,9 @@ TEMPLATE_GLOBALS = {
     "task_record_label": record_label,
     "task_row": task_row,
     "task_rows": task_rows,
+    "task_grid_rows": task_grid_rows,
+    "task_grid_columns": GRID_COLUMNS,
+    "task_compact": task_compact,
     "task_field": task_field,
     "task_value": task_value,
 }

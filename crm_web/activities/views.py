@@ -1,5 +1,7 @@
 """Task pages: "My tasks" (/tasks), the one-line add, click-to-edit fields, complete/reopen
-and delete. A task row is <li id="task-<id>">; every change answers with that row again."""
+and delete. On a record page a task row is <li id="task-<id>">, and every change answers with
+that row again; on /tasks a row of a section's grid, whose cells answer with their value
+(?compact=1) and whose add, completion and deletion redraw the sections."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from crm_web.accounts.auth import current_actor, requires
 from crm_web.activities import services
-from crm_web.activities.display import TEMPLATE_GLOBALS
+from crm_web.activities.display import TEMPLATE_GLOBALS, VIEWS
 from crm_web.activities.fields import FIELDS, PRIORITY_LABELS
 from crm_web.activities.forms import TaskForm, field_form
 from crm_web.core.errors import ConflictError, ValidationError
@@ -79,18 +81,27 @@ def create():
             entity_type=request.form.get("entity_type") or None,
             entity_id=request.form.get("entity_id") or None,
             in_list=request.values.get("list") == "1",
+            view=request.form.get("view") if request.form.get("view") in VIEWS else None,
         )
         # The form, not the list it adds to, shows the messages.
         response.headers["HX-Retarget"] = "this"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
+    if request.form.get("view") == "tasks":  # /tasks: the sections, with it in its own
+        return saved(_redrawn("tasks", task, 200, {}, "added"))
     return saved(_row(task))
+
+
+def _compact() -> bool:
+    """Whether the field is a /tasks grid cell's (?compact=1, or the editor's hidden compact=1)."""
+    return request.values.get("compact") == "1"
 
 
 def _field_context(task, field, **extra):
     if field not in FIELDS:
         abort(404)
-    return {"task": task, "field": field, "in_list": request.values.get("list") == "1", **extra}
+    in_list = request.values.get("list") == "1"
+    return {"task": task, "field": field, "in_list": in_list, "compact": _compact(), **extra}
 
 
 @bp.get("/<task_id>/fields/<field>")
@@ -148,6 +159,8 @@ def field_update(task_id, field):
         return render("tasks/_field.html", status=409, **context)
     # A moved task names its new record, wherever the row is.
     moved = {"record_name": services.record_name(task)} if field == "record" else {}
+    if _compact():  # a grid cell: its value (a due day's colour says if it is now overdue)
+        return saved(render("tasks/_field.html", **_field_context(task, field, **moved)))
     response = saved(_row(task, **moved))
     # The row, not the field: its look (overdue, done) may change with the value.
     response.headers["HX-Retarget"] = f"#task-{task.id}"
@@ -200,22 +213,24 @@ def status(task_id):
         )
         done = task.status == "closed"
         notice = {"notice": "Done." if done else "Reopened.", "undo": done}
-        code = 200
+        event, code = "done" if done else "reopened", 200
     except ConflictError:
         task = services.get_task(task_id)
         text = "Someone else changed this task meanwhile; this is how it is now."
         notice, code = {"notice": text, "notice_kind": "error"}, 409
+        event = "conflict"
     view = request.form.get("view")
-    if view in ("tasks", "home"):
-        response = _redrawn(view, task, code, notice)
+    if view in VIEWS:
+        response = _redrawn(view, task, code, notice, event)
     else:
         response = _row(task, status=code, **notice)
     return saved(response) if code == 200 else response
 
 
-def _redrawn(view: str, task, code: int, notice: dict):
-    """/tasks' sections (in the state its URL holds) or the home page's list, with `notice`
-    on `task`'s row wherever it now is (or above them, when it left the page)."""
+def _redrawn(view: str, task, code: int, notice: dict, event: str):
+    """/tasks' sections (in the state its URL holds), saying `event` above them ("done",
+    "deleted", …: tasks/_macros.html banner) with `task`'s row marked wherever it now is; or
+    the home page's list, with `notice` on `task`'s row (or below it, when it left)."""
     context = {"notice_task": task, "notice_kind": "success", **notice}
     if view == "home":
         tasks = services.my_due_tasks(current_actor(), HOME_SHOWN + 1)
@@ -225,8 +240,15 @@ def _redrawn(view: str, task, code: int, notice: dict):
     query = urlsplit(request.headers.get("HX-Current-URL", "")).query
     state = _state(MultiDict(parse_qsl(query)))
     tasks = services.task_list(state.filters, state.cursor, current_actor())
-    context.update(tasks=tasks, state=state)
-    return render("tasks/index.html", "task_sections", status=code, **context)
+    return render(
+        "tasks/index.html",
+        "task_sections",
+        status=code,
+        tasks=tasks,
+        state=state,
+        notice_task=task,
+        event=event,
+    )
 
 
 @bp.post("/<task_id>/delete")
@@ -237,8 +259,8 @@ def delete(task_id):
     task = services.get_task(task_id)
     services.delete_task(task_id, current_actor())
     view = request.form.get("view")
-    if view in ("tasks", "home"):
-        return saved(_redrawn(view, task, 200, {"removed": True}))
+    if view in VIEWS:
+        return saved(_redrawn(view, task, 200, {"removed": True}, "deleted"))
     in_list = request.values.get("list") == "1"
     return saved(render("tasks/_deleted.html", task=task, in_list=in_list))
 
@@ -250,6 +272,6 @@ def restore(task_id):
     task = services.restore_task(task_id, current_actor())
     notice = {"notice": "Restored."}
     view = request.form.get("view")
-    if view in ("tasks", "home"):
-        return saved(_redrawn(view, task, 200, notice))
+    if view in VIEWS:
+        return saved(_redrawn(view, task, 200, notice, "restored"))
     return saved(_row(task, **notice))

@@ -201,18 +201,22 @@ def test_completing_on_my_tasks_moves_the_task_to_done_with_the_counts(client, r
     response = client.post(f"/tasks/{task.id}/status", data=data, headers=headers)
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and '<div id="task_sections"' in body
-    today, done = body.split('id="section-today"')[1].split('id="section-done"')
+    said, sections = body.split('id="section-today"')
+    today, done = sections.split('id="section-done"')
+    # What happened is said above the sections, with its Undo; the row is in Done, marked.
+    assert "Marked “Ring Bob” done." in said and ">Undo</button>" in said
     assert (
         "Ring Ann" in today and "Ring Bob" not in today and '>Today <span class="count">1<' in body
     )
-    assert "Ring Bob" in done and "Done." in done and ">Undo</button>" in done
+    [row] = [row for row in done.split("<tr ")[1:] if "Ring Bob" in row]
+    assert 'class="task-done task-changed"' in row and " checked " in row
     assert response.headers["HX-Trigger"] == "record-saved"  # the nav badge counts again
 
     data = {"status": "open", "version": seen + 1, "list": "1", "view": "tasks"}
     body = client.post(f"/tasks/{task.id}/status", data=data, headers=headers).get_data(
         as_text=True
     )
-    assert "Reopened." in body, body
+    assert "Reopened “Ring Bob”." in body, body
     assert 'id="section-done"' not in body
     assert '>Today <span class="count">2<' in body
 
@@ -259,18 +263,84 @@ def test_adding_on_my_tasks_page_makes_an_unlinked_task_of_mine(client, rep):
     assert ">No date <span" in body and "Plan the week" in body
 
 
-def test_task_rows_carry_their_version_and_no_request_attributes(client, rep):
-    """/tasks lists fifty rows: each holds its fields' URL and version once (static/js/tasks.js
-    sends its checkbox and ×), not a form and a button's worth of hx-post, targets and values."""
+def test_my_tasks_rows_are_grid_rows_carrying_their_version_and_no_request_attributes(client, rep):
+    """/tasks lists fifty rows: each a grid row holding its id and version once (the columns'
+    headers name the fields; static/js/inline-edit.js opens a cell's editor, tasks.js sends the
+    checkbox and ×), not a form and buttons' worth of hx-post, targets, values and labels."""
     for n in range(3):
         make_task(None, None, rep.as_actor(), description=f"Follow up {n}")
     edited = make_task(None, None, rep.as_actor(), description="Edited once")
     update_task(edited.id, {"priority": "high"}, rep.as_actor(), edited.version)
     page = client.get("/tasks/").get_data(as_text=True)
-    rows = page.split('<li class="task-item')[1:]
+    assert 'data-edit-url="/tasks/"' in page and 'aria-describedby="task_sections-help"' in page
+    for field in ("description", "due_date", "priority", "assignee_id", "record"):
+        assert f'<th scope="col" data-field="{field}">' in page
+    rows = page.split("<tr data-id=")[1:]
     assert len(rows) == 4
     for row in rows:
-        assert "hx-post" not in row and "hx-vals" not in row and "<form" not in row
+        row = row[: row.index("</tr>")]
+        assert "hx-" not in row and "<form" not in row and "tabindex" not in row
         assert 'type="checkbox" class="task-checkbox"' in row and 'class="task-delete"' in row
     [row] = [row for row in rows if "Edited once" in row]
-    assert f'data-fields="/tasks/{edited.id}/fields/" data-version="2"' in row
+    assert row.startswith(f'"{edited.id}" data-version="2">')
+    assert "<td>High</td><td>Robin Rep</td><td></td>" in row  # no record: an empty cell
+
+
+def test_a_grid_cell_edits_in_place_and_answers_with_its_value(client, rep):
+    """A cell of /tasks asks for its editor with ?compact=1; the save answers with the value as
+    the cell shows it and the row's new version, not the record page's row."""
+    task = make_task(None, None, rep.as_actor(), description="Chase invoice")
+    base = f"/tasks/{task.id}/fields/due_date"
+    editor = client.get(f"{base}/edit?compact=1&seen=1", headers=HX_REQUEST)
+    html = editor.get_data(as_text=True)
+    assert editor.status_code == 200 and f'id="task-{task.id}-due_date-c"' in html
+    assert 'name="compact" value="1"' in html and f'data-display-url="{base}?compact=1"' in html
+
+    yesterday = (_today() - dt.timedelta(days=2)).isoformat()
+    data = {"value": yesterday, "due_time": "", "version": task.version, "compact": "1"}
+    response = client.patch(base, data=data, headers=HX_REQUEST)
+    body = response.get_data(as_text=True).strip()
+    assert response.status_code == 200 and "HX-Retarget" not in response.headers
+    assert body.startswith(
+        f'<span class="ie-display" id="task-{task.id}-due_date-c" data-version="2">'
+    )
+    assert 'class="due-overdue"' in body and "<li" not in body  # red: it is past
+
+    stale = {"value": "Chase it", "version": 1, "compact": "1"}
+    conflict = client.patch(f"/tasks/{task.id}/fields/description", data=stale, headers=HX_REQUEST)
+    assert conflict.status_code == 409
+    assert f"/tasks/{task.id}/fields/description?compact=1" in conflict.get_data(as_text=True)
+    blank = {"value": " ", "version": 2, "compact": "1"}
+    refused = client.patch(f"/tasks/{task.id}/fields/description", data=blank, headers=HX_REQUEST)
+    assert refused.status_code == 422 and 'name="compact" value="1"' in refused.get_data(
+        as_text=True
+    )
+    assert get_task(task.id).description == "Chase invoice"
+
+
+def test_adding_on_my_tasks_redraws_the_sections_with_the_task_in_its_own(client, rep):
+    make_task(None, None, rep.as_actor(), description="Already here", due_date=_today())
+    page = client.get("/tasks/").get_data(as_text=True)
+    assert 'hx-target="#task_sections" hx-swap="outerHTML"' in page
+    assert '<input type="hidden" name="view" value="tasks">' in page
+    tomorrow = (_today() + dt.timedelta(days=1)).isoformat()
+    data = {"description": "Send the deck", "due_date": tomorrow, "list": "1", "view": "tasks"}
+    headers = {**HX_REQUEST, "HX-Current-URL": "http://localhost/tasks/"}
+    response = client.post("/tasks/", data=data, headers=headers)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Added “Send the deck”." in body
+    upcoming = body.split('id="section-upcoming"')[1]
+    assert "Send the deck" in upcoming and "task-changed" in upcoming
+    assert "Already here" in body.split('id="section-today"')[1].split('id="section-upcoming"')[0]
+    refused = client.post("/tasks/", data={**data, "description": ""}, headers=headers)
+    assert refused.status_code == 422 and refused.headers["HX-Retarget"] == "this"
+    assert 'hx-target="#task_sections"' in refused.get_data(as_text=True)
+
+
+def test_a_viewers_task_grid_has_no_editable_columns(client, no_csrf):
+    viewer = sign_in(client, "viewer")
+    make_task(None, None, description="Read me", assignee_id=viewer.id)
+    page = client.get("/tasks/").get_data(as_text=True)
+    assert "Read me" in page and "<tr data-id=" in page
+    assert "data-edit-url" not in page and "data-field" not in page
+    assert "task-checkbox" not in page and "task-delete" not in page and "Add task" not in page

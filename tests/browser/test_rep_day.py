@@ -52,11 +52,12 @@ def test_a_task_added_with_t_comes_due_today_and_ticking_it_moves_it_to_done(pag
     expect(page.locator("#task-badge")).to_have_text("1 overdue or due today")
 
     # The next day: its due date is today (set in place, as the rep would on the day).
-    upcoming_row = page.locator(".task-item", has_text="Call back about renewal")
-    upcoming_row.get_by_role("button", name="Due: tomorrow, edit").click()
+    upcoming_row = page.locator("#task_sections tr", has_text="Call back about renewal")
+    upcoming_row.get_by_role("gridcell", name="tomorrow").click()
     upcoming_row.get_by_label("Due day").fill(utc_today().isoformat())
     upcoming_row.get_by_label("Due day").press("Enter")
-    expect(upcoming_row.locator(".task-flag")).to_have_text("Today")
+    expect(upcoming_row.locator("time")).to_have_class("due-today")
+    expect(upcoming_row.locator("time")).to_have_text("today")
     page.goto("/")
     home_row = page.locator("#home-task-list .task-item", has_text="Call back about renewal")
     expect(home_row).to_contain_text("Peter Gibbons")
@@ -69,17 +70,18 @@ def test_a_task_added_with_t_comes_due_today_and_ticking_it_moves_it_to_done(pag
     # Ticked: it moves to Done recently at once, the counts and the badge with it.
     page.get_by_role("checkbox", name="Complete: Call back about renewal").click()
     done = _section(page, "Done recently")
-    moved = done.locator(".task-item", has_text="Call back about renewal")
-    expect(moved).to_have_class("task-item task-done")
-    expect(moved.get_by_role("status")).to_contain_text("Done.")
+    moved = done.locator("tr", has_text="Call back about renewal")
+    expect(moved).to_have_class("task-done task-changed")
+    said = page.locator("#task_sections").get_by_role("status")
+    expect(said).to_have_text("Marked “Call back about renewal” done. Undo")
     expect(today.locator("h2")).to_have_text("Today 1")
     expect(today).not_to_contain_text("Call back about renewal")
     expect(page.locator("#task-badge")).to_have_text("1 overdue or due today")
     screenshot(page, "tasks-ticked-moves-to-done")
 
-    moved.get_by_role("button", name="Undo").click()
-    back = today.locator(".task-item", has_text="Call back about renewal")
-    expect(back.get_by_role("status")).to_contain_text("Reopened.")
+    said.get_by_role("button", name="Undo").click()
+    expect(said).to_have_text("Reopened “Call back about renewal”.")
+    expect(today.locator("tr.task-changed")).to_contain_text("Call back about renewal")
     expect(today.locator("h2")).to_have_text("Today 2")
     expect(page.get_by_role("heading", name="Done recently")).to_have_count(0)
     expect(page.locator("#task-badge")).to_have_text("2 overdue or due today")
@@ -175,8 +177,8 @@ def test_two_pages_change_the_same_task_and_the_second_gets_the_conflict_view(pa
     other.goto("/tasks/")
 
     # The second page opens the title's editor; meanwhile the first completes the task.
-    row = other.locator(f"#task-{task_id}")
-    row.get_by_role("button", name="Title: Draft the proposal, edit").click()
+    row = other.locator(f'tr[data-id="{task_id}"]')
+    row.get_by_role("gridcell", name="Draft the proposal", exact=True).click()
     editor = row.get_by_role("textbox", name="Title")
     expect(editor).to_be_focused()
     page.get_by_role("checkbox", name="Complete: Draft the proposal").click()
@@ -191,7 +193,7 @@ def test_two_pages_change_the_same_task_and_the_second_gets_the_conflict_view(pa
     expect(conflict).to_contain_text("Draft the proposal v2")
     screenshot(other, "task-conflict")
     conflict.get_by_role("button", name="Overwrite with mine").click()
-    expect(other.get_by_role("button", name="Title: Draft the proposal v2, edit")).to_be_visible()
+    expect(row.get_by_role("gridcell", name="Draft the proposal v2", exact=True)).to_be_visible()
 
     # The stale checkbox of the second page: told the task changed, shown as it is now.
     other.reload()
@@ -201,7 +203,7 @@ def test_two_pages_change_the_same_task_and_the_second_gets_the_conflict_view(pa
     stale = other.get_by_role("checkbox", name="Reopen: Draft the proposal v2")
     stale.click()
     expect(other.locator("#task_sections").get_by_role("status")).to_contain_text(
-        "Someone else changed this task meanwhile"
+        "Someone else changed “Draft the proposal v2” meanwhile; this is how it is now."
     )
     other.close()
 

@@ -72,12 +72,14 @@ def test_overdue_tasks_look_overdue_and_the_badge_counts_them(page, app):
     page.goto("/tasks/")
     headings = page.locator(".task-section h2")
     expect(headings).to_have_text(["Overdue 1", "Today 1", "Upcoming 1", "No date 1"])
-    late = page.locator(".task-item", has_text="Chase the invoice")
-    expect(late.locator(".task-flag")).to_have_text("Overdue")
-    expect(late.locator(".task-due_date time")).to_have_css("color", "rgb(192, 53, 43)")
+    late = page.locator("#task_sections tr", has_text="Chase the invoice")
+    expect(late.locator("time")).to_have_css("color", "rgb(192, 53, 43)")
 
     late.get_by_role("checkbox", name="Complete: Chase the invoice").click()
-    expect(late).to_have_class("task-item task-done")
+    done = page.locator(".task-section", has=page.get_by_role("heading", name="Done recently"))
+    ticked = done.locator("tr", has_text="Chase the invoice")
+    expect(ticked.locator("td").nth(1)).to_have_css("text-decoration-line", "line-through")
+    expect(page.get_by_role("heading", name="Overdue")).to_have_count(0)
     expect(page.locator("#task-badge")).to_have_text("1 overdue or due today")  # at once
     page.reload()
     expect(page.locator("#task-badge")).to_have_text("1 overdue or due today")
@@ -115,18 +117,65 @@ def test_a_title_is_edited_in_place(page, app):
     committed_task(app, rep, "Draft the propsal", utc_today())
     login(page, rep)
     page.goto("/tasks/")
-    page.get_by_role("button", name="Title: Draft the propsal, edit").click()
+    page.get_by_role("gridcell", name="Draft the propsal", exact=True).click()
     editor = page.get_by_role("textbox", name="Title")
+    expect(editor).to_be_focused()
     editor.fill("Draft the proposal")
     editor.press("Enter")
-    expect(page.get_by_role("button", name="Title: Draft the proposal, edit")).to_be_visible()
+    title = page.get_by_role("gridcell", name="Draft the proposal", exact=True)
+    expect(title).to_be_focused()  # back on the cell, to go on from the keyboard
 
-    # The row redrawn by that save still moves to Done when ticked (the sections come back).
+    # The checkbox is named after the new title, and ticking moves the task to Done.
     page.get_by_role("checkbox", name="Complete: Draft the proposal").click()
     done = page.locator(".task-section", has=page.get_by_role("heading", name="Done recently"))
-    expect(done.locator(".task-item", has_text="Draft the proposal")).to_be_visible()
+    expect(done.locator("tr", has_text="Draft the proposal")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("Marked “Draft the proposal” done. Undo")
     today = page.locator(".task-section", has=page.get_by_role("heading", name="Today"))
     expect(today).to_have_count(0)
+
+
+def test_my_tasks_is_a_grid_worked_from_the_keyboard_add_edit_delete_and_undo(page, app):
+    rep = committed_user(app, "rep")
+    committed_task(app, rep, "Ring the supplier", utc_today())
+    login(page, rep)
+    page.goto("/tasks/")
+    page.wait_for_load_state("domcontentloaded")
+
+    # Added with Enter: the sections come back with it under its due day, marked.
+    title = page.get_by_label("New task")
+    title.press_sequentially("Send the deck", delay=80)
+    page.get_by_label("Due day").fill((utc_today() + timedelta(days=3)).isoformat())
+    page.get_by_label("Due day").press("Enter")
+    upcoming = page.locator(".task-section", has=page.get_by_role("heading", name="Upcoming"))
+    expect(upcoming.locator("tr.task-changed")).to_contain_text("Send the deck")
+    expect(page.get_by_role("status")).to_have_text("Added “Send the deck”.")
+    expect(title).to_have_value("")
+    expect(title).to_be_focused()
+
+    # Tab reaches one cell of a grid; the arrows move; Enter opens the editor; a choice saves.
+    cell = page.get_by_role("gridcell", name="Ring the supplier", exact=True)
+    cell.focus()
+    for key in ("ArrowRight", "ArrowRight"):
+        page.keyboard.press(key)
+    priority = page.locator("#task_sections tr", has_text="Ring the supplier").locator("td").nth(3)
+    expect(priority).to_be_focused()
+    page.keyboard.press("Enter")
+    choice = page.get_by_role("combobox", name="Priority")
+    expect(choice).to_be_focused()
+    choice.select_option(label="High")
+    expect(priority).to_have_text("High")
+    page.reload()
+    expect(page.locator("#task_sections tr", has_text="Ring the supplier")).to_contain_text("High")
+
+    # Deleted with its ×: said above the sections, and Undo brings it back.
+    page.get_by_role("button", name="Delete task: Send the deck").click()
+    said = page.locator("#task_sections").get_by_role("status")
+    expect(said).to_have_text("Deleted “Send the deck”. Undo")
+    expect(page.locator("#task_sections tr", has_text="Send the deck")).to_have_count(0)
+    said.get_by_role("button", name="Undo").click()
+    expect(page.get_by_role("status")).to_have_text("Restored “Send the deck”.")
+    expect(upcoming.locator("tr", has_text="Send the deck")).to_be_visible()
+    screenshot(page, "tasks-grid-restored")
 
 
 def test_a_viewer_sees_tasks_but_no_way_to_change_them(page, app):
@@ -163,15 +212,16 @@ def test_a_due_day_and_time_are_set_in_place_and_the_task_stops_being_overdue(pa
     committed_task(app, rep, "Prepare the demo", utc_today() - timedelta(days=1))
     login(page, rep)
     page.goto("/tasks/")
-    row = page.locator(".task-item", has_text="Prepare the demo")
-    expect(row.locator(".task-flag")).to_have_text("Overdue")
-    row.get_by_role("button", name="Due: yesterday, edit").click()
+    row = page.locator("#task_sections tr", has_text="Prepare the demo")
+    expect(row.locator("time")).to_have_class("due-overdue")
+    row.get_by_role("gridcell", name="yesterday").click()
     row.get_by_label("Due day").fill((utc_today() + timedelta(days=2)).isoformat())
     row.get_by_label("Due time (optional)").fill("14:30")
     row.get_by_label("Due time (optional)").press("Enter")
-    expect(row.locator(".task-flag")).to_have_count(0)
-    expect(row).not_to_have_class(re.compile("task-overdue"))
-    expect(row.locator(".task-due_date time")).to_have_attribute("title", re.compile(r", 14:30 "))
+    due = row.locator("time")
+    expect(due).to_have_attribute("title", re.compile(r", 14:30 "))
+    expect(due).not_to_have_class("due-overdue")
+    expect(due).not_to_have_css("color", "rgb(192, 53, 43)")
     screenshot(page, "tasks-due-edited")
 
 
