@@ -298,10 +298,8 @@ def task_value(task, name: str, in_list: bool = False, record_name=None) -> Mark
 
 
 def _target(view) -> str:
-    """Where a completion, an undo or a deletion swaps its answer: /tasks' sections or the
-    home page's list (the task moves to where it now belongs), else the row itself."""
-    if view == "tasks":
-        return 'hx-target="#task_sections" hx-swap="outerHTML"'
+    """Where a completion, an undo or a deletion swaps its answer: the home page's list (the
+    task moves to where it now belongs), else the row itself. (/tasks draws grid rows.)"""
     if view == "home":
         return 'hx-target="#home-task-list" hx-swap="outerHTML"'
     return 'hx-target="closest li" hx-swap="outerHTML"'
@@ -399,7 +397,7 @@ def task_row(
     view=None,
 ) -> Markup:
     """<li id="task-<id>">: its checkbox (complete/reopen), its click-to-edit fields, what just
-    happened (`notice`, with an Undo), its delete button; view "tasks" (/tasks) or "home"."""
+    happened (`notice`, with an Undo), its delete button; view "home" on the home page."""
     ctx = _rows_context()
     if in_list and record_name is None and task.entity_type:  # one row: its record's name
         record_name = getattr(task, "record_name", None) or find_record_name(task)
