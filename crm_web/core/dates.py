@@ -142,7 +142,10 @@ def time_html(value, now: dt.datetime | None, tz: dt.tzinfo, today: dt.date | No
     `tz` and `today` (in `tz`) once for all their rows. A list shows 50: what depends on the
     time and zone alone is kept (_time_parts), the relative words are worked out each time."""
     if not isinstance(value, dt.datetime):
-        return f'<time datetime="{value.isoformat()}" title="{_day(value)}">{relative(value, now, tz)}</time>'
+        day, words = _day(value), relative(value, now, tz)
+        # The day on hover, unless the words are the day already.
+        title = "" if words == day else f' title="{day}"'
+        return f'<time datetime="{value.isoformat()}"{title}>{words}</time>'
     now = _aware(now or dt.datetime.now(UTC))
     value = _aware(value)
     start, day, local_day, settled = _time_parts(value, tz)
@@ -160,18 +163,19 @@ SETTLED = (RELATIVE_DAYS + 1) * 86400
 @lru_cache(maxsize=16384)
 def _time_parts(value: dt.datetime, tz: dt.tzinfo) -> tuple[str, str, dt.date, str]:
     """A time's tag up to its words (ISO time; the exact time in `tz` on hover), its day as
-    shown, its calendar day in `tz`, and its whole tag once SETTLED: lists, notes and tasks
+    shown, its calendar day in `tz`, and its whole tag once SETTLED (the day, and its time of
+    day on hover): lists, notes and tasks
     show the same times page after page, and converting and formatting them was most of a
     list row's cost."""
     local = value.astimezone(tz)
     day = _day(local)
+    clock = f"{TWO_DIGITS[local.hour]}:{TWO_DIGITS[local.minute]} {local.tzname()}"
     # In UTC to the minute, as shown ("…T07:23Z"): seconds, microseconds and "+00:00" were 15
     # bytes a row of a list.
-    start = (
-        f'<time datetime="{value.astimezone(UTC):%Y-%m-%dT%H:%M}Z" title="{day}, '
-        f'{TWO_DIGITS[local.hour]}:{TWO_DIGITS[local.minute]} {local.tzname()}">'
-    )
-    return start, day, local.date(), f"{start}{day}</time>"
+    iso = f"{value.astimezone(UTC):%Y-%m-%dT%H:%M}Z"
+    start = f'<time datetime="{iso}" title="{day}, {clock}">'
+    # Settled, the words are the day: the hover adds the time of day alone (650 bytes a list).
+    return start, day, local.date(), f'<time datetime="{iso}" title="{clock}">{day}</time>'
 
 
 def audit_value(value, column: str):

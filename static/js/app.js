@@ -2,6 +2,26 @@
 (function () {
   "use strict";
 
+  // htmx under the CSP: no eval, no injected <style>, no history snapshots (pages hold customer
+  // data), requests to this site only; 422 (invalid input) and 409 (conflict) fragments are
+  // swapped like 200s, other errors swap nothing (flash below). Set here, before htmx starts
+  // (on DOMContentLoaded, after the deferred scripts): as a <meta> it was 0.4 KB on every page.
+  Object.assign(htmx.config, {
+    allowEval: false,
+    allowScriptTags: false,
+    includeIndicatorStyles: false,
+    historyCacheSize: 0,
+    defaultSettleDelay: 0,
+    selfRequestsOnly: true,
+    responseHandling: [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "422", swap: true },
+      { code: "409", swap: true },
+      { code: "[45]..", swap: false, error: true },
+    ],
+  });
+
   // A swap that redraws a list whole (e.g. /tasks' sections after a completion) settles its new
   // content from the old: that would copy each old input's `style` attribute (Chromium leaves
   // style="" on inputs) onto its namesake, an inline style the CSP refuses. Class and size
@@ -14,8 +34,8 @@
     console.error("CSP violation: " + event.violatedDirective + " blocked " + (event.blockedURI || "inline"));
   });
 
-  // A failed HTMX request (403, 404, 500, network) swaps nothing (see htmx-config in
-  // base.html); tell the user instead of leaving them wondering.
+  // A failed HTMX request (403, 404, 500, network) swaps nothing (responseHandling above);
+  // tell the user instead of leaving them wondering.
   function flash(message, category) {
     var box = document.getElementById("flashes");
     if (!box) return;

@@ -89,6 +89,28 @@ def test_signed_out_pages_render_cleanly(app, page):
     screenshot(page, "error-404-signed-out")
 
 
+def test_htmx_runs_without_eval_or_injected_styles_and_swaps_422_and_409(app, page):
+    """static/js/app.js sets htmx up before it starts, on every page, signed in or out."""
+    committed_user(app, email="rep@example.com")
+    for path in ("/login", "/contacts/"):
+        if path == "/contacts/":
+            login(page, "rep@example.com")
+        page.goto(path)
+        page.wait_for_load_state("load")
+        config = page.evaluate(
+            "({eval: htmx.config.allowEval, scripts: htmx.config.allowScriptTags,"
+            " self: htmx.config.selfRequestsOnly, history: htmx.config.historyCacheSize,"
+            " styles: document.querySelectorAll('style').length,"
+            " swap: Object.fromEntries(htmx.config.responseHandling.map("
+            "   (rule) => [rule.code, rule.swap]))})"
+        )
+        assert config["eval"] is False and config["scripts"] is False, path
+        assert config["self"] is True and config["history"] == 0, path
+        assert config["styles"] == 0, path  # htmx's indicator <style> was not injected
+        assert config["swap"]["422"] is True and config["swap"]["409"] is True, path
+        assert config["swap"]["[45].."] is False, path
+
+
 def test_a_csp_violation_fails_the_page_check(app, chromium, live_server, clean_db):
     """The harness must notice an inline script: take a real page from the app, with the app's
     own headers, and slip an inline <script> into it."""

@@ -83,8 +83,14 @@ def test_a_time_tag_reads_as_relative_and_exact_say_whether_kept_or_drawn(offset
     away, whether kept or drawn."""
     zone, value = ZoneInfo(name), NOW + offset
     tag = dates.time_html(value, NOW, zone)
-    assert tag.endswith(f">{dates.relative(value, NOW, zone)}</time>")
-    assert f' title="{dates.exact(value, zone)}">' in tag
+    words = dates.relative(value, NOW, zone)
+    assert tag.endswith(f">{words}</time>")
+    exact = dates.exact(value, zone)
+    # On hover, the exact time; once the words are its day (settled), the time of day alone.
+    day, clock = exact.split(", ")
+    settled = abs(offset.total_seconds()) > dates.SETTLED
+    assert f' title="{clock if settled else exact}">' in tag
+    assert words == day or not settled  # the hover never leaves the day unsaid
 
 
 def test_the_time_tag_carries_the_exact_time_on_hover():
