@@ -224,6 +224,18 @@ def counted():
         event.remove(engine, "before_cursor_execute", count)
 
 
+def list_row(listing: str, record_id) -> str:
+    """The <tr>…</tr> of `record_id` in a list: its id is the row's data-id, or, in a row the
+    user may edit, its bulk checkbox's value (crm_web/core/display.py row_start)."""
+    rows = re.findall(r"<tr data-(?:id|version)=.*?</tr>", listing, re.S)
+    [row] = [
+        row
+        for row in rows
+        if row.startswith(f'<tr data-id="{record_id}"') or f'name="ids" value="{record_id}"' in row
+    ]
+    return row
+
+
 def list_cells(listing: str, record_id) -> dict[str, str]:
     """{field: the cell's inner HTML} of the list row of `record_id` that open an editor, as
     static/js/inline-edit.js finds them: the cells of the columns whose header names a field
@@ -233,8 +245,8 @@ def list_cells(listing: str, record_id) -> dict[str, str]:
         (re.search(r'data-field="(\w+)"', th) or [None, None])[1]
         for th in re.findall(r"<th\b[^>]*>", head)
     ]
-    row = re.search(rf'<tr data-id="{record_id}" data-version="\d+">(.*?)</tr>', listing, re.S)[1]
-    cells = re.findall(r"<t[dh]\b([^>]*)>(.*?)</t[dh]>", row, re.S)
+    row = list_row(listing, record_id)
+    cells = re.findall(r"<t[dh]\b([^>]*)>(.*?)</t[dh]>", row[row.index(">") + 1 :], re.S)
     return {
         field: inner
         for field, (attributes, inner) in zip(fields, cells, strict=False)

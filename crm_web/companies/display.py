@@ -17,6 +17,7 @@ from crm_web.core.display import (
     readable_phone,
     restore_cell,
     row_keys,
+    row_start,
     select_cell,
 )
 from crm_web.core.permissions import RecordRights
@@ -113,7 +114,7 @@ def _company_row(key, page) -> tuple[str, str]:
     select = select_cell(record_id, title, editable)
     restore = restore_cell(record_id, title, may_restore) if archived else ""
     return (
-        f'<tr data-id="{record_id}" data-version="{row.version}">{select}'
+        f"{row_start(record_id, row.version, editable)}{select}"
         f'<td><a href="{companies_root}{record_id}">{title}</a></td>{cells}{owner}'
         f'<td class="num"><a href="{contacts_root}?company={record_id}">{row.contact_count}</a>'
         "</td><td>",

@@ -23,6 +23,7 @@ from crm_web.core.display import (
     readable_phone,
     restore_cell,
     row_keys,
+    row_start,
     select_cell,
 )
 from crm_web.core.permissions import RecordRights
@@ -128,7 +129,7 @@ def contact_display(
 def contact_rows(
     rows, contacts_root: str, company_root: str, archived: bool, rights: RecordRights
 ) -> Markup:
-    """The list's <tr>s (data-id, data-version: what a cell's editor needs): a checkbox for the
+    """The list's <tr>s (the id and version a cell's editor needs: row_start): a checkbox for the
     bulk actions where the user may edit, the name linking to the record (as in every CRM),
     the other fields editing in place as `rights` allow, the last update, and Restore on the
     archived list. Kept drawn (core.display.KeptRows) by the row and what the user may do to
@@ -164,7 +165,7 @@ def _contact_row(key, page) -> tuple[str, str]:
     select = select_cell(record_id, title, editable)
     restore = restore_cell(record_id, title, may_restore) if archived else ""
     return (
-        f'<tr data-id="{record_id}" data-version="{row.version}">{select}{"".join(cells)}<td>',
+        f"{row_start(record_id, row.version, editable)}{select}{''.join(cells)}<td>",
         f"</td>{restore}</tr>",
     )
 

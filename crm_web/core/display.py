@@ -75,10 +75,19 @@ def field_display(entity, record_id, name, version, inner, compact, base, label=
 
 # A list row's cell: the value alone. Its column's header names the field it edits (<th
 # data-field>: lists.links.sort_headers) and one listener on the table opens its editor from
-# that and the row's data-id and data-version (static/js/inline-edit.js), so the 300 cells of
-# a page carry no attributes. LOCKED_CELL: a cell of an editable column that this row's record
+# that and the row's record id and data-version (static/js/inline-edit.js), so the 300 cells
+# of a page carry no attributes. LOCKED_CELL: a cell of an editable column that this row's record
 # does not let the user change (the owner of a record a rep may not reassign).
 CELL, LOCKED_CELL = "<td>", "<td data-locked>"
+
+
+def row_start(record_id: str, version: int, editable: bool) -> str:
+    """A contact or company list row's <tr>: its version, and its record's id unless its
+    bulk-selection checkbox (select_cell, drawn where the user may edit) holds that already,
+    which inline-edit.js reads (50 ids written once, not twice: 2.3 KB a page)."""
+    if editable:
+        return f'<tr data-version="{version}">'
+    return f'<tr data-id="{record_id}" data-version="{version}">'
 
 
 def select_cell(record_id: str, name: str, editable: bool) -> str:

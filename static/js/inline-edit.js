@@ -1,6 +1,6 @@
 // Click-to-edit (templates/_macros/fields.html): Enter opens an editor, Enter or leaving the
 // editor saves, Escape puts the display back. No inline handlers: the CSP forbids them.
-// A list's cells are plain <td> in rows <tr data-id data-version> of a <table data-edit-url>
+// A list's cells are plain <td> in rows <tr data-version> of a <table data-edit-url>
 // whose editable columns name their field once, on the header (<th data-field>): each cell of
 // such a column takes its field here (unless its row's record may not change it: <td
 // data-locked>), and the listeners below build each cell's editor request, so the 300 cells of
@@ -18,11 +18,17 @@
     return cell && cell.closest("table[data-edit-url]") ? cell : null;
   }
 
+  // A row's record id: its data-id, or (contacts, companies) its bulk checkbox's value, which
+  // every row the user may edit has, so the id is written once (crm_web/core/display.py).
+  function rowId(row) {
+    return row.dataset.id || row.querySelector("input[name=ids]").value;
+  }
+
   // The cell's editor, swapped inside it (the cell, its row and the list stay).
   function openCell(cell) {
     if (cell.querySelector(".ie-editor, .ie-conflict")) return;
     var row = cell.parentElement;
-    var url = cell.closest("table").dataset.editUrl + row.dataset.id + "/fields/" +
+    var url = cell.closest("table").dataset.editUrl + rowId(row) + "/fields/" +
       cell.dataset.field + "/edit?compact=1&seen=" + row.dataset.version;
     htmx.ajax("GET", url, { source: cell, target: cell, swap: "innerHTML" });
   }

@@ -9,6 +9,14 @@ from playwright.sync_api import expect
 from tests.browser.conftest import committed, committed_user, login
 
 
+def list_row(page, record_id):
+    """A contact or company list's row of `record_id`: its id is the row's data-id, or in a row
+    the user may edit its bulk checkbox's value (crm_web/core/display.py row_start)."""
+    return page.locator(
+        f'tr[data-id="{record_id}"], tr:has(> td > input[name="ids"][value="{record_id}"])'
+    )
+
+
 def open_as(app, page, path: str, role: str = "rep", **fields):
     """Sign in through the login form as a new committed user of `role` (`fields` go to
     make_user), then open `path`. The user comes back."""

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from tests.browser.conftest import committed_user, login, screenshot
-from tests.browser.helpers import fill_in, open_as
+from tests.browser.helpers import fill_in, list_row, open_as
 
 
 def _contact(app, **fields):
@@ -69,7 +69,7 @@ def test_edit_a_list_cell_and_the_record_escape_cancels(app, page):
     # A manager: the record page's History card is for those who may read the audit trail.
     contact_id = _contact(app, job_title="Analyst")
     open_as(app, page, "/contacts/", "manager", email="manager@example.com", name="Mia Manager")
-    row = page.locator(f'tr[data-id="{contact_id}"]')
+    row = list_row(page, contact_id)
     cell = row.locator('td[data-field="job_title"]')
     cell.click()
     editor = page.get_by_role("textbox", name="Job title")

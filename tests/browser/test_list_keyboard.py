@@ -4,7 +4,7 @@ arrow keys move between cells, Enter opens the editor and saves, Escape cancels.
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.helpers import open_as
+from tests.browser.helpers import list_row, open_as
 
 
 def _contacts(app):
@@ -31,10 +31,10 @@ def test_edit_a_list_cell_with_the_keyboard_alone(app, page):
     page.wait_for_load_state("domcontentloaded")
 
     def cell(contact_id, field):
-        return page.locator(f'tr[data-id="{contact_id}"] td[data-field="{field}"]')
+        return list_row(page, contact_id).locator(f'td[data-field="{field}"]')
 
     # Tab from the first row's name reaches the first editable cell: its job title.
-    page.locator(f'tr[data-id="{grace}"]').get_by_role("link", name="Hopper").focus()
+    list_row(page, grace).get_by_role("link", name="Hopper").focus()
     page.keyboard.press("Tab")
     expect(cell(grace, "job_title")).to_be_focused()
     page.keyboard.press("ArrowDown")
@@ -84,7 +84,7 @@ def test_a_list_cell_saved_over_someone_elses_change_shows_both_then_keeps_their
 
     ada, _ = _contacts(app)
     open_as(app, page, "/contacts/", "rep", email="rep@example.com")
-    cell = page.locator(f'tr[data-id="{ada}"] td[data-field="job_title"]')
+    cell = list_row(page, ada).locator('td[data-field="job_title"]')
     cell.click()
     editor = page.get_by_role("textbox", name="Job title")
     expect(editor).to_be_focused()

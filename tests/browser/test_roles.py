@@ -3,7 +3,7 @@
 from playwright.sync_api import expect
 
 from tests.browser.conftest import committed, committed_user, login, screenshot
-from tests.browser.helpers import open_as
+from tests.browser.helpers import list_row, open_as
 
 
 def _contact(app, **fields):
@@ -26,7 +26,7 @@ def _deal(app):
 def test_a_viewer_reads_the_contact_list_and_page_without_offers_to_change_them(app, page):
     contact_id = _contact(app, job_title="Analyst")
     open_as(app, page, "/contacts/", "viewer", email="viewer@example.com", name="Vera Viewer")
-    row = page.locator(f'tr[data-id="{contact_id}"]')
+    row = list_row(page, contact_id)
     expect(row).to_contain_text("Analyst")
     expect(page.get_by_role("link", name="New contact")).to_have_count(0)
     expect(page.get_by_role("checkbox")).to_have_count(3)  # the filters' only
@@ -83,7 +83,7 @@ def test_a_rep_may_not_archive_or_reassign_a_colleagues_contact(app, page):
 def test_clicking_a_name_in_the_contact_list_opens_the_contact(app, page):
     contact_id = _contact(app)
     open_as(app, page, "/contacts/", email="rep@example.com", name="Robin Rep")
-    page.locator(f'tr[data-id="{contact_id}"]').get_by_role("link", name="Lovelace").click()
+    list_row(page, contact_id).get_by_role("link", name="Lovelace").click()
     expect(page).to_have_url(f"{page.url.split('/contacts/')[0]}/contacts/{contact_id}")
     expect(page.get_by_role("heading", name="Ada Lovelace")).to_be_visible()
 

@@ -5,6 +5,7 @@ from tests.support import (
     ADMIN,
     HX_REQUEST,
     list_cells,
+    list_row,
     make_company,
     make_contact,
     make_deal,
@@ -487,9 +488,9 @@ def test_a_list_cell_editor_says_the_company_changed_by_its_names(client, no_csr
     listing = client.get("/contacts/").get_data(as_text=True)
     # The URL static/js/inline-edit.js builds for the cell: the table's, the row's id and version.
     base = re.search(r'data-edit-url="([^"]+)"', listing)[1]
-    row = re.search(rf'<tr data-id="{contact.id}" data-version="(\d+)">', listing)
+    version = re.match(r'<tr data-version="(\d+)">', list_row(listing, contact.id))[1]
     assert "company_id" in list_cells(listing, contact.id)
-    edit_url = f"{base}{contact.id}/fields/company_id/edit?compact=1&seen={row[1]}"
+    edit_url = f"{base}{contact.id}/fields/company_id/edit?compact=1&seen={version}"
     update_contact(contact.id, {"company_id": new.id}, make_user("manager").as_actor())
     editor = client.get(edit_url, headers=HX_REQUEST).get_data(as_text=True)
     assert "Mia Manager changed it from “Initech” to “Initrode”" in editor

@@ -58,10 +58,14 @@ def _listed_ids(client, url: str) -> list[str]:
     ids = []
     while url:
         page = client.get(url).get_data(as_text=True)
-        ids += re.findall(r'<tr data-id="([^"]+)"', page)
+        # A row's id: its data-id, or its bulk checkbox's value (core.display.row_start).
+        ids += re.findall(
+            r'<tr data-id="([^"]+)"|<tr data-version="\d+"><td><input type="checkbox" name="ids" value="([^"]+)"',
+            page,
+        )
         after = re.search(r'<a href="([^"]+)"[^>]*rel="next"', page)
         url = html.unescape(after.group(1)) if after else None
-    return ids
+    return [found or checked for found, checked in ids]
 
 
 def test_a_searched_export_holds_exactly_the_rows_of_all_the_lists_pages(client, session):
