@@ -231,11 +231,17 @@ def _redrawn(view: str, task, code: int, notice: dict, event: str):
     """/tasks' sections (in the state its URL holds), saying `event` above them ("done",
     "deleted", …: tasks/_macros.html banner) with `task`'s row marked wherever it now is; or
     the home page's list, with `notice` on `task`'s row (or below it, when it left)."""
-    context = {"notice_task": task, "notice_kind": "success", **notice}
     if view == "home":
         tasks = services.my_due_tasks(current_actor(), HOME_SHOWN + 1)
-        context.update(tasks=tasks[:HOME_SHOWN], more_tasks=len(tasks) > HOME_SHOWN)
-        return render("tasks/_home_list.html", status=code, **context)
+        more = len(tasks) > HOME_SHOWN
+        context = {"notice_task": task, "notice_kind": "success", **notice}
+        return render(
+            "tasks/_home_list.html",
+            status=code,
+            tasks=tasks[:HOME_SHOWN],
+            more_tasks=more,
+            **context,
+        )
     # The page's URL (HTMX sends it) holds its search, assignee and page.
     query = urlsplit(request.headers.get("HX-Current-URL", "")).query
     state = _state(MultiDict(parse_qsl(query)))

@@ -324,13 +324,16 @@ def test_adding_on_my_tasks_redraws_the_sections_with_the_task_in_its_own(client
     assert 'hx-target="#task_sections" hx-swap="outerHTML"' in page
     assert '<input type="hidden" name="view" value="tasks">' in page
     tomorrow = (_today() + dt.timedelta(days=1)).isoformat()
-    data = {"description": "Send the deck", "due_date": tomorrow, "list": "1", "view": "tasks"}
+    title = "Send the deck & <notes>"
+    data = {"description": title, "due_date": tomorrow, "list": "1", "view": "tasks"}
     headers = {**HX_REQUEST, "HX-Current-URL": "http://localhost/tasks/"}
     response = client.post("/tasks/", data=data, headers=headers)
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and "Added “Send the deck”." in body
+    escaped = "Send the deck &amp; &lt;notes&gt;"
+    assert response.status_code == 200 and f"Added “{escaped}”." in body
+    assert "<notes>" not in body
     upcoming = body.split('id="section-upcoming"')[1]
-    assert "Send the deck" in upcoming and "task-changed" in upcoming
+    assert escaped in upcoming and "task-changed" in upcoming
     assert "Already here" in body.split('id="section-today"')[1].split('id="section-upcoming"')[0]
     refused = client.post("/tasks/", data={**data, "description": ""}, headers=headers)
     assert refused.status_code == 422 and refused.headers["HX-Retarget"] == "this"
