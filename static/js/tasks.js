@@ -21,6 +21,18 @@
     htmx.ajax("POST", url, { source: control, target: list || row, swap: "outerHTML", values: values });
   }
 
+  // A list redrawn whole after a change leaves the keyboard's focus nowhere: it goes to the
+  // changed task's checkbox where the task now is or, deleted, to the Undo that brings it back.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var list = event.detail.target;
+    if (!list || !(list.id in LISTS) || document.activeElement !== document.body) return;
+    var redrawn = document.getElementById(list.id);
+    var next = redrawn && (
+      redrawn.querySelector(".task-changed .task-checkbox, li:has(.task-notice) .task-checkbox") ||
+      redrawn.querySelector(".task-banner button, .task-removed button"));
+    if (next) next.focus();
+  });
+
   document.addEventListener("change", function (event) {
     var box = event.target;
     if (box.matches && box.matches(".task-checkbox")) {

@@ -167,14 +167,24 @@ def test_my_tasks_is_a_grid_worked_from_the_keyboard_add_edit_delete_and_undo(pa
     page.reload()
     expect(page.locator("#task_sections tr", has_text="Ring the supplier")).to_contain_text("High")
 
-    # Deleted with its ×: said above the sections, and Undo brings it back.
-    page.get_by_role("button", name="Delete task: Send the deck").click()
+    # Ticked with Space: it moves to Done, and the focus with it (not lost in the redraw).
+    page.get_by_role("checkbox", name="Complete: Ring the supplier").focus()
+    page.keyboard.press("Space")
+    reopen = page.get_by_role("checkbox", name="Reopen: Ring the supplier")
+    expect(reopen).to_be_focused()
+    expect(page.locator(".task-section", has=reopen)).to_contain_text("Done recently")
+
+    # Deleted with its × from the keyboard: said above the sections, the focus on the Undo,
+    # which brings it back.
+    page.get_by_role("button", name="Delete task: Send the deck").focus()
+    page.keyboard.press("Enter")
     said = page.locator("#task_sections").get_by_role("status")
     expect(said).to_have_text("Deleted “Send the deck”. Undo")
     expect(page.locator("#task_sections tr", has_text="Send the deck")).to_have_count(0)
-    said.get_by_role("button", name="Undo").click()
+    expect(said.get_by_role("button", name="Undo")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_have_text("Restored “Send the deck”.")
-    expect(upcoming.locator("tr", has_text="Send the deck")).to_be_visible()
+    expect(upcoming.get_by_role("checkbox", name="Complete: Send the deck")).to_be_focused()
     screenshot(page, "tasks-grid-restored")
 
 
