@@ -164,9 +164,8 @@ SETTLED = (RELATIVE_DAYS + 1) * 86400
 def _time_parts(value: dt.datetime, tz: dt.tzinfo) -> tuple[str, str, dt.date, str]:
     """A time's tag up to its words (ISO time; the exact time in `tz` on hover), its day as
     shown, its calendar day in `tz`, and its whole tag once SETTLED (the day, and its time of
-    day on hover): lists, notes and tasks
-    show the same times page after page, and converting and formatting them was most of a
-    list row's cost."""
+    day on hover): lists, notes and tasks show the same times page after page, and converting
+    and formatting them was most of a list row's cost."""
     local = value.astimezone(tz)
     day = _day(local)
     clock = f"{TWO_DIGITS[local.hour]}:{TWO_DIGITS[local.minute]} {local.tzname()}"
