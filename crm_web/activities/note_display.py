@@ -1,11 +1,12 @@
 """A note as its record page lists it (templates/notes/_macros.html's item calls note_item).
 A contact's page draws 20 notes: through a Jinja macro, with three url_for and a permission
 check each, that was a fifth of the page's cost; built here with f-strings, once a request
-for what every note shares, as the task rows are (display.py)."""
+for what every note shares, as the task rows are (display.py). Its Pin, Edit and Delete carry
+no request of their own: static/js/notes.js sends them from the note's id and version and the
+list's data-notes-url (each note's three URLs and htmx attributes were ~0.5 KB a note)."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from flask import g
@@ -17,31 +18,19 @@ from crm_web.activities.note_text import note_html
 from crm_web.activities.services import may_change_note
 from crm_web.core.actor import Actor
 from crm_web.core.display import KeptRows
-from crm_web.core.urls import fixed_url
-
-_SAMPLE_ID = uuid.UUID(int=0)
 
 
 @dataclass(frozen=True, slots=True)
 class _Notes:
-    """What every note of a request shares: the user, the authors' names and the URLs of a
-    note's buttons (with the sample id where the note's goes)."""
+    """What every note of a request shares: the user and the authors' names."""
 
     actor: Actor | None
     authors: dict
-    pin: str
-    edit: str
-    delete: str
 
 
 def _notes_context() -> _Notes:
     if "note_context" not in g:
-        actor = signed_in_actor()
-        g.note_context = _Notes(
-            actor,
-            dict(assignee_choices()),
-            *(fixed_url(f"notes.{name}", note_id=_SAMPLE_ID) for name in ("pin", "edit", "delete")),
-        )
+        g.note_context = _Notes(signed_in_actor(), dict(assignee_choices()))
     return g.note_context
 
 
@@ -58,21 +47,16 @@ def _item(key, page) -> tuple[str, str]:
     flag = '<span class="note-flag">Pinned</span>\n' if pinned else ""
     actions = ""
     if changeable:
-        sample = str(_SAMPLE_ID)
-        pin, edit, delete = (url.replace(sample, note_id) for url in page)
-        vals = f'{{"pinned": "{0 if pinned else 1}", "version": "{version}"}}'
         actions = (
             '\n<span class="note-actions">\n'
-            f'<button type="button" class="link-button note-pin" hx-post="{pin}" '
-            f'hx-vals=\'{vals}\' hx-target="closest ul" hx-swap="outerHTML">'
+            f'<button type="button" class="link-button note-pin">'
             f"{'Unpin' if pinned else 'Pin to top'}</button>\n"
-            f'<button type="button" class="link-button note-edit" hx-get="{edit}" '
-            'hx-target="closest li" hx-swap="outerHTML">Edit</button>\n'
-            f'<button type="button" class="link-button note-delete" hx-post="{delete}" '
-            'hx-target="closest li" hx-swap="outerHTML">Delete</button>\n</span>'
+            '<button type="button" class="link-button note-edit">Edit</button>\n'
+            '<button type="button" class="link-button note-delete">Delete</button>\n</span>'
         )
     return (
-        f'<li class="note-item{" note-pinned" if pinned else ""}" id="note-{note_id}">\n'
+        f'<li class="note-item{" note-pinned" if pinned else ""}" id="note-{note_id}" '
+        f'data-version="{version}">\n'
         f'<div class="note-head">\n{flag}<span class="note-author">{escape(author)}</span>\n'
         '<span class="note-when">',
         f'</span>{actions}\n</div>\n<div class="note-content">{note_html(content)}</div>\n</li>',
@@ -93,4 +77,4 @@ def note_items(notes) -> Markup:
     """The <li>s of a record's notes, in the order given (pinned first: the page's query)."""
     ctx = _notes_context()
     keys = [_key(note, ctx) for note in notes]
-    return _notes(keys, [note.created_at for note in notes], (ctx.pin, ctx.edit, ctx.delete))
+    return _notes(keys, [note.created_at for note in notes], ())

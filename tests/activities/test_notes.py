@@ -85,6 +85,24 @@ def test_editing_saves_and_a_stale_version_shows_theirs_and_yours(client, rep):
     assert get_note(note.id).content == "New"
 
 
+def _item(page: str, note_id) -> str:
+    """The <li> of the note `note_id` on `page`."""
+    return page.split(f'id="note-{note_id}"', 1)[1].split("</li>", 1)[0]
+
+
+def test_a_notes_buttons_carry_no_request_of_their_own(client, rep):
+    # static/js/notes.js sends Pin, Edit and Delete from the note's id and version and the
+    # list's URL: each note's three URLs and htmx attributes were ~0.5 KB a note.
+    deal = make_deal()
+    note = make_note("deal", deal.id, rep.as_actor(), content="Call back")
+    page = client.get(f"/deals/{deal.id}").get_data(as_text=True)
+    item = _item(page, note.id)
+    assert f'data-version="{note.version}"' in item
+    assert all(f'class="link-button note-{name}"' in item for name in ("pin", "edit", "delete"))
+    assert "hx-" not in item and "/notes/" not in item
+    assert f'id="note-list-deal-{deal.id}" aria-label="Notes" data-notes-url="/notes/"' in page
+
+
 def test_pinning_moves_a_note_to_the_top(client, rep):
     deal = make_deal()
     older = make_note("deal", deal.id, rep.as_actor(), content="Older note")
@@ -101,8 +119,11 @@ def test_pinning_moves_a_note_to_the_top(client, rep):
 def test_a_rep_changes_only_their_own_notes_and_a_manager_any(client, rep):
     deal = make_deal()
     theirs = make_note("deal", deal.id, make_user("rep").as_actor(), content="A colleague's")
+    mine = make_note("deal", deal.id, rep.as_actor(), content="Mine")
     page = client.get(f"/deals/{deal.id}").get_data(as_text=True)
-    assert "A colleague&#39;s" in page and f"/notes/{theirs.id}/edit" not in page
+    assert "A colleague&#39;s" in page
+    assert "note-edit" not in _item(page, theirs.id) and "note-delete" not in _item(page, theirs.id)
+    assert "note-edit" in _item(page, mine.id) and "note-delete" in _item(page, mine.id)
     forged = client.post(f"/notes/{theirs.id}", data={"content": "x", "version": 1})
     assert forged.status_code == 403
     assert client.post(f"/notes/{theirs.id}/delete").status_code == 403
@@ -116,7 +137,7 @@ def test_a_viewer_reads_notes_but_is_offered_nothing_and_a_forged_post_is_refuse
     sign_in(client, "viewer")
     page = client.get(f"/deals/{deal.id}").get_data(as_text=True)
     assert "Visible to all" in page
-    assert "Add note" not in page and "Pin to top" not in page and "/edit" not in page
+    assert "Add note" not in page and "Pin to top" not in page and "note-edit" not in page
     forged = client.post(
         "/notes/", data={"content": "x", "entity_type": "deal", "entity_id": str(deal.id)}
     )

@@ -75,6 +75,17 @@ def test_a_note_with_two_paragraphs_and_a_link_is_added_edited_and_pinned(page, 
     expect(first.locator(".note-flag")).to_have_text("Pinned")
     page.reload()  # pinned for good, not only on this page
     expect(notes.locator(".note-item").first).to_contain_text("Spoke with Ann")
+    newer = notes.locator(".note-item", has_text="A newer note")
+    newer.get_by_role("button", name="Delete").press("Enter")  # from the keyboard, too
+    expect(notes.locator(".note-removed")).to_contain_text("Note deleted.")
+    expect(notes).not_to_contain_text("A newer note")
+    notes.get_by_role("button", name="Undo").click()
+    expect(newer).to_be_visible()
+    notes.locator(".note-item", has_text="Spoke with Ann").get_by_role(
+        "button", name="Unpin"
+    ).click()
+    expect(notes.locator(".note-item").first).to_contain_text("A newer note")
+    expect(notes.locator(".note-flag")).to_have_count(0)
     for width, name in ((1366, "deal-notes-1366"), (390, "deal-notes-390")):
         page.set_viewport_size({"width": width, "height": 900})
         screenshot(page, name)
