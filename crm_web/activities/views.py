@@ -92,6 +92,10 @@ def create():
     return saved(_row(task))
 
 
+# The /tasks grid's cells whose save redraws the sections (field_update).
+SECTION_FIELDS = ("due_date", "assignee_id")
+
+
 def _compact() -> bool:
     """Whether the field is a /tasks grid cell's (?compact=1, or the editor's hidden compact=1)."""
     return request.values.get("compact") == "1"
@@ -123,8 +127,9 @@ def field_edit(task_id, field):
 @bp.route("/<task_id>/fields/<field>", methods=["PATCH", "PUT"])
 @requires("records.update")
 def field_update(task_id, field):
-    """Save one field: the whole row again (200: it may now look overdue), the editor with the
-    message (422), or both values side by side when someone else saved first (409)."""
+    """Save one field: the whole row again (200: it may now look overdue), on /tasks the cell's
+    value or, for a due day or an assignee, the sections again (SECTION_FIELDS); the editor with
+    the message (422), or both values side by side when someone else saved first (409)."""
     form = field_form(field, request.form) or abort(404)
     value, version = form.value.data, request.form.get("version")
     data = {field: value}
@@ -159,7 +164,14 @@ def field_update(task_id, field):
         return render("tasks/_field.html", status=409, **context)
     # A moved task names its new record, wherever the row is.
     moved = {"record_name": services.record_name(task)} if field == "record" else {}
-    if _compact():  # a grid cell: its value (a due day's colour says if it is now overdue)
+    if _compact() and field in SECTION_FIELDS:
+        # The task's section (its due day), or whether the list still shows it (its assignee,
+        # on "Mine"), may change: the sections again, with the task marked where it now is.
+        response = _redrawn("tasks", task, 200, {}, field)
+        response.headers["HX-Retarget"] = "#task_sections"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return saved(response)
+    if _compact():  # a grid cell: its value
         return saved(render("tasks/_field.html", **_field_context(task, field, **moved)))
     response = saved(_row(task, **moved))
     # The row, not the field: its look (overdue, done) may change with the value.

@@ -290,21 +290,20 @@ def test_a_grid_cell_edits_in_place_and_answers_with_its_value(client, rep):
     """A cell of /tasks asks for its editor with ?compact=1; the save answers with the value as
     the cell shows it and the row's new version, not the record page's row."""
     task = make_task(None, None, rep.as_actor(), description="Chase invoice")
-    base = f"/tasks/{task.id}/fields/due_date"
+    base = f"/tasks/{task.id}/fields/priority"
     editor = client.get(f"{base}/edit?compact=1&seen=1", headers=HX_REQUEST)
     html = editor.get_data(as_text=True)
-    assert editor.status_code == 200 and f'id="task-{task.id}-due_date-c"' in html
+    assert editor.status_code == 200 and f'id="task-{task.id}-priority-c"' in html
     assert 'name="compact" value="1"' in html and f'data-display-url="{base}?compact=1"' in html
 
-    yesterday = (_today() - dt.timedelta(days=2)).isoformat()
-    data = {"value": yesterday, "due_time": "", "version": task.version, "compact": "1"}
+    data = {"value": "high", "version": task.version, "compact": "1"}
     response = client.patch(base, data=data, headers=HX_REQUEST)
     body = response.get_data(as_text=True).strip()
     assert response.status_code == 200 and "HX-Retarget" not in response.headers
     assert body.startswith(
-        f'<span class="ie-display" id="task-{task.id}-due_date-c" data-version="2">'
+        f'<span class="ie-display" id="task-{task.id}-priority-c" data-version="2">High</span>'
     )
-    assert 'class="due-overdue"' in body and "<li" not in body  # red: it is past
+    assert "<li" not in body
 
     stale = {"value": "Chase it", "version": 1, "compact": "1"}
     conflict = client.patch(f"/tasks/{task.id}/fields/description", data=stale, headers=HX_REQUEST)
@@ -316,6 +315,35 @@ def test_a_grid_cell_edits_in_place_and_answers_with_its_value(client, rep):
         as_text=True
     )
     assert get_task(task.id).description == "Chase invoice"
+
+
+def test_a_due_day_or_assignee_saved_in_a_grid_cell_moves_the_task_where_it_now_belongs(
+    client, rep
+):
+    """A due day decides a task's section, and on "Mine" its assignee whether it is listed: their
+    cells' saves answer with the sections, the task marked where it now is, said above them."""
+    task = make_task(None, None, rep.as_actor(), description="Chase <invoice>", due_date=_today())
+    other = make_user("rep", name="Robin Other")
+    headers = {**HX_REQUEST, "HX-Current-URL": "http://localhost/tasks/"}
+    two_days_ago = _today() - dt.timedelta(days=2)
+    data = {"value": two_days_ago.isoformat(), "due_time": "", "version": 1, "compact": "1"}
+    response = client.patch(f"/tasks/{task.id}/fields/due_date", data=data, headers=headers)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == "#task_sections"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    day = f"{two_days_ago.day} {two_days_ago:%b} {two_days_ago.year}"
+    assert f"“Chase &lt;invoice&gt;” is now due {day}." in body
+    overdue = body.split('id="section-overdue"')[1].split('id="section-')[0]
+    assert "Chase &lt;invoice&gt;" in overdue and "task-changed" in overdue
+    assert 'id="section-today"' not in body  # it was the only task due today
+
+    data = {"value": str(other.id), "version": 2, "compact": "1"}
+    response = client.patch(f"/tasks/{task.id}/fields/assignee_id", data=data, headers=headers)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "“Chase &lt;invoice&gt;” is now for Robin Other." in body
+    assert 'id="section-overdue"' not in body  # off "Mine": no longer listed
+    assert get_task(task.id).assignee_id == other.id
 
 
 def test_adding_on_my_tasks_redraws_the_sections_with_the_task_in_its_own(client, rep):

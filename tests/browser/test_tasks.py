@@ -228,6 +228,14 @@ def test_a_due_day_and_time_are_set_in_place_and_the_task_stops_being_overdue(pa
     row.get_by_label("Due day").fill((utc_today() + timedelta(days=2)).isoformat())
     row.get_by_label("Due time (optional)").fill("14:30")
     row.get_by_label("Due time (optional)").press("Enter")
+    # It moves to Upcoming, marked, said above the sections; the focus goes with it.
+    upcoming = page.locator(".task-section", has=page.get_by_role("heading", name="Upcoming"))
+    expect(upcoming.locator("tr.task-changed")).to_contain_text("Prepare the demo")
+    expect(page.get_by_role("status")).to_have_text(
+        re.compile(r"“Prepare the demo” is now due \d+ \w+ \d{4}, 14:30\.")
+    )
+    expect(page.get_by_role("heading", name="Overdue")).to_have_count(0)
+    expect(row.get_by_role("checkbox", name="Complete: Prepare the demo")).to_be_focused()
     due = row.locator("time")
     expect(due).to_have_attribute("title", re.compile(r", 14:30 "))
     expect(due).not_to_have_class("due-overdue")
