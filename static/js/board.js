@@ -24,7 +24,8 @@
     // card, which the CSP forbids.
     card.removeAttribute("style");
     card.classList.add("is-saving");
-    htmx.ajax("POST", card.dataset.moveUrl + window.location.search, {
+    var url = card.closest(".board").dataset.dealsUrl + "/" + card.id.slice("deal-".length) + "/stage";
+    htmx.ajax("POST", url + window.location.search, {
       source: card,
       target: card,
       swap: "outerHTML",

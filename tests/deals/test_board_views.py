@@ -24,6 +24,9 @@ def test_board_shows_a_column_per_stage_with_per_currency_totals(client):
     assert "USD 1,000.00" in html and "weighted USD 500.00" in html
     assert "EUR 500.00" in html and "weighted EUR 250.00" in html
     assert "USD 1,500.00" not in html  # currencies are never added together
+    # A card's move goes to the board's data-deals-url + "/<id>/stage" (static/js/board.js): no
+    # URL of its own on each of a board's 150 cards.
+    assert '<div class="board" data-deals-url="/deals">' in html and "data-move-url" not in html
 
 
 def test_a_full_column_loads_more_cards_on_demand(client):
