@@ -168,3 +168,24 @@ def test_a_move_updates_the_headline_out_of_band(client):
     assert moved.status_code == 200
     headline = _headline(moved.text)
     assert headline == "Open: 0 deals Won: 1 · Lost: 0", headline
+
+
+def test_the_board_writes_its_counts_with_thousands_separators(app):
+    # The bench's board read "Open: 33259 deals" beside "USD 2,004,373,024.84".
+    from types import SimpleNamespace
+
+    from flask import get_template_attribute
+
+    count = SimpleNamespace
+    board = count(
+        open=count(count=33259, per_currency=[]), won=count(count=8486), lost=count(count=1)
+    )
+    column = count(
+        stage=count(id=1, name="Lead", default_probability=10),
+        totals=count(count=8548, per_currency=[]),
+    )
+    with app.test_request_context():
+        headline = str(get_template_attribute("deals/_macros.html", "grand_totals")(board))
+        head = str(get_template_attribute("deals/_macros.html", "column_head")(column))
+    assert "Open: 33,259 deals" in headline and "Won: 8,486 · Lost: 1" in headline
+    assert '<span class="count" aria-label="8,548 deals">8,548</span>' in head
