@@ -344,6 +344,9 @@ def test_a_due_day_or_assignee_saved_in_a_grid_cell_moves_the_task_where_it_now_
     assert response.status_code == 200 and "“Chase &lt;invoice&gt;” is now for Robin Other." in body
     assert 'id="section-overdue"' not in body  # off "Mine": no longer listed
     assert get_task(task.id).assignee_id == other.id
+    data = {"value": "", "version": 3, "compact": "1"}
+    response = client.patch(f"/tasks/{task.id}/fields/assignee_id", data=data, headers=headers)
+    assert "“Chase &lt;invoice&gt;” is now unassigned." in response.get_data(as_text=True)
 
 
 def test_adding_on_my_tasks_redraws_the_sections_with_the_task_in_its_own(client, rep):
