@@ -298,11 +298,23 @@ def task_value(task, name: str, in_list: bool = False, record_name=None) -> Mark
 
 
 def _target(view) -> str:
-    """Where a completion, an undo or a deletion swaps its answer: the home page's list (the
-    task moves to where it now belongs), else the row itself. (/tasks draws grid rows.)"""
+    """Where a completion, an undo or a deletion swaps its answer: /tasks' sections or the home
+    page's list (the task moves to where it now belongs), else the row itself."""
+    if view == "tasks":
+        return 'hx-target="#task_sections" hx-swap="outerHTML"'
     if view == "home":
         return 'hx-target="#home-task-list" hx-swap="outerHTML"'
     return 'hx-target="closest li" hx-swap="outerHTML"'
+
+
+def status_target(view) -> Markup:
+    """_target for the templates' Undo buttons (tasks/_macros.html)."""
+    return Markup(_target(view))  # noqa: S704 - fixed attributes
+
+
+def button_vals(task, in_list: bool, view, status=None) -> Markup:
+    """_vals for the templates' Undo buttons (tasks/_macros.html)."""
+    return Markup(_vals(task, in_list, view, status))  # noqa: S704 - digits and fixed words
 
 
 def _vals(task, in_list: bool, view, status=None) -> str:
@@ -437,7 +449,6 @@ def task_rows(rows, in_list=True, view=None, notice_task=None, note=None) -> Mar
 # data-version>, a plain cell per field, named by its column's header (<th data-field>), whose
 # editor static/js/inline-edit.js opens; tasks.js sends the checkbox and the ×. A row is ~500
 # bytes where the <li> of a record page, each field its own labelled button, is ~2 KB.
-GRID_FIELDS = ("description", "due_date", "priority", "assignee_id", "record")
 GRID_COLUMNS = (
     ("", "Task", "description"),
     ("", "Due", "due_date"),
@@ -445,6 +456,7 @@ GRID_COLUMNS = (
     ("", "Assignee", "assignee_id"),
     ("", "Record", "record"),
 )
+GRID_FIELDS = tuple(field for _, _, field in GRID_COLUMNS)
 
 
 def _cell(task: _Shown, name: str) -> str:
@@ -561,6 +573,8 @@ TEMPLATE_GLOBALS = {
     "task_grid_rows": task_grid_rows,
     "task_grid_columns": GRID_COLUMNS,
     "task_compact": task_compact,
+    "task_status_target": status_target,
+    "task_button_vals": button_vals,
     "task_field": task_field,
     "task_value": task_value,
 }
