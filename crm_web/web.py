@@ -57,6 +57,7 @@ from crm_web.imports.views import exports_bp as exports
 from crm_web.lists import links
 from crm_web.records.duplicate_views import bp as duplicates
 from crm_web.records.home import RECORD_PAGES, home_page, opened_records, remember_opened
+from crm_web.records.pages import related_timeline, signed_in_with_record_page
 from crm_web.search.views import bp as search
 
 csrf = CSRFProtect()
@@ -224,11 +225,13 @@ LISTS_WITH_PICKERS = frozenset({"contacts.index", "companies.index", "deals.inde
 
 def _load_user(session_token: str):
     """The session's user (auth.load_user); a full page, which draws the navigation, reads the
-    nav badge's count in the same statement, and a list page its filter pickers too (kept in
-    g.list_pickers for the view)."""
+    nav badge's count in the same statement, a list page its filter pickers too (kept in
+    g.list_pickers for the view), and a record page the record's (g.record_page)."""
     full_page = request.method == "GET" and not request.headers.get("HX-Request")
     if full_page and request.endpoint in LISTS_WITH_PICKERS:
         return load_user(session_token, _user_with_pickers)
+    if full_page and request.endpoint in RECORD_PAGES:
+        return load_user(session_token, _user_with_record_page)
     if full_page and not request.path.startswith("/api/"):
         return load_user(session_token, signed_in_user_with_due_count)
     return load_user(session_token)
@@ -236,6 +239,16 @@ def _load_user(session_token: str):
 
 def _user_with_pickers(user_id, session_version: int):
     user, g.list_pickers = signed_in_user_with_pickers(user_id, session_version)
+    return user
+
+
+def _user_with_record_page(user_id, session_version: int):
+    kind = RECORD_PAGES[request.endpoint]
+    record_id = request.view_args[f"{kind}_id"]
+    related = kind == "company" and related_timeline(request.args)
+    user, g.record_page = signed_in_with_record_page(
+        kind, record_id, related, user_id, session_version
+    )
     return user
 
 

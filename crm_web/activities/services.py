@@ -350,6 +350,9 @@ def notes_for(entity_type: str, entity_id) -> list[Note]:
 # What a record page's Tasks and Notes cards list, and how much of it at first ("open" and
 # "done" tasks, "notes"): activities.repository.RecordList.
 RECORD_LISTS = repo.RECORD_LISTS
+# The signed-in user's statement with the nav badge's count: a full record page reads its
+# record in it (records.page_query.PageWithUser).
+SIGNED_IN_WITH_DUE_COUNT = repo.SIGNED_IN_WITH_DUE_COUNT
 
 
 @dataclass(frozen=True)

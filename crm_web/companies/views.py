@@ -23,6 +23,7 @@ from crm_web.records.record_views import (
     FieldRoutes,
     create_record,
     list_pickers,
+    page_read_with_user,
     purge_record,
     register_history,
 )
@@ -81,9 +82,10 @@ def picker():
 def detail(company_id):
     """The record page: fields editable in place, its contacts, sections, timeline (?timeline=all:
     with its contacts' and deals' activity)."""
-    related = request.args.get("timeline") == "all"
+    related = pages.related_timeline(request.args)
+    read = page_read_with_user("company", company_id, related)
     return render(
-        "companies/detail.html", **pages.company_page(company_id, current_actor(), related)
+        "companies/detail.html", **pages.company_page(company_id, current_actor(), related, read)
     )
 
 

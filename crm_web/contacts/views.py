@@ -24,6 +24,7 @@ from crm_web.records.record_views import (
     FieldRoutes,
     create_record,
     list_pickers,
+    page_read_with_user,
     purge_record,
     register_history,
 )
@@ -84,7 +85,8 @@ def baseline():
 @requires("records.read")
 def detail(contact_id):
     """The record page: every field editable in place, the company, sections, history."""
-    return render("contacts/detail.html", **pages.contact_page(contact_id, current_actor()))
+    read = page_read_with_user("contact", contact_id)
+    return render("contacts/detail.html", **pages.contact_page(contact_id, current_actor(), read))
 
 
 register_history(bp, "contact", "/<contact_id>/history")

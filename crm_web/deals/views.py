@@ -29,7 +29,12 @@ from crm_web.deals.forms import (
 )
 from crm_web.lists.state import list_state
 from crm_web.records import operations, pages
-from crm_web.records.record_views import list_pickers, purge_record, register_history
+from crm_web.records.record_views import (
+    list_pickers,
+    page_read_with_user,
+    purge_record,
+    register_history,
+)
 
 DEPENDENT_FIELDS = {
     "stage": ("probability",),
@@ -147,7 +152,8 @@ def contact_options():
 @requires("records.read")
 def detail(deal_id):
     """The deal's record page; each field edits in place."""
-    return render("deals/detail.html", None, **pages.deal_page(deal_id, current_actor()))
+    read = page_read_with_user("deal", deal_id)
+    return render("deals/detail.html", None, **pages.deal_page(deal_id, current_actor(), read))
 
 
 register_history(bp, "deal", "/deals/<deal_id>/history")

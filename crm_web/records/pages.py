@@ -4,10 +4,18 @@ services they combine, so no service has to call a higher area."""
 
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 
+from crm_web.accounts.models import SignedInUser
+from crm_web.accounts.services import get_signed_in_row
 from crm_web.activities.display import remember_assignees
-from crm_web.activities.services import first_page, record_list_page, record_names
+from crm_web.activities.services import (
+    first_page,
+    record_list_page,
+    record_names,
+    signed_in_user_with_due_count,
+)
 from crm_web.audit.services import history_page
 from crm_web.companies.services import company_view
 from crm_web.contacts.services import contact_view
@@ -22,12 +30,14 @@ from crm_web.records.merge_undo import merges_on
 from crm_web.records.timeline import page_of, referenced, timeline_page
 
 
-def contact_page(contact_id, actor: Actor) -> dict:
+def contact_page(contact_id, actor: Actor, read_with_user=None) -> dict:
     """Everything the record page shows: the contact, its company, deals, tasks, notes, history
-    (one statement: records.page_query). Those who read records."""
+    (one statement: records.page_query), or what the signed-in user's statement read of it
+    (`read_with_user`: signed_in_with_record_page's). Those who read records."""
     authorize(actor, "records.read")
     activity_only = not allowed(actor, "audit.read")
-    row, listed = _read(page_query.CONTACT[activity_only], contact_id, "contact")
+    query = page_query.CONTACT[activity_only]
+    row, listed = _read(query, contact_id, "contact", read_with_user)
     merged = row.merged_into
     return {
         "contact": row,
@@ -41,11 +51,15 @@ def contact_page(contact_id, actor: Actor) -> dict:
     }
 
 
-def _read(query: page_query.PageQuery, record_id, entity_type: str):
-    """The record's row and lists (query.run); NotFoundError when there is no such record.
-    Remembers the users' names for the task rows and notes (activities.display)."""
+def _read(query: page_query.PageQuery, record_id, entity_type: str, read_with_user=None):
+    """The record's row and lists (query.run, or `read_with_user` when the signed-in user's
+    statement read them); NotFoundError when there is no such record. Remembers the users'
+    names for the task rows and notes (activities.display)."""
     key = as_uuid(record_id)
-    row, listed = query.run(key) if key else (None, {})
+    if read_with_user is not None:
+        row, listed = read_with_user
+    else:
+        row, listed = query.run(key) if key else (None, {})
     if row is None:
         raise NotFoundError(entity_type, record_id)
     remember_assignees([(user.id, user.name) for user in listed["users"]])
@@ -109,13 +123,14 @@ def attached_page(entity_type: str, record_id, name: str, actor: Actor, after: s
     return record_list_page(name, entity_type, record.id, after)
 
 
-def company_page(company_id, actor: Actor, related: bool = False) -> dict:
+def company_page(company_id, actor: Actor, related: bool = False, read_with_user=None) -> dict:
     """The record page: the company, its contacts, deals, tasks, notes and timeline (`related`:
-    with its contacts' and deals' activity), in one statement (records.page_query). Readers."""
+    with its contacts' and deals' activity), in one statement (records.page_query), or as
+    contact_page's `read_with_user`. Readers."""
     authorize(actor, "records.read")
     activity_only = not allowed(actor, "audit.read")
     query = page_query.COMPANY[activity_only, bool(related)]
-    row, listed = _read(query, company_id, "company")
+    row, listed = _read(query, company_id, "company", read_with_user)
     history = _first_timeline_page("company", row.id, listed["timeline"], activity_only, actor)
     return {
         "company": row,
@@ -126,12 +141,12 @@ def company_page(company_id, actor: Actor, related: bool = False) -> dict:
     }
 
 
-def deal_page(deal_id, actor: Actor) -> dict:
+def deal_page(deal_id, actor: Actor, read_with_user=None) -> dict:
     """Everything the record page shows: the deal, its tasks, notes, custom fields and history,
-    in one statement (records.page_query). Readers."""
+    in one statement (records.page_query), or as contact_page's `read_with_user`. Readers."""
     authorize(actor, "records.read")
     activity_only = not allowed(actor, "audit.read")
-    row, listed = _read(page_query.DEAL[activity_only], deal_id, "deal")
+    row, listed = _read(page_query.DEAL[activity_only], deal_id, "deal", read_with_user)
     values = row._asdict()
     # The deal as its templates read it: its columns, and its company, contact and owner.
     deal = SimpleNamespace(
@@ -178,6 +193,33 @@ def _deal_view(deal_id, actor: Actor):
 
 
 _VIEWS = {"contact": contact_view, "company": company_view, "deal": _deal_view}
+
+
+def related_timeline(args) -> bool:
+    """Does a company page's query string ask for its Timeline with its contacts' and deals'
+    activity (?timeline=all)?"""
+    return args.get("timeline") == "all"
+
+
+def signed_in_with_record_page(
+    kind: str, record_id, related: bool, user_id, session_version: int, now=None
+):
+    """The session's user (accounts' SignedInUser with the nav badge's due count; None when the
+    session is no longer valid) and its full record page's row and lists, read in one
+    statement (page_query.PageWithUser), for web.py's loader: ((kind, id, related), (row,
+    lists)) for the page's view (record_views.page_read_with_user) to take. Only reading:
+    the view checks access before it shows any of it. A `record_id` that is no id reads the
+    user alone (the view answers 404)."""
+    now = now or dt.datetime.now(dt.UTC)
+    key = as_uuid(record_id)
+    if key is None:
+        return signed_in_user_with_due_count(user_id, session_version, now), None
+    query = page_query.WITH_USER[kind, related]
+    row = get_signed_in_row(user_id, session_version, query.statement, {"now": now, "id": key})
+    if row is None:
+        return None, None
+    user, page = query.read(row)
+    return SignedInUser(*user), ((kind, key, related), page)
 
 
 def list_pickers(read_with_user: dict | None) -> dict:

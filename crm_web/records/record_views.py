@@ -20,6 +20,7 @@ from crm_web.core.forms import add_errors
 from crm_web.core.htmx import render, saved
 from crm_web.core.notices import changed_since_notice, owner_shown
 from crm_web.core.permissions import authorize_owner_change
+from crm_web.core.repository import as_uuid
 from crm_web.records import pages
 from crm_web.records.timeline_display import timeline_card, timeline_entries, timeline_page
 
@@ -189,6 +190,15 @@ class FieldRoutes:
                 exc.current, field, 409, conflict=True, yours=value, yours_label=label
             )
         return saved(self._render(record, field))
+
+
+def page_read_with_user(kind: str, record_id, related: bool = False):
+    """The record page's row and lists its signed-in user's statement read (web.py's loader:
+    records.pages.signed_in_with_record_page), or None; taken out of `g`, as list_pickers'."""
+    read = g.pop("record_page", None)
+    if read is None or read[0] != (kind, as_uuid(record_id), related):
+        return None
+    return read[1]
 
 
 def list_pickers() -> dict:

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from crm_web.accounts.models import User
 from crm_web.activities.models import Note, Task
@@ -124,9 +125,9 @@ def timeline_query(
     if activity_only:  # tasks and notes, not the record's field changes (audit.read)
         # ... but a merged contact's archiving into the survivor, and back: the merge's entry.
         merged = AuditLog.via.startswith(MERGE_VIA) | AuditLog.via.startswith(UNDO_VIA)
-        older = AuditLog.entity_type.in_(ACTIVITY) | (
-            merged & AuditLog.changes.has_key("merged_into_id")
-        )
+        # (= ANY of an array, not IN: an IN list is rendered anew on every run, unprepared)
+        activity = AuditLog.entity_type == sa.any_(literal(list(ACTIVITY), ARRAY(sa.String)))
+        older = activity | (merged & AuditLog.changes.has_key("merged_into_id"))
     if bound is not None:
         values = sa.tuple_(literal(bound[0], sa.DateTime(timezone=True)), literal(int(bound[1])))
         older = older & (sa.tuple_(AuditLog.timestamp, AuditLog.seq) < values)

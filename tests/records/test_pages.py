@@ -11,11 +11,14 @@ import datetime as dt
 import re
 
 import pytest
+from flask import g
+from sqlalchemy import text
 
 from crm_web.activities.services import RECORD_LISTS
 from crm_web.audit.services import history_page
 from crm_web.contacts.services import update_contact
 from crm_web.core.actor import Actor
+from crm_web.core.db import db
 from crm_web.core.errors import PermissionDenied
 from crm_web.lists.keyset import encode_cursor
 from crm_web.records import pages
@@ -139,9 +142,9 @@ def test_a_forged_history_cursor_reads_as_the_first_page(client, cursor):
     assert html.index(f"to <q>Name {last:02}</q>") < html.index(f"to <q>Name {last - 1:02}</q>")
 
 
-# The signed-in user with the layout's due-tasks badge (counted in the same statement), and
-# the page's statement.
-MOST = 2
+# The page's statement, with the signed-in user's and the layout's due-tasks badge in it
+# (records.page_query.PageWithUser).
+MOST = 1
 SAVEPOINTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 
 
@@ -192,3 +195,69 @@ def test_a_record_page_runs_the_same_few_statements_for_one_item_of_each_kind_an
     assert sum(f"Note {n:02}" in notes for n in range(25)) == RECORD_LISTS["notes"].size
     assert "Show more open tasks" in tasks and "Show older notes" in notes
     assert 'datetime="2031-01-20"' in html  # the last shown task's due day, read back as a date
+    # The Timeline card of the role, chosen in the same statement: a manager reads the audit
+    # log (the contact's field changes among its entries), a rep the activity alone.
+    history = html[html.index('id="history"') :]
+    assert "Note 24" in history
+    assert kind != "contact" or ("Title 24" in history) == (role == "manager")
+
+
+def _record_url(kind: str) -> tuple[str, str]:
+    """A new record of `kind`'s page and the name it shows."""
+    company = make_company(name="Revoked Reading Ltd")
+    if kind == "company":
+        return f"/companies/{company.id}", company.name
+    if kind == "contact":
+        contact = make_contact(first_name="Rhoda", last_name="Revoked", company_id=company.id)
+        return f"/contacts/{contact.id}", "Rhoda Revoked"
+    deal = make_deal(title="Revoked Renewal", company_id=company.id)
+    return f"/deals/{deal.id}", deal.title
+
+
+@pytest.mark.parametrize("kind", ["contact", "company", "deal"])
+@pytest.mark.parametrize("change", ["deactivated", "signed out elsewhere"])
+def test_a_record_page_read_with_its_user_still_ends_a_revoked_session_at_once(
+    client, kind, change
+):
+    """The page's statement reads the record with the signed-in user: a session ended since
+    the last page (the user deactivated, or its version bumped) must still go to sign-in,
+    and show none of the record it read."""
+    user = sign_in(client, "rep")
+    url, name = _record_url(kind)
+    assert name in client.get(url).text
+    column = (
+        "active = false" if change == "deactivated" else "session_version = session_version + 1"
+    )
+    db.session.execute(text(f"UPDATE users SET {column} WHERE id = :id"), {"id": user.id})
+    g.pop("_login_user", None)  # the test's app context outlives a request: see sign_in
+    response = client.get(url)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert name not in response.text
+
+
+@pytest.mark.parametrize("kind", ["contact", "company", "deal"])
+def test_a_record_page_of_no_record_is_404_with_its_user_read(client, kind):
+    sign_in(client, "rep")
+    prefix = {"contact": "/contacts/", "company": "/companies/", "deal": "/deals/"}[kind]
+    for record_id in ("0f0e0d0c-0b0a-4908-8706-050403020100", "not-an-id"):
+        response = client.get(prefix + record_id)
+        assert response.status_code == 404, record_id
+        assert "Sign out" in response.text  # the page frame, for the user read with it
+
+
+def test_every_record_page_statement_is_prepared_not_rendered_on_each_run(app):
+    """An IN list in a prebuilt statement is rendered anew on every run, unprepared, and
+    PostgreSQL plans it each time: a rep's or viewer's record page (the activity-only
+    Timeline's IN of tasks and notes) cost twice an admin's until it read = ANY of an array."""
+    from crm_web.core.repository import _compiled
+    from crm_web.records import page_query
+
+    queries = [
+        *page_query.CONTACT.values(),
+        *page_query.COMPANY.values(),
+        *page_query.DEAL.values(),
+        *page_query.WITH_USER.values(),
+    ]
+    with app.app_context():
+        for query in queries:
+            assert "__[POSTCOMPILE_" not in _compiled(query.statement)[1]
