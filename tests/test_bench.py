@@ -164,13 +164,20 @@ def test_the_bare_record_page_draws_what_the_products_shows_of_each_list(committ
     bare = create_bare_app(url)
     try:
         contact = Row(job_title="", company="", emails=[], phones=[], owner="", custom_fields={})
+        contact.created_at, contact.updated_at = "Made 2025-04-14", "Changed 2026-02-09"
 
         def task(status, n):
-            return Row(description=f"{status} task {n}", due_date=None, status=status)
+            return Row(
+                description=f"{status} task {n}", due_date=None, status=status, priority="high",
+                assignee="Robin Assignee",
+            )  # fmt: skip
 
         tasks = [task("open", n) for n in range(OPEN_SHOWN + 1)]
         tasks += [task("closed", n) for n in range(DONE_SHOWN + 1)]
-        notes = [Row(content=f"note {n}") for n in range(NOTES_SHOWN + 1)]
+        notes = [
+            Row(content=f"note {n}", author="Nell Author", created_at="2026-12-01")
+            for n in range(NOTES_SHOWN + 1)
+        ]
         history = [
             Row(timestamp=n, who="", action="update", entity_type="contact", task=None, note=None)
             for n in range(TIMELINE_PAGE + 1)
@@ -182,7 +189,12 @@ def test_the_bare_record_page_draws_what_the_products_shows_of_each_list(committ
             )  # fmt: skip
         assert page.count(" task ") == OPEN_SHOWN + DONE_SHOWN
         assert f"open task {OPEN_SHOWN - 1}" in page and f"open task {OPEN_SHOWN}" not in page
-        assert page.count("<p>note ") == NOTES_SHOWN
+        assert page.count("\nnote ") == NOTES_SHOWN
+        # What the product's cards show beside each task and note, and its details' dates: a
+        # bare page without them read and drew less, which flattered the product's ratio.
+        assert page.count("high Robin Assignee") == OPEN_SHOWN + DONE_SHOWN
+        assert page.count("Nell Author 2026-12-01") == NOTES_SHOWN
+        assert "Made 2025-04-14" in page and "Changed 2026-02-09" in page
         assert page.count("update contact\n") == TIMELINE_PAGE
         for more in ("Show more tasks", "Show older notes", "Show older</a>"):
             assert more in page

@@ -62,14 +62,18 @@ OPEN_SHOWN, DONE_SHOWN, NOTES_SHOWN = 20, 5, 10
 # What the page draws of each list: the statements read one row more, which only says whether
 # "Show more" is drawn, as on the product's page.
 SHOWN = {"open": OPEN_SHOWN, "done": DONE_SHOWN, "notes": NOTES_SHOWN, "timeline": TIMELINE_PAGE}
-TASKS = f"""(SELECT description, due_date, status FROM tasks
+# What the product's cards show of each: a task's due day, priority and assignee, a note's
+# author and time (tests/test_bench.py), each name looked up for the rows shown alone.
+_TASK = "description, due_date, status, priority, (SELECT name FROM users WHERE id = assignee_id)"
+TASKS = f"""(SELECT {_TASK} AS assignee FROM tasks
     WHERE entity_type = 'contact' AND entity_id = %s AND status = 'open'
     ORDER BY due_date NULLS LAST LIMIT {OPEN_SHOWN + 1})
-    UNION ALL (SELECT description, due_date, status FROM tasks
+    UNION ALL (SELECT {_TASK} FROM tasks
     WHERE entity_type = 'contact' AND entity_id = %s AND status = 'closed'
     ORDER BY updated_at DESC LIMIT {DONE_SHOWN + 1})"""
-NOTES = f"""SELECT content, created_at FROM notes
-    WHERE entity_type = 'contact' AND entity_id = %s
+NOTES = f"""SELECT content, created_at,
+        (SELECT name FROM users WHERE id::text = notes.created_by) AS author
+    FROM notes WHERE entity_type = 'contact' AND entity_id = %s
     ORDER BY pinned DESC, created_at DESC LIMIT {NOTES_SHOWN + 1}"""
 # The record's timeline: its own entries and its tasks' and notes' (their record named on them),
 # newest first down idx_audit_logs_record_time, with who and the task's or note's text.
@@ -211,14 +215,15 @@ TEMPLATES = {
 <dt>Job title<dd>{{ c.job_title or "" }}<dt>Company<dd>{{ c.company or "" }}
 <dt>Emails<dd>{{ c.emails | join(", ") }}<dt>Phones<dd>{{ c.phones | join(", ") }}
 <dt>Owner<dd>{{ c.owner or "" }}{% for k, v in c.custom_fields.items() %}<dt>{{ k }}<dd>{{ v }}
-{% endfor %}</dl><h2>Deals</h2><ul>{% for d in deals %}<li>{{ d.title }} {{ d.value }}
+{% endfor %}<dt>Created<dd>{{ c.created_at }}<dt>Updated<dd>{{ c.updated_at }}</dl><h2>Deals</h2><ul>{% for d in deals %}<li>{{ d.title }} {{ d.value }}
 {{ d.currency }} {{ d.stage }} {{ d.close_date or "" }}{% endfor %}</ul><h2>Tasks</h2><ul>
 {% set open = tasks | selectattr("status", "eq", "open") | list %}
 {% set done = tasks | rejectattr("status", "eq", "open") | list %}
 {% for t in open[:shown.open] + done[:shown.done] %}<li>{{ t.description }} {{ t.due_date or "" }}
-{{ t.status }}{% endfor %}{% if open | length > shown.open or done | length > shown.done %}
+{{ t.priority }} {{ t.assignee or "" }} {{ t.status }}{% endfor %}{% if open | length > shown.open or done | length > shown.done %}
 <li><a href="#">Show more tasks</a>{% endif %}</ul><h2>Notes</h2>
-{% for n in notes[:shown.notes] %}<p>{{ n.content }}</p>{% endfor %}
+{% for n in notes[:shown.notes] %}<p>{{ n.author or "" }} {{ n.created_at }}
+{{ n.content }}</p>{% endfor %}
 {% if notes | length > shown.notes %}<a href="#">Show older notes</a>{% endif %}<h2>History</h2><ul>
 {% for h in history[:shown.timeline] %}<li>{{ h.timestamp }} {{ h.who or "" }}
 {{ h.action }} {{ h.entity_type }}
