@@ -243,3 +243,13 @@ def test_the_bench_client_keeps_the_cookies_the_app_sets_as_a_browser_does(
         assert again.status == 200, path
         assert b"Sign out" in page, path  # still signed in
         assert again.getheader("Set-Cookie") is None, path
+
+
+def test_the_bench_measures_the_record_page_as_a_rep_too():
+    """A rep's record page reads another Timeline (activity only): measured as the admin's
+    alone, its statement went unprepared, at twice the admin page's cost, unnoticed."""
+    sample = type("Sample", (), {"id": "0f0e0d0c-0b0a-4908-8706-050403020100"})
+    sample.first_name, sample.last_name, sample.owner_id = "Ada", "Yardstick", None
+    paths = {name: path for name, path, _ in pages(sample)}
+    assert paths[bench.REP_RECORD_PAGE] == paths["contact record page (with its timeline)"]
+    assert paths[bench.REP_RECORD_PAGE] in bare_pages(sample)
