@@ -36,8 +36,7 @@ def contact_page(contact_id, actor: Actor, read_with_user=None) -> dict:
     (`read_with_user`: signed_in_with_record_page's). Those who read records."""
     authorize(actor, "records.read")
     activity_only = not allowed(actor, "audit.read")
-    query = page_query.CONTACT[activity_only]
-    row, listed = _read(query, contact_id, "contact", read_with_user)
+    row, listed = _read(page_query.CONTACT[activity_only], contact_id, "contact", read_with_user)
     merged = row.merged_into
     return {
         "contact": row,
