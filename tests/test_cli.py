@@ -73,12 +73,18 @@ def test_seed_demo_spreads_tasks_and_notes_over_contacts_and_deals(app):
                     "(SELECT count(*) FROM tasks), (SELECT count(*) FROM notes), "
                     "(SELECT count(*) FROM tasks WHERE due_date < current_date), "
                     "(SELECT count(*) FROM tasks WHERE due_date >= current_date), "
-                    "(SELECT count(DISTINCT assignee_id) FROM tasks)"
+                    "(SELECT count(DISTINCT assignee_id) FROM tasks), "
+                    # a note's card names its author: a demo user, not "Someone"
+                    "(SELECT count(DISTINCT u.id) FROM notes JOIN users u "
+                    " ON u.id::text = notes.created_by), "
+                    "(SELECT count(*) FROM notes WHERE created_by NOT IN "
+                    " (SELECT id::text FROM users))"
                 )
             ).one()
-            kinds, tasks, notes, past, ahead, assignees = row
+            kinds, tasks, notes, past, ahead, assignees, authors, anonymous = row
             assert (kinds, tasks, notes) == (2, 300, 200)
             assert past and ahead and assignees > 1
+            assert authors > 1 and anonymous == 0
         finally:
             db.session.execute(
                 text("TRUNCATE tasks, notes, deals, contacts, companies, users CASCADE")

@@ -357,12 +357,16 @@ def _task_lines(count, targets, owners, rng, now):
         )
 
 
-def _note_lines(count, targets, rng, now):
+def _note_lines(count, targets, owners, rng, now):
+    """Notes written by the demo users: a note's card names its author (created_by), which
+    "seed-demo" is not, so every seeded note read "Someone"."""
     for _ in range(count):
         kind, entity_id = rng.choice(targets)
         created, updated = _timestamps(rng, now)
         text_ = _copy_escape(rng.choice(NOTE_TEXTS))
-        yield _copy_line(str(uuid.uuid4()), text_, kind, entity_id, created, updated)
+        author = rng.choice(owners)
+        line = (str(uuid.uuid4()), text_, kind, entity_id, created, updated, author, author, "1")
+        yield "\t".join(line) + "\n"
 
 
 def seed_activities(tasks: int, notes: int, seed: int = 7, echo=print) -> None:
@@ -383,7 +387,7 @@ def seed_activities(tasks: int, notes: int, seed: int = 7, echo=print) -> None:
         echo(f"tasks: {tasks:,} in {time.monotonic() - started:.1f}s")
         columns = ["id", "content", "entity_type", "entity_id", "created_at", "updated_at"]
         columns += SEEDED_COLUMNS
-        _copy(cursor, "notes", columns, _note_lines(notes, targets, rng, now))
+        _copy(cursor, "notes", columns, _note_lines(notes, targets, owners, rng, now))
         echo(f"notes: {notes:,} in {time.monotonic() - started:.1f}s")
         _commit_and_vacuum(raw, cursor, "tasks", "notes")
 
