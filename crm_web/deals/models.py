@@ -65,6 +65,14 @@ class Deal(Audited, TimestampedMixin, VersionedMixin, db.Model):
             "id",
             postgresql_where=UNARCHIVED,
         ),
+        # Migration 0029: the printed pipeline's order (repository.printable_deals).
+        sa.Index(
+            "idx_deals_print_keyset",
+            sa.text(BOARD_CLOSE_KEY),
+            "title",
+            "id",
+            postgresql_where=UNARCHIVED,
+        ),
         # Migration 0012: global search (crm_web/search), full text and accent-free trigrams.
         sa.Index(
             "idx_deals_document",

@@ -233,7 +233,7 @@ def get_printable(filters: dict, actor: Actor, limit: int | None = None) -> Boar
     totals of every matching deal per stage and overall, and how many matched."""
     authorize(actor, "records.read")
     per_stage, grand = stage_totals(filters)
-    rows, matching = repo.printable_deals(filters, limit or PRINT_LIMIT)
+    rows = repo.printable_deals(filters, limit or PRINT_LIMIT)
     by_stage: dict[str, list] = {}
     for row in rows:
         by_stage.setdefault(row.stage, []).append(row)
@@ -241,7 +241,8 @@ def get_printable(filters: dict, actor: Actor, limit: int | None = None) -> Boar
         Column(stage, per_stage.get(stage.name, Totals()), by_stage.get(stage.name, []), None)
         for stage in repo.list_stages()
     ]
-    return Board(columns, grand, filters, matching=matching, shown=len(rows))
+    # (the totals count every matching deal: how many the sheet is the first of)
+    return Board(columns, grand, filters, matching=grand.count, shown=len(rows))
 
 
 def list_page(state, actor: Actor, full: bool = False) -> dict:

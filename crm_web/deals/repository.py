@@ -299,23 +299,23 @@ def board(filters: dict, limit: int) -> list:
     return list(db.session.execute(query))
 
 
-def printable_deals(filters: dict, limit: int) -> tuple[list, int]:
-    """The first `limit` deals the filters match, ordered for the printed pipeline, as rows of
-    the columns the sheet shows (company and owner names joined, no ORM objects), and how many
-    match: counted by the same capped query (count(*) OVER () is taken before the LIMIT)."""
+def printable_deals(filters: dict, limit: int) -> list:
+    """The first `limit` deals the filters match, ordered for the printed pipeline (read in
+    that order from idx_deals_print_keyset, migration 0029), as rows of the columns the sheet
+    shows (company and owner names joined, no ORM objects). How many match is the board's
+    totals' count: a count(*) OVER () here read and sorted every matching deal."""
     query = (
         filtered(
             _with_names(
                 Deal.title, Deal.stage, Deal.currency, Deal.value, Deal.probability,
-                Deal.close_date, func.count().over().label("matching"),
+                Deal.close_date,
             ),
             filters,
         )
         .order_by(_CLOSE_KEY, Deal.title, Deal.id)
         .limit(literal_limit(limit))
     )  # fmt: skip
-    rows = db.session.execute(query).all()
-    return rows, (rows[0].matching if rows else 0)
+    return db.session.execute(query).all()
 
 
 # The deals list: each sort a keyset, read either way (fetch_page orders every key column the
