@@ -170,10 +170,11 @@ def _array(items) -> str:
 SEEDED_COLUMNS = ("created_by", "updated_by", "version")
 
 
-def _copy_line(*values: str) -> str:
+def _copy_line(*values: str, by: str = "seed-demo") -> str:
     """One row in COPY's text format (values already escaped, `\\N` for NULL), with the
-    created_by, updated_by and version every seeded record has (SEEDED_COLUMNS)."""
-    return "\t".join((*values, "seed-demo", "seed-demo", "1")) + "\n"
+    created_by, updated_by and version every seeded record has (SEEDED_COLUMNS): `by` made it
+    (a demo user's id for a note, whose card names its author)."""
+    return "\t".join((*values, by, by, "1")) + "\n"
 
 
 def _owners() -> list[str]:
@@ -365,8 +366,7 @@ def _note_lines(count, targets, owners, rng, now):
         created, updated = _timestamps(rng, now)
         text_ = _copy_escape(rng.choice(NOTE_TEXTS))
         author = rng.choice(owners)
-        line = (str(uuid.uuid4()), text_, kind, entity_id, created, updated, author, author, "1")
-        yield "\t".join(line) + "\n"
+        yield _copy_line(str(uuid.uuid4()), text_, kind, entity_id, created, updated, by=author)
 
 
 def seed_activities(tasks: int, notes: int, seed: int = 7, echo=print) -> None:
