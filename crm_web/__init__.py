@@ -80,7 +80,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         # No pre-ping (a round trip on every checkout): core/db.py drops a connection the
         # server closed as it is checked out, and none is kept past half an hour.
         "pool_recycle": 1800,
-        "connect_args": {"options": f"-c statement_timeout={app.config['STATEMENT_TIMEOUT_MS']}"},
+        # Sessions in UTC, whatever the server's default: dates cast in SQL do not move with
+        # the server's zone, and psycopg reads each timestamp straight as UTC (a server zone
+        # such as "Etc/UTC" is a ZoneInfo it converts every value to: a fifth of a list's
+        # row decoding).
+        "connect_args": {
+            "options": f"-c statement_timeout={app.config['STATEMENT_TIMEOUT_MS']} -c TimeZone=UTC"
+        },
     }
     replica.configure(app)
     _import_models()

@@ -274,7 +274,8 @@ def create_bare_app(database_url: str | None = None) -> Flask:
         database_url or os.environ["BARE_DATABASE_URL"],
         min_size=1,
         max_size=2,
-        kwargs={"autocommit": True, "row_factory": namedtuple_row},
+        # (sessions in UTC, as the product's: crm_web/__init__.py)
+        kwargs={"autocommit": True, "row_factory": namedtuple_row, "options": "-c TimeZone=UTC"},
         open=True,
     )
     app.extensions["bare_pool"] = pool

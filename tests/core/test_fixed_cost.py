@@ -3,6 +3,7 @@ ORM load; a connection the server closed replaced at checkout without a pre-ping
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import psycopg
@@ -197,6 +198,16 @@ def test_the_constants_of_a_prebuilt_statement_are_written_into_its_sql(session)
     seen = statements_of(lambda: watched.extend(read(alone)))
     assert watched[0].said == "50% off"
     assert any("'50%% off'" in sql for sql, _ in seen)
+
+
+def test_the_app_s_connections_keep_time_in_utc_whatever_the_server_s_zone(session):
+    """Set on each connection, not left to the server (this one's is "Etc/UTC"): a server in
+    another zone would shift every date PostgreSQL casts from a time, and psycopg converts each
+    timestamp it reads to a ZoneInfo zone, but reads UTC's directly (a fifth of a list's row
+    decoding)."""
+    assert db.session.execute(text("SHOW TimeZone")).scalar() == "UTC"
+    [row] = read(select(func.now().label("now")))
+    assert row.now.tzinfo is dt.UTC
 
 
 def test_a_page_s_reads_borrow_no_pooled_connection(own_app):
