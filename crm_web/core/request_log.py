@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
 import uuid
 
@@ -64,8 +65,18 @@ def _finish(response):
     return response
 
 
+# Whether the lines go to stderr directly (init_app: nobody configured logging) rather than
+# through the logging module, whose path for one line (a LogRecord, the caller's frame looked
+# up, a handler's lock, format and flush) cost every request ~0.1 ms of CPU under gunicorn,
+# a twentieth of a list page.
+_to_stderr = False
+_stderr_lock = threading.Lock()
+
+
 def log_request(request_id, user_id, method, route, status, started) -> None:
     """The request's line (`started`: its perf_counter() at the start, or None)."""
+    if not log.isEnabledFor(logging.INFO):
+        return
     line = {
         "request_id": request_id,
         "user_id": user_id,
@@ -74,7 +85,11 @@ def log_request(request_id, user_id, method, route, status, started) -> None:
         "status": status,
         "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
     }
-    log.info(json.dumps(line))
+    if _to_stderr:
+        with _stderr_lock:  # (stderr is line-buffered: the line is written at once, whole)
+            sys.stderr.write(json.dumps(line) + "\n")
+    else:
+        log.info(json.dumps(line))
 
 
 def init_app(app: Flask) -> None:
@@ -83,8 +98,5 @@ def init_app(app: Flask) -> None:
     app.after_request(_finish)
     app.context_processor(lambda: {"request_id": request_id()})
     # Nobody configured logging (a bare gunicorn): the lines go to stderr, one JSON per line.
-    if not log.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        log.addHandler(handler)
-        log.propagate = False
+    global _to_stderr
+    _to_stderr = not log.handlers and not logging.getLogger().handlers
