@@ -45,7 +45,7 @@ from crm_web.contacts.views import bp as contacts
 from crm_web.core import dates, input_guard, jinja, request_log, security
 from crm_web.core.actor import Actor
 from crm_web.core.db import discard_session
-from crm_web.core.display import count_of
+from crm_web.core.display import count_of, thousands
 from crm_web.core.errors import CRMError
 from crm_web.core.health import readiness
 from crm_web.core.permissions import allowed, may_archive, may_reassign, record_rights
@@ -268,6 +268,7 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     dates.init_app(app)
     app.add_template_filter(count_of)
+    app.add_template_filter(thousands)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     # Only bearer tokens authenticate the API (never the session cookie): no CSRF surface there.

@@ -158,6 +158,11 @@ def restore_cell(record_id: str, name: str, may_restore: bool) -> str:
     return f'<td class="nowrap">{button}</td>'
 
 
+def thousands(count: int) -> str:
+    """`1,204`: a count where the sentence names what it counts (the pages' `| thousands`)."""
+    return f"{count:,}"
+
+
 def count_of(count: int, noun: str, plural: str | None = None) -> str:
     """`1,204 rows`, `1 row`: a count with its noun, for the pages' sentences."""
     return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
