@@ -96,7 +96,8 @@ def test_unconfigured_logging_writes_each_line_straight_to_stderr(app):
     """Served as gunicorn serves it (wsgi.py, nobody configured logging): each request's line
     is on stderr, one JSON line, written without the logging module's record-making (a
     LogRecord, a frame lookup, a handler's lock and flush cost every request ~0.1 ms of CPU
-    under gunicorn)."""
+    under gunicorn); and, as with a logging handler, a line that cannot be written fails no
+    request."""
     import os
     import subprocess
     import sys
@@ -121,12 +122,21 @@ client = wsgi.app.test_client()
 for _ in range(2):
     assert client.get("/healthz", headers={"X-Request-ID": "probe-7"}).status_code == 200
 print(made)
+# A line that cannot be written (no stderr, a closed one) does not fail the request.
+real, closed = sys.stderr, open("/dev/null", "w")
+closed.close()
+for stream in (None, closed):
+    sys.stderr = stream
+    print(client.get("/healthz").status_code)
+sys.stderr = real
 """
     served = subprocess.run(
         [sys.executable, "-c", code], cwd=root, env=environ, capture_output=True, text=True
     )
     assert served.returncode == 0, served.stderr
-    assert "crm_web.requests" not in served.stdout, served.stdout
+    made, *statuses = served.stdout.split()
+    assert "crm_web.requests" not in made, served.stdout
+    assert statuses == ["200", "200"], served.stdout
     lines = [json.loads(line) for line in served.stderr.splitlines() if "probe-7" in line]
     assert len(lines) == 2, served.stderr
     assert {(line["route"], line["status"], line["method"]) for line in lines} == {

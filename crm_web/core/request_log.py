@@ -7,6 +7,7 @@ headers: only what says who asked for which route and how it went."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -85,11 +86,13 @@ def log_request(request_id, user_id, method, route, status, started) -> None:
         "status": status,
         "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
     }
-    if _to_stderr:
-        with _stderr_lock:  # (stderr is line-buffered: the line is written at once, whole)
-            sys.stderr.write(json.dumps(line) + "\n")
-    else:
+    if not _to_stderr:
         log.info(json.dumps(line))
+        return
+    # As a logging handler would: a line that cannot be written (no stderr, a full disk, a
+    # closed pipe) never fails the request.
+    with _stderr_lock, contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.write(json.dumps(line) + "\n")  # (line-buffered: written at once, whole)
 
 
 def init_app(app: Flask) -> None:
