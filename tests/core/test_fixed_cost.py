@@ -200,6 +200,27 @@ def test_the_constants_of_a_prebuilt_statement_are_written_into_its_sql(session)
     assert any("'50%% off'" in sql for sql, _ in seen)
 
 
+def test_a_statement_longer_than_psycopg_s_parse_cache_is_not_parsed_on_each_run(
+    session, monkeypatch
+):
+    """core.repository.read sends a statement's SQL with its values by position (psycopg's
+    RawCursor): given %(name)s, psycopg parses a query on every run once it is longer than
+    4 kB, as a record page's is (~11 kB: ~35 µs a view). A value used twice is sent once; a
+    percent sign in the SQL stays one."""
+    from psycopg import _queries
+
+    columns = [(sa.bindparam("n", type_=sa.Integer) + i).label(f"plus_{i:03d}") for i in range(300)]
+    statement = select(*columns, sa.literal("100% sure").label("said"))
+    assert len(str(statement.compile(dialect=db.engine.dialect))) > 4096
+    read(statement, {"n": 1})  # compiled and prepared
+    parses = []
+    parse = _queries._query2pg_nocache
+    monkeypatch.setattr(_queries, "_query2pg_nocache", lambda *a: parses.append(a) or parse(*a))
+    [row] = read(statement, {"n": 41})
+    assert (row.plus_000, row.plus_001, row.plus_299, row.said) == (41, 42, 340, "100% sure")
+    assert parses == []
+
+
 def test_the_app_s_connections_keep_time_in_utc_whatever_the_server_s_zone(session):
     """Set on each connection, not left to the server (this one's is "Etc/UTC"): a server in
     another zone would shift every date PostgreSQL casts from a time, and psycopg converts each
