@@ -82,7 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         "pool_recycle": 1800,
         # Sessions in UTC, whatever the server's default: dates cast in SQL do not move with
         # the server's zone, and psycopg reads each timestamp straight as UTC (a server zone
-        # such as "Etc/UTC" is a ZoneInfo it converts every value to: a fifth of a list's
+        # such as "Etc/UTC" is a ZoneInfo it converts every value to: a third of a list's
         # row decoding).
         "connect_args": {
             "options": f"-c statement_timeout={app.config['STATEMENT_TIMEOUT_MS']} -c TimeZone=UTC"

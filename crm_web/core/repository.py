@@ -121,8 +121,8 @@ def read(statement, params: dict | None = None) -> list:
     """The rows (named tuples: by attribute, index or `_asdict()`) of `statement`, a SELECT built once (at import, or once per shape:
     never a statement built per request, which would fill the cache), its values in `params` by
     bindparam name. Its SQL is compiled once and run on the driver's raw cursor (its values by
-    position: _positional), prepared, on the
-    connection the session routes it to (on a GET the autocommit reader, no BEGIN/ROLLBACK):
+    position: _positional), prepared, on the connection the session routes it to (on a GET the
+    autocommit reader, no BEGIN/ROLLBACK):
     SQLAlchemy's execution context and Row objects cost more CPU than PostgreSQL takes to run
     a page's statement (a 50-row list: 1.3 ms through Core, 0.6 on the driver). The driver
     returns the same Python values (UUID, datetime, Decimal, lists, JSON as dicts), but no
