@@ -224,7 +224,7 @@ def test_a_statement_longer_than_psycopg_s_parse_cache_is_not_parsed_on_each_run
 def test_the_app_s_connections_keep_time_in_utc_whatever_the_server_s_zone(session):
     """Set on each connection, not left to the server (this one's is "Etc/UTC"): a server in
     another zone would shift every date PostgreSQL casts from a time, and psycopg converts each
-    timestamp it reads to a ZoneInfo zone, but reads UTC's directly (a fifth of a list's row
+    timestamp it reads to a ZoneInfo zone, but reads UTC's directly (a third of a list's row
     decoding)."""
     assert db.session.execute(text("SHOW TimeZone")).scalar() == "UTC"
     [row] = read(select(func.now().label("now")))
