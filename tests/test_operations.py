@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -98,11 +102,6 @@ def test_unconfigured_logging_writes_each_line_straight_to_stderr(app):
     LogRecord, a frame lookup, a handler's lock and flush cost every request ~0.1 ms of CPU
     under gunicorn); and, as with a logging handler, a line that cannot be written fails no
     request."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[1]
     environ = {
         **os.environ,

@@ -1,4 +1,5 @@
-"""Request ids and the one JSON log line per request on the `crm_web.requests` logger.
+"""Request ids and the one JSON log line per request: on the `crm_web.requests` logger, or
+straight to stderr when nothing configured logging (log_request).
 
 The id comes from the caller's X-Request-ID when it is short and plain (a proxy's), otherwise a
 new one; it goes back in the X-Request-ID header and on error pages ("Reference: …"), so a

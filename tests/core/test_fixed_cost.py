@@ -10,6 +10,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from flask import g
+from psycopg import _queries
 from sqlalchemy import create_engine, event, func, select, text
 
 from crm_web.activities.models import Task
@@ -207,8 +208,6 @@ def test_a_statement_longer_than_psycopg_s_parse_cache_is_not_parsed_on_each_run
     RawCursor): given %(name)s, psycopg parses a query on every run once it is longer than
     4 kB, as a record page's is (~11 kB: ~35 µs a view). A value used twice is sent once; a
     percent sign in the SQL stays one."""
-    from psycopg import _queries
-
     columns = [(sa.bindparam("n", type_=sa.Integer) + i).label(f"plus_{i:03d}") for i in range(300)]
     statement = select(*columns, sa.literal("100% sure").label("said"))
     assert len(str(statement.compile(dialect=db.engine.dialect))) > 4096
