@@ -114,6 +114,10 @@ def load_settings(environ, instance_path: Path) -> dict:
         "IMPORT_MAX_BYTES": _int_setting(environ, "CRM_IMPORT_MAX_BYTES", 200 * 1024 * 1024),
         # Rows an import job commits at a time (a killed worker redoes at most one batch).
         "IMPORT_BATCH_ROWS": _int_setting(environ, "CRM_IMPORT_BATCH_ROWS", 2000),
+        # The REST API's requests per token per fixed window of API_RATE_WINDOW seconds
+        # (api/limits.py): an integration that must go faster gets a higher limit here.
+        "API_RATE_LIMIT": _int_setting(environ, "CRM_API_RATE_LIMIT", 600),
+        "API_RATE_WINDOW": _int_setting(environ, "CRM_API_RATE_WINDOW", 60),
         # Retention (the daily job in records/retention.py): unset keeps everything.
         "RETENTION_ARCHIVED_DAYS": _int_setting(environ, "CRM_RETENTION_ARCHIVED_DAYS", None),
         "RETENTION_AUDIT_DAYS": _int_setting(environ, "CRM_RETENTION_AUDIT_DAYS", None),

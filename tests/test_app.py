@@ -77,6 +77,17 @@ def test_a_bad_pool_size_is_refused(tmp_path, raw, message):
     assert str(caught.value) == message
 
 
+def test_the_api_rate_limit_is_read_from_the_environment(tmp_path):
+    defaults = _settings(tmp_path, CRM_ENV="test")
+    assert (defaults["API_RATE_LIMIT"], defaults["API_RATE_WINDOW"]) == (600, 60)
+    chosen = _settings(tmp_path, CRM_ENV="test", CRM_API_RATE_LIMIT="5000", CRM_API_RATE_WINDOW="1")
+    assert (chosen["API_RATE_LIMIT"], chosen["API_RATE_WINDOW"]) == (5000, 1)
+    with pytest.raises(ConfigError, match="CRM_API_RATE_LIMIT must be at least 1, got 0"):
+        _settings(tmp_path, CRM_ENV="test", CRM_API_RATE_LIMIT="0")
+    with pytest.raises(ConfigError, match="CRM_API_RATE_WINDOW must be a whole number"):
+        _settings(tmp_path, CRM_ENV="test", CRM_API_RATE_WINDOW="a minute")
+
+
 def test_an_unknown_environment_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="CRM_ENV must be one of development, test, production"):
         _settings(tmp_path, CRM_ENV="staging")

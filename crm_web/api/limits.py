@@ -19,10 +19,6 @@ from sqlalchemy import text
 from crm_web.api.problems import ApiProblem
 from crm_web.core.db import db
 
-# Requests per token per window; API_RATE_LIMIT and API_RATE_WINDOW (seconds) override them.
-DEFAULT_LIMIT = 600
-DEFAULT_WINDOW = 60
-
 # One statement, one round trip (adding a batch of this process's requests), run in autocommit so it is committed at once: the count of
 # this window goes up, the token's past windows go (the table holds about one row per token),
 # and the commit does not wait for the WAL to reach the disk (`set_config(…, true)` is SET
@@ -49,11 +45,9 @@ _COUNT = text(
 
 
 def settings(config) -> tuple[int, int]:
-    """(limit, window) of an app's `config`."""
-    return (
-        int(config.get("API_RATE_LIMIT", DEFAULT_LIMIT)),
-        int(config.get("API_RATE_WINDOW", DEFAULT_WINDOW)),
-    )
+    """(limit, window): requests per token per window of seconds, from an app's `config`
+    (CRM_API_RATE_LIMIT and CRM_API_RATE_WINDOW, crm_web/config.py)."""
+    return int(config["API_RATE_LIMIT"]), int(config["API_RATE_WINDOW"])
 
 
 def counter_engine():

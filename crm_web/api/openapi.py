@@ -208,10 +208,11 @@ IDEMPOTENT_ERRORS = {
     "422": _problem("Not valid, or the Idempotency-Key was used for another request."),
 }
 LIMITS = (
-    "\n\n**Limits.** Each token may make `API_RATE_LIMIT` requests (600 unless configured) in "
-    "a fixed window of `API_RATE_WINDOW` seconds (60), counted in the database, so every "
-    "server process shares one count; past it the answer is 429 with `Retry-After`. Every "
-    "answer carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`. Bodies "
+    "\n\n**Limits.** Each token may make 600 requests in a fixed window of 60 seconds, "
+    "unless the server's operator set other figures (`CRM_API_RATE_LIMIT`, "
+    "`CRM_API_RATE_WINDOW`), counted in the database, so every server process shares one "
+    "count; past it the answer is 429 with `Retry-After`. Every answer carries "
+    "`RateLimit-Limit` (this server's limit), `RateLimit-Remaining` and `RateLimit-Reset`. Bodies "
     "are capped at `MAX_CONTENT_LENGTH` (16 MB): 413. Lists give at most 200 records a page "
     "(`limit`, 50 by default) and `page` reaches the first 1,000 records; then follow `next`. "
     "A bulk request holds at most 10,000 records."

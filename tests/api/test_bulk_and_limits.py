@@ -4,6 +4,7 @@ limit, as a client meets them."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -196,6 +197,28 @@ def test_past_the_rate_limit_a_token_gets_429_with_retry_after(app, client, sess
     assert refused.status_code == 429 and refused.mimetype == PROBLEM
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert client.get("/api/v1/users/me", headers=auth(other)).status_code == 200
+
+
+def test_an_operator_sets_the_rate_limit_in_the_environment(app, committed_token, monkeypatch):
+    """CRM_API_RATE_LIMIT and CRM_API_RATE_WINDOW, as a server started with them: its answers
+    announce the limit, and the call past it gets 429 (600 a minute fits no busy integration)."""
+    from crm_web import create_app
+
+    monkeypatch.setenv("CRM_API_RATE_LIMIT", "3")
+    monkeypatch.setenv("CRM_API_RATE_WINDOW", "3600")
+    same_database = {
+        key: app.config[key]
+        for key in ("TESTING", "EMBEDDED_DATABASE_NAME", "SQLALCHEMY_DATABASE_URI")
+        if key in app.config
+    }
+    served = create_app(same_database).test_client()
+    secret, _ = committed_token
+    answers = [served.get("/api/v1/users/me", headers=auth(secret)) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[0].headers["RateLimit-Limit"] == "3"
+    # Windows are fixed: this one ends on the hour (the default, a minute, within 60 s).
+    until_the_hour = 3600 - time.time() % 3600
+    assert abs(int(answers[3].headers["Retry-After"]) - until_the_hour) <= 2
 
 
 def test_requests_counted_by_another_process_bring_the_429_sooner(
