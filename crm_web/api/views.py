@@ -104,7 +104,7 @@ def index(kind):
     limit = _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     page = _int_arg("page", 1, 1)
     _check_choices(_resource(kind))
-    if (page - 1) * limit > MAX_PAGE_ROWS:
+    if (page - 1) * limit >= MAX_PAGE_ROWS:  # the page would start past them
         raise ApiProblem(
             400,
             "page_too_deep",

@@ -187,6 +187,12 @@ def test_lists_page_by_number_and_by_cursor_and_refuse_a_deep_page(client, admin
     deep = client.get("/api/v1/contacts?limit=200&page=50", headers=headers)
     assert deep.status_code == 400
     assert "next" in deep.json["detail"] and "cursor" in deep.json["detail"]
+    # `page` reaches the first 1,000 records and no further: rows 801-1,000, not 1,001-1,200.
+    for limit, last_page in ((200, 5), (50, 20), (3, 334)):
+        reached = client.get(f"/api/v1/contacts?limit={limit}&page={last_page}", headers=headers)
+        assert reached.status_code == 200
+        beyond = client.get(f"/api/v1/contacts?limit={limit}&page={last_page + 1}", headers=headers)
+        assert beyond.status_code == 400 and beyond.json["type"].endswith("page_too_deep")
     too_many = client.get("/api/v1/contacts?limit=500", headers=headers)
     assert too_many.status_code == 422
     assert "limit" in too_many.json["errors"]
