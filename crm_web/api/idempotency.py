@@ -87,9 +87,10 @@ def idempotent(view):
             raise ApiProblem(400, "bad_idempotency_key", f"{HEADER} must be 1 to 255 characters.")
         ids = {"token": api_token().id, "key": key}
         fingerprint = _fingerprint()
+        # The token's keys older than KEEP_HOURS go first, so an expired key is a new one.
+        _run(_FORGET_OLD, token=ids["token"], hours=KEEP_HOURS)
         if _run(_CLAIM, fingerprint=fingerprint, **ids) is None:
             return _replay(_run(_FIND, **ids), fingerprint)
-        _run(_FORGET_OLD, token=ids["token"], hours=KEEP_HOURS)
         try:
             response = view(*args, **kwargs)
         except BaseException:

@@ -186,6 +186,38 @@ def test_a_retried_post_with_the_same_idempotency_key_creates_nothing_more(clien
     assert fixed.status_code == 422  # a refusal made nothing: the retry runs again
 
 
+def test_an_idempotency_key_is_kept_24_hours_then_it_is_a_new_key(client, session):
+    """A retry within a day gets the first answer; a day later the key is forgotten, as the
+    docs say, and the same key makes a new record (or serves another body) instead of
+    replaying or refusing."""
+    _, _, secret = token_for("rep")
+    headers = auth(secret, **{"Idempotency-Key": "daily-sync"})
+    body = {"first_name": "Ida", "last_name": "Daily"}
+    first = client.post("/api/v1/contacts", json=body, headers=headers)
+    assert (
+        client.post("/api/v1/contacts", json=body, headers=headers).json["id"] == first.json["id"]
+    )
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE api_idempotency_keys SET created_at = created_at - interval '25 hours' "
+                "WHERE key = 'daily-sync'"
+            )
+        )
+    again = client.post("/api/v1/contacts", json=body, headers=headers)
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert again.json["id"] != first.json["id"]
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE api_idempotency_keys SET created_at = created_at - interval '25 hours' "
+                "WHERE key = 'daily-sync'"
+            )
+        )
+    other = client.post("/api/v1/contacts", json={**body, "last_name": "Later"}, headers=headers)
+    assert other.status_code == 201 and other.json["last_name"] == "Later"
+
+
 def test_past_the_rate_limit_a_token_gets_429_with_retry_after(app, client, session, monkeypatch):
     monkeypatch.setitem(app.config, "API_RATE_LIMIT", 5)
     _, _, secret = token_for("viewer")
