@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import phonenumbers
 
@@ -33,6 +34,41 @@ def _nice_setting(environ, name: str, default: int) -> int:
     if value > 19:
         raise ConfigError(f"{name} must be a niceness from 0 to 19, got {value}")
     return value
+
+
+ON_WORDS, OFF_WORDS = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def _flag_setting(environ, name: str) -> bool:
+    """On or off; any other word stops the app (a mistyped security flag must not mean off)."""
+    raw = environ.get(name, "").strip().lower()
+    if raw not in ON_WORDS + OFF_WORDS:
+        raise ConfigError(f"{name} must be 1 or 0 (true/false, yes/no, on/off), got {raw!r}")
+    return raw in ON_WORDS
+
+
+def _origins_setting(environ, name: str) -> tuple[str, ...]:
+    """Comma-separated origins (scheme://host[:port]); anything else would never match a
+    browser's Origin header, so it stops the app instead of being ignored."""
+    origins = []
+    for raw in environ.get(name, "").split(","):
+        origin = raw.strip().rstrip("/").lower()
+        if not origin:
+            continue
+        parts = urlsplit(origin)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path
+            or parts.query
+            or parts.fragment
+            or "@" in parts.netloc
+        ):
+            raise ConfigError(
+                f"{name} must list origins such as https://crm.example.com, got {raw.strip()!r}"
+            )
+        origins.append(origin)
+    return tuple(origins)
 
 
 def database_url(raw: str, name: str = "DATABASE_URL") -> str:
@@ -102,8 +138,7 @@ def load_settings(environ, instance_path: Path) -> dict:
         "DB_POOL_SIZE": _int_setting(environ, "CRM_DB_POOL_SIZE", 5),
         "STATEMENT_TIMEOUT_MS": _int_setting(environ, "CRM_STATEMENT_TIMEOUT_MS", 10_000),
         "DEFAULT_PHONE_REGION": region,
-        "SESSION_COOKIE_SECURE": environ.get("CRM_SECURE_COOKIES", "").lower()
-        in ("1", "true", "yes"),
+        "SESSION_COOKIE_SECURE": _flag_setting(environ, "CRM_SECURE_COOKIES"),
         "SESSION_IDLE_MINUTES": _int_setting(environ, "CRM_SESSION_IDLE_MINUTES", 480),
         # A worker silent this long is taken for dead and its running job is queued again.
         "JOBS_STALLED_SECONDS": _int_setting(environ, "CRM_JOBS_STALLED_SECONDS", 30),
@@ -123,11 +158,7 @@ def load_settings(environ, instance_path: Path) -> dict:
         "RETENTION_AUDIT_DAYS": _int_setting(environ, "CRM_RETENTION_AUDIT_DAYS", None),
         # Public origins (scheme://host[:port]) accepted on unsafe requests besides the request's
         # own, e.g. https://crm.example.com when a proxy terminates TLS.
-        "TRUSTED_ORIGINS": tuple(
-            o.strip().rstrip("/").lower()
-            for o in environ.get("CRM_TRUSTED_ORIGINS", "").split(",")
-            if o.strip()
-        ),
+        "TRUSTED_ORIGINS": _origins_setting(environ, "CRM_TRUSTED_ORIGINS"),
     }
 
 

@@ -176,7 +176,7 @@ ERRORS = {
 }
 # A body's answers besides the operation's own.
 BODY_ERRORS = {
-    "413": _problem("The body is larger than the limit (16 MB unless configured)."),
+    "413": _problem("The body is larger than the limit (16 MB)."),
     "415": _problem("The body is not application/json."),
 }
 IDEMPOTENCY_KEY = {
@@ -211,7 +211,7 @@ LIMITS = (
     "\n\n**Limits.** Each token may make 600 requests in a fixed window of 60 seconds, "
     "unless the server's operator set other figures (`CRM_API_RATE_LIMIT`, "
     "`CRM_API_RATE_WINDOW`), counted in the database, so every server process shares one "
-    "count; past it the answer is 429 with `Retry-After`. Every answer carries "
+    "count; past it the answer is 429 with `Retry-After`. Every answer to a valid token carries "
     "`RateLimit-Limit` (this server's limit), `RateLimit-Remaining` and `RateLimit-Reset`. Bodies "
     "are capped at `MAX_CONTENT_LENGTH` (16 MB): 413. Lists give at most 200 records a page "
     "(`limit`, 50 by default) and `page` reaches the first 1,000 records; then follow `next`. "

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from crm_web.config import ConfigError, load_settings
 from tests.accounts.conftest import PASSWORD, submit_login
 from tests.support import make_user
 
@@ -119,12 +120,33 @@ def test_the_session_cookie_is_secure_when_configured(client, session, app, monk
 
 
 def test_crm_secure_cookies_turns_on_the_secure_flag(tmp_path):
-    from crm_web.config import load_settings
-
     environ = {"CRM_ENV": "test", "CRM_SECURE_COOKIES": "1", "SECRET_KEY": "x" * 40}
     assert load_settings(environ, tmp_path)["SESSION_COOKIE_SECURE"] is True
     environ["CRM_SECURE_COOKIES"] = ""
     assert load_settings(environ, tmp_path)["SESSION_COOKIE_SECURE"] is False
+    for word, secure in (("on", True), ("Yes", True), ("off", False), ("0", False)):
+        environ["CRM_SECURE_COOKIES"] = word
+        assert load_settings(environ, tmp_path)["SESSION_COOKIE_SECURE"] is secure
+
+
+@pytest.mark.parametrize("word", ["enabled", "y", "2", "secure"])
+def test_a_mistyped_crm_secure_cookies_stops_the_app_rather_than_meaning_off(tmp_path, word):
+    environ = {"CRM_ENV": "test", "CRM_SECURE_COOKIES": word, "SECRET_KEY": "x" * 40}
+    with pytest.raises(ConfigError, match="CRM_SECURE_COOKIES must be 1 or 0"):
+        load_settings(environ, tmp_path)
+
+
+def test_trusted_origins_are_origins_or_the_app_does_not_start(tmp_path):
+    environ = {"CRM_ENV": "test", "SECRET_KEY": "x" * 40}
+    environ["CRM_TRUSTED_ORIGINS"] = " https://CRM.example.com/ , http://10.0.0.5:8080"
+    assert load_settings(environ, tmp_path)["TRUSTED_ORIGINS"] == (
+        "https://crm.example.com",
+        "http://10.0.0.5:8080",
+    )
+    for wrong in ("crm.example.com", "https://crm.example.com/app", "ftp://crm.example.com"):
+        environ["CRM_TRUSTED_ORIGINS"] = f"https://ok.example.com,{wrong}"
+        with pytest.raises(ConfigError, match=f"got '{wrong}'"):
+            load_settings(environ, tmp_path)
 
 
 def test_pages_carry_no_inline_script_or_style(client, session):
