@@ -17,7 +17,13 @@ from crm_web.core.urls import fixed_url
 from crm_web.custom_fields.services import list_definitions
 from crm_web.deals import board_views, pipeline, services, stage_views  # noqa: F401 (routes)
 from crm_web.deals.blueprint import bp
-from crm_web.deals.display import LIST_FIELDS_BY_NAME, deal_compact, deal_display, deal_rows
+from crm_web.deals.display import (
+    LIST_FIELDS_BY_NAME,
+    board_cards,
+    deal_compact,
+    deal_display,
+    deal_rows,
+)
 from crm_web.deals.fields import FIELDS
 from crm_web.deals.forms import (
     deal_form,
@@ -45,6 +51,7 @@ DEPENDENT_FIELDS = {
 # The field list, for the record page, the editors and the create form (deal_fields[name]).
 bp.add_app_template_global(FIELDS, "deal_fields")
 bp.add_app_template_global(deal_rows, "deal_rows")
+bp.add_app_template_global(board_cards, "board_cards")
 bp.add_app_template_global(deal_compact, "deal_compact")
 bp.add_app_template_global(deal_display, "deal_display")
 

@@ -9,7 +9,7 @@ from crm_web.activities.display import _kept_row
 from crm_web.activities.note_display import _notes
 from crm_web.companies.display import _company_rows
 from crm_web.core.display import KeptRows
-from crm_web.deals.display import _deal_rows
+from crm_web.deals.display import _board_cards, _deal_rows
 from crm_web.lists.links import _sort_headers, pager
 from tests.support import (
     ADMIN,
@@ -85,6 +85,21 @@ def test_a_deal_row_is_drawn_once_with_each_users_rights_and_token(app, client):
         page = client.get("/deals?archived=1").text
         token = re.search(r'"X-CSRFToken": "([^"]+)"', page)[1]
         assert f'name="csrf_token" value="{token}"' in row.search(page)[0]
+
+
+def test_a_board_card_is_drawn_once_and_shows_the_deal_as_it_is_now(app, client):
+    from crm_web.deals.services import update_deal
+
+    admin = sign_in(client, "admin")
+    deal = make_deal(title="Kept Card", stage="Lead", owner_id=admin.id)
+    card = re.compile(rf'<li class="deal-card" id="deal-{deal.id}".*?</li>', re.S)
+    assert "Kept Card" in card.search(client.get("/deals/board").text)[0]
+    drawn = _board_cards.kept.cache_info().misses
+    client.get("/deals/board")
+    assert _board_cards.kept.cache_info().misses == drawn  # the same card, not drawn again
+    update_deal(deal.id, {"title": "Renamed Card"}, ADMIN, expected_version=deal.version)
+    now = card.search(client.get("/deals/board").text)[0]
+    assert "Renamed Card" in now and 'data-version="2"' in now and "Kept Card" not in now
 
 
 def test_a_kept_row_tells_its_time_as_of_now(app):
