@@ -173,7 +173,7 @@ def get_board(filters: dict, actor: Actor) -> Board:
     per_stage, grand = _totals(rows[0].totals if rows else [])
     columns = []
     for row in rows:
-        values = row._mapping
+        values = row._asdict()
         stage = SimpleNamespace(**{name: values[name] for name in STAGE_COLUMNS})
         deals = [_card(item) for item in row.cards]
         more = len(deals) > CARDS_PER_PAGE

@@ -3,8 +3,9 @@
 import re
 
 from crm_web.audit.services import history_of_entity
+from crm_web.deals import repository as deals_repository
 from crm_web.deals.services import get_deal, update_deal
-from tests.support import ADMIN, make_company, make_deal, sign_in
+from tests.support import ADMIN, make_company, make_deal, make_user, sign_in
 
 HTMX = {"HX-Request": "true"}
 
@@ -123,6 +124,21 @@ def test_board_filters_narrow_cards_and_totals(client):
     html = client.get(f"/deals/board?owner_id={rep.id}").text
     assert "Mine" in html and "Theirs" not in html
     assert "USD 10.00" in html and "USD 30.00" not in html
+
+
+def test_one_owners_board_after_anothers_shows_the_second_owners_deals(client):
+    """The board's statement is built once per shape, the owner a value given at each run: the
+    second owner's board must not show the first's cards or totals."""
+    rep, other = sign_in(client, "rep"), make_user("rep")
+    make_deal(title="Rep deal", value="10", stage="Lead", owner_id=rep.id)
+    make_deal(title="Other deal", value="20", stage="Lead", owner_id=other.id)
+    first = client.get(f"/deals/board?owner_id={rep.id}").text
+    built = len(deals_repository._BOARDS)
+    second = client.get(f"/deals/board?owner_id={other.id}").text
+    assert len(deals_repository._BOARDS) == built  # the same statement, another owner
+    assert "Rep deal" in first and "Other deal" not in first and "USD 20.00" not in first
+    assert "Other deal" in second and "Rep deal" not in second and "USD 10.00" not in second
+    assert "USD 20.00" in second
 
 
 def test_odd_query_strings_never_break_the_pages(client):
