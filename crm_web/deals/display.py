@@ -135,7 +135,7 @@ def board_cards(deals, message: str | None = None) -> Markup:
     """Board cards, a column's at a time (deals/board.html, _cards.html; one moved card with
     `message` in _moved.html): the deal's title, company, value, close date and owner, with
     what board.js needs (id, stage, version). Kept drawn (core.display.KeptRows) by what a card
-    shows; its close date's words are drawn every time. As a Jinja macro, a board's 120 cards
+    shows; its close date's words are drawn every time. As a Jinja macro, a board's 150 cards
     were most of its CPU."""
     keys = [
         (
