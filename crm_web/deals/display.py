@@ -6,13 +6,14 @@ _macros/fields.html's display."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from html import escape
 
 from flask import url_for
 from markupsafe import Markup
 
 from crm_web.core.dates import local_date
-from crm_web.core.display import KeptRows, field_display, row_keys
+from crm_web.core.display import ROWS_KEPT, KeptRows, field_display, row_keys
 from crm_web.core.permissions import RecordRights
 from crm_web.core.security import csrf_token
 from crm_web.core.urls import fixed_url
@@ -173,6 +174,26 @@ def _board_card(key, page) -> tuple[str, str]:
 
 
 _board_cards = KeptRows(_board_card)
+
+
+def print_rows(deals) -> Markup:
+    """The printed pipeline's rows (deals/print.html), a stage's at a time: title, company,
+    owner, close date, probability, value and weighted value. A sheet holds up to 1,000; as a
+    Jinja loop (seven cells, three filters a row) they were most of the print view's CPU."""
+    return Markup("".join(map(_print_row, deals)))  # noqa: S704 - each cell escaped below
+
+
+# Kept by the row (everything it shows), as the lists' rows are: printing again draws nothing.
+@lru_cache(maxsize=ROWS_KEPT)
+def _print_row(deal) -> str:
+    weighted = deal.value * deal.probability / 100
+    return (
+        f"<tr><td>{escape(deal.title)}</td><td>{escape(deal.company_name or '')}</td>"
+        f"<td>{escape(deal.owner_name or 'Unassigned')}</td><td>{deal_date(deal.close_date)}</td>"
+        f'<td class="num">{deal.probability}%</td>'
+        f'<td class="num">{escape(deal_money(deal.value, deal.currency))}</td>'
+        f'<td class="num">{escape(deal_money(weighted, deal.currency))}</td></tr>'
+    )
 
 
 def _value(deal, field) -> tuple[str, str]:

@@ -23,6 +23,7 @@ from crm_web.deals.display import (
     deal_compact,
     deal_display,
     deal_rows,
+    print_rows,
 )
 from crm_web.deals.fields import FIELDS
 from crm_web.deals.forms import (
@@ -52,6 +53,7 @@ DEPENDENT_FIELDS = {
 bp.add_app_template_global(FIELDS, "deal_fields")
 bp.add_app_template_global(deal_rows, "deal_rows")
 bp.add_app_template_global(board_cards, "board_cards")
+bp.add_app_template_global(print_rows, "print_rows")
 bp.add_app_template_global(deal_compact, "deal_compact")
 bp.add_app_template_global(deal_display, "deal_display")
 

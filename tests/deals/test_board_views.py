@@ -101,6 +101,20 @@ def test_print_view_lists_every_deal_by_stage_with_totals(client):
     assert "USD 4,000.00" in html and "USD 400.00" in html
 
 
+def test_the_board_and_print_view_show_markup_in_names_as_text(client):
+    """Cards and printed rows are drawn in Python (deals/display.py): every name is escaped,
+    in the text and in the card's aria-label, as the templates' autoescape did."""
+    sign_in(client, "rep")
+    hostile = '<img src=x onerror="alert(1)">'
+    company = make_company(name=f"Tom & {hostile}")
+    owner = make_user("rep", name=f"Rita {hostile}")
+    make_deal(company_id=company.id, title=f"Deal {hostile}", stage="Lead", owner_id=owner.id)
+    for html in (client.get("/deals/board").text, client.get("/deals/board/print").text):
+        assert "<img" not in html
+        assert "Deal &lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+        assert "Tom &amp; &lt;img" in html and "Rita &lt;img" in html
+
+
 def test_a_print_view_past_its_bound_says_how_many_deals_it_holds(client, monkeypatch):
     from crm_web.deals import pipeline
 
