@@ -55,9 +55,14 @@ def _origins_setting(environ, name: str) -> tuple[str, ...]:
         origin = raw.strip().rstrip("/").lower()
         if not origin:
             continue
-        parts = urlsplit(origin)
+        try:
+            parts = urlsplit(origin)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not one
+        except ValueError:
+            parts = None
         if (
-            parts.scheme not in ("http", "https")
+            parts is None
+            or parts.scheme not in ("http", "https")
             or not parts.hostname
             or parts.path
             or parts.query

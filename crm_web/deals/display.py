@@ -1,7 +1,7 @@
-"""A deal's fields as HTML: the deals list's rows (a page draws 350 cells) and the record
-page's click-to-edit displays (through the macros its nine fields were a sixth of the deal
-page's cost). f-strings, as contacts/display.py draws a contact's; the same markup as
-_macros/fields.html's display."""
+"""A deal's fields as HTML: the deals list's rows (a page draws 350 cells), the board's cards,
+the printed pipeline's rows and the record page's click-to-edit displays (through the macros its
+nine fields were a sixth of the deal page's cost). f-strings, as contacts/display.py draws a
+contact's; the same markup as _macros/fields.html's display."""
 
 from __future__ import annotations
 

@@ -254,9 +254,7 @@ def board(filters: dict, limit: int) -> list:
     its first `limit` cards as column_deals orders them, with company and owner names), the same
     `totals` on every row (JSON: stage_currency_totals) and `owners` (JSON: the active users,
     for the owner filter)."""
-    # (An owner filter of None, deals without an owner, is built per request: a bound None
-    # would compare as `= NULL`, never true.)
-    if set(filters) <= {"owner_id"} and filters.get("owner_id", "") is not None:
+    if set(filters) <= {"owner_id"}:  # (an owner is a UUID: pipeline.clean_filters)
         shape = ("owner_id" in filters, limit)
         statement = _BOARDS.get(shape)
         if statement is None:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
+from crm_web import create_app
 from crm_web.api import bulk
 from crm_web.api.models import BulkItem, BulkJob
 from crm_web.core.db import db
@@ -234,8 +235,6 @@ def test_past_the_rate_limit_a_token_gets_429_with_retry_after(app, client, sess
 def test_an_operator_sets_the_rate_limit_in_the_environment(app, committed_token, monkeypatch):
     """CRM_API_RATE_LIMIT and CRM_API_RATE_WINDOW, as a server started with them: its answers
     announce the limit, and the call past it gets 429 (600 a minute fits no busy integration)."""
-    from crm_web import create_app
-
     monkeypatch.setenv("CRM_API_RATE_LIMIT", "3")
     monkeypatch.setenv("CRM_API_RATE_WINDOW", "3600")
     same_database = {

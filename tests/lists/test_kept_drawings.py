@@ -10,6 +10,7 @@ from crm_web.activities.note_display import _notes
 from crm_web.companies.display import _company_rows
 from crm_web.core.display import KeptRows
 from crm_web.deals.display import _board_cards, _deal_rows
+from crm_web.deals.services import archive_deal, update_deal
 from crm_web.lists.links import _sort_headers, pager
 from tests.support import (
     ADMIN,
@@ -67,8 +68,6 @@ def test_the_same_row_shows_each_user_their_own_rights(app, client):
 
 
 def test_a_deal_row_is_drawn_once_with_each_users_rights_and_token(app, client):
-    from crm_web.deals.services import archive_deal
-
     admin = sign_in(client, "admin")
     deal = make_deal(title="Kept Deal", owner_id=admin.id)
     row = re.compile(rf'<tr data-id="{deal.id}".*?</tr>', re.S)
@@ -88,8 +87,6 @@ def test_a_deal_row_is_drawn_once_with_each_users_rights_and_token(app, client):
 
 
 def test_a_board_card_is_drawn_once_and_shows_the_deal_as_it_is_now(app, client):
-    from crm_web.deals.services import update_deal
-
     admin = sign_in(client, "admin")
     deal = make_deal(title="Kept Card", stage="Lead", owner_id=admin.id)
     card = re.compile(rf'<li class="deal-card" id="deal-{deal.id}".*?</li>', re.S)
